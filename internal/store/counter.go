@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"sync/atomic"
+
+	"entgo.io/ent/dialect"
+)
+
+// Counter counts SQL statements. Tests use it to prove that the number of
+// statements an operation issues does not grow with the data it returns.
+type Counter struct {
+	n atomic.Int64
+}
+
+// Count returns the number of statements counted so far.
+func (c *Counter) Count() int64 { return c.n.Load() }
+
+// Reset sets the count to zero and returns what it was.
+func (c *Counter) Reset() int64 { return c.n.Swap(0) }
+
+// countingDriver counts every Exec and Query, inside transactions too.
+type countingDriver struct {
+	dialect.Driver
+	c *Counter
+}
+
+func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
+	d.c.n.Add(1)
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
+	d.c.n.Add(1)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, c: d.c}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	c *Counter
+}
+
+func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.c.n.Add(1)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
+	t.c.n.Add(1)
+	return t.Tx.Query(ctx, query, args, v)
+}

@@ -1,0 +1,206 @@
+// Package store opens Suyuan's database — the embedded SQLite file by
+// default, or MySQL/MariaDB — and migrates its schema.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/go-sql-driver/mysql"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"suyuan/ent"
+	"suyuan/ent/migrate"
+	_ "suyuan/ent/runtime" // registers schema defaults, validators and hooks
+)
+
+// DefaultSQLite is the database used when none is configured: a file in the
+// working directory.
+const DefaultSQLite = "suyuan.db"
+
+// DB is an open database with its Ent client.
+type DB struct {
+	Client  *ent.Client
+	SQL     *sql.DB
+	Dialect string // dialect.SQLite or dialect.MySQL
+}
+
+// Option changes how Open builds the client.
+type Option func(*options)
+
+type options struct {
+	counter *Counter
+	maxOpen int
+}
+
+// WithCounter counts every SQL statement the client issues in c.
+func WithCounter(c *Counter) Option { return func(o *options) { o.counter = c } }
+
+// WithMaxOpenConns bounds the connection pool.
+func WithMaxOpenConns(n int) Option { return func(o *options) { o.maxOpen = n } }
+
+// Open connects to the database named by dsn:
+//
+//   - "" — the SQLite file DefaultSQLite in the working directory;
+//   - "sqlite:PATH" or "file:PATH" or a path ending in ".db" — an SQLite file;
+//   - "mysql://user:pass@host:port/dbname?param=value" — MySQL or MariaDB;
+//   - "user:pass@tcp(host:port)/dbname" — a go-sql-driver/mysql DSN.
+//
+// SQLite files are created when missing. Open does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	name, driverDSN, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	driverName := "mysql"
+	if name == dialect.SQLite {
+		driverName = "sqlite"
+	}
+	db, err := sql.Open(driverName, driverDSN)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s database: %w", name, err)
+	}
+	maxOpen := o.maxOpen
+	if maxOpen == 0 {
+		maxOpen = 32
+	}
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxOpen)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connecting to %s database: %w", name, err)
+	}
+	var drv dialect.Driver = entsql.OpenDB(name, db)
+	if o.counter != nil {
+		drv = &countingDriver{Driver: drv, c: o.counter}
+	}
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: name}, nil
+}
+
+// Migrate creates missing tables, columns and indexes. It never drops a
+// column or an index, so it is safe to run against a database that holds
+// data, and it is idempotent.
+func (db *DB) Migrate(ctx context.Context) error {
+	if err := db.Client.Schema.Create(ctx,
+		migrate.WithDropColumn(false),
+		migrate.WithDropIndex(false),
+		migrate.WithForeignKeys(true),
+	); err != nil {
+		return fmt.Errorf("migrating schema: %w", err)
+	}
+	return nil
+}
+
+// Close closes the client and its connections.
+func (db *DB) Close() error { return db.Client.Close() }
+
+// Ping reports whether the database answers, for readiness checks.
+func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
+
+func parseDSN(dsn string) (dialectName, driverDSN string, err error) {
+	switch {
+	case dsn == "":
+		return dialect.SQLite, sqliteDSN(DefaultSQLite), nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return dialect.SQLite, sqliteDSN(strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")), nil
+	case strings.HasPrefix(dsn, "file:"):
+		return dialect.SQLite, sqliteDSN(strings.TrimPrefix(dsn, "file:")), nil
+	case strings.HasPrefix(dsn, "mysql://"):
+		d, err := mysqlURL(dsn)
+		return dialect.MySQL, d, err
+	case strings.HasSuffix(dsn, ".db") || strings.HasSuffix(dsn, ".sqlite"):
+		return dialect.SQLite, sqliteDSN(dsn), nil
+	default:
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			return "", "", fmt.Errorf("database %q is neither an SQLite path nor a MySQL DSN: %w", redact(dsn), err)
+		}
+		return dialect.MySQL, mysqlDSN(cfg), nil
+	}
+}
+
+// sqliteDSN turns a file path into a modernc.org/sqlite DSN. WAL lets readers
+// run beside the one writer; immediate transactions take the write lock at
+// BEGIN, so two transactions that read stock and then write it queue up
+// behind busy_timeout instead of failing with SQLITE_BUSY.
+func sqliteDSN(path string) string {
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "busy_timeout(15000)")
+	q.Add("_txlock", "immediate")
+	q.Add("_time_format", "sqlite")
+	return "file:" + path + "?" + q.Encode()
+}
+
+func mysqlURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("parsing MySQL URL: %w", err)
+	}
+	cfg := mysql.NewConfig()
+	cfg.Net = "tcp"
+	cfg.Addr = u.Host
+	if u.Port() == "" {
+		cfg.Addr = u.Hostname() + ":3306"
+	}
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		cfg.Passwd, _ = u.User.Password()
+	}
+	cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	if cfg.DBName == "" {
+		return "", fmt.Errorf("MySQL URL %q names no database", redact(raw))
+	}
+	for k, vs := range u.Query() {
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		cfg.Params[k] = vs[0]
+	}
+	return mysqlDSN(cfg), nil
+}
+
+// mysqlDSN fixes the settings Suyuan relies on whatever the caller passed:
+// times in UTC, parsed into time.Time, and full Unicode.
+func mysqlDSN(cfg *mysql.Config) string {
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	cfg.InterpolateParams = true
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["charset"] = "utf8mb4"
+	cfg.Params["time_zone"] = "'+00:00'"
+	return cfg.FormatDSN()
+}
+
+// redact hides a password in a DSN or URL for error messages.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	if cfg, err := mysql.ParseDSN(dsn); err == nil && cfg.Passwd != "" {
+		cfg.Passwd = "xxxxx"
+		return cfg.FormatDSN()
+	}
+	return dsn
+}
