@@ -3655,6 +3655,28 @@ func newStockPaginateArgs(rv map[string]any) *stockPaginateArgs {
 	if v := rv[beforeField]; v != nil {
 		args.before = v.(*Cursor)
 	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &StockOrder{Field: &StockOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithStockOrder(order))
+			}
+		case *StockOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithStockOrder(v))
+			}
+		}
+	}
 	if v, ok := rv[whereField].(*StockWhereInput); ok {
 		args.opts = append(args.opts, WithStockFilter(v.Filter))
 	}

@@ -159,9 +159,10 @@ func (_m *Batch) TraceCodes(
 }
 
 func (_m *Batch) Stocks(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, where *StockWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *StockOrder, where *StockWhereInput,
 ) (*StockConnection, error) {
 	opts := []StockPaginateOption{
+		WithStockOrder(orderBy),
 		WithStockFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
@@ -308,9 +309,10 @@ func (_m *Facility) SensorReadings(
 }
 
 func (_m *Facility) Stocks(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, where *StockWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *StockOrder, where *StockWhereInput,
 ) (*StockConnection, error) {
 	opts := []StockPaginateOption{
+		WithStockOrder(orderBy),
 		WithStockFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias

@@ -4049,6 +4049,53 @@ func (_m *StockQuery) Paginate(
 	return conn, nil
 }
 
+var (
+	// StockOrderFieldOnHandMilli orders Stock by on_hand_milli.
+	StockOrderFieldOnHandMilli = &StockOrderField{
+		Value: func(_m *Stock) (ent.Value, error) {
+			return _m.OnHandMilli, nil
+		},
+		column: stock.FieldOnHandMilli,
+		toTerm: stock.ByOnHandMilli,
+		toCursor: func(_m *Stock) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.OnHandMilli,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f StockOrderField) String() string {
+	var str string
+	switch f.column {
+	case StockOrderFieldOnHandMilli.column:
+		str = "QUANTITY"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f StockOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *StockOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("StockOrderField %T must be a string", v)
+	}
+	switch str {
+	case "QUANTITY":
+		*f = *StockOrderFieldOnHandMilli
+	default:
+		return fmt.Errorf("%s is not a valid StockOrderField", str)
+	}
+	return nil
+}
+
 // StockOrderField defines the ordering field of Stock.
 type StockOrderField struct {
 	// Value extracts the ordering value from the given Stock.

@@ -7,55 +7,58 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"suyuan/ent"
+	"suyuan/internal/errcode"
 
 	"entgo.io/contrib/entgql"
 )
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
-	panic(fmt.Errorf("not implemented: Node - node"))
+	return r.client.Noder(ctx, id)
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
-	panic(fmt.Errorf("not implemented: Nodes - nodes"))
+	if len(ids) > maxNodes {
+		return nil, errcode.Field(errcode.PageSizeExceeded, "ids", "at most %d ids per request", maxNodes)
+	}
+	return r.client.Noders(ctx, ids)
 }
 
 // Batches is the resolver for the batches field.
 func (r *queryResolver) Batches(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BatchOrder, where *ent.BatchWhereInput) (*ent.BatchConnection, error) {
-	panic(fmt.Errorf("not implemented: Batches - batches"))
+	return r.client.Batch.Query().Paginate(ctx, after, first, before, last, ent.WithBatchOrder(orderBy), ent.WithBatchFilter(where.Filter))
 }
 
 // Facilities is the resolver for the facilities field.
 func (r *queryResolver) Facilities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) (*ent.FacilityConnection, error) {
-	panic(fmt.Errorf("not implemented: Facilities - facilities"))
+	return r.client.Facility.Query().Paginate(ctx, after, first, before, last, ent.WithFacilityOrder(orderBy), ent.WithFacilityFilter(where.Filter))
 }
 
 // Inspections is the resolver for the inspections field.
 func (r *queryResolver) Inspections(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) (*ent.InspectionConnection, error) {
-	panic(fmt.Errorf("not implemented: Inspections - inspections"))
+	return r.client.Inspection.Query().Paginate(ctx, after, first, before, last, ent.WithInspectionOrder(orderBy), ent.WithInspectionFilter(where.Filter))
 }
 
 // Organizations is the resolver for the organizations field.
 func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error) {
-	panic(fmt.Errorf("not implemented: Organizations - organizations"))
+	return r.client.Organization.Query().Paginate(ctx, after, first, before, last, ent.WithOrganizationOrder(orderBy), ent.WithOrganizationFilter(where.Filter))
 }
 
 // Products is the resolver for the products field.
 func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) (*ent.ProductConnection, error) {
-	panic(fmt.Errorf("not implemented: Products - products"))
+	return r.client.Product.Query().Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
 }
 
 // ShelfEvents is the resolver for the shelfEvents field.
 func (r *queryResolver) ShelfEvents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) (*ent.ShelfEventConnection, error) {
-	panic(fmt.Errorf("not implemented: ShelfEvents - shelfEvents"))
+	return r.client.ShelfEvent.Query().Paginate(ctx, after, first, before, last, ent.WithShelfEventOrder(orderBy), ent.WithShelfEventFilter(where.Filter))
 }
 
 // Shipments is the resolver for the shipments field.
 func (r *queryResolver) Shipments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) (*ent.ShipmentConnection, error) {
-	panic(fmt.Errorf("not implemented: Shipments - shipments"))
+	return r.client.Shipment.Query().Paginate(ctx, after, first, before, last, ent.WithShipmentOrder(orderBy), ent.WithShipmentFilter(where.Filter))
 }
 
 // Query returns QueryResolver implementation.

@@ -20,6 +20,7 @@ import (
 	"suyuan/ent/shipment"
 	"suyuan/graph/model"
 	"suyuan/internal/quantity"
+	"suyuan/internal/record"
 	"sync/atomic"
 	"time"
 
@@ -71,7 +72,7 @@ type ComplexityRoot struct {
 		ShelfEvents    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) int
 		ShipmentItems  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentItemOrder, where *ent.ShipmentItemWhereInput) int
 		Status         func(childComplexity int) int
-		Stocks         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.StockWhereInput) int
+		Stocks         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StockOrder, where *ent.StockWhereInput) int
 		TraceCodes     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TraceCodeOrder, where *ent.TraceCodeWhereInput) int
 		Unit           func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
@@ -128,7 +129,7 @@ type ComplexityRoot struct {
 		ShelfEvents    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) int
 		ShipmentsIn    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) int
 		ShipmentsOut   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) int
-		Stocks         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.StockWhereInput) int
+		Stocks         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StockOrder, where *ent.StockWhereInput) int
 		UpdatedAt      func(childComplexity int) int
 	}
 
@@ -182,18 +183,18 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddSensorReadings  func(childComplexity int, input model.AddSensorReadingsInput) int
-		CreateBatch        func(childComplexity int, input model.CreateBatchInput) int
+		AddSensorReadings  func(childComplexity int, input record.AddSensorReadingsInput) int
+		CreateBatch        func(childComplexity int, input record.CreateBatchInput) int
 		CreateFacility     func(childComplexity int, input ent.CreateFacilityInput) int
 		CreateOrganization func(childComplexity int, input ent.CreateOrganizationInput) int
 		CreateProduct      func(childComplexity int, input ent.CreateProductInput) int
 		DepartShipment     func(childComplexity int, id int, departedAt time.Time) int
-		IssueTraceCodes    func(childComplexity int, input model.IssueTraceCodesInput) int
+		IssueTraceCodes    func(childComplexity int, input record.IssueTraceCodesInput) int
 		RecordArrival      func(childComplexity int, id int, arrivedAt time.Time, accepted bool) int
-		RecordInspection   func(childComplexity int, input model.RecordInspectionInput) int
-		RecordShipment     func(childComplexity int, input model.RecordShipmentInput) int
+		RecordInspection   func(childComplexity int, input record.RecordInspectionInput) int
+		RecordShipment     func(childComplexity int, input record.RecordShipmentInput) int
 		RemoveFromShelf    func(childComplexity int, id int, removedAt time.Time, reason shelfevent.RemovalReason) int
-		ShelveBatch        func(childComplexity int, input model.ShelveBatchInput) int
+		ShelveBatch        func(childComplexity int, input record.ShelveBatchInput) int
 		UpdateFacility     func(childComplexity int, id int, input ent.UpdateFacilityInput) int
 		UpdateOrganization func(childComplexity int, id int, input ent.UpdateOrganizationInput) int
 		UpdateProduct      func(childComplexity int, id int, input ent.UpdateProductInput) int
@@ -431,15 +432,15 @@ type MutationResolver interface {
 	UpdateFacility(ctx context.Context, id int, input ent.UpdateFacilityInput) (*ent.Facility, error)
 	CreateProduct(ctx context.Context, input ent.CreateProductInput) (*ent.Product, error)
 	UpdateProduct(ctx context.Context, id int, input ent.UpdateProductInput) (*ent.Product, error)
-	CreateBatch(ctx context.Context, input model.CreateBatchInput) (*ent.Batch, error)
-	RecordShipment(ctx context.Context, input model.RecordShipmentInput) (*ent.Shipment, error)
+	CreateBatch(ctx context.Context, input record.CreateBatchInput) (*ent.Batch, error)
+	RecordShipment(ctx context.Context, input record.RecordShipmentInput) (*ent.Shipment, error)
 	DepartShipment(ctx context.Context, id int, departedAt time.Time) (*ent.Shipment, error)
 	RecordArrival(ctx context.Context, id int, arrivedAt time.Time, accepted bool) (*ent.Shipment, error)
-	AddSensorReadings(ctx context.Context, input model.AddSensorReadingsInput) (*model.AddSensorReadingsPayload, error)
-	ShelveBatch(ctx context.Context, input model.ShelveBatchInput) (*ent.ShelfEvent, error)
+	AddSensorReadings(ctx context.Context, input record.AddSensorReadingsInput) (*model.AddSensorReadingsPayload, error)
+	ShelveBatch(ctx context.Context, input record.ShelveBatchInput) (*ent.ShelfEvent, error)
 	RemoveFromShelf(ctx context.Context, id int, removedAt time.Time, reason shelfevent.RemovalReason) (*ent.ShelfEvent, error)
-	RecordInspection(ctx context.Context, input model.RecordInspectionInput) (*ent.Inspection, error)
-	IssueTraceCodes(ctx context.Context, input model.IssueTraceCodesInput) ([]*ent.TraceCode, error)
+	RecordInspection(ctx context.Context, input record.RecordInspectionInput) (*ent.Inspection, error)
+	IssueTraceCodes(ctx context.Context, input record.IssueTraceCodesInput) ([]*ent.TraceCode, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -613,7 +614,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Batch.Stocks(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.StockWhereInput)), true
+		return e.ComplexityRoot.Batch.Stocks(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.StockOrder), args["where"].(*ent.StockWhereInput)), true
 	case "Batch.traceCodes":
 		if e.ComplexityRoot.Batch.TraceCodes == nil {
 			break
@@ -893,7 +894,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Facility.Stocks(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.StockWhereInput)), true
+		return e.ComplexityRoot.Facility.Stocks(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.StockOrder), args["where"].(*ent.StockWhereInput)), true
 	case "Facility.updatedAt":
 		if e.ComplexityRoot.Facility.UpdatedAt == nil {
 			break
@@ -1103,7 +1104,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.AddSensorReadings(childComplexity, args["input"].(model.AddSensorReadingsInput)), true
+		return e.ComplexityRoot.Mutation.AddSensorReadings(childComplexity, args["input"].(record.AddSensorReadingsInput)), true
 	case "Mutation.createBatch":
 		if e.ComplexityRoot.Mutation.CreateBatch == nil {
 			break
@@ -1114,7 +1115,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateBatch(childComplexity, args["input"].(model.CreateBatchInput)), true
+		return e.ComplexityRoot.Mutation.CreateBatch(childComplexity, args["input"].(record.CreateBatchInput)), true
 	case "Mutation.createFacility":
 		if e.ComplexityRoot.Mutation.CreateFacility == nil {
 			break
@@ -1169,7 +1170,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.IssueTraceCodes(childComplexity, args["input"].(model.IssueTraceCodesInput)), true
+		return e.ComplexityRoot.Mutation.IssueTraceCodes(childComplexity, args["input"].(record.IssueTraceCodesInput)), true
 	case "Mutation.recordArrival":
 		if e.ComplexityRoot.Mutation.RecordArrival == nil {
 			break
@@ -1191,7 +1192,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RecordInspection(childComplexity, args["input"].(model.RecordInspectionInput)), true
+		return e.ComplexityRoot.Mutation.RecordInspection(childComplexity, args["input"].(record.RecordInspectionInput)), true
 	case "Mutation.recordShipment":
 		if e.ComplexityRoot.Mutation.RecordShipment == nil {
 			break
@@ -1202,7 +1203,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RecordShipment(childComplexity, args["input"].(model.RecordShipmentInput)), true
+		return e.ComplexityRoot.Mutation.RecordShipment(childComplexity, args["input"].(record.RecordShipmentInput)), true
 	case "Mutation.removeFromShelf":
 		if e.ComplexityRoot.Mutation.RemoveFromShelf == nil {
 			break
@@ -1224,7 +1225,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ShelveBatch(childComplexity, args["input"].(model.ShelveBatchInput)), true
+		return e.ComplexityRoot.Mutation.ShelveBatch(childComplexity, args["input"].(record.ShelveBatchInput)), true
 	case "Mutation.updateFacility":
 		if e.ComplexityRoot.Mutation.UpdateFacility == nil {
 			break
@@ -2265,6 +2266,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ShipmentItemWhereInput", ec.unmarshalInputShipmentItemWhereInput),
 			graphql.NewInputUnmarshaler("ShipmentOrder", ec.unmarshalInputShipmentOrder),
 			graphql.NewInputUnmarshaler("ShipmentWhereInput", ec.unmarshalInputShipmentWhereInput),
+			graphql.NewInputUnmarshaler("StockOrder", ec.unmarshalInputStockOrder),
 			graphql.NewInputUnmarshaler("StockWhereInput", ec.unmarshalInputStockWhereInput),
 			graphql.NewInputUnmarshaler("TraceCodeOrder", ec.unmarshalInputTraceCodeOrder),
 			graphql.NewInputUnmarshaler("TraceCodeWhereInput", ec.unmarshalInputTraceCodeWhereInput),
@@ -3549,14 +3551,22 @@ func (ec *executionContext) field_Batch_stocks_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["last"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.StockOrder, error) {
+			return ec.unmarshalOStockOrder2ᚖsuyuanᚋentᚐStockOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.StockWhereInput, error) {
 			return ec.unmarshalOStockWhereInput2ᚖsuyuanᚋentᚐStockWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg4
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -3973,14 +3983,22 @@ func (ec *executionContext) field_Facility_stocks_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["last"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.StockOrder, error) {
+			return ec.unmarshalOStockOrder2ᚖsuyuanᚋentᚐStockOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.StockWhereInput, error) {
 			return ec.unmarshalOStockWhereInput2ᚖsuyuanᚋentᚐStockWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["where"] = arg4
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -3988,8 +4006,8 @@ func (ec *executionContext) field_Mutation_addSensorReadings_args(ctx context.Co
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.AddSensorReadingsInput, error) {
-			return ec.unmarshalNAddSensorReadingsInput2suyuanᚋgraphᚋmodelᚐAddSensorReadingsInput(ctx, v)
+		func(ctx context.Context, v any) (record.AddSensorReadingsInput, error) {
+			return ec.unmarshalNAddSensorReadingsInput2suyuanᚋinternalᚋrecordᚐAddSensorReadingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4002,8 +4020,8 @@ func (ec *executionContext) field_Mutation_createBatch_args(ctx context.Context,
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.CreateBatchInput, error) {
-			return ec.unmarshalNCreateBatchInput2suyuanᚋgraphᚋmodelᚐCreateBatchInput(ctx, v)
+		func(ctx context.Context, v any) (record.CreateBatchInput, error) {
+			return ec.unmarshalNCreateBatchInput2suyuanᚋinternalᚋrecordᚐCreateBatchInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4080,8 +4098,8 @@ func (ec *executionContext) field_Mutation_issueTraceCodes_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.IssueTraceCodesInput, error) {
-			return ec.unmarshalNIssueTraceCodesInput2suyuanᚋgraphᚋmodelᚐIssueTraceCodesInput(ctx, v)
+		func(ctx context.Context, v any) (record.IssueTraceCodesInput, error) {
+			return ec.unmarshalNIssueTraceCodesInput2suyuanᚋinternalᚋrecordᚐIssueTraceCodesInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4124,8 +4142,8 @@ func (ec *executionContext) field_Mutation_recordInspection_args(ctx context.Con
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.RecordInspectionInput, error) {
-			return ec.unmarshalNRecordInspectionInput2suyuanᚋgraphᚋmodelᚐRecordInspectionInput(ctx, v)
+		func(ctx context.Context, v any) (record.RecordInspectionInput, error) {
+			return ec.unmarshalNRecordInspectionInput2suyuanᚋinternalᚋrecordᚐRecordInspectionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4138,8 +4156,8 @@ func (ec *executionContext) field_Mutation_recordShipment_args(ctx context.Conte
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.RecordShipmentInput, error) {
-			return ec.unmarshalNRecordShipmentInput2suyuanᚋgraphᚋmodelᚐRecordShipmentInput(ctx, v)
+		func(ctx context.Context, v any) (record.RecordShipmentInput, error) {
+			return ec.unmarshalNRecordShipmentInput2suyuanᚋinternalᚋrecordᚐRecordShipmentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4182,8 +4200,8 @@ func (ec *executionContext) field_Mutation_shelveBatch_args(ctx context.Context,
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.ShelveBatchInput, error) {
-			return ec.unmarshalNShelveBatchInput2suyuanᚋgraphᚋmodelᚐShelveBatchInput(ctx, v)
+		func(ctx context.Context, v any) (record.ShelveBatchInput, error) {
+			return ec.unmarshalNShelveBatchInput2suyuanᚋinternalᚋrecordᚐShelveBatchInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5853,7 +5871,7 @@ func (ec *executionContext) _Batch_stocks(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Stocks(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["where"].(*ent.StockWhereInput))
+			return obj.Stocks(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.StockOrder), fc.Args["where"].(*ent.StockWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.StockConnection) graphql.Marshaler {
@@ -6888,7 +6906,7 @@ func (ec *executionContext) _Facility_stocks(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Stocks(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["where"].(*ent.StockWhereInput))
+			return obj.Stocks(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.StockOrder), fc.Args["where"].(*ent.StockWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.StockConnection) graphql.Marshaler {
@@ -7999,7 +8017,7 @@ func (ec *executionContext) _Mutation_createBatch(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateBatch(ctx, fc.Args["input"].(model.CreateBatchInput))
+			return ec.Resolvers.Mutation().CreateBatch(ctx, fc.Args["input"].(record.CreateBatchInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Batch) graphql.Marshaler {
@@ -8043,7 +8061,7 @@ func (ec *executionContext) _Mutation_recordShipment(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RecordShipment(ctx, fc.Args["input"].(model.RecordShipmentInput))
+			return ec.Resolvers.Mutation().RecordShipment(ctx, fc.Args["input"].(record.RecordShipmentInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Shipment) graphql.Marshaler {
@@ -8175,7 +8193,7 @@ func (ec *executionContext) _Mutation_addSensorReadings(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().AddSensorReadings(ctx, fc.Args["input"].(model.AddSensorReadingsInput))
+			return ec.Resolvers.Mutation().AddSensorReadings(ctx, fc.Args["input"].(record.AddSensorReadingsInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AddSensorReadingsPayload) graphql.Marshaler {
@@ -8219,7 +8237,7 @@ func (ec *executionContext) _Mutation_shelveBatch(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ShelveBatch(ctx, fc.Args["input"].(model.ShelveBatchInput))
+			return ec.Resolvers.Mutation().ShelveBatch(ctx, fc.Args["input"].(record.ShelveBatchInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ShelfEvent) graphql.Marshaler {
@@ -8307,7 +8325,7 @@ func (ec *executionContext) _Mutation_recordInspection(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RecordInspection(ctx, fc.Args["input"].(model.RecordInspectionInput))
+			return ec.Resolvers.Mutation().RecordInspection(ctx, fc.Args["input"].(record.RecordInspectionInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
@@ -8351,7 +8369,7 @@ func (ec *executionContext) _Mutation_issueTraceCodes(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().IssueTraceCodes(ctx, fc.Args["input"].(model.IssueTraceCodesInput))
+			return ec.Resolvers.Mutation().IssueTraceCodes(ctx, fc.Args["input"].(record.IssueTraceCodesInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TraceCode) graphql.Marshaler {
@@ -13490,8 +13508,8 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputAddSensorReadingsInput(ctx context.Context, obj any) (model.AddSensorReadingsInput, error) {
-	var it model.AddSensorReadingsInput
+func (ec *executionContext) unmarshalInputAddSensorReadingsInput(ctx context.Context, obj any) (record.AddSensorReadingsInput, error) {
+	var it record.AddSensorReadingsInput
 	if obj == nil {
 		return it, nil
 	}
@@ -13524,7 +13542,7 @@ func (ec *executionContext) unmarshalInputAddSensorReadingsInput(ctx context.Con
 			it.FacilityID = data
 		case "readings":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("readings"))
-			data, err := ec.unmarshalNSensorReadingInput2ᚕᚖsuyuanᚋgraphᚋmodelᚐSensorReadingInputᚄ(ctx, v)
+			data, err := ec.unmarshalNSensorReadingInput2ᚕsuyuanᚋinternalᚋrecordᚐSensorReadingInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -13540,8 +13558,8 @@ func (ec *executionContext) unmarshalInputAddSensorReadingsInput(ctx context.Con
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAddSensorReadingsInput(ctx context.Context, raw any) (model.AddSensorReadingsInput, error) {
-	var out model.AddSensorReadingsInput
+func UnmarshalAddSensorReadingsInput(ctx context.Context, raw any) (record.AddSensorReadingsInput, error) {
+	var out record.AddSensorReadingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddSensorReadingsInput", raw, &out)
 	return out, err
 }
@@ -13988,8 +14006,8 @@ func UnmarshalBatchOrder(ctx context.Context, raw any) (ent.BatchOrder, error) {
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputBatchQuantityInput(ctx context.Context, obj any) (model.BatchQuantityInput, error) {
-	var it model.BatchQuantityInput
+func (ec *executionContext) unmarshalInputBatchQuantityInput(ctx context.Context, obj any) (record.BatchQuantity, error) {
+	var it record.BatchQuantity
 	if obj == nil {
 		return it, nil
 	}
@@ -14038,8 +14056,8 @@ func (ec *executionContext) unmarshalInputBatchQuantityInput(ctx context.Context
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalBatchQuantityInput(ctx context.Context, raw any) (model.BatchQuantityInput, error) {
-	var out model.BatchQuantityInput
+func UnmarshalBatchQuantityInput(ctx context.Context, raw any) (record.BatchQuantity, error) {
+	var out record.BatchQuantity
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "BatchQuantityInput", raw, &out)
 	return out, err
 }
@@ -14821,8 +14839,8 @@ func UnmarshalBatchWhereInput(ctx context.Context, raw any) (ent.BatchWhereInput
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCreateBatchInput(ctx context.Context, obj any) (model.CreateBatchInput, error) {
-	var it model.CreateBatchInput
+func (ec *executionContext) unmarshalInputCreateBatchInput(ctx context.Context, obj any) (record.CreateBatchInput, error) {
+	var it record.CreateBatchInput
 	if obj == nil {
 		return it, nil
 	}
@@ -14890,7 +14908,7 @@ func (ec *executionContext) unmarshalInputCreateBatchInput(ctx context.Context, 
 			it.ExpiresAt = data
 		case "inputs":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inputs"))
-			data, err := ec.unmarshalOBatchQuantityInput2ᚕᚖsuyuanᚋgraphᚋmodelᚐBatchQuantityInputᚄ(ctx, v)
+			data, err := ec.unmarshalOBatchQuantityInput2ᚕsuyuanᚋinternalᚋrecordᚐBatchQuantityᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -14906,8 +14924,8 @@ func (ec *executionContext) unmarshalInputCreateBatchInput(ctx context.Context, 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCreateBatchInput(ctx context.Context, raw any) (model.CreateBatchInput, error) {
-	var out model.CreateBatchInput
+func UnmarshalCreateBatchInput(ctx context.Context, raw any) (record.CreateBatchInput, error) {
+	var out record.CreateBatchInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateBatchInput", raw, &out)
 	return out, err
 }
@@ -16866,8 +16884,8 @@ func UnmarshalInspectionWhereInput(ctx context.Context, raw any) (ent.Inspection
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputIssueTraceCodesInput(ctx context.Context, obj any) (model.IssueTraceCodesInput, error) {
-	var it model.IssueTraceCodesInput
+func (ec *executionContext) unmarshalInputIssueTraceCodesInput(ctx context.Context, obj any) (record.IssueTraceCodesInput, error) {
+	var it record.IssueTraceCodesInput
 	if obj == nil {
 		return it, nil
 	}
@@ -16916,14 +16934,14 @@ func (ec *executionContext) unmarshalInputIssueTraceCodesInput(ctx context.Conte
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalIssueTraceCodesInput(ctx context.Context, raw any) (model.IssueTraceCodesInput, error) {
-	var out model.IssueTraceCodesInput
+func UnmarshalIssueTraceCodesInput(ctx context.Context, raw any) (record.IssueTraceCodesInput, error) {
+	var out record.IssueTraceCodesInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "IssueTraceCodesInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputMeasurementInput(ctx context.Context, obj any) (model.MeasurementInput, error) {
-	var it model.MeasurementInput
+func (ec *executionContext) unmarshalInputMeasurementInput(ctx context.Context, obj any) (record.MeasurementInput, error) {
+	var it record.MeasurementInput
 	if obj == nil {
 		return it, nil
 	}
@@ -16986,8 +17004,8 @@ func (ec *executionContext) unmarshalInputMeasurementInput(ctx context.Context, 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalMeasurementInput(ctx context.Context, raw any) (model.MeasurementInput, error) {
-	var out model.MeasurementInput
+func UnmarshalMeasurementInput(ctx context.Context, raw any) (record.MeasurementInput, error) {
+	var out record.MeasurementInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MeasurementInput", raw, &out)
 	return out, err
 }
@@ -19296,8 +19314,8 @@ func UnmarshalProductWhereInput(ctx context.Context, raw any) (ent.ProductWhereI
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputRecordInspectionInput(ctx context.Context, obj any) (model.RecordInspectionInput, error) {
-	var it model.RecordInspectionInput
+func (ec *executionContext) unmarshalInputRecordInspectionInput(ctx context.Context, obj any) (record.RecordInspectionInput, error) {
+	var it record.RecordInspectionInput
 	if obj == nil {
 		return it, nil
 	}
@@ -19358,7 +19376,7 @@ func (ec *executionContext) unmarshalInputRecordInspectionInput(ctx context.Cont
 			it.Notes = data
 		case "measurements":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("measurements"))
-			data, err := ec.unmarshalOMeasurementInput2ᚕᚖsuyuanᚋgraphᚋmodelᚐMeasurementInputᚄ(ctx, v)
+			data, err := ec.unmarshalOMeasurementInput2ᚕsuyuanᚋinternalᚋrecordᚐMeasurementInputᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -19374,14 +19392,14 @@ func (ec *executionContext) unmarshalInputRecordInspectionInput(ctx context.Cont
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalRecordInspectionInput(ctx context.Context, raw any) (model.RecordInspectionInput, error) {
-	var out model.RecordInspectionInput
+func UnmarshalRecordInspectionInput(ctx context.Context, raw any) (record.RecordInspectionInput, error) {
+	var out record.RecordInspectionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordInspectionInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputRecordShipmentInput(ctx context.Context, obj any) (model.RecordShipmentInput, error) {
-	var it model.RecordShipmentInput
+func (ec *executionContext) unmarshalInputRecordShipmentInput(ctx context.Context, obj any) (record.RecordShipmentInput, error) {
+	var it record.RecordShipmentInput
 	if obj == nil {
 		return it, nil
 	}
@@ -19442,7 +19460,7 @@ func (ec *executionContext) unmarshalInputRecordShipmentInput(ctx context.Contex
 			it.DepartedAt = data
 		case "items":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
-			data, err := ec.unmarshalNBatchQuantityInput2ᚕᚖsuyuanᚋgraphᚋmodelᚐBatchQuantityInputᚄ(ctx, v)
+			data, err := ec.unmarshalNBatchQuantityInput2ᚕsuyuanᚋinternalᚋrecordᚐBatchQuantityᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -19458,14 +19476,14 @@ func (ec *executionContext) unmarshalInputRecordShipmentInput(ctx context.Contex
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalRecordShipmentInput(ctx context.Context, raw any) (model.RecordShipmentInput, error) {
-	var out model.RecordShipmentInput
+func UnmarshalRecordShipmentInput(ctx context.Context, raw any) (record.RecordShipmentInput, error) {
+	var out record.RecordShipmentInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordShipmentInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputSensorReadingInput(ctx context.Context, obj any) (model.SensorReadingInput, error) {
-	var it model.SensorReadingInput
+func (ec *executionContext) unmarshalInputSensorReadingInput(ctx context.Context, obj any) (record.SensorReadingInput, error) {
+	var it record.SensorReadingInput
 	if obj == nil {
 		return it, nil
 	}
@@ -19498,7 +19516,7 @@ func (ec *executionContext) unmarshalInputSensorReadingInput(ctx context.Context
 			it.Temperature = data
 		case "temperatureUnit":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("temperatureUnit"))
-			data, err := ec.unmarshalOTemperatureUnit2ᚖsuyuanᚋgraphᚋmodelᚐTemperatureUnit(ctx, v)
+			data, err := ec.unmarshalOTemperatureUnit2ᚖsuyuanᚋinternalᚋrecordᚐTemperatureUnit(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -19535,8 +19553,8 @@ func (ec *executionContext) unmarshalInputSensorReadingInput(ctx context.Context
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalSensorReadingInput(ctx context.Context, raw any) (model.SensorReadingInput, error) {
-	var out model.SensorReadingInput
+func UnmarshalSensorReadingInput(ctx context.Context, raw any) (record.SensorReadingInput, error) {
+	var out record.SensorReadingInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SensorReadingInput", raw, &out)
 	return out, err
 }
@@ -20753,8 +20771,8 @@ func UnmarshalShelfEventWhereInput(ctx context.Context, raw any) (ent.ShelfEvent
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputShelveBatchInput(ctx context.Context, obj any) (model.ShelveBatchInput, error) {
-	var it model.ShelveBatchInput
+func (ec *executionContext) unmarshalInputShelveBatchInput(ctx context.Context, obj any) (record.ShelveBatchInput, error) {
+	var it record.ShelveBatchInput
 	if obj == nil {
 		return it, nil
 	}
@@ -20817,8 +20835,8 @@ func (ec *executionContext) unmarshalInputShelveBatchInput(ctx context.Context, 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalShelveBatchInput(ctx context.Context, raw any) (model.ShelveBatchInput, error) {
-	var out model.ShelveBatchInput
+func UnmarshalShelveBatchInput(ctx context.Context, raw any) (record.ShelveBatchInput, error) {
+	var out record.ShelveBatchInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShelveBatchInput", raw, &out)
 	return out, err
 }
@@ -21934,6 +21952,59 @@ func (ec *executionContext) unmarshalInputShipmentWhereInput(ctx context.Context
 func UnmarshalShipmentWhereInput(ctx context.Context, raw any) (ent.ShipmentWhereInput, error) {
 	var out ent.ShipmentWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShipmentWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStockOrder(ctx context.Context, obj any) (ent.StockOrder, error) {
+	var it ent.StockOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNStockOrderField2ᚖsuyuanᚋentᚐStockOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStockOrder unmarshals raw into the StockOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStockOrder(ctx context.Context, raw any) (ent.StockOrder, error) {
+	var out ent.StockOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StockOrder", raw, &out)
 	return out, err
 }
 
@@ -25999,7 +26070,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) unmarshalNAddSensorReadingsInput2suyuanᚋgraphᚋmodelᚐAddSensorReadingsInput(ctx context.Context, v any) (model.AddSensorReadingsInput, error) {
+func (ec *executionContext) unmarshalNAddSensorReadingsInput2suyuanᚋinternalᚋrecordᚐAddSensorReadingsInput(ctx context.Context, v any) (record.AddSensorReadingsInput, error) {
 	res, err := ec.unmarshalInputAddSensorReadingsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -26069,23 +26140,23 @@ func (ec *executionContext) marshalNBatchOrderField2ᚖsuyuanᚋentᚐBatchOrder
 	return v
 }
 
-func (ec *executionContext) unmarshalNBatchQuantityInput2ᚕᚖsuyuanᚋgraphᚋmodelᚐBatchQuantityInputᚄ(ctx context.Context, v any) ([]*model.BatchQuantityInput, error) {
+func (ec *executionContext) unmarshalNBatchQuantityInput2suyuanᚋinternalᚋrecordᚐBatchQuantity(ctx context.Context, v any) (record.BatchQuantity, error) {
+	res, err := ec.unmarshalInputBatchQuantityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNBatchQuantityInput2ᚕsuyuanᚋinternalᚋrecordᚐBatchQuantityᚄ(ctx context.Context, v any) ([]record.BatchQuantity, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*model.BatchQuantityInput, len(vSlice))
+	res := make([]record.BatchQuantity, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNBatchQuantityInput2ᚖsuyuanᚋgraphᚋmodelᚐBatchQuantityInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNBatchQuantityInput2suyuanᚋinternalᚋrecordᚐBatchQuantity(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
-}
-
-func (ec *executionContext) unmarshalNBatchQuantityInput2ᚖsuyuanᚋgraphᚋmodelᚐBatchQuantityInput(ctx context.Context, v any) (*model.BatchQuantityInput, error) {
-	res, err := ec.unmarshalInputBatchQuantityInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNBatchStatus2suyuanᚋentᚋbatchᚐStatus(ctx context.Context, v any) (batch.Status, error) {
@@ -26117,7 +26188,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) unmarshalNCreateBatchInput2suyuanᚋgraphᚋmodelᚐCreateBatchInput(ctx context.Context, v any) (model.CreateBatchInput, error) {
+func (ec *executionContext) unmarshalNCreateBatchInput2suyuanᚋinternalᚋrecordᚐCreateBatchInput(ctx context.Context, v any) (record.CreateBatchInput, error) {
 	res, err := ec.unmarshalInputCreateBatchInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -26322,7 +26393,7 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
-func (ec *executionContext) unmarshalNIssueTraceCodesInput2suyuanᚋgraphᚋmodelᚐIssueTraceCodesInput(ctx context.Context, v any) (model.IssueTraceCodesInput, error) {
+func (ec *executionContext) unmarshalNIssueTraceCodesInput2suyuanᚋinternalᚋrecordᚐIssueTraceCodesInput(ctx context.Context, v any) (record.IssueTraceCodesInput, error) {
 	res, err := ec.unmarshalInputIssueTraceCodesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -26335,9 +26406,9 @@ func (ec *executionContext) marshalNMeasurement2ᚖsuyuanᚋentᚐMeasurement(ct
 	return ec._Measurement(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNMeasurementInput2ᚖsuyuanᚋgraphᚋmodelᚐMeasurementInput(ctx context.Context, v any) (*model.MeasurementInput, error) {
+func (ec *executionContext) unmarshalNMeasurementInput2suyuanᚋinternalᚋrecordᚐMeasurementInput(ctx context.Context, v any) (record.MeasurementInput, error) {
 	res, err := ec.unmarshalInputMeasurementInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNMeasurementWhereInput2ᚖsuyuanᚋentᚐMeasurementWhereInput(ctx context.Context, v any) (*ent.MeasurementWhereInput, error) {
@@ -26469,12 +26540,12 @@ func (ec *executionContext) unmarshalNProductWhereInput2ᚖsuyuanᚋentᚐProduc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNRecordInspectionInput2suyuanᚋgraphᚋmodelᚐRecordInspectionInput(ctx context.Context, v any) (model.RecordInspectionInput, error) {
+func (ec *executionContext) unmarshalNRecordInspectionInput2suyuanᚋinternalᚋrecordᚐRecordInspectionInput(ctx context.Context, v any) (record.RecordInspectionInput, error) {
 	res, err := ec.unmarshalInputRecordInspectionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNRecordShipmentInput2suyuanᚋgraphᚋmodelᚐRecordShipmentInput(ctx context.Context, v any) (model.RecordShipmentInput, error) {
+func (ec *executionContext) unmarshalNRecordShipmentInput2suyuanᚋinternalᚋrecordᚐRecordShipmentInput(ctx context.Context, v any) (record.RecordShipmentInput, error) {
 	res, err := ec.unmarshalInputRecordShipmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -26487,23 +26558,23 @@ func (ec *executionContext) marshalNSensorReadingConnection2ᚖsuyuanᚋentᚐSe
 	return ec._SensorReadingConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNSensorReadingInput2ᚕᚖsuyuanᚋgraphᚋmodelᚐSensorReadingInputᚄ(ctx context.Context, v any) ([]*model.SensorReadingInput, error) {
+func (ec *executionContext) unmarshalNSensorReadingInput2suyuanᚋinternalᚋrecordᚐSensorReadingInput(ctx context.Context, v any) (record.SensorReadingInput, error) {
+	res, err := ec.unmarshalInputSensorReadingInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSensorReadingInput2ᚕsuyuanᚋinternalᚋrecordᚐSensorReadingInputᚄ(ctx context.Context, v any) ([]record.SensorReadingInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*model.SensorReadingInput, len(vSlice))
+	res := make([]record.SensorReadingInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSensorReadingInput2ᚖsuyuanᚋgraphᚋmodelᚐSensorReadingInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNSensorReadingInput2suyuanᚋinternalᚋrecordᚐSensorReadingInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
-}
-
-func (ec *executionContext) unmarshalNSensorReadingInput2ᚖsuyuanᚋgraphᚋmodelᚐSensorReadingInput(ctx context.Context, v any) (*model.SensorReadingInput, error) {
-	res, err := ec.unmarshalInputSensorReadingInput(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNSensorReadingOrderField2ᚖsuyuanᚋentᚐSensorReadingOrderField(ctx context.Context, v any) (*ent.SensorReadingOrderField, error) {
@@ -26570,7 +26641,7 @@ func (ec *executionContext) unmarshalNShelfEventWhereInput2ᚖsuyuanᚋentᚐShe
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNShelveBatchInput2suyuanᚋgraphᚋmodelᚐShelveBatchInput(ctx context.Context, v any) (model.ShelveBatchInput, error) {
+func (ec *executionContext) unmarshalNShelveBatchInput2suyuanᚋinternalᚋrecordᚐShelveBatchInput(ctx context.Context, v any) (record.ShelveBatchInput, error) {
 	res, err := ec.unmarshalInputShelveBatchInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -26653,6 +26724,20 @@ func (ec *executionContext) marshalNStockConnection2ᚖsuyuanᚋentᚐStockConne
 		return graphql.Null
 	}
 	return ec._StockConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStockOrderField2ᚖsuyuanᚋentᚐStockOrderField(ctx context.Context, v any) (*ent.StockOrderField, error) {
+	var res = new(ent.StockOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStockOrderField2ᚖsuyuanᚋentᚐStockOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.StockOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StockOrderField!")
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalNStockWhereInput2ᚖsuyuanᚋentᚐStockWhereInput(ctx context.Context, v any) (*ent.StockWhereInput, error) {
@@ -27001,16 +27086,16 @@ func (ec *executionContext) unmarshalOBatchOrder2ᚖsuyuanᚋentᚐBatchOrder(ct
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOBatchQuantityInput2ᚕᚖsuyuanᚋgraphᚋmodelᚐBatchQuantityInputᚄ(ctx context.Context, v any) ([]*model.BatchQuantityInput, error) {
+func (ec *executionContext) unmarshalOBatchQuantityInput2ᚕsuyuanᚋinternalᚋrecordᚐBatchQuantityᚄ(ctx context.Context, v any) ([]record.BatchQuantity, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*model.BatchQuantityInput, len(vSlice))
+	res := make([]record.BatchQuantity, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNBatchQuantityInput2ᚖsuyuanᚋgraphᚋmodelᚐBatchQuantityInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNBatchQuantityInput2suyuanᚋinternalᚋrecordᚐBatchQuantity(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -27595,16 +27680,16 @@ func (ec *executionContext) marshalOMeasurement2ᚕᚖsuyuanᚋentᚐMeasurement
 	return ret
 }
 
-func (ec *executionContext) unmarshalOMeasurementInput2ᚕᚖsuyuanᚋgraphᚋmodelᚐMeasurementInputᚄ(ctx context.Context, v any) ([]*model.MeasurementInput, error) {
+func (ec *executionContext) unmarshalOMeasurementInput2ᚕsuyuanᚋinternalᚋrecordᚐMeasurementInputᚄ(ctx context.Context, v any) ([]record.MeasurementInput, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]*model.MeasurementInput, len(vSlice))
+	res := make([]record.MeasurementInput, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNMeasurementInput2ᚖsuyuanᚋgraphᚋmodelᚐMeasurementInput(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNMeasurementInput2suyuanᚋinternalᚋrecordᚐMeasurementInput(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -28291,6 +28376,14 @@ func (ec *executionContext) marshalOStockEdge2ᚖsuyuanᚋentᚐStockEdge(ctx co
 	return ec._StockEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOStockOrder2ᚖsuyuanᚋentᚐStockOrder(ctx context.Context, v any) (*ent.StockOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStockOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOStockWhereInput2ᚕᚖsuyuanᚋentᚐStockWhereInputᚄ(ctx context.Context, v any) ([]*ent.StockWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -28369,16 +28462,16 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) unmarshalOTemperatureUnit2ᚖsuyuanᚋgraphᚋmodelᚐTemperatureUnit(ctx context.Context, v any) (*model.TemperatureUnit, error) {
+func (ec *executionContext) unmarshalOTemperatureUnit2ᚖsuyuanᚋinternalᚋrecordᚐTemperatureUnit(ctx context.Context, v any) (*record.TemperatureUnit, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(model.TemperatureUnit)
+	var res = new(record.TemperatureUnit)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOTemperatureUnit2ᚖsuyuanᚋgraphᚋmodelᚐTemperatureUnit(ctx context.Context, sel ast.SelectionSet, v *model.TemperatureUnit) graphql.Marshaler {
+func (ec *executionContext) marshalOTemperatureUnit2ᚖsuyuanᚋinternalᚋrecordᚐTemperatureUnit(ctx context.Context, sel ast.SelectionSet, v *record.TemperatureUnit) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

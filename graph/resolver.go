@@ -6,10 +6,20 @@ package graph
 
 import (
 	"suyuan/ent"
+	"suyuan/internal/record"
 )
 
 // Resolver holds the dependencies every resolver shares. It is built once
 // per server and must not hold per-request state.
 type Resolver struct {
-	client *ent.Client
+	client   *ent.Client
+	recorder *record.Recorder
 }
+
+// NewResolver returns the root resolver over client.
+func NewResolver(client *ent.Client, recorder *record.Recorder) *Resolver {
+	return &Resolver{client: client, recorder: recorder}
+}
+
+// maxNodes bounds the ids of one nodes query, as connections bound pages.
+const maxNodes = 100

@@ -7,91 +7,96 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"suyuan/ent"
 	"suyuan/ent/shelfevent"
 	"suyuan/graph/model"
+	"suyuan/internal/quantity"
+	"suyuan/internal/record"
 	"time"
 )
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input ent.CreateOrganizationInput) (*ent.Organization, error) {
-	panic(fmt.Errorf("not implemented: CreateOrganization - createOrganization"))
+	return r.recorder.CreateOrganization(ctx, input)
 }
 
 // UpdateOrganization is the resolver for the updateOrganization field.
 func (r *mutationResolver) UpdateOrganization(ctx context.Context, id int, input ent.UpdateOrganizationInput) (*ent.Organization, error) {
-	panic(fmt.Errorf("not implemented: UpdateOrganization - updateOrganization"))
+	return r.recorder.UpdateOrganization(ctx, id, input)
 }
 
 // CreateFacility is the resolver for the createFacility field.
 func (r *mutationResolver) CreateFacility(ctx context.Context, input ent.CreateFacilityInput) (*ent.Facility, error) {
-	panic(fmt.Errorf("not implemented: CreateFacility - createFacility"))
+	return r.recorder.CreateFacility(ctx, input)
 }
 
 // UpdateFacility is the resolver for the updateFacility field.
 func (r *mutationResolver) UpdateFacility(ctx context.Context, id int, input ent.UpdateFacilityInput) (*ent.Facility, error) {
-	panic(fmt.Errorf("not implemented: UpdateFacility - updateFacility"))
+	return r.recorder.UpdateFacility(ctx, id, input)
 }
 
 // CreateProduct is the resolver for the createProduct field.
 func (r *mutationResolver) CreateProduct(ctx context.Context, input ent.CreateProductInput) (*ent.Product, error) {
-	panic(fmt.Errorf("not implemented: CreateProduct - createProduct"))
+	return r.recorder.CreateProduct(ctx, input)
 }
 
 // UpdateProduct is the resolver for the updateProduct field.
 func (r *mutationResolver) UpdateProduct(ctx context.Context, id int, input ent.UpdateProductInput) (*ent.Product, error) {
-	panic(fmt.Errorf("not implemented: UpdateProduct - updateProduct"))
+	return r.recorder.UpdateProduct(ctx, id, input)
 }
 
 // CreateBatch is the resolver for the createBatch field.
-func (r *mutationResolver) CreateBatch(ctx context.Context, input model.CreateBatchInput) (*ent.Batch, error) {
-	panic(fmt.Errorf("not implemented: CreateBatch - createBatch"))
+func (r *mutationResolver) CreateBatch(ctx context.Context, input record.CreateBatchInput) (*ent.Batch, error) {
+	return r.recorder.CreateBatch(ctx, input)
 }
 
 // RecordShipment is the resolver for the recordShipment field.
-func (r *mutationResolver) RecordShipment(ctx context.Context, input model.RecordShipmentInput) (*ent.Shipment, error) {
-	panic(fmt.Errorf("not implemented: RecordShipment - recordShipment"))
+func (r *mutationResolver) RecordShipment(ctx context.Context, input record.RecordShipmentInput) (*ent.Shipment, error) {
+	return r.recorder.RecordShipment(ctx, input)
 }
 
 // DepartShipment is the resolver for the departShipment field.
 func (r *mutationResolver) DepartShipment(ctx context.Context, id int, departedAt time.Time) (*ent.Shipment, error) {
-	panic(fmt.Errorf("not implemented: DepartShipment - departShipment"))
+	return r.recorder.DepartShipment(ctx, id, departedAt)
 }
 
 // RecordArrival is the resolver for the recordArrival field.
 func (r *mutationResolver) RecordArrival(ctx context.Context, id int, arrivedAt time.Time, accepted bool) (*ent.Shipment, error) {
-	panic(fmt.Errorf("not implemented: RecordArrival - recordArrival"))
+	return r.recorder.RecordArrival(ctx, id, arrivedAt, accepted)
 }
 
 // AddSensorReadings is the resolver for the addSensorReadings field.
-func (r *mutationResolver) AddSensorReadings(ctx context.Context, input model.AddSensorReadingsInput) (*model.AddSensorReadingsPayload, error) {
-	panic(fmt.Errorf("not implemented: AddSensorReadings - addSensorReadings"))
+func (r *mutationResolver) AddSensorReadings(ctx context.Context, input record.AddSensorReadingsInput) (*model.AddSensorReadingsPayload, error) {
+	n, err := r.recorder.AddSensorReadings(ctx, input)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddSensorReadingsPayload{Count: n}, nil
 }
 
 // ShelveBatch is the resolver for the shelveBatch field.
-func (r *mutationResolver) ShelveBatch(ctx context.Context, input model.ShelveBatchInput) (*ent.ShelfEvent, error) {
-	panic(fmt.Errorf("not implemented: ShelveBatch - shelveBatch"))
+func (r *mutationResolver) ShelveBatch(ctx context.Context, input record.ShelveBatchInput) (*ent.ShelfEvent, error) {
+	return r.recorder.ShelveBatch(ctx, input)
 }
 
 // RemoveFromShelf is the resolver for the removeFromShelf field.
 func (r *mutationResolver) RemoveFromShelf(ctx context.Context, id int, removedAt time.Time, reason shelfevent.RemovalReason) (*ent.ShelfEvent, error) {
-	panic(fmt.Errorf("not implemented: RemoveFromShelf - removeFromShelf"))
+	return r.recorder.RemoveFromShelf(ctx, id, removedAt, reason)
 }
 
 // RecordInspection is the resolver for the recordInspection field.
-func (r *mutationResolver) RecordInspection(ctx context.Context, input model.RecordInspectionInput) (*ent.Inspection, error) {
-	panic(fmt.Errorf("not implemented: RecordInspection - recordInspection"))
+func (r *mutationResolver) RecordInspection(ctx context.Context, input record.RecordInspectionInput) (*ent.Inspection, error) {
+	return r.recorder.RecordInspection(ctx, input)
 }
 
 // IssueTraceCodes is the resolver for the issueTraceCodes field.
-func (r *mutationResolver) IssueTraceCodes(ctx context.Context, input model.IssueTraceCodesInput) ([]*ent.TraceCode, error) {
-	panic(fmt.Errorf("not implemented: IssueTraceCodes - issueTraceCodes"))
+func (r *mutationResolver) IssueTraceCodes(ctx context.Context, input record.IssueTraceCodesInput) ([]*ent.TraceCode, error) {
+	return r.recorder.IssueTraceCodes(ctx, input)
 }
 
 // Quantity is the resolver for the quantity field.
 func (r *stockResolver) Quantity(ctx context.Context, obj *ent.Stock) (float64, error) {
-	panic(fmt.Errorf("not implemented: Quantity - quantity"))
+	return quantity.Milli(obj.OnHandMilli).Float(), nil
 }
 
 // Mutation returns MutationResolver implementation.

@@ -585,6 +585,8 @@ func init() {
 	BatchesTable.ForeignKeys[1].RefTable = OrganizationsTable
 	BatchesTable.ForeignKeys[2].RefTable = ProductsTable
 	BatchesTable.Annotation = &entsql.Annotation{
+		Charset:        "utf8mb4",
+		Collation:      "utf8mb4_bin",
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
 	BatchInputsTable.ForeignKeys[0].RefTable = BatchesTable

@@ -5,6 +5,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	entsql "entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -96,6 +97,9 @@ func (Batch) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.QueryField(),
 		entgql.RelayConnection(),
+		// Lot codes are case-sensitive (GS1 AI 10); MySQL's default
+		// collations are not.
+		entsql.Annotation{Charset: "utf8mb4", Collation: "utf8mb4_bin"},
 	}
 }
 
@@ -154,8 +158,9 @@ func (Stock) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("batch_id").Immutable(),
 		field.Int("facility_id").Immutable(),
+		// Clients read the balance as Stock.quantity, in the batch's unit.
 		field.Int64("on_hand_milli").Min(0).
-			Annotations(entgql.Skip(entgql.SkipAll)),
+			Annotations(entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput), entgql.OrderField("QUANTITY")),
 		// The batch's unit, copied so that a balance reads without a join.
 		unitField(),
 		field.Time("updated_at").SchemaType(datetime()).Default(now).UpdateDefault(now),

@@ -81,3 +81,13 @@ func isDigits(s string) bool {
 	}
 	return true
 }
+
+// LotCode checks a batch or lot number (GS1 AI 10): 1 to 20 characters of
+// GS1's character set 82, so that it can be carried in a Digital Link and a
+// barcode unchanged.
+func LotCode(s string) error {
+	if !isCSet82(s) {
+		return errcode.New(errcode.BadUserInput, "lot code must be 1–20 characters of GS1 character set 82 (letters, digits and !\"%%&'()*+,-./:;<=>?_)")
+	}
+	return nil
+}

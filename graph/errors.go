@@ -1,0 +1,166 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"suyuan/ent"
+	"suyuan/internal/errcode"
+	"suyuan/internal/reqlog"
+)
+
+// errPanic marks an error recovered from a panic in a resolver.
+var errPanic = errors.New("panic in resolver")
+
+// Recover turns a panic in a resolver into an internal error, logged with
+// its stack, so that one bad request cannot take the server down.
+func Recover(ctx context.Context, v any) error {
+	reqlog.Logger(ctx).ErrorContext(ctx, "panic in resolver",
+		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	return fmt.Errorf("%w: %v", errPanic, v)
+}
+
+// PresentError is the error presenter: every error leaves with a code from
+// the registry (errcode), a message safe to show, and, for input errors, the
+// field. Errors not raised on purpose become INTERNAL with the request id,
+// and their cause goes to the log only: no SQL, no paths, no stack traces
+// reach the client.
+func PresentError(ctx context.Context, err error) *gqlerror.Error {
+	out := present(ctx, err)
+	if out.Path == nil {
+		out.Path = graphql.GetPath(ctx)
+	}
+	return out
+}
+
+func present(ctx context.Context, err error) *gqlerror.Error {
+	var (
+		coded *errcode.Error
+		gqlE  *gqlerror.Error
+		valE  *ent.ValidationError
+	)
+	switch {
+	case errors.As(err, &coded):
+		out := newError(coded.Code, coded.Message)
+		if coded.Field != "" {
+			out.Extensions["field"] = coded.Field
+		}
+		keepPath(out, gqlE, err)
+		return out
+	case errors.As(err, &valE):
+		out := newError(errcode.BadUserInput, "invalid value for "+camel(valE.Name))
+		out.Extensions["field"] = camel(valE.Name)
+		return out
+	case ent.IsNotFound(err):
+		return newError(errcode.NotFound, "not found")
+	case ent.IsConstraintError(err):
+		return newError(errcode.Conflict, "the change conflicts with existing data")
+	case errors.Is(err, context.DeadlineExceeded):
+		return newError(errcode.Timeout, "the request took too long and was stopped")
+	case errors.Is(err, context.Canceled):
+		return newError(errcode.Timeout, "the request was cancelled")
+	case errors.As(err, &gqlE):
+		return presentGraphQL(ctx, gqlE)
+	}
+	return internal(ctx, err)
+}
+
+// presentGraphQL handles errors raised by gqlgen and entgql themselves:
+// parsing, validation, argument coercion and pagination.
+func presentGraphQL(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {
+	if e.Err != nil {
+		// An argument that could not be coerced: the message names the
+		// argument, but the cause may be a decoder's internals.
+		if last := lastName(e.Path); last == "after" || last == "before" {
+			out := newError(errcode.InvalidCursor, "invalid cursor")
+			out.Extensions["field"] = last
+			out.Path = e.Path
+			return out
+		}
+		if _, ok := e.Err.(*gqlerror.Error); !ok && e.Path != nil {
+			out := newError(errcode.BadUserInput, "invalid value for "+lastName(e.Path))
+			out.Extensions["field"] = lastName(e.Path)
+			out.Path = e.Path
+			return out
+		}
+		return internal(ctx, e)
+	}
+	out := &gqlerror.Error{Message: e.Message, Path: e.Path, Locations: e.Locations, Rule: e.Rule, Extensions: map[string]any{}}
+	code, _ := e.Extensions["code"].(string)
+	switch code {
+	case string(errcode.GraphQLParseFailed), string(errcode.GraphQLValidationFailed),
+		string(errcode.ComplexityLimitExceeded), string(errcode.PageSizeExceeded):
+		out.Extensions["code"] = code
+	case "INVALID_PAGINATION":
+		out.Extensions["code"] = string(errcode.BadUserInput)
+	case "":
+		out.Extensions["code"] = string(errcode.BadUserInput)
+	default:
+		out.Extensions["code"] = code
+	}
+	for k, v := range e.Extensions {
+		if k != "code" {
+			out.Extensions[k] = v
+		}
+	}
+	return out
+}
+
+// internal logs err with its cause and returns what the client may see.
+func internal(ctx context.Context, err error) *gqlerror.Error {
+	id := reqlog.ID(ctx)
+	path := graphql.GetPath(ctx)
+	reqlog.Logger(ctx).ErrorContext(ctx, "internal error", "error", err.Error(), "path", path.String())
+	msg := "internal error"
+	if id != "" {
+		msg += "; reference " + id
+	}
+	out := newError(errcode.Internal, msg)
+	if id != "" {
+		out.Extensions["requestId"] = id
+	}
+	return out
+}
+
+func newError(code errcode.Code, msg string) *gqlerror.Error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(code)}}
+}
+
+// keepPath carries the path of an argument-coercion error over to out.
+func keepPath(out, gqlE *gqlerror.Error, err error) {
+	if errors.As(err, &gqlE) && gqlE.Path != nil {
+		out.Path = gqlE.Path
+	}
+}
+
+func lastName(p ast.Path) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if n, ok := p[i].(ast.PathName); ok {
+			return string(n)
+		}
+	}
+	return ""
+}
+
+// camel turns an Ent column name (license_no) into the GraphQL field name
+// (licenseNo).
+func camel(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == "id" {
+			parts[i] = "ID"
+			continue
+		}
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}

@@ -1,0 +1,54 @@
+package graph
+
+import (
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"suyuan/ent"
+	"suyuan/internal/record"
+)
+
+// Options configure the GraphQL handler.
+type Options struct {
+	// Development turns on introspection and field suggestions.
+	Development bool
+	// ComplexityLimit bounds the cost of one operation; each connection
+	// costs its page size times its children.
+	ComplexityLimit int
+	// QueryCacheSize is how many parsed and validated queries are kept.
+	QueryCacheSize int
+}
+
+// DefaultComplexityLimit admits three nested connections of 20 (8,000 nodes
+// with a few fields each, and their totals) and refuses three nested pages
+// of 100 (a million nodes).
+const DefaultComplexityLimit = 200000
+
+// NewHandler builds the GraphQL HTTP handler over client: transports,
+// caches, limits, the error presenter and panic recovery.
+func NewHandler(client *ent.Client, recorder *record.Recorder, opts Options) *handler.Server {
+	if opts.ComplexityLimit == 0 {
+		opts.ComplexityLimit = DefaultComplexityLimit
+	}
+	if opts.QueryCacheSize == 0 {
+		opts.QueryCacheSize = 1000
+	}
+	es := NewExecutableSchema(Config{Resolvers: NewResolver(client, recorder)})
+	srv := handler.New(pagedComplexity{es})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(DefaultPageCache{lru.New[*ast.QueryDocument](opts.QueryCacheSize)})
+	if opts.Development {
+		srv.Use(extension.Introspection{})
+	}
+	srv.SetDisableSuggestion(!opts.Development)
+	srv.Use(PageLimit{})
+	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	srv.SetErrorPresenter(PresentError)
+	srv.SetRecoverFunc(Recover)
+	return srv
+}

@@ -1,0 +1,189 @@
+package graph
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"suyuan/internal/errcode"
+)
+
+// Page sizes of every connection. entgql connections have neither a default
+// nor a maximum; without them a query without `first` reads a whole table.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// isConnection reports whether a field returns a Relay connection that can
+// be paged with first and last.
+func isConnection(def *ast.FieldDefinition) bool {
+	return def != nil &&
+		strings.HasSuffix(def.Type.Name(), "Connection") &&
+		def.Arguments.ForName("first") != nil &&
+		def.Arguments.ForName("last") != nil
+}
+
+// DefaultPageCache is the parsed-query cache with one addition: before a
+// validated document is cached and executed, every connection field that
+// asks for neither first nor last gets first: DefaultPageSize. Doing it on
+// the document, once per distinct query, means Ent's eager loading (which
+// reads arguments from the document, not from resolvers) pages by default
+// too. The executor adds a document to the cache before it first runs it,
+// and serves later requests from the cache, so every executed document has
+// been through Add.
+type DefaultPageCache struct {
+	graphql.Cache[*ast.QueryDocument]
+}
+
+// Add sets default page sizes in doc and caches it.
+func (c DefaultPageCache) Add(ctx context.Context, key string, doc *ast.QueryDocument) {
+	for _, op := range doc.Operations {
+		defaultPages(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		defaultPages(f.SelectionSet)
+	}
+	c.Cache.Add(ctx, key, doc)
+}
+
+func defaultPages(set ast.SelectionSet) {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if isConnection(s.Definition) && s.Arguments.ForName("first") == nil && s.Arguments.ForName("last") == nil {
+				s.Arguments = append(s.Arguments, &ast.Argument{
+					Name:     "first",
+					Value:    &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(DefaultPageSize), Position: s.Position, ExpectedType: s.Definition.Arguments.ForName("first").Type},
+					Position: s.Position,
+				})
+			}
+			defaultPages(s.SelectionSet)
+		case *ast.InlineFragment:
+			defaultPages(s.SelectionSet)
+		}
+		// Fragment spreads are handled through doc.Fragments.
+	}
+}
+
+// PageLimit refuses, before anything runs, any connection page larger than
+// MaxPageSize, with the variables of the request applied. It is checked
+// up front so that eager loading never fetches an oversized page.
+type PageLimit struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = PageLimit{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (PageLimit) ExtensionName() string { return "PageLimit" }
+
+// Validate implements graphql.HandlerExtension.
+func (PageLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (PageLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	w := pageWalker{doc: oc.Doc, vars: oc.Variables, seen: map[string]bool{}}
+	return w.walk(oc.Operation.SelectionSet)
+}
+
+type pageWalker struct {
+	doc  *ast.QueryDocument
+	vars map[string]any
+	seen map[string]bool // fragments already checked: variables are the same everywhere
+}
+
+func (w *pageWalker) walk(set ast.SelectionSet) *gqlerror.Error {
+	for _, sel := range set {
+		var err *gqlerror.Error
+		switch s := sel.(type) {
+		case *ast.Field:
+			if isConnection(s.Definition) {
+				if err = checkPage(s, w.vars); err != nil {
+					return err
+				}
+			}
+			err = w.walk(s.SelectionSet)
+		case *ast.InlineFragment:
+			err = w.walk(s.SelectionSet)
+		case *ast.FragmentSpread:
+			if w.seen[s.Name] {
+				continue
+			}
+			w.seen[s.Name] = true
+			if f := w.doc.Fragments.ForName(s.Name); f != nil {
+				err = w.walk(f.SelectionSet)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkPage(f *ast.Field, vars map[string]any) *gqlerror.Error {
+	args := f.ArgumentMap(vars)
+	for _, name := range []string{"first", "last"} {
+		n, ok := toInt(args[name])
+		if !ok {
+			continue
+		}
+		if n < 0 || n > MaxPageSize {
+			e := gqlerror.ErrorPosf(f.Position, "%s of %s must be between 0 and %d; got %d", name, f.Alias, MaxPageSize, n)
+			e.Extensions = map[string]any{"code": string(errcode.PageSizeExceeded), "field": name}
+			return e
+		}
+	}
+	return nil
+}
+
+func toInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case float64:
+		return int64(n), true
+	case string: // variables decoded with json.Number
+		i, err := strconv.ParseInt(n, 10, 64)
+		return i, err == nil
+	case interface{ Int64() (int64, error) }:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
+}
+
+// pagedComplexity makes a connection cost its page size times its
+// children, so that nesting large pages is priced at what it would fetch.
+type pagedComplexity struct {
+	graphql.ExecutableSchema
+}
+
+func (s pagedComplexity) Complexity(ctx context.Context, typeName, field string, childComplexity int, args map[string]any) (int, bool) {
+	if c, ok := s.ExecutableSchema.Complexity(ctx, typeName, field, childComplexity, args); ok {
+		return c, true
+	}
+	n := int64(0)
+	for _, name := range []string{"first", "last"} {
+		if v, ok := toInt(args[name]); ok && v > n {
+			n = v
+		}
+	}
+	if _, paged := args["first"]; !paged {
+		if _, paged = args["last"]; !paged {
+			return 0, false
+		}
+	}
+	if n == 0 {
+		n = DefaultPageSize
+	}
+	return 1 + int(n)*childComplexity, true
+}

@@ -1,0 +1,187 @@
+package record
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"suyuan/ent"
+	"suyuan/ent/batch"
+	"suyuan/ent/facility"
+	"suyuan/ent/organization"
+	"suyuan/internal/errcode"
+	"suyuan/internal/gs1"
+	"suyuan/internal/quantity"
+)
+
+// BatchQuantity is a quantity of a batch used, shipped or shelved.
+type BatchQuantity struct {
+	BatchID  int           `json:"batchID"`
+	Quantity float64       `json:"quantity"`
+	Unit     quantity.Unit `json:"unit"`
+}
+
+// CreateBatchInput describes a new batch.
+type CreateBatchInput struct {
+	ProductID  int             `json:"productID"`
+	FacilityID int             `json:"facilityID"`
+	LotCode    string          `json:"lotCode"`
+	ProducedAt time.Time       `json:"producedAt"`
+	Quantity   float64         `json:"quantity"`
+	Unit       quantity.Unit   `json:"unit"`
+	ExpiresAt  *time.Time      `json:"expiresAt"`
+	Inputs     []BatchQuantity `json:"inputs"`
+}
+
+// maxInputs bounds how many input batches one batch may list.
+const maxInputs = 100
+
+// CreateBatch records a batch made at a facility by the facility's
+// organisation, consuming the quantities of its input batches held there.
+func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.Batch, error) {
+	if err := gs1.LotCode(in.LotCode); err != nil {
+		return nil, errcode.WithField(err, "lotCode")
+	}
+	if err := quantity.Check(in.Quantity, in.Unit); err != nil {
+		return nil, errcode.WithField(err, "quantity")
+	}
+	if err := r.checkTime(in.ProducedAt, "producedAt"); err != nil {
+		return nil, err
+	}
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(in.ProducedAt) {
+		return nil, errcode.Field(errcode.InvalidTimeOrder, "expiresAt", "expiry must be after production")
+	}
+	if len(in.Inputs) > maxInputs {
+		return nil, errcode.Field(errcode.BadUserInput, "inputs", "at most %d input batches", maxInputs)
+	}
+	var out *ent.Batch
+	err := r.withTx(ctx, func(tx *ent.Tx) error {
+		fac, err := tx.Facility.Query().WithOrganization().
+			Where(facility.ID(in.FacilityID)).Only(ctx)
+		if err != nil {
+			return notFound(err, "facilityID", "facility")
+		}
+		org := fac.Edges.Organization
+		if org.Kind != organization.KindPRODUCER && org.Kind != organization.KindPROCESSOR {
+			return errcode.Field(errcode.BadUserInput, "facilityID", "batches are produced by producers and processors; this facility belongs to a %s", org.Kind)
+		}
+		if err := active(org, "facilityID"); err != nil {
+			return err
+		}
+		prod, err := tx.Product.Get(ctx, in.ProductID)
+		if err != nil {
+			return notFound(err, "productID", "product")
+		}
+		if prod.OrganizationID != org.ID {
+			return errcode.Field(errcode.BadUserInput, "productID", "the product belongs to another organisation than the facility")
+		}
+		if _, err := quantity.Convert(in.Quantity, in.Unit, prod.Unit); err != nil {
+			return errcode.WithField(err, "unit")
+		}
+		expires := in.ExpiresAt
+		if expires == nil && prod.ShelfLifeDays != nil {
+			t := in.ProducedAt.AddDate(0, 0, *prod.ShelfLifeDays)
+			expires = &t
+		}
+		create := tx.Batch.Create().
+			SetProductID(prod.ID).
+			SetOrganizationID(org.ID).
+			SetFacilityID(fac.ID).
+			SetLotCode(in.LotCode).
+			SetProducedAt(in.ProducedAt.UTC()).
+			SetQuantity(in.Quantity).
+			SetUnit(in.Unit).
+			SetNillableExpiresAt(utcPtr(expires))
+		out, err = create.Save(ctx)
+		if err != nil {
+			if ent.IsConstraintError(err) {
+				return errcode.Field(errcode.Conflict, "lotCode", "lot code %s already exists for this product", in.LotCode)
+			}
+			return fmt.Errorf("creating batch: %w", err)
+		}
+		whole, err := quantity.ToMilli(in.Quantity, in.Unit, in.Unit)
+		if err != nil {
+			return errcode.WithField(err, "quantity")
+		}
+		if err := put(ctx, tx, out, fac.ID, whole); err != nil {
+			return err
+		}
+		return r.consumeInputs(ctx, tx, out, in.Inputs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// consumeInputs takes each input's quantity from the stock the output's
+// facility holds, and records the lineage edge.
+func (r *Recorder) consumeInputs(ctx context.Context, tx *ent.Tx, out *ent.Batch, inputs []BatchQuantity) error {
+	if len(inputs) == 0 {
+		return nil
+	}
+	ids := make([]int, len(inputs))
+	for i, u := range inputs {
+		ids[i] = u.BatchID
+	}
+	found, err := tx.Batch.Query().Where(batch.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("loading input batches: %w", err)
+	}
+	byID := make(map[int]*ent.Batch, len(found))
+	for _, b := range found {
+		byID[b.ID] = b
+	}
+	seen := make(map[int]bool, len(inputs))
+	edges := make([]*ent.BatchInputCreate, 0, len(inputs))
+	for i, u := range inputs {
+		field := "inputs." + strconv.Itoa(i)
+		b, ok := byID[u.BatchID]
+		if !ok {
+			return errcode.Field(errcode.NotFound, field+".batchID", "input batch not found")
+		}
+		if seen[b.ID] {
+			return errcode.Field(errcode.BadUserInput, field+".batchID", "input batch %s is listed twice", b.LotCode)
+		}
+		seen[b.ID] = true
+		if b.ID == out.ID {
+			return errcode.Field(errcode.BadUserInput, field+".batchID", "a batch cannot be made from itself")
+		}
+		if err := usable(b, field+".batchID"); err != nil {
+			return err
+		}
+		if err := notBefore(out.ProducedAt, b.ProducedAt, "producedAt", "the production of input "+b.LotCode); err != nil {
+			return err
+		}
+		m, err := toBatchUnit(b, u.Quantity, u.Unit, field+".quantity")
+		if err != nil {
+			return err
+		}
+		if err := take(ctx, tx, b, out.FacilityID, m, field+".quantity"); err != nil {
+			return err
+		}
+		edges = append(edges, tx.BatchInput.Create().
+			SetOutputID(out.ID).SetInputID(b.ID).
+			SetQuantity(u.Quantity).SetUnit(u.Unit))
+	}
+	if err := tx.BatchInput.CreateBulk(edges...).Exec(ctx); err != nil {
+		return fmt.Errorf("recording batch inputs: %w", err)
+	}
+	return nil
+}
+
+func active(org *ent.Organization, field string) error {
+	if org.Status != organization.StatusACTIVE {
+		return errcode.Field(errcode.InvalidState, field, "organisation %s is %s", org.Name, org.Status)
+	}
+	return nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

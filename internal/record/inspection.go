@@ -1,0 +1,128 @@
+package record
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"suyuan/ent"
+	"suyuan/ent/inspection"
+	"suyuan/ent/organization"
+	"suyuan/internal/errcode"
+)
+
+// MeasurementInput is one measured value with its legal limits.
+type MeasurementInput struct {
+	Name     string   `json:"name"`
+	Value    float64  `json:"value"`
+	Unit     *string  `json:"unit"`
+	LimitMin *float64 `json:"limitMin"`
+	LimitMax *float64 `json:"limitMax"`
+}
+
+// RecordInspectionInput is a laboratory's test of a batch.
+type RecordInspectionInput struct {
+	BatchID       int                `json:"batchID"`
+	LabID         int                `json:"labID"`
+	InspectedAt   time.Time          `json:"inspectedAt"`
+	Result        inspection.Result  `json:"result"`
+	CertificateNo *string            `json:"certificateNo"`
+	Notes         *string            `json:"notes"`
+	Measurements  []MeasurementInput `json:"measurements"`
+}
+
+const maxMeasurements = 200
+
+// RecordInspection stores an inspection and its measurements.
+func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInput) (*ent.Inspection, error) {
+	if err := r.checkTime(in.InspectedAt, "inspectedAt"); err != nil {
+		return nil, err
+	}
+	if err := inspection.ResultValidator(in.Result); err != nil {
+		return nil, errcode.Field(errcode.BadUserInput, "result", "result must be PASS or FAIL")
+	}
+	cert, notes := deref(in.CertificateNo), deref(in.Notes)
+	if err := checkText(cert, "certificateNo", 64); err != nil {
+		return nil, err
+	}
+	if err := checkText(notes, "notes", 2000); err != nil {
+		return nil, err
+	}
+	if len(in.Measurements) > maxMeasurements {
+		return nil, errcode.Field(errcode.BadUserInput, "measurements", "at most %d measurements", maxMeasurements)
+	}
+	for i, m := range in.Measurements {
+		field := "measurements." + strconv.Itoa(i)
+		if strings.TrimSpace(m.Name) == "" {
+			return nil, errcode.Field(errcode.BadUserInput, field+".name", "name is required")
+		}
+		if err := checkText(m.Name, field+".name", 64); err != nil {
+			return nil, err
+		}
+		if err := checkText(deref(m.Unit), field+".unit", 16); err != nil {
+			return nil, err
+		}
+		for _, v := range []*float64{&m.Value, m.LimitMin, m.LimitMax} {
+			if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0)) {
+				return nil, errcode.Field(errcode.BadUserInput, field, "values must be finite numbers")
+			}
+		}
+		if m.LimitMin != nil && m.LimitMax != nil && *m.LimitMin > *m.LimitMax {
+			return nil, errcode.Field(errcode.BadUserInput, field+".limitMin", "lower limit exceeds upper limit")
+		}
+	}
+	var out *ent.Inspection
+	err := r.withTx(ctx, func(tx *ent.Tx) error {
+		lab, err := tx.Organization.Get(ctx, in.LabID)
+		if err != nil {
+			return notFound(err, "labID", "laboratory")
+		}
+		if lab.Kind != organization.KindLAB && lab.Kind != organization.KindREGULATOR {
+			return errcode.Field(errcode.BadUserInput, "labID", "inspections are recorded by laboratories and regulators; this is a %s", lab.Kind)
+		}
+		if err := active(lab, "labID"); err != nil {
+			return err
+		}
+		b, err := tx.Batch.Get(ctx, in.BatchID)
+		if err != nil {
+			return notFound(err, "batchID", "batch")
+		}
+		if err := notBefore(in.InspectedAt, b.ProducedAt, "inspectedAt", "the batch's production"); err != nil {
+			return err
+		}
+		out, err = tx.Inspection.Create().
+			SetBatchID(b.ID).SetLabID(lab.ID).
+			SetInspectedAt(in.InspectedAt.UTC()).
+			SetResult(in.Result).
+			SetCertificateNo(cert).
+			SetNotes(notes).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("recording inspection: %w", err)
+		}
+		if len(in.Measurements) == 0 {
+			return nil
+		}
+		bulk := make([]*ent.MeasurementCreate, len(in.Measurements))
+		for i, m := range in.Measurements {
+			bulk[i] = tx.Measurement.Create().
+				SetInspectionID(out.ID).
+				SetName(strings.TrimSpace(m.Name)).
+				SetValue(m.Value).
+				SetUnit(deref(m.Unit)).
+				SetNillableLimitMin(m.LimitMin).
+				SetNillableLimitMax(m.LimitMax)
+		}
+		if err := tx.Measurement.CreateBulk(bulk...).Exec(ctx); err != nil {
+			return fmt.Errorf("recording measurements: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

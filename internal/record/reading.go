@@ -1,0 +1,170 @@
+package record
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"suyuan/ent"
+	"suyuan/internal/errcode"
+)
+
+// TemperatureUnit is the scale a reading was taken in.
+type TemperatureUnit string
+
+// Temperature scales; readings are stored in °C.
+const (
+	Celsius    TemperatureUnit = "C"
+	Fahrenheit TemperatureUnit = "F"
+	Kelvin     TemperatureUnit = "K"
+)
+
+// Celsius converts t from scale u to °C.
+func (u TemperatureUnit) Celsius(t float64) (float64, error) {
+	switch u {
+	case Celsius, "":
+		return t, nil
+	case Fahrenheit:
+		return (t - 32) * 5 / 9, nil
+	case Kelvin:
+		return t - 273.15, nil
+	}
+	return 0, errcode.New(errcode.InvalidUnit, "unknown temperature unit %q", string(u))
+}
+
+// SensorReadingInput is one logged reading.
+type SensorReadingInput struct {
+	RecordedAt      time.Time        `json:"recordedAt"`
+	Temperature     float64          `json:"temperature"`
+	TemperatureUnit *TemperatureUnit `json:"temperatureUnit"`
+	Humidity        *float64         `json:"humidity"`
+	Latitude        *float64         `json:"latitude"`
+	Longitude       *float64         `json:"longitude"`
+}
+
+// AddSensorReadingsInput is a bulk upload of readings for one shipment or
+// one facility.
+type AddSensorReadingsInput struct {
+	ShipmentID *int                 `json:"shipmentID"`
+	FacilityID *int                 `json:"facilityID"`
+	Readings   []SensorReadingInput `json:"readings"`
+}
+
+// MaxReadings bounds one upload; loggers upload in chunks.
+const MaxReadings = 10000
+
+// readingChunk keeps each INSERT well under MySQL's 65,535 placeholders.
+const readingChunk = 1000
+
+// AddSensorReadings stores readings in bulk, all or none.
+func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsInput) (int, error) {
+	if (in.ShipmentID == nil) == (in.FacilityID == nil) {
+		return 0, errcode.Field(errcode.BadUserInput, "shipmentID", "give exactly one of shipmentID and facilityID")
+	}
+	if len(in.Readings) == 0 {
+		return 0, errcode.Field(errcode.BadUserInput, "readings", "no readings given")
+	}
+	if len(in.Readings) > MaxReadings {
+		return 0, errcode.Field(errcode.BadUserInput, "readings", "at most %d readings per call", MaxReadings)
+	}
+	type row struct {
+		at          time.Time
+		celsius     float64
+		hum, la, lo *float64
+	}
+	rows := make([]row, len(in.Readings))
+	for i, rd := range in.Readings {
+		field := "readings." + strconv.Itoa(i)
+		if err := r.checkTime(rd.RecordedAt, field+".recordedAt"); err != nil {
+			return 0, err
+		}
+		unit := Celsius
+		if rd.TemperatureUnit != nil {
+			unit = *rd.TemperatureUnit
+		}
+		c, err := unit.Celsius(rd.Temperature)
+		if err != nil {
+			return 0, errcode.WithField(err, field+".temperatureUnit")
+		}
+		if math.IsNaN(c) || c < -100 || c > 100 {
+			return 0, errcode.Field(errcode.BadUserInput, field+".temperature", "temperature must lie between -100 and 100 °C")
+		}
+		if err := inRange(rd.Humidity, 0, 100, field+".humidity"); err != nil {
+			return 0, err
+		}
+		if err := inRange(rd.Latitude, -90, 90, field+".latitude"); err != nil {
+			return 0, err
+		}
+		if err := inRange(rd.Longitude, -180, 180, field+".longitude"); err != nil {
+			return 0, err
+		}
+		rows[i] = row{rd.RecordedAt.UTC(), c, rd.Humidity, rd.Latitude, rd.Longitude}
+	}
+	err := r.withTx(ctx, func(tx *ent.Tx) error {
+		if in.ShipmentID != nil {
+			s, err := tx.Shipment.Get(ctx, *in.ShipmentID)
+			if err != nil {
+				return notFound(err, "shipmentID", "shipment")
+			}
+			// Loggers start before loading, so a reading may predate the
+			// departure a little; not by a day.
+			if s.DepartedAt != nil {
+				for i, rw := range rows {
+					if rw.at.Before(s.DepartedAt.Add(-24 * time.Hour)) {
+						return errcode.Field(errcode.InvalidTimeOrder, "readings."+strconv.Itoa(i)+".recordedAt", "reading is more than a day before the shipment departed")
+					}
+				}
+			}
+		} else if _, err := tx.Facility.Get(ctx, *in.FacilityID); err != nil {
+			return notFound(err, "facilityID", "facility")
+		}
+		for start := 0; start < len(rows); start += readingChunk {
+			end := min(start+readingChunk, len(rows))
+			bulk := make([]*ent.SensorReadingCreate, 0, end-start)
+			for _, rw := range rows[start:end] {
+				bulk = append(bulk, tx.SensorReading.Create().
+					SetNillableShipmentID(in.ShipmentID).
+					SetNillableFacilityID(in.FacilityID).
+					SetRecordedAt(rw.at).
+					SetTemperatureC(rw.celsius).
+					SetNillableHumidity(rw.hum).
+					SetNillableLatitude(rw.la).
+					SetNillableLongitude(rw.lo))
+			}
+			if err := tx.SensorReading.CreateBulk(bulk...).Exec(ctx); err != nil {
+				return fmt.Errorf("storing readings: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(rows), nil
+}
+
+func inRange(v *float64, lo, hi float64, field string) error {
+	if v != nil && (math.IsNaN(*v) || *v < lo || *v > hi) {
+		return errcode.Field(errcode.BadUserInput, field, "must lie between %g and %g", lo, hi)
+	}
+	return nil
+}
+
+// MarshalGQL writes u as a GraphQL enum value.
+func (u TemperatureUnit) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(string(u)))
+}
+
+// UnmarshalGQL reads a GraphQL enum value into u.
+func (u *TemperatureUnit) UnmarshalGQL(v any) error {
+	s, _ := v.(string)
+	switch TemperatureUnit(s) {
+	case Celsius, Fahrenheit, Kelvin:
+		*u = TemperatureUnit(s)
+		return nil
+	}
+	return errcode.New(errcode.InvalidUnit, "temperature unit must be C, F or K")
+}

@@ -1,0 +1,269 @@
+package record
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"suyuan/ent"
+	"suyuan/ent/batch"
+	"suyuan/ent/organization"
+	"suyuan/ent/shipment"
+	"suyuan/internal/errcode"
+)
+
+// RecordShipmentInput describes a trip and what is on it.
+type RecordShipmentInput struct {
+	CarrierID      int             `json:"carrierID"`
+	FromFacilityID int             `json:"fromFacilityID"`
+	ToFacilityID   int             `json:"toFacilityID"`
+	VehiclePlate   *string         `json:"vehiclePlate"`
+	ReferenceDoc   *string         `json:"referenceDoc"`
+	DepartedAt     *time.Time      `json:"departedAt"`
+	Items          []BatchQuantity `json:"items"`
+}
+
+// maxItems bounds the items of one shipment.
+const maxItems = 500
+
+// RecordShipment records a shipment. With DepartedAt it departs at once and
+// its items leave the origin's stock; without, it is PLANNED and the stock
+// is only checked, not taken, until DepartShipment.
+func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (*ent.Shipment, error) {
+	if len(in.Items) == 0 {
+		return nil, errcode.Field(errcode.BadUserInput, "items", "a shipment carries at least one item")
+	}
+	if len(in.Items) > maxItems {
+		return nil, errcode.Field(errcode.BadUserInput, "items", "at most %d items per shipment", maxItems)
+	}
+	if in.FromFacilityID == in.ToFacilityID {
+		return nil, errcode.Field(errcode.BadUserInput, "toFacilityID", "origin and destination must differ")
+	}
+	if in.DepartedAt != nil {
+		if err := r.checkTime(*in.DepartedAt, "departedAt"); err != nil {
+			return nil, err
+		}
+	}
+	plate, doc := deref(in.VehiclePlate), deref(in.ReferenceDoc)
+	if err := checkText(plate, "vehiclePlate", 16); err != nil {
+		return nil, err
+	}
+	if err := checkText(doc, "referenceDoc", 64); err != nil {
+		return nil, err
+	}
+	var out *ent.Shipment
+	err := r.withTx(ctx, func(tx *ent.Tx) error {
+		carrier, err := tx.Organization.Get(ctx, in.CarrierID)
+		if err != nil {
+			return notFound(err, "carrierID", "carrier")
+		}
+		if carrier.Kind == organization.KindLAB || carrier.Kind == organization.KindREGULATOR {
+			return errcode.Field(errcode.BadUserInput, "carrierID", "a %s does not carry goods", carrier.Kind)
+		}
+		if err := active(carrier, "carrierID"); err != nil {
+			return err
+		}
+		if _, err := tx.Facility.Get(ctx, in.FromFacilityID); err != nil {
+			return notFound(err, "fromFacilityID", "origin facility")
+		}
+		if _, err := tx.Facility.Get(ctx, in.ToFacilityID); err != nil {
+			return notFound(err, "toFacilityID", "destination facility")
+		}
+		batches, err := itemBatches(ctx, tx, in.Items)
+		if err != nil {
+			return err
+		}
+		create := tx.Shipment.Create().
+			SetCarrierID(carrier.ID).
+			SetFromFacilityID(in.FromFacilityID).
+			SetToFacilityID(in.ToFacilityID).
+			SetVehiclePlate(plate).
+			SetReferenceDoc(doc)
+		if in.DepartedAt != nil {
+			create.SetDepartedAt(in.DepartedAt.UTC()).SetStatus(shipment.StatusIN_TRANSIT)
+		}
+		out, err = create.Save(ctx)
+		if err != nil {
+			return fmt.Errorf("creating shipment: %w", err)
+		}
+		items := make([]*ent.ShipmentItemCreate, len(in.Items))
+		for i, it := range in.Items {
+			field := "items." + strconv.Itoa(i)
+			b := batches[i]
+			if in.DepartedAt != nil {
+				if err := notBefore(*in.DepartedAt, b.ProducedAt, "departedAt", "the production of batch "+b.LotCode); err != nil {
+					return err
+				}
+			}
+			m, err := toBatchUnit(b, it.Quantity, it.Unit, field+".quantity")
+			if err != nil {
+				return err
+			}
+			if in.DepartedAt != nil {
+				err = take(ctx, tx, b, in.FromFacilityID, m, field+".quantity")
+			} else {
+				err = available(ctx, tx, b, in.FromFacilityID, m, field+".quantity")
+			}
+			if err != nil {
+				return err
+			}
+			items[i] = tx.ShipmentItem.Create().
+				SetShipmentID(out.ID).SetBatchID(b.ID).
+				SetQuantity(it.Quantity).SetUnit(it.Unit)
+		}
+		if err := tx.ShipmentItem.CreateBulk(items...).Exec(ctx); err != nil {
+			return fmt.Errorf("recording shipment items: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DepartShipment marks a planned shipment as departed; its items leave the
+// origin's stock.
+func (r *Recorder) DepartShipment(ctx context.Context, id int, at time.Time) (*ent.Shipment, error) {
+	if err := r.checkTime(at, "departedAt"); err != nil {
+		return nil, err
+	}
+	var out *ent.Shipment
+	err := r.withTx(ctx, func(tx *ent.Tx) error {
+		s, err := tx.Shipment.Query().Where(shipment.ID(id)).
+			WithItems(func(q *ent.ShipmentItemQuery) { q.WithBatch() }).Only(ctx)
+		if err != nil {
+			return notFound(err, "id", "shipment")
+		}
+		// Moving the status with a conditional update makes a second,
+		// concurrent departure of the same shipment fail instead of taking
+		// its stock twice.
+		n, err := tx.Shipment.Update().
+			Where(shipment.ID(id), shipment.StatusEQ(shipment.StatusPLANNED)).
+			SetStatus(shipment.StatusIN_TRANSIT).SetDepartedAt(at.UTC()).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("departing shipment: %w", err)
+		}
+		if n == 0 {
+			return errcode.Field(errcode.InvalidState, "id", "shipment is %s, not PLANNED", s.Status)
+		}
+		for i, it := range s.Edges.Items {
+			b := it.Edges.Batch
+			field := "items." + strconv.Itoa(i)
+			if err := usable(b, field+".batchID"); err != nil {
+				return err
+			}
+			if err := notBefore(at, b.ProducedAt, "departedAt", "the production of batch "+b.LotCode); err != nil {
+				return err
+			}
+			m, err := toBatchUnit(b, it.Quantity, it.Unit, field+".quantity")
+			if err != nil {
+				return err
+			}
+			if err := take(ctx, tx, b, s.FromFacilityID, m, field+".quantity"); err != nil {
+				return err
+			}
+		}
+		out, err = tx.Shipment.Get(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RecordArrival marks a shipment in transit as arrived. Accepted goods join
+// the destination's stock; rejected goods return to the origin's.
+func (r *Recorder) RecordArrival(ctx context.Context, id int, at time.Time, accepted bool) (*ent.Shipment, error) {
+	if err := r.checkTime(at, "arrivedAt"); err != nil {
+		return nil, err
+	}
+	var out *ent.Shipment
+	err := r.withTx(ctx, func(tx *ent.Tx) error {
+		s, err := tx.Shipment.Query().Where(shipment.ID(id)).
+			WithItems(func(q *ent.ShipmentItemQuery) { q.WithBatch() }).Only(ctx)
+		if err != nil {
+			return notFound(err, "id", "shipment")
+		}
+		if s.Status != shipment.StatusIN_TRANSIT {
+			return errcode.Field(errcode.InvalidState, "id", "shipment is %s, not IN_TRANSIT", s.Status)
+		}
+		if !at.After(*s.DepartedAt) {
+			return errcode.Field(errcode.InvalidTimeOrder, "arrivedAt", "arrival must be after departure (%s)", s.DepartedAt.UTC().Format(time.RFC3339))
+		}
+		status, dest := shipment.StatusDELIVERED, s.ToFacilityID
+		if !accepted {
+			status, dest = shipment.StatusREJECTED, s.FromFacilityID
+		}
+		n, err := tx.Shipment.Update().
+			Where(shipment.ID(id), shipment.StatusEQ(shipment.StatusIN_TRANSIT)).
+			SetStatus(status).SetArrivedAt(at.UTC()).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("recording arrival: %w", err)
+		}
+		if n == 0 {
+			return errcode.Field(errcode.InvalidState, "id", "shipment is no longer IN_TRANSIT")
+		}
+		for i, it := range s.Edges.Items {
+			m, err := toBatchUnit(it.Edges.Batch, it.Quantity, it.Unit, "items."+strconv.Itoa(i)+".quantity")
+			if err != nil {
+				return err
+			}
+			if err := put(ctx, tx, it.Edges.Batch, dest, m); err != nil {
+				return err
+			}
+		}
+		out, err = tx.Shipment.Get(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// itemBatches loads the batches of items in one query, in item order, and
+// checks each may move.
+func itemBatches(ctx context.Context, tx *ent.Tx, items []BatchQuantity) ([]*ent.Batch, error) {
+	ids := make([]int, len(items))
+	for i, it := range items {
+		ids[i] = it.BatchID
+	}
+	found, err := tx.Batch.Query().Where(batch.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading batches: %w", err)
+	}
+	byID := make(map[int]*ent.Batch, len(found))
+	for _, b := range found {
+		byID[b.ID] = b
+	}
+	out := make([]*ent.Batch, len(items))
+	seen := make(map[int]bool, len(items))
+	for i, it := range items {
+		field := "items." + strconv.Itoa(i) + ".batchID"
+		b, ok := byID[it.BatchID]
+		if !ok {
+			return nil, errcode.Field(errcode.NotFound, field, "batch not found")
+		}
+		if seen[b.ID] {
+			return nil, errcode.Field(errcode.BadUserInput, field, "batch %s is listed twice", b.LotCode)
+		}
+		seen[b.ID] = true
+		if err := usable(b, field); err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

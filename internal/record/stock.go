@@ -1,0 +1,99 @@
+package record
+
+import (
+	"context"
+	"fmt"
+
+	"suyuan/ent"
+	"suyuan/ent/stock"
+	"suyuan/internal/errcode"
+	"suyuan/internal/quantity"
+)
+
+// take removes m of a batch from a facility's stock. The conditional update
+// is the whole of the mass-balance check: it changes the row only while
+// enough is on hand, atomically, so two transactions racing for the same
+// stock cannot both succeed and the balance never goes negative.
+func take(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, m quantity.Milli, field string) error {
+	n, err := tx.Stock.Update().
+		Where(stock.BatchID(b.ID), stock.FacilityID(facilityID), stock.OnHandMilliGTE(int64(m))).
+		AddOnHandMilli(-int64(m)).
+		Save(ctx)
+	if err != nil {
+		return fmt.Errorf("taking stock of batch %d: %w", b.ID, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	have, err := onHand(ctx, tx, b.ID, facilityID)
+	if err != nil {
+		return err
+	}
+	return exceeds(b, have, m, field)
+}
+
+// available checks, without taking, that a facility holds m of a batch.
+func available(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, m quantity.Milli, field string) error {
+	have, err := onHand(ctx, tx, b.ID, facilityID)
+	if err != nil {
+		return err
+	}
+	if have < m {
+		return exceeds(b, have, m, field)
+	}
+	return nil
+}
+
+func onHand(ctx context.Context, tx *ent.Tx, batchID, facilityID int) (quantity.Milli, error) {
+	s, err := tx.Stock.Query().Where(stock.BatchID(batchID), stock.FacilityID(facilityID)).Only(ctx)
+	switch {
+	case err == nil:
+		return quantity.Milli(s.OnHandMilli), nil
+	case ent.IsNotFound(err):
+		return 0, nil
+	}
+	return 0, fmt.Errorf("reading stock of batch %d: %w", batchID, err)
+}
+
+func exceeds(b *ent.Batch, have, want quantity.Milli, field string) error {
+	return errcode.Field(errcode.QuantityExceedsAvailable, field,
+		"batch %s has %s %s available at this facility; %s %s requested",
+		b.LotCode, have, b.Unit, want, b.Unit)
+}
+
+// put adds m of a batch to a facility's stock, creating the balance when
+// the facility has none yet.
+func put(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, m quantity.Milli) error {
+	err := tx.Stock.Create().
+		SetBatchID(b.ID).
+		SetFacilityID(facilityID).
+		SetUnit(b.Unit).
+		SetOnHandMilli(int64(m)).
+		OnConflictColumns(stock.FieldBatchID, stock.FieldFacilityID).
+		AddOnHandMilli(int64(m)).
+		UpdateUpdatedAt().
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("adding stock of batch %d: %w", b.ID, err)
+	}
+	return nil
+}
+
+// toBatchUnit converts a requested quantity to thousandths of the batch's
+// unit, naming field on error.
+func toBatchUnit(b *ent.Batch, amount float64, u quantity.Unit, field string) (quantity.Milli, error) {
+	m, err := quantity.ToMilli(amount, u, b.Unit)
+	if err != nil {
+		return 0, errcode.WithField(err, field)
+	}
+	return m, nil
+}
+
+// usable refuses batches that may not move: held, recalled or destroyed.
+func usable(b *ent.Batch, field string) error {
+	switch b.Status {
+	case "ACTIVE", "EXHAUSTED":
+		return nil
+	}
+	return errcode.Field(errcode.InvalidState, field, "batch %s is %s and cannot be moved or used", b.LotCode, b.Status)
+}

@@ -1,0 +1,284 @@
+// Package server is Suyuan's HTTP front: routes, middleware (request ids,
+// logging, panic recovery, body and time limits), health checks and the
+// GraphQL endpoint.
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/go-chi/chi/v5"
+
+	"suyuan/graph"
+	"suyuan/internal/errcode"
+	"suyuan/internal/record"
+	"suyuan/internal/reqlog"
+	"suyuan/internal/store"
+)
+
+// Config configures the HTTP server.
+type Config struct {
+	// Addr is the listen address, such as ":8080".
+	Addr string
+	// Development serves the playground and allows introspection.
+	Development bool
+	// BodyLimit bounds a request body in bytes.
+	BodyLimit int64
+	// RequestTimeout bounds the work done for one request.
+	RequestTimeout time.Duration
+	// ComplexityLimit bounds the cost of one GraphQL operation.
+	ComplexityLimit int
+	// Logger receives access and error logs.
+	Logger *slog.Logger
+}
+
+// Defaults for Config's zero values.
+const (
+	DefaultAddr           = ":8080"
+	DefaultBodyLimit      = 4 << 20
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+func (c *Config) setDefaults() {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.BodyLimit == 0 {
+		c.BodyLimit = DefaultBodyLimit
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Server serves Suyuan over HTTP.
+type Server struct {
+	cfg     Config
+	db      *store.DB
+	handler http.Handler
+}
+
+// New builds the server's routes over db.
+func New(db *store.DB, cfg Config) *Server {
+	cfg.setDefaults()
+	s := &Server{cfg: cfg, db: db}
+	gql := graph.NewHandler(db.Client, record.New(db.Client, nil), graph.Options{
+		Development:     cfg.Development,
+		ComplexityLimit: cfg.ComplexityLimit,
+	})
+
+	r := chi.NewRouter()
+	r.Use(s.requestContext, s.recoverPanics)
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Group(func(r chi.Router) {
+		r.Use(s.limitBody, s.timeout)
+		r.Handle("/graphql", gql)
+	})
+	if cfg.Development {
+		r.Get("/", playground.Handler("Suyuan", "/graphql"))
+	} else {
+		r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			io.WriteString(w, "Suyuan traceability API: POST GraphQL to /graphql\n")
+		})
+	}
+	s.handler = r
+	return s
+}
+
+// Handler returns the server's root handler, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// ListenAndServe serves until ctx is cancelled, then shuts down gracefully:
+// it stops accepting connections and waits up to 20 seconds for requests in
+// flight.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", s.cfg.Addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is ListenAndServe on an existing listener.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      s.cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.cfg.Logger.Info("serving", "addr", ln.Addr().String(), "development", s.cfg.Development)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	s.cfg.Logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok\n")
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.db.Ping(ctx); err != nil {
+		reqlog.Logger(ctx).Warn("database not ready", "error", err.Error())
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "database unavailable\n")
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// requestContext gives each request an id (echoed in X-Request-ID) and a
+// logger that names it, and writes one access-log line when it ends.
+func (s *Server) requestContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := newRequestID()
+		ctx := reqlog.With(r.Context(), id, s.cfg.Logger)
+		w.Header().Set("X-Request-ID", id)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		reqlog.Logger(ctx).Info("request",
+			"method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+	})
+}
+
+// recoverPanics answers 500 with a request id for a panic outside the
+// GraphQL executor (which recovers its own), and logs the stack.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v) // the client went away; net/http handles it quietly
+			}
+			ctx := r.Context()
+			reqlog.Logger(ctx).Error("panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			writeError(w, http.StatusInternalServerError, errcode.Internal, "internal error; reference "+reqlog.ID(ctx))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody refuses bodies over the limit with 413 before any parsing.
+// The body is read here, bounded, so that an oversized chunked body is
+// refused the same way as one with a Content-Length.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tooLarge := func() {
+			writeError(w, http.StatusRequestEntityTooLarge, errcode.RequestTooLarge,
+				fmt.Sprintf("request body exceeds %d bytes", s.cfg.BodyLimit))
+		}
+		if r.ContentLength > s.cfg.BodyLimit {
+			tooLarge()
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.BodyLimit+1))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, errcode.BadUserInput, "could not read the request body")
+			return
+		}
+		if int64(len(body)) > s.cfg.BodyLimit {
+			tooLarge()
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// timeout bounds the work of a request; resolvers see the deadline through
+// their context and database calls stop at it.
+func (s *Server) timeout(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// writeError answers a request that never reached GraphQL with a body in
+// GraphQL's error shape, so clients parse one format.
+func writeError(w http.ResponseWriter, status int, code errcode.Code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
+	})
+}
+
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
