@@ -46,7 +46,9 @@ func TestRoundTrip(t *testing.T) {
 		a.must(nil, `mutation($in: RecordInspectionInput!) { recordInspection(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"batchID": pork, "labID": c.labOrg, "inspectedAt": day(1.8), "result": "PASS",
 				"measurements": []any{map[string]any{"name": "TVB-N", "value": 9.8, "unit": "mg/100g", "limitMax": 15}}}})
-		var codes struct{ IssueTraceCodes []struct{ Code, Serial string } }
+		var codes struct {
+			IssueTraceCodes []struct{ Code, Serial string }
+		}
 		a.must(&codes, `mutation($in: IssueTraceCodesInput!) { issueTraceCodes(input: $in) { code serial } }`,
 			map[string]any{"in": map[string]any{"batchID": pork, "count": 3, "serialized": true}})
 		if len(codes.IssueTraceCodes) != 3 || codes.IssueTraceCodes[2].Serial != "3" || len(codes.IssueTraceCodes[0].Code) != 20 {
@@ -78,7 +80,9 @@ func TestRoundTrip(t *testing.T) {
 												Shipment struct {
 													Status         string
 													SensorReadings struct {
-														Edges []struct{ Node struct{ TemperatureC float64 } }
+														Edges []struct {
+															Node struct{ TemperatureC float64 }
+														}
 													}
 													ToFacility struct {
 														Kind        string
@@ -99,7 +103,10 @@ func TestRoundTrip(t *testing.T) {
 										Edges []struct {
 											Node struct {
 												Result       string
-												Measurements []struct{ Name string; Value float64 }
+												Measurements []struct {
+													Name  string
+													Value float64
+												}
 											}
 										}
 									}

@@ -18,14 +18,14 @@ type Unit string
 // Known units. Mass and volume convert within their dimension; counted units
 // (pieces, boxes, head of livestock) convert only to themselves.
 const (
-	Gram      Unit = "G"
-	Kilogram  Unit = "KG"
-	Tonne     Unit = "T"
+	Gram       Unit = "G"
+	Kilogram   Unit = "KG"
+	Tonne      Unit = "T"
 	Millilitre Unit = "ML"
-	Litre     Unit = "L"
-	Piece     Unit = "PIECE"
-	Box       Unit = "BOX"
-	Head      Unit = "HEAD"
+	Litre      Unit = "L"
+	Piece      Unit = "PIECE"
+	Box        Unit = "BOX"
+	Head       Unit = "HEAD"
 )
 
 // Values lists the units, in the order shown to clients. Ent and entgql use
