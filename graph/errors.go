@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -52,7 +53,9 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 		if coded.Field != "" {
 			out.Extensions["field"] = coded.Field
 		}
-		keepPath(out, gqlE, err)
+		if errors.As(err, &gqlE) && gqlE.Path != nil {
+			out.Path = gqlE.Path
+		}
 		return out
 	case errors.As(err, &valE):
 		out := newError(errcode.BadUserInput, "invalid value for "+camel(valE.Name))
@@ -72,45 +75,66 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 	return internal(ctx, err)
 }
 
-// presentGraphQL handles errors raised by gqlgen and entgql themselves:
-// parsing, validation, argument coercion and pagination.
+// presentGraphQL handles the errors gqlgen wraps: its own (parsing,
+// validation), entgql's (pagination), argument coercion, and resolver
+// errors it has wrapped with their location.
 func presentGraphQL(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {
-	if e.Err != nil {
-		// An argument that could not be coerced: the message names the
-		// argument, but the cause may be a decoder's internals.
-		if last := lastName(e.Path); last == "after" || last == "before" {
-			out := newError(errcode.InvalidCursor, "invalid cursor")
-			out.Extensions["field"] = last
-			out.Path = e.Path
-			return out
-		}
-		if _, ok := e.Err.(*gqlerror.Error); !ok && e.Path != nil {
-			out := newError(errcode.BadUserInput, "invalid value for "+lastName(e.Path))
-			out.Extensions["field"] = lastName(e.Path)
-			out.Path = e.Path
-			return out
-		}
-		return internal(ctx, e)
-	}
-	out := &gqlerror.Error{Message: e.Message, Path: e.Path, Locations: e.Locations, Rule: e.Rule, Extensions: map[string]any{}}
-	code, _ := e.Extensions["code"].(string)
-	switch code {
-	case string(errcode.GraphQLParseFailed), string(errcode.GraphQLValidationFailed),
-		string(errcode.ComplexityLimitExceeded), string(errcode.PageSizeExceeded):
-		out.Extensions["code"] = code
-	case "INVALID_PAGINATION":
-		out.Extensions["code"] = string(errcode.BadUserInput)
-	case "":
-		out.Extensions["code"] = string(errcode.BadUserInput)
-	default:
-		out.Extensions["code"] = code
-	}
-	for k, v := range e.Extensions {
-		if k != "code" {
+	if e.Err == nil {
+		// Raised by gqlgen, gqlparser or entgql themselves: the message
+		// describes the query, not the server.
+		out := &gqlerror.Error{Message: e.Message, Path: e.Path, Locations: e.Locations, Rule: e.Rule, Extensions: map[string]any{}}
+		for k, v := range e.Extensions {
 			out.Extensions[k] = v
 		}
+		switch code, _ := e.Extensions["code"].(string); code {
+		case string(errcode.GraphQLParseFailed), string(errcode.GraphQLValidationFailed),
+			string(errcode.ComplexityLimitExceeded), string(errcode.PageSizeExceeded):
+		default: // entgql's INVALID_PAGINATION, and uncoded errors about the query
+			out.Extensions["code"] = string(errcode.BadUserInput)
+		}
+		return out
 	}
-	return out
+	if field, ok := argumentPath(ctx, e.Path); ok {
+		// An argument that could not be coerced. The cause may be a
+		// decoder's internals, so only the argument is named.
+		code, msg := errcode.BadUserInput, "invalid value for "+field
+		if last := lastName(e.Path); last == "after" || last == "before" {
+			code, msg = errcode.InvalidCursor, "invalid cursor"
+		}
+		out := newError(code, msg)
+		out.Extensions["field"] = field
+		out.Path, out.Locations = e.Path, e.Locations
+		return out
+	}
+	return internal(ctx, e)
+}
+
+// argumentPath reports whether an error's path reaches below the field
+// being resolved, as the path of an argument does, and returns the
+// argument's path ("input.producedAt" is reported as "producedAt", as the
+// recording operations name their fields).
+func argumentPath(ctx context.Context, p ast.Path) (string, bool) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return "", false
+	}
+	own := fc.Path()
+	if len(p) <= len(own) {
+		return "", false
+	}
+	var parts []string
+	for _, el := range p[len(own):] {
+		switch v := el.(type) {
+		case ast.PathName:
+			parts = append(parts, string(v))
+		case ast.PathIndex:
+			parts = append(parts, strconv.Itoa(int(v)))
+		}
+	}
+	if len(parts) > 1 && parts[0] == "input" {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, "."), true
 }
 
 // internal logs err with its cause and returns what the client may see.
@@ -131,13 +155,6 @@ func internal(ctx context.Context, err error) *gqlerror.Error {
 
 func newError(code errcode.Code, msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(code)}}
-}
-
-// keepPath carries the path of an argument-coercion error over to out.
-func keepPath(out, gqlE *gqlerror.Error, err error) {
-	if errors.As(err, &gqlE) && gqlE.Path != nil {
-		out.Path = gqlE.Path
-	}
 }
 
 func lastName(p ast.Path) string {

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -22,10 +23,10 @@ type Options struct {
 	QueryCacheSize int
 }
 
-// DefaultComplexityLimit admits three nested connections of 20 (8,000 nodes
-// with a few fields each, and their totals) and refuses three nested pages
-// of 100 (a million nodes).
-const DefaultComplexityLimit = 200000
+// DefaultComplexityLimit admits four nested connections of 20 (176,000
+// nodes, costed about 360,000) and refuses three nested pages of 100 (a
+// million nodes).
+const DefaultComplexityLimit = 500000
 
 // NewHandler builds the GraphQL HTTP handler over client: transports,
 // caches, limits, the error presenter and panic recovery.
@@ -44,10 +45,12 @@ func NewHandler(client *ent.Client, recorder *record.Recorder, opts Options) *ha
 	srv.SetQueryCache(DefaultPageCache{lru.New[*ast.QueryDocument](opts.QueryCacheSize)})
 	if opts.Development {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(NoIntrospection{})
 	}
 	srv.SetDisableSuggestion(!opts.Development)
 	srv.Use(PageLimit{})
-	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit, complexity.WithFixedScalarValue(0)))
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
 	return srv

@@ -161,29 +161,77 @@ func toInt(v any) (int64, bool) {
 	return 0, false
 }
 
-// pagedComplexity makes a connection cost its page size times its
-// children, so that nesting large pages is priced at what it would fetch.
+// pagedComplexity prices an operation by the number of objects it can
+// return: a connection costs its page size times (one plus the cost below
+// each node); other fields cost what lies below them, scalars nothing (the
+// handler sets that), and gqlgen counts an object at least 1.
 type pagedComplexity struct {
 	graphql.ExecutableSchema
 }
 
 func (s pagedComplexity) Complexity(ctx context.Context, typeName, field string, childComplexity int, args map[string]any) (int, bool) {
-	if c, ok := s.ExecutableSchema.Complexity(ctx, typeName, field, childComplexity, args); ok {
-		return c, true
+	_, first := args["first"]
+	_, last := args["last"]
+	if !first && !last {
+		return childComplexity, true
 	}
-	n := int64(0)
-	for _, name := range []string{"first", "last"} {
-		if v, ok := toInt(args[name]); ok && v > n {
-			n = v
+	n := int64(DefaultPageSize)
+	if v, ok := toInt(args["first"]); ok {
+		n = v
+	} else if v, ok := toInt(args["last"]); ok {
+		n = v
+	}
+	n = max(n, 0)
+	return int(n) * (1 + childComplexity), true
+}
+
+// NoIntrospection refuses introspection queries with a validation error,
+// for production, where the schema is not advertised.
+type NoIntrospection struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = NoIntrospection{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (NoIntrospection) ExtensionName() string { return "NoIntrospection" }
+
+// Validate implements graphql.HandlerExtension.
+func (NoIntrospection) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (NoIntrospection) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	oc.DisableIntrospection = true
+	if introspects(oc.Doc, oc.Operation.SelectionSet, map[string]bool{}) {
+		e := gqlerror.Errorf("introspection is disabled")
+		e.Extensions = map[string]any{"code": string(errcode.GraphQLValidationFailed)}
+		return e
+	}
+	return nil
+}
+
+// introspects reports whether a root selection asks for __schema or
+// __type, which may only appear at the root.
+func introspects(doc *ast.QueryDocument, set ast.SelectionSet, seen map[string]bool) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Name == "__schema" || s.Name == "__type" {
+				return true
+			}
+		case *ast.InlineFragment:
+			if introspects(doc, s.SelectionSet, seen) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if f := doc.Fragments.ForName(s.Name); f != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				if introspects(doc, f.SelectionSet, seen) {
+					return true
+				}
+			}
 		}
 	}
-	if _, paged := args["first"]; !paged {
-		if _, paged = args["last"]; !paged {
-			return 0, false
-		}
-	}
-	if n == 0 {
-		n = DefaultPageSize
-	}
-	return 1 + int(n)*childComplexity, true
+	return false
 }
