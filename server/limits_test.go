@@ -114,7 +114,11 @@ func TestErrorsDoNotLeak(t *testing.T) {
 
 	// A constraint violation caught by the database is a CONFLICT, not
 	// INTERNAL, and does not name the index either.
-	var o struct{ Organizations struct{ Edges []struct{ Node struct{ CreditCode string } } } }
+	var o struct {
+		Organizations struct {
+			Edges []struct{ Node struct{ CreditCode string } }
+		}
+	}
 	a.must(&o, `{ organizations { edges { node { creditCode } } } }`, nil)
 	r2 := a.do(createOrg, map[string]any{"in": map[string]any{"name": "Twin", "kind": "CARRIER",
 		"creditCode": o.Organizations.Edges[0].Node.CreditCode, "regionCode": "511802"}})
@@ -208,7 +212,9 @@ func TestModes(t *testing.T) {
 	db := testdb.SQLite(t)
 	const introspect = `{ __schema { queryType { name } } }`
 	dev := newAPI(t, db, server.Config{Development: true})
-	var s struct{ Schema struct{ QueryType struct{ Name string } } `json:"__schema"` }
+	var s struct {
+		Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
+	}
 	dev.must(&s, introspect, nil)
 	if s.Schema.QueryType.Name != "Query" {
 		t.Errorf("development introspection gave %+v", s)
