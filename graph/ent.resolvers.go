@@ -61,6 +61,9 @@ func (r *queryResolver) Shipments(ctx context.Context, after *entgql.Cursor[int]
 	return r.client.Shipment.Query().Paginate(ctx, after, first, before, last, ent.WithShipmentOrder(orderBy), ent.WithShipmentFilter(where.Filter))
 }
 
+// Batch returns BatchResolver implementation.
+func (r *Resolver) Batch() BatchResolver { return &batchResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -68,6 +71,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Stock() StockResolver { return &stockResolver{r} }
 
 type (
+	batchResolver struct{ *Resolver }
 	queryResolver struct{ *Resolver }
 	stockResolver struct{ *Resolver }
 )

@@ -21,6 +21,7 @@ import (
 	"suyuan/graph/model"
 	"suyuan/internal/quantity"
 	"suyuan/internal/record"
+	"suyuan/internal/trace"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Batch() BatchResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Stock() StockResolver
@@ -54,6 +56,11 @@ type ComplexityRoot struct {
 		Count func(childComplexity int) int
 	}
 
+	Amount struct {
+		Quantity func(childComplexity int) int
+		Unit     func(childComplexity int) int
+	}
+
 	Batch struct {
 		CreatedAt      func(childComplexity int) int
 		ExpiresAt      func(childComplexity int) int
@@ -62,6 +69,8 @@ type ComplexityRoot struct {
 		ID             func(childComplexity int) int
 		Inputs         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BatchInputOrder, where *ent.BatchInputWhereInput) int
 		Inspections    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
+		Journey        func(childComplexity int) int
+		Lineage        func(childComplexity int, direction trace.Direction, maxDepth *int) int
 		LotCode        func(childComplexity int) int
 		OrganizationID func(childComplexity int) int
 		ProducedAt     func(childComplexity int) int
@@ -112,6 +121,15 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ColdChain struct {
+		MaxC         func(childComplexity int) int
+		MinC         func(childComplexity int) int
+		Readings     func(childComplexity int) int
+		RequiredMaxC func(childComplexity int) int
+		RequiredMinC func(childComplexity int) int
+		Verdict      func(childComplexity int) int
+	}
+
 	Facility struct {
 		Address        func(childComplexity int) int
 		Batches        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BatchOrder, where *ent.BatchWhereInput) int
@@ -144,6 +162,19 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ImpactPlace struct {
+		Batch       func(childComplexity int) int
+		Facility    func(childComplexity int) int
+		InStock     func(childComplexity int) int
+		InTransit   func(childComplexity int) int
+		OnShelf     func(childComplexity int) int
+		Outstanding func(childComplexity int) int
+		Received    func(childComplexity int) int
+		Removed     func(childComplexity int) int
+		ShippedOut  func(childComplexity int) int
+		Unit        func(childComplexity int) int
+	}
+
 	Inspection struct {
 		Batch           func(childComplexity int) int
 		BatchID         func(childComplexity int) int
@@ -169,6 +200,46 @@ type ComplexityRoot struct {
 	InspectionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	JourneyLeg struct {
+		ArrivedAt    func(childComplexity int) int
+		BatchID      func(childComplexity int) int
+		Carrier      func(childComplexity int) int
+		ColdChain    func(childComplexity int) int
+		DepartedAt   func(childComplexity int) int
+		From         func(childComplexity int) int
+		Quantity     func(childComplexity int) int
+		ReferenceDoc func(childComplexity int) int
+		ShipmentID   func(childComplexity int) int
+		Status       func(childComplexity int) int
+		To           func(childComplexity int) int
+		Unit         func(childComplexity int) int
+		VehiclePlate func(childComplexity int) int
+	}
+
+	Lineage struct {
+		Direction   func(childComplexity int) int
+		Edges       func(childComplexity int) int
+		MaxDepth    func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+		Root        func(childComplexity int) int
+		ShelfEvents func(childComplexity int) int
+		Shipments   func(childComplexity int) int
+		Truncated   func(childComplexity int) int
+	}
+
+	LineageEdge struct {
+		Depth    func(childComplexity int) int
+		InputID  func(childComplexity int) int
+		OutputID func(childComplexity int) int
+		Quantity func(childComplexity int) int
+		Unit     func(childComplexity int) int
+	}
+
+	LineageNode struct {
+		Batch func(childComplexity int) int
+		Depth func(childComplexity int) int
 	}
 
 	Measurement struct {
@@ -268,12 +339,26 @@ type ComplexityRoot struct {
 		Batches       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BatchOrder, where *ent.BatchWhereInput) int
 		Facilities    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
 		Inspections   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
+		Lineage       func(childComplexity int, batchID int, direction trace.Direction, maxDepth *int) int
 		Node          func(childComplexity int, id int) int
 		Nodes         func(childComplexity int, ids []int) int
 		Organizations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		Products      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
+		RecallImpact  func(childComplexity int, batchID int) int
 		ShelfEvents   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) int
 		Shipments     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) int
+		Trace         func(childComplexity int, code string) int
+	}
+
+	RecallImpact struct {
+		Batches     func(childComplexity int) int
+		Facilities  func(childComplexity int) int
+		OnShelf     func(childComplexity int) int
+		Outstanding func(childComplexity int) int
+		Places      func(childComplexity int) int
+		Root        func(childComplexity int) int
+		Stores      func(childComplexity int) int
+		Truncated   func(childComplexity int) int
 	}
 
 	SensorReading struct {
@@ -324,6 +409,17 @@ type ComplexityRoot struct {
 	ShelfEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ShelfPlacement struct {
+		BatchID       func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Quantity      func(childComplexity int) int
+		RemovalReason func(childComplexity int) int
+		RemovedAt     func(childComplexity int) int
+		ShelvedAt     func(childComplexity int) int
+		Store         func(childComplexity int) int
+		Unit          func(childComplexity int) int
 	}
 
 	Shipment struct {
@@ -399,6 +495,33 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Trace struct {
+		Batch           func(childComplexity int) int
+		Code            func(childComplexity int) int
+		IngredientEdges func(childComplexity int) int
+		Ingredients     func(childComplexity int) int
+		Inspections     func(childComplexity int) int
+		Journey         func(childComplexity int) int
+		Recalled        func(childComplexity int) int
+		Serial          func(childComplexity int) int
+		Shelf           func(childComplexity int) int
+		Warnings        func(childComplexity int) int
+	}
+
+	TraceBatch struct {
+		Expired    func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		Facility   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LotCode    func(childComplexity int) int
+		ProducedAt func(childComplexity int) int
+		Producer   func(childComplexity int) int
+		Product    func(childComplexity int) int
+		Quantity   func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Unit       func(childComplexity int) int
+	}
+
 	TraceCode struct {
 		Batch     func(childComplexity int) int
 		BatchID   func(childComplexity int) int
@@ -419,12 +542,68 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	TraceFacility struct {
+		Address      func(childComplexity int) int
+		Gln          func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		RegionCode   func(childComplexity int) int
+	}
+
+	TraceInspection struct {
+		CertificateNo func(childComplexity int) int
+		ID            func(childComplexity int) int
+		InspectedAt   func(childComplexity int) int
+		Lab           func(childComplexity int) int
+		Measurements  func(childComplexity int) int
+		Result        func(childComplexity int) int
+	}
+
+	TraceMeasurement struct {
+		LimitMax     func(childComplexity int) int
+		LimitMin     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Unit         func(childComplexity int) int
+		Value        func(childComplexity int) int
+		WithinLimits func(childComplexity int) int
+	}
+
+	TraceOrganization struct {
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		LicenseNo  func(childComplexity int) int
+		Name       func(childComplexity int) int
+		RegionCode func(childComplexity int) int
+	}
+
+	TraceProduct struct {
+		Category      func(childComplexity int) int
+		Gtin          func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Name          func(childComplexity int) int
+		ShelfLifeDays func(childComplexity int) int
+		StorageMaxC   func(childComplexity int) int
+		StorageMinC   func(childComplexity int) int
+		Unit          func(childComplexity int) int
+	}
+
+	TraceWarning struct {
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
 
 // region    ************************** generated!.gotpl **************************
 
+type BatchResolver interface {
+	Journey(ctx context.Context, obj *ent.Batch) ([]*trace.Leg, error)
+	Lineage(ctx context.Context, obj *ent.Batch, direction trace.Direction, maxDepth *int) (*trace.Lineage, error)
+}
 type MutationResolver interface {
 	CreateOrganization(ctx context.Context, input ent.CreateOrganizationInput) (*ent.Organization, error)
 	UpdateOrganization(ctx context.Context, id int, input ent.UpdateOrganizationInput) (*ent.Organization, error)
@@ -452,6 +631,9 @@ type QueryResolver interface {
 	Products(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) (*ent.ProductConnection, error)
 	ShelfEvents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) (*ent.ShelfEventConnection, error)
 	Shipments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) (*ent.ShipmentConnection, error)
+	Trace(ctx context.Context, code string) (*trace.Trace, error)
+	Lineage(ctx context.Context, batchID int, direction trace.Direction, maxDepth *int) (*trace.Lineage, error)
+	RecallImpact(ctx context.Context, batchID int) (*trace.Impact, error)
 }
 type StockResolver interface {
 	Quantity(ctx context.Context, obj *ent.Stock) (float64, error)
@@ -481,6 +663,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AddSensorReadingsPayload.Count(childComplexity), true
+
+	case "Amount.quantity":
+		if e.ComplexityRoot.Amount.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Amount.Quantity(childComplexity), true
+	case "Amount.unit":
+		if e.ComplexityRoot.Amount.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Amount.Unit(childComplexity), true
 
 	case "Batch.createdAt":
 		if e.ComplexityRoot.Batch.CreatedAt == nil {
@@ -534,6 +729,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Batch.Inspections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder), args["where"].(*ent.InspectionWhereInput)), true
+	case "Batch.journey":
+		if e.ComplexityRoot.Batch.Journey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Batch.Journey(childComplexity), true
+	case "Batch.lineage":
+		if e.ComplexityRoot.Batch.Lineage == nil {
+			break
+		}
+
+		args, err := ec.field_Batch_lineage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Batch.Lineage(childComplexity, args["direction"].(trace.Direction), args["maxDepth"].(*int)), true
 	case "Batch.lotCode":
 		if e.ComplexityRoot.Batch.LotCode == nil {
 			break
@@ -763,6 +975,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BatchInputEdge.Node(childComplexity), true
 
+	case "ColdChain.maxC":
+		if e.ComplexityRoot.ColdChain.MaxC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ColdChain.MaxC(childComplexity), true
+	case "ColdChain.minC":
+		if e.ComplexityRoot.ColdChain.MinC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ColdChain.MinC(childComplexity), true
+	case "ColdChain.readings":
+		if e.ComplexityRoot.ColdChain.Readings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ColdChain.Readings(childComplexity), true
+	case "ColdChain.requiredMaxC":
+		if e.ComplexityRoot.ColdChain.RequiredMaxC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ColdChain.RequiredMaxC(childComplexity), true
+	case "ColdChain.requiredMinC":
+		if e.ComplexityRoot.ColdChain.RequiredMinC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ColdChain.RequiredMinC(childComplexity), true
+	case "ColdChain.verdict":
+		if e.ComplexityRoot.ColdChain.Verdict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ColdChain.Verdict(childComplexity), true
+
 	case "Facility.address":
 		if e.ComplexityRoot.Facility.Address == nil {
 			break
@@ -934,6 +1183,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FacilityEdge.Node(childComplexity), true
 
+	case "ImpactPlace.batch":
+		if e.ComplexityRoot.ImpactPlace.Batch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactPlace.Batch(childComplexity), true
+	case "ImpactPlace.facility":
+		if e.ComplexityRoot.ImpactPlace.Facility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactPlace.Facility(childComplexity), true
+	case "ImpactPlace.inStock":
+		if e.ComplexityRoot.ImpactPlace.InStock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactPlace.InStock(childComplexity), true
+	case "ImpactPlace.inTransit":
+		if e.ComplexityRoot.ImpactPlace.InTransit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactPlace.InTransit(childComplexity), true
+	case "ImpactPlace.onShelf":
+		if e.ComplexityRoot.ImpactPlace.OnShelf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactPlace.OnShelf(childComplexity), true
+	case "ImpactPlace.outstanding":
+		if e.ComplexityRoot.ImpactPlace.Outstanding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactPlace.Outstanding(childComplexity), true
+	case "ImpactPlace.received":
+		if e.ComplexityRoot.ImpactPlace.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactPlace.Received(childComplexity), true
+	case "ImpactPlace.removed":
+		if e.ComplexityRoot.ImpactPlace.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactPlace.Removed(childComplexity), true
+	case "ImpactPlace.shippedOut":
+		if e.ComplexityRoot.ImpactPlace.ShippedOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactPlace.ShippedOut(childComplexity), true
+	case "ImpactPlace.unit":
+		if e.ComplexityRoot.ImpactPlace.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImpactPlace.Unit(childComplexity), true
+
 	case "Inspection.batch":
 		if e.ComplexityRoot.Inspection.Batch == nil {
 			break
@@ -1044,6 +1354,178 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InspectionEdge.Node(childComplexity), true
+
+	case "JourneyLeg.arrivedAt":
+		if e.ComplexityRoot.JourneyLeg.ArrivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.ArrivedAt(childComplexity), true
+	case "JourneyLeg.batchID":
+		if e.ComplexityRoot.JourneyLeg.BatchID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.BatchID(childComplexity), true
+	case "JourneyLeg.carrier":
+		if e.ComplexityRoot.JourneyLeg.Carrier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.Carrier(childComplexity), true
+	case "JourneyLeg.coldChain":
+		if e.ComplexityRoot.JourneyLeg.ColdChain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.ColdChain(childComplexity), true
+	case "JourneyLeg.departedAt":
+		if e.ComplexityRoot.JourneyLeg.DepartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.DepartedAt(childComplexity), true
+	case "JourneyLeg.from":
+		if e.ComplexityRoot.JourneyLeg.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.From(childComplexity), true
+	case "JourneyLeg.quantity":
+		if e.ComplexityRoot.JourneyLeg.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.Quantity(childComplexity), true
+	case "JourneyLeg.referenceDoc":
+		if e.ComplexityRoot.JourneyLeg.ReferenceDoc == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.ReferenceDoc(childComplexity), true
+	case "JourneyLeg.shipmentID":
+		if e.ComplexityRoot.JourneyLeg.ShipmentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.ShipmentID(childComplexity), true
+	case "JourneyLeg.status":
+		if e.ComplexityRoot.JourneyLeg.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.Status(childComplexity), true
+	case "JourneyLeg.to":
+		if e.ComplexityRoot.JourneyLeg.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.To(childComplexity), true
+	case "JourneyLeg.unit":
+		if e.ComplexityRoot.JourneyLeg.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.Unit(childComplexity), true
+	case "JourneyLeg.vehiclePlate":
+		if e.ComplexityRoot.JourneyLeg.VehiclePlate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JourneyLeg.VehiclePlate(childComplexity), true
+
+	case "Lineage.direction":
+		if e.ComplexityRoot.Lineage.Direction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lineage.Direction(childComplexity), true
+	case "Lineage.edges":
+		if e.ComplexityRoot.Lineage.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lineage.Edges(childComplexity), true
+	case "Lineage.maxDepth":
+		if e.ComplexityRoot.Lineage.MaxDepth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lineage.MaxDepth(childComplexity), true
+	case "Lineage.nodes":
+		if e.ComplexityRoot.Lineage.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lineage.Nodes(childComplexity), true
+	case "Lineage.root":
+		if e.ComplexityRoot.Lineage.Root == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lineage.Root(childComplexity), true
+	case "Lineage.shelfEvents":
+		if e.ComplexityRoot.Lineage.ShelfEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lineage.ShelfEvents(childComplexity), true
+	case "Lineage.shipments":
+		if e.ComplexityRoot.Lineage.Shipments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lineage.Shipments(childComplexity), true
+	case "Lineage.truncated":
+		if e.ComplexityRoot.Lineage.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Lineage.Truncated(childComplexity), true
+
+	case "LineageEdge.depth":
+		if e.ComplexityRoot.LineageEdge.Depth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LineageEdge.Depth(childComplexity), true
+	case "LineageEdge.inputID":
+		if e.ComplexityRoot.LineageEdge.InputID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LineageEdge.InputID(childComplexity), true
+	case "LineageEdge.outputID":
+		if e.ComplexityRoot.LineageEdge.OutputID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LineageEdge.OutputID(childComplexity), true
+	case "LineageEdge.quantity":
+		if e.ComplexityRoot.LineageEdge.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LineageEdge.Quantity(childComplexity), true
+	case "LineageEdge.unit":
+		if e.ComplexityRoot.LineageEdge.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LineageEdge.Unit(childComplexity), true
+
+	case "LineageNode.batch":
+		if e.ComplexityRoot.LineageNode.Batch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LineageNode.Batch(childComplexity), true
+	case "LineageNode.depth":
+		if e.ComplexityRoot.LineageNode.Depth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LineageNode.Depth(childComplexity), true
 
 	case "Measurement.id":
 		if e.ComplexityRoot.Measurement.ID == nil {
@@ -1589,6 +2071,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Inspections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder), args["where"].(*ent.InspectionWhereInput)), true
 
+	case "Query.lineage":
+		if e.ComplexityRoot.Query.Lineage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_lineage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Lineage(childComplexity, args["batchId"].(int), args["direction"].(trace.Direction), args["maxDepth"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1633,6 +2126,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ProductOrder), args["where"].(*ent.ProductWhereInput)), true
+	case "Query.recallImpact":
+		if e.ComplexityRoot.Query.RecallImpact == nil {
+			break
+		}
+
+		args, err := ec.field_Query_recallImpact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RecallImpact(childComplexity, args["batchId"].(int)), true
 	case "Query.shelfEvents":
 		if e.ComplexityRoot.Query.ShelfEvents == nil {
 			break
@@ -1655,6 +2159,66 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Shipments(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ShipmentOrder), args["where"].(*ent.ShipmentWhereInput)), true
+	case "Query.trace":
+		if e.ComplexityRoot.Query.Trace == nil {
+			break
+		}
+
+		args, err := ec.field_Query_trace_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Trace(childComplexity, args["code"].(string)), true
+
+	case "RecallImpact.batches":
+		if e.ComplexityRoot.RecallImpact.Batches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallImpact.Batches(childComplexity), true
+	case "RecallImpact.facilities":
+		if e.ComplexityRoot.RecallImpact.Facilities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallImpact.Facilities(childComplexity), true
+	case "RecallImpact.onShelf":
+		if e.ComplexityRoot.RecallImpact.OnShelf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallImpact.OnShelf(childComplexity), true
+	case "RecallImpact.outstanding":
+		if e.ComplexityRoot.RecallImpact.Outstanding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallImpact.Outstanding(childComplexity), true
+	case "RecallImpact.places":
+		if e.ComplexityRoot.RecallImpact.Places == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallImpact.Places(childComplexity), true
+	case "RecallImpact.root":
+		if e.ComplexityRoot.RecallImpact.Root == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallImpact.Root(childComplexity), true
+	case "RecallImpact.stores":
+		if e.ComplexityRoot.RecallImpact.Stores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallImpact.Stores(childComplexity), true
+	case "RecallImpact.truncated":
+		if e.ComplexityRoot.RecallImpact.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallImpact.Truncated(childComplexity), true
 
 	case "SensorReading.facility":
 		if e.ComplexityRoot.SensorReading.Facility == nil {
@@ -1853,6 +2417,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShelfEventEdge.Node(childComplexity), true
+
+	case "ShelfPlacement.batchID":
+		if e.ComplexityRoot.ShelfPlacement.BatchID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShelfPlacement.BatchID(childComplexity), true
+	case "ShelfPlacement.id":
+		if e.ComplexityRoot.ShelfPlacement.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShelfPlacement.ID(childComplexity), true
+	case "ShelfPlacement.quantity":
+		if e.ComplexityRoot.ShelfPlacement.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShelfPlacement.Quantity(childComplexity), true
+	case "ShelfPlacement.removalReason":
+		if e.ComplexityRoot.ShelfPlacement.RemovalReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShelfPlacement.RemovalReason(childComplexity), true
+	case "ShelfPlacement.removedAt":
+		if e.ComplexityRoot.ShelfPlacement.RemovedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShelfPlacement.RemovedAt(childComplexity), true
+	case "ShelfPlacement.shelvedAt":
+		if e.ComplexityRoot.ShelfPlacement.ShelvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShelfPlacement.ShelvedAt(childComplexity), true
+	case "ShelfPlacement.store":
+		if e.ComplexityRoot.ShelfPlacement.Store == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShelfPlacement.Store(childComplexity), true
+	case "ShelfPlacement.unit":
+		if e.ComplexityRoot.ShelfPlacement.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShelfPlacement.Unit(childComplexity), true
 
 	case "Shipment.arrivedAt":
 		if e.ComplexityRoot.Shipment.ArrivedAt == nil {
@@ -2149,6 +2762,134 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StockEdge.Node(childComplexity), true
 
+	case "Trace.batch":
+		if e.ComplexityRoot.Trace.Batch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.Batch(childComplexity), true
+	case "Trace.code":
+		if e.ComplexityRoot.Trace.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.Code(childComplexity), true
+	case "Trace.ingredientEdges":
+		if e.ComplexityRoot.Trace.IngredientEdges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.IngredientEdges(childComplexity), true
+	case "Trace.ingredients":
+		if e.ComplexityRoot.Trace.Ingredients == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.Ingredients(childComplexity), true
+	case "Trace.inspections":
+		if e.ComplexityRoot.Trace.Inspections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.Inspections(childComplexity), true
+	case "Trace.journey":
+		if e.ComplexityRoot.Trace.Journey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.Journey(childComplexity), true
+	case "Trace.recalled":
+		if e.ComplexityRoot.Trace.Recalled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.Recalled(childComplexity), true
+	case "Trace.serial":
+		if e.ComplexityRoot.Trace.Serial == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.Serial(childComplexity), true
+	case "Trace.shelf":
+		if e.ComplexityRoot.Trace.Shelf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.Shelf(childComplexity), true
+	case "Trace.warnings":
+		if e.ComplexityRoot.Trace.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.Warnings(childComplexity), true
+
+	case "TraceBatch.expired":
+		if e.ComplexityRoot.TraceBatch.Expired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.Expired(childComplexity), true
+	case "TraceBatch.expiresAt":
+		if e.ComplexityRoot.TraceBatch.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.ExpiresAt(childComplexity), true
+	case "TraceBatch.facility":
+		if e.ComplexityRoot.TraceBatch.Facility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.Facility(childComplexity), true
+	case "TraceBatch.id":
+		if e.ComplexityRoot.TraceBatch.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.ID(childComplexity), true
+	case "TraceBatch.lotCode":
+		if e.ComplexityRoot.TraceBatch.LotCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.LotCode(childComplexity), true
+	case "TraceBatch.producedAt":
+		if e.ComplexityRoot.TraceBatch.ProducedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.ProducedAt(childComplexity), true
+	case "TraceBatch.producer":
+		if e.ComplexityRoot.TraceBatch.Producer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.Producer(childComplexity), true
+	case "TraceBatch.product":
+		if e.ComplexityRoot.TraceBatch.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.Product(childComplexity), true
+	case "TraceBatch.quantity":
+		if e.ComplexityRoot.TraceBatch.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.Quantity(childComplexity), true
+	case "TraceBatch.status":
+		if e.ComplexityRoot.TraceBatch.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.Status(childComplexity), true
+	case "TraceBatch.unit":
+		if e.ComplexityRoot.TraceBatch.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceBatch.Unit(childComplexity), true
+
 	case "TraceCode.batch":
 		if e.ComplexityRoot.TraceCode.Batch == nil {
 			break
@@ -2223,6 +2964,216 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TraceCodeEdge.Node(childComplexity), true
+
+	case "TraceFacility.address":
+		if e.ComplexityRoot.TraceFacility.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceFacility.Address(childComplexity), true
+	case "TraceFacility.gln":
+		if e.ComplexityRoot.TraceFacility.Gln == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceFacility.Gln(childComplexity), true
+	case "TraceFacility.id":
+		if e.ComplexityRoot.TraceFacility.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceFacility.ID(childComplexity), true
+	case "TraceFacility.kind":
+		if e.ComplexityRoot.TraceFacility.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceFacility.Kind(childComplexity), true
+	case "TraceFacility.name":
+		if e.ComplexityRoot.TraceFacility.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceFacility.Name(childComplexity), true
+	case "TraceFacility.organization":
+		if e.ComplexityRoot.TraceFacility.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceFacility.Organization(childComplexity), true
+	case "TraceFacility.regionCode":
+		if e.ComplexityRoot.TraceFacility.RegionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceFacility.RegionCode(childComplexity), true
+
+	case "TraceInspection.certificateNo":
+		if e.ComplexityRoot.TraceInspection.CertificateNo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceInspection.CertificateNo(childComplexity), true
+	case "TraceInspection.id":
+		if e.ComplexityRoot.TraceInspection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceInspection.ID(childComplexity), true
+	case "TraceInspection.inspectedAt":
+		if e.ComplexityRoot.TraceInspection.InspectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceInspection.InspectedAt(childComplexity), true
+	case "TraceInspection.lab":
+		if e.ComplexityRoot.TraceInspection.Lab == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceInspection.Lab(childComplexity), true
+	case "TraceInspection.measurements":
+		if e.ComplexityRoot.TraceInspection.Measurements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceInspection.Measurements(childComplexity), true
+	case "TraceInspection.result":
+		if e.ComplexityRoot.TraceInspection.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceInspection.Result(childComplexity), true
+
+	case "TraceMeasurement.limitMax":
+		if e.ComplexityRoot.TraceMeasurement.LimitMax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceMeasurement.LimitMax(childComplexity), true
+	case "TraceMeasurement.limitMin":
+		if e.ComplexityRoot.TraceMeasurement.LimitMin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceMeasurement.LimitMin(childComplexity), true
+	case "TraceMeasurement.name":
+		if e.ComplexityRoot.TraceMeasurement.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceMeasurement.Name(childComplexity), true
+	case "TraceMeasurement.unit":
+		if e.ComplexityRoot.TraceMeasurement.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceMeasurement.Unit(childComplexity), true
+	case "TraceMeasurement.value":
+		if e.ComplexityRoot.TraceMeasurement.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceMeasurement.Value(childComplexity), true
+	case "TraceMeasurement.withinLimits":
+		if e.ComplexityRoot.TraceMeasurement.WithinLimits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceMeasurement.WithinLimits(childComplexity), true
+
+	case "TraceOrganization.id":
+		if e.ComplexityRoot.TraceOrganization.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceOrganization.ID(childComplexity), true
+	case "TraceOrganization.kind":
+		if e.ComplexityRoot.TraceOrganization.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceOrganization.Kind(childComplexity), true
+	case "TraceOrganization.licenseNo":
+		if e.ComplexityRoot.TraceOrganization.LicenseNo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceOrganization.LicenseNo(childComplexity), true
+	case "TraceOrganization.name":
+		if e.ComplexityRoot.TraceOrganization.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceOrganization.Name(childComplexity), true
+	case "TraceOrganization.regionCode":
+		if e.ComplexityRoot.TraceOrganization.RegionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceOrganization.RegionCode(childComplexity), true
+
+	case "TraceProduct.category":
+		if e.ComplexityRoot.TraceProduct.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceProduct.Category(childComplexity), true
+	case "TraceProduct.gtin":
+		if e.ComplexityRoot.TraceProduct.Gtin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceProduct.Gtin(childComplexity), true
+	case "TraceProduct.id":
+		if e.ComplexityRoot.TraceProduct.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceProduct.ID(childComplexity), true
+	case "TraceProduct.name":
+		if e.ComplexityRoot.TraceProduct.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceProduct.Name(childComplexity), true
+	case "TraceProduct.shelfLifeDays":
+		if e.ComplexityRoot.TraceProduct.ShelfLifeDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceProduct.ShelfLifeDays(childComplexity), true
+	case "TraceProduct.storageMaxC":
+		if e.ComplexityRoot.TraceProduct.StorageMaxC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceProduct.StorageMaxC(childComplexity), true
+	case "TraceProduct.storageMinC":
+		if e.ComplexityRoot.TraceProduct.StorageMinC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceProduct.StorageMinC(childComplexity), true
+	case "TraceProduct.unit":
+		if e.ComplexityRoot.TraceProduct.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceProduct.Unit(childComplexity), true
+
+	case "TraceWarning.code":
+		if e.ComplexityRoot.TraceWarning.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceWarning.Code(childComplexity), true
+	case "TraceWarning.message":
+		if e.ComplexityRoot.TraceWarning.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceWarning.Message(childComplexity), true
 
 	}
 	return 0, false
@@ -2496,6 +3447,232 @@ type Mutation {
   recordInspection(input: RecordInspectionInput!): Inspection!
   issueTraceCodes(input: IssueTraceCodesInput!): [TraceCode!]!
 }
+
+# ---------------------------------------------------------------------------
+# Traceability: what a consumer sees after scanning, lineage, recall impact.
+# These types expose public fields only (no contact details), and every list
+# in them is loaded set-at-a-time.
+
+enum TraceDirection {
+  "From a batch to its inputs: where it came from."
+  UPSTREAM
+  "From a batch to what was made of it, and where those went."
+  DOWNSTREAM
+}
+
+type TraceOrganization {
+  id: ID!
+  name: String!
+  kind: OrganizationKind!
+  regionCode: String!
+  licenseNo: String
+}
+
+type TraceFacility {
+  id: ID!
+  name: String!
+  kind: FacilityKind!
+  address: String!
+  regionCode: String!
+  gln: String
+  organization: TraceOrganization!
+}
+
+type TraceProduct {
+  id: ID!
+  name: String!
+  category: ProductCategory!
+  "GTIN-14."
+  gtin: String
+  unit: Unit!
+  shelfLifeDays: Int
+  storageMinC: Float
+  storageMaxC: Float
+}
+
+type TraceBatch {
+  id: ID!
+  lotCode: String!
+  producedAt: Time!
+  expiresAt: Time
+  "Past its expiry date now."
+  expired: Boolean!
+  status: BatchStatus!
+  quantity: Float!
+  unit: Unit!
+  product: TraceProduct!
+  producer: TraceOrganization!
+  facility: TraceFacility!
+}
+
+type TraceMeasurement {
+  name: String!
+  value: Float!
+  unit: String!
+  limitMin: Float
+  limitMax: Float
+  withinLimits: Boolean!
+}
+
+type TraceInspection {
+  id: ID!
+  inspectedAt: Time!
+  result: InspectionResult!
+  certificateNo: String!
+  lab: TraceOrganization!
+  measurements: [TraceMeasurement!]!
+}
+
+enum ColdChainVerdict {
+  "Every reading lay within the product's storage range."
+  OK
+  "Some reading lay outside it."
+  EXCURSION
+  "The product needs its range kept, and no reading was logged."
+  NO_DATA
+  "The product has no storage range."
+  NOT_REQUIRED
+}
+
+type ColdChain {
+  verdict: ColdChainVerdict!
+  readings: Int!
+  minC: Float
+  maxC: Float
+  requiredMinC: Float
+  requiredMaxC: Float
+}
+
+"One shipment that carried a quantity of a batch."
+type JourneyLeg {
+  shipmentID: ID!
+  batchID: ID!
+  status: ShipmentStatus!
+  carrier: TraceOrganization!
+  vehiclePlate: String!
+  referenceDoc: String!
+  from: TraceFacility!
+  to: TraceFacility!
+  departedAt: Time
+  arrivedAt: Time
+  quantity: Float!
+  unit: Unit!
+  coldChain: ColdChain!
+}
+
+"A quantity of a batch put on a shelf."
+type ShelfPlacement {
+  id: ID!
+  batchID: ID!
+  store: TraceFacility!
+  quantity: Float!
+  unit: Unit!
+  shelvedAt: Time!
+  removedAt: Time
+  removalReason: ShelfEventRemovalReason
+}
+
+type LineageNode {
+  "Shortest distance from the root, in transformations."
+  depth: Int!
+  batch: TraceBatch!
+}
+
+"A transformation: output was made using quantity of input."
+type LineageEdge {
+  outputID: ID!
+  inputID: ID!
+  quantity: Float!
+  unit: Unit!
+  depth: Int!
+}
+
+type Lineage {
+  root: TraceBatch!
+  direction: TraceDirection!
+  maxDepth: Int!
+  "The graph goes on beyond maxDepth."
+  truncated: Boolean!
+  nodes: [LineageNode!]!
+  edges: [LineageEdge!]!
+  "Downstream: every shipment leg of the root and the nodes."
+  shipments: [JourneyLeg!]!
+  "Downstream: every shelf placement of the root and the nodes."
+  shelfEvents: [ShelfPlacement!]!
+}
+
+type TraceWarning {
+  "RECALLED, INGREDIENT_RECALLED, EXPIRED, INSPECTION_FAILED or COLD_CHAIN_EXCURSION."
+  code: String!
+  message: String!
+}
+
+"What a consumer sees after scanning a code."
+type Trace {
+  code: String!
+  "The item's serial number, for item-level codes."
+  serial: String
+  batch: TraceBatch!
+  inspections: [TraceInspection!]!
+  "Every shipment leg of the batch, in order."
+  journey: [JourneyLeg!]!
+  "Where the batch was put on shelves."
+  shelf: [ShelfPlacement!]!
+  "Upstream ingredients, three levels deep."
+  ingredients: [LineageNode!]!
+  ingredientEdges: [LineageEdge!]!
+  recalled: Boolean!
+  "Most serious first."
+  warnings: [TraceWarning!]!
+}
+
+type Amount {
+  quantity: Float!
+  unit: Unit!
+}
+
+"One batch at one facility, in the batch's unit."
+type ImpactPlace {
+  facility: TraceFacility!
+  batch: TraceBatch!
+  unit: Unit!
+  shippedOut: Float!
+  received: Float!
+  inTransit: Float!
+  inStock: Float!
+  onShelf: Float!
+  removed: Float!
+  "inTransit + inStock + onShelf: what a recall must still reach here."
+  outstanding: Float!
+}
+
+"Everything a recall of a batch must reach."
+type RecallImpact {
+  root: TraceBatch!
+  batches: [LineageNode!]!
+  truncated: Boolean!
+  places: [ImpactPlace!]!
+  facilities: Int!
+  stores: Int!
+  outstanding: [Amount!]!
+  onShelf: [Amount!]!
+}
+
+extend type Batch {
+  "Every shipment leg of this batch, in order."
+  journey: [JourneyLeg!]!
+  "The batch's lineage; maxDepth defaults to 10, at most 20."
+  lineage(direction: TraceDirection!, maxDepth: Int): Lineage!
+}
+
+extend type Query {
+  "What a consumer sees after scanning: a trace code or a GS1 Digital Link URI. No login needed."
+  trace(code: String!): Trace
+  "Where a batch came from (UPSTREAM) or went (DOWNSTREAM); maxDepth defaults to 10, at most 20."
+  lineage(batchId: ID!, direction: TraceDirection!, maxDepth: Int): Lineage!
+  "Everything a recall of the batch must reach."
+  recallImpact(batchId: ID!): RecallImpact!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2510,6 +3687,16 @@ func (ec *executionContext) childFields_AddSensorReadingsPayload(ctx context.Con
 		return ec.fieldContext_AddSensorReadingsPayload_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AddSensorReadingsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Amount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "quantity":
+		return ec.fieldContext_Amount_quantity(ctx, field)
+	case "unit":
+		return ec.fieldContext_Amount_unit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Amount", field.Name)
 }
 
 func (ec *executionContext) childFields_Batch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2558,6 +3745,10 @@ func (ec *executionContext) childFields_Batch(ctx context.Context, field graphql
 		return ec.fieldContext_Batch_traceCodes(ctx, field)
 	case "stocks":
 		return ec.fieldContext_Batch_stocks(ctx, field)
+	case "journey":
+		return ec.fieldContext_Batch_journey(ctx, field)
+	case "lineage":
+		return ec.fieldContext_Batch_lineage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Batch", field.Name)
 }
@@ -2628,6 +3819,24 @@ func (ec *executionContext) childFields_BatchInputEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type BatchInputEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ColdChain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "verdict":
+		return ec.fieldContext_ColdChain_verdict(ctx, field)
+	case "readings":
+		return ec.fieldContext_ColdChain_readings(ctx, field)
+	case "minC":
+		return ec.fieldContext_ColdChain_minC(ctx, field)
+	case "maxC":
+		return ec.fieldContext_ColdChain_maxC(ctx, field)
+	case "requiredMinC":
+		return ec.fieldContext_ColdChain_requiredMinC(ctx, field)
+	case "requiredMaxC":
+		return ec.fieldContext_ColdChain_requiredMaxC(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ColdChain", field.Name)
+}
+
 func (ec *executionContext) childFields_Facility(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2692,6 +3901,32 @@ func (ec *executionContext) childFields_FacilityEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type FacilityEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ImpactPlace(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "facility":
+		return ec.fieldContext_ImpactPlace_facility(ctx, field)
+	case "batch":
+		return ec.fieldContext_ImpactPlace_batch(ctx, field)
+	case "unit":
+		return ec.fieldContext_ImpactPlace_unit(ctx, field)
+	case "shippedOut":
+		return ec.fieldContext_ImpactPlace_shippedOut(ctx, field)
+	case "received":
+		return ec.fieldContext_ImpactPlace_received(ctx, field)
+	case "inTransit":
+		return ec.fieldContext_ImpactPlace_inTransit(ctx, field)
+	case "inStock":
+		return ec.fieldContext_ImpactPlace_inStock(ctx, field)
+	case "onShelf":
+		return ec.fieldContext_ImpactPlace_onShelf(ctx, field)
+	case "removed":
+		return ec.fieldContext_ImpactPlace_removed(ctx, field)
+	case "outstanding":
+		return ec.fieldContext_ImpactPlace_outstanding(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImpactPlace", field.Name)
+}
+
 func (ec *executionContext) childFields_Inspection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2744,6 +3979,86 @@ func (ec *executionContext) childFields_InspectionEdge(ctx context.Context, fiel
 		return ec.fieldContext_InspectionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InspectionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_JourneyLeg(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shipmentID":
+		return ec.fieldContext_JourneyLeg_shipmentID(ctx, field)
+	case "batchID":
+		return ec.fieldContext_JourneyLeg_batchID(ctx, field)
+	case "status":
+		return ec.fieldContext_JourneyLeg_status(ctx, field)
+	case "carrier":
+		return ec.fieldContext_JourneyLeg_carrier(ctx, field)
+	case "vehiclePlate":
+		return ec.fieldContext_JourneyLeg_vehiclePlate(ctx, field)
+	case "referenceDoc":
+		return ec.fieldContext_JourneyLeg_referenceDoc(ctx, field)
+	case "from":
+		return ec.fieldContext_JourneyLeg_from(ctx, field)
+	case "to":
+		return ec.fieldContext_JourneyLeg_to(ctx, field)
+	case "departedAt":
+		return ec.fieldContext_JourneyLeg_departedAt(ctx, field)
+	case "arrivedAt":
+		return ec.fieldContext_JourneyLeg_arrivedAt(ctx, field)
+	case "quantity":
+		return ec.fieldContext_JourneyLeg_quantity(ctx, field)
+	case "unit":
+		return ec.fieldContext_JourneyLeg_unit(ctx, field)
+	case "coldChain":
+		return ec.fieldContext_JourneyLeg_coldChain(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JourneyLeg", field.Name)
+}
+
+func (ec *executionContext) childFields_Lineage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "root":
+		return ec.fieldContext_Lineage_root(ctx, field)
+	case "direction":
+		return ec.fieldContext_Lineage_direction(ctx, field)
+	case "maxDepth":
+		return ec.fieldContext_Lineage_maxDepth(ctx, field)
+	case "truncated":
+		return ec.fieldContext_Lineage_truncated(ctx, field)
+	case "nodes":
+		return ec.fieldContext_Lineage_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_Lineage_edges(ctx, field)
+	case "shipments":
+		return ec.fieldContext_Lineage_shipments(ctx, field)
+	case "shelfEvents":
+		return ec.fieldContext_Lineage_shelfEvents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Lineage", field.Name)
+}
+
+func (ec *executionContext) childFields_LineageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "outputID":
+		return ec.fieldContext_LineageEdge_outputID(ctx, field)
+	case "inputID":
+		return ec.fieldContext_LineageEdge_inputID(ctx, field)
+	case "quantity":
+		return ec.fieldContext_LineageEdge_quantity(ctx, field)
+	case "unit":
+		return ec.fieldContext_LineageEdge_unit(ctx, field)
+	case "depth":
+		return ec.fieldContext_LineageEdge_depth(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LineageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LineageNode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "depth":
+		return ec.fieldContext_LineageNode_depth(ctx, field)
+	case "batch":
+		return ec.fieldContext_LineageNode_batch(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LineageNode", field.Name)
 }
 
 func (ec *executionContext) childFields_Measurement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2896,6 +4211,28 @@ func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RecallImpact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "root":
+		return ec.fieldContext_RecallImpact_root(ctx, field)
+	case "batches":
+		return ec.fieldContext_RecallImpact_batches(ctx, field)
+	case "truncated":
+		return ec.fieldContext_RecallImpact_truncated(ctx, field)
+	case "places":
+		return ec.fieldContext_RecallImpact_places(ctx, field)
+	case "facilities":
+		return ec.fieldContext_RecallImpact_facilities(ctx, field)
+	case "stores":
+		return ec.fieldContext_RecallImpact_stores(ctx, field)
+	case "outstanding":
+		return ec.fieldContext_RecallImpact_outstanding(ctx, field)
+	case "onShelf":
+		return ec.fieldContext_RecallImpact_onShelf(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecallImpact", field.Name)
+}
+
 func (ec *executionContext) childFields_SensorReading(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2994,6 +4331,28 @@ func (ec *executionContext) childFields_ShelfEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_ShelfEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShelfEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ShelfPlacement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ShelfPlacement_id(ctx, field)
+	case "batchID":
+		return ec.fieldContext_ShelfPlacement_batchID(ctx, field)
+	case "store":
+		return ec.fieldContext_ShelfPlacement_store(ctx, field)
+	case "quantity":
+		return ec.fieldContext_ShelfPlacement_quantity(ctx, field)
+	case "unit":
+		return ec.fieldContext_ShelfPlacement_unit(ctx, field)
+	case "shelvedAt":
+		return ec.fieldContext_ShelfPlacement_shelvedAt(ctx, field)
+	case "removedAt":
+		return ec.fieldContext_ShelfPlacement_removedAt(ctx, field)
+	case "removalReason":
+		return ec.fieldContext_ShelfPlacement_removalReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShelfPlacement", field.Name)
 }
 
 func (ec *executionContext) childFields_Shipment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3142,6 +4501,60 @@ func (ec *executionContext) childFields_StockEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type StockEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Trace(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_Trace_code(ctx, field)
+	case "serial":
+		return ec.fieldContext_Trace_serial(ctx, field)
+	case "batch":
+		return ec.fieldContext_Trace_batch(ctx, field)
+	case "inspections":
+		return ec.fieldContext_Trace_inspections(ctx, field)
+	case "journey":
+		return ec.fieldContext_Trace_journey(ctx, field)
+	case "shelf":
+		return ec.fieldContext_Trace_shelf(ctx, field)
+	case "ingredients":
+		return ec.fieldContext_Trace_ingredients(ctx, field)
+	case "ingredientEdges":
+		return ec.fieldContext_Trace_ingredientEdges(ctx, field)
+	case "recalled":
+		return ec.fieldContext_Trace_recalled(ctx, field)
+	case "warnings":
+		return ec.fieldContext_Trace_warnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Trace", field.Name)
+}
+
+func (ec *executionContext) childFields_TraceBatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TraceBatch_id(ctx, field)
+	case "lotCode":
+		return ec.fieldContext_TraceBatch_lotCode(ctx, field)
+	case "producedAt":
+		return ec.fieldContext_TraceBatch_producedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_TraceBatch_expiresAt(ctx, field)
+	case "expired":
+		return ec.fieldContext_TraceBatch_expired(ctx, field)
+	case "status":
+		return ec.fieldContext_TraceBatch_status(ctx, field)
+	case "quantity":
+		return ec.fieldContext_TraceBatch_quantity(ctx, field)
+	case "unit":
+		return ec.fieldContext_TraceBatch_unit(ctx, field)
+	case "product":
+		return ec.fieldContext_TraceBatch_product(ctx, field)
+	case "producer":
+		return ec.fieldContext_TraceBatch_producer(ctx, field)
+	case "facility":
+		return ec.fieldContext_TraceBatch_facility(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraceBatch", field.Name)
+}
+
 func (ec *executionContext) childFields_TraceCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3182,6 +4595,110 @@ func (ec *executionContext) childFields_TraceCodeEdge(ctx context.Context, field
 		return ec.fieldContext_TraceCodeEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TraceCodeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TraceFacility(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TraceFacility_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TraceFacility_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_TraceFacility_kind(ctx, field)
+	case "address":
+		return ec.fieldContext_TraceFacility_address(ctx, field)
+	case "regionCode":
+		return ec.fieldContext_TraceFacility_regionCode(ctx, field)
+	case "gln":
+		return ec.fieldContext_TraceFacility_gln(ctx, field)
+	case "organization":
+		return ec.fieldContext_TraceFacility_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraceFacility", field.Name)
+}
+
+func (ec *executionContext) childFields_TraceInspection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TraceInspection_id(ctx, field)
+	case "inspectedAt":
+		return ec.fieldContext_TraceInspection_inspectedAt(ctx, field)
+	case "result":
+		return ec.fieldContext_TraceInspection_result(ctx, field)
+	case "certificateNo":
+		return ec.fieldContext_TraceInspection_certificateNo(ctx, field)
+	case "lab":
+		return ec.fieldContext_TraceInspection_lab(ctx, field)
+	case "measurements":
+		return ec.fieldContext_TraceInspection_measurements(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraceInspection", field.Name)
+}
+
+func (ec *executionContext) childFields_TraceMeasurement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_TraceMeasurement_name(ctx, field)
+	case "value":
+		return ec.fieldContext_TraceMeasurement_value(ctx, field)
+	case "unit":
+		return ec.fieldContext_TraceMeasurement_unit(ctx, field)
+	case "limitMin":
+		return ec.fieldContext_TraceMeasurement_limitMin(ctx, field)
+	case "limitMax":
+		return ec.fieldContext_TraceMeasurement_limitMax(ctx, field)
+	case "withinLimits":
+		return ec.fieldContext_TraceMeasurement_withinLimits(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraceMeasurement", field.Name)
+}
+
+func (ec *executionContext) childFields_TraceOrganization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TraceOrganization_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TraceOrganization_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_TraceOrganization_kind(ctx, field)
+	case "regionCode":
+		return ec.fieldContext_TraceOrganization_regionCode(ctx, field)
+	case "licenseNo":
+		return ec.fieldContext_TraceOrganization_licenseNo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraceOrganization", field.Name)
+}
+
+func (ec *executionContext) childFields_TraceProduct(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TraceProduct_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TraceProduct_name(ctx, field)
+	case "category":
+		return ec.fieldContext_TraceProduct_category(ctx, field)
+	case "gtin":
+		return ec.fieldContext_TraceProduct_gtin(ctx, field)
+	case "unit":
+		return ec.fieldContext_TraceProduct_unit(ctx, field)
+	case "shelfLifeDays":
+		return ec.fieldContext_TraceProduct_shelfLifeDays(ctx, field)
+	case "storageMinC":
+		return ec.fieldContext_TraceProduct_storageMinC(ctx, field)
+	case "storageMaxC":
+		return ec.fieldContext_TraceProduct_storageMaxC(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraceProduct", field.Name)
+}
+
+func (ec *executionContext) childFields_TraceWarning(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_TraceWarning_code(ctx, field)
+	case "message":
+		return ec.fieldContext_TraceWarning_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraceWarning", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3405,6 +4922,28 @@ func (ec *executionContext) field_Batch_inspections_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Batch_lineage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (trace.Direction, error) {
+			return ec.unmarshalNTraceDirection2suyuanᚋinternalᚋtraceᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg1
 	return args, nil
 }
 
@@ -4776,6 +6315,36 @@ func (ec *executionContext) field_Query_inspections_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_lineage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "batchId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["batchId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (trace.Direction, error) {
+			return ec.unmarshalNTraceDirection2suyuanᚋinternalᚋtraceᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxDepth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDepth"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4912,6 +6481,20 @@ func (ec *executionContext) field_Query_products_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_recallImpact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "batchId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["batchId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_shelfEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5017,6 +6600,20 @@ func (ec *executionContext) field_Query_shipments_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_trace_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
 	return args, nil
 }
 
@@ -5223,6 +6820,52 @@ func (ec *executionContext) _AddSensorReadingsPayload_count(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_AddSensorReadingsPayload_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddSensorReadingsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Amount_quantity(ctx context.Context, field graphql.CollectedField, obj *trace.Amount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Amount_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Amount_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Amount", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Amount_unit(ctx context.Context, field graphql.CollectedField, obj *trace.Amount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Amount_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quantity.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2suyuanᚋinternalᚋquantityᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Amount_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Amount", field, false, false, "Unit")
 }
 
 func (ec *executionContext) _Batch_id(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
@@ -5905,6 +7548,82 @@ func (ec *executionContext) fieldContext_Batch_stocks(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Batch_journey(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Batch_journey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Batch().Journey(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*trace.Leg) graphql.Marshaler {
+			return ec.marshalNJourneyLeg2ᚕᚖsuyuanᚋinternalᚋtraceᚐLegᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Batch_journey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Batch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JourneyLeg(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Batch_lineage(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Batch_lineage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Batch().Lineage(ctx, obj, fc.Args["direction"].(trace.Direction), fc.Args["maxDepth"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Lineage) graphql.Marshaler {
+			return ec.marshalNLineage2ᚖsuyuanᚋinternalᚋtraceᚐLineage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Batch_lineage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Batch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lineage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Batch_lineage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BatchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.BatchConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6389,6 +8108,144 @@ func (ec *executionContext) _BatchInputEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_BatchInputEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BatchInputEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ColdChain_verdict(ctx context.Context, field graphql.CollectedField, obj *trace.ColdChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ColdChain_verdict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verdict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.ColdChainVerdict) graphql.Marshaler {
+			return ec.marshalNColdChainVerdict2suyuanᚋinternalᚋtraceᚐColdChainVerdict(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ColdChain_verdict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ColdChain", field, false, false, "ColdChainVerdict")
+}
+
+func (ec *executionContext) _ColdChain_readings(ctx context.Context, field graphql.CollectedField, obj *trace.ColdChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ColdChain_readings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Readings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ColdChain_readings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ColdChain", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ColdChain_minC(ctx context.Context, field graphql.CollectedField, obj *trace.ColdChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ColdChain_minC(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ColdChain_minC(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ColdChain", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ColdChain_maxC(ctx context.Context, field graphql.CollectedField, obj *trace.ColdChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ColdChain_maxC(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ColdChain_maxC(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ColdChain", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ColdChain_requiredMinC(ctx context.Context, field graphql.CollectedField, obj *trace.ColdChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ColdChain_requiredMinC(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredMinC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ColdChain_requiredMinC(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ColdChain", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ColdChain_requiredMaxC(ctx context.Context, field graphql.CollectedField, obj *trace.ColdChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ColdChain_requiredMaxC(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredMaxC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ColdChain_requiredMaxC(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ColdChain", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Facility_id(ctx context.Context, field graphql.CollectedField, obj *ent.Facility) (ret graphql.Marshaler) {
@@ -7082,6 +8939,254 @@ func (ec *executionContext) fieldContext_FacilityEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("FacilityEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ImpactPlace_facility(ctx context.Context, field graphql.CollectedField, obj *trace.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactPlace_facility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Facility) graphql.Marshaler {
+			return ec.marshalNTraceFacility2ᚖsuyuanᚋinternalᚋtraceᚐFacility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactPlace_facility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactPlace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceFacility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactPlace_batch(ctx context.Context, field graphql.CollectedField, obj *trace.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactPlace_batch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Batch) graphql.Marshaler {
+			return ec.marshalNTraceBatch2ᚖsuyuanᚋinternalᚋtraceᚐBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactPlace_batch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImpactPlace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceBatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImpactPlace_unit(ctx context.Context, field graphql.CollectedField, obj *trace.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactPlace_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quantity.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2suyuanᚋinternalᚋquantityᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactPlace_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactPlace", field, false, false, "Unit")
+}
+
+func (ec *executionContext) _ImpactPlace_shippedOut(ctx context.Context, field graphql.CollectedField, obj *trace.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactPlace_shippedOut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippedOut, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactPlace_shippedOut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactPlace", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ImpactPlace_received(ctx context.Context, field graphql.CollectedField, obj *trace.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactPlace_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactPlace_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactPlace", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ImpactPlace_inTransit(ctx context.Context, field graphql.CollectedField, obj *trace.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactPlace_inTransit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InTransit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactPlace_inTransit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactPlace", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ImpactPlace_inStock(ctx context.Context, field graphql.CollectedField, obj *trace.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactPlace_inStock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InStock, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactPlace_inStock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactPlace", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ImpactPlace_onShelf(ctx context.Context, field graphql.CollectedField, obj *trace.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactPlace_onShelf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnShelf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactPlace_onShelf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactPlace", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ImpactPlace_removed(ctx context.Context, field graphql.CollectedField, obj *trace.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactPlace_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactPlace_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactPlace", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ImpactPlace_outstanding(ctx context.Context, field graphql.CollectedField, obj *trace.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImpactPlace_outstanding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outstanding(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImpactPlace_outstanding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImpactPlace", field, true, false, "Float")
+}
+
 func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7548,6 +9653,740 @@ func (ec *executionContext) _InspectionEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_InspectionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InspectionEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _JourneyLeg_shipmentID(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_shipmentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShipmentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_shipmentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyLeg", field, false, false, "ID")
+}
+
+func (ec *executionContext) _JourneyLeg_batchID(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_batchID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BatchID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_batchID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyLeg", field, false, false, "ID")
+}
+
+func (ec *executionContext) _JourneyLeg_status(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v shipment.Status) graphql.Marshaler {
+			return ec.marshalNShipmentStatus2suyuanᚋentᚋshipmentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyLeg", field, false, false, "ShipmentStatus")
+}
+
+func (ec *executionContext) _JourneyLeg_carrier(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_carrier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Carrier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.Organization) graphql.Marshaler {
+			return ec.marshalNTraceOrganization2suyuanᚋinternalᚋtraceᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_carrier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JourneyLeg",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceOrganization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JourneyLeg_vehiclePlate(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_vehiclePlate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VehiclePlate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_vehiclePlate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyLeg", field, false, false, "String")
+}
+
+func (ec *executionContext) _JourneyLeg_referenceDoc(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_referenceDoc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReferenceDoc, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_referenceDoc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyLeg", field, false, false, "String")
+}
+
+func (ec *executionContext) _JourneyLeg_from(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.Facility) graphql.Marshaler {
+			return ec.marshalNTraceFacility2suyuanᚋinternalᚋtraceᚐFacility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JourneyLeg",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceFacility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JourneyLeg_to(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.Facility) graphql.Marshaler {
+			return ec.marshalNTraceFacility2suyuanᚋinternalᚋtraceᚐFacility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JourneyLeg",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceFacility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JourneyLeg_departedAt(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_departedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DepartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_departedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyLeg", field, false, false, "Time")
+}
+
+func (ec *executionContext) _JourneyLeg_arrivedAt(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_arrivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArrivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_arrivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyLeg", field, false, false, "Time")
+}
+
+func (ec *executionContext) _JourneyLeg_quantity(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyLeg", field, false, false, "Float")
+}
+
+func (ec *executionContext) _JourneyLeg_unit(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quantity.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2suyuanᚋinternalᚋquantityᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JourneyLeg", field, false, false, "Unit")
+}
+
+func (ec *executionContext) _JourneyLeg_coldChain(ctx context.Context, field graphql.CollectedField, obj *trace.Leg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JourneyLeg_coldChain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ColdChain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.ColdChain) graphql.Marshaler {
+			return ec.marshalNColdChain2suyuanᚋinternalᚋtraceᚐColdChain(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JourneyLeg_coldChain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JourneyLeg",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ColdChain(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lineage_root(ctx context.Context, field graphql.CollectedField, obj *trace.Lineage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lineage_root(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Root, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Batch) graphql.Marshaler {
+			return ec.marshalNTraceBatch2ᚖsuyuanᚋinternalᚋtraceᚐBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lineage_root(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lineage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceBatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lineage_direction(ctx context.Context, field graphql.CollectedField, obj *trace.Lineage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lineage_direction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Direction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.Direction) graphql.Marshaler {
+			return ec.marshalNTraceDirection2suyuanᚋinternalᚋtraceᚐDirection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lineage_direction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lineage", field, false, false, "TraceDirection")
+}
+
+func (ec *executionContext) _Lineage_maxDepth(ctx context.Context, field graphql.CollectedField, obj *trace.Lineage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lineage_maxDepth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxDepth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lineage_maxDepth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lineage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Lineage_truncated(ctx context.Context, field graphql.CollectedField, obj *trace.Lineage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lineage_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lineage_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Lineage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Lineage_nodes(ctx context.Context, field graphql.CollectedField, obj *trace.Lineage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lineage_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Node) graphql.Marshaler {
+			return ec.marshalNLineageNode2ᚕsuyuanᚋinternalᚋtraceᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lineage_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lineage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LineageNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lineage_edges(ctx context.Context, field graphql.CollectedField, obj *trace.Lineage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lineage_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Edge) graphql.Marshaler {
+			return ec.marshalNLineageEdge2ᚕsuyuanᚋinternalᚋtraceᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lineage_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lineage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LineageEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lineage_shipments(ctx context.Context, field graphql.CollectedField, obj *trace.Lineage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lineage_shipments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Leg) graphql.Marshaler {
+			return ec.marshalNJourneyLeg2ᚕsuyuanᚋinternalᚋtraceᚐLegᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lineage_shipments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lineage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JourneyLeg(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Lineage_shelfEvents(ctx context.Context, field graphql.CollectedField, obj *trace.Lineage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lineage_shelfEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShelfEvents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Placement) graphql.Marshaler {
+			return ec.marshalNShelfPlacement2ᚕsuyuanᚋinternalᚋtraceᚐPlacementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lineage_shelfEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lineage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShelfPlacement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LineageEdge_outputID(ctx context.Context, field graphql.CollectedField, obj *trace.Edge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LineageEdge_outputID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutputID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LineageEdge_outputID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LineageEdge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LineageEdge_inputID(ctx context.Context, field graphql.CollectedField, obj *trace.Edge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LineageEdge_inputID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InputID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LineageEdge_inputID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LineageEdge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LineageEdge_quantity(ctx context.Context, field graphql.CollectedField, obj *trace.Edge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LineageEdge_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LineageEdge_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LineageEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _LineageEdge_unit(ctx context.Context, field graphql.CollectedField, obj *trace.Edge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LineageEdge_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quantity.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2suyuanᚋinternalᚋquantityᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LineageEdge_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LineageEdge", field, false, false, "Unit")
+}
+
+func (ec *executionContext) _LineageEdge_depth(ctx context.Context, field graphql.CollectedField, obj *trace.Edge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LineageEdge_depth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Depth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LineageEdge_depth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LineageEdge", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LineageNode_depth(ctx context.Context, field graphql.CollectedField, obj *trace.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LineageNode_depth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Depth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LineageNode_depth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LineageNode", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LineageNode_batch(ctx context.Context, field graphql.CollectedField, obj *trace.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LineageNode_batch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Batch) graphql.Marshaler {
+			return ec.marshalNTraceBatch2ᚖsuyuanᚋinternalᚋtraceᚐBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LineageNode_batch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LineageNode",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceBatch(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Measurement_id(ctx context.Context, field graphql.CollectedField, obj *ent.Measurement) (ret graphql.Marshaler) {
@@ -9977,6 +12816,138 @@ func (ec *executionContext) fieldContext_Query_shipments(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_trace(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_trace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Trace(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Trace) graphql.Marshaler {
+			return ec.marshalOTrace2ᚖsuyuanᚋinternalᚋtraceᚐTrace(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_trace(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Trace(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_trace_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_lineage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_lineage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Lineage(ctx, fc.Args["batchId"].(int), fc.Args["direction"].(trace.Direction), fc.Args["maxDepth"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Lineage) graphql.Marshaler {
+			return ec.marshalNLineage2ᚖsuyuanᚋinternalᚋtraceᚐLineage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_lineage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lineage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_lineage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_recallImpact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_recallImpact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RecallImpact(ctx, fc.Args["batchId"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Impact) graphql.Marshaler {
+			return ec.marshalNRecallImpact2ᚖsuyuanᚋinternalᚋtraceᚐImpact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_recallImpact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecallImpact(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_recallImpact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10048,6 +13019,235 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallImpact_root(ctx context.Context, field graphql.CollectedField, obj *trace.Impact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallImpact_root(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Root, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Batch) graphql.Marshaler {
+			return ec.marshalNTraceBatch2ᚖsuyuanᚋinternalᚋtraceᚐBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallImpact_root(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallImpact",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceBatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallImpact_batches(ctx context.Context, field graphql.CollectedField, obj *trace.Impact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallImpact_batches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Node) graphql.Marshaler {
+			return ec.marshalNLineageNode2ᚕsuyuanᚋinternalᚋtraceᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallImpact_batches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallImpact",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LineageNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallImpact_truncated(ctx context.Context, field graphql.CollectedField, obj *trace.Impact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallImpact_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallImpact_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallImpact", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RecallImpact_places(ctx context.Context, field graphql.CollectedField, obj *trace.Impact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallImpact_places(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Places, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*trace.Place) graphql.Marshaler {
+			return ec.marshalNImpactPlace2ᚕᚖsuyuanᚋinternalᚋtraceᚐPlaceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallImpact_places(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallImpact",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImpactPlace(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallImpact_facilities(ctx context.Context, field graphql.CollectedField, obj *trace.Impact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallImpact_facilities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facilities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallImpact_facilities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallImpact", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RecallImpact_stores(ctx context.Context, field graphql.CollectedField, obj *trace.Impact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallImpact_stores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stores, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallImpact_stores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallImpact", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RecallImpact_outstanding(ctx context.Context, field graphql.CollectedField, obj *trace.Impact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallImpact_outstanding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outstanding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Amount) graphql.Marshaler {
+			return ec.marshalNAmount2ᚕsuyuanᚋinternalᚋtraceᚐAmountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallImpact_outstanding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallImpact",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Amount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallImpact_onShelf(ctx context.Context, field graphql.CollectedField, obj *trace.Impact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallImpact_onShelf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnShelf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Amount) graphql.Marshaler {
+			return ec.marshalNAmount2ᚕsuyuanᚋinternalᚋtraceᚐAmountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallImpact_onShelf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallImpact",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Amount(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10877,6 +14077,199 @@ func (ec *executionContext) _ShelfEventEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_ShelfEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShelfEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ShelfPlacement_id(ctx context.Context, field graphql.CollectedField, obj *trace.Placement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShelfPlacement_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShelfPlacement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShelfPlacement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ShelfPlacement_batchID(ctx context.Context, field graphql.CollectedField, obj *trace.Placement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShelfPlacement_batchID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BatchID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShelfPlacement_batchID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShelfPlacement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ShelfPlacement_store(ctx context.Context, field graphql.CollectedField, obj *trace.Placement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShelfPlacement_store(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Store, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.Facility) graphql.Marshaler {
+			return ec.marshalNTraceFacility2suyuanᚋinternalᚋtraceᚐFacility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShelfPlacement_store(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShelfPlacement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceFacility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShelfPlacement_quantity(ctx context.Context, field graphql.CollectedField, obj *trace.Placement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShelfPlacement_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShelfPlacement_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShelfPlacement", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ShelfPlacement_unit(ctx context.Context, field graphql.CollectedField, obj *trace.Placement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShelfPlacement_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quantity.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2suyuanᚋinternalᚋquantityᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShelfPlacement_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShelfPlacement", field, false, false, "Unit")
+}
+
+func (ec *executionContext) _ShelfPlacement_shelvedAt(ctx context.Context, field graphql.CollectedField, obj *trace.Placement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShelfPlacement_shelvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShelvedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShelfPlacement_shelvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShelfPlacement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShelfPlacement_removedAt(ctx context.Context, field graphql.CollectedField, obj *trace.Placement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShelfPlacement_removedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShelfPlacement_removedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShelfPlacement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShelfPlacement_removalReason(ctx context.Context, field graphql.CollectedField, obj *trace.Placement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShelfPlacement_removalReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovalReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shelfevent.RemovalReason) graphql.Marshaler {
+			return ec.marshalOShelfEventRemovalReason2ᚖsuyuanᚋentᚋshelfeventᚐRemovalReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShelfPlacement_removalReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShelfPlacement", field, false, false, "ShelfEventRemovalReason")
 }
 
 func (ec *executionContext) _Shipment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Shipment) (ret graphql.Marshaler) {
@@ -12123,6 +15516,579 @@ func (ec *executionContext) fieldContext_StockEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("StockEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Trace_code(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Trace", field, false, false, "String")
+}
+
+func (ec *executionContext) _Trace_serial(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_serial(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Serial, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_serial(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Trace", field, false, false, "String")
+}
+
+func (ec *executionContext) _Trace_batch(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_batch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Batch) graphql.Marshaler {
+			return ec.marshalNTraceBatch2ᚖsuyuanᚋinternalᚋtraceᚐBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_batch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceBatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Trace_inspections(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_inspections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inspections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Inspection) graphql.Marshaler {
+			return ec.marshalNTraceInspection2ᚕsuyuanᚋinternalᚋtraceᚐInspectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_inspections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceInspection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Trace_journey(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_journey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Journey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Leg) graphql.Marshaler {
+			return ec.marshalNJourneyLeg2ᚕsuyuanᚋinternalᚋtraceᚐLegᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_journey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JourneyLeg(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Trace_shelf(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_shelf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shelf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Placement) graphql.Marshaler {
+			return ec.marshalNShelfPlacement2ᚕsuyuanᚋinternalᚋtraceᚐPlacementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_shelf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShelfPlacement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Trace_ingredients(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_ingredients(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ingredients, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Node) graphql.Marshaler {
+			return ec.marshalNLineageNode2ᚕsuyuanᚋinternalᚋtraceᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_ingredients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LineageNode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Trace_ingredientEdges(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_ingredientEdges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IngredientEdges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Edge) graphql.Marshaler {
+			return ec.marshalNLineageEdge2ᚕsuyuanᚋinternalᚋtraceᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_ingredientEdges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LineageEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Trace_recalled(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_recalled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recalled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_recalled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Trace", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Trace_warnings(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Warning) graphql.Marshaler {
+			return ec.marshalNTraceWarning2ᚕsuyuanᚋinternalᚋtraceᚐWarningᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceWarning(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraceBatch_id(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceBatch", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TraceBatch_lotCode(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_lotCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LotCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_lotCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceBatch", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceBatch_producedAt(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_producedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProducedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_producedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceBatch", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TraceBatch_expiresAt(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceBatch", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TraceBatch_expired(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_expired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_expired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceBatch", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TraceBatch_status(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v batch.Status) graphql.Marshaler {
+			return ec.marshalNBatchStatus2suyuanᚋentᚋbatchᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceBatch", field, false, false, "BatchStatus")
+}
+
+func (ec *executionContext) _TraceBatch_quantity(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceBatch", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TraceBatch_unit(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quantity.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2suyuanᚋinternalᚋquantityᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceBatch", field, false, false, "Unit")
+}
+
+func (ec *executionContext) _TraceBatch_product(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.Product) graphql.Marshaler {
+			return ec.marshalNTraceProduct2suyuanᚋinternalᚋtraceᚐProduct(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraceBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceProduct(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraceBatch_producer(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_producer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Producer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.Organization) graphql.Marshaler {
+			return ec.marshalNTraceOrganization2suyuanᚋinternalᚋtraceᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_producer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraceBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceOrganization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraceBatch_facility(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceBatch_facility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.Facility) graphql.Marshaler {
+			return ec.marshalNTraceFacility2suyuanᚋinternalᚋtraceᚐFacility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceBatch_facility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraceBatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceFacility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TraceCode_id(ctx context.Context, field graphql.CollectedField, obj *ent.TraceCode) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12433,6 +16399,815 @@ func (ec *executionContext) _TraceCodeEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_TraceCodeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TraceCodeEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TraceFacility_id(ctx context.Context, field graphql.CollectedField, obj *trace.Facility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceFacility_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceFacility_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceFacility", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TraceFacility_name(ctx context.Context, field graphql.CollectedField, obj *trace.Facility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceFacility_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceFacility_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceFacility", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceFacility_kind(ctx context.Context, field graphql.CollectedField, obj *trace.Facility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceFacility_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v facility.Kind) graphql.Marshaler {
+			return ec.marshalNFacilityKind2suyuanᚋentᚋfacilityᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceFacility_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceFacility", field, false, false, "FacilityKind")
+}
+
+func (ec *executionContext) _TraceFacility_address(ctx context.Context, field graphql.CollectedField, obj *trace.Facility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceFacility_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceFacility_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceFacility", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceFacility_regionCode(ctx context.Context, field graphql.CollectedField, obj *trace.Facility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceFacility_regionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceFacility_regionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceFacility", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceFacility_gln(ctx context.Context, field graphql.CollectedField, obj *trace.Facility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceFacility_gln(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gln, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraceFacility_gln(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceFacility", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceFacility_organization(ctx context.Context, field graphql.CollectedField, obj *trace.Facility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceFacility_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.Organization) graphql.Marshaler {
+			return ec.marshalNTraceOrganization2suyuanᚋinternalᚋtraceᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceFacility_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraceFacility",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceOrganization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraceInspection_id(ctx context.Context, field graphql.CollectedField, obj *trace.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceInspection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceInspection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceInspection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TraceInspection_inspectedAt(ctx context.Context, field graphql.CollectedField, obj *trace.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceInspection_inspectedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InspectedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceInspection_inspectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceInspection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TraceInspection_result(ctx context.Context, field graphql.CollectedField, obj *trace.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceInspection_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v inspection.Result) graphql.Marshaler {
+			return ec.marshalNInspectionResult2suyuanᚋentᚋinspectionᚐResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceInspection_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceInspection", field, false, false, "InspectionResult")
+}
+
+func (ec *executionContext) _TraceInspection_certificateNo(ctx context.Context, field graphql.CollectedField, obj *trace.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceInspection_certificateNo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CertificateNo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceInspection_certificateNo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceInspection", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceInspection_lab(ctx context.Context, field graphql.CollectedField, obj *trace.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceInspection_lab(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lab, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v trace.Organization) graphql.Marshaler {
+			return ec.marshalNTraceOrganization2suyuanᚋinternalᚋtraceᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceInspection_lab(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraceInspection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceOrganization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraceInspection_measurements(ctx context.Context, field graphql.CollectedField, obj *trace.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceInspection_measurements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Measurements, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Measurement) graphql.Marshaler {
+			return ec.marshalNTraceMeasurement2ᚕsuyuanᚋinternalᚋtraceᚐMeasurementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceInspection_measurements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraceInspection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceMeasurement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TraceMeasurement_name(ctx context.Context, field graphql.CollectedField, obj *trace.Measurement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceMeasurement_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceMeasurement_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceMeasurement", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceMeasurement_value(ctx context.Context, field graphql.CollectedField, obj *trace.Measurement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceMeasurement_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceMeasurement_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceMeasurement", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TraceMeasurement_unit(ctx context.Context, field graphql.CollectedField, obj *trace.Measurement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceMeasurement_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceMeasurement_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceMeasurement", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceMeasurement_limitMin(ctx context.Context, field graphql.CollectedField, obj *trace.Measurement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceMeasurement_limitMin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LimitMin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraceMeasurement_limitMin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceMeasurement", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TraceMeasurement_limitMax(ctx context.Context, field graphql.CollectedField, obj *trace.Measurement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceMeasurement_limitMax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LimitMax, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraceMeasurement_limitMax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceMeasurement", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TraceMeasurement_withinLimits(ctx context.Context, field graphql.CollectedField, obj *trace.Measurement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceMeasurement_withinLimits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WithinLimits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceMeasurement_withinLimits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceMeasurement", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TraceOrganization_id(ctx context.Context, field graphql.CollectedField, obj *trace.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceOrganization_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceOrganization_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceOrganization", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TraceOrganization_name(ctx context.Context, field graphql.CollectedField, obj *trace.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceOrganization_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceOrganization_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceOrganization", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceOrganization_kind(ctx context.Context, field graphql.CollectedField, obj *trace.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceOrganization_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v organization.Kind) graphql.Marshaler {
+			return ec.marshalNOrganizationKind2suyuanᚋentᚋorganizationᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceOrganization_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceOrganization", field, false, false, "OrganizationKind")
+}
+
+func (ec *executionContext) _TraceOrganization_regionCode(ctx context.Context, field graphql.CollectedField, obj *trace.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceOrganization_regionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceOrganization_regionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceOrganization", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceOrganization_licenseNo(ctx context.Context, field graphql.CollectedField, obj *trace.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceOrganization_licenseNo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LicenseNo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraceOrganization_licenseNo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceOrganization", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceProduct_id(ctx context.Context, field graphql.CollectedField, obj *trace.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceProduct_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceProduct_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceProduct", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TraceProduct_name(ctx context.Context, field graphql.CollectedField, obj *trace.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceProduct_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceProduct_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceProduct_category(ctx context.Context, field graphql.CollectedField, obj *trace.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceProduct_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v product.Category) graphql.Marshaler {
+			return ec.marshalNProductCategory2suyuanᚋentᚋproductᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceProduct_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceProduct", field, false, false, "ProductCategory")
+}
+
+func (ec *executionContext) _TraceProduct_gtin(ctx context.Context, field graphql.CollectedField, obj *trace.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceProduct_gtin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gtin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraceProduct_gtin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceProduct_unit(ctx context.Context, field graphql.CollectedField, obj *trace.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceProduct_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quantity.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2suyuanᚋinternalᚋquantityᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceProduct_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceProduct", field, false, false, "Unit")
+}
+
+func (ec *executionContext) _TraceProduct_shelfLifeDays(ctx context.Context, field graphql.CollectedField, obj *trace.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceProduct_shelfLifeDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShelfLifeDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraceProduct_shelfLifeDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceProduct", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TraceProduct_storageMinC(ctx context.Context, field graphql.CollectedField, obj *trace.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceProduct_storageMinC(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StorageMinC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraceProduct_storageMinC(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceProduct", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TraceProduct_storageMaxC(ctx context.Context, field graphql.CollectedField, obj *trace.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceProduct_storageMaxC(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StorageMaxC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TraceProduct_storageMaxC(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceProduct", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TraceWarning_code(ctx context.Context, field graphql.CollectedField, obj *trace.Warning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceWarning_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceWarning_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceWarning", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceWarning_message(ctx context.Context, field graphql.CollectedField, obj *trace.Warning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceWarning_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceWarning_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceWarning", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -23244,6 +28019,44 @@ func (ec *executionContext) _AddSensorReadingsPayload(ctx context.Context, sel a
 	return out
 }
 
+var amountImplementors = []string{"Amount"}
+
+func (ec *executionContext) _Amount(ctx context.Context, sel ast.SelectionSet, obj *trace.Amount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, amountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Amount")
+		case "quantity":
+			out.Values[i] = ec._Amount_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._Amount_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var batchImplementors = []string{"Batch", "Node"}
 
 func (ec *executionContext) _Batch(ctx context.Context, sel ast.SelectionSet, obj *ent.Batch) graphql.Marshaler {
@@ -23374,6 +28187,18 @@ func (ec *executionContext) _Batch(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Batch_stocks(ctx, field, obj)
+				})
+		case "journey":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Batch_journey(ctx, field, obj)
+				})
+		case "lineage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Batch_lineage(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -23624,6 +28449,64 @@ func (ec *executionContext) _BatchInputEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var coldChainImplementors = []string{"ColdChain"}
+
+func (ec *executionContext) _ColdChain(ctx context.Context, sel ast.SelectionSet, obj *trace.ColdChain) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coldChainImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ColdChain")
+		case "verdict":
+			out.Values[i] = ec._ColdChain_verdict(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "readings":
+			out.Values[i] = ec._ColdChain_readings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minC":
+			out.Values[i] = ec._ColdChain_minC(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxC":
+			out.Values[i] = ec._ColdChain_maxC(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "requiredMinC":
+			out.Values[i] = ec._ColdChain_requiredMinC(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "requiredMaxC":
+			out.Values[i] = ec._ColdChain_requiredMaxC(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var facilityImplementors = []string{"Facility", "Node"}
 
 func (ec *executionContext) _Facility(ctx context.Context, sel ast.SelectionSet, obj *ent.Facility) graphql.Marshaler {
@@ -23830,6 +28713,84 @@ func (ec *executionContext) _FacilityEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var impactPlaceImplementors = []string{"ImpactPlace"}
+
+func (ec *executionContext) _ImpactPlace(ctx context.Context, sel ast.SelectionSet, obj *trace.Place) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, impactPlaceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImpactPlace")
+		case "facility":
+			out.Values[i] = ec._ImpactPlace_facility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "batch":
+			out.Values[i] = ec._ImpactPlace_batch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._ImpactPlace_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shippedOut":
+			out.Values[i] = ec._ImpactPlace_shippedOut(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "received":
+			out.Values[i] = ec._ImpactPlace_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inTransit":
+			out.Values[i] = ec._ImpactPlace_inTransit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inStock":
+			out.Values[i] = ec._ImpactPlace_inStock(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onShelf":
+			out.Values[i] = ec._ImpactPlace_onShelf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._ImpactPlace_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outstanding":
+			out.Values[i] = ec._ImpactPlace_outstanding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var inspectionImplementors = []string{"Inspection", "Node"}
 
 func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSet, obj *ent.Inspection) graphql.Marshaler {
@@ -23987,6 +28948,258 @@ func (ec *executionContext) _InspectionEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "cursor":
 			out.Values[i] = ec._InspectionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var journeyLegImplementors = []string{"JourneyLeg"}
+
+func (ec *executionContext) _JourneyLeg(ctx context.Context, sel ast.SelectionSet, obj *trace.Leg) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, journeyLegImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JourneyLeg")
+		case "shipmentID":
+			out.Values[i] = ec._JourneyLeg_shipmentID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "batchID":
+			out.Values[i] = ec._JourneyLeg_batchID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._JourneyLeg_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "carrier":
+			out.Values[i] = ec._JourneyLeg_carrier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "vehiclePlate":
+			out.Values[i] = ec._JourneyLeg_vehiclePlate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "referenceDoc":
+			out.Values[i] = ec._JourneyLeg_referenceDoc(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._JourneyLeg_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._JourneyLeg_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departedAt":
+			out.Values[i] = ec._JourneyLeg_departedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "arrivedAt":
+			out.Values[i] = ec._JourneyLeg_arrivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._JourneyLeg_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._JourneyLeg_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coldChain":
+			out.Values[i] = ec._JourneyLeg_coldChain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var lineageImplementors = []string{"Lineage"}
+
+func (ec *executionContext) _Lineage(ctx context.Context, sel ast.SelectionSet, obj *trace.Lineage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lineageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Lineage")
+		case "root":
+			out.Values[i] = ec._Lineage_root(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "direction":
+			out.Values[i] = ec._Lineage_direction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxDepth":
+			out.Values[i] = ec._Lineage_maxDepth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._Lineage_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._Lineage_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._Lineage_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shipments":
+			out.Values[i] = ec._Lineage_shipments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shelfEvents":
+			out.Values[i] = ec._Lineage_shelfEvents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var lineageEdgeImplementors = []string{"LineageEdge"}
+
+func (ec *executionContext) _LineageEdge(ctx context.Context, sel ast.SelectionSet, obj *trace.Edge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lineageEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LineageEdge")
+		case "outputID":
+			out.Values[i] = ec._LineageEdge_outputID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inputID":
+			out.Values[i] = ec._LineageEdge_inputID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._LineageEdge_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._LineageEdge_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "depth":
+			out.Values[i] = ec._LineageEdge_depth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var lineageNodeImplementors = []string{"LineageNode"}
+
+func (ec *executionContext) _LineageNode(ctx context.Context, sel ast.SelectionSet, obj *trace.Node) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, lineageNodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LineageNode")
+		case "depth":
+			out.Values[i] = ec._LineageNode_depth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "batch":
+			out.Values[i] = ec._LineageNode_batch(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24708,6 +29921,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_shipments(ctx, field)
 				})
+		case "trace":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_trace(ctx, field)
+				})
+		case "lineage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_lineage(ctx, field)
+				})
+		case "recallImpact":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_recallImpact(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -24721,6 +29952,74 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recallImpactImplementors = []string{"RecallImpact"}
+
+func (ec *executionContext) _RecallImpact(ctx context.Context, sel ast.SelectionSet, obj *trace.Impact) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recallImpactImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecallImpact")
+		case "root":
+			out.Values[i] = ec._RecallImpact_root(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "batches":
+			out.Values[i] = ec._RecallImpact_batches(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._RecallImpact_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "places":
+			out.Values[i] = ec._RecallImpact_places(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "facilities":
+			out.Values[i] = ec._RecallImpact_facilities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stores":
+			out.Values[i] = ec._RecallImpact_stores(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outstanding":
+			out.Values[i] = ec._RecallImpact_outstanding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onShelf":
+			out.Values[i] = ec._RecallImpact_onShelf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -25052,6 +30351,74 @@ func (ec *executionContext) _ShelfEventEdge(ctx context.Context, sel ast.Selecti
 		case "cursor":
 			out.Values[i] = ec._ShelfEventEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shelfPlacementImplementors = []string{"ShelfPlacement"}
+
+func (ec *executionContext) _ShelfPlacement(ctx context.Context, sel ast.SelectionSet, obj *trace.Placement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shelfPlacementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShelfPlacement")
+		case "id":
+			out.Values[i] = ec._ShelfPlacement_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "batchID":
+			out.Values[i] = ec._ShelfPlacement_batchID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "store":
+			out.Values[i] = ec._ShelfPlacement_store(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._ShelfPlacement_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._ShelfPlacement_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shelvedAt":
+			out.Values[i] = ec._ShelfPlacement_shelvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removedAt":
+			out.Values[i] = ec._ShelfPlacement_removedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "removalReason":
+			out.Values[i] = ec._ShelfPlacement_removalReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -25563,6 +30930,167 @@ func (ec *executionContext) _StockEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var traceImplementors = []string{"Trace"}
+
+func (ec *executionContext) _Trace(ctx context.Context, sel ast.SelectionSet, obj *trace.Trace) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Trace")
+		case "code":
+			out.Values[i] = ec._Trace_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serial":
+			out.Values[i] = ec._Trace_serial(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "batch":
+			out.Values[i] = ec._Trace_batch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inspections":
+			out.Values[i] = ec._Trace_inspections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "journey":
+			out.Values[i] = ec._Trace_journey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shelf":
+			out.Values[i] = ec._Trace_shelf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ingredients":
+			out.Values[i] = ec._Trace_ingredients(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ingredientEdges":
+			out.Values[i] = ec._Trace_ingredientEdges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recalled":
+			out.Values[i] = ec._Trace_recalled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._Trace_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traceBatchImplementors = []string{"TraceBatch"}
+
+func (ec *executionContext) _TraceBatch(ctx context.Context, sel ast.SelectionSet, obj *trace.Batch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traceBatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraceBatch")
+		case "id":
+			out.Values[i] = ec._TraceBatch_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lotCode":
+			out.Values[i] = ec._TraceBatch_lotCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "producedAt":
+			out.Values[i] = ec._TraceBatch_producedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._TraceBatch_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expired":
+			out.Values[i] = ec._TraceBatch_expired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._TraceBatch_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._TraceBatch_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._TraceBatch_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "product":
+			out.Values[i] = ec._TraceBatch_product(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "producer":
+			out.Values[i] = ec._TraceBatch_producer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "facility":
+			out.Values[i] = ec._TraceBatch_facility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var traceCodeImplementors = []string{"TraceCode", "Node"}
 
 func (ec *executionContext) _TraceCode(ctx context.Context, sel ast.SelectionSet, obj *ent.TraceCode) graphql.Marshaler {
@@ -25688,6 +31216,344 @@ func (ec *executionContext) _TraceCodeEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "cursor":
 			out.Values[i] = ec._TraceCodeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traceFacilityImplementors = []string{"TraceFacility"}
+
+func (ec *executionContext) _TraceFacility(ctx context.Context, sel ast.SelectionSet, obj *trace.Facility) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traceFacilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraceFacility")
+		case "id":
+			out.Values[i] = ec._TraceFacility_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TraceFacility_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._TraceFacility_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "address":
+			out.Values[i] = ec._TraceFacility_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regionCode":
+			out.Values[i] = ec._TraceFacility_regionCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gln":
+			out.Values[i] = ec._TraceFacility_gln(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organization":
+			out.Values[i] = ec._TraceFacility_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traceInspectionImplementors = []string{"TraceInspection"}
+
+func (ec *executionContext) _TraceInspection(ctx context.Context, sel ast.SelectionSet, obj *trace.Inspection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traceInspectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraceInspection")
+		case "id":
+			out.Values[i] = ec._TraceInspection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inspectedAt":
+			out.Values[i] = ec._TraceInspection_inspectedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "result":
+			out.Values[i] = ec._TraceInspection_result(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "certificateNo":
+			out.Values[i] = ec._TraceInspection_certificateNo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lab":
+			out.Values[i] = ec._TraceInspection_lab(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "measurements":
+			out.Values[i] = ec._TraceInspection_measurements(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traceMeasurementImplementors = []string{"TraceMeasurement"}
+
+func (ec *executionContext) _TraceMeasurement(ctx context.Context, sel ast.SelectionSet, obj *trace.Measurement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traceMeasurementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraceMeasurement")
+		case "name":
+			out.Values[i] = ec._TraceMeasurement_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._TraceMeasurement_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._TraceMeasurement_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "limitMin":
+			out.Values[i] = ec._TraceMeasurement_limitMin(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "limitMax":
+			out.Values[i] = ec._TraceMeasurement_limitMax(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "withinLimits":
+			out.Values[i] = ec._TraceMeasurement_withinLimits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traceOrganizationImplementors = []string{"TraceOrganization"}
+
+func (ec *executionContext) _TraceOrganization(ctx context.Context, sel ast.SelectionSet, obj *trace.Organization) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traceOrganizationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraceOrganization")
+		case "id":
+			out.Values[i] = ec._TraceOrganization_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TraceOrganization_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._TraceOrganization_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regionCode":
+			out.Values[i] = ec._TraceOrganization_regionCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "licenseNo":
+			out.Values[i] = ec._TraceOrganization_licenseNo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traceProductImplementors = []string{"TraceProduct"}
+
+func (ec *executionContext) _TraceProduct(ctx context.Context, sel ast.SelectionSet, obj *trace.Product) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traceProductImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraceProduct")
+		case "id":
+			out.Values[i] = ec._TraceProduct_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TraceProduct_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._TraceProduct_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gtin":
+			out.Values[i] = ec._TraceProduct_gtin(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._TraceProduct_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shelfLifeDays":
+			out.Values[i] = ec._TraceProduct_shelfLifeDays(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "storageMinC":
+			out.Values[i] = ec._TraceProduct_storageMinC(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "storageMaxC":
+			out.Values[i] = ec._TraceProduct_storageMaxC(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traceWarningImplementors = []string{"TraceWarning"}
+
+func (ec *executionContext) _TraceWarning(ctx context.Context, sel ast.SelectionSet, obj *trace.Warning) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traceWarningImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraceWarning")
+		case "code":
+			out.Values[i] = ec._TraceWarning_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._TraceWarning_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26083,6 +31949,26 @@ func (ec *executionContext) marshalNAddSensorReadingsPayload2ᚖsuyuanᚋgraph�
 	return ec._AddSensorReadingsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAmount2suyuanᚋinternalᚋtraceᚐAmount(ctx context.Context, sel ast.SelectionSet, v trace.Amount) graphql.Marshaler {
+	return ec._Amount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAmount2ᚕsuyuanᚋinternalᚋtraceᚐAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []trace.Amount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAmount2suyuanᚋinternalᚋtraceᚐAmount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNBatch2ᚖsuyuanᚋentᚐBatch(ctx context.Context, sel ast.SelectionSet, v *ent.Batch) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Batch!")
@@ -26186,6 +32072,20 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNColdChain2suyuanᚋinternalᚋtraceᚐColdChain(ctx context.Context, sel ast.SelectionSet, v trace.ColdChain) graphql.Marshaler {
+	return ec._ColdChain(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNColdChainVerdict2suyuanᚋinternalᚋtraceᚐColdChainVerdict(ctx context.Context, v any) (trace.ColdChainVerdict, error) {
+	var res trace.ColdChainVerdict
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNColdChainVerdict2suyuanᚋinternalᚋtraceᚐColdChainVerdict(ctx context.Context, sel ast.SelectionSet, v trace.ColdChainVerdict) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNCreateBatchInput2suyuanᚋinternalᚋrecordᚐCreateBatchInput(ctx context.Context, v any) (record.CreateBatchInput, error) {
@@ -26320,6 +32220,30 @@ func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.Se
 	return ret
 }
 
+func (ec *executionContext) marshalNImpactPlace2ᚕᚖsuyuanᚋinternalᚋtraceᚐPlaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*trace.Place) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImpactPlace2ᚖsuyuanᚋinternalᚋtraceᚐPlace(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImpactPlace2ᚖsuyuanᚋinternalᚋtraceᚐPlace(ctx context.Context, sel ast.SelectionSet, v *trace.Place) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImpactPlace!")
+		return graphql.Null
+	}
+	return ec._ImpactPlace(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNInspection2ᚖsuyuanᚋentᚐInspection(ctx context.Context, sel ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Inspection!")
@@ -26396,6 +32320,98 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 func (ec *executionContext) unmarshalNIssueTraceCodesInput2suyuanᚋinternalᚋrecordᚐIssueTraceCodesInput(ctx context.Context, v any) (record.IssueTraceCodesInput, error) {
 	res, err := ec.unmarshalInputIssueTraceCodesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJourneyLeg2suyuanᚋinternalᚋtraceᚐLeg(ctx context.Context, sel ast.SelectionSet, v trace.Leg) graphql.Marshaler {
+	return ec._JourneyLeg(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNJourneyLeg2ᚕsuyuanᚋinternalᚋtraceᚐLegᚄ(ctx context.Context, sel ast.SelectionSet, v []trace.Leg) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJourneyLeg2suyuanᚋinternalᚋtraceᚐLeg(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJourneyLeg2ᚕᚖsuyuanᚋinternalᚋtraceᚐLegᚄ(ctx context.Context, sel ast.SelectionSet, v []*trace.Leg) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJourneyLeg2ᚖsuyuanᚋinternalᚋtraceᚐLeg(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJourneyLeg2ᚖsuyuanᚋinternalᚋtraceᚐLeg(ctx context.Context, sel ast.SelectionSet, v *trace.Leg) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JourneyLeg!")
+		return graphql.Null
+	}
+	return ec._JourneyLeg(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLineage2ᚖsuyuanᚋinternalᚋtraceᚐLineage(ctx context.Context, sel ast.SelectionSet, v *trace.Lineage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Lineage!")
+		return graphql.Null
+	}
+	return ec._Lineage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLineageEdge2suyuanᚋinternalᚋtraceᚐEdge(ctx context.Context, sel ast.SelectionSet, v trace.Edge) graphql.Marshaler {
+	return ec._LineageEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLineageEdge2ᚕsuyuanᚋinternalᚋtraceᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []trace.Edge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLineageEdge2suyuanᚋinternalᚋtraceᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLineageNode2suyuanᚋinternalᚋtraceᚐNode(ctx context.Context, sel ast.SelectionSet, v trace.Node) graphql.Marshaler {
+	return ec._LineageNode(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLineageNode2ᚕsuyuanᚋinternalᚋtraceᚐNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []trace.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLineageNode2suyuanᚋinternalᚋtraceᚐNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNMeasurement2ᚖsuyuanᚋentᚐMeasurement(ctx context.Context, sel ast.SelectionSet, v *ent.Measurement) graphql.Marshaler {
@@ -26540,6 +32556,14 @@ func (ec *executionContext) unmarshalNProductWhereInput2ᚖsuyuanᚋentᚐProduc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRecallImpact2ᚖsuyuanᚋinternalᚋtraceᚐImpact(ctx context.Context, sel ast.SelectionSet, v *trace.Impact) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecallImpact!")
+		return graphql.Null
+	}
+	return ec._RecallImpact(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRecordInspectionInput2suyuanᚋinternalᚋrecordᚐRecordInspectionInput(ctx context.Context, v any) (record.RecordInspectionInput, error) {
 	res, err := ec.unmarshalInputRecordInspectionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26639,6 +32663,26 @@ func (ec *executionContext) marshalNShelfEventRemovalReason2suyuanᚋentᚋshelf
 func (ec *executionContext) unmarshalNShelfEventWhereInput2ᚖsuyuanᚋentᚐShelfEventWhereInput(ctx context.Context, v any) (*ent.ShelfEventWhereInput, error) {
 	res, err := ec.unmarshalInputShelfEventWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShelfPlacement2suyuanᚋinternalᚋtraceᚐPlacement(ctx context.Context, sel ast.SelectionSet, v trace.Placement) graphql.Marshaler {
+	return ec._ShelfPlacement(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNShelfPlacement2ᚕsuyuanᚋinternalᚋtraceᚐPlacementᚄ(ctx context.Context, sel ast.SelectionSet, v []trace.Placement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShelfPlacement2suyuanᚋinternalᚋtraceᚐPlacement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNShelveBatchInput2suyuanᚋinternalᚋrecordᚐShelveBatchInput(ctx context.Context, v any) (record.ShelveBatchInput, error) {
@@ -26773,6 +32817,14 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalNTraceBatch2ᚖsuyuanᚋinternalᚋtraceᚐBatch(ctx context.Context, sel ast.SelectionSet, v *trace.Batch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TraceBatch!")
+		return graphql.Null
+	}
+	return ec._TraceBatch(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTraceCode2ᚕᚖsuyuanᚋentᚐTraceCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TraceCode) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -26822,6 +32874,96 @@ func (ec *executionContext) marshalNTraceCodeOrderField2ᚖsuyuanᚋentᚐTraceC
 func (ec *executionContext) unmarshalNTraceCodeWhereInput2ᚖsuyuanᚋentᚐTraceCodeWhereInput(ctx context.Context, v any) (*ent.TraceCodeWhereInput, error) {
 	res, err := ec.unmarshalInputTraceCodeWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTraceDirection2suyuanᚋinternalᚋtraceᚐDirection(ctx context.Context, v any) (trace.Direction, error) {
+	var res trace.Direction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTraceDirection2suyuanᚋinternalᚋtraceᚐDirection(ctx context.Context, sel ast.SelectionSet, v trace.Direction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNTraceFacility2suyuanᚋinternalᚋtraceᚐFacility(ctx context.Context, sel ast.SelectionSet, v trace.Facility) graphql.Marshaler {
+	return ec._TraceFacility(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTraceFacility2ᚖsuyuanᚋinternalᚋtraceᚐFacility(ctx context.Context, sel ast.SelectionSet, v *trace.Facility) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TraceFacility!")
+		return graphql.Null
+	}
+	return ec._TraceFacility(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTraceInspection2suyuanᚋinternalᚋtraceᚐInspection(ctx context.Context, sel ast.SelectionSet, v trace.Inspection) graphql.Marshaler {
+	return ec._TraceInspection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTraceInspection2ᚕsuyuanᚋinternalᚋtraceᚐInspectionᚄ(ctx context.Context, sel ast.SelectionSet, v []trace.Inspection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTraceInspection2suyuanᚋinternalᚋtraceᚐInspection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTraceMeasurement2suyuanᚋinternalᚋtraceᚐMeasurement(ctx context.Context, sel ast.SelectionSet, v trace.Measurement) graphql.Marshaler {
+	return ec._TraceMeasurement(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTraceMeasurement2ᚕsuyuanᚋinternalᚋtraceᚐMeasurementᚄ(ctx context.Context, sel ast.SelectionSet, v []trace.Measurement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTraceMeasurement2suyuanᚋinternalᚋtraceᚐMeasurement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTraceOrganization2suyuanᚋinternalᚋtraceᚐOrganization(ctx context.Context, sel ast.SelectionSet, v trace.Organization) graphql.Marshaler {
+	return ec._TraceOrganization(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTraceProduct2suyuanᚋinternalᚋtraceᚐProduct(ctx context.Context, sel ast.SelectionSet, v trace.Product) graphql.Marshaler {
+	return ec._TraceProduct(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTraceWarning2suyuanᚋinternalᚋtraceᚐWarning(ctx context.Context, sel ast.SelectionSet, v trace.Warning) graphql.Marshaler {
+	return ec._TraceWarning(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTraceWarning2ᚕsuyuanᚋinternalᚋtraceᚐWarningᚄ(ctx context.Context, sel ast.SelectionSet, v []trace.Warning) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTraceWarning2suyuanᚋinternalᚋtraceᚐWarning(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNUnit2suyuanᚋinternalᚋquantityᚐUnit(ctx context.Context, v any) (quantity.Unit, error) {
@@ -28529,6 +34671,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTrace2ᚖsuyuanᚋinternalᚋtraceᚐTrace(ctx context.Context, sel ast.SelectionSet, v *trace.Trace) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Trace(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTraceCode2ᚖsuyuanᚋentᚐTraceCode(ctx context.Context, sel ast.SelectionSet, v *ent.TraceCode) graphql.Marshaler {

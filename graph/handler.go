@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"net/http"
+
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -10,6 +12,7 @@ import (
 
 	"suyuan/ent"
 	"suyuan/internal/record"
+	"suyuan/internal/trace"
 )
 
 // Options configure the GraphQL handler.
@@ -29,15 +32,16 @@ type Options struct {
 const DefaultComplexityLimit = 500000
 
 // NewHandler builds the GraphQL HTTP handler over client: transports,
-// caches, limits, the error presenter and panic recovery.
-func NewHandler(client *ent.Client, recorder *record.Recorder, opts Options) *handler.Server {
+// caches, limits, the error presenter, panic recovery and per-request
+// dataloaders.
+func NewHandler(client *ent.Client, recorder *record.Recorder, reader *trace.Reader, opts Options) http.Handler {
 	if opts.ComplexityLimit == 0 {
 		opts.ComplexityLimit = DefaultComplexityLimit
 	}
 	if opts.QueryCacheSize == 0 {
 		opts.QueryCacheSize = 1000
 	}
-	es := NewExecutableSchema(Config{Resolvers: NewResolver(client, recorder)})
+	es := NewExecutableSchema(Config{Resolvers: NewResolver(client, recorder, reader)})
 	srv := handler.New(pagedComplexity{es})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -53,5 +57,5 @@ func NewHandler(client *ent.Client, recorder *record.Recorder, opts Options) *ha
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit, complexity.WithFixedScalarValue(0)))
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
-	return srv
+	return WithLoaders(reader, srv)
 }

@@ -7,6 +7,7 @@ package graph
 import (
 	"suyuan/ent"
 	"suyuan/internal/record"
+	"suyuan/internal/trace"
 )
 
 // Resolver holds the dependencies every resolver shares. It is built once
@@ -14,12 +15,23 @@ import (
 type Resolver struct {
 	client   *ent.Client
 	recorder *record.Recorder
+	reader   *trace.Reader
 }
 
 // NewResolver returns the root resolver over client.
-func NewResolver(client *ent.Client, recorder *record.Recorder) *Resolver {
-	return &Resolver{client: client, recorder: recorder}
+func NewResolver(client *ent.Client, recorder *record.Recorder, reader *trace.Reader) *Resolver {
+	return &Resolver{client: client, recorder: recorder, reader: reader}
 }
 
 // maxNodes bounds the ids of one nodes query, as connections bound pages.
 const maxNodes = 100
+
+// pointers returns pointers to the elements of xs, as gqlgen's resolvers of
+// lists of objects want.
+func pointers[T any](xs []T) []*T {
+	out := make([]*T, len(xs))
+	for i := range xs {
+		out[i] = &xs[i]
+	}
+	return out
+}

@@ -10,10 +10,31 @@ import (
 	"suyuan/ent"
 	"suyuan/ent/shelfevent"
 	"suyuan/graph/model"
+	"suyuan/internal/errcode"
 	"suyuan/internal/quantity"
 	"suyuan/internal/record"
+	"suyuan/internal/trace"
 	"time"
 )
+
+// Journey is the resolver for the journey field.
+func (r *batchResolver) Journey(ctx context.Context, obj *ent.Batch) ([]*trace.Leg, error) {
+	legs, err := loadersFrom(ctx).journey.Load(ctx, obj.ID)()
+	return pointers(legs), err
+}
+
+// Lineage is the resolver for the lineage field.
+func (r *batchResolver) Lineage(ctx context.Context, obj *ent.Batch, direction trace.Direction, maxDepth *int) (*trace.Lineage, error) {
+	depth, err := trace.CheckDepth(maxDepth)
+	if err != nil {
+		return nil, err
+	}
+	l, err := loadersFrom(ctx).lineage.Load(ctx, lineageKey{obj.ID, direction, depth})()
+	if err == nil && l == nil {
+		err = errcode.New(errcode.NotFound, "batch not found")
+	}
+	return l, err
+}
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input ent.CreateOrganizationInput) (*ent.Organization, error) {
@@ -92,6 +113,25 @@ func (r *mutationResolver) RecordInspection(ctx context.Context, input record.Re
 // IssueTraceCodes is the resolver for the issueTraceCodes field.
 func (r *mutationResolver) IssueTraceCodes(ctx context.Context, input record.IssueTraceCodesInput) ([]*ent.TraceCode, error) {
 	return r.recorder.IssueTraceCodes(ctx, input)
+}
+
+// Trace is the resolver for the trace field.
+func (r *queryResolver) Trace(ctx context.Context, code string) (*trace.Trace, error) {
+	return r.reader.Trace(ctx, code)
+}
+
+// Lineage is the resolver for the lineage field.
+func (r *queryResolver) Lineage(ctx context.Context, batchID int, direction trace.Direction, maxDepth *int) (*trace.Lineage, error) {
+	depth, err := trace.CheckDepth(maxDepth)
+	if err != nil {
+		return nil, err
+	}
+	return r.reader.Lineage(ctx, batchID, direction, depth)
+}
+
+// RecallImpact is the resolver for the recallImpact field.
+func (r *queryResolver) RecallImpact(ctx context.Context, batchID int) (*trace.Impact, error) {
+	return r.reader.RecallImpact(ctx, batchID)
 }
 
 // Quantity is the resolver for the quantity field.

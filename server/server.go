@@ -26,6 +26,7 @@ import (
 	"suyuan/internal/record"
 	"suyuan/internal/reqlog"
 	"suyuan/internal/store"
+	"suyuan/internal/trace"
 )
 
 // Config configures the HTTP server.
@@ -77,7 +78,7 @@ type Server struct {
 func New(db *store.DB, cfg Config) *Server {
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, db: db}
-	gql := graph.NewHandler(db.Client, record.New(db.Client, nil), graph.Options{
+	gql := graph.NewHandler(db.Client, record.New(db.Client, nil), trace.NewReader(db.Client, nil), graph.Options{
 		Development:     cfg.Development,
 		ComplexityLimit: cfg.ComplexityLimit,
 	})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
@@ -56,4 +57,21 @@ func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
 	t.c.n.Add(1)
 	return t.Tx.Query(ctx, query, args, v)
+}
+
+// queryExecer is what Ent's generated QueryContext and ExecContext look for
+// in a driver; the SQL driver has it, and so must its counting wrapper.
+type queryExecer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (d *countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	d.c.n.Add(1)
+	return d.Driver.(queryExecer).QueryContext(ctx, query, args...)
+}
+
+func (d *countingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	d.c.n.Add(1)
+	return d.Driver.(queryExecer).ExecContext(ctx, query, args...)
 }

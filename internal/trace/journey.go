@@ -1,0 +1,126 @@
+package trace
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// legQuery reads every shipment leg of a set of batches in one statement:
+// item, shipment, carrier, both facilities with their organisations, the
+// product's storage range and the temperature summary of the trip's
+// readings.
+func legQuery(list string) string {
+	return `SELECT si.batch_id, si.quantity, si.unit,
+  s.id, s.status, s.vehicle_plate, s.reference_doc, s.departed_at, s.arrived_at, ` +
+		orgColumns("c") + ", " + facilityColumns("ff", "ffo") + ", " + facilityColumns("tf", "tfo") + `,
+  p.storage_min_c, p.storage_max_c, COALESCE(r.n, 0), r.lo, r.hi
+FROM shipment_items si
+JOIN shipments s ON s.id = si.shipment_id
+JOIN batches b ON b.id = si.batch_id
+JOIN products p ON p.id = b.product_id
+JOIN organizations c ON c.id = s.carrier_id
+JOIN facilities ff ON ff.id = s.from_facility_id
+JOIN organizations ffo ON ffo.id = ff.organization_id
+JOIN facilities tf ON tf.id = s.to_facility_id
+JOIN organizations tfo ON tfo.id = tf.organization_id
+LEFT JOIN (
+  SELECT shipment_id, COUNT(*) AS n, MIN(temperature_c) AS lo, MAX(temperature_c) AS hi
+  FROM sensor_readings
+  WHERE shipment_id IN (SELECT shipment_id FROM shipment_items WHERE batch_id IN ` + list + `)
+  GROUP BY shipment_id
+) r ON r.shipment_id = s.id
+WHERE si.batch_id IN ` + list + `
+ORDER BY si.batch_id, s.departed_at, s.id`
+}
+
+// Journeys returns the shipment legs of each batch, in order of departure
+// (planned shipments last), keyed by batch id.
+func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, error) {
+	out := make(map[int][]Leg, len(batchIDs))
+	if len(batchIDs) == 0 {
+		return out, nil
+	}
+	list, args := in(unique(batchIDs))
+	args = append(append([]any{}, args...), args...)
+	var planned []Leg
+	err := r.query(ctx, legQuery(list), args, func(rows *sql.Rows) error {
+		var (
+			l                 Leg
+			departed, arrived timeValue
+			cc                = &l.ColdChain
+		)
+		dest := []any{&l.BatchID, &l.Quantity, &l.Unit,
+			&l.ShipmentID, &l.Status, &l.VehiclePlate, &l.ReferenceDoc, &departed, &arrived}
+		dest = append(dest, l.Carrier.dest()...)
+		dest = append(dest, l.From.dest()...)
+		dest = append(dest, l.To.dest()...)
+		dest = append(dest, &cc.RequiredMinC, &cc.RequiredMaxC, &cc.Readings, &cc.MinC, &cc.MaxC)
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		l.DepartedAt, l.ArrivedAt = departed.ptr(), arrived.ptr()
+		cc.Verdict = verdict(cc)
+		if l.DepartedAt == nil {
+			planned = append(planned, l)
+			return nil
+		}
+		out[l.BatchID] = append(out[l.BatchID], l)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading journeys: %w", err)
+	}
+	// NULL departures sort first in SQLite and MySQL; a plan belongs last.
+	for _, l := range planned {
+		out[l.BatchID] = append(out[l.BatchID], l)
+	}
+	return out, nil
+}
+
+func verdict(c *ColdChain) ColdChainVerdict {
+	switch {
+	case c.RequiredMinC == nil && c.RequiredMaxC == nil:
+		return ColdChainNotRequired
+	case c.Readings == 0:
+		return ColdChainNoData
+	case c.RequiredMinC != nil && c.MinC != nil && *c.MinC < *c.RequiredMinC,
+		c.RequiredMaxC != nil && c.MaxC != nil && *c.MaxC > *c.RequiredMaxC:
+		return ColdChainExcursion
+	}
+	return ColdChainOK
+}
+
+// Placements returns the shelf events of each batch, in order of shelving,
+// keyed by batch id.
+func (r *Reader) Placements(ctx context.Context, batchIDs []int) (map[int][]Placement, error) {
+	out := make(map[int][]Placement, len(batchIDs))
+	if len(batchIDs) == 0 {
+		return out, nil
+	}
+	list, args := in(unique(batchIDs))
+	q := `SELECT se.id, se.batch_id, se.quantity, se.unit, se.shelved_at, se.removed_at, se.removal_reason, ` +
+		facilityColumns("f", "fo") + `
+FROM shelf_events se
+JOIN facilities f ON f.id = se.facility_id
+JOIN organizations fo ON fo.id = f.organization_id
+WHERE se.batch_id IN ` + list + `
+ORDER BY se.batch_id, se.shelved_at, se.id`
+	err := r.query(ctx, q, args, func(rows *sql.Rows) error {
+		var (
+			p                Placement
+			shelved, removed timeValue
+		)
+		dest := append([]any{&p.ID, &p.BatchID, &p.Quantity, &p.Unit, &shelved, &removed, &p.RemovalReason}, p.Store.dest()...)
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		p.ShelvedAt, p.RemovedAt = shelved.T, removed.ptr()
+		out[p.BatchID] = append(out[p.BatchID], p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading shelf events: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,187 @@
+package trace
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"suyuan/ent/batch"
+	"suyuan/ent/inspection"
+	"suyuan/internal/errcode"
+	"suyuan/internal/gs1"
+)
+
+// maxCodeLen bounds what a scanner may send.
+const maxCodeLen = 2048
+
+// Trace answers a scanned code: an opaque trace code, or a GS1 Digital
+// Link URI (https://…/01/{gtin}/10/{lot}[/21/{serial}]). An unknown code is
+// NOT_FOUND and a malformed one BAD_USER_INPUT (or INVALID_GTIN /
+// INVALID_DIGITAL_LINK). It issues eight statements whatever the batch's
+// history.
+func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
+	code = strings.TrimSpace(code)
+	if code == "" || len(code) > maxCodeLen {
+		return nil, errcode.Field(errcode.BadUserInput, "code", "code must be 1 to %d characters", maxCodeLen)
+	}
+	t := &Trace{Code: code}
+	batchID, err := r.resolve(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	batches, err := r.Batches(ctx, []int{batchID})
+	if err != nil {
+		return nil, err
+	}
+	t.Batch = batches[batchID]
+	if t.Batch == nil {
+		return nil, errcode.Field(errcode.NotFound, "code", "no batch for this code")
+	}
+	ins, err := r.Inspections(ctx, []int{batchID})
+	if err != nil {
+		return nil, err
+	}
+	t.Inspections = ins[batchID]
+	legs, err := r.Journeys(ctx, []int{batchID})
+	if err != nil {
+		return nil, err
+	}
+	t.Journey = legs[batchID]
+	shelves, err := r.Placements(ctx, []int{batchID})
+	if err != nil {
+		return nil, err
+	}
+	t.Shelf = shelves[batchID]
+	up, err := r.Lineages(ctx, []int{batchID}, Upstream, traceDepth)
+	if err != nil {
+		return nil, err
+	}
+	if l := up[batchID]; l != nil {
+		t.Ingredients, t.IngredientEdges = l.Nodes, l.Edges
+	}
+	t.Recalled = t.Batch.Status == batch.StatusRECALLED
+	t.Warnings = warnings(t)
+	return t, nil
+}
+
+// resolve finds the batch a code names, and the serial it carries.
+func (r *Reader) resolve(ctx context.Context, t *Trace) (int, error) {
+	var (
+		q    string
+		args []any
+	)
+	if gs1.LooksLikeDigitalLink(t.Code) {
+		dl, err := gs1.ParseDigitalLink(t.Code)
+		if err != nil {
+			return 0, errcode.WithField(err, "code")
+		}
+		q = `SELECT b.id, tc.serial FROM batches b JOIN products p ON p.id = b.product_id
+LEFT JOIN trace_codes tc ON tc.batch_id = b.id AND tc.serial = ?
+WHERE p.gtin = ? AND b.lot_code = ?`
+		args = []any{dl.Serial, dl.GTIN, dl.Lot}
+		if dl.Serial != "" {
+			// An item-level link must name a serial that was issued:
+			// an unknown serial is a sign of a copied or invented code.
+			q += " AND tc.id IS NOT NULL"
+		}
+	} else {
+		q = `SELECT batch_id, serial FROM trace_codes WHERE code = ?`
+		args = []any{t.Code}
+	}
+	id := 0
+	err := r.query(ctx, q, args, func(rows *sql.Rows) error {
+		return rows.Scan(&id, &t.Serial)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("resolving code: %w", err)
+	}
+	if id == 0 {
+		return 0, errcode.Field(errcode.NotFound, "code", "no product is known by this code")
+	}
+	return id, nil
+}
+
+// Inspections returns the inspections of each batch, newest first, with
+// their laboratories and measurements, in two statements.
+func (r *Reader) Inspections(ctx context.Context, batchIDs []int) (map[int][]Inspection, error) {
+	out := make(map[int][]Inspection, len(batchIDs))
+	if len(batchIDs) == 0 {
+		return out, nil
+	}
+	list, args := in(unique(batchIDs))
+	var all []*Inspection
+	byID := map[int]*Inspection{}
+	q := `SELECT i.id, i.batch_id, i.inspected_at, i.result, i.certificate_no, ` + orgColumns("l") + `
+FROM inspections i JOIN organizations l ON l.id = i.lab_id
+WHERE i.batch_id IN ` + list + ` ORDER BY i.inspected_at DESC, i.id DESC`
+	err := r.query(ctx, q, args, func(rows *sql.Rows) error {
+		var (
+			in Inspection
+			at timeValue
+		)
+		if err := rows.Scan(append([]any{&in.ID, &in.BatchID, &at, &in.Result, &in.CertificateNo}, in.Lab.dest()...)...); err != nil {
+			return err
+		}
+		in.InspectedAt = at.T
+		all = append(all, &in)
+		byID[in.ID] = &in
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading inspections: %w", err)
+	}
+	if len(all) > 0 {
+		q = `SELECT inspection_id, name, value, unit, limit_min, limit_max FROM measurements
+WHERE inspection_id IN (SELECT id FROM inspections WHERE batch_id IN ` + list + `) ORDER BY inspection_id, id`
+		err = r.query(ctx, q, args, func(rows *sql.Rows) error {
+			var (
+				id int
+				m  Measurement
+			)
+			if err := rows.Scan(&id, &m.Name, &m.Value, &m.Unit, &m.LimitMin, &m.LimitMax); err != nil {
+				return err
+			}
+			m.WithinLimits = (m.LimitMin == nil || m.Value >= *m.LimitMin) && (m.LimitMax == nil || m.Value <= *m.LimitMax)
+			if in := byID[id]; in != nil {
+				in.Measurements = append(in.Measurements, m)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("loading measurements: %w", err)
+		}
+	}
+	for _, in := range all {
+		out[in.BatchID] = append(out[in.BatchID], *in)
+	}
+	return out, nil
+}
+
+// warnings lists what a consumer must be told, most serious first.
+func warnings(t *Trace) []Warning {
+	var w []Warning
+	if t.Recalled {
+		w = append(w, Warning{"RECALLED", "This batch has been recalled. Do not eat it; return it to the shop."})
+	}
+	for _, n := range t.Ingredients {
+		if n.Batch.Status == batch.StatusRECALLED {
+			w = append(w, Warning{"INGREDIENT_RECALLED", fmt.Sprintf("An ingredient (%s, lot %s) has been recalled.", n.Batch.Product.Name, n.Batch.LotCode)})
+		}
+	}
+	if t.Batch.Expired {
+		w = append(w, Warning{"EXPIRED", "This batch is past its expiry date."})
+	}
+	for _, in := range t.Inspections {
+		if in.Result == inspection.ResultFAIL {
+			w = append(w, Warning{"INSPECTION_FAILED", "A laboratory inspection of this batch failed."})
+			break
+		}
+	}
+	for _, l := range t.Journey {
+		if l.ColdChain.Verdict == ColdChainExcursion {
+			w = append(w, Warning{"COLD_CHAIN_EXCURSION", fmt.Sprintf("The temperature left the required range while it was carried from %s to %s.", l.From.Name, l.To.Name)})
+		}
+	}
+	return w
+}
