@@ -33,8 +33,9 @@ const DefaultComplexityLimit = 500000
 
 // NewHandler builds the GraphQL HTTP handler over client: transports,
 // caches, limits, the error presenter, panic recovery and per-request
-// dataloaders.
+// dataloaders. It adds to client the interceptor the loaders rely on.
 func NewHandler(client *ent.Client, recorder *record.Recorder, reader *trace.Reader, opts Options) http.Handler {
+	client.Batch.Intercept(RecordBatches())
 	if opts.ComplexityLimit == 0 {
 		opts.ComplexityLimit = DefaultComplexityLimit
 	}

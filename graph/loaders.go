@@ -3,17 +3,117 @@ package graph
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
 
+	"suyuan/ent"
 	"suyuan/internal/trace"
 )
 
-// loaderWait is how long a loader collects keys before it queries. gqlgen
-// resolves the items of a list concurrently, so the fields of a page of
-// batches all ask within this window and are answered by one query.
-const loaderWait = 2 * time.Millisecond
+// loaderWait is how long a loader collects keys before it fetches. It is
+// short because loaders do not rely on it to batch a page: see siblings.
+const loaderWait = time.Millisecond
+
+// maxSiblings bounds how many batches one fetch covers.
+const maxSiblings = 1000
+
+// siblings records the ids of every batch a request has loaded through Ent
+// (a page of a connection, eager-loaded edges). When a resolver asks a
+// loader for one batch's journey or lineage, the loader fetches it for all
+// of them at once: gqlgen resolves the nodes of a page concurrently, and
+// gathering their keys by a timer alone splits a page into several fetches
+// whenever the scheduler is slow, so the number of statements would depend
+// on the machine's load.
+type siblings struct {
+	mu  sync.Mutex
+	ids []int
+	has map[int]bool
+}
+
+func (s *siblings) add(bs []*ent.Batch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range bs {
+		if !s.has[b.ID] {
+			s.has[b.ID] = true
+			s.ids = append(s.ids, b.ID)
+		}
+	}
+}
+
+// list returns the recorded ids.
+func (s *siblings) list() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int(nil), s.ids...)
+}
+
+// RecordBatches is an Ent interceptor that records, for the loaders of the
+// request in ctx, the ids of the batches every query returns.
+func RecordBatches() ent.Interceptor {
+	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+			v, err := next.Query(ctx, q)
+			if l, ok := ctx.Value(loadersKey{}).(*loaders); ok && err == nil {
+				switch bs := v.(type) {
+				case []*ent.Batch:
+					l.siblings.add(bs)
+				case *ent.Batch:
+					l.siblings.add([]*ent.Batch{bs})
+				}
+			}
+			return v, err
+		})
+	})
+}
+
+// fetched keeps what a loader has fetched in this request, so that keys a
+// sibling fetch already answered are not fetched again. The mutex is held
+// across a fetch: a second batch of keys waits for the first and usually
+// finds its answers there.
+type fetched[K comparable, V any] struct {
+	mu   sync.Mutex
+	vals map[K]V
+	errs map[K]error
+}
+
+// load answers keys, fetching those not yet known together with the
+// request's sibling batches. expand turns the missing keys into the keys
+// to fetch; fetch must answer every key it is given (absence is a nil V).
+func (f *fetched[K, V]) load(keys []K, expand func(missing []K) []K, fetch func(keys []K) (map[K]V, error)) []*dataloader.Result[V] {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var missing []K
+	for _, k := range keys {
+		if _, ok := f.vals[k]; !ok {
+			if _, failed := f.errs[k]; !failed {
+				missing = append(missing, k)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		want := expand(missing)
+		got, err := fetch(want)
+		for _, k := range want {
+			if err != nil {
+				f.errs[k] = err
+				continue
+			}
+			f.vals[k] = got[k]
+		}
+	}
+	out := make([]*dataloader.Result[V], len(keys))
+	for i, k := range keys {
+		out[i] = &dataloader.Result[V]{Data: f.vals[k], Error: f.errs[k]}
+	}
+	return out
+}
+
+func newFetched[K comparable, V any]() *fetched[K, V] {
+	return &fetched[K, V]{vals: map[K]V{}, errs: map[K]error{}}
+}
 
 // lineageKey identifies one lineage walk.
 type lineageKey struct {
@@ -24,52 +124,84 @@ type lineageKey struct {
 
 // loaders batch the hand-written fields of Batch that a connection asks
 // for once per node. They are made per request: results must not outlive
-// it, and cached values must not leak between users.
+// it, and cached values must not leak between users. Batch functions
+// tolerate duplicate keys.
 type loaders struct {
-	journey *dataloader.Loader[int, []trace.Leg]
-	lineage *dataloader.Loader[lineageKey, *trace.Lineage]
+	siblings *siblings
+	journey  *dataloader.Loader[int, []trace.Leg]
+	lineage  *dataloader.Loader[lineageKey, *trace.Lineage]
 }
 
 type loadersKey struct{}
 
+// withSiblings adds the request's sibling batches to missing, up to
+// maxSiblings keys.
+func (l *loaders) withSiblings(missing []int, known func(int) bool) []int {
+	out := append([]int(nil), missing...)
+	for _, id := range l.siblings.list() {
+		if len(out) >= maxSiblings {
+			break
+		}
+		if !known(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func newLoaders(reader *trace.Reader) *loaders {
-	opts := func() []dataloader.Option[int, []trace.Leg] {
-		return []dataloader.Option[int, []trace.Leg]{dataloader.WithWait[int, []trace.Leg](loaderWait)}
-	}
-	return &loaders{
-		journey: dataloader.NewBatchedLoader(func(ctx context.Context, ids []int) []*dataloader.Result[[]trace.Leg] {
-			legs, err := reader.Journeys(ctx, ids)
-			out := make([]*dataloader.Result[[]trace.Leg], len(ids))
-			for i, id := range ids {
-				out[i] = &dataloader.Result[[]trace.Leg]{Data: legs[id], Error: err}
-			}
-			return out
-		}, opts()...),
-		lineage: dataloader.NewBatchedLoader(func(ctx context.Context, keys []lineageKey) []*dataloader.Result[*trace.Lineage] {
-			// One walk per direction and depth asked for, with every root
-			// of that kind at once; duplicate keys share the answer.
-			type walk struct {
-				dir   trace.Direction
-				depth int
-			}
-			roots := map[walk][]int{}
-			for _, k := range keys {
-				w := walk{k.direction, k.maxDepth}
-				roots[w] = append(roots[w], k.batchID)
-			}
-			found := map[walk]map[int]*trace.Lineage{}
-			errs := map[walk]error{}
-			for w, ids := range roots {
-				found[w], errs[w] = reader.Lineages(ctx, ids, w.dir, w.depth)
-			}
-			out := make([]*dataloader.Result[*trace.Lineage], len(keys))
-			for i, k := range keys {
-				w := walk{k.direction, k.maxDepth}
-				out[i] = &dataloader.Result[*trace.Lineage]{Data: found[w][k.batchID], Error: errs[w]}
-			}
-			return out
-		}, dataloader.WithWait[lineageKey, *trace.Lineage](loaderWait)),
-	}
+	l := &loaders{siblings: &siblings{has: map[int]bool{}}}
+	journeys := newFetched[int, []trace.Leg]()
+	l.journey = dataloader.NewBatchedLoader(func(ctx context.Context, ids []int) []*dataloader.Result[[]trace.Leg] {
+		return journeys.load(ids,
+			func(missing []int) []int {
+				return l.withSiblings(missing, func(id int) bool { _, ok := journeys.vals[id]; return ok })
+			},
+			func(ids []int) (map[int][]trace.Leg, error) { return reader.Journeys(ctx, ids) })
+	}, dataloader.WithWait[int, []trace.Leg](loaderWait))
+
+	lineages := newFetched[lineageKey, *trace.Lineage]()
+	l.lineage = dataloader.NewBatchedLoader(func(ctx context.Context, keys []lineageKey) []*dataloader.Result[*trace.Lineage] {
+		return lineages.load(keys,
+			func(missing []lineageKey) []lineageKey {
+				// Every sibling, for every kind of walk asked for.
+				kinds := map[lineageKey]bool{}
+				for _, k := range missing {
+					kinds[lineageKey{direction: k.direction, maxDepth: k.maxDepth}] = true
+				}
+				out := append([]lineageKey(nil), missing...)
+				for kind := range kinds {
+					ids := l.withSiblings(nil, func(id int) bool {
+						_, ok := lineages.vals[lineageKey{id, kind.direction, kind.maxDepth}]
+						return ok
+					})
+					for _, id := range ids {
+						out = append(out, lineageKey{id, kind.direction, kind.maxDepth})
+					}
+				}
+				return out
+			},
+			func(keys []lineageKey) (map[lineageKey]*trace.Lineage, error) {
+				// One walk per kind, with all of its roots at once.
+				roots := map[lineageKey][]int{}
+				for _, k := range keys {
+					kind := lineageKey{direction: k.direction, maxDepth: k.maxDepth}
+					roots[kind] = append(roots[kind], k.batchID)
+				}
+				out := make(map[lineageKey]*trace.Lineage, len(keys))
+				for kind, ids := range roots {
+					found, err := reader.Lineages(ctx, ids, kind.direction, kind.maxDepth)
+					if err != nil {
+						return nil, err
+					}
+					for id, lin := range found {
+						out[lineageKey{id, kind.direction, kind.maxDepth}] = lin
+					}
+				}
+				return out, nil
+			})
+	}, dataloader.WithWait[lineageKey, *trace.Lineage](loaderWait))
+	return l
 }
 
 // WithLoaders gives every request its own loaders.

@@ -27,9 +27,9 @@ func (Facility) Fields() []ent.Field {
 		field.Int("organization_id").Immutable(),
 		field.Enum("kind").Values("FARM", "SLAUGHTERHOUSE", "FACTORY", "WAREHOUSE", "STORE", "MARKET").
 			Annotations(entgql.OrderField("KIND")),
-		field.String("name").NotEmpty().MaxLen(200).
+		field.String("name").NotEmpty().MaxRuneLen(200).
 			Annotations(entgql.OrderField("NAME")),
-		field.String("address").MaxLen(500).Default(""),
+		field.String("address").MaxRuneLen(500).Default(""),
 		field.String("region_code").MaxLen(6).
 			Validate(validator(cnid.RegionCode)).
 			Annotations(entgql.OrderField("REGION_CODE")),

@@ -27,11 +27,11 @@ func (Inspection) Fields() []ent.Field {
 			Annotations(entgql.OrderField("INSPECTED_AT")),
 		field.Enum("result").Values("PASS", "FAIL").Immutable().
 			Annotations(entgql.OrderField("RESULT")),
-		field.String("certificate_no").MaxLen(64).Default(""),
+		field.String("certificate_no").MaxRuneLen(64).Default(""),
 		field.String("certificate_file").
 			Comment("Stored name of the uploaded certificate, if any.").
 			MaxLen(128).Default(""),
-		field.String("notes").MaxLen(2000).Default(""),
+		field.String("notes").MaxRuneLen(2000).Default(""),
 	}
 }
 
@@ -73,9 +73,9 @@ type Measurement struct {
 func (Measurement) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("inspection_id").Immutable(),
-		field.String("name").NotEmpty().MaxLen(64).Immutable(),
+		field.String("name").NotEmpty().MaxRuneLen(64).Immutable(),
 		field.Float("value").Immutable(),
-		field.String("unit").MaxLen(16).Default("").Immutable(),
+		field.String("unit").MaxRuneLen(16).Default("").Immutable(),
 		field.Float("limit_min").Optional().Nillable().Immutable(),
 		field.Float("limit_max").Optional().Nillable().Immutable(),
 	}

@@ -24,7 +24,7 @@ func (Organization) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 // Fields of the Organization.
 func (Organization) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).
+		field.String("name").NotEmpty().MaxRuneLen(200).
 			Annotations(entgql.OrderField("NAME")),
 		field.Enum("kind").Values("PRODUCER", "PROCESSOR", "CARRIER", "RETAILER", "LAB", "REGULATOR").
 			Annotations(entgql.OrderField("KIND")),

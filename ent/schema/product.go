@@ -25,7 +25,7 @@ func (Product) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Product) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("organization_id").Immutable(),
-		field.String("name").NotEmpty().MaxLen(200).
+		field.String("name").NotEmpty().MaxRuneLen(200).
 			Annotations(entgql.OrderField("NAME")),
 		field.Enum("category").
 			Values("MEAT", "POULTRY", "AQUATIC", "EGG", "DAIRY", "VEGETABLE", "FRUIT", "GRAIN", "TEA", "PROCESSED", "OTHER").
@@ -45,7 +45,7 @@ func (Product) Fields() []ent.Field {
 		field.Float("storage_max_c").
 			Comment("Highest storage temperature, °C.").
 			Optional().Nillable().Min(-80).Max(60),
-		field.String("description").MaxLen(2000).Default(""),
+		field.String("description").MaxRuneLen(2000).Default(""),
 	}
 }
 

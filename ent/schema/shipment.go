@@ -23,7 +23,7 @@ func (Shipment) Fields() []ent.Field {
 		field.Int("carrier_id").Immutable(),
 		field.Int("from_facility_id").Immutable(),
 		field.Int("to_facility_id").Immutable(),
-		field.String("vehicle_plate").MaxLen(16).Default(""),
+		field.String("vehicle_plate").MaxRuneLen(16).Default(""),
 		field.Time("departed_at").SchemaType(datetime()).Optional().Nillable().
 			Annotations(entgql.OrderField("DEPARTED_AT")),
 		field.Time("arrived_at").SchemaType(datetime()).Optional().Nillable().
@@ -33,7 +33,7 @@ func (Shipment) Fields() []ent.Field {
 			Annotations(entgql.OrderField("STATUS")),
 		field.String("reference_doc").
 			Comment("The carrier's or shipper's document number (bill of lading, waybill).").
-			MaxLen(64).Default(""),
+			MaxRuneLen(64).Default(""),
 	}
 }
 
