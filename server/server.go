@@ -71,14 +71,15 @@ func (c *Config) setDefaults() {
 type Server struct {
 	cfg     Config
 	db      *store.DB
+	reader  *trace.Reader
 	handler http.Handler
 }
 
 // New builds the server's routes over db.
 func New(db *store.DB, cfg Config) *Server {
 	cfg.setDefaults()
-	s := &Server{cfg: cfg, db: db}
-	gql := graph.NewHandler(db.Client, record.New(db.Client, nil), trace.NewReader(db.Client, nil), graph.Options{
+	s := &Server{cfg: cfg, db: db, reader: trace.NewReader(db.Client, nil)}
+	gql := graph.NewHandler(db.Client, record.New(db.Client, nil), s.reader, graph.Options{
 		Development:     cfg.Development,
 		ComplexityLimit: cfg.ComplexityLimit,
 	})
@@ -90,6 +91,7 @@ func New(db *store.DB, cfg Config) *Server {
 	r.Group(func(r chi.Router) {
 		r.Use(s.limitBody, s.timeout)
 		r.Handle("/graphql", gql)
+		r.Get("/export/fsma204.csv", s.fsmaExport)
 	})
 	if cfg.Development {
 		r.Get("/", playground.Handler("Suyuan", "/graphql"))
@@ -247,11 +249,13 @@ func (s *Server) timeout(next http.Handler) http.Handler {
 // writeError answers a request that never reached GraphQL with a body in
 // GraphQL's error shape, so clients parse one format.
 func writeError(w http.ResponseWriter, status int, code errcode.Code, msg string) {
+	writeFieldError(w, status, &errcode.Error{Code: code, Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}},
-	})
+	json.NewEncoder(w).Encode(v)
 }
 
 func newRequestID() string {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
+
+	"suyuan/internal/errcode"
 )
 
 // legQuery reads every shipment leg of a set of batches in one statement:
@@ -123,4 +126,51 @@ ORDER BY se.batch_id, se.shelved_at, se.id`
 		return nil, fmt.Errorf("loading shelf events: %w", err)
 	}
 	return out, nil
+}
+
+// Inputs returns the transformation edges of the given output batches.
+func (r *Reader) Inputs(ctx context.Context, outputIDs []int) ([]Edge, error) {
+	if len(outputIDs) == 0 {
+		return nil, nil
+	}
+	list, args := in(unique(outputIDs))
+	var out []Edge
+	err := r.query(ctx, `SELECT output_id, input_id, quantity, unit FROM batch_inputs WHERE output_id IN `+list+` ORDER BY output_id, input_id`, args,
+		func(rows *sql.Rows) error {
+			e := Edge{Depth: 1}
+			if err := rows.Scan(&e.OutputID, &e.InputID, &e.Quantity, &e.Unit); err != nil {
+				return err
+			}
+			out = append(out, e)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("loading batch inputs: %w", err)
+	}
+	return out, nil
+}
+
+// MaxProductBatches bounds the batches of one product export.
+const MaxProductBatches = 20000
+
+// ProductBatches returns the ids of a product's batches produced in
+// [from, to), oldest first, at most MaxProductBatches.
+func (r *Reader) ProductBatches(ctx context.Context, productID int, from, to time.Time) ([]int, error) {
+	var ids []int
+	err := r.query(ctx, `SELECT id FROM batches WHERE product_id = ? AND produced_at >= ? AND produced_at < ? ORDER BY produced_at, id LIMIT ?`,
+		[]any{productID, from.UTC(), to.UTC(), MaxProductBatches + 1}, func(rows *sql.Rows) error {
+			var id int
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("listing product batches: %w", err)
+	}
+	if len(ids) > MaxProductBatches {
+		return nil, errcode.Field(errcode.BadUserInput, "to", "more than %d batches in the range; choose a shorter one", MaxProductBatches)
+	}
+	return ids, nil
 }
