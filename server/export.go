@@ -106,4 +106,3 @@ func writeFieldError(w http.ResponseWriter, status int, e *errcode.Error) {
 	}
 	writeJSON(w, status, map[string]any{"errors": []map[string]any{{"message": e.Message, "extensions": ext}}})
 }
-
