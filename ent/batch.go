@@ -43,6 +43,8 @@ type Batch struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// Status holds the value of the "status" field.
 	Status batch.Status `json:"status,omitempty"`
+	// ScanCount holds the value of the "scan_count" field.
+	ScanCount int64 `json:"scan_count,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the BatchQuery when eager-loading is set.
 	Edges        BatchEdges `json:"edges"`
@@ -71,11 +73,13 @@ type BatchEdges struct {
 	TraceCodes []*TraceCode `json:"trace_codes,omitempty"`
 	// Where the batch is held now, and how much.
 	Stocks []*Stock `json:"stocks,omitempty"`
+	// ScanEvents holds the value of the scan_events edge.
+	ScanEvents []*ScanEvent `json:"scan_events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [10]bool
+	loadedTypes [11]bool
 	// totalCount holds the count of the edges above.
-	totalCount [10]map[string]int
+	totalCount [11]map[string]int
 
 	namedInputs        map[string][]*BatchInput
 	namedUsedIn        map[string][]*BatchInput
@@ -84,6 +88,7 @@ type BatchEdges struct {
 	namedShelfEvents   map[string][]*ShelfEvent
 	namedTraceCodes    map[string][]*TraceCode
 	namedStocks        map[string][]*Stock
+	namedScanEvents    map[string][]*ScanEvent
 }
 
 // ProductOrErr returns the Product value or an error if the edge
@@ -182,6 +187,15 @@ func (e BatchEdges) StocksOrErr() ([]*Stock, error) {
 	return nil, &NotLoadedError{edge: "stocks"}
 }
 
+// ScanEventsOrErr returns the ScanEvents value or an error if the edge
+// was not loaded in eager-loading.
+func (e BatchEdges) ScanEventsOrErr() ([]*ScanEvent, error) {
+	if e.loadedTypes[10] {
+		return e.ScanEvents, nil
+	}
+	return nil, &NotLoadedError{edge: "scan_events"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Batch) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -189,7 +203,7 @@ func (*Batch) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case batch.FieldQuantity:
 			values[i] = new(sql.NullFloat64)
-		case batch.FieldID, batch.FieldProductID, batch.FieldOrganizationID, batch.FieldFacilityID:
+		case batch.FieldID, batch.FieldProductID, batch.FieldOrganizationID, batch.FieldFacilityID, batch.FieldScanCount:
 			values[i] = new(sql.NullInt64)
 		case batch.FieldLotCode, batch.FieldUnit, batch.FieldStatus:
 			values[i] = new(sql.NullString)
@@ -283,6 +297,12 @@ func (_m *Batch) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Status = batch.Status(value.String)
 			}
+		case batch.FieldScanCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field scan_count", values[i])
+			} else if value.Valid {
+				_m.ScanCount = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -346,6 +366,11 @@ func (_m *Batch) QueryStocks() *StockQuery {
 	return NewBatchClient(_m.config).QueryStocks(_m)
 }
 
+// QueryScanEvents queries the "scan_events" edge of the Batch entity.
+func (_m *Batch) QueryScanEvents() *ScanEventQuery {
+	return NewBatchClient(_m.config).QueryScanEvents(_m)
+}
+
 // Update returns a builder for updating this Batch.
 // Note that you need to call Batch.Unwrap() before calling this method if this Batch
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -403,6 +428,9 @@ func (_m *Batch) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	builder.WriteString("scan_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ScanCount))
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -572,6 +600,30 @@ func (_m *Batch) appendNamedStocks(name string, edges ...*Stock) {
 		_m.Edges.namedStocks[name] = []*Stock{}
 	} else {
 		_m.Edges.namedStocks[name] = append(_m.Edges.namedStocks[name], edges...)
+	}
+}
+
+// NamedScanEvents returns the ScanEvents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Batch) NamedScanEvents(name string) ([]*ScanEvent, error) {
+	if _m.Edges.namedScanEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedScanEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Batch) appendNamedScanEvents(name string, edges ...*ScanEvent) {
+	if _m.Edges.namedScanEvents == nil {
+		_m.Edges.namedScanEvents = make(map[string][]*ScanEvent)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedScanEvents[name] = []*ScanEvent{}
+	} else {
+		_m.Edges.namedScanEvents[name] = append(_m.Edges.namedScanEvents[name], edges...)
 	}
 }
 

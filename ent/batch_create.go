@@ -12,6 +12,7 @@ import (
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipmentitem"
 	"suyuan/ent/stock"
@@ -126,6 +127,20 @@ func (_c *BatchCreate) SetStatus(v batch.Status) *BatchCreate {
 func (_c *BatchCreate) SetNillableStatus(v *batch.Status) *BatchCreate {
 	if v != nil {
 		_c.SetStatus(*v)
+	}
+	return _c
+}
+
+// SetScanCount sets the "scan_count" field.
+func (_c *BatchCreate) SetScanCount(v int64) *BatchCreate {
+	_c.mutation.SetScanCount(v)
+	return _c
+}
+
+// SetNillableScanCount sets the "scan_count" field if the given value is not nil.
+func (_c *BatchCreate) SetNillableScanCount(v *int64) *BatchCreate {
+	if v != nil {
+		_c.SetScanCount(*v)
 	}
 	return _c
 }
@@ -256,6 +271,21 @@ func (_c *BatchCreate) AddStocks(v ...*Stock) *BatchCreate {
 	return _c.AddStockIDs(ids...)
 }
 
+// AddScanEventIDs adds the "scan_events" edge to the ScanEvent entity by IDs.
+func (_c *BatchCreate) AddScanEventIDs(ids ...int) *BatchCreate {
+	_c.mutation.AddScanEventIDs(ids...)
+	return _c
+}
+
+// AddScanEvents adds the "scan_events" edges to the ScanEvent entity.
+func (_c *BatchCreate) AddScanEvents(v ...*ScanEvent) *BatchCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddScanEventIDs(ids...)
+}
+
 // Mutation returns the BatchMutation object of the builder.
 func (_c *BatchCreate) Mutation() *BatchMutation {
 	return _c.mutation
@@ -302,6 +332,10 @@ func (_c *BatchCreate) defaults() {
 	if _, ok := _c.mutation.Status(); !ok {
 		v := batch.DefaultStatus
 		_c.mutation.SetStatus(v)
+	}
+	if _, ok := _c.mutation.ScanCount(); !ok {
+		v := batch.DefaultScanCount
+		_c.mutation.SetScanCount(v)
 	}
 }
 
@@ -356,6 +390,9 @@ func (_c *BatchCreate) check() error {
 		if err := batch.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Batch.status": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.ScanCount(); !ok {
+		return &ValidationError{Name: "scan_count", err: errors.New(`ent: missing required field "Batch.scan_count"`)}
 	}
 	if len(_c.mutation.ProductIDs()) == 0 {
 		return &ValidationError{Name: "product", err: errors.New(`ent: missing required edge "Batch.product"`)}
@@ -424,6 +461,10 @@ func (_c *BatchCreate) createSpec() (*Batch, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(batch.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
+	}
+	if value, ok := _c.mutation.ScanCount(); ok {
+		_spec.SetField(batch.FieldScanCount, field.TypeInt64, value)
+		_node.ScanCount = value
 	}
 	if nodes := _c.mutation.ProductIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -588,6 +629,22 @@ func (_c *BatchCreate) createSpec() (*Batch, *sqlgraph.CreateSpec) {
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.ScanEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.ScanEventsTable,
+			Columns: []string{batch.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -661,6 +718,24 @@ func (u *BatchUpsert) SetStatus(v batch.Status) *BatchUpsert {
 // UpdateStatus sets the "status" field to the value that was provided on create.
 func (u *BatchUpsert) UpdateStatus() *BatchUpsert {
 	u.SetExcluded(batch.FieldStatus)
+	return u
+}
+
+// SetScanCount sets the "scan_count" field.
+func (u *BatchUpsert) SetScanCount(v int64) *BatchUpsert {
+	u.Set(batch.FieldScanCount, v)
+	return u
+}
+
+// UpdateScanCount sets the "scan_count" field to the value that was provided on create.
+func (u *BatchUpsert) UpdateScanCount() *BatchUpsert {
+	u.SetExcluded(batch.FieldScanCount)
+	return u
+}
+
+// AddScanCount adds v to the "scan_count" field.
+func (u *BatchUpsert) AddScanCount(v int64) *BatchUpsert {
+	u.Add(batch.FieldScanCount, v)
 	return u
 }
 
@@ -758,6 +833,27 @@ func (u *BatchUpsertOne) SetStatus(v batch.Status) *BatchUpsertOne {
 func (u *BatchUpsertOne) UpdateStatus() *BatchUpsertOne {
 	return u.Update(func(s *BatchUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetScanCount sets the "scan_count" field.
+func (u *BatchUpsertOne) SetScanCount(v int64) *BatchUpsertOne {
+	return u.Update(func(s *BatchUpsert) {
+		s.SetScanCount(v)
+	})
+}
+
+// AddScanCount adds v to the "scan_count" field.
+func (u *BatchUpsertOne) AddScanCount(v int64) *BatchUpsertOne {
+	return u.Update(func(s *BatchUpsert) {
+		s.AddScanCount(v)
+	})
+}
+
+// UpdateScanCount sets the "scan_count" field to the value that was provided on create.
+func (u *BatchUpsertOne) UpdateScanCount() *BatchUpsertOne {
+	return u.Update(func(s *BatchUpsert) {
+		s.UpdateScanCount()
 	})
 }
 
@@ -1021,6 +1117,27 @@ func (u *BatchUpsertBulk) SetStatus(v batch.Status) *BatchUpsertBulk {
 func (u *BatchUpsertBulk) UpdateStatus() *BatchUpsertBulk {
 	return u.Update(func(s *BatchUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetScanCount sets the "scan_count" field.
+func (u *BatchUpsertBulk) SetScanCount(v int64) *BatchUpsertBulk {
+	return u.Update(func(s *BatchUpsert) {
+		s.SetScanCount(v)
+	})
+}
+
+// AddScanCount adds v to the "scan_count" field.
+func (u *BatchUpsertBulk) AddScanCount(v int64) *BatchUpsertBulk {
+	return u.Update(func(s *BatchUpsert) {
+		s.AddScanCount(v)
+	})
+}
+
+// UpdateScanCount sets the "scan_count" field to the value that was provided on create.
+func (u *BatchUpsertBulk) UpdateScanCount() *BatchUpsertBulk {
+	return u.Update(func(s *BatchUpsert) {
+		s.UpdateScanCount()
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipmentitem"
 	"suyuan/ent/stock"
@@ -43,6 +44,7 @@ type BatchQuery struct {
 	withShelfEvents        *ShelfEventQuery
 	withTraceCodes         *TraceCodeQuery
 	withStocks             *StockQuery
+	withScanEvents         *ScanEventQuery
 	loadTotal              []func(context.Context, []*Batch) error
 	modifiers              []func(*sql.Selector)
 	withNamedInputs        map[string]*BatchInputQuery
@@ -52,6 +54,7 @@ type BatchQuery struct {
 	withNamedShelfEvents   map[string]*ShelfEventQuery
 	withNamedTraceCodes    map[string]*TraceCodeQuery
 	withNamedStocks        map[string]*StockQuery
+	withNamedScanEvents    map[string]*ScanEventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -308,6 +311,28 @@ func (_q *BatchQuery) QueryStocks() *StockQuery {
 	return query
 }
 
+// QueryScanEvents chains the current query on the "scan_events" edge.
+func (_q *BatchQuery) QueryScanEvents() *ScanEventQuery {
+	query := (&ScanEventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(batch.Table, batch.FieldID, selector),
+			sqlgraph.To(scanevent.Table, scanevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, batch.ScanEventsTable, batch.ScanEventsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Batch entity from the query.
 // Returns a *NotFoundError when no Batch was found.
 func (_q *BatchQuery) First(ctx context.Context) (*Batch, error) {
@@ -510,6 +535,7 @@ func (_q *BatchQuery) Clone() *BatchQuery {
 		withShelfEvents:   _q.withShelfEvents.Clone(),
 		withTraceCodes:    _q.withTraceCodes.Clone(),
 		withStocks:        _q.withStocks.Clone(),
+		withScanEvents:    _q.withScanEvents.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -627,6 +653,17 @@ func (_q *BatchQuery) WithStocks(opts ...func(*StockQuery)) *BatchQuery {
 	return _q
 }
 
+// WithScanEvents tells the query-builder to eager-load the nodes that are connected to
+// the "scan_events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BatchQuery) WithScanEvents(opts ...func(*ScanEventQuery)) *BatchQuery {
+	query := (&ScanEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withScanEvents = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -705,7 +742,7 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 	var (
 		nodes       = []*Batch{}
 		_spec       = _q.querySpec()
-		loadedTypes = [10]bool{
+		loadedTypes = [11]bool{
 			_q.withProduct != nil,
 			_q.withProducer != nil,
 			_q.withFacility != nil,
@@ -716,6 +753,7 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 			_q.withShelfEvents != nil,
 			_q.withTraceCodes != nil,
 			_q.withStocks != nil,
+			_q.withScanEvents != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -806,6 +844,13 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 			return nil, err
 		}
 	}
+	if query := _q.withScanEvents; query != nil {
+		if err := _q.loadScanEvents(ctx, query, nodes,
+			func(n *Batch) { n.Edges.ScanEvents = []*ScanEvent{} },
+			func(n *Batch, e *ScanEvent) { n.Edges.ScanEvents = append(n.Edges.ScanEvents, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedInputs {
 		if err := _q.loadInputs(ctx, query, nodes,
 			func(n *Batch) { n.appendNamedInputs(name) },
@@ -852,6 +897,13 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 		if err := _q.loadStocks(ctx, query, nodes,
 			func(n *Batch) { n.appendNamedStocks(name) },
 			func(n *Batch, e *Stock) { n.appendNamedStocks(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedScanEvents {
+		if err := _q.loadScanEvents(ctx, query, nodes,
+			func(n *Batch) { n.appendNamedScanEvents(name) },
+			func(n *Batch, e *ScanEvent) { n.appendNamedScanEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1160,6 +1212,36 @@ func (_q *BatchQuery) loadStocks(ctx context.Context, query *StockQuery, nodes [
 	}
 	return nil
 }
+func (_q *BatchQuery) loadScanEvents(ctx context.Context, query *ScanEventQuery, nodes []*Batch, init func(*Batch), assign func(*Batch, *ScanEvent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Batch)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(scanevent.FieldBatchID)
+	}
+	query.Where(predicate.ScanEvent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(batch.ScanEventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.BatchID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "batch_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *BatchQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1384,6 +1466,20 @@ func (_q *BatchQuery) WithNamedStocks(name string, opts ...func(*StockQuery)) *B
 		_q.withNamedStocks = make(map[string]*StockQuery)
 	}
 	_q.withNamedStocks[name] = query
+	return _q
+}
+
+// WithNamedScanEvents tells the query-builder to eager-load the nodes that are connected to the "scan_events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *BatchQuery) WithNamedScanEvents(name string, opts ...func(*ScanEventQuery)) *BatchQuery {
+	query := (&ScanEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedScanEvents == nil {
+		_q.withNamedScanEvents = make(map[string]*ScanEventQuery)
+	}
+	_q.withNamedScanEvents[name] = query
 	return _q
 }
 

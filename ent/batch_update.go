@@ -10,6 +10,7 @@ import (
 	"suyuan/ent/batchinput"
 	"suyuan/ent/inspection"
 	"suyuan/ent/predicate"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipmentitem"
 	"suyuan/ent/stock"
@@ -52,6 +53,27 @@ func (_u *BatchUpdate) SetNillableStatus(v *batch.Status) *BatchUpdate {
 	if v != nil {
 		_u.SetStatus(*v)
 	}
+	return _u
+}
+
+// SetScanCount sets the "scan_count" field.
+func (_u *BatchUpdate) SetScanCount(v int64) *BatchUpdate {
+	_u.mutation.ResetScanCount()
+	_u.mutation.SetScanCount(v)
+	return _u
+}
+
+// SetNillableScanCount sets the "scan_count" field if the given value is not nil.
+func (_u *BatchUpdate) SetNillableScanCount(v *int64) *BatchUpdate {
+	if v != nil {
+		_u.SetScanCount(*v)
+	}
+	return _u
+}
+
+// AddScanCount adds value to the "scan_count" field.
+func (_u *BatchUpdate) AddScanCount(v int64) *BatchUpdate {
+	_u.mutation.AddScanCount(v)
 	return _u
 }
 
@@ -158,6 +180,21 @@ func (_u *BatchUpdate) AddStocks(v ...*Stock) *BatchUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddStockIDs(ids...)
+}
+
+// AddScanEventIDs adds the "scan_events" edge to the ScanEvent entity by IDs.
+func (_u *BatchUpdate) AddScanEventIDs(ids ...int) *BatchUpdate {
+	_u.mutation.AddScanEventIDs(ids...)
+	return _u
+}
+
+// AddScanEvents adds the "scan_events" edges to the ScanEvent entity.
+func (_u *BatchUpdate) AddScanEvents(v ...*ScanEvent) *BatchUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScanEventIDs(ids...)
 }
 
 // Mutation returns the BatchMutation object of the builder.
@@ -312,6 +349,27 @@ func (_u *BatchUpdate) RemoveStocks(v ...*Stock) *BatchUpdate {
 	return _u.RemoveStockIDs(ids...)
 }
 
+// ClearScanEvents clears all "scan_events" edges to the ScanEvent entity.
+func (_u *BatchUpdate) ClearScanEvents() *BatchUpdate {
+	_u.mutation.ClearScanEvents()
+	return _u
+}
+
+// RemoveScanEventIDs removes the "scan_events" edge to ScanEvent entities by IDs.
+func (_u *BatchUpdate) RemoveScanEventIDs(ids ...int) *BatchUpdate {
+	_u.mutation.RemoveScanEventIDs(ids...)
+	return _u
+}
+
+// RemoveScanEvents removes "scan_events" edges to ScanEvent entities.
+func (_u *BatchUpdate) RemoveScanEvents(v ...*ScanEvent) *BatchUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScanEventIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *BatchUpdate) Save(ctx context.Context) (int, error) {
 	_u.defaults()
@@ -393,6 +451,12 @@ func (_u *BatchUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(batch.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.ScanCount(); ok {
+		_spec.SetField(batch.FieldScanCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedScanCount(); ok {
+		_spec.AddField(batch.FieldScanCount, field.TypeInt64, value)
 	}
 	if _u.mutation.InputsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -709,6 +773,51 @@ func (_u *BatchUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ScanEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.ScanEventsTable,
+			Columns: []string{batch.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScanEventsIDs(); len(nodes) > 0 && !_u.mutation.ScanEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.ScanEventsTable,
+			Columns: []string{batch.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScanEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.ScanEventsTable,
+			Columns: []string{batch.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -748,6 +857,27 @@ func (_u *BatchUpdateOne) SetNillableStatus(v *batch.Status) *BatchUpdateOne {
 	if v != nil {
 		_u.SetStatus(*v)
 	}
+	return _u
+}
+
+// SetScanCount sets the "scan_count" field.
+func (_u *BatchUpdateOne) SetScanCount(v int64) *BatchUpdateOne {
+	_u.mutation.ResetScanCount()
+	_u.mutation.SetScanCount(v)
+	return _u
+}
+
+// SetNillableScanCount sets the "scan_count" field if the given value is not nil.
+func (_u *BatchUpdateOne) SetNillableScanCount(v *int64) *BatchUpdateOne {
+	if v != nil {
+		_u.SetScanCount(*v)
+	}
+	return _u
+}
+
+// AddScanCount adds value to the "scan_count" field.
+func (_u *BatchUpdateOne) AddScanCount(v int64) *BatchUpdateOne {
+	_u.mutation.AddScanCount(v)
 	return _u
 }
 
@@ -854,6 +984,21 @@ func (_u *BatchUpdateOne) AddStocks(v ...*Stock) *BatchUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddStockIDs(ids...)
+}
+
+// AddScanEventIDs adds the "scan_events" edge to the ScanEvent entity by IDs.
+func (_u *BatchUpdateOne) AddScanEventIDs(ids ...int) *BatchUpdateOne {
+	_u.mutation.AddScanEventIDs(ids...)
+	return _u
+}
+
+// AddScanEvents adds the "scan_events" edges to the ScanEvent entity.
+func (_u *BatchUpdateOne) AddScanEvents(v ...*ScanEvent) *BatchUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScanEventIDs(ids...)
 }
 
 // Mutation returns the BatchMutation object of the builder.
@@ -1008,6 +1153,27 @@ func (_u *BatchUpdateOne) RemoveStocks(v ...*Stock) *BatchUpdateOne {
 	return _u.RemoveStockIDs(ids...)
 }
 
+// ClearScanEvents clears all "scan_events" edges to the ScanEvent entity.
+func (_u *BatchUpdateOne) ClearScanEvents() *BatchUpdateOne {
+	_u.mutation.ClearScanEvents()
+	return _u
+}
+
+// RemoveScanEventIDs removes the "scan_events" edge to ScanEvent entities by IDs.
+func (_u *BatchUpdateOne) RemoveScanEventIDs(ids ...int) *BatchUpdateOne {
+	_u.mutation.RemoveScanEventIDs(ids...)
+	return _u
+}
+
+// RemoveScanEvents removes "scan_events" edges to ScanEvent entities.
+func (_u *BatchUpdateOne) RemoveScanEvents(v ...*ScanEvent) *BatchUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScanEventIDs(ids...)
+}
+
 // Where appends a list predicates to the BatchUpdate builder.
 func (_u *BatchUpdateOne) Where(ps ...predicate.Batch) *BatchUpdateOne {
 	_u.mutation.Where(ps...)
@@ -1119,6 +1285,12 @@ func (_u *BatchUpdateOne) sqlSave(ctx context.Context) (_node *Batch, err error)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(batch.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.ScanCount(); ok {
+		_spec.SetField(batch.FieldScanCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedScanCount(); ok {
+		_spec.AddField(batch.FieldScanCount, field.TypeInt64, value)
 	}
 	if _u.mutation.InputsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1428,6 +1600,51 @@ func (_u *BatchUpdateOne) sqlSave(ctx context.Context) (_node *Batch, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(stock.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ScanEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.ScanEventsTable,
+			Columns: []string{batch.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScanEventsIDs(); len(nodes) > 0 && !_u.mutation.ScanEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.ScanEventsTable,
+			Columns: []string{batch.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScanEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.ScanEventsTable,
+			Columns: []string{batch.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -18,6 +18,7 @@ import (
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -52,6 +53,8 @@ type Client struct {
 	Organization *OrganizationClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// ScanEvent is the client for interacting with the ScanEvent builders.
+	ScanEvent *ScanEventClient
 	// SensorReading is the client for interacting with the SensorReading builders.
 	SensorReading *SensorReadingClient
 	// ShelfEvent is the client for interacting with the ShelfEvent builders.
@@ -82,6 +85,7 @@ func (c *Client) init() {
 	c.Measurement = NewMeasurementClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.Product = NewProductClient(c.config)
+	c.ScanEvent = NewScanEventClient(c.config)
 	c.SensorReading = NewSensorReadingClient(c.config)
 	c.ShelfEvent = NewShelfEventClient(c.config)
 	c.Shipment = NewShipmentClient(c.config)
@@ -187,6 +191,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Measurement:   NewMeasurementClient(cfg),
 		Organization:  NewOrganizationClient(cfg),
 		Product:       NewProductClient(cfg),
+		ScanEvent:     NewScanEventClient(cfg),
 		SensorReading: NewSensorReadingClient(cfg),
 		ShelfEvent:    NewShelfEventClient(cfg),
 		Shipment:      NewShipmentClient(cfg),
@@ -219,6 +224,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Measurement:   NewMeasurementClient(cfg),
 		Organization:  NewOrganizationClient(cfg),
 		Product:       NewProductClient(cfg),
+		ScanEvent:     NewScanEventClient(cfg),
 		SensorReading: NewSensorReadingClient(cfg),
 		ShelfEvent:    NewShelfEventClient(cfg),
 		Shipment:      NewShipmentClient(cfg),
@@ -255,8 +261,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Batch, c.BatchInput, c.Facility, c.Inspection, c.Measurement, c.Organization,
-		c.Product, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock,
-		c.TraceCode,
+		c.Product, c.ScanEvent, c.SensorReading, c.ShelfEvent, c.Shipment,
+		c.ShipmentItem, c.Stock, c.TraceCode,
 	} {
 		n.Use(hooks...)
 	}
@@ -267,8 +273,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Batch, c.BatchInput, c.Facility, c.Inspection, c.Measurement, c.Organization,
-		c.Product, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock,
-		c.TraceCode,
+		c.Product, c.ScanEvent, c.SensorReading, c.ShelfEvent, c.Shipment,
+		c.ShipmentItem, c.Stock, c.TraceCode,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -291,6 +297,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Organization.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
+	case *ScanEventMutation:
+		return c.ScanEvent.mutate(ctx, m)
 	case *SensorReadingMutation:
 		return c.SensorReading.mutate(ctx, m)
 	case *ShelfEventMutation:
@@ -569,6 +577,22 @@ func (c *BatchClient) QueryStocks(_m *Batch) *StockQuery {
 			sqlgraph.From(batch.Table, batch.FieldID, id),
 			sqlgraph.To(stock.Table, stock.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, batch.StocksTable, batch.StocksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryScanEvents queries the scan_events edge of a Batch.
+func (c *BatchClient) QueryScanEvents(_m *Batch) *ScanEventQuery {
+	query := (&ScanEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(batch.Table, batch.FieldID, id),
+			sqlgraph.To(scanevent.Table, scanevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, batch.ScanEventsTable, batch.ScanEventsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1719,6 +1743,171 @@ func (c *ProductClient) mutate(ctx context.Context, m *ProductMutation) (Value, 
 	}
 }
 
+// ScanEventClient is a client for the ScanEvent schema.
+type ScanEventClient struct {
+	config
+}
+
+// NewScanEventClient returns a client for the ScanEvent from the given config.
+func NewScanEventClient(c config) *ScanEventClient {
+	return &ScanEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scanevent.Hooks(f(g(h())))`.
+func (c *ScanEventClient) Use(hooks ...Hook) {
+	c.hooks.ScanEvent = append(c.hooks.ScanEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scanevent.Intercept(f(g(h())))`.
+func (c *ScanEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ScanEvent = append(c.inters.ScanEvent, interceptors...)
+}
+
+// Create returns a builder for creating a ScanEvent entity.
+func (c *ScanEventClient) Create() *ScanEventCreate {
+	mutation := newScanEventMutation(c.config, OpCreate)
+	return &ScanEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ScanEvent entities.
+func (c *ScanEventClient) CreateBulk(builders ...*ScanEventCreate) *ScanEventCreateBulk {
+	return &ScanEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ScanEventClient) MapCreateBulk(slice any, setFunc func(*ScanEventCreate, int)) *ScanEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ScanEventCreateBulk{err: fmt.Errorf("calling to ScanEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ScanEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ScanEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ScanEvent.
+func (c *ScanEventClient) Update() *ScanEventUpdate {
+	mutation := newScanEventMutation(c.config, OpUpdate)
+	return &ScanEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ScanEventClient) UpdateOne(_m *ScanEvent) *ScanEventUpdateOne {
+	mutation := newScanEventMutation(c.config, OpUpdateOne, withScanEvent(_m))
+	return &ScanEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ScanEventClient) UpdateOneID(id int) *ScanEventUpdateOne {
+	mutation := newScanEventMutation(c.config, OpUpdateOne, withScanEventID(id))
+	return &ScanEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ScanEvent.
+func (c *ScanEventClient) Delete() *ScanEventDelete {
+	mutation := newScanEventMutation(c.config, OpDelete)
+	return &ScanEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ScanEventClient) DeleteOne(_m *ScanEvent) *ScanEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ScanEventClient) DeleteOneID(id int) *ScanEventDeleteOne {
+	builder := c.Delete().Where(scanevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ScanEventDeleteOne{builder}
+}
+
+// Query returns a query builder for ScanEvent.
+func (c *ScanEventClient) Query() *ScanEventQuery {
+	return &ScanEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeScanEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ScanEvent entity by its id.
+func (c *ScanEventClient) Get(ctx context.Context, id int) (*ScanEvent, error) {
+	return c.Query().Where(scanevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ScanEventClient) GetX(ctx context.Context, id int) *ScanEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryBatch queries the batch edge of a ScanEvent.
+func (c *ScanEventClient) QueryBatch(_m *ScanEvent) *BatchQuery {
+	query := (&BatchClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scanevent.Table, scanevent.FieldID, id),
+			sqlgraph.To(batch.Table, batch.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scanevent.BatchTable, scanevent.BatchColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTraceCode queries the trace_code edge of a ScanEvent.
+func (c *ScanEventClient) QueryTraceCode(_m *ScanEvent) *TraceCodeQuery {
+	query := (&TraceCodeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scanevent.Table, scanevent.FieldID, id),
+			sqlgraph.To(tracecode.Table, tracecode.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scanevent.TraceCodeTable, scanevent.TraceCodeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ScanEventClient) Hooks() []Hook {
+	return c.hooks.ScanEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *ScanEventClient) Interceptors() []Interceptor {
+	return c.inters.ScanEvent
+}
+
+func (c *ScanEventClient) mutate(ctx context.Context, m *ScanEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ScanEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ScanEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ScanEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ScanEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ScanEvent mutation op: %q", m.Op())
+	}
+}
+
 // SensorReadingClient is a client for the SensorReading schema.
 type SensorReadingClient struct {
 	config
@@ -2716,6 +2905,22 @@ func (c *TraceCodeClient) QueryBatch(_m *TraceCode) *BatchQuery {
 	return query
 }
 
+// QueryScanEvents queries the scan_events edge of a TraceCode.
+func (c *TraceCodeClient) QueryScanEvents(_m *TraceCode) *ScanEventQuery {
+	query := (&ScanEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tracecode.Table, tracecode.FieldID, id),
+			sqlgraph.To(scanevent.Table, scanevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, tracecode.ScanEventsTable, tracecode.ScanEventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TraceCodeClient) Hooks() []Hook {
 	return c.hooks.TraceCode
@@ -2745,11 +2950,12 @@ func (c *TraceCodeClient) mutate(ctx context.Context, m *TraceCodeMutation) (Val
 type (
 	hooks struct {
 		Batch, BatchInput, Facility, Inspection, Measurement, Organization, Product,
-		SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode []ent.Hook
+		ScanEvent, SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock,
+		TraceCode []ent.Hook
 	}
 	inters struct {
 		Batch, BatchInput, Facility, Inspection, Measurement, Organization, Product,
-		SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock,
+		ScanEvent, SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock,
 		TraceCode []ent.Interceptor
 	}
 )

@@ -14,6 +14,7 @@ import (
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -92,6 +93,7 @@ func checkColumn(t, c string) error {
 			measurement.Table:   measurement.ValidColumn,
 			organization.Table:  organization.ValidColumn,
 			product.Table:       product.ValidColumn,
+			scanevent.Table:     scanevent.ValidColumn,
 			sensorreading.Table: sensorreading.ValidColumn,
 			shelfevent.Table:    shelfevent.ValidColumn,
 			shipment.Table:      shipment.ValidColumn,

@@ -11,6 +11,7 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -26,7 +27,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 13)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   batch.Table,
@@ -49,6 +50,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			batch.FieldUnit:           {Type: field.TypeEnum, Column: batch.FieldUnit},
 			batch.FieldExpiresAt:      {Type: field.TypeTime, Column: batch.FieldExpiresAt},
 			batch.FieldStatus:         {Type: field.TypeEnum, Column: batch.FieldStatus},
+			batch.FieldScanCount:      {Type: field.TypeInt64, Column: batch.FieldScanCount},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -88,6 +90,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldAddress:        {Type: field.TypeString, Column: facility.FieldAddress},
 			facility.FieldRegionCode:     {Type: field.TypeString, Column: facility.FieldRegionCode},
 			facility.FieldGln:            {Type: field.TypeString, Column: facility.FieldGln},
+			facility.FieldPublic:         {Type: field.TypeBool, Column: facility.FieldPublic},
 			facility.FieldLatitude:       {Type: field.TypeFloat64, Column: facility.FieldLatitude},
 			facility.FieldLongitude:      {Type: field.TypeFloat64, Column: facility.FieldLongitude},
 		},
@@ -181,6 +184,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   scanevent.Table,
+			Columns: scanevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: scanevent.FieldID,
+			},
+		},
+		Type: "ScanEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			scanevent.FieldBatchID:     {Type: field.TypeInt, Column: scanevent.FieldBatchID},
+			scanevent.FieldTraceCodeID: {Type: field.TypeInt, Column: scanevent.FieldTraceCodeID},
+			scanevent.FieldScannedAt:   {Type: field.TypeTime, Column: scanevent.FieldScannedAt},
+			scanevent.FieldRegionCode:  {Type: field.TypeString, Column: scanevent.FieldRegionCode},
+			scanevent.FieldClientHash:  {Type: field.TypeString, Column: scanevent.FieldClientHash},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sensorreading.Table,
 			Columns: sensorreading.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -199,7 +220,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sensorreading.FieldLongitude:    {Type: field.TypeFloat64, Column: sensorreading.FieldLongitude},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shelfevent.Table,
 			Columns: shelfevent.Columns,
@@ -221,7 +242,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shelfevent.FieldRemovalReason: {Type: field.TypeEnum, Column: shelfevent.FieldRemovalReason},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -244,7 +265,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldReferenceDoc:   {Type: field.TypeString, Column: shipment.FieldReferenceDoc},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentitem.Table,
 			Columns: shipmentitem.Columns,
@@ -261,7 +282,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentitem.FieldUnit:       {Type: field.TypeEnum, Column: shipmentitem.FieldUnit},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stock.Table,
 			Columns: stock.Columns,
@@ -279,7 +300,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stock.FieldUpdatedAt:   {Type: field.TypeTime, Column: stock.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tracecode.Table,
 			Columns: tracecode.Columns,
@@ -416,6 +437,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Batch",
 		"Stock",
+	)
+	graph.MustAddE(
+		"scan_events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.ScanEventsTable,
+			Columns: []string{batch.ScanEventsColumn},
+			Bidi:    false,
+		},
+		"Batch",
+		"ScanEvent",
 	)
 	graph.MustAddE(
 		"output",
@@ -658,6 +691,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Batch",
 	)
 	graph.MustAddE(
+		"batch",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   scanevent.BatchTable,
+			Columns: []string{scanevent.BatchColumn},
+			Bidi:    false,
+		},
+		"ScanEvent",
+		"Batch",
+	)
+	graph.MustAddE(
+		"trace_code",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   scanevent.TraceCodeTable,
+			Columns: []string{scanevent.TraceCodeColumn},
+			Bidi:    false,
+		},
+		"ScanEvent",
+		"TraceCode",
+	)
+	graph.MustAddE(
 		"shipment",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -825,6 +882,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"TraceCode",
 		"Batch",
 	)
+	graph.MustAddE(
+		"scan_events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.ScanEventsTable,
+			Columns: []string{tracecode.ScanEventsColumn},
+			Bidi:    false,
+		},
+		"TraceCode",
+		"ScanEvent",
+	)
 	return graph
 }()
 
@@ -927,6 +996,11 @@ func (f *BatchFilter) WhereExpiresAt(p entql.TimeP) {
 // WhereStatus applies the entql string predicate on the status field.
 func (f *BatchFilter) WhereStatus(p entql.StringP) {
 	f.Where(p.Field(batch.FieldStatus))
+}
+
+// WhereScanCount applies the entql int64 predicate on the scan_count field.
+func (f *BatchFilter) WhereScanCount(p entql.Int64P) {
+	f.Where(p.Field(batch.FieldScanCount))
 }
 
 // WhereHasProduct applies a predicate to check if query has an edge product.
@@ -1063,6 +1137,20 @@ func (f *BatchFilter) WhereHasStocks() {
 // WhereHasStocksWith applies a predicate to check if query has an edge stocks with a given conditions (other predicates).
 func (f *BatchFilter) WhereHasStocksWith(preds ...predicate.Stock) {
 	f.Where(entql.HasEdgeWith("stocks", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasScanEvents applies a predicate to check if query has an edge scan_events.
+func (f *BatchFilter) WhereHasScanEvents() {
+	f.Where(entql.HasEdge("scan_events"))
+}
+
+// WhereHasScanEventsWith applies a predicate to check if query has an edge scan_events with a given conditions (other predicates).
+func (f *BatchFilter) WhereHasScanEventsWith(preds ...predicate.ScanEvent) {
+	f.Where(entql.HasEdgeWith("scan_events", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -1240,6 +1328,11 @@ func (f *FacilityFilter) WhereRegionCode(p entql.StringP) {
 // WhereGln applies the entql string predicate on the gln field.
 func (f *FacilityFilter) WhereGln(p entql.StringP) {
 	f.Where(p.Field(facility.FieldGln))
+}
+
+// WherePublic applies the entql bool predicate on the public field.
+func (f *FacilityFilter) WherePublic(p entql.BoolP) {
+	f.Where(p.Field(facility.FieldPublic))
 }
 
 // WhereLatitude applies the entql float64 predicate on the latitude field.
@@ -1840,6 +1933,99 @@ func (f *ProductFilter) WhereHasBatchesWith(preds ...predicate.Batch) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ScanEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ScanEventQuery builder.
+func (_q *ScanEventQuery) Filter() *ScanEventFilter {
+	return &ScanEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ScanEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ScanEventMutation builder.
+func (m *ScanEventMutation) Filter() *ScanEventFilter {
+	return &ScanEventFilter{config: m.config, predicateAdder: m}
+}
+
+// ScanEventFilter provides a generic filtering capability at runtime for ScanEventQuery.
+type ScanEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ScanEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ScanEventFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(scanevent.FieldID))
+}
+
+// WhereBatchID applies the entql int predicate on the batch_id field.
+func (f *ScanEventFilter) WhereBatchID(p entql.IntP) {
+	f.Where(p.Field(scanevent.FieldBatchID))
+}
+
+// WhereTraceCodeID applies the entql int predicate on the trace_code_id field.
+func (f *ScanEventFilter) WhereTraceCodeID(p entql.IntP) {
+	f.Where(p.Field(scanevent.FieldTraceCodeID))
+}
+
+// WhereScannedAt applies the entql time.Time predicate on the scanned_at field.
+func (f *ScanEventFilter) WhereScannedAt(p entql.TimeP) {
+	f.Where(p.Field(scanevent.FieldScannedAt))
+}
+
+// WhereRegionCode applies the entql string predicate on the region_code field.
+func (f *ScanEventFilter) WhereRegionCode(p entql.StringP) {
+	f.Where(p.Field(scanevent.FieldRegionCode))
+}
+
+// WhereClientHash applies the entql string predicate on the client_hash field.
+func (f *ScanEventFilter) WhereClientHash(p entql.StringP) {
+	f.Where(p.Field(scanevent.FieldClientHash))
+}
+
+// WhereHasBatch applies a predicate to check if query has an edge batch.
+func (f *ScanEventFilter) WhereHasBatch() {
+	f.Where(entql.HasEdge("batch"))
+}
+
+// WhereHasBatchWith applies a predicate to check if query has an edge batch with a given conditions (other predicates).
+func (f *ScanEventFilter) WhereHasBatchWith(preds ...predicate.Batch) {
+	f.Where(entql.HasEdgeWith("batch", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTraceCode applies a predicate to check if query has an edge trace_code.
+func (f *ScanEventFilter) WhereHasTraceCode() {
+	f.Where(entql.HasEdge("trace_code"))
+}
+
+// WhereHasTraceCodeWith applies a predicate to check if query has an edge trace_code with a given conditions (other predicates).
+func (f *ScanEventFilter) WhereHasTraceCodeWith(preds ...predicate.TraceCode) {
+	f.Where(entql.HasEdgeWith("trace_code", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SensorReadingQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1868,7 +2054,7 @@ type SensorReadingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SensorReadingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1971,7 +2157,7 @@ type ShelfEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShelfEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2084,7 +2270,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2244,7 +2430,7 @@ type ShipmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2332,7 +2518,7 @@ type StockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2425,7 +2611,7 @@ type TraceCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TraceCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2469,6 +2655,20 @@ func (f *TraceCodeFilter) WhereHasBatch() {
 // WhereHasBatchWith applies a predicate to check if query has an edge batch with a given conditions (other predicates).
 func (f *TraceCodeFilter) WhereHasBatchWith(preds ...predicate.Batch) {
 	f.Where(entql.HasEdgeWith("batch", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasScanEvents applies a predicate to check if query has an edge scan_events.
+func (f *TraceCodeFilter) WhereHasScanEvents() {
+	f.Where(entql.HasEdge("scan_events"))
+}
+
+// WhereHasScanEventsWith applies a predicate to check if query has an edge scan_events with a given conditions (other predicates).
+func (f *TraceCodeFilter) WhereHasScanEventsWith(preds ...predicate.ScanEvent) {
+	f.Where(entql.HasEdgeWith("scan_events", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -34,6 +34,8 @@ type Facility struct {
 	RegionCode string `json:"region_code,omitempty"`
 	// GS1 Global Location Number, 13 digits.
 	Gln *string `json:"gln,omitempty"`
+	// Whether consumers may see the facility's name and address; a private one is shown only by its kind and region.
+	Public bool `json:"public,omitempty"`
 	// Latitude holds the value of the "latitude" field.
 	Latitude *float64 `json:"latitude,omitempty"`
 	// Longitude holds the value of the "longitude" field.
@@ -144,6 +146,8 @@ func (*Facility) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case facility.FieldPublic:
+			values[i] = new(sql.NullBool)
 		case facility.FieldLatitude, facility.FieldLongitude:
 			values[i] = new(sql.NullFloat64)
 		case facility.FieldID, facility.FieldOrganizationID:
@@ -221,6 +225,12 @@ func (_m *Facility) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Gln = new(string)
 				*_m.Gln = value.String
+			}
+		case facility.FieldPublic:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field public", values[i])
+			} else if value.Valid {
+				_m.Public = value.Bool
 			}
 		case facility.FieldLatitude:
 			if value, ok := values[i].(*sql.NullFloat64); !ok {
@@ -332,6 +342,9 @@ func (_m *Facility) String() string {
 		builder.WriteString("gln=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("public=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Public))
 	builder.WriteString(", ")
 	if v := _m.Latitude; v != nil {
 		builder.WriteString("latitude=")

@@ -108,6 +108,20 @@ func (_c *FacilityCreate) SetNillableGln(v *string) *FacilityCreate {
 	return _c
 }
 
+// SetPublic sets the "public" field.
+func (_c *FacilityCreate) SetPublic(v bool) *FacilityCreate {
+	_c.mutation.SetPublic(v)
+	return _c
+}
+
+// SetNillablePublic sets the "public" field if the given value is not nil.
+func (_c *FacilityCreate) SetNillablePublic(v *bool) *FacilityCreate {
+	if v != nil {
+		_c.SetPublic(*v)
+	}
+	return _c
+}
+
 // SetLatitude sets the "latitude" field.
 func (_c *FacilityCreate) SetLatitude(v float64) *FacilityCreate {
 	_c.mutation.SetLatitude(v)
@@ -278,6 +292,10 @@ func (_c *FacilityCreate) defaults() {
 		v := facility.DefaultAddress
 		_c.mutation.SetAddress(v)
 	}
+	if _, ok := _c.mutation.Public(); !ok {
+		v := facility.DefaultPublic
+		_c.mutation.SetPublic(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -327,6 +345,9 @@ func (_c *FacilityCreate) check() error {
 		if err := facility.GlnValidator(v); err != nil {
 			return &ValidationError{Name: "gln", err: fmt.Errorf(`ent: validator failed for field "Facility.gln": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Public(); !ok {
+		return &ValidationError{Name: "public", err: errors.New(`ent: missing required field "Facility.public"`)}
 	}
 	if v, ok := _c.mutation.Latitude(); ok {
 		if err := facility.LatitudeValidator(v); err != nil {
@@ -395,6 +416,10 @@ func (_c *FacilityCreate) createSpec() (*Facility, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Gln(); ok {
 		_spec.SetField(facility.FieldGln, field.TypeString, value)
 		_node.Gln = &value
+	}
+	if value, ok := _c.mutation.Public(); ok {
+		_spec.SetField(facility.FieldPublic, field.TypeBool, value)
+		_node.Public = value
 	}
 	if value, ok := _c.mutation.Latitude(); ok {
 		_spec.SetField(facility.FieldLatitude, field.TypeFloat64, value)
@@ -647,6 +672,18 @@ func (u *FacilityUpsert) ClearGln() *FacilityUpsert {
 	return u
 }
 
+// SetPublic sets the "public" field.
+func (u *FacilityUpsert) SetPublic(v bool) *FacilityUpsert {
+	u.Set(facility.FieldPublic, v)
+	return u
+}
+
+// UpdatePublic sets the "public" field to the value that was provided on create.
+func (u *FacilityUpsert) UpdatePublic() *FacilityUpsert {
+	u.SetExcluded(facility.FieldPublic)
+	return u
+}
+
 // SetLatitude sets the "latitude" field.
 func (u *FacilityUpsert) SetLatitude(v float64) *FacilityUpsert {
 	u.Set(facility.FieldLatitude, v)
@@ -831,6 +868,20 @@ func (u *FacilityUpsertOne) UpdateGln() *FacilityUpsertOne {
 func (u *FacilityUpsertOne) ClearGln() *FacilityUpsertOne {
 	return u.Update(func(s *FacilityUpsert) {
 		s.ClearGln()
+	})
+}
+
+// SetPublic sets the "public" field.
+func (u *FacilityUpsertOne) SetPublic(v bool) *FacilityUpsertOne {
+	return u.Update(func(s *FacilityUpsert) {
+		s.SetPublic(v)
+	})
+}
+
+// UpdatePublic sets the "public" field to the value that was provided on create.
+func (u *FacilityUpsertOne) UpdatePublic() *FacilityUpsertOne {
+	return u.Update(func(s *FacilityUpsert) {
+		s.UpdatePublic()
 	})
 }
 
@@ -1192,6 +1243,20 @@ func (u *FacilityUpsertBulk) UpdateGln() *FacilityUpsertBulk {
 func (u *FacilityUpsertBulk) ClearGln() *FacilityUpsertBulk {
 	return u.Update(func(s *FacilityUpsert) {
 		s.ClearGln()
+	})
+}
+
+// SetPublic sets the "public" field.
+func (u *FacilityUpsertBulk) SetPublic(v bool) *FacilityUpsertBulk {
+	return u.Update(func(s *FacilityUpsert) {
+		s.SetPublic(v)
+	})
+}
+
+// UpdatePublic sets the "public" field to the value that was provided on create.
+func (u *FacilityUpsertBulk) UpdatePublic() *FacilityUpsertBulk {
+	return u.Update(func(s *FacilityUpsert) {
+		s.UpdatePublic()
 	})
 }
 

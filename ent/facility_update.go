@@ -116,6 +116,20 @@ func (_u *FacilityUpdate) ClearGln() *FacilityUpdate {
 	return _u
 }
 
+// SetPublic sets the "public" field.
+func (_u *FacilityUpdate) SetPublic(v bool) *FacilityUpdate {
+	_u.mutation.SetPublic(v)
+	return _u
+}
+
+// SetNillablePublic sets the "public" field if the given value is not nil.
+func (_u *FacilityUpdate) SetNillablePublic(v *bool) *FacilityUpdate {
+	if v != nil {
+		_u.SetPublic(*v)
+	}
+	return _u
+}
+
 // SetLatitude sets the "latitude" field.
 func (_u *FacilityUpdate) SetLatitude(v float64) *FacilityUpdate {
 	_u.mutation.ResetLatitude()
@@ -509,6 +523,9 @@ func (_u *FacilityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.GlnCleared() {
 		_spec.ClearField(facility.FieldGln, field.TypeString)
 	}
+	if value, ok := _u.mutation.Public(); ok {
+		_spec.SetField(facility.FieldPublic, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.Latitude(); ok {
 		_spec.SetField(facility.FieldLatitude, field.TypeFloat64, value)
 	}
@@ -898,6 +915,20 @@ func (_u *FacilityUpdateOne) SetNillableGln(v *string) *FacilityUpdateOne {
 // ClearGln clears the value of the "gln" field.
 func (_u *FacilityUpdateOne) ClearGln() *FacilityUpdateOne {
 	_u.mutation.ClearGln()
+	return _u
+}
+
+// SetPublic sets the "public" field.
+func (_u *FacilityUpdateOne) SetPublic(v bool) *FacilityUpdateOne {
+	_u.mutation.SetPublic(v)
+	return _u
+}
+
+// SetNillablePublic sets the "public" field if the given value is not nil.
+func (_u *FacilityUpdateOne) SetNillablePublic(v *bool) *FacilityUpdateOne {
+	if v != nil {
+		_u.SetPublic(*v)
+	}
 	return _u
 }
 
@@ -1323,6 +1354,9 @@ func (_u *FacilityUpdateOne) sqlSave(ctx context.Context) (_node *Facility, err 
 	}
 	if _u.mutation.GlnCleared() {
 		_spec.ClearField(facility.FieldGln, field.TypeString)
+	}
+	if value, ok := _u.mutation.Public(); ok {
+		_spec.SetField(facility.FieldPublic, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Latitude(); ok {
 		_spec.SetField(facility.FieldLatitude, field.TypeFloat64, value)

@@ -13,6 +13,7 @@ import (
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -714,6 +715,95 @@ func (_q *BatchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			_q.WithNamedStocks(alias, func(wq *StockQuery) {
 				*wq = *query
 			})
+
+		case "scanEvents":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ScanEventClient{config: _q.config}).Query()
+			)
+			args := newScanEventPaginateArgs(fieldArgs(ctx, new(ScanEventWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newScanEventPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Batch) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"batch_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(batch.ScanEventsColumn), ids...))
+						})
+						if err := query.GroupBy(batch.ScanEventsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[10] == nil {
+								nodes[i].Edges.totalCount[10] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[10][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Batch) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.ScanEvents)
+							if nodes[i].Edges.totalCount[10] == nil {
+								nodes[i].Edges.totalCount[10] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[10][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, scaneventImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(batch.ScanEventsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedScanEvents(alias, func(wq *ScanEventQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[batch.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, batch.FieldCreatedAt)
@@ -768,6 +858,11 @@ func (_q *BatchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 			if _, ok := fieldSeen[batch.FieldStatus]; !ok {
 				selectedFields = append(selectedFields, batch.FieldStatus)
 				fieldSeen[batch.FieldStatus] = struct{}{}
+			}
+		case "scanCount":
+			if _, ok := fieldSeen[batch.FieldScanCount]; !ok {
+				selectedFields = append(selectedFields, batch.FieldScanCount)
+				fieldSeen[batch.FieldScanCount] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -1580,6 +1675,11 @@ func (_q *FacilityQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[facility.FieldGln]; !ok {
 				selectedFields = append(selectedFields, facility.FieldGln)
 				fieldSeen[facility.FieldGln] = struct{}{}
+			}
+		case "public":
+			if _, ok := fieldSeen[facility.FieldPublic]; !ok {
+				selectedFields = append(selectedFields, facility.FieldPublic)
+				fieldSeen[facility.FieldPublic] = struct{}{}
 			}
 		case "latitude":
 			if _, ok := fieldSeen[facility.FieldLatitude]; !ok {
@@ -2751,6 +2851,145 @@ func newProductPaginateArgs(rv map[string]any) *productPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ScanEventQuery) CollectFields(ctx context.Context, satisfies ...string) (*ScanEventQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ScanEventQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(scanevent.Columns))
+		selectedFields = []string{scanevent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "batch":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&BatchClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, batchImplementors)...); err != nil {
+				return err
+			}
+			_q.withBatch = query
+			if _, ok := fieldSeen[scanevent.FieldBatchID]; !ok {
+				selectedFields = append(selectedFields, scanevent.FieldBatchID)
+				fieldSeen[scanevent.FieldBatchID] = struct{}{}
+			}
+
+		case "traceCode":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TraceCodeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, tracecodeImplementors)...); err != nil {
+				return err
+			}
+			_q.withTraceCode = query
+			if _, ok := fieldSeen[scanevent.FieldTraceCodeID]; !ok {
+				selectedFields = append(selectedFields, scanevent.FieldTraceCodeID)
+				fieldSeen[scanevent.FieldTraceCodeID] = struct{}{}
+			}
+		case "batchID":
+			if _, ok := fieldSeen[scanevent.FieldBatchID]; !ok {
+				selectedFields = append(selectedFields, scanevent.FieldBatchID)
+				fieldSeen[scanevent.FieldBatchID] = struct{}{}
+			}
+		case "traceCodeID":
+			if _, ok := fieldSeen[scanevent.FieldTraceCodeID]; !ok {
+				selectedFields = append(selectedFields, scanevent.FieldTraceCodeID)
+				fieldSeen[scanevent.FieldTraceCodeID] = struct{}{}
+			}
+		case "scannedAt":
+			if _, ok := fieldSeen[scanevent.FieldScannedAt]; !ok {
+				selectedFields = append(selectedFields, scanevent.FieldScannedAt)
+				fieldSeen[scanevent.FieldScannedAt] = struct{}{}
+			}
+		case "regionCode":
+			if _, ok := fieldSeen[scanevent.FieldRegionCode]; !ok {
+				selectedFields = append(selectedFields, scanevent.FieldRegionCode)
+				fieldSeen[scanevent.FieldRegionCode] = struct{}{}
+			}
+		case "clientHash":
+			if _, ok := fieldSeen[scanevent.FieldClientHash]; !ok {
+				selectedFields = append(selectedFields, scanevent.FieldClientHash)
+				fieldSeen[scanevent.FieldClientHash] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type scaneventPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ScanEventPaginateOption
+}
+
+func newScanEventPaginateArgs(rv map[string]any) *scaneventPaginateArgs {
+	args := &scaneventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ScanEventOrder{Field: &ScanEventOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithScanEventOrder(order))
+			}
+		case *ScanEventOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithScanEventOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ScanEventWhereInput); ok {
+		args.opts = append(args.opts, WithScanEventFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *SensorReadingQuery) CollectFields(ctx context.Context, satisfies ...string) (*SensorReadingQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -3719,6 +3958,95 @@ func (_q *TraceCodeQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, tracecode.FieldBatchID)
 				fieldSeen[tracecode.FieldBatchID] = struct{}{}
 			}
+
+		case "scanEvents":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ScanEventClient{config: _q.config}).Query()
+			)
+			args := newScanEventPaginateArgs(fieldArgs(ctx, new(ScanEventWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newScanEventPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*TraceCode) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"trace_code_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(tracecode.ScanEventsColumn), ids...))
+						})
+						if err := query.GroupBy(tracecode.ScanEventsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*TraceCode) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.ScanEvents)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, scaneventImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(tracecode.ScanEventsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedScanEvents(alias, func(wq *ScanEventQuery) {
+				*wq = *query
+			})
 		case "code":
 			if _, ok := fieldSeen[tracecode.FieldCode]; !ok {
 				selectedFields = append(selectedFields, tracecode.FieldCode)

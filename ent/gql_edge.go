@@ -179,6 +179,27 @@ func (_m *Batch) Stocks(
 	return _m.QueryStocks().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Batch) ScanEvents(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ScanEventOrder, where *ScanEventWhereInput,
+) (*ScanEventConnection, error) {
+	opts := []ScanEventPaginateOption{
+		WithScanEventOrder(orderBy),
+		WithScanEventFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[10][alias]
+	if nodes, err := _m.NamedScanEvents(alias); err == nil || hasTotalCount {
+		pager, err := newScanEventPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ScanEventConnection{Edges: []*ScanEventEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryScanEvents().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *BatchInput) Output(ctx context.Context) (*Batch, error) {
 	result, err := _m.Edges.OutputOrErr()
 	if IsNotLoaded(err) {
@@ -499,6 +520,22 @@ func (_m *Product) Batches(
 	return _m.QueryBatches().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *ScanEvent) Batch(ctx context.Context) (*Batch, error) {
+	result, err := _m.Edges.BatchOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryBatch().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ScanEvent) TraceCode(ctx context.Context) (*TraceCode, error) {
+	result, err := _m.Edges.TraceCodeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTraceCode().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *SensorReading) Shipment(ctx context.Context) (*Shipment, error) {
 	result, err := _m.Edges.ShipmentOrErr()
 	if IsNotLoaded(err) {
@@ -635,4 +672,25 @@ func (_m *TraceCode) Batch(ctx context.Context) (*Batch, error) {
 		result, err = _m.QueryBatch().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *TraceCode) ScanEvents(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ScanEventOrder, where *ScanEventWhereInput,
+) (*ScanEventConnection, error) {
+	opts := []ScanEventPaginateOption{
+		WithScanEventOrder(orderBy),
+		WithScanEventFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedScanEvents(alias); err == nil || hasTotalCount {
+		pager, err := newScanEventPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ScanEventConnection{Edges: []*ScanEventEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryScanEvents().Paginate(ctx, after, first, before, last, opts...)
 }

@@ -16,6 +16,7 @@ type CreateFacilityInput struct {
 	Address        *string
 	RegionCode     string
 	Gln            *string
+	Public         *bool
 	Latitude       *float64
 	Longitude      *float64
 	OrganizationID int
@@ -31,6 +32,9 @@ func (i *CreateFacilityInput) Mutate(m *FacilityMutation) {
 	m.SetRegionCode(i.RegionCode)
 	if v := i.Gln; v != nil {
 		m.SetGln(*v)
+	}
+	if v := i.Public; v != nil {
+		m.SetPublic(*v)
 	}
 	if v := i.Latitude; v != nil {
 		m.SetLatitude(*v)
@@ -55,6 +59,7 @@ type UpdateFacilityInput struct {
 	RegionCode     *string
 	ClearGln       bool
 	Gln            *string
+	Public         *bool
 	ClearLatitude  bool
 	Latitude       *float64
 	ClearLongitude bool
@@ -80,6 +85,9 @@ func (i *UpdateFacilityInput) Mutate(m *FacilityMutation) {
 	}
 	if v := i.Gln; v != nil {
 		m.SetGln(*v)
+	}
+	if v := i.Public; v != nil {
+		m.SetPublic(*v)
 	}
 	if i.ClearLatitude {
 		m.ClearLatitude()

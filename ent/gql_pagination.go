@@ -15,6 +15,7 @@ import (
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -417,6 +418,20 @@ var (
 			}
 		},
 	}
+	// BatchOrderFieldScanCount orders Batch by scan_count.
+	BatchOrderFieldScanCount = &BatchOrderField{
+		Value: func(_m *Batch) (ent.Value, error) {
+			return _m.ScanCount, nil
+		},
+		column: batch.FieldScanCount,
+		toTerm: batch.ByScanCount,
+		toCursor: func(_m *Batch) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ScanCount,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -437,6 +452,8 @@ func (f BatchOrderField) String() string {
 		str = "EXPIRES_AT"
 	case BatchOrderFieldStatus.column:
 		str = "STATUS"
+	case BatchOrderFieldScanCount.column:
+		str = "SCAN_COUNT"
 	}
 	return str
 }
@@ -467,6 +484,8 @@ func (f *BatchOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *BatchOrderFieldExpiresAt
 	case "STATUS":
 		*f = *BatchOrderFieldStatus
+	case "SCAN_COUNT":
+		*f = *BatchOrderFieldScanCount
 	default:
 		return fmt.Errorf("%s is not a valid BatchOrderField", str)
 	}
@@ -2490,6 +2509,302 @@ func (_m *Product) ToEdge(order *ProductOrder) *ProductEdge {
 		order = DefaultProductOrder
 	}
 	return &ProductEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ScanEventEdge is the edge representation of ScanEvent.
+type ScanEventEdge struct {
+	Node   *ScanEvent `json:"node"`
+	Cursor Cursor     `json:"cursor"`
+}
+
+// ScanEventConnection is the connection containing edges to ScanEvent.
+type ScanEventConnection struct {
+	Edges      []*ScanEventEdge `json:"edges"`
+	PageInfo   PageInfo         `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+func (c *ScanEventConnection) build(nodes []*ScanEvent, pager *scaneventPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ScanEvent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ScanEvent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ScanEvent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ScanEventEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ScanEventEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ScanEventPaginateOption enables pagination customization.
+type ScanEventPaginateOption func(*scaneventPager) error
+
+// WithScanEventOrder configures pagination ordering.
+func WithScanEventOrder(order *ScanEventOrder) ScanEventPaginateOption {
+	if order == nil {
+		order = DefaultScanEventOrder
+	}
+	o := *order
+	return func(pager *scaneventPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultScanEventOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithScanEventFilter configures pagination filter.
+func WithScanEventFilter(filter func(*ScanEventQuery) (*ScanEventQuery, error)) ScanEventPaginateOption {
+	return func(pager *scaneventPager) error {
+		if filter == nil {
+			return errors.New("ScanEventQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type scaneventPager struct {
+	reverse bool
+	order   *ScanEventOrder
+	filter  func(*ScanEventQuery) (*ScanEventQuery, error)
+}
+
+func newScanEventPager(opts []ScanEventPaginateOption, reverse bool) (*scaneventPager, error) {
+	pager := &scaneventPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultScanEventOrder
+	}
+	return pager, nil
+}
+
+func (p *scaneventPager) applyFilter(query *ScanEventQuery) (*ScanEventQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *scaneventPager) toCursor(_m *ScanEvent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *scaneventPager) applyCursors(query *ScanEventQuery, after, before *Cursor) (*ScanEventQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultScanEventOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *scaneventPager) applyOrder(query *ScanEventQuery) *ScanEventQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultScanEventOrder.Field {
+		query = query.Order(DefaultScanEventOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *scaneventPager) orderExpr(query *ScanEventQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultScanEventOrder.Field {
+			b.Comma().Ident(DefaultScanEventOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ScanEvent.
+func (_m *ScanEventQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ScanEventPaginateOption,
+) (*ScanEventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newScanEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ScanEventConnection{Edges: []*ScanEventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ScanEventOrderFieldScannedAt orders ScanEvent by scanned_at.
+	ScanEventOrderFieldScannedAt = &ScanEventOrderField{
+		Value: func(_m *ScanEvent) (ent.Value, error) {
+			return _m.ScannedAt, nil
+		},
+		column: scanevent.FieldScannedAt,
+		toTerm: scanevent.ByScannedAt,
+		toCursor: func(_m *ScanEvent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ScannedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ScanEventOrderField) String() string {
+	var str string
+	switch f.column {
+	case ScanEventOrderFieldScannedAt.column:
+		str = "SCANNED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ScanEventOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ScanEventOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ScanEventOrderField %T must be a string", v)
+	}
+	switch str {
+	case "SCANNED_AT":
+		*f = *ScanEventOrderFieldScannedAt
+	default:
+		return fmt.Errorf("%s is not a valid ScanEventOrderField", str)
+	}
+	return nil
+}
+
+// ScanEventOrderField defines the ordering field of ScanEvent.
+type ScanEventOrderField struct {
+	// Value extracts the ordering value from the given ScanEvent.
+	Value    func(*ScanEvent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) scanevent.OrderOption
+	toCursor func(*ScanEvent) Cursor
+}
+
+// ScanEventOrder defines the ordering of ScanEvent.
+type ScanEventOrder struct {
+	Direction OrderDirection       `json:"direction"`
+	Field     *ScanEventOrderField `json:"field"`
+}
+
+// DefaultScanEventOrder is the default ordering of ScanEvent.
+var DefaultScanEventOrder = &ScanEventOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ScanEventOrderField{
+		Value: func(_m *ScanEvent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: scanevent.FieldID,
+		toTerm: scanevent.ByID,
+		toCursor: func(_m *ScanEvent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ScanEvent into ScanEventEdge.
+func (_m *ScanEvent) ToEdge(order *ScanEventOrder) *ScanEventEdge {
+	if order == nil {
+		order = DefaultScanEventOrder
+	}
+	return &ScanEventEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -13,6 +13,7 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -137,6 +138,16 @@ type BatchWhereInput struct {
 	StatusIn    []batch.Status `json:"statusIn,omitempty"`
 	StatusNotIn []batch.Status `json:"statusNotIn,omitempty"`
 
+	// "scan_count" field predicates.
+	ScanCount      *int64  `json:"scanCount,omitempty"`
+	ScanCountNEQ   *int64  `json:"scanCountNEQ,omitempty"`
+	ScanCountIn    []int64 `json:"scanCountIn,omitempty"`
+	ScanCountNotIn []int64 `json:"scanCountNotIn,omitempty"`
+	ScanCountGT    *int64  `json:"scanCountGT,omitempty"`
+	ScanCountGTE   *int64  `json:"scanCountGTE,omitempty"`
+	ScanCountLT    *int64  `json:"scanCountLT,omitempty"`
+	ScanCountLTE   *int64  `json:"scanCountLTE,omitempty"`
+
 	// "product" edge predicates.
 	HasProduct     *bool                `json:"hasProduct,omitempty"`
 	HasProductWith []*ProductWhereInput `json:"hasProductWith,omitempty"`
@@ -176,6 +187,10 @@ type BatchWhereInput struct {
 	// "stocks" edge predicates.
 	HasStocks     *bool              `json:"hasStocks,omitempty"`
 	HasStocksWith []*StockWhereInput `json:"hasStocksWith,omitempty"`
+
+	// "scan_events" edge predicates.
+	HasScanEvents     *bool                  `json:"hasScanEvents,omitempty"`
+	HasScanEventsWith []*ScanEventWhereInput `json:"hasScanEventsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -498,6 +513,30 @@ func (i *BatchWhereInput) P() (predicate.Batch, error) {
 	if len(i.StatusNotIn) > 0 {
 		predicates = append(predicates, batch.StatusNotIn(i.StatusNotIn...))
 	}
+	if i.ScanCount != nil {
+		predicates = append(predicates, batch.ScanCountEQ(*i.ScanCount))
+	}
+	if i.ScanCountNEQ != nil {
+		predicates = append(predicates, batch.ScanCountNEQ(*i.ScanCountNEQ))
+	}
+	if len(i.ScanCountIn) > 0 {
+		predicates = append(predicates, batch.ScanCountIn(i.ScanCountIn...))
+	}
+	if len(i.ScanCountNotIn) > 0 {
+		predicates = append(predicates, batch.ScanCountNotIn(i.ScanCountNotIn...))
+	}
+	if i.ScanCountGT != nil {
+		predicates = append(predicates, batch.ScanCountGT(*i.ScanCountGT))
+	}
+	if i.ScanCountGTE != nil {
+		predicates = append(predicates, batch.ScanCountGTE(*i.ScanCountGTE))
+	}
+	if i.ScanCountLT != nil {
+		predicates = append(predicates, batch.ScanCountLT(*i.ScanCountLT))
+	}
+	if i.ScanCountLTE != nil {
+		predicates = append(predicates, batch.ScanCountLTE(*i.ScanCountLTE))
+	}
 
 	if i.HasProduct != nil {
 		p := batch.HasProduct()
@@ -678,6 +717,24 @@ func (i *BatchWhereInput) P() (predicate.Batch, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, batch.HasStocksWith(with...))
+	}
+	if i.HasScanEvents != nil {
+		p := batch.HasScanEvents()
+		if !*i.HasScanEvents {
+			p = batch.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasScanEventsWith) > 0 {
+		with := make([]predicate.ScanEvent, 0, len(i.HasScanEventsWith))
+		for _, w := range i.HasScanEventsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasScanEventsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, batch.HasScanEventsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -1090,6 +1147,10 @@ type FacilityWhereInput struct {
 	GlnEqualFold    *string  `json:"glnEqualFold,omitempty"`
 	GlnContainsFold *string  `json:"glnContainsFold,omitempty"`
 
+	// "public" field predicates.
+	Public    *bool `json:"public,omitempty"`
+	PublicNEQ *bool `json:"publicNEQ,omitempty"`
+
 	// "latitude" field predicates.
 	Latitude       *float64  `json:"latitude,omitempty"`
 	LatitudeNEQ    *float64  `json:"latitudeNEQ,omitempty"`
@@ -1471,6 +1532,12 @@ func (i *FacilityWhereInput) P() (predicate.Facility, error) {
 	}
 	if i.GlnContainsFold != nil {
 		predicates = append(predicates, facility.GlnContainsFold(*i.GlnContainsFold))
+	}
+	if i.Public != nil {
+		predicates = append(predicates, facility.PublicEQ(*i.Public))
+	}
+	if i.PublicNEQ != nil {
+		predicates = append(predicates, facility.PublicNEQ(*i.PublicNEQ))
 	}
 	if i.Latitude != nil {
 		predicates = append(predicates, facility.LatitudeEQ(*i.Latitude))
@@ -3777,6 +3844,360 @@ func (i *ProductWhereInput) P() (predicate.Product, error) {
 	}
 }
 
+// ScanEventWhereInput represents a where input for filtering ScanEvent queries.
+type ScanEventWhereInput struct {
+	Predicates []predicate.ScanEvent  `json:"-"`
+	Not        *ScanEventWhereInput   `json:"not,omitempty"`
+	Or         []*ScanEventWhereInput `json:"or,omitempty"`
+	And        []*ScanEventWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "batch_id" field predicates.
+	BatchID      *int  `json:"batchID,omitempty"`
+	BatchIDNEQ   *int  `json:"batchIDNEQ,omitempty"`
+	BatchIDIn    []int `json:"batchIDIn,omitempty"`
+	BatchIDNotIn []int `json:"batchIDNotIn,omitempty"`
+
+	// "trace_code_id" field predicates.
+	TraceCodeID       *int  `json:"traceCodeID,omitempty"`
+	TraceCodeIDNEQ    *int  `json:"traceCodeIDNEQ,omitempty"`
+	TraceCodeIDIn     []int `json:"traceCodeIDIn,omitempty"`
+	TraceCodeIDNotIn  []int `json:"traceCodeIDNotIn,omitempty"`
+	TraceCodeIDIsNil  bool  `json:"traceCodeIDIsNil,omitempty"`
+	TraceCodeIDNotNil bool  `json:"traceCodeIDNotNil,omitempty"`
+
+	// "scanned_at" field predicates.
+	ScannedAt      *time.Time  `json:"scannedAt,omitempty"`
+	ScannedAtNEQ   *time.Time  `json:"scannedAtNEQ,omitempty"`
+	ScannedAtIn    []time.Time `json:"scannedAtIn,omitempty"`
+	ScannedAtNotIn []time.Time `json:"scannedAtNotIn,omitempty"`
+	ScannedAtGT    *time.Time  `json:"scannedAtGT,omitempty"`
+	ScannedAtGTE   *time.Time  `json:"scannedAtGTE,omitempty"`
+	ScannedAtLT    *time.Time  `json:"scannedAtLT,omitempty"`
+	ScannedAtLTE   *time.Time  `json:"scannedAtLTE,omitempty"`
+
+	// "region_code" field predicates.
+	RegionCode             *string  `json:"regionCode,omitempty"`
+	RegionCodeNEQ          *string  `json:"regionCodeNEQ,omitempty"`
+	RegionCodeIn           []string `json:"regionCodeIn,omitempty"`
+	RegionCodeNotIn        []string `json:"regionCodeNotIn,omitempty"`
+	RegionCodeGT           *string  `json:"regionCodeGT,omitempty"`
+	RegionCodeGTE          *string  `json:"regionCodeGTE,omitempty"`
+	RegionCodeLT           *string  `json:"regionCodeLT,omitempty"`
+	RegionCodeLTE          *string  `json:"regionCodeLTE,omitempty"`
+	RegionCodeContains     *string  `json:"regionCodeContains,omitempty"`
+	RegionCodeHasPrefix    *string  `json:"regionCodeHasPrefix,omitempty"`
+	RegionCodeHasSuffix    *string  `json:"regionCodeHasSuffix,omitempty"`
+	RegionCodeEqualFold    *string  `json:"regionCodeEqualFold,omitempty"`
+	RegionCodeContainsFold *string  `json:"regionCodeContainsFold,omitempty"`
+
+	// "client_hash" field predicates.
+	ClientHash             *string  `json:"clientHash,omitempty"`
+	ClientHashNEQ          *string  `json:"clientHashNEQ,omitempty"`
+	ClientHashIn           []string `json:"clientHashIn,omitempty"`
+	ClientHashNotIn        []string `json:"clientHashNotIn,omitempty"`
+	ClientHashGT           *string  `json:"clientHashGT,omitempty"`
+	ClientHashGTE          *string  `json:"clientHashGTE,omitempty"`
+	ClientHashLT           *string  `json:"clientHashLT,omitempty"`
+	ClientHashLTE          *string  `json:"clientHashLTE,omitempty"`
+	ClientHashContains     *string  `json:"clientHashContains,omitempty"`
+	ClientHashHasPrefix    *string  `json:"clientHashHasPrefix,omitempty"`
+	ClientHashHasSuffix    *string  `json:"clientHashHasSuffix,omitempty"`
+	ClientHashEqualFold    *string  `json:"clientHashEqualFold,omitempty"`
+	ClientHashContainsFold *string  `json:"clientHashContainsFold,omitempty"`
+
+	// "batch" edge predicates.
+	HasBatch     *bool              `json:"hasBatch,omitempty"`
+	HasBatchWith []*BatchWhereInput `json:"hasBatchWith,omitempty"`
+
+	// "trace_code" edge predicates.
+	HasTraceCode     *bool                  `json:"hasTraceCode,omitempty"`
+	HasTraceCodeWith []*TraceCodeWhereInput `json:"hasTraceCodeWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ScanEventWhereInput) AddPredicates(predicates ...predicate.ScanEvent) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ScanEventWhereInput filter on the ScanEventQuery builder.
+func (i *ScanEventWhereInput) Filter(q *ScanEventQuery) (*ScanEventQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyScanEventWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyScanEventWhereInput is returned in case the ScanEventWhereInput is empty.
+var ErrEmptyScanEventWhereInput = errors.New("ent: empty predicate ScanEventWhereInput")
+
+// P returns a predicate for filtering scanevents.
+// An error is returned if the input is empty or invalid.
+func (i *ScanEventWhereInput) P() (predicate.ScanEvent, error) {
+	var predicates []predicate.ScanEvent
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, scanevent.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ScanEvent, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, scanevent.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ScanEvent, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, scanevent.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, scanevent.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, scanevent.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, scanevent.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, scanevent.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, scanevent.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, scanevent.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, scanevent.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, scanevent.IDLTE(*i.IDLTE))
+	}
+	if i.BatchID != nil {
+		predicates = append(predicates, scanevent.BatchIDEQ(*i.BatchID))
+	}
+	if i.BatchIDNEQ != nil {
+		predicates = append(predicates, scanevent.BatchIDNEQ(*i.BatchIDNEQ))
+	}
+	if len(i.BatchIDIn) > 0 {
+		predicates = append(predicates, scanevent.BatchIDIn(i.BatchIDIn...))
+	}
+	if len(i.BatchIDNotIn) > 0 {
+		predicates = append(predicates, scanevent.BatchIDNotIn(i.BatchIDNotIn...))
+	}
+	if i.TraceCodeID != nil {
+		predicates = append(predicates, scanevent.TraceCodeIDEQ(*i.TraceCodeID))
+	}
+	if i.TraceCodeIDNEQ != nil {
+		predicates = append(predicates, scanevent.TraceCodeIDNEQ(*i.TraceCodeIDNEQ))
+	}
+	if len(i.TraceCodeIDIn) > 0 {
+		predicates = append(predicates, scanevent.TraceCodeIDIn(i.TraceCodeIDIn...))
+	}
+	if len(i.TraceCodeIDNotIn) > 0 {
+		predicates = append(predicates, scanevent.TraceCodeIDNotIn(i.TraceCodeIDNotIn...))
+	}
+	if i.TraceCodeIDIsNil {
+		predicates = append(predicates, scanevent.TraceCodeIDIsNil())
+	}
+	if i.TraceCodeIDNotNil {
+		predicates = append(predicates, scanevent.TraceCodeIDNotNil())
+	}
+	if i.ScannedAt != nil {
+		predicates = append(predicates, scanevent.ScannedAtEQ(*i.ScannedAt))
+	}
+	if i.ScannedAtNEQ != nil {
+		predicates = append(predicates, scanevent.ScannedAtNEQ(*i.ScannedAtNEQ))
+	}
+	if len(i.ScannedAtIn) > 0 {
+		predicates = append(predicates, scanevent.ScannedAtIn(i.ScannedAtIn...))
+	}
+	if len(i.ScannedAtNotIn) > 0 {
+		predicates = append(predicates, scanevent.ScannedAtNotIn(i.ScannedAtNotIn...))
+	}
+	if i.ScannedAtGT != nil {
+		predicates = append(predicates, scanevent.ScannedAtGT(*i.ScannedAtGT))
+	}
+	if i.ScannedAtGTE != nil {
+		predicates = append(predicates, scanevent.ScannedAtGTE(*i.ScannedAtGTE))
+	}
+	if i.ScannedAtLT != nil {
+		predicates = append(predicates, scanevent.ScannedAtLT(*i.ScannedAtLT))
+	}
+	if i.ScannedAtLTE != nil {
+		predicates = append(predicates, scanevent.ScannedAtLTE(*i.ScannedAtLTE))
+	}
+	if i.RegionCode != nil {
+		predicates = append(predicates, scanevent.RegionCodeEQ(*i.RegionCode))
+	}
+	if i.RegionCodeNEQ != nil {
+		predicates = append(predicates, scanevent.RegionCodeNEQ(*i.RegionCodeNEQ))
+	}
+	if len(i.RegionCodeIn) > 0 {
+		predicates = append(predicates, scanevent.RegionCodeIn(i.RegionCodeIn...))
+	}
+	if len(i.RegionCodeNotIn) > 0 {
+		predicates = append(predicates, scanevent.RegionCodeNotIn(i.RegionCodeNotIn...))
+	}
+	if i.RegionCodeGT != nil {
+		predicates = append(predicates, scanevent.RegionCodeGT(*i.RegionCodeGT))
+	}
+	if i.RegionCodeGTE != nil {
+		predicates = append(predicates, scanevent.RegionCodeGTE(*i.RegionCodeGTE))
+	}
+	if i.RegionCodeLT != nil {
+		predicates = append(predicates, scanevent.RegionCodeLT(*i.RegionCodeLT))
+	}
+	if i.RegionCodeLTE != nil {
+		predicates = append(predicates, scanevent.RegionCodeLTE(*i.RegionCodeLTE))
+	}
+	if i.RegionCodeContains != nil {
+		predicates = append(predicates, scanevent.RegionCodeContains(*i.RegionCodeContains))
+	}
+	if i.RegionCodeHasPrefix != nil {
+		predicates = append(predicates, scanevent.RegionCodeHasPrefix(*i.RegionCodeHasPrefix))
+	}
+	if i.RegionCodeHasSuffix != nil {
+		predicates = append(predicates, scanevent.RegionCodeHasSuffix(*i.RegionCodeHasSuffix))
+	}
+	if i.RegionCodeEqualFold != nil {
+		predicates = append(predicates, scanevent.RegionCodeEqualFold(*i.RegionCodeEqualFold))
+	}
+	if i.RegionCodeContainsFold != nil {
+		predicates = append(predicates, scanevent.RegionCodeContainsFold(*i.RegionCodeContainsFold))
+	}
+	if i.ClientHash != nil {
+		predicates = append(predicates, scanevent.ClientHashEQ(*i.ClientHash))
+	}
+	if i.ClientHashNEQ != nil {
+		predicates = append(predicates, scanevent.ClientHashNEQ(*i.ClientHashNEQ))
+	}
+	if len(i.ClientHashIn) > 0 {
+		predicates = append(predicates, scanevent.ClientHashIn(i.ClientHashIn...))
+	}
+	if len(i.ClientHashNotIn) > 0 {
+		predicates = append(predicates, scanevent.ClientHashNotIn(i.ClientHashNotIn...))
+	}
+	if i.ClientHashGT != nil {
+		predicates = append(predicates, scanevent.ClientHashGT(*i.ClientHashGT))
+	}
+	if i.ClientHashGTE != nil {
+		predicates = append(predicates, scanevent.ClientHashGTE(*i.ClientHashGTE))
+	}
+	if i.ClientHashLT != nil {
+		predicates = append(predicates, scanevent.ClientHashLT(*i.ClientHashLT))
+	}
+	if i.ClientHashLTE != nil {
+		predicates = append(predicates, scanevent.ClientHashLTE(*i.ClientHashLTE))
+	}
+	if i.ClientHashContains != nil {
+		predicates = append(predicates, scanevent.ClientHashContains(*i.ClientHashContains))
+	}
+	if i.ClientHashHasPrefix != nil {
+		predicates = append(predicates, scanevent.ClientHashHasPrefix(*i.ClientHashHasPrefix))
+	}
+	if i.ClientHashHasSuffix != nil {
+		predicates = append(predicates, scanevent.ClientHashHasSuffix(*i.ClientHashHasSuffix))
+	}
+	if i.ClientHashEqualFold != nil {
+		predicates = append(predicates, scanevent.ClientHashEqualFold(*i.ClientHashEqualFold))
+	}
+	if i.ClientHashContainsFold != nil {
+		predicates = append(predicates, scanevent.ClientHashContainsFold(*i.ClientHashContainsFold))
+	}
+
+	if i.HasBatch != nil {
+		p := scanevent.HasBatch()
+		if !*i.HasBatch {
+			p = scanevent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasBatchWith) > 0 {
+		with := make([]predicate.Batch, 0, len(i.HasBatchWith))
+		for _, w := range i.HasBatchWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasBatchWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, scanevent.HasBatchWith(with...))
+	}
+	if i.HasTraceCode != nil {
+		p := scanevent.HasTraceCode()
+		if !*i.HasTraceCode {
+			p = scanevent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTraceCodeWith) > 0 {
+		with := make([]predicate.TraceCode, 0, len(i.HasTraceCodeWith))
+		for _, w := range i.HasTraceCodeWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTraceCodeWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, scanevent.HasTraceCodeWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyScanEventWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return scanevent.And(predicates...), nil
+	}
+}
+
 // SensorReadingWhereInput represents a where input for filtering SensorReading queries.
 type SensorReadingWhereInput struct {
 	Predicates []predicate.SensorReading  `json:"-"`
@@ -5773,6 +6194,10 @@ type TraceCodeWhereInput struct {
 	// "batch" edge predicates.
 	HasBatch     *bool              `json:"hasBatch,omitempty"`
 	HasBatchWith []*BatchWhereInput `json:"hasBatchWith,omitempty"`
+
+	// "scan_events" edge predicates.
+	HasScanEvents     *bool                  `json:"hasScanEvents,omitempty"`
+	HasScanEventsWith []*ScanEventWhereInput `json:"hasScanEventsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -6032,6 +6457,24 @@ func (i *TraceCodeWhereInput) P() (predicate.TraceCode, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, tracecode.HasBatchWith(with...))
+	}
+	if i.HasScanEvents != nil {
+		p := tracecode.HasScanEvents()
+		if !*i.HasScanEvents {
+			p = tracecode.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasScanEventsWith) > 0 {
+		with := make([]predicate.ScanEvent, 0, len(i.HasScanEventsWith))
+		for _, w := range i.HasScanEventsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasScanEventsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, tracecode.HasScanEventsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

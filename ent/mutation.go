@@ -14,6 +14,7 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -44,6 +45,7 @@ const (
 	TypeMeasurement   = "Measurement"
 	TypeOrganization  = "Organization"
 	TypeProduct       = "Product"
+	TypeScanEvent     = "ScanEvent"
 	TypeSensorReading = "SensorReading"
 	TypeShelfEvent    = "ShelfEvent"
 	TypeShipment      = "Shipment"
@@ -67,6 +69,8 @@ type BatchMutation struct {
 	unit                  *quantity.Unit
 	expires_at            *time.Time
 	status                *batch.Status
+	scan_count            *int64
+	addscan_count         *int64
 	clearedFields         map[string]struct{}
 	product               *int
 	clearedproduct        bool
@@ -95,6 +99,9 @@ type BatchMutation struct {
 	stocks                map[int]struct{}
 	removedstocks         map[int]struct{}
 	clearedstocks         bool
+	scan_events           map[int]struct{}
+	removedscan_events    map[int]struct{}
+	clearedscan_events    bool
 	done                  bool
 	oldValue              func(context.Context) (*Batch, error)
 	predicates            []predicate.Batch
@@ -627,6 +634,62 @@ func (m *BatchMutation) ResetStatus() {
 	m.status = nil
 }
 
+// SetScanCount sets the "scan_count" field.
+func (m *BatchMutation) SetScanCount(i int64) {
+	m.scan_count = &i
+	m.addscan_count = nil
+}
+
+// ScanCount returns the value of the "scan_count" field in the mutation.
+func (m *BatchMutation) ScanCount() (r int64, exists bool) {
+	v := m.scan_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScanCount returns the old "scan_count" field's value of the Batch entity.
+// If the Batch object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BatchMutation) OldScanCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScanCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScanCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScanCount: %w", err)
+	}
+	return oldValue.ScanCount, nil
+}
+
+// AddScanCount adds i to the "scan_count" field.
+func (m *BatchMutation) AddScanCount(i int64) {
+	if m.addscan_count != nil {
+		*m.addscan_count += i
+	} else {
+		m.addscan_count = &i
+	}
+}
+
+// AddedScanCount returns the value that was added to the "scan_count" field in this mutation.
+func (m *BatchMutation) AddedScanCount() (r int64, exists bool) {
+	v := m.addscan_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScanCount resets all changes to the "scan_count" field.
+func (m *BatchMutation) ResetScanCount() {
+	m.scan_count = nil
+	m.addscan_count = nil
+}
+
 // ClearProduct clears the "product" edge to the Product entity.
 func (m *BatchMutation) ClearProduct() {
 	m.clearedproduct = true
@@ -1099,6 +1162,60 @@ func (m *BatchMutation) ResetStocks() {
 	m.removedstocks = nil
 }
 
+// AddScanEventIDs adds the "scan_events" edge to the ScanEvent entity by ids.
+func (m *BatchMutation) AddScanEventIDs(ids ...int) {
+	if m.scan_events == nil {
+		m.scan_events = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.scan_events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearScanEvents clears the "scan_events" edge to the ScanEvent entity.
+func (m *BatchMutation) ClearScanEvents() {
+	m.clearedscan_events = true
+}
+
+// ScanEventsCleared reports if the "scan_events" edge to the ScanEvent entity was cleared.
+func (m *BatchMutation) ScanEventsCleared() bool {
+	return m.clearedscan_events
+}
+
+// RemoveScanEventIDs removes the "scan_events" edge to the ScanEvent entity by IDs.
+func (m *BatchMutation) RemoveScanEventIDs(ids ...int) {
+	if m.removedscan_events == nil {
+		m.removedscan_events = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.scan_events, ids[i])
+		m.removedscan_events[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedScanEvents returns the removed IDs of the "scan_events" edge to the ScanEvent entity.
+func (m *BatchMutation) RemovedScanEventsIDs() (ids []int) {
+	for id := range m.removedscan_events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ScanEventsIDs returns the "scan_events" edge IDs in the mutation.
+func (m *BatchMutation) ScanEventsIDs() (ids []int) {
+	for id := range m.scan_events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetScanEvents resets all changes to the "scan_events" edge.
+func (m *BatchMutation) ResetScanEvents() {
+	m.scan_events = nil
+	m.clearedscan_events = false
+	m.removedscan_events = nil
+}
+
 // Where appends a list predicates to the BatchMutation builder.
 func (m *BatchMutation) Where(ps ...predicate.Batch) {
 	m.predicates = append(m.predicates, ps...)
@@ -1133,7 +1250,7 @@ func (m *BatchMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BatchMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, batch.FieldCreatedAt)
 	}
@@ -1167,6 +1284,9 @@ func (m *BatchMutation) Fields() []string {
 	if m.status != nil {
 		fields = append(fields, batch.FieldStatus)
 	}
+	if m.scan_count != nil {
+		fields = append(fields, batch.FieldScanCount)
+	}
 	return fields
 }
 
@@ -1197,6 +1317,8 @@ func (m *BatchMutation) Field(name string) (ent.Value, bool) {
 		return m.ExpiresAt()
 	case batch.FieldStatus:
 		return m.Status()
+	case batch.FieldScanCount:
+		return m.ScanCount()
 	}
 	return nil, false
 }
@@ -1228,6 +1350,8 @@ func (m *BatchMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldExpiresAt(ctx)
 	case batch.FieldStatus:
 		return m.OldStatus(ctx)
+	case batch.FieldScanCount:
+		return m.OldScanCount(ctx)
 	}
 	return nil, fmt.Errorf("unknown Batch field %s", name)
 }
@@ -1314,6 +1438,13 @@ func (m *BatchMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStatus(v)
 		return nil
+	case batch.FieldScanCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScanCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Batch field %s", name)
 }
@@ -1325,6 +1456,9 @@ func (m *BatchMutation) AddedFields() []string {
 	if m.addquantity != nil {
 		fields = append(fields, batch.FieldQuantity)
 	}
+	if m.addscan_count != nil {
+		fields = append(fields, batch.FieldScanCount)
+	}
 	return fields
 }
 
@@ -1335,6 +1469,8 @@ func (m *BatchMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case batch.FieldQuantity:
 		return m.AddedQuantity()
+	case batch.FieldScanCount:
+		return m.AddedScanCount()
 	}
 	return nil, false
 }
@@ -1350,6 +1486,13 @@ func (m *BatchMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddQuantity(v)
+		return nil
+	case batch.FieldScanCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScanCount(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Batch numeric field %s", name)
@@ -1420,13 +1563,16 @@ func (m *BatchMutation) ResetField(name string) error {
 	case batch.FieldStatus:
 		m.ResetStatus()
 		return nil
+	case batch.FieldScanCount:
+		m.ResetScanCount()
+		return nil
 	}
 	return fmt.Errorf("unknown Batch field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *BatchMutation) AddedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.product != nil {
 		edges = append(edges, batch.EdgeProduct)
 	}
@@ -1456,6 +1602,9 @@ func (m *BatchMutation) AddedEdges() []string {
 	}
 	if m.stocks != nil {
 		edges = append(edges, batch.EdgeStocks)
+	}
+	if m.scan_events != nil {
+		edges = append(edges, batch.EdgeScanEvents)
 	}
 	return edges
 }
@@ -1518,13 +1667,19 @@ func (m *BatchMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case batch.EdgeScanEvents:
+		ids := make([]ent.Value, 0, len(m.scan_events))
+		for id := range m.scan_events {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *BatchMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.removedinputs != nil {
 		edges = append(edges, batch.EdgeInputs)
 	}
@@ -1545,6 +1700,9 @@ func (m *BatchMutation) RemovedEdges() []string {
 	}
 	if m.removedstocks != nil {
 		edges = append(edges, batch.EdgeStocks)
+	}
+	if m.removedscan_events != nil {
+		edges = append(edges, batch.EdgeScanEvents)
 	}
 	return edges
 }
@@ -1595,13 +1753,19 @@ func (m *BatchMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case batch.EdgeScanEvents:
+		ids := make([]ent.Value, 0, len(m.removedscan_events))
+		for id := range m.removedscan_events {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *BatchMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.clearedproduct {
 		edges = append(edges, batch.EdgeProduct)
 	}
@@ -1632,6 +1796,9 @@ func (m *BatchMutation) ClearedEdges() []string {
 	if m.clearedstocks {
 		edges = append(edges, batch.EdgeStocks)
 	}
+	if m.clearedscan_events {
+		edges = append(edges, batch.EdgeScanEvents)
+	}
 	return edges
 }
 
@@ -1659,6 +1826,8 @@ func (m *BatchMutation) EdgeCleared(name string) bool {
 		return m.clearedtrace_codes
 	case batch.EdgeStocks:
 		return m.clearedstocks
+	case batch.EdgeScanEvents:
+		return m.clearedscan_events
 	}
 	return false
 }
@@ -1713,6 +1882,9 @@ func (m *BatchMutation) ResetEdge(name string) error {
 		return nil
 	case batch.EdgeStocks:
 		m.ResetStocks()
+		return nil
+	case batch.EdgeScanEvents:
+		m.ResetScanEvents()
 		return nil
 	}
 	return fmt.Errorf("unknown Batch edge %s", name)
@@ -2409,6 +2581,7 @@ type FacilityMutation struct {
 	address                *string
 	region_code            *string
 	gln                    *string
+	public                 *bool
 	latitude               *float64
 	addlatitude            *float64
 	longitude              *float64
@@ -2836,6 +3009,42 @@ func (m *FacilityMutation) GlnCleared() bool {
 func (m *FacilityMutation) ResetGln() {
 	m.gln = nil
 	delete(m.clearedFields, facility.FieldGln)
+}
+
+// SetPublic sets the "public" field.
+func (m *FacilityMutation) SetPublic(b bool) {
+	m.public = &b
+}
+
+// Public returns the value of the "public" field in the mutation.
+func (m *FacilityMutation) Public() (r bool, exists bool) {
+	v := m.public
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublic returns the old "public" field's value of the Facility entity.
+// If the Facility object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FacilityMutation) OldPublic(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublic is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublic requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublic: %w", err)
+	}
+	return oldValue.Public, nil
+}
+
+// ResetPublic resets all changes to the "public" field.
+func (m *FacilityMutation) ResetPublic() {
+	m.public = nil
 }
 
 // SetLatitude sets the "latitude" field.
@@ -3363,7 +3572,7 @@ func (m *FacilityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *FacilityMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, facility.FieldCreatedAt)
 	}
@@ -3387,6 +3596,9 @@ func (m *FacilityMutation) Fields() []string {
 	}
 	if m.gln != nil {
 		fields = append(fields, facility.FieldGln)
+	}
+	if m.public != nil {
+		fields = append(fields, facility.FieldPublic)
 	}
 	if m.latitude != nil {
 		fields = append(fields, facility.FieldLatitude)
@@ -3418,6 +3630,8 @@ func (m *FacilityMutation) Field(name string) (ent.Value, bool) {
 		return m.RegionCode()
 	case facility.FieldGln:
 		return m.Gln()
+	case facility.FieldPublic:
+		return m.Public()
 	case facility.FieldLatitude:
 		return m.Latitude()
 	case facility.FieldLongitude:
@@ -3447,6 +3661,8 @@ func (m *FacilityMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldRegionCode(ctx)
 	case facility.FieldGln:
 		return m.OldGln(ctx)
+	case facility.FieldPublic:
+		return m.OldPublic(ctx)
 	case facility.FieldLatitude:
 		return m.OldLatitude(ctx)
 	case facility.FieldLongitude:
@@ -3515,6 +3731,13 @@ func (m *FacilityMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetGln(v)
+		return nil
+	case facility.FieldPublic:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublic(v)
 		return nil
 	case facility.FieldLatitude:
 		v, ok := value.(float64)
@@ -3650,6 +3873,9 @@ func (m *FacilityMutation) ResetField(name string) error {
 		return nil
 	case facility.FieldGln:
 		m.ResetGln()
+		return nil
+	case facility.FieldPublic:
+		m.ResetPublic()
 		return nil
 	case facility.FieldLatitude:
 		m.ResetLatitude()
@@ -8045,6 +8271,673 @@ func (m *ProductMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Product edge %s", name)
+}
+
+// ScanEventMutation represents an operation that mutates the ScanEvent nodes in the graph.
+type ScanEventMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	scanned_at        *time.Time
+	region_code       *string
+	client_hash       *string
+	clearedFields     map[string]struct{}
+	batch             *int
+	clearedbatch      bool
+	trace_code        *int
+	clearedtrace_code bool
+	done              bool
+	oldValue          func(context.Context) (*ScanEvent, error)
+	predicates        []predicate.ScanEvent
+}
+
+var _ ent.Mutation = (*ScanEventMutation)(nil)
+
+// scaneventOption allows management of the mutation configuration using functional options.
+type scaneventOption func(*ScanEventMutation)
+
+// newScanEventMutation creates new mutation for the ScanEvent entity.
+func newScanEventMutation(c config, op Op, opts ...scaneventOption) *ScanEventMutation {
+	m := &ScanEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeScanEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withScanEventID sets the ID field of the mutation.
+func withScanEventID(id int) scaneventOption {
+	return func(m *ScanEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ScanEvent
+		)
+		m.oldValue = func(ctx context.Context) (*ScanEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ScanEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withScanEvent sets the old ScanEvent of the mutation.
+func withScanEvent(node *ScanEvent) scaneventOption {
+	return func(m *ScanEventMutation) {
+		m.oldValue = func(context.Context) (*ScanEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ScanEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ScanEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ScanEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ScanEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ScanEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *ScanEventMutation) SetBatchID(i int) {
+	m.batch = &i
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *ScanEventMutation) BatchID() (r int, exists bool) {
+	v := m.batch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the ScanEvent entity.
+// If the ScanEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScanEventMutation) OldBatchID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *ScanEventMutation) ResetBatchID() {
+	m.batch = nil
+}
+
+// SetTraceCodeID sets the "trace_code_id" field.
+func (m *ScanEventMutation) SetTraceCodeID(i int) {
+	m.trace_code = &i
+}
+
+// TraceCodeID returns the value of the "trace_code_id" field in the mutation.
+func (m *ScanEventMutation) TraceCodeID() (r int, exists bool) {
+	v := m.trace_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTraceCodeID returns the old "trace_code_id" field's value of the ScanEvent entity.
+// If the ScanEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScanEventMutation) OldTraceCodeID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTraceCodeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTraceCodeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTraceCodeID: %w", err)
+	}
+	return oldValue.TraceCodeID, nil
+}
+
+// ClearTraceCodeID clears the value of the "trace_code_id" field.
+func (m *ScanEventMutation) ClearTraceCodeID() {
+	m.trace_code = nil
+	m.clearedFields[scanevent.FieldTraceCodeID] = struct{}{}
+}
+
+// TraceCodeIDCleared returns if the "trace_code_id" field was cleared in this mutation.
+func (m *ScanEventMutation) TraceCodeIDCleared() bool {
+	_, ok := m.clearedFields[scanevent.FieldTraceCodeID]
+	return ok
+}
+
+// ResetTraceCodeID resets all changes to the "trace_code_id" field.
+func (m *ScanEventMutation) ResetTraceCodeID() {
+	m.trace_code = nil
+	delete(m.clearedFields, scanevent.FieldTraceCodeID)
+}
+
+// SetScannedAt sets the "scanned_at" field.
+func (m *ScanEventMutation) SetScannedAt(t time.Time) {
+	m.scanned_at = &t
+}
+
+// ScannedAt returns the value of the "scanned_at" field in the mutation.
+func (m *ScanEventMutation) ScannedAt() (r time.Time, exists bool) {
+	v := m.scanned_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScannedAt returns the old "scanned_at" field's value of the ScanEvent entity.
+// If the ScanEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScanEventMutation) OldScannedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScannedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScannedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScannedAt: %w", err)
+	}
+	return oldValue.ScannedAt, nil
+}
+
+// ResetScannedAt resets all changes to the "scanned_at" field.
+func (m *ScanEventMutation) ResetScannedAt() {
+	m.scanned_at = nil
+}
+
+// SetRegionCode sets the "region_code" field.
+func (m *ScanEventMutation) SetRegionCode(s string) {
+	m.region_code = &s
+}
+
+// RegionCode returns the value of the "region_code" field in the mutation.
+func (m *ScanEventMutation) RegionCode() (r string, exists bool) {
+	v := m.region_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionCode returns the old "region_code" field's value of the ScanEvent entity.
+// If the ScanEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScanEventMutation) OldRegionCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionCode: %w", err)
+	}
+	return oldValue.RegionCode, nil
+}
+
+// ResetRegionCode resets all changes to the "region_code" field.
+func (m *ScanEventMutation) ResetRegionCode() {
+	m.region_code = nil
+}
+
+// SetClientHash sets the "client_hash" field.
+func (m *ScanEventMutation) SetClientHash(s string) {
+	m.client_hash = &s
+}
+
+// ClientHash returns the value of the "client_hash" field in the mutation.
+func (m *ScanEventMutation) ClientHash() (r string, exists bool) {
+	v := m.client_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientHash returns the old "client_hash" field's value of the ScanEvent entity.
+// If the ScanEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScanEventMutation) OldClientHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientHash: %w", err)
+	}
+	return oldValue.ClientHash, nil
+}
+
+// ResetClientHash resets all changes to the "client_hash" field.
+func (m *ScanEventMutation) ResetClientHash() {
+	m.client_hash = nil
+}
+
+// ClearBatch clears the "batch" edge to the Batch entity.
+func (m *ScanEventMutation) ClearBatch() {
+	m.clearedbatch = true
+	m.clearedFields[scanevent.FieldBatchID] = struct{}{}
+}
+
+// BatchCleared reports if the "batch" edge to the Batch entity was cleared.
+func (m *ScanEventMutation) BatchCleared() bool {
+	return m.clearedbatch
+}
+
+// BatchIDs returns the "batch" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// BatchID instead. It exists only for internal usage by the builders.
+func (m *ScanEventMutation) BatchIDs() (ids []int) {
+	if id := m.batch; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetBatch resets all changes to the "batch" edge.
+func (m *ScanEventMutation) ResetBatch() {
+	m.batch = nil
+	m.clearedbatch = false
+}
+
+// ClearTraceCode clears the "trace_code" edge to the TraceCode entity.
+func (m *ScanEventMutation) ClearTraceCode() {
+	m.clearedtrace_code = true
+	m.clearedFields[scanevent.FieldTraceCodeID] = struct{}{}
+}
+
+// TraceCodeCleared reports if the "trace_code" edge to the TraceCode entity was cleared.
+func (m *ScanEventMutation) TraceCodeCleared() bool {
+	return m.TraceCodeIDCleared() || m.clearedtrace_code
+}
+
+// TraceCodeIDs returns the "trace_code" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TraceCodeID instead. It exists only for internal usage by the builders.
+func (m *ScanEventMutation) TraceCodeIDs() (ids []int) {
+	if id := m.trace_code; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTraceCode resets all changes to the "trace_code" edge.
+func (m *ScanEventMutation) ResetTraceCode() {
+	m.trace_code = nil
+	m.clearedtrace_code = false
+}
+
+// Where appends a list predicates to the ScanEventMutation builder.
+func (m *ScanEventMutation) Where(ps ...predicate.ScanEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ScanEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ScanEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ScanEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ScanEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ScanEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ScanEvent).
+func (m *ScanEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ScanEventMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.batch != nil {
+		fields = append(fields, scanevent.FieldBatchID)
+	}
+	if m.trace_code != nil {
+		fields = append(fields, scanevent.FieldTraceCodeID)
+	}
+	if m.scanned_at != nil {
+		fields = append(fields, scanevent.FieldScannedAt)
+	}
+	if m.region_code != nil {
+		fields = append(fields, scanevent.FieldRegionCode)
+	}
+	if m.client_hash != nil {
+		fields = append(fields, scanevent.FieldClientHash)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ScanEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scanevent.FieldBatchID:
+		return m.BatchID()
+	case scanevent.FieldTraceCodeID:
+		return m.TraceCodeID()
+	case scanevent.FieldScannedAt:
+		return m.ScannedAt()
+	case scanevent.FieldRegionCode:
+		return m.RegionCode()
+	case scanevent.FieldClientHash:
+		return m.ClientHash()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ScanEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scanevent.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case scanevent.FieldTraceCodeID:
+		return m.OldTraceCodeID(ctx)
+	case scanevent.FieldScannedAt:
+		return m.OldScannedAt(ctx)
+	case scanevent.FieldRegionCode:
+		return m.OldRegionCode(ctx)
+	case scanevent.FieldClientHash:
+		return m.OldClientHash(ctx)
+	}
+	return nil, fmt.Errorf("unknown ScanEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScanEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scanevent.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case scanevent.FieldTraceCodeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTraceCodeID(v)
+		return nil
+	case scanevent.FieldScannedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScannedAt(v)
+		return nil
+	case scanevent.FieldRegionCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionCode(v)
+		return nil
+	case scanevent.FieldClientHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientHash(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScanEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ScanEventMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ScanEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScanEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ScanEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ScanEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scanevent.FieldTraceCodeID) {
+		fields = append(fields, scanevent.FieldTraceCodeID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ScanEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ScanEventMutation) ClearField(name string) error {
+	switch name {
+	case scanevent.FieldTraceCodeID:
+		m.ClearTraceCodeID()
+		return nil
+	}
+	return fmt.Errorf("unknown ScanEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ScanEventMutation) ResetField(name string) error {
+	switch name {
+	case scanevent.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case scanevent.FieldTraceCodeID:
+		m.ResetTraceCodeID()
+		return nil
+	case scanevent.FieldScannedAt:
+		m.ResetScannedAt()
+		return nil
+	case scanevent.FieldRegionCode:
+		m.ResetRegionCode()
+		return nil
+	case scanevent.FieldClientHash:
+		m.ResetClientHash()
+		return nil
+	}
+	return fmt.Errorf("unknown ScanEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ScanEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.batch != nil {
+		edges = append(edges, scanevent.EdgeBatch)
+	}
+	if m.trace_code != nil {
+		edges = append(edges, scanevent.EdgeTraceCode)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ScanEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scanevent.EdgeBatch:
+		if id := m.batch; id != nil {
+			return []ent.Value{*id}
+		}
+	case scanevent.EdgeTraceCode:
+		if id := m.trace_code; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ScanEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ScanEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ScanEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedbatch {
+		edges = append(edges, scanevent.EdgeBatch)
+	}
+	if m.clearedtrace_code {
+		edges = append(edges, scanevent.EdgeTraceCode)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ScanEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scanevent.EdgeBatch:
+		return m.clearedbatch
+	case scanevent.EdgeTraceCode:
+		return m.clearedtrace_code
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ScanEventMutation) ClearEdge(name string) error {
+	switch name {
+	case scanevent.EdgeBatch:
+		m.ClearBatch()
+		return nil
+	case scanevent.EdgeTraceCode:
+		m.ClearTraceCode()
+		return nil
+	}
+	return fmt.Errorf("unknown ScanEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ScanEventMutation) ResetEdge(name string) error {
+	switch name {
+	case scanevent.EdgeBatch:
+		m.ResetBatch()
+		return nil
+	case scanevent.EdgeTraceCode:
+		m.ResetTraceCode()
+		return nil
+	}
+	return fmt.Errorf("unknown ScanEvent edge %s", name)
 }
 
 // SensorReadingMutation represents an operation that mutates the SensorReading nodes in the graph.
@@ -12443,20 +13336,23 @@ func (m *StockMutation) ResetEdge(name string) error {
 // TraceCodeMutation represents an operation that mutates the TraceCode nodes in the graph.
 type TraceCodeMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	code          *string
-	serial        *string
-	scan_count    *int64
-	addscan_count *int64
-	created_at    *time.Time
-	clearedFields map[string]struct{}
-	batch         *int
-	clearedbatch  bool
-	done          bool
-	oldValue      func(context.Context) (*TraceCode, error)
-	predicates    []predicate.TraceCode
+	op                 Op
+	typ                string
+	id                 *int
+	code               *string
+	serial             *string
+	scan_count         *int64
+	addscan_count      *int64
+	created_at         *time.Time
+	clearedFields      map[string]struct{}
+	batch              *int
+	clearedbatch       bool
+	scan_events        map[int]struct{}
+	removedscan_events map[int]struct{}
+	clearedscan_events bool
+	done               bool
+	oldValue           func(context.Context) (*TraceCode, error)
+	predicates         []predicate.TraceCode
 }
 
 var _ ent.Mutation = (*TraceCodeMutation)(nil)
@@ -12797,6 +13693,60 @@ func (m *TraceCodeMutation) ResetBatch() {
 	m.clearedbatch = false
 }
 
+// AddScanEventIDs adds the "scan_events" edge to the ScanEvent entity by ids.
+func (m *TraceCodeMutation) AddScanEventIDs(ids ...int) {
+	if m.scan_events == nil {
+		m.scan_events = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.scan_events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearScanEvents clears the "scan_events" edge to the ScanEvent entity.
+func (m *TraceCodeMutation) ClearScanEvents() {
+	m.clearedscan_events = true
+}
+
+// ScanEventsCleared reports if the "scan_events" edge to the ScanEvent entity was cleared.
+func (m *TraceCodeMutation) ScanEventsCleared() bool {
+	return m.clearedscan_events
+}
+
+// RemoveScanEventIDs removes the "scan_events" edge to the ScanEvent entity by IDs.
+func (m *TraceCodeMutation) RemoveScanEventIDs(ids ...int) {
+	if m.removedscan_events == nil {
+		m.removedscan_events = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.scan_events, ids[i])
+		m.removedscan_events[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedScanEvents returns the removed IDs of the "scan_events" edge to the ScanEvent entity.
+func (m *TraceCodeMutation) RemovedScanEventsIDs() (ids []int) {
+	for id := range m.removedscan_events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ScanEventsIDs returns the "scan_events" edge IDs in the mutation.
+func (m *TraceCodeMutation) ScanEventsIDs() (ids []int) {
+	for id := range m.scan_events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetScanEvents resets all changes to the "scan_events" edge.
+func (m *TraceCodeMutation) ResetScanEvents() {
+	m.scan_events = nil
+	m.clearedscan_events = false
+	m.removedscan_events = nil
+}
+
 // Where appends a list predicates to the TraceCodeMutation builder.
 func (m *TraceCodeMutation) Where(ps ...predicate.TraceCode) {
 	m.predicates = append(m.predicates, ps...)
@@ -13022,9 +13972,12 @@ func (m *TraceCodeMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TraceCodeMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.batch != nil {
 		edges = append(edges, tracecode.EdgeBatch)
+	}
+	if m.scan_events != nil {
+		edges = append(edges, tracecode.EdgeScanEvents)
 	}
 	return edges
 }
@@ -13037,27 +13990,47 @@ func (m *TraceCodeMutation) AddedIDs(name string) []ent.Value {
 		if id := m.batch; id != nil {
 			return []ent.Value{*id}
 		}
+	case tracecode.EdgeScanEvents:
+		ids := make([]ent.Value, 0, len(m.scan_events))
+		for id := range m.scan_events {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TraceCodeMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
+	if m.removedscan_events != nil {
+		edges = append(edges, tracecode.EdgeScanEvents)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *TraceCodeMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case tracecode.EdgeScanEvents:
+		ids := make([]ent.Value, 0, len(m.removedscan_events))
+		for id := range m.removedscan_events {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TraceCodeMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedbatch {
 		edges = append(edges, tracecode.EdgeBatch)
+	}
+	if m.clearedscan_events {
+		edges = append(edges, tracecode.EdgeScanEvents)
 	}
 	return edges
 }
@@ -13068,6 +14041,8 @@ func (m *TraceCodeMutation) EdgeCleared(name string) bool {
 	switch name {
 	case tracecode.EdgeBatch:
 		return m.clearedbatch
+	case tracecode.EdgeScanEvents:
+		return m.clearedscan_events
 	}
 	return false
 }
@@ -13089,6 +14064,9 @@ func (m *TraceCodeMutation) ResetEdge(name string) error {
 	switch name {
 	case tracecode.EdgeBatch:
 		m.ResetBatch()
+		return nil
+	case tracecode.EdgeScanEvents:
+		m.ResetScanEvents()
 		return nil
 	}
 	return fmt.Errorf("unknown TraceCode edge %s", name)

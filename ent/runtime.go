@@ -10,6 +10,7 @@ import (
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/schema"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
@@ -61,6 +62,10 @@ func init() {
 	batchDescQuantity := batchFields[5].Descriptor()
 	// batch.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
 	batch.QuantityValidator = batchDescQuantity.Validators[0].(func(float64) error)
+	// batchDescScanCount is the schema descriptor for scan_count field.
+	batchDescScanCount := batchFields[9].Descriptor()
+	// batch.DefaultScanCount holds the default value on creation for the scan_count field.
+	batch.DefaultScanCount = batchDescScanCount.Default.(int64)
 	batchinputFields := schema.BatchInput{}.Fields()
 	_ = batchinputFields
 	// batchinputDescQuantity is the schema descriptor for quantity field.
@@ -146,8 +151,12 @@ func init() {
 			return nil
 		}
 	}()
+	// facilityDescPublic is the schema descriptor for public field.
+	facilityDescPublic := facilityFields[6].Descriptor()
+	// facility.DefaultPublic holds the default value on creation for the public field.
+	facility.DefaultPublic = facilityDescPublic.Default.(bool)
 	// facilityDescLatitude is the schema descriptor for latitude field.
-	facilityDescLatitude := facilityFields[6].Descriptor()
+	facilityDescLatitude := facilityFields[7].Descriptor()
 	// facility.LatitudeValidator is a validator for the "latitude" field. It is called by the builders before save.
 	facility.LatitudeValidator = func() func(float64) error {
 		validators := facilityDescLatitude.Validators
@@ -165,7 +174,7 @@ func init() {
 		}
 	}()
 	// facilityDescLongitude is the schema descriptor for longitude field.
-	facilityDescLongitude := facilityFields[7].Descriptor()
+	facilityDescLongitude := facilityFields[8].Descriptor()
 	// facility.LongitudeValidator is a validator for the "longitude" field. It is called by the builders before save.
 	facility.LongitudeValidator = func() func(float64) error {
 		validators := facilityDescLongitude.Validators
@@ -457,6 +466,20 @@ func init() {
 	product.DefaultDescription = productDescDescription.Default.(string)
 	// product.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	product.DescriptionValidator = productDescDescription.Validators[0].(func(string) error)
+	scaneventFields := schema.ScanEvent{}.Fields()
+	_ = scaneventFields
+	// scaneventDescRegionCode is the schema descriptor for region_code field.
+	scaneventDescRegionCode := scaneventFields[3].Descriptor()
+	// scanevent.DefaultRegionCode holds the default value on creation for the region_code field.
+	scanevent.DefaultRegionCode = scaneventDescRegionCode.Default.(string)
+	// scanevent.RegionCodeValidator is a validator for the "region_code" field. It is called by the builders before save.
+	scanevent.RegionCodeValidator = scaneventDescRegionCode.Validators[0].(func(string) error)
+	// scaneventDescClientHash is the schema descriptor for client_hash field.
+	scaneventDescClientHash := scaneventFields[4].Descriptor()
+	// scanevent.DefaultClientHash holds the default value on creation for the client_hash field.
+	scanevent.DefaultClientHash = scaneventDescClientHash.Default.(string)
+	// scanevent.ClientHashValidator is a validator for the "client_hash" field. It is called by the builders before save.
+	scanevent.ClientHashValidator = scaneventDescClientHash.Validators[0].(func(string) error)
 	sensorreadingFields := schema.SensorReading{}.Fields()
 	_ = sensorreadingFields
 	// sensorreadingDescTemperatureC is the schema descriptor for temperature_c field.

@@ -38,11 +38,15 @@ type TraceCode struct {
 type TraceCodeEdges struct {
 	// Batch holds the value of the batch edge.
 	Batch *Batch `json:"batch,omitempty"`
+	// ScanEvents holds the value of the scan_events edge.
+	ScanEvents []*ScanEvent `json:"scan_events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
+
+	namedScanEvents map[string][]*ScanEvent
 }
 
 // BatchOrErr returns the Batch value or an error if the edge
@@ -54,6 +58,15 @@ func (e TraceCodeEdges) BatchOrErr() (*Batch, error) {
 		return nil, &NotFoundError{label: batch.Label}
 	}
 	return nil, &NotLoadedError{edge: "batch"}
+}
+
+// ScanEventsOrErr returns the ScanEvents value or an error if the edge
+// was not loaded in eager-loading.
+func (e TraceCodeEdges) ScanEventsOrErr() ([]*ScanEvent, error) {
+	if e.loadedTypes[1] {
+		return e.ScanEvents, nil
+	}
+	return nil, &NotLoadedError{edge: "scan_events"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -137,6 +150,11 @@ func (_m *TraceCode) QueryBatch() *BatchQuery {
 	return NewTraceCodeClient(_m.config).QueryBatch(_m)
 }
 
+// QueryScanEvents queries the "scan_events" edge of the TraceCode entity.
+func (_m *TraceCode) QueryScanEvents() *ScanEventQuery {
+	return NewTraceCodeClient(_m.config).QueryScanEvents(_m)
+}
+
 // Update returns a builder for updating this TraceCode.
 // Note that you need to call TraceCode.Unwrap() before calling this method if this TraceCode
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -178,6 +196,30 @@ func (_m *TraceCode) String() string {
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedScanEvents returns the ScanEvents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *TraceCode) NamedScanEvents(name string) ([]*ScanEvent, error) {
+	if _m.Edges.namedScanEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedScanEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *TraceCode) appendNamedScanEvents(name string, edges ...*ScanEvent) {
+	if _m.Edges.namedScanEvents == nil {
+		_m.Edges.namedScanEvents = make(map[string][]*ScanEvent)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedScanEvents[name] = []*ScanEvent{}
+	} else {
+		_m.Edges.namedScanEvents[name] = append(_m.Edges.namedScanEvents[name], edges...)
+	}
 }
 
 // TraceCodes is a parsable slice of TraceCode.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"suyuan/ent/batch"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/tracecode"
 	"time"
 
@@ -80,6 +81,21 @@ func (_c *TraceCodeCreate) SetNillableCreatedAt(v *time.Time) *TraceCodeCreate {
 // SetBatch sets the "batch" edge to the Batch entity.
 func (_c *TraceCodeCreate) SetBatch(v *Batch) *TraceCodeCreate {
 	return _c.SetBatchID(v.ID)
+}
+
+// AddScanEventIDs adds the "scan_events" edge to the ScanEvent entity by IDs.
+func (_c *TraceCodeCreate) AddScanEventIDs(ids ...int) *TraceCodeCreate {
+	_c.mutation.AddScanEventIDs(ids...)
+	return _c
+}
+
+// AddScanEvents adds the "scan_events" edges to the ScanEvent entity.
+func (_c *TraceCodeCreate) AddScanEvents(v ...*ScanEvent) *TraceCodeCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddScanEventIDs(ids...)
 }
 
 // Mutation returns the TraceCodeMutation object of the builder.
@@ -212,6 +228,22 @@ func (_c *TraceCodeCreate) createSpec() (*TraceCode, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.BatchID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ScanEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.ScanEventsTable,
+			Columns: []string{tracecode.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -4,10 +4,12 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math"
 	"suyuan/ent/batch"
 	"suyuan/ent/predicate"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/tracecode"
 
 	"entgo.io/ent"
@@ -20,13 +22,15 @@ import (
 // TraceCodeQuery is the builder for querying TraceCode entities.
 type TraceCodeQuery struct {
 	config
-	ctx        *QueryContext
-	order      []tracecode.OrderOption
-	inters     []Interceptor
-	predicates []predicate.TraceCode
-	withBatch  *BatchQuery
-	loadTotal  []func(context.Context, []*TraceCode) error
-	modifiers  []func(*sql.Selector)
+	ctx                 *QueryContext
+	order               []tracecode.OrderOption
+	inters              []Interceptor
+	predicates          []predicate.TraceCode
+	withBatch           *BatchQuery
+	withScanEvents      *ScanEventQuery
+	loadTotal           []func(context.Context, []*TraceCode) error
+	modifiers           []func(*sql.Selector)
+	withNamedScanEvents map[string]*ScanEventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -78,6 +82,28 @@ func (_q *TraceCodeQuery) QueryBatch() *BatchQuery {
 			sqlgraph.From(tracecode.Table, tracecode.FieldID, selector),
 			sqlgraph.To(batch.Table, batch.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, tracecode.BatchTable, tracecode.BatchColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryScanEvents chains the current query on the "scan_events" edge.
+func (_q *TraceCodeQuery) QueryScanEvents() *ScanEventQuery {
+	query := (&ScanEventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tracecode.Table, tracecode.FieldID, selector),
+			sqlgraph.To(scanevent.Table, scanevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, tracecode.ScanEventsTable, tracecode.ScanEventsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -272,12 +298,13 @@ func (_q *TraceCodeQuery) Clone() *TraceCodeQuery {
 		return nil
 	}
 	return &TraceCodeQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]tracecode.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.TraceCode{}, _q.predicates...),
-		withBatch:  _q.withBatch.Clone(),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]tracecode.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.TraceCode{}, _q.predicates...),
+		withBatch:      _q.withBatch.Clone(),
+		withScanEvents: _q.withScanEvents.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -293,6 +320,17 @@ func (_q *TraceCodeQuery) WithBatch(opts ...func(*BatchQuery)) *TraceCodeQuery {
 		opt(query)
 	}
 	_q.withBatch = query
+	return _q
+}
+
+// WithScanEvents tells the query-builder to eager-load the nodes that are connected to
+// the "scan_events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TraceCodeQuery) WithScanEvents(opts ...func(*ScanEventQuery)) *TraceCodeQuery {
+	query := (&ScanEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withScanEvents = query
 	return _q
 }
 
@@ -374,8 +412,9 @@ func (_q *TraceCodeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Tr
 	var (
 		nodes       = []*TraceCode{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withBatch != nil,
+			_q.withScanEvents != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -402,6 +441,20 @@ func (_q *TraceCodeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Tr
 	if query := _q.withBatch; query != nil {
 		if err := _q.loadBatch(ctx, query, nodes, nil,
 			func(n *TraceCode, e *Batch) { n.Edges.Batch = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withScanEvents; query != nil {
+		if err := _q.loadScanEvents(ctx, query, nodes,
+			func(n *TraceCode) { n.Edges.ScanEvents = []*ScanEvent{} },
+			func(n *TraceCode, e *ScanEvent) { n.Edges.ScanEvents = append(n.Edges.ScanEvents, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedScanEvents {
+		if err := _q.loadScanEvents(ctx, query, nodes,
+			func(n *TraceCode) { n.appendNamedScanEvents(name) },
+			func(n *TraceCode, e *ScanEvent) { n.appendNamedScanEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -439,6 +492,39 @@ func (_q *TraceCodeQuery) loadBatch(ctx context.Context, query *BatchQuery, node
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *TraceCodeQuery) loadScanEvents(ctx context.Context, query *ScanEventQuery, nodes []*TraceCode, init func(*TraceCode), assign func(*TraceCode, *ScanEvent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*TraceCode)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(scanevent.FieldTraceCodeID)
+	}
+	query.Where(predicate.ScanEvent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(tracecode.ScanEventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.TraceCodeID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "trace_code_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "trace_code_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -563,6 +649,20 @@ func (_q *TraceCodeQuery) ForShare(opts ...sql.LockOption) *TraceCodeQuery {
 func (_q *TraceCodeQuery) Modify(modifiers ...func(s *sql.Selector)) *TraceCodeSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedScanEvents tells the query-builder to eager-load the nodes that are connected to the "scan_events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TraceCodeQuery) WithNamedScanEvents(name string, opts ...func(*ScanEventQuery)) *TraceCodeQuery {
+	query := (&ScanEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedScanEvents == nil {
+		_q.withNamedScanEvents = make(map[string]*ScanEventQuery)
+	}
+	_q.withNamedScanEvents[name] = query
+	return _q
 }
 
 // TraceCodeGroupBy is the group-by builder for TraceCode entities.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"suyuan/ent/predicate"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/tracecode"
 
 	"entgo.io/ent/dialect/sql"
@@ -49,9 +50,45 @@ func (_u *TraceCodeUpdate) AddScanCount(v int64) *TraceCodeUpdate {
 	return _u
 }
 
+// AddScanEventIDs adds the "scan_events" edge to the ScanEvent entity by IDs.
+func (_u *TraceCodeUpdate) AddScanEventIDs(ids ...int) *TraceCodeUpdate {
+	_u.mutation.AddScanEventIDs(ids...)
+	return _u
+}
+
+// AddScanEvents adds the "scan_events" edges to the ScanEvent entity.
+func (_u *TraceCodeUpdate) AddScanEvents(v ...*ScanEvent) *TraceCodeUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScanEventIDs(ids...)
+}
+
 // Mutation returns the TraceCodeMutation object of the builder.
 func (_u *TraceCodeUpdate) Mutation() *TraceCodeMutation {
 	return _u.mutation
+}
+
+// ClearScanEvents clears all "scan_events" edges to the ScanEvent entity.
+func (_u *TraceCodeUpdate) ClearScanEvents() *TraceCodeUpdate {
+	_u.mutation.ClearScanEvents()
+	return _u
+}
+
+// RemoveScanEventIDs removes the "scan_events" edge to ScanEvent entities by IDs.
+func (_u *TraceCodeUpdate) RemoveScanEventIDs(ids ...int) *TraceCodeUpdate {
+	_u.mutation.RemoveScanEventIDs(ids...)
+	return _u
+}
+
+// RemoveScanEvents removes "scan_events" edges to ScanEvent entities.
+func (_u *TraceCodeUpdate) RemoveScanEvents(v ...*ScanEvent) *TraceCodeUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScanEventIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -116,6 +153,51 @@ func (_u *TraceCodeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedScanCount(); ok {
 		_spec.AddField(tracecode.FieldScanCount, field.TypeInt64, value)
 	}
+	if _u.mutation.ScanEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.ScanEventsTable,
+			Columns: []string{tracecode.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScanEventsIDs(); len(nodes) > 0 && !_u.mutation.ScanEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.ScanEventsTable,
+			Columns: []string{tracecode.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScanEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.ScanEventsTable,
+			Columns: []string{tracecode.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -159,9 +241,45 @@ func (_u *TraceCodeUpdateOne) AddScanCount(v int64) *TraceCodeUpdateOne {
 	return _u
 }
 
+// AddScanEventIDs adds the "scan_events" edge to the ScanEvent entity by IDs.
+func (_u *TraceCodeUpdateOne) AddScanEventIDs(ids ...int) *TraceCodeUpdateOne {
+	_u.mutation.AddScanEventIDs(ids...)
+	return _u
+}
+
+// AddScanEvents adds the "scan_events" edges to the ScanEvent entity.
+func (_u *TraceCodeUpdateOne) AddScanEvents(v ...*ScanEvent) *TraceCodeUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddScanEventIDs(ids...)
+}
+
 // Mutation returns the TraceCodeMutation object of the builder.
 func (_u *TraceCodeUpdateOne) Mutation() *TraceCodeMutation {
 	return _u.mutation
+}
+
+// ClearScanEvents clears all "scan_events" edges to the ScanEvent entity.
+func (_u *TraceCodeUpdateOne) ClearScanEvents() *TraceCodeUpdateOne {
+	_u.mutation.ClearScanEvents()
+	return _u
+}
+
+// RemoveScanEventIDs removes the "scan_events" edge to ScanEvent entities by IDs.
+func (_u *TraceCodeUpdateOne) RemoveScanEventIDs(ids ...int) *TraceCodeUpdateOne {
+	_u.mutation.RemoveScanEventIDs(ids...)
+	return _u
+}
+
+// RemoveScanEvents removes "scan_events" edges to ScanEvent entities.
+func (_u *TraceCodeUpdateOne) RemoveScanEvents(v ...*ScanEvent) *TraceCodeUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveScanEventIDs(ids...)
 }
 
 // Where appends a list predicates to the TraceCodeUpdate builder.
@@ -255,6 +373,51 @@ func (_u *TraceCodeUpdateOne) sqlSave(ctx context.Context) (_node *TraceCode, er
 	}
 	if value, ok := _u.mutation.AddedScanCount(); ok {
 		_spec.AddField(tracecode.FieldScanCount, field.TypeInt64, value)
+	}
+	if _u.mutation.ScanEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.ScanEventsTable,
+			Columns: []string{tracecode.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedScanEventsIDs(); len(nodes) > 0 && !_u.mutation.ScanEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.ScanEventsTable,
+			Columns: []string{tracecode.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ScanEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.ScanEventsTable,
+			Columns: []string{tracecode.ScanEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scanevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &TraceCode{config: _u.config}

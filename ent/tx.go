@@ -28,6 +28,8 @@ type Tx struct {
 	Organization *OrganizationClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// ScanEvent is the client for interacting with the ScanEvent builders.
+	ScanEvent *ScanEventClient
 	// SensorReading is the client for interacting with the SensorReading builders.
 	SensorReading *SensorReadingClient
 	// ShelfEvent is the client for interacting with the ShelfEvent builders.
@@ -178,6 +180,7 @@ func (tx *Tx) init() {
 	tx.Measurement = NewMeasurementClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
+	tx.ScanEvent = NewScanEventClient(tx.config)
 	tx.SensorReading = NewSensorReadingClient(tx.config)
 	tx.ShelfEvent = NewShelfEventClient(tx.config)
 	tx.Shipment = NewShipmentClient(tx.config)

@@ -78,6 +78,8 @@ type ComplexityRoot struct {
 		Product        func(childComplexity int) int
 		ProductID      func(childComplexity int) int
 		Quantity       func(childComplexity int) int
+		ScanCount      func(childComplexity int) int
+		ScanEvents     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ScanEventOrder, where *ent.ScanEventWhereInput) int
 		ShelfEvents    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) int
 		ShipmentItems  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentItemOrder, where *ent.ShipmentItemWhereInput) int
 		Status         func(childComplexity int) int
@@ -142,6 +144,7 @@ type ComplexityRoot struct {
 		Name           func(childComplexity int) int
 		Organization   func(childComplexity int) int
 		OrganizationID func(childComplexity int) int
+		Public         func(childComplexity int) int
 		RegionCode     func(childComplexity int) int
 		SensorReadings func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SensorReadingOrder, where *ent.SensorReadingWhereInput) int
 		ShelfEvents    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) int
@@ -361,6 +364,28 @@ type ComplexityRoot struct {
 		Truncated   func(childComplexity int) int
 	}
 
+	ScanEvent struct {
+		Batch       func(childComplexity int) int
+		BatchID     func(childComplexity int) int
+		ClientHash  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		RegionCode  func(childComplexity int) int
+		ScannedAt   func(childComplexity int) int
+		TraceCode   func(childComplexity int) int
+		TraceCodeID func(childComplexity int) int
+	}
+
+	ScanEventConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ScanEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	SensorReading struct {
 		Facility     func(childComplexity int) int
 		FacilityID   func(childComplexity int) int
@@ -523,13 +548,14 @@ type ComplexityRoot struct {
 	}
 
 	TraceCode struct {
-		Batch     func(childComplexity int) int
-		BatchID   func(childComplexity int) int
-		Code      func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		ScanCount func(childComplexity int) int
-		Serial    func(childComplexity int) int
+		Batch      func(childComplexity int) int
+		BatchID    func(childComplexity int) int
+		Code       func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		ScanCount  func(childComplexity int) int
+		ScanEvents func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ScanEventOrder, where *ent.ScanEventWhereInput) int
+		Serial     func(childComplexity int) int
 	}
 
 	TraceCodeConnection struct {
@@ -550,6 +576,7 @@ type ComplexityRoot struct {
 		Kind         func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Organization func(childComplexity int) int
+		Public       func(childComplexity int) int
 		RegionCode   func(childComplexity int) int
 	}
 
@@ -788,6 +815,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Batch.Quantity(childComplexity), true
+	case "Batch.scanCount":
+		if e.ComplexityRoot.Batch.ScanCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Batch.ScanCount(childComplexity), true
+	case "Batch.scanEvents":
+		if e.ComplexityRoot.Batch.ScanEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Batch_scanEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Batch.ScanEvents(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ScanEventOrder), args["where"].(*ent.ScanEventWhereInput)), true
 	case "Batch.shelfEvents":
 		if e.ComplexityRoot.Batch.ShelfEvents == nil {
 			break
@@ -1083,6 +1127,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Facility.OrganizationID(childComplexity), true
+	case "Facility.public":
+		if e.ComplexityRoot.Facility.Public == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Facility.Public(childComplexity), true
 	case "Facility.regionCode":
 		if e.ComplexityRoot.Facility.RegionCode == nil {
 			break
@@ -2220,6 +2270,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RecallImpact.Truncated(childComplexity), true
 
+	case "ScanEvent.batch":
+		if e.ComplexityRoot.ScanEvent.Batch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEvent.Batch(childComplexity), true
+	case "ScanEvent.batchID":
+		if e.ComplexityRoot.ScanEvent.BatchID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEvent.BatchID(childComplexity), true
+	case "ScanEvent.clientHash":
+		if e.ComplexityRoot.ScanEvent.ClientHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEvent.ClientHash(childComplexity), true
+	case "ScanEvent.id":
+		if e.ComplexityRoot.ScanEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEvent.ID(childComplexity), true
+	case "ScanEvent.regionCode":
+		if e.ComplexityRoot.ScanEvent.RegionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEvent.RegionCode(childComplexity), true
+	case "ScanEvent.scannedAt":
+		if e.ComplexityRoot.ScanEvent.ScannedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEvent.ScannedAt(childComplexity), true
+	case "ScanEvent.traceCode":
+		if e.ComplexityRoot.ScanEvent.TraceCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEvent.TraceCode(childComplexity), true
+	case "ScanEvent.traceCodeID":
+		if e.ComplexityRoot.ScanEvent.TraceCodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEvent.TraceCodeID(childComplexity), true
+
+	case "ScanEventConnection.edges":
+		if e.ComplexityRoot.ScanEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEventConnection.Edges(childComplexity), true
+	case "ScanEventConnection.pageInfo":
+		if e.ComplexityRoot.ScanEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEventConnection.PageInfo(childComplexity), true
+	case "ScanEventConnection.totalCount":
+		if e.ComplexityRoot.ScanEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEventConnection.TotalCount(childComplexity), true
+
+	case "ScanEventEdge.cursor":
+		if e.ComplexityRoot.ScanEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEventEdge.Cursor(childComplexity), true
+	case "ScanEventEdge.node":
+		if e.ComplexityRoot.ScanEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScanEventEdge.Node(childComplexity), true
+
 	case "SensorReading.facility":
 		if e.ComplexityRoot.SensorReading.Facility == nil {
 			break
@@ -2926,6 +3057,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TraceCode.ScanCount(childComplexity), true
+	case "TraceCode.scanEvents":
+		if e.ComplexityRoot.TraceCode.ScanEvents == nil {
+			break
+		}
+
+		args, err := ec.field_TraceCode_scanEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TraceCode.ScanEvents(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ScanEventOrder), args["where"].(*ent.ScanEventWhereInput)), true
 	case "TraceCode.serial":
 		if e.ComplexityRoot.TraceCode.Serial == nil {
 			break
@@ -3001,6 +3143,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TraceFacility.Organization(childComplexity), true
+	case "TraceFacility.public":
+		if e.ComplexityRoot.TraceFacility.Public == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceFacility.Public(childComplexity), true
 	case "TraceFacility.regionCode":
 		if e.ComplexityRoot.TraceFacility.RegionCode == nil {
 			break
@@ -3207,6 +3355,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProductWhereInput", ec.unmarshalInputProductWhereInput),
 			graphql.NewInputUnmarshaler("RecordInspectionInput", ec.unmarshalInputRecordInspectionInput),
 			graphql.NewInputUnmarshaler("RecordShipmentInput", ec.unmarshalInputRecordShipmentInput),
+			graphql.NewInputUnmarshaler("ScanEventOrder", ec.unmarshalInputScanEventOrder),
+			graphql.NewInputUnmarshaler("ScanEventWhereInput", ec.unmarshalInputScanEventWhereInput),
 			graphql.NewInputUnmarshaler("SensorReadingInput", ec.unmarshalInputSensorReadingInput),
 			graphql.NewInputUnmarshaler("SensorReadingOrder", ec.unmarshalInputSensorReadingOrder),
 			graphql.NewInputUnmarshaler("SensorReadingWhereInput", ec.unmarshalInputSensorReadingWhereInput),
@@ -3470,11 +3620,14 @@ type TraceOrganization {
 
 type TraceFacility {
   id: ID!
+  "Empty in a consumer's trace when the facility is private (see public)."
   name: String!
   kind: FacilityKind!
   address: String!
   regionCode: String!
   gln: String
+  "False when its organisation keeps the facility private: consumers see only its kind and region."
+  public: Boolean!
   organization: TraceOrganization!
 }
 
@@ -3725,6 +3878,8 @@ func (ec *executionContext) childFields_Batch(ctx context.Context, field graphql
 		return ec.fieldContext_Batch_expiresAt(ctx, field)
 	case "status":
 		return ec.fieldContext_Batch_status(ctx, field)
+	case "scanCount":
+		return ec.fieldContext_Batch_scanCount(ctx, field)
 	case "product":
 		return ec.fieldContext_Batch_product(ctx, field)
 	case "producer":
@@ -3745,6 +3900,8 @@ func (ec *executionContext) childFields_Batch(ctx context.Context, field graphql
 		return ec.fieldContext_Batch_traceCodes(ctx, field)
 	case "stocks":
 		return ec.fieldContext_Batch_stocks(ctx, field)
+	case "scanEvents":
+		return ec.fieldContext_Batch_scanEvents(ctx, field)
 	case "journey":
 		return ec.fieldContext_Batch_journey(ctx, field)
 	case "lineage":
@@ -3857,6 +4014,8 @@ func (ec *executionContext) childFields_Facility(ctx context.Context, field grap
 		return ec.fieldContext_Facility_regionCode(ctx, field)
 	case "gln":
 		return ec.fieldContext_Facility_gln(ctx, field)
+	case "public":
+		return ec.fieldContext_Facility_public(ctx, field)
 	case "latitude":
 		return ec.fieldContext_Facility_latitude(ctx, field)
 	case "longitude":
@@ -4233,6 +4392,50 @@ func (ec *executionContext) childFields_RecallImpact(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type RecallImpact", field.Name)
 }
 
+func (ec *executionContext) childFields_ScanEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ScanEvent_id(ctx, field)
+	case "batchID":
+		return ec.fieldContext_ScanEvent_batchID(ctx, field)
+	case "traceCodeID":
+		return ec.fieldContext_ScanEvent_traceCodeID(ctx, field)
+	case "scannedAt":
+		return ec.fieldContext_ScanEvent_scannedAt(ctx, field)
+	case "regionCode":
+		return ec.fieldContext_ScanEvent_regionCode(ctx, field)
+	case "clientHash":
+		return ec.fieldContext_ScanEvent_clientHash(ctx, field)
+	case "batch":
+		return ec.fieldContext_ScanEvent_batch(ctx, field)
+	case "traceCode":
+		return ec.fieldContext_ScanEvent_traceCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScanEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ScanEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ScanEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ScanEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ScanEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScanEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ScanEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ScanEventEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ScanEventEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScanEventEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_SensorReading(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4571,6 +4774,8 @@ func (ec *executionContext) childFields_TraceCode(ctx context.Context, field gra
 		return ec.fieldContext_TraceCode_createdAt(ctx, field)
 	case "batch":
 		return ec.fieldContext_TraceCode_batch(ctx, field)
+	case "scanEvents":
+		return ec.fieldContext_TraceCode_scanEvents(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TraceCode", field.Name)
 }
@@ -4611,6 +4816,8 @@ func (ec *executionContext) childFields_TraceFacility(ctx context.Context, field
 		return ec.fieldContext_TraceFacility_regionCode(ctx, field)
 	case "gln":
 		return ec.fieldContext_TraceFacility_gln(ctx, field)
+	case "public":
+		return ec.fieldContext_TraceFacility_public(ctx, field)
 	case "organization":
 		return ec.fieldContext_TraceFacility_organization(ctx, field)
 	}
@@ -4944,6 +5151,60 @@ func (ec *executionContext) field_Batch_lineage_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["maxDepth"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Batch_scanEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ScanEventOrder, error) {
+			return ec.unmarshalOScanEventOrder2ᚖsuyuanᚋentᚐScanEventOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ScanEventWhereInput, error) {
+			return ec.unmarshalOScanEventWhereInput2ᚖsuyuanᚋentᚐScanEventWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -6725,6 +6986,60 @@ func (ec *executionContext) field_Shipment_sensorReadings_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_TraceCode_scanEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ScanEventOrder, error) {
+			return ec.unmarshalOScanEventOrder2ᚖsuyuanᚋentᚐScanEventOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ScanEventWhereInput, error) {
+			return ec.unmarshalOScanEventWhereInput2ᚖsuyuanᚋentᚐScanEventWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7144,6 +7459,29 @@ func (ec *executionContext) fieldContext_Batch_status(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Batch", field, false, false, "BatchStatus")
 }
 
+func (ec *executionContext) _Batch_scanCount(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Batch_scanCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScanCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Batch_scanCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Batch", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Batch_product(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7542,6 +7880,50 @@ func (ec *executionContext) fieldContext_Batch_stocks(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Batch_stocks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Batch_scanEvents(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Batch_scanEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.ScanEvents(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ScanEventOrder), fc.Args["where"].(*ent.ScanEventWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ScanEventConnection) graphql.Marshaler {
+			return ec.marshalNScanEventConnection2ᚖsuyuanᚋentᚐScanEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Batch_scanEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Batch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScanEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Batch_scanEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8453,6 +8835,29 @@ func (ec *executionContext) _Facility_gln(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Facility_gln(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Facility", field, false, false, "String")
+}
+
+func (ec *executionContext) _Facility_public(ctx context.Context, field graphql.CollectedField, obj *ent.Facility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Facility_public(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Public, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Facility_public(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Facility", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Facility_latitude(ctx context.Context, field graphql.CollectedField, obj *ent.Facility) (ret graphql.Marshaler) {
@@ -13253,6 +13658,350 @@ func (ec *executionContext) fieldContext_RecallImpact_onShelf(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _ScanEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScanEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ScanEvent_batchID(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEvent_batchID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BatchID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEvent_batchID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScanEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ScanEvent_traceCodeID(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEvent_traceCodeID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TraceCodeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEvent_traceCodeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScanEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ScanEvent_scannedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEvent_scannedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScannedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEvent_scannedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScanEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScanEvent_regionCode(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEvent_regionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEvent_regionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScanEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScanEvent_clientHash(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEvent_clientHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEvent_clientHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScanEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScanEvent_batch(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEvent_batch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batch(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Batch) graphql.Marshaler {
+			return ec.marshalNBatch2ᚖsuyuanᚋentᚐBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEvent_batch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScanEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Batch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScanEvent_traceCode(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEvent_traceCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TraceCode(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TraceCode) graphql.Marshaler {
+			return ec.marshalOTraceCode2ᚖsuyuanᚋentᚐTraceCode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEvent_traceCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScanEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceCode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScanEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ScanEventEdge) graphql.Marshaler {
+			return ec.marshalOScanEventEdge2ᚕᚖsuyuanᚋentᚐScanEventEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScanEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScanEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScanEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScanEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScanEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScanEventConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScanEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ScanEvent) graphql.Marshaler {
+			return ec.marshalOScanEvent2ᚖsuyuanᚋentᚐScanEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScanEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScanEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScanEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ScanEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScanEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScanEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScanEventEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _SensorReading_id(ctx context.Context, field graphql.CollectedField, obj *ent.SensorReading) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16259,6 +17008,50 @@ func (ec *executionContext) fieldContext_TraceCode_batch(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _TraceCode_scanEvents(ctx context.Context, field graphql.CollectedField, obj *ent.TraceCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceCode_scanEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.ScanEvents(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ScanEventOrder), fc.Args["where"].(*ent.ScanEventWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ScanEventConnection) graphql.Marshaler {
+			return ec.marshalNScanEventConnection2ᚖsuyuanᚋentᚐScanEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceCode_scanEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TraceCode",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScanEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TraceCode_scanEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TraceCodeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TraceCodeConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16537,6 +17330,29 @@ func (ec *executionContext) _TraceFacility_gln(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_TraceFacility_gln(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TraceFacility", field, false, false, "String")
+}
+
+func (ec *executionContext) _TraceFacility_public(ctx context.Context, field graphql.CollectedField, obj *trace.Facility) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceFacility_public(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Public, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceFacility_public(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceFacility", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _TraceFacility_organization(ctx context.Context, field graphql.CollectedField, obj *trace.Facility) (ret graphql.Marshaler) {
@@ -18848,7 +19664,7 @@ func (ec *executionContext) unmarshalInputBatchWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "productID", "productIDNEQ", "productIDIn", "productIDNotIn", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "facilityID", "facilityIDNEQ", "facilityIDIn", "facilityIDNotIn", "lotCode", "lotCodeNEQ", "lotCodeIn", "lotCodeNotIn", "lotCodeGT", "lotCodeGTE", "lotCodeLT", "lotCodeLTE", "lotCodeContains", "lotCodeHasPrefix", "lotCodeHasSuffix", "lotCodeEqualFold", "lotCodeContainsFold", "producedAt", "producedAtNEQ", "producedAtIn", "producedAtNotIn", "producedAtGT", "producedAtGTE", "producedAtLT", "producedAtLTE", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "unit", "unitNEQ", "unitIn", "unitNotIn", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "hasProduct", "hasProductWith", "hasProducer", "hasProducerWith", "hasFacility", "hasFacilityWith", "hasInputs", "hasInputsWith", "hasUsedIn", "hasUsedInWith", "hasInspections", "hasInspectionsWith", "hasShipmentItems", "hasShipmentItemsWith", "hasShelfEvents", "hasShelfEventsWith", "hasTraceCodes", "hasTraceCodesWith", "hasStocks", "hasStocksWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "productID", "productIDNEQ", "productIDIn", "productIDNotIn", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "facilityID", "facilityIDNEQ", "facilityIDIn", "facilityIDNotIn", "lotCode", "lotCodeNEQ", "lotCodeIn", "lotCodeNotIn", "lotCodeGT", "lotCodeGTE", "lotCodeLT", "lotCodeLTE", "lotCodeContains", "lotCodeHasPrefix", "lotCodeHasSuffix", "lotCodeEqualFold", "lotCodeContainsFold", "producedAt", "producedAtNEQ", "producedAtIn", "producedAtNotIn", "producedAtGT", "producedAtGTE", "producedAtLT", "producedAtLTE", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "unit", "unitNEQ", "unitIn", "unitNotIn", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "scanCount", "scanCountNEQ", "scanCountIn", "scanCountNotIn", "scanCountGT", "scanCountGTE", "scanCountLT", "scanCountLTE", "hasProduct", "hasProductWith", "hasProducer", "hasProducerWith", "hasFacility", "hasFacilityWith", "hasInputs", "hasInputsWith", "hasUsedIn", "hasUsedInWith", "hasInspections", "hasInspectionsWith", "hasShipmentItems", "hasShipmentItemsWith", "hasShelfEvents", "hasShelfEventsWith", "hasTraceCodes", "hasTraceCodesWith", "hasStocks", "hasStocksWith", "hasScanEvents", "hasScanEventsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19457,6 +20273,62 @@ func (ec *executionContext) unmarshalInputBatchWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.StatusNotIn = data
+		case "scanCount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCount"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScanCount = data
+		case "scanCountNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScanCountNEQ = data
+		case "scanCountIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountIn"))
+			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScanCountIn = data
+		case "scanCountNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountNotIn"))
+			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScanCountNotIn = data
+		case "scanCountGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountGT"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScanCountGT = data
+		case "scanCountGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountGTE"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScanCountGTE = data
+		case "scanCountLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountLT"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScanCountLT = data
+		case "scanCountLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountLTE"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScanCountLTE = data
 		case "hasProduct":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProduct"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -19597,6 +20469,20 @@ func (ec *executionContext) unmarshalInputBatchWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.HasStocksWith = data
+		case "hasScanEvents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasScanEvents"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasScanEvents = data
+		case "hasScanEventsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasScanEventsWith"))
+			data, err := ec.unmarshalOScanEventWhereInput2ᚕᚖsuyuanᚋentᚐScanEventWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasScanEventsWith = data
 		}
 	}
 	return it, nil
@@ -19716,7 +20602,7 @@ func (ec *executionContext) unmarshalInputCreateFacilityInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "name", "address", "regionCode", "gln", "latitude", "longitude", "organizationID"}
+	fieldsInOrder := [...]string{"kind", "name", "address", "regionCode", "gln", "public", "latitude", "longitude", "organizationID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19758,6 +20644,13 @@ func (ec *executionContext) unmarshalInputCreateFacilityInput(ctx context.Contex
 				return it, err
 			}
 			it.Gln = data
+		case "public":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("public"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Public = data
 		case "latitude":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("latitude"))
 			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
@@ -20042,7 +20935,7 @@ func (ec *executionContext) unmarshalInputFacilityWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressEqualFold", "addressContainsFold", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "gln", "glnNEQ", "glnIn", "glnNotIn", "glnGT", "glnGTE", "glnLT", "glnLTE", "glnContains", "glnHasPrefix", "glnHasSuffix", "glnIsNil", "glnNotNil", "glnEqualFold", "glnContainsFold", "latitude", "latitudeNEQ", "latitudeIn", "latitudeNotIn", "latitudeGT", "latitudeGTE", "latitudeLT", "latitudeLTE", "latitudeIsNil", "latitudeNotNil", "longitude", "longitudeNEQ", "longitudeIn", "longitudeNotIn", "longitudeGT", "longitudeGTE", "longitudeLT", "longitudeLTE", "longitudeIsNil", "longitudeNotNil", "hasOrganization", "hasOrganizationWith", "hasBatches", "hasBatchesWith", "hasShipmentsOut", "hasShipmentsOutWith", "hasShipmentsIn", "hasShipmentsInWith", "hasShelfEvents", "hasShelfEventsWith", "hasSensorReadings", "hasSensorReadingsWith", "hasStocks", "hasStocksWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressEqualFold", "addressContainsFold", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "gln", "glnNEQ", "glnIn", "glnNotIn", "glnGT", "glnGTE", "glnLT", "glnLTE", "glnContains", "glnHasPrefix", "glnHasSuffix", "glnIsNil", "glnNotNil", "glnEqualFold", "glnContainsFold", "public", "publicNEQ", "latitude", "latitudeNEQ", "latitudeIn", "latitudeNotIn", "latitudeGT", "latitudeGTE", "latitudeLT", "latitudeLTE", "latitudeIsNil", "latitudeNotNil", "longitude", "longitudeNEQ", "longitudeIn", "longitudeNotIn", "longitudeGT", "longitudeGTE", "longitudeLT", "longitudeLTE", "longitudeIsNil", "longitudeNotNil", "hasOrganization", "hasOrganizationWith", "hasBatches", "hasBatchesWith", "hasShipmentsOut", "hasShipmentsOutWith", "hasShipmentsIn", "hasShipmentsInWith", "hasShelfEvents", "hasShelfEventsWith", "hasSensorReadings", "hasSensorReadingsWith", "hasStocks", "hasStocksWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20672,6 +21565,20 @@ func (ec *executionContext) unmarshalInputFacilityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.GlnContainsFold = data
+		case "public":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("public"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Public = data
+		case "publicNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublicNEQ = data
 		case "latitude":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("latitude"))
 			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
@@ -24257,6 +25164,507 @@ func UnmarshalRecordShipmentInput(ctx context.Context, raw any) (record.RecordSh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputScanEventOrder(ctx context.Context, obj any) (ent.ScanEventOrder, error) {
+	var it ent.ScanEventOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNScanEventOrderField2ᚖsuyuanᚋentᚐScanEventOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScanEventOrder unmarshals raw into the ScanEventOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScanEventOrder(ctx context.Context, raw any) (ent.ScanEventOrder, error) {
+	var out ent.ScanEventOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScanEventOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScanEventWhereInput(ctx context.Context, obj any) (ent.ScanEventWhereInput, error) {
+	var it ent.ScanEventWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "batchID", "batchIDNEQ", "batchIDIn", "batchIDNotIn", "traceCodeID", "traceCodeIDNEQ", "traceCodeIDIn", "traceCodeIDNotIn", "traceCodeIDIsNil", "traceCodeIDNotNil", "scannedAt", "scannedAtNEQ", "scannedAtIn", "scannedAtNotIn", "scannedAtGT", "scannedAtGTE", "scannedAtLT", "scannedAtLTE", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "clientHash", "clientHashNEQ", "clientHashIn", "clientHashNotIn", "clientHashGT", "clientHashGTE", "clientHashLT", "clientHashLTE", "clientHashContains", "clientHashHasPrefix", "clientHashHasSuffix", "clientHashEqualFold", "clientHashContainsFold", "hasBatch", "hasBatchWith", "hasTraceCode", "hasTraceCodeWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOScanEventWhereInput2ᚖsuyuanᚋentᚐScanEventWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOScanEventWhereInput2ᚕᚖsuyuanᚋentᚐScanEventWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOScanEventWhereInput2ᚕᚖsuyuanᚋentᚐScanEventWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "batchID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchID = data
+		case "batchIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDNEQ = data
+		case "batchIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDIn = data
+		case "batchIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDNotIn = data
+		case "traceCodeID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeID = data
+		case "traceCodeIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeIDNEQ = data
+		case "traceCodeIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeIDIn = data
+		case "traceCodeIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeIDNotIn = data
+		case "traceCodeIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeIDIsNil = data
+		case "traceCodeIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeIDNotNil = data
+		case "scannedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scannedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScannedAt = data
+		case "scannedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scannedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScannedAtNEQ = data
+		case "scannedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scannedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScannedAtIn = data
+		case "scannedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scannedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScannedAtNotIn = data
+		case "scannedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scannedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScannedAtGT = data
+		case "scannedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scannedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScannedAtGTE = data
+		case "scannedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scannedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScannedAtLT = data
+		case "scannedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scannedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScannedAtLTE = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "regionCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeNEQ = data
+		case "regionCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeIn = data
+		case "regionCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeNotIn = data
+		case "regionCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeGT = data
+		case "regionCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeGTE = data
+		case "regionCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeLT = data
+		case "regionCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeLTE = data
+		case "regionCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeContains = data
+		case "regionCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeHasPrefix = data
+		case "regionCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeHasSuffix = data
+		case "regionCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeEqualFold = data
+		case "regionCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeContainsFold = data
+		case "clientHash":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHash"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHash = data
+		case "clientHashNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashNEQ = data
+		case "clientHashIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashIn = data
+		case "clientHashNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashNotIn = data
+		case "clientHashGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashGT = data
+		case "clientHashGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashGTE = data
+		case "clientHashLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashLT = data
+		case "clientHashLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashLTE = data
+		case "clientHashContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashContains = data
+		case "clientHashHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashHasPrefix = data
+		case "clientHashHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashHasSuffix = data
+		case "clientHashEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashEqualFold = data
+		case "clientHashContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientHashContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientHashContainsFold = data
+		case "hasBatch":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatch"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBatch = data
+		case "hasBatchWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatchWith"))
+			data, err := ec.unmarshalOBatchWhereInput2ᚕᚖsuyuanᚋentᚐBatchWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBatchWith = data
+		case "hasTraceCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTraceCode"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTraceCode = data
+		case "hasTraceCodeWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTraceCodeWith"))
+			data, err := ec.unmarshalOTraceCodeWhereInput2ᚕᚖsuyuanᚋentᚐTraceCodeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTraceCodeWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScanEventWhereInput unmarshals raw into the ScanEventWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScanEventWhereInput(ctx context.Context, raw any) (ent.ScanEventWhereInput, error) {
+	var out ent.ScanEventWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScanEventWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSensorReadingInput(ctx context.Context, obj any) (record.SensorReadingInput, error) {
 	var it record.SensorReadingInput
 	if obj == nil {
@@ -27127,7 +28535,7 @@ func (ec *executionContext) unmarshalInputTraceCodeWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "batchID", "batchIDNEQ", "batchIDIn", "batchIDNotIn", "serial", "serialNEQ", "serialIn", "serialNotIn", "serialGT", "serialGTE", "serialLT", "serialLTE", "serialContains", "serialHasPrefix", "serialHasSuffix", "serialIsNil", "serialNotNil", "serialEqualFold", "serialContainsFold", "scanCount", "scanCountNEQ", "scanCountIn", "scanCountNotIn", "scanCountGT", "scanCountGTE", "scanCountLT", "scanCountLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "hasBatch", "hasBatchWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "batchID", "batchIDNEQ", "batchIDIn", "batchIDNotIn", "serial", "serialNEQ", "serialIn", "serialNotIn", "serialGT", "serialGTE", "serialLT", "serialLTE", "serialContains", "serialHasPrefix", "serialHasSuffix", "serialIsNil", "serialNotNil", "serialEqualFold", "serialContainsFold", "scanCount", "scanCountNEQ", "scanCountIn", "scanCountNotIn", "scanCountGT", "scanCountGTE", "scanCountLT", "scanCountLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "hasBatch", "hasBatchWith", "hasScanEvents", "hasScanEventsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27561,6 +28969,20 @@ func (ec *executionContext) unmarshalInputTraceCodeWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.HasBatchWith = data
+		case "hasScanEvents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasScanEvents"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasScanEvents = data
+		case "hasScanEventsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasScanEventsWith"))
+			data, err := ec.unmarshalOScanEventWhereInput2ᚕᚖsuyuanᚋentᚐScanEventWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasScanEventsWith = data
 		}
 	}
 	return it, nil
@@ -27589,7 +29011,7 @@ func (ec *executionContext) unmarshalInputUpdateFacilityInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "name", "address", "regionCode", "gln", "clearGln", "latitude", "clearLatitude", "longitude", "clearLongitude"}
+	fieldsInOrder := [...]string{"kind", "name", "address", "regionCode", "gln", "clearGln", "public", "latitude", "clearLatitude", "longitude", "clearLongitude"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27638,6 +29060,13 @@ func (ec *executionContext) unmarshalInputUpdateFacilityInput(ctx context.Contex
 				return it, err
 			}
 			it.ClearGln = data
+		case "public":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("public"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Public = data
 		case "latitude":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("latitude"))
 			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
@@ -27938,6 +29367,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._SensorReading(ctx, sel, obj)
+	case *ent.ScanEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ScanEvent(ctx, sel, obj)
 	case *ent.Product:
 		if obj == nil {
 			return graphql.Null
@@ -28128,6 +29562,11 @@ func (ec *executionContext) _Batch(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "scanCount":
+			out.Values[i] = ec._Batch_scanCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "product":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28187,6 +29626,12 @@ func (ec *executionContext) _Batch(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Batch_stocks(ctx, field, obj)
+				})
+		case "scanEvents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Batch_scanEvents(ctx, field, obj)
 				})
 		case "journey":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -28561,6 +30006,11 @@ func (ec *executionContext) _Facility(ctx context.Context, sel ast.SelectionSet,
 		case "gln":
 			out.Values[i] = ec._Facility_gln(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "public":
+			out.Values[i] = ec._Facility_public(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "latitude":
@@ -30038,6 +31488,157 @@ func (ec *executionContext) _RecallImpact(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var scanEventImplementors = []string{"ScanEvent", "Node"}
+
+func (ec *executionContext) _ScanEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.ScanEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scanEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScanEvent")
+		case "id":
+			out.Values[i] = ec._ScanEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "batchID":
+			out.Values[i] = ec._ScanEvent_batchID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "traceCodeID":
+			out.Values[i] = ec._ScanEvent_traceCodeID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scannedAt":
+			out.Values[i] = ec._ScanEvent_scannedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regionCode":
+			out.Values[i] = ec._ScanEvent_regionCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clientHash":
+			out.Values[i] = ec._ScanEvent_clientHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "batch":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScanEvent_batch(ctx, field, obj)
+				})
+		case "traceCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScanEvent_traceCode(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scanEventConnectionImplementors = []string{"ScanEventConnection"}
+
+func (ec *executionContext) _ScanEventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ScanEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scanEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScanEventConnection")
+		case "edges":
+			out.Values[i] = ec._ScanEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ScanEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ScanEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scanEventEdgeImplementors = []string{"ScanEventEdge"}
+
+func (ec *executionContext) _ScanEventEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ScanEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scanEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScanEventEdge")
+		case "node":
+			out.Values[i] = ec._ScanEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ScanEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sensorReadingImplementors = []string{"SensorReading", "Node"}
 
 func (ec *executionContext) _SensorReading(ctx context.Context, sel ast.SelectionSet, obj *ent.SensorReading) graphql.Marshaler {
@@ -31138,6 +32739,12 @@ func (ec *executionContext) _TraceCode(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TraceCode_batch(ctx, field, obj)
 				})
+		case "scanEvents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TraceCode_scanEvents(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -31275,6 +32882,11 @@ func (ec *executionContext) _TraceFacility(ctx context.Context, sel ast.Selectio
 		case "gln":
 			out.Values[i] = ec._TraceFacility_gln(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "public":
+			out.Values[i] = ec._TraceFacility_public(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "organization":
@@ -32572,6 +34184,33 @@ func (ec *executionContext) unmarshalNRecordInspectionInput2suyuanᚋinternalᚋ
 func (ec *executionContext) unmarshalNRecordShipmentInput2suyuanᚋinternalᚋrecordᚐRecordShipmentInput(ctx context.Context, v any) (record.RecordShipmentInput, error) {
 	res, err := ec.unmarshalInputRecordShipmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScanEventConnection2ᚖsuyuanᚋentᚐScanEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ScanEventConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScanEventConnection!")
+		return graphql.Null
+	}
+	return ec._ScanEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScanEventOrderField2ᚖsuyuanᚋentᚐScanEventOrderField(ctx context.Context, v any) (*ent.ScanEventOrderField, error) {
+	var res = new(ent.ScanEventOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScanEventOrderField2ᚖsuyuanᚋentᚐScanEventOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ScanEventOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScanEventOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNScanEventWhereInput2ᚖsuyuanᚋentᚐScanEventWhereInput(ctx context.Context, v any) (*ent.ScanEventWhereInput, error) {
+	res, err := ec.unmarshalInputScanEventWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSensorReadingConnection2ᚖsuyuanᚋentᚐSensorReadingConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SensorReadingConnection) graphql.Marshaler {
@@ -34144,6 +35783,66 @@ func (ec *executionContext) unmarshalOProductWhereInput2ᚖsuyuanᚋentᚐProduc
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputProductWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOScanEvent2ᚖsuyuanᚋentᚐScanEvent(ctx context.Context, sel ast.SelectionSet, v *ent.ScanEvent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScanEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOScanEventEdge2ᚕᚖsuyuanᚋentᚐScanEventEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ScanEventEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOScanEventEdge2ᚖsuyuanᚋentᚐScanEventEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOScanEventEdge2ᚖsuyuanᚋentᚐScanEventEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ScanEventEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScanEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOScanEventOrder2ᚖsuyuanᚋentᚐScanEventOrder(ctx context.Context, v any) (*ent.ScanEventOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputScanEventOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOScanEventWhereInput2ᚕᚖsuyuanᚋentᚐScanEventWhereInputᚄ(ctx context.Context, v any) ([]*ent.ScanEventWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ScanEventWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScanEventWhereInput2ᚖsuyuanᚋentᚐScanEventWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOScanEventWhereInput2ᚖsuyuanᚋentᚐScanEventWhereInput(ctx context.Context, v any) (*ent.ScanEventWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputScanEventWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -195,6 +195,28 @@ func TestTrace(t *testing.T) {
 			t.Errorf("warnings = %+v, want expiry and the excursion", tr.Warnings)
 		}
 
+		t.Run("private facility", func(t *testing.T) {
+			a.must(nil, `mutation($id: ID!) { updateFacility(id: $id, input: {public: false}) { id } }`, map[string]any{"id": p.warehouse})
+			defer a.must(nil, `mutation($id: ID!) { updateFacility(id: $id, input: {public: true}) { id } }`, map[string]any{"id": p.warehouse})
+			var got struct {
+				Trace struct {
+					Journey []struct {
+						From, To struct {
+							Name, Address, Kind, RegionCode string
+							Public                          bool
+						}
+					}
+				}
+			}
+			a.must(&got, `query($code: String!) { trace(code: $code) { journey {
+			  from { name address kind regionCode public } to { name address kind regionCode public } } } }`, map[string]any{"code": p.code})
+			j := got.Trace.Journey
+			if len(j) != 2 || j[0].To.Public || j[0].To.Name != "" || j[0].To.Address != "" || j[0].To.Kind != "WAREHOUSE" ||
+				j[0].To.RegionCode != "511802" || j[1].From.Name != "" || !j[1].To.Public || j[1].To.Name == "" {
+				t.Errorf("journey with a private warehouse = %+v", j)
+			}
+		})
+
 		t.Run("digital link", func(t *testing.T) {
 			for _, link := range []string{
 				"https://id.example.com/01/" + p.gtin + "/10/LOIN-1",

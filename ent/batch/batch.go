@@ -41,6 +41,8 @@ const (
 	FieldExpiresAt = "expires_at"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
+	// FieldScanCount holds the string denoting the scan_count field in the database.
+	FieldScanCount = "scan_count"
 	// EdgeProduct holds the string denoting the product edge name in mutations.
 	EdgeProduct = "product"
 	// EdgeProducer holds the string denoting the producer edge name in mutations.
@@ -61,6 +63,8 @@ const (
 	EdgeTraceCodes = "trace_codes"
 	// EdgeStocks holds the string denoting the stocks edge name in mutations.
 	EdgeStocks = "stocks"
+	// EdgeScanEvents holds the string denoting the scan_events edge name in mutations.
+	EdgeScanEvents = "scan_events"
 	// Table holds the table name of the batch in the database.
 	Table = "batches"
 	// ProductTable is the table that holds the product relation/edge.
@@ -133,6 +137,13 @@ const (
 	StocksInverseTable = "stocks"
 	// StocksColumn is the table column denoting the stocks relation/edge.
 	StocksColumn = "batch_id"
+	// ScanEventsTable is the table that holds the scan_events relation/edge.
+	ScanEventsTable = "scan_events"
+	// ScanEventsInverseTable is the table name for the ScanEvent entity.
+	// It exists in this package in order to avoid circular dependency with the "scanevent" package.
+	ScanEventsInverseTable = "scan_events"
+	// ScanEventsColumn is the table column denoting the scan_events relation/edge.
+	ScanEventsColumn = "batch_id"
 )
 
 // Columns holds all SQL columns for batch fields.
@@ -149,6 +160,7 @@ var Columns = []string{
 	FieldUnit,
 	FieldExpiresAt,
 	FieldStatus,
+	FieldScanCount,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -172,6 +184,8 @@ var (
 	LotCodeValidator func(string) error
 	// QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
 	QuantityValidator func(float64) error
+	// DefaultScanCount holds the default value on creation for the "scan_count" field.
+	DefaultScanCount int64
 )
 
 // UnitValidator is a validator for the "unit" field enum values. It is called by the builders before save.
@@ -274,6 +288,11 @@ func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByScanCount orders the results by the scan_count field.
+func ByScanCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScanCount, opts...).ToFunc()
 }
 
 // ByProductField orders the results by product field.
@@ -394,6 +413,20 @@ func ByStocks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newStocksStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByScanEventsCount orders the results by scan_events count.
+func ByScanEventsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newScanEventsStep(), opts...)
+	}
+}
+
+// ByScanEvents orders the results by scan_events terms.
+func ByScanEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newScanEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newProductStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -462,6 +495,13 @@ func newStocksStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(StocksInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, StocksTable, StocksColumn),
+	)
+}
+func newScanEventsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ScanEventsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ScanEventsTable, ScanEventsColumn),
 	)
 }
 

@@ -101,6 +101,11 @@ func ExpiresAt(v time.Time) predicate.Batch {
 	return predicate.Batch(sql.FieldEQ(FieldExpiresAt, v))
 }
 
+// ScanCount applies equality check predicate on the "scan_count" field. It's identical to ScanCountEQ.
+func ScanCount(v int64) predicate.Batch {
+	return predicate.Batch(sql.FieldEQ(FieldScanCount, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Batch {
 	return predicate.Batch(sql.FieldEQ(FieldCreatedAt, v))
@@ -486,6 +491,46 @@ func StatusNotIn(vs ...Status) predicate.Batch {
 	return predicate.Batch(sql.FieldNotIn(FieldStatus, vs...))
 }
 
+// ScanCountEQ applies the EQ predicate on the "scan_count" field.
+func ScanCountEQ(v int64) predicate.Batch {
+	return predicate.Batch(sql.FieldEQ(FieldScanCount, v))
+}
+
+// ScanCountNEQ applies the NEQ predicate on the "scan_count" field.
+func ScanCountNEQ(v int64) predicate.Batch {
+	return predicate.Batch(sql.FieldNEQ(FieldScanCount, v))
+}
+
+// ScanCountIn applies the In predicate on the "scan_count" field.
+func ScanCountIn(vs ...int64) predicate.Batch {
+	return predicate.Batch(sql.FieldIn(FieldScanCount, vs...))
+}
+
+// ScanCountNotIn applies the NotIn predicate on the "scan_count" field.
+func ScanCountNotIn(vs ...int64) predicate.Batch {
+	return predicate.Batch(sql.FieldNotIn(FieldScanCount, vs...))
+}
+
+// ScanCountGT applies the GT predicate on the "scan_count" field.
+func ScanCountGT(v int64) predicate.Batch {
+	return predicate.Batch(sql.FieldGT(FieldScanCount, v))
+}
+
+// ScanCountGTE applies the GTE predicate on the "scan_count" field.
+func ScanCountGTE(v int64) predicate.Batch {
+	return predicate.Batch(sql.FieldGTE(FieldScanCount, v))
+}
+
+// ScanCountLT applies the LT predicate on the "scan_count" field.
+func ScanCountLT(v int64) predicate.Batch {
+	return predicate.Batch(sql.FieldLT(FieldScanCount, v))
+}
+
+// ScanCountLTE applies the LTE predicate on the "scan_count" field.
+func ScanCountLTE(v int64) predicate.Batch {
+	return predicate.Batch(sql.FieldLTE(FieldScanCount, v))
+}
+
 // HasProduct applies the HasEdge predicate on the "product" edge.
 func HasProduct() predicate.Batch {
 	return predicate.Batch(func(s *sql.Selector) {
@@ -708,6 +753,29 @@ func HasStocks() predicate.Batch {
 func HasStocksWith(preds ...predicate.Stock) predicate.Batch {
 	return predicate.Batch(func(s *sql.Selector) {
 		step := newStocksStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasScanEvents applies the HasEdge predicate on the "scan_events" edge.
+func HasScanEvents() predicate.Batch {
+	return predicate.Batch(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ScanEventsTable, ScanEventsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasScanEventsWith applies the HasEdge predicate on the "scan_events" edge with a given conditions (other predicates).
+func HasScanEventsWith(preds ...predicate.ScanEvent) predicate.Batch {
+	return predicate.Batch(func(s *sql.Selector) {
+		step := newScanEventsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -33,6 +33,8 @@ const (
 	FieldRegionCode = "region_code"
 	// FieldGln holds the string denoting the gln field in the database.
 	FieldGln = "gln"
+	// FieldPublic holds the string denoting the public field in the database.
+	FieldPublic = "public"
 	// FieldLatitude holds the string denoting the latitude field in the database.
 	FieldLatitude = "latitude"
 	// FieldLongitude holds the string denoting the longitude field in the database.
@@ -115,6 +117,7 @@ var Columns = []string{
 	FieldAddress,
 	FieldRegionCode,
 	FieldGln,
+	FieldPublic,
 	FieldLatitude,
 	FieldLongitude,
 }
@@ -146,6 +149,8 @@ var (
 	RegionCodeValidator func(string) error
 	// GlnValidator is a validator for the "gln" field. It is called by the builders before save.
 	GlnValidator func(string) error
+	// DefaultPublic holds the default value on creation for the "public" field.
+	DefaultPublic bool
 	// LatitudeValidator is a validator for the "latitude" field. It is called by the builders before save.
 	LatitudeValidator func(float64) error
 	// LongitudeValidator is a validator for the "longitude" field. It is called by the builders before save.
@@ -225,6 +230,11 @@ func ByRegionCode(opts ...sql.OrderTermOption) OrderOption {
 // ByGln orders the results by the gln field.
 func ByGln(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldGln, opts...).ToFunc()
+}
+
+// ByPublic orders the results by the public field.
+func ByPublic(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPublic, opts...).ToFunc()
 }
 
 // ByLatitude orders the results by the latitude field.

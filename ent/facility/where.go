@@ -90,6 +90,11 @@ func Gln(v string) predicate.Facility {
 	return predicate.Facility(sql.FieldEQ(FieldGln, v))
 }
 
+// Public applies equality check predicate on the "public" field. It's identical to PublicEQ.
+func Public(v bool) predicate.Facility {
+	return predicate.Facility(sql.FieldEQ(FieldPublic, v))
+}
+
 // Latitude applies equality check predicate on the "latitude" field. It's identical to LatitudeEQ.
 func Latitude(v float64) predicate.Facility {
 	return predicate.Facility(sql.FieldEQ(FieldLatitude, v))
@@ -488,6 +493,16 @@ func GlnEqualFold(v string) predicate.Facility {
 // GlnContainsFold applies the ContainsFold predicate on the "gln" field.
 func GlnContainsFold(v string) predicate.Facility {
 	return predicate.Facility(sql.FieldContainsFold(FieldGln, v))
+}
+
+// PublicEQ applies the EQ predicate on the "public" field.
+func PublicEQ(v bool) predicate.Facility {
+	return predicate.Facility(sql.FieldEQ(FieldPublic, v))
+}
+
+// PublicNEQ applies the NEQ predicate on the "public" field.
+func PublicNEQ(v bool) predicate.Facility {
+	return predicate.Facility(sql.FieldNEQ(FieldPublic, v))
 }
 
 // LatitudeEQ applies the EQ predicate on the "latitude" field.

@@ -92,6 +92,18 @@ func (f ProductFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProductMutation", m)
 }
 
+// The ScanEventFunc type is an adapter to allow the use of ordinary
+// function as ScanEvent mutator.
+type ScanEventFunc func(context.Context, *ent.ScanEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ScanEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ScanEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScanEventMutation", m)
+}
+
 // The SensorReadingFunc type is an adapter to allow the use of ordinary
 // function as SensorReading mutator.
 type SensorReadingFunc func(context.Context, *ent.SensorReadingMutation) (ent.Value, error)

@@ -15,6 +15,7 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -270,6 +271,33 @@ func (f TraverseProduct) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProductQuery", q)
 }
 
+// The ScanEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ScanEventFunc func(context.Context, *ent.ScanEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ScanEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ScanEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ScanEventQuery", q)
+}
+
+// The TraverseScanEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseScanEvent func(context.Context, *ent.ScanEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseScanEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseScanEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScanEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ScanEventQuery", q)
+}
+
 // The SensorReadingFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SensorReadingFunc func(context.Context, *ent.SensorReadingQuery) (ent.Value, error)
 
@@ -449,6 +477,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.ProductQuery:
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
+	case *ent.ScanEventQuery:
+		return &query[*ent.ScanEventQuery, predicate.ScanEvent, scanevent.OrderOption]{typ: ent.TypeScanEvent, tq: q}, nil
 	case *ent.SensorReadingQuery:
 		return &query[*ent.SensorReadingQuery, predicate.SensorReading, sensorreading.OrderOption]{typ: ent.TypeSensorReading, tq: q}, nil
 	case *ent.ShelfEventQuery:

@@ -20,6 +20,7 @@ var (
 		{Name: "unit", Type: field.TypeEnum, Enums: []string{"G", "KG", "T", "ML", "L", "PIECE", "BOX", "HEAD"}},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "ON_HOLD", "RECALLED", "EXHAUSTED", "DESTROYED"}, Default: "ACTIVE"},
+		{Name: "scan_count", Type: field.TypeInt64, Default: 0},
 		{Name: "facility_id", Type: field.TypeInt},
 		{Name: "organization_id", Type: field.TypeInt},
 		{Name: "product_id", Type: field.TypeInt},
@@ -32,19 +33,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "batches_facilities_batches",
-				Columns:    []*schema.Column{BatchesColumns[9]},
+				Columns:    []*schema.Column{BatchesColumns[10]},
 				RefColumns: []*schema.Column{FacilitiesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "batches_organizations_batches",
-				Columns:    []*schema.Column{BatchesColumns[10]},
+				Columns:    []*schema.Column{BatchesColumns[11]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "batches_products_batches",
-				Columns:    []*schema.Column{BatchesColumns[11]},
+				Columns:    []*schema.Column{BatchesColumns[12]},
 				RefColumns: []*schema.Column{ProductsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -53,17 +54,17 @@ var (
 			{
 				Name:    "batch_product_id_lot_code",
 				Unique:  true,
-				Columns: []*schema.Column{BatchesColumns[11], BatchesColumns[3]},
+				Columns: []*schema.Column{BatchesColumns[12], BatchesColumns[3]},
 			},
 			{
 				Name:    "batch_organization_id_produced_at",
 				Unique:  false,
-				Columns: []*schema.Column{BatchesColumns[10], BatchesColumns[4]},
+				Columns: []*schema.Column{BatchesColumns[11], BatchesColumns[4]},
 			},
 			{
 				Name:    "batch_facility_id",
 				Unique:  false,
-				Columns: []*schema.Column{BatchesColumns[9]},
+				Columns: []*schema.Column{BatchesColumns[10]},
 			},
 			{
 				Name:    "batch_lot_code",
@@ -128,6 +129,7 @@ var (
 		{Name: "address", Type: field.TypeString, Size: 500, Default: ""},
 		{Name: "region_code", Type: field.TypeString, Size: 6},
 		{Name: "gln", Type: field.TypeString, Unique: true, Nullable: true, Size: 13},
+		{Name: "public", Type: field.TypeBool, Default: true},
 		{Name: "latitude", Type: field.TypeFloat64, Nullable: true},
 		{Name: "longitude", Type: field.TypeFloat64, Nullable: true},
 		{Name: "organization_id", Type: field.TypeInt},
@@ -140,7 +142,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "facilities_organizations_facilities",
-				Columns:    []*schema.Column{FacilitiesColumns[10]},
+				Columns:    []*schema.Column{FacilitiesColumns[11]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -298,6 +300,47 @@ var (
 				Name:    "product_category",
 				Unique:  false,
 				Columns: []*schema.Column{ProductsColumns[4]},
+			},
+		},
+	}
+	// ScanEventsColumns holds the columns for the "scan_events" table.
+	ScanEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "scanned_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "region_code", Type: field.TypeString, Size: 6, Default: ""},
+		{Name: "client_hash", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "batch_id", Type: field.TypeInt},
+		{Name: "trace_code_id", Type: field.TypeInt, Nullable: true},
+	}
+	// ScanEventsTable holds the schema information for the "scan_events" table.
+	ScanEventsTable = &schema.Table{
+		Name:       "scan_events",
+		Columns:    ScanEventsColumns,
+		PrimaryKey: []*schema.Column{ScanEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scan_events_batches_scan_events",
+				Columns:    []*schema.Column{ScanEventsColumns[4]},
+				RefColumns: []*schema.Column{BatchesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "scan_events_trace_codes_scan_events",
+				Columns:    []*schema.Column{ScanEventsColumns[5]},
+				RefColumns: []*schema.Column{TraceCodesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scanevent_batch_id_scanned_at",
+				Unique:  false,
+				Columns: []*schema.Column{ScanEventsColumns[4], ScanEventsColumns[1]},
+			},
+			{
+				Name:    "scanevent_trace_code_id_scanned_at",
+				Unique:  false,
+				Columns: []*schema.Column{ScanEventsColumns[5], ScanEventsColumns[1]},
 			},
 		},
 	}
@@ -571,6 +614,7 @@ var (
 		MeasurementsTable,
 		OrganizationsTable,
 		ProductsTable,
+		ScanEventsTable,
 		SensorReadingsTable,
 		ShelfEventsTable,
 		ShipmentsTable,
@@ -613,6 +657,11 @@ func init() {
 	ProductsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ProductsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
+	}
+	ScanEventsTable.ForeignKeys[0].RefTable = BatchesTable
+	ScanEventsTable.ForeignKeys[1].RefTable = TraceCodesTable
+	ScanEventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
 	SensorReadingsTable.ForeignKeys[0].RefTable = FacilitiesTable
 	SensorReadingsTable.ForeignKeys[1].RefTable = ShipmentsTable

@@ -27,6 +27,9 @@ type Organization func(*sql.Selector)
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
 
+// ScanEvent is the predicate function for scanevent builders.
+type ScanEvent func(*sql.Selector)
+
 // SensorReading is the predicate function for sensorreading builders.
 type SensorReading func(*sql.Selector)
 

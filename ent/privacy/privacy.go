@@ -279,6 +279,30 @@ func (f ProductMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProductMutation", m)
 }
 
+// The ScanEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ScanEventQueryRuleFunc func(context.Context, *ent.ScanEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ScanEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScanEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ScanEventQuery", q)
+}
+
+// The ScanEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ScanEventMutationRuleFunc func(context.Context, *ent.ScanEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ScanEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ScanEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScanEventMutation", m)
+}
+
 // The SensorReadingQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SensorReadingQueryRuleFunc func(context.Context, *ent.SensorReadingQuery) error
@@ -472,6 +496,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ProductQuery:
 		return q.Filter(), nil
+	case *ent.ScanEventQuery:
+		return q.Filter(), nil
 	case *ent.SensorReadingQuery:
 		return q.Filter(), nil
 	case *ent.ShelfEventQuery:
@@ -504,6 +530,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
 	case *ent.ProductMutation:
+		return m.Filter(), nil
+	case *ent.ScanEventMutation:
 		return m.Filter(), nil
 	case *ent.SensorReadingMutation:
 		return m.Filter(), nil

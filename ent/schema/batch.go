@@ -48,6 +48,10 @@ func (Batch) Fields() []ent.Field {
 		field.Enum("status").Values("ACTIVE", "ON_HOLD", "RECALLED", "EXHAUSTED", "DESTROYED").
 			Default("ACTIVE").
 			Annotations(entgql.OrderField("STATUS")),
+		// Kept in step with scan_events by the scan recorder, so that a
+		// count needs no aggregate over millions of scans.
+		field.Int64("scan_count").Default(0).
+			Annotations(entgql.OrderField("SCAN_COUNT"), noInput),
 	}
 }
 
@@ -76,6 +80,8 @@ func (Batch) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection(), noInput),
 		edge.To("stocks", Stock.Type).
 			Comment("Where the batch is held now, and how much.").
+			Annotations(entgql.RelayConnection(), noInput),
+		edge.To("scan_events", ScanEvent.Type).
 			Annotations(entgql.RelayConnection(), noInput),
 	}
 }

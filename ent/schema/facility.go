@@ -38,6 +38,8 @@ func (Facility) Fields() []ent.Field {
 			Optional().Nillable().MaxLen(13).
 			Validate(validator(gs1.GLN)).
 			Unique(),
+		field.Bool("public").Default(true).
+			Comment("Whether consumers may see the facility's name and address; a private one is shown only by its kind and region."),
 		field.Float("latitude").Optional().Nillable().Min(-90).Max(90),
 		field.Float("longitude").Optional().Nillable().Min(-180).Max(180),
 	}

@@ -121,6 +121,8 @@ func (TraceCode) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("batch", Batch.Type).Ref("trace_codes").
 			Field("batch_id").Unique().Required().Immutable(),
+		edge.To("scan_events", ScanEvent.Type).
+			Annotations(entgql.RelayConnection()),
 	}
 }
 

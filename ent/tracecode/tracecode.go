@@ -26,6 +26,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// EdgeBatch holds the string denoting the batch edge name in mutations.
 	EdgeBatch = "batch"
+	// EdgeScanEvents holds the string denoting the scan_events edge name in mutations.
+	EdgeScanEvents = "scan_events"
 	// Table holds the table name of the tracecode in the database.
 	Table = "trace_codes"
 	// BatchTable is the table that holds the batch relation/edge.
@@ -35,6 +37,13 @@ const (
 	BatchInverseTable = "batches"
 	// BatchColumn is the table column denoting the batch relation/edge.
 	BatchColumn = "batch_id"
+	// ScanEventsTable is the table that holds the scan_events relation/edge.
+	ScanEventsTable = "scan_events"
+	// ScanEventsInverseTable is the table name for the ScanEvent entity.
+	// It exists in this package in order to avoid circular dependency with the "scanevent" package.
+	ScanEventsInverseTable = "scan_events"
+	// ScanEventsColumn is the table column denoting the scan_events relation/edge.
+	ScanEventsColumn = "trace_code_id"
 )
 
 // Columns holds all SQL columns for tracecode fields.
@@ -107,10 +116,31 @@ func ByBatchField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newBatchStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByScanEventsCount orders the results by scan_events count.
+func ByScanEventsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newScanEventsStep(), opts...)
+	}
+}
+
+// ByScanEvents orders the results by scan_events terms.
+func ByScanEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newScanEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newBatchStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(BatchInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, BatchTable, BatchColumn),
+	)
+}
+func newScanEventsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ScanEventsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ScanEventsTable, ScanEventsColumn),
 	)
 }

@@ -343,6 +343,29 @@ func HasBatchWith(preds ...predicate.Batch) predicate.TraceCode {
 	})
 }
 
+// HasScanEvents applies the HasEdge predicate on the "scan_events" edge.
+func HasScanEvents() predicate.TraceCode {
+	return predicate.TraceCode(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ScanEventsTable, ScanEventsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasScanEventsWith applies the HasEdge predicate on the "scan_events" edge with a given conditions (other predicates).
+func HasScanEventsWith(preds ...predicate.ScanEvent) predicate.TraceCode {
+	return predicate.TraceCode(func(s *sql.Selector) {
+		step := newScanEventsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.TraceCode) predicate.TraceCode {
 	return predicate.TraceCode(sql.AndPredicates(predicates...))

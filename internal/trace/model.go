@@ -32,13 +32,23 @@ type Organization struct {
 
 // Facility is a place, with its organisation.
 type Facility struct {
-	ID           int
-	Name         string
-	Kind         facility.Kind
-	Address      string
-	RegionCode   string
-	Gln          *string
+	ID         int
+	Name       string
+	Kind       facility.Kind
+	Address    string
+	RegionCode string
+	Gln        *string
+	// Public is false for a facility its organisation keeps private: the
+	// consumer's trace then shows only its kind and region.
+	Public       bool
 	Organization Organization
+}
+
+// redact hides a private facility's name, address and GLN.
+func (f *Facility) redact() {
+	if !f.Public {
+		f.Name, f.Address, f.Gln = "", "", nil
+	}
 }
 
 // Product is what a batch is a lot of.

@@ -13,7 +13,7 @@ func orgColumns(o string) string {
 }
 
 func facilityColumns(f, o string) string {
-	return fmt.Sprintf("%[1]s.id, %[1]s.name, %[1]s.kind, %[1]s.address, %[1]s.region_code, %[1]s.gln, ", f) + orgColumns(o)
+	return fmt.Sprintf("%[1]s.id, %[1]s.name, %[1]s.kind, %[1]s.address, %[1]s.region_code, %[1]s.gln, %[1]s.public, ", f) + orgColumns(o)
 }
 
 func (o *Organization) dest() []any {
@@ -21,7 +21,7 @@ func (o *Organization) dest() []any {
 }
 
 func (f *Facility) dest() []any {
-	return append([]any{&f.ID, &f.Name, &f.Kind, &f.Address, &f.RegionCode, &f.Gln}, f.Organization.dest()...)
+	return append([]any{&f.ID, &f.Name, &f.Kind, &f.Address, &f.RegionCode, &f.Gln, &f.Public}, f.Organization.dest()...)
 }
 
 // batchSelect reads batches with product, producer and facility in one

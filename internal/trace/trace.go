@@ -62,7 +62,23 @@ func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
 	}
 	t.Recalled = t.Batch.Status == batch.StatusRECALLED
 	t.Warnings = warnings(t)
+	t.redact()
 	return t, nil
+}
+
+// redact hides what organisations keep private from the public view.
+func (t *Trace) redact() {
+	t.Batch.Facility.redact()
+	for i := range t.Journey {
+		t.Journey[i].From.redact()
+		t.Journey[i].To.redact()
+	}
+	for i := range t.Shelf {
+		t.Shelf[i].Store.redact()
+	}
+	for _, n := range t.Ingredients {
+		n.Batch.Facility.redact()
+	}
 }
 
 // resolve finds the batch a code names, and the serial it carries.
