@@ -293,7 +293,9 @@ func (_c *BatchCreate) Mutation() *BatchMutation {
 
 // Save creates the Batch in the database.
 func (_c *BatchCreate) Save(ctx context.Context) (*Batch, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -320,12 +322,18 @@ func (_c *BatchCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *BatchCreate) defaults() {
+func (_c *BatchCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if batch.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized batch.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := batch.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if batch.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized batch.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := batch.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -337,6 +345,7 @@ func (_c *BatchCreate) defaults() {
 		v := batch.DefaultScanCount
 		_c.mutation.SetScanCount(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 	"suyuan/ent/batch"
@@ -734,6 +735,12 @@ func (_q *BatchQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if batch.Policy == nil {
+		return errors.New("ent: uninitialized batch.Policy (forgotten import ent/runtime?)")
+	}
+	if err := batch.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

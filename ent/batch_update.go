@@ -372,7 +372,9 @@ func (_u *BatchUpdate) RemoveScanEvents(v ...*ScanEvent) *BatchUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *BatchUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -399,11 +401,15 @@ func (_u *BatchUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *BatchUpdate) defaults() {
+func (_u *BatchUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if batch.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized batch.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := batch.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1189,7 +1195,9 @@ func (_u *BatchUpdateOne) Select(field string, fields ...string) *BatchUpdateOne
 
 // Save executes the query and returns the updated Batch entity.
 func (_u *BatchUpdateOne) Save(ctx context.Context) (*Batch, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1216,11 +1224,15 @@ func (_u *BatchUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *BatchUpdateOne) defaults() {
+func (_u *BatchUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if batch.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized batch.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := batch.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

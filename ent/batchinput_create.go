@@ -79,7 +79,9 @@ func (_c *BatchInputCreate) Mutation() *BatchInputMutation {
 
 // Save creates the BatchInput in the database.
 func (_c *BatchInputCreate) Save(ctx context.Context) (*BatchInput, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -106,11 +108,15 @@ func (_c *BatchInputCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *BatchInputCreate) defaults() {
+func (_c *BatchInputCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if batchinput.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized batchinput.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := batchinput.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"suyuan/ent/batch"
@@ -401,6 +402,12 @@ func (_q *BatchInputQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if batchinput.Policy == nil {
+		return errors.New("ent: uninitialized batchinput.Policy (forgotten import ent/runtime?)")
+	}
+	if err := batchinput.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"suyuan/ent/apikey"
+	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
 	"suyuan/ent/facility"
@@ -14,6 +16,7 @@ import (
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
@@ -21,6 +24,7 @@ import (
 	"suyuan/ent/shipmentitem"
 	"suyuan/ent/stock"
 	"suyuan/ent/tracecode"
+	"suyuan/ent/user"
 	"sync"
 
 	"entgo.io/ent"
@@ -86,6 +90,8 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apikey.Table:        apikey.ValidColumn,
+			auditentry.Table:    auditentry.ValidColumn,
 			batch.Table:         batch.ValidColumn,
 			batchinput.Table:    batchinput.ValidColumn,
 			facility.Table:      facility.ValidColumn,
@@ -93,6 +99,7 @@ func checkColumn(t, c string) error {
 			measurement.Table:   measurement.ValidColumn,
 			organization.Table:  organization.ValidColumn,
 			product.Table:       product.ValidColumn,
+			refreshtoken.Table:  refreshtoken.ValidColumn,
 			scanevent.Table:     scanevent.ValidColumn,
 			sensorreading.Table: sensorreading.ValidColumn,
 			shelfevent.Table:    shelfevent.ValidColumn,
@@ -100,6 +107,7 @@ func checkColumn(t, c string) error {
 			shipmentitem.Table:  shipmentitem.ValidColumn,
 			stock.Table:         stock.ValidColumn,
 			tracecode.Table:     tracecode.ValidColumn,
+			user.Table:          user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -252,7 +252,9 @@ func (_c *FacilityCreate) Mutation() *FacilityMutation {
 
 // Save creates the Facility in the database.
 func (_c *FacilityCreate) Save(ctx context.Context) (*Facility, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -279,12 +281,18 @@ func (_c *FacilityCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *FacilityCreate) defaults() {
+func (_c *FacilityCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if facility.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized facility.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := facility.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if facility.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized facility.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := facility.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -296,6 +304,7 @@ func (_c *FacilityCreate) defaults() {
 		v := facility.DefaultPublic
 		_c.mutation.SetPublic(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

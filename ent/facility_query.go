@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 	"suyuan/ent/batch"
@@ -588,6 +589,12 @@ func (_q *FacilityQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if facility.Policy == nil {
+		return errors.New("ent: uninitialized facility.Policy (forgotten import ent/runtime?)")
+	}
+	if err := facility.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -407,7 +407,9 @@ func (_u *FacilityUpdate) RemoveStocks(v ...*Stock) *FacilityUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *FacilityUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -434,11 +436,15 @@ func (_u *FacilityUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *FacilityUpdate) defaults() {
+func (_u *FacilityUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if facility.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized facility.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := facility.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1222,7 +1228,9 @@ func (_u *FacilityUpdateOne) Select(field string, fields ...string) *FacilityUpd
 
 // Save executes the query and returns the updated Facility entity.
 func (_u *FacilityUpdateOne) Save(ctx context.Context) (*Facility, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1249,11 +1257,15 @@ func (_u *FacilityUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *FacilityUpdateOne) defaults() {
+func (_u *FacilityUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if facility.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized facility.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := facility.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 	"suyuan/ent/batch"
@@ -440,6 +441,12 @@ func (_q *InspectionQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if inspection.Policy == nil {
+		return errors.New("ent: uninitialized inspection.Policy (forgotten import ent/runtime?)")
+	}
+	if err := inspection.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

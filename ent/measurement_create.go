@@ -94,7 +94,9 @@ func (_c *MeasurementCreate) Mutation() *MeasurementMutation {
 
 // Save creates the Measurement in the database.
 func (_c *MeasurementCreate) Save(ctx context.Context) (*Measurement, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -121,11 +123,12 @@ func (_c *MeasurementCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *MeasurementCreate) defaults() {
+func (_c *MeasurementCreate) defaults() error {
 	if _, ok := _c.mutation.Unit(); !ok {
 		v := measurement.DefaultUnit
 		_c.mutation.SetUnit(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

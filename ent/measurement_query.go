@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"suyuan/ent/inspection"
@@ -366,6 +367,12 @@ func (_q *MeasurementQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if measurement.Policy == nil {
+		return errors.New("ent: uninitialized measurement.Policy (forgotten import ent/runtime?)")
+	}
+	if err := measurement.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

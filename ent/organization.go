@@ -53,17 +53,26 @@ type OrganizationEdges struct {
 	Shipments []*Shipment `json:"shipments,omitempty"`
 	// Inspections this organisation performed as a laboratory.
 	Inspections []*Inspection `json:"inspections,omitempty"`
+	// Users holds the value of the users edge.
+	Users []*User `json:"users,omitempty"`
+	// APIKeys holds the value of the api_keys edge.
+	APIKeys []*APIKey `json:"api_keys,omitempty"`
+	// AuditEntries holds the value of the audit_entries edge.
+	AuditEntries []*AuditEntry `json:"audit_entries,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [8]bool
 	// totalCount holds the count of the edges above.
-	totalCount [5]map[string]int
+	totalCount [7]map[string]int
 
-	namedFacilities  map[string][]*Facility
-	namedProducts    map[string][]*Product
-	namedBatches     map[string][]*Batch
-	namedShipments   map[string][]*Shipment
-	namedInspections map[string][]*Inspection
+	namedFacilities   map[string][]*Facility
+	namedProducts     map[string][]*Product
+	namedBatches      map[string][]*Batch
+	namedShipments    map[string][]*Shipment
+	namedInspections  map[string][]*Inspection
+	namedUsers        map[string][]*User
+	namedAPIKeys      map[string][]*APIKey
+	namedAuditEntries map[string][]*AuditEntry
 }
 
 // FacilitiesOrErr returns the Facilities value or an error if the edge
@@ -109,6 +118,33 @@ func (e OrganizationEdges) InspectionsOrErr() ([]*Inspection, error) {
 		return e.Inspections, nil
 	}
 	return nil, &NotLoadedError{edge: "inspections"}
+}
+
+// UsersOrErr returns the Users value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) UsersOrErr() ([]*User, error) {
+	if e.loadedTypes[5] {
+		return e.Users, nil
+	}
+	return nil, &NotLoadedError{edge: "users"}
+}
+
+// APIKeysOrErr returns the APIKeys value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) APIKeysOrErr() ([]*APIKey, error) {
+	if e.loadedTypes[6] {
+		return e.APIKeys, nil
+	}
+	return nil, &NotLoadedError{edge: "api_keys"}
+}
+
+// AuditEntriesOrErr returns the AuditEntries value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) AuditEntriesOrErr() ([]*AuditEntry, error) {
+	if e.loadedTypes[7] {
+		return e.AuditEntries, nil
+	}
+	return nil, &NotLoadedError{edge: "audit_entries"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -235,6 +271,21 @@ func (_m *Organization) QueryShipments() *ShipmentQuery {
 // QueryInspections queries the "inspections" edge of the Organization entity.
 func (_m *Organization) QueryInspections() *InspectionQuery {
 	return NewOrganizationClient(_m.config).QueryInspections(_m)
+}
+
+// QueryUsers queries the "users" edge of the Organization entity.
+func (_m *Organization) QueryUsers() *UserQuery {
+	return NewOrganizationClient(_m.config).QueryUsers(_m)
+}
+
+// QueryAPIKeys queries the "api_keys" edge of the Organization entity.
+func (_m *Organization) QueryAPIKeys() *APIKeyQuery {
+	return NewOrganizationClient(_m.config).QueryAPIKeys(_m)
+}
+
+// QueryAuditEntries queries the "audit_entries" edge of the Organization entity.
+func (_m *Organization) QueryAuditEntries() *AuditEntryQuery {
+	return NewOrganizationClient(_m.config).QueryAuditEntries(_m)
 }
 
 // Update returns a builder for updating this Organization.
@@ -411,6 +462,78 @@ func (_m *Organization) appendNamedInspections(name string, edges ...*Inspection
 		_m.Edges.namedInspections[name] = []*Inspection{}
 	} else {
 		_m.Edges.namedInspections[name] = append(_m.Edges.namedInspections[name], edges...)
+	}
+}
+
+// NamedUsers returns the Users named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedUsers(name string) ([]*User, error) {
+	if _m.Edges.namedUsers == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedUsers[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedUsers(name string, edges ...*User) {
+	if _m.Edges.namedUsers == nil {
+		_m.Edges.namedUsers = make(map[string][]*User)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedUsers[name] = []*User{}
+	} else {
+		_m.Edges.namedUsers[name] = append(_m.Edges.namedUsers[name], edges...)
+	}
+}
+
+// NamedAPIKeys returns the APIKeys named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedAPIKeys(name string) ([]*APIKey, error) {
+	if _m.Edges.namedAPIKeys == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAPIKeys[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedAPIKeys(name string, edges ...*APIKey) {
+	if _m.Edges.namedAPIKeys == nil {
+		_m.Edges.namedAPIKeys = make(map[string][]*APIKey)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAPIKeys[name] = []*APIKey{}
+	} else {
+		_m.Edges.namedAPIKeys[name] = append(_m.Edges.namedAPIKeys[name], edges...)
+	}
+}
+
+// NamedAuditEntries returns the AuditEntries named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedAuditEntries(name string) ([]*AuditEntry, error) {
+	if _m.Edges.namedAuditEntries == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAuditEntries[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedAuditEntries(name string, edges ...*AuditEntry) {
+	if _m.Edges.namedAuditEntries == nil {
+		_m.Edges.namedAuditEntries = make(map[string][]*AuditEntry)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAuditEntries[name] = []*AuditEntry{}
+	} else {
+		_m.Edges.namedAuditEntries[name] = append(_m.Edges.namedAuditEntries[name], edges...)
 	}
 }
 

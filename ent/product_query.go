@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 	"suyuan/ent/batch"
@@ -404,6 +405,12 @@ func (_q *ProductQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if product.Policy == nil {
+		return errors.New("ent: uninitialized product.Policy (forgotten import ent/runtime?)")
+	}
+	if err := product.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -95,7 +95,9 @@ func (_c *ScanEventCreate) Mutation() *ScanEventMutation {
 
 // Save creates the ScanEvent in the database.
 func (_c *ScanEventCreate) Save(ctx context.Context) (*ScanEvent, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -122,7 +124,7 @@ func (_c *ScanEventCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ScanEventCreate) defaults() {
+func (_c *ScanEventCreate) defaults() error {
 	if _, ok := _c.mutation.RegionCode(); !ok {
 		v := scanevent.DefaultRegionCode
 		_c.mutation.SetRegionCode(v)
@@ -131,6 +133,7 @@ func (_c *ScanEventCreate) defaults() {
 		v := scanevent.DefaultClientHash
 		_c.mutation.SetClientHash(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"suyuan/ent/batch"
@@ -402,6 +403,12 @@ func (_q *ScanEventQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if scanevent.Policy == nil {
+		return errors.New("ent: uninitialized scanevent.Policy (forgotten import ent/runtime?)")
+	}
+	if err := scanevent.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"suyuan/ent/facility"
@@ -402,6 +403,12 @@ func (_q *SensorReadingQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if sensorreading.Policy == nil {
+		return errors.New("ent: uninitialized sensorreading.Policy (forgotten import ent/runtime?)")
+	}
+	if err := sensorreading.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -128,7 +128,9 @@ func (_c *ShelfEventCreate) Mutation() *ShelfEventMutation {
 
 // Save creates the ShelfEvent in the database.
 func (_c *ShelfEventCreate) Save(ctx context.Context) (*ShelfEvent, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -155,15 +157,22 @@ func (_c *ShelfEventCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ShelfEventCreate) defaults() {
+func (_c *ShelfEventCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if shelfevent.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shelfevent.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := shelfevent.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if shelfevent.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shelfevent.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := shelfevent.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -82,7 +82,9 @@ func (_u *ShelfEventUpdate) Mutation() *ShelfEventMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ShelfEventUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -109,11 +111,15 @@ func (_u *ShelfEventUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ShelfEventUpdate) defaults() {
+func (_u *ShelfEventUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if shelfevent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shelfevent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := shelfevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -253,7 +259,9 @@ func (_u *ShelfEventUpdateOne) Select(field string, fields ...string) *ShelfEven
 
 // Save executes the query and returns the updated ShelfEvent entity.
 func (_u *ShelfEventUpdateOne) Save(ctx context.Context) (*ShelfEvent, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -280,11 +288,15 @@ func (_u *ShelfEventUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ShelfEventUpdateOne) defaults() {
+func (_u *ShelfEventUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if shelfevent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shelfevent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := shelfevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

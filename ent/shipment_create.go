@@ -194,7 +194,9 @@ func (_c *ShipmentCreate) Mutation() *ShipmentMutation {
 
 // Save creates the Shipment in the database.
 func (_c *ShipmentCreate) Save(ctx context.Context) (*Shipment, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -221,12 +223,18 @@ func (_c *ShipmentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ShipmentCreate) defaults() {
+func (_c *ShipmentCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if shipment.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := shipment.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if shipment.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := shipment.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -242,6 +250,7 @@ func (_c *ShipmentCreate) defaults() {
 		v := shipment.DefaultReferenceDoc
 		_c.mutation.SetReferenceDoc(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 	"suyuan/ent/facility"
@@ -512,6 +513,12 @@ func (_q *ShipmentQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if shipment.Policy == nil {
+		return errors.New("ent: uninitialized shipment.Policy (forgotten import ent/runtime?)")
+	}
+	if err := shipment.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -198,7 +198,9 @@ func (_u *ShipmentUpdate) RemoveSensorReadings(v ...*SensorReading) *ShipmentUpd
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ShipmentUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -225,11 +227,15 @@ func (_u *ShipmentUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ShipmentUpdate) defaults() {
+func (_u *ShipmentUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if shipment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := shipment.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -595,7 +601,9 @@ func (_u *ShipmentUpdateOne) Select(field string, fields ...string) *ShipmentUpd
 
 // Save executes the query and returns the updated Shipment entity.
 func (_u *ShipmentUpdateOne) Save(ctx context.Context) (*Shipment, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -622,11 +630,15 @@ func (_u *ShipmentUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ShipmentUpdateOne) defaults() {
+func (_u *ShipmentUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if shipment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := shipment.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

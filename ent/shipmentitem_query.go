@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"suyuan/ent/batch"
@@ -402,6 +403,12 @@ func (_q *ShipmentItemQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if shipmentitem.Policy == nil {
+		return errors.New("ent: uninitialized shipmentitem.Policy (forgotten import ent/runtime?)")
+	}
+	if err := shipmentitem.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

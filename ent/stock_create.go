@@ -80,7 +80,9 @@ func (_c *StockCreate) Mutation() *StockMutation {
 
 // Save creates the Stock in the database.
 func (_c *StockCreate) Save(ctx context.Context) (*Stock, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -107,11 +109,15 @@ func (_c *StockCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *StockCreate) defaults() {
+func (_c *StockCreate) defaults() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if stock.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized stock.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := stock.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

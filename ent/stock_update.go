@@ -63,7 +63,9 @@ func (_u *StockUpdate) Mutation() *StockMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *StockUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -90,11 +92,15 @@ func (_u *StockUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *StockUpdate) defaults() {
+func (_u *StockUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if stock.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized stock.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := stock.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -209,7 +215,9 @@ func (_u *StockUpdateOne) Select(field string, fields ...string) *StockUpdateOne
 
 // Save executes the query and returns the updated Stock entity.
 func (_u *StockUpdateOne) Save(ctx context.Context) (*Stock, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -236,11 +244,15 @@ func (_u *StockUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *StockUpdateOne) defaults() {
+func (_u *StockUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if stock.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized stock.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := stock.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

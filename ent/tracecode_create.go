@@ -105,7 +105,9 @@ func (_c *TraceCodeCreate) Mutation() *TraceCodeMutation {
 
 // Save creates the TraceCode in the database.
 func (_c *TraceCodeCreate) Save(ctx context.Context) (*TraceCode, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -132,15 +134,19 @@ func (_c *TraceCodeCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *TraceCodeCreate) defaults() {
+func (_c *TraceCodeCreate) defaults() error {
 	if _, ok := _c.mutation.ScanCount(); !ok {
 		v := tracecode.DefaultScanCount
 		_c.mutation.SetScanCount(v)
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if tracecode.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized tracecode.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := tracecode.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

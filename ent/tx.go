@@ -14,6 +14,10 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIKey is the client for interacting with the APIKey builders.
+	APIKey *APIKeyClient
+	// AuditEntry is the client for interacting with the AuditEntry builders.
+	AuditEntry *AuditEntryClient
 	// Batch is the client for interacting with the Batch builders.
 	Batch *BatchClient
 	// BatchInput is the client for interacting with the BatchInput builders.
@@ -28,6 +32,8 @@ type Tx struct {
 	Organization *OrganizationClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// RefreshToken is the client for interacting with the RefreshToken builders.
+	RefreshToken *RefreshTokenClient
 	// ScanEvent is the client for interacting with the ScanEvent builders.
 	ScanEvent *ScanEventClient
 	// SensorReading is the client for interacting with the SensorReading builders.
@@ -42,6 +48,8 @@ type Tx struct {
 	Stock *StockClient
 	// TraceCode is the client for interacting with the TraceCode builders.
 	TraceCode *TraceCodeClient
+	// User is the client for interacting with the User builders.
+	User *UserClient
 
 	// lazily loaded.
 	client     *Client
@@ -173,6 +181,8 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.Batch = NewBatchClient(tx.config)
 	tx.BatchInput = NewBatchInputClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
@@ -180,6 +190,7 @@ func (tx *Tx) init() {
 	tx.Measurement = NewMeasurementClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
+	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.ScanEvent = NewScanEventClient(tx.config)
 	tx.SensorReading = NewSensorReadingClient(tx.config)
 	tx.ShelfEvent = NewShelfEventClient(tx.config)
@@ -187,6 +198,7 @@ func (tx *Tx) init() {
 	tx.ShipmentItem = NewShipmentItemClient(tx.config)
 	tx.Stock = NewStockClient(tx.config)
 	tx.TraceCode = NewTraceCodeClient(tx.config)
+	tx.User = NewUserClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.
@@ -196,7 +208,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Batch.QueryXXX(), the query will be executed
+// applies a query, for example: APIKey.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

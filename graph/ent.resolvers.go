@@ -26,6 +26,11 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return r.client.Noders(ctx, ids)
 }
 
+// AuditEntries is the resolver for the auditEntries field.
+func (r *queryResolver) AuditEntries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) (*ent.AuditEntryConnection, error) {
+	return r.client.AuditEntry.Query().Paginate(ctx, after, first, before, last, ent.WithAuditEntryOrder(orderBy), ent.WithAuditEntryFilter(where.Filter))
+}
+
 // Batches is the resolver for the batches field.
 func (r *queryResolver) Batches(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BatchOrder, where *ent.BatchWhereInput) (*ent.BatchConnection, error) {
 	return r.client.Batch.Query().Paginate(ctx, after, first, before, last, ent.WithBatchOrder(orderBy), ent.WithBatchFilter(where.Filter))
@@ -59,6 +64,11 @@ func (r *queryResolver) ShelfEvents(ctx context.Context, after *entgql.Cursor[in
 // Shipments is the resolver for the shipments field.
 func (r *queryResolver) Shipments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) (*ent.ShipmentConnection, error) {
 	return r.client.Shipment.Query().Paginate(ctx, after, first, before, last, ent.WithShipmentOrder(orderBy), ent.WithShipmentFilter(where.Filter))
+}
+
+// Users is the resolver for the users field.
+func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return r.client.User.Query().Paginate(ctx, after, first, before, last, ent.WithUserFilter(where.Filter))
 }
 
 // Batch returns BatchResolver implementation.

@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"suyuan/ent"
+	"suyuan/ent/privacy"
 	"suyuan/internal/errcode"
 	"suyuan/internal/reqlog"
 )
@@ -61,6 +62,8 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 		out := newError(errcode.BadUserInput, "invalid value for "+camel(valE.Name))
 		out.Extensions["field"] = camel(valE.Name)
 		return out
+	case errors.Is(err, privacy.Deny):
+		return newError(errcode.Forbidden, "you may not read this")
 	case ent.IsNotFound(err):
 		return newError(errcode.NotFound, "not found")
 	case ent.IsConstraintError(err):
@@ -86,9 +89,15 @@ func presentGraphQL(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {
 		for k, v := range e.Extensions {
 			out.Extensions[k] = v
 		}
-		switch code, _ := e.Extensions["code"].(string); code {
+		code, _ := e.Extensions["code"].(string)
+		if code == string(errcode.GraphQLParseFailed) && strings.Contains(e.Message, "token limit") {
+			code = string(errcode.TokenLimitExceeded)
+			out.Extensions["code"] = code
+		}
+		switch code {
 		case string(errcode.GraphQLParseFailed), string(errcode.GraphQLValidationFailed),
-			string(errcode.ComplexityLimitExceeded), string(errcode.PageSizeExceeded):
+			string(errcode.ComplexityLimitExceeded), string(errcode.PageSizeExceeded),
+			string(errcode.DepthLimitExceeded), string(errcode.AliasLimitExceeded), string(errcode.TokenLimitExceeded):
 		default: // entgql's INVALID_PAGINATION, and uncoded errors about the query
 			out.Extensions["code"] = string(errcode.BadUserInput)
 		}

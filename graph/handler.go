@@ -11,52 +11,105 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"suyuan/ent"
+	"suyuan/internal/auth"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
 )
 
-// Options configure the GraphQL handler.
+// Deps are what the resolvers work with.
+type Deps struct {
+	Client   *ent.Client
+	Recorder *record.Recorder
+	Reader   *trace.Reader
+	Auth     *auth.Service
+}
+
+// Options configure the GraphQL handler. Zero values take the defaults
+// below.
 type Options struct {
 	// Development turns on introspection and field suggestions.
 	Development bool
 	// ComplexityLimit bounds the cost of one operation; each connection
 	// costs its page size times its children.
 	ComplexityLimit int
+	// DepthLimit bounds how deeply selections nest.
+	DepthLimit int
+	// AliasLimit bounds the aliased fields of one operation.
+	AliasLimit int
+	// FieldLimit bounds the fields an operation selects once its
+	// fragments are spread.
+	FieldLimit int
+	// TokenLimit bounds the lexical tokens of one query.
+	TokenLimit int
 	// QueryCacheSize is how many parsed and validated queries are kept.
 	QueryCacheSize int
 }
 
-// DefaultComplexityLimit admits four nested connections of 20 (176,000
-// nodes, costed about 360,000) and refuses three nested pages of 100 (a
-// million nodes).
-const DefaultComplexityLimit = 500000
+// Defaults of Options.
+const (
+	// DefaultComplexityLimit admits four nested connections of 20 (176,000
+	// nodes, costed about 360,000) and refuses three nested pages of 100
+	// (a million nodes).
+	DefaultComplexityLimit = 500000
+	// DefaultDepthLimit fits five nested connections (Relay's edges and
+	// node add two levels to each) and the standard introspection query.
+	DefaultDepthLimit = 24
+	// DefaultAliasLimit allows aliases for a few variants of a field and
+	// refuses the wide aliasing that multiplies one expensive field.
+	DefaultAliasLimit = 20
+	// DefaultTokenLimit is far above any query the API needs.
+	DefaultTokenLimit = 5000
+	// DefaultFieldLimit is ten times the standard introspection query.
+	DefaultFieldLimit = 5000
+)
 
-// NewHandler builds the GraphQL HTTP handler over client: transports,
-// caches, limits, the error presenter, panic recovery and per-request
-// dataloaders. It adds to client the interceptor the loaders rely on.
-func NewHandler(client *ent.Client, recorder *record.Recorder, reader *trace.Reader, opts Options) http.Handler {
-	client.Batch.Intercept(RecordBatches())
-	if opts.ComplexityLimit == 0 {
-		opts.ComplexityLimit = DefaultComplexityLimit
+func (o *Options) setDefaults() {
+	if o.ComplexityLimit == 0 {
+		o.ComplexityLimit = DefaultComplexityLimit
 	}
-	if opts.QueryCacheSize == 0 {
-		opts.QueryCacheSize = 1000
+	if o.DepthLimit == 0 {
+		o.DepthLimit = DefaultDepthLimit
 	}
-	es := NewExecutableSchema(Config{Resolvers: NewResolver(client, recorder, reader)})
+	if o.AliasLimit == 0 {
+		o.AliasLimit = DefaultAliasLimit
+	}
+	if o.FieldLimit == 0 {
+		o.FieldLimit = DefaultFieldLimit
+	}
+	if o.TokenLimit == 0 {
+		o.TokenLimit = DefaultTokenLimit
+	}
+	if o.QueryCacheSize == 0 {
+		o.QueryCacheSize = 1000
+	}
+}
+
+// NewHandler builds the GraphQL HTTP handler: transports, caches, limits,
+// authentication of root fields, the error presenter, panic recovery and
+// per-request dataloaders. It adds to the client the interceptor the
+// loaders rely on.
+func NewHandler(d Deps, opts Options) http.Handler {
+	opts.setDefaults()
+	d.Client.Batch.Intercept(RecordBatches())
+	res := &Resolver{client: d.Client, recorder: d.Recorder, reader: d.Reader, auth: d.Auth}
+	es := NewExecutableSchema(Config{Resolvers: res})
 	srv := handler.New(pagedComplexity{es})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(DefaultPageCache{lru.New[*ast.QueryDocument](opts.QueryCacheSize)})
+	srv.SetParserTokenLimit(opts.TokenLimit)
 	if opts.Development {
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.Use(NoIntrospection{})
 	}
 	srv.SetDisableSuggestion(!opts.Development)
+	srv.Use(ShapeLimit{Depth: opts.DepthLimit, Aliases: opts.AliasLimit, Fields: opts.FieldLimit})
 	srv.Use(PageLimit{})
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit, complexity.WithFixedScalarValue(0)))
+	srv.AroundRootFields(requireViewer)
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
-	return WithLoaders(reader, srv)
+	return withLoaders(res, srv)
 }

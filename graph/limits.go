@@ -235,3 +235,89 @@ func introspects(doc *ast.QueryDocument, set ast.SelectionSet, seen map[string]b
 	}
 	return false
 }
+
+// ShapeLimit refuses operations nested deeper than Depth, with more than
+// Aliases aliased fields, or that expand to more than Fields selected
+// fields once fragments are spread, before anything runs: deep nesting,
+// wide aliasing and fragments spread into each other are how a small query
+// asks for a huge amount of work (gqlgen's own complexity count and field
+// collection walk every spread, so a fragment bomb must be stopped first).
+type ShapeLimit struct {
+	Depth   int
+	Aliases int
+	Fields  int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = ShapeLimit{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (ShapeLimit) ExtensionName() string { return "ShapeLimit" }
+
+// Validate implements graphql.HandlerExtension.
+func (ShapeLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (l ShapeLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	m := shapeMeter{doc: oc.Doc, frags: map[string]shape{}}
+	s := m.measure(oc.Operation.SelectionSet)
+	if s.depth > l.Depth {
+		e := gqlerror.Errorf("the query nests %d levels deep; at most %d are allowed", s.depth, l.Depth)
+		e.Extensions = map[string]any{"code": string(errcode.DepthLimitExceeded)}
+		return e
+	}
+	if s.fields > l.Fields {
+		e := gqlerror.Errorf("the query expands to more than %d fields; at most %d are allowed", l.Fields, l.Fields)
+		e.Extensions = map[string]any{"code": string(errcode.ComplexityLimitExceeded)}
+		return e
+	}
+	if s.aliases > l.Aliases {
+		e := gqlerror.Errorf("the query has %d aliased fields; at most %d are allowed", s.aliases, l.Aliases)
+		e.Extensions = map[string]any{"code": string(errcode.AliasLimitExceeded)}
+		return e
+	}
+	return nil
+}
+
+type shape struct{ depth, aliases, fields int }
+
+// shapeMeter measures selection sets, each fragment once: a fragment
+// spread many times must not cost exponential time to measure.
+type shapeMeter struct {
+	doc   *ast.QueryDocument
+	frags map[string]shape
+}
+
+func (m *shapeMeter) measure(set ast.SelectionSet) shape {
+	var out shape
+	for _, sel := range set {
+		var s shape
+		switch x := sel.(type) {
+		case *ast.Field:
+			s = m.measure(x.SelectionSet)
+			s.depth++
+			s.fields++
+			if x.Alias != "" && x.Alias != x.Name {
+				s.aliases++
+			}
+		case *ast.InlineFragment:
+			s = m.measure(x.SelectionSet)
+		case *ast.FragmentSpread:
+			var ok bool
+			if s, ok = m.frags[x.Name]; !ok {
+				m.frags[x.Name] = shape{} // validation forbids cycles; this guards anyway
+				if f := m.doc.Fragments.ForName(x.Name); f != nil {
+					s = m.measure(f.SelectionSet)
+				}
+				m.frags[x.Name] = s
+			}
+		}
+		out.depth = max(out.depth, s.depth)
+		// Saturate: a fragment bomb's true sizes overflow any integer.
+		out.aliases = min(out.aliases+s.aliases, 1<<40)
+		out.fields = min(out.fields+s.fields, 1<<40)
+	}
+	return out
+}

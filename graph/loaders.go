@@ -149,7 +149,7 @@ func (l *loaders) withSiblings(missing []int, known func(int) bool) []int {
 	return out
 }
 
-func newLoaders(reader *trace.Reader) *loaders {
+func newLoaders(r *Resolver) *loaders {
 	l := &loaders{siblings: &siblings{has: map[int]bool{}}}
 	journeys := newFetched[int, []trace.Leg]()
 	l.journey = dataloader.NewBatchedLoader(func(ctx context.Context, ids []int) []*dataloader.Result[[]trace.Leg] {
@@ -157,7 +157,13 @@ func newLoaders(reader *trace.Reader) *loaders {
 			func(missing []int) []int {
 				return l.withSiblings(missing, func(id int) bool { _, ok := journeys.vals[id]; return ok })
 			},
-			func(ids []int) (map[int][]trace.Leg, error) { return reader.Journeys(ctx, ids) })
+			func(ids []int) (map[int][]trace.Leg, error) {
+				js, err := r.reader.Journeys(ctx, ids)
+				if err != nil {
+					return nil, err
+				}
+				return js, r.filterJourneys(ctx, js)
+			})
 	}, dataloader.WithWait[int, []trace.Leg](loaderWait))
 
 	lineages := newFetched[lineageKey, *trace.Lineage]()
@@ -190,8 +196,11 @@ func newLoaders(reader *trace.Reader) *loaders {
 				}
 				out := make(map[lineageKey]*trace.Lineage, len(keys))
 				for kind, ids := range roots {
-					found, err := reader.Lineages(ctx, ids, kind.direction, kind.maxDepth)
+					found, err := r.reader.Lineages(ctx, ids, kind.direction, kind.maxDepth)
 					if err != nil {
+						return nil, err
+					}
+					if err := r.filterLineages(ctx, found); err != nil {
 						return nil, err
 					}
 					for id, lin := range found {
@@ -204,10 +213,10 @@ func newLoaders(reader *trace.Reader) *loaders {
 	return l
 }
 
-// WithLoaders gives every request its own loaders.
-func WithLoaders(reader *trace.Reader, next http.Handler) http.Handler {
+// withLoaders gives every request its own loaders.
+func withLoaders(res *Resolver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), loadersKey{}, newLoaders(reader))
+		ctx := context.WithValue(r.Context(), loadersKey{}, newLoaders(res))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

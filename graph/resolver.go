@@ -6,6 +6,8 @@ package graph
 
 import (
 	"suyuan/ent"
+	"suyuan/graph/model"
+	"suyuan/internal/auth"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
 )
@@ -16,11 +18,19 @@ type Resolver struct {
 	client   *ent.Client
 	recorder *record.Recorder
 	reader   *trace.Reader
+	auth     *auth.Service
 }
 
-// NewResolver returns the root resolver over client.
-func NewResolver(client *ent.Client, recorder *record.Recorder, reader *trace.Reader) *Resolver {
-	return &Resolver{client: client, recorder: recorder, reader: reader}
+// payload turns issued tokens into the GraphQL answer.
+func payload(t *auth.Tokens, err error) (*model.AuthPayload, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.AuthPayload{
+		AccessToken: t.AccessToken, AccessTokenExpiresAt: t.AccessExpiresAt,
+		RefreshToken: t.RefreshToken, RefreshTokenExpiresAt: t.RefreshExpiresAt,
+		User: t.User,
+	}, nil
 }
 
 // maxNodes bounds the ids of one nodes query, as connections bound pages.

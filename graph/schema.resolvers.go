@@ -10,10 +10,12 @@ import (
 	"suyuan/ent"
 	"suyuan/ent/shelfevent"
 	"suyuan/graph/model"
+	"suyuan/internal/auth"
 	"suyuan/internal/errcode"
 	"suyuan/internal/quantity"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
+	"suyuan/internal/viewer"
 	"time"
 )
 
@@ -115,6 +117,56 @@ func (r *mutationResolver) IssueTraceCodes(ctx context.Context, input record.Iss
 	return r.recorder.IssueTraceCodes(ctx, input)
 }
 
+// Login is the resolver for the login field.
+func (r *mutationResolver) Login(ctx context.Context, phone string, password string) (*model.AuthPayload, error) {
+	return payload(r.auth.Login(ctx, phone, password))
+}
+
+// RefreshToken is the resolver for the refreshToken field.
+func (r *mutationResolver) RefreshToken(ctx context.Context, refreshToken string) (*model.AuthPayload, error) {
+	return payload(r.auth.Refresh(ctx, refreshToken))
+}
+
+// Logout is the resolver for the logout field.
+func (r *mutationResolver) Logout(ctx context.Context, refreshToken string) (bool, error) {
+	if err := r.auth.Logout(ctx, refreshToken); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, oldPassword string, newPassword string) (bool, error) {
+	if err := r.auth.ChangePassword(ctx, oldPassword, newPassword); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// CreateUser is the resolver for the createUser field.
+func (r *mutationResolver) CreateUser(ctx context.Context, input auth.CreateUserInput) (*ent.User, error) {
+	return r.auth.CreateUser(ctx, input)
+}
+
+// DeactivateUser is the resolver for the deactivateUser field.
+func (r *mutationResolver) DeactivateUser(ctx context.Context, id int) (*ent.User, error) {
+	return r.auth.DeactivateUser(ctx, id)
+}
+
+// CreateAPIKey is the resolver for the createAPIKey field.
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, organizationID int, name string, canWrite bool) (*model.CreateAPIKeyPayload, error) {
+	k, secret, err := r.auth.CreateAPIKey(ctx, organizationID, name, canWrite)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateAPIKeyPayload{Key: k, Secret: secret}, nil
+}
+
+// RevokeAPIKey is the resolver for the revokeAPIKey field.
+func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id int) (*ent.APIKey, error) {
+	return r.auth.RevokeAPIKey(ctx, id)
+}
+
 // Trace is the resolver for the trace field.
 func (r *queryResolver) Trace(ctx context.Context, code string) (*trace.Trace, error) {
 	return r.reader.Trace(ctx, code)
@@ -126,12 +178,35 @@ func (r *queryResolver) Lineage(ctx context.Context, batchID int, direction trac
 	if err != nil {
 		return nil, err
 	}
-	return r.reader.Lineage(ctx, batchID, direction, depth)
+	ls, err := r.reader.Lineages(ctx, []int{batchID}, direction, depth)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.filterLineages(ctx, ls); err != nil {
+		return nil, err
+	}
+	l, ok := ls[batchID]
+	if !ok {
+		return nil, errcode.Field(errcode.NotFound, "batchID", "batch not found")
+	}
+	return l, nil
 }
 
 // RecallImpact is the resolver for the recallImpact field.
 func (r *queryResolver) RecallImpact(ctx context.Context, batchID int) (*trace.Impact, error) {
+	if err := r.mayRecall(ctx, batchID); err != nil {
+		return nil, err
+	}
 	return r.reader.RecallImpact(ctx, batchID)
+}
+
+// Me is the resolver for the me field.
+func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil || v.UserID == 0 {
+		return nil, nil
+	}
+	return r.client.User.Get(ctx, v.UserID)
 }
 
 // Quantity is the resolver for the quantity field.

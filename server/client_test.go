@@ -2,33 +2,106 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"suyuan/ent/organization"
+	"suyuan/internal/auth"
+	"suyuan/internal/tenancy"
 	"suyuan/internal/testdb"
+	"suyuan/internal/viewer"
 	"suyuan/server"
 )
 
 // api is a GraphQL client for one test server over one test database.
 type api struct {
-	t   *testing.T
-	srv *httptest.Server
-	db  *testdb.DB
-	seq int // numbers the organisations and products a test creates
+	t     *testing.T
+	srv   *httptest.Server
+	db    *testdb.DB
+	seq   *int   // numbers the organisations and products a test creates
+	token string // the access token sent, if any
 }
 
+// newAPI serves db over HTTP and logs in as a platform administrator, as
+// whom requests are made until as() says otherwise.
 func newAPI(t *testing.T, db *testdb.DB, cfg server.Config) *api {
 	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = discardLogger()
 	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = -1
+	}
+	if cfg.PageRateLimit == 0 {
+		cfg.PageRateLimit = -1
+	}
 	srv := httptest.NewServer(server.New(db.DB, cfg).Handler())
 	t.Cleanup(srv.Close)
-	return &api{t: t, srv: srv, db: db}
+	a := &api{t: t, srv: srv, db: db, seq: new(int)}
+	a.token = a.login(a.account(a.platform(), "ADMIN"))
+	return a
+}
+
+// as returns a client that makes its requests with token ("" for none).
+func (a *api) as(token string) *api {
+	b := *a
+	b.token = token
+	return &b
+}
+
+// platform returns the id of the organisation the test's administrators
+// belong to, creating it directly in the database.
+func (a *api) platform() int {
+	a.t.Helper()
+	ctx := tenancy.System(context.Background())
+	if o, err := a.db.Client.Organization.Query().Where(organization.Name("Platform")).Only(ctx); err == nil {
+		return o.ID
+	}
+	*a.seq++
+	o, err := a.db.Client.Organization.Create().SetName("Platform").SetKind(organization.KindREGULATOR).
+		SetCreditCode(creditCode(a.t, 9000000+*a.seq)).SetRegionCode("510000").Save(ctx)
+	if err != nil {
+		a.t.Fatalf("creating the platform organisation: %v", err)
+	}
+	return o.ID
+}
+
+// testPassword is every test account's password.
+const testPassword = "correct horse battery"
+
+// account creates a user of an organisation directly in the database and
+// returns its phone number.
+func (a *api) account(org int, role string) string {
+	a.t.Helper()
+	*a.seq++
+	phone := fmt.Sprintf("139%08d", *a.seq)
+	hash, err := auth.NewHasher(1).Hash(context.Background(), testPassword)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	err = a.db.Client.User.Create().SetOrganizationID(org).SetPhone(phone).SetPasswordHash(hash).
+		SetRole(viewer.Role(role)).Exec(tenancy.System(context.Background()))
+	if err != nil {
+		a.t.Fatalf("creating a %s account: %v", role, err)
+	}
+	return phone
+}
+
+// login logs in through the API and returns the access token.
+func (a *api) login(phone string) string {
+	a.t.Helper()
+	var out struct {
+		Login struct{ AccessToken string }
+	}
+	a.as("").must(&out, `mutation($p: String!, $pw: String!) { login(phone: $p, password: $pw) { accessToken } }`,
+		map[string]any{"p": phone, "pw": testPassword})
+	return out.Login.AccessToken
 }
 
 type gqlError struct {
@@ -61,12 +134,39 @@ func (a *api) do(query string, vars map[string]any) response {
 
 func (a *api) post(contentType string, body []byte) response {
 	a.t.Helper()
-	res, err := http.Post(a.srv.URL+"/graphql", contentType, bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, a.srv.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	res, err := a.send(req)
 	if err != nil {
 		a.t.Fatalf("posting: %v", err)
 	}
 	defer res.Body.Close()
 	return decode(a.t, res)
+}
+
+// send sends req with the client's credentials.
+func (a *api) send(req *http.Request) (*http.Response, error) {
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	return http.DefaultClient.Do(req)
+}
+
+// get sends a GET with the client's credentials.
+func (a *api) get(path string) *http.Response {
+	a.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, a.srv.URL+path, nil)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	res, err := a.send(req)
+	if err != nil {
+		a.t.Fatalf("GET %s: %v", path, err)
+	}
+	return res
 }
 
 func decode(t *testing.T, res *http.Response) response {

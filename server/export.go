@@ -1,21 +1,28 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"suyuan/ent/batch"
+	"suyuan/ent/product"
 	"suyuan/internal/errcode"
 	"suyuan/internal/fsma"
 	"suyuan/internal/reqlog"
+	"suyuan/internal/viewer"
 )
 
 // fsmaExport serves the FSMA 204 sortable spreadsheet as CSV, for a lot's
 // whole trace (?lot=BATCH_ID) or for a product's batches produced in a date
 // range (?product=ID&from=YYYY-MM-DD&to=YYYY-MM-DD, to exclusive).
 func (s *Server) fsmaExport(w http.ResponseWriter, r *http.Request) {
+	if !requireRole(w, r, viewer.Admin, viewer.Regulator) {
+		return
+	}
 	ctx := r.Context()
 	q := r.URL.Query()
 	var (
@@ -26,16 +33,23 @@ func (s *Server) fsmaExport(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case q.Has("lot"):
 		var id int
-		if id, err = intParam(q.Get("lot"), "lot"); err == nil {
-			rows, err = fsma.Lot(ctx, s.reader, id)
-			name = "lot-" + q.Get("lot")
+		if id, err = intParam(q.Get("lot"), "lot"); err != nil {
+			break
 		}
+		if err = s.visibleBatch(ctx, id); err != nil {
+			break
+		}
+		rows, err = fsma.Lot(ctx, s.reader, id)
+		name = "lot-" + q.Get("lot")
 	case q.Has("product"):
 		var (
 			id       int
 			from, to time.Time
 		)
 		if id, err = intParam(q.Get("product"), "product"); err != nil {
+			break
+		}
+		if err = s.visibleProduct(ctx, id); err != nil {
 			break
 		}
 		if from, err = dateParam(q.Get("from"), "from"); err != nil {
@@ -105,4 +119,29 @@ func writeFieldError(w http.ResponseWriter, status int, e *errcode.Error) {
 		ext["field"] = e.Field
 	}
 	writeJSON(w, status, map[string]any{"errors": []map[string]any{{"message": e.Message, "extensions": ext}}})
+}
+
+// visibleBatch refuses, as not found, a batch the viewer may not see (a
+// regulator's is in its region).
+func (s *Server) visibleBatch(ctx context.Context, id int) error {
+	ok, err := s.db.Client.Batch.Query().Where(batch.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking the batch: %w", err)
+	}
+	if !ok {
+		return errcode.Field(errcode.NotFound, "lot", "batch not found")
+	}
+	return nil
+}
+
+// visibleProduct refuses, as not found, a product the viewer may not see.
+func (s *Server) visibleProduct(ctx context.Context, id int) error {
+	ok, err := s.db.Client.Product.Query().Where(product.ID(id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking the product: %w", err)
+	}
+	if !ok {
+		return errcode.Field(errcode.NotFound, "product", "product not found")
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package server_test
 import (
 	"encoding/csv"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -13,10 +12,7 @@ import (
 
 func (a *api) csv(path string) (int, [][]string) {
 	a.t.Helper()
-	res, err := http.Get(a.srv.URL + path)
-	if err != nil {
-		a.t.Fatal(err)
-	}
+	res := a.get(path)
 	defer res.Body.Close()
 	if res.StatusCode != 200 {
 		var body struct {
@@ -78,7 +74,7 @@ func TestFSMAExport(t *testing.T) {
 		for _, tc := range []struct{ path, code, field string }{
 			{"/export/fsma204.csv", "BAD_USER_INPUT", "lot"},
 			{"/export/fsma204.csv?lot=abc", "BAD_USER_INPUT", "lot"},
-			{"/export/fsma204.csv?lot=999999", "NOT_FOUND", "batchID"},
+			{"/export/fsma204.csv?lot=999999", "NOT_FOUND", "lot"},
 			{"/export/fsma204.csv?product=" + p.chain.pork + "&from=2026-13-01&to=2026-03-31", "BAD_USER_INPUT", "from"},
 			{"/export/fsma204.csv?product=" + p.chain.pork + "&from=2026-03-31&to=2026-03-01", "INVALID_TIME_ORDER", "to"},
 			{"/export/fsma204.csv?product=" + p.chain.pork + "&from=2020-01-01&to=2026-03-01", "BAD_USER_INPUT", "to"},

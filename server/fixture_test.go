@@ -54,14 +54,14 @@ const shelveBatch = `mutation($in: ShelveBatchInput!) { shelveBatch(input: $in) 
 
 func (a *api) org(kind string) string {
 	a.t.Helper()
-	a.seq++
+	*a.seq++
 	in := map[string]any{
-		"name": kind + " " + strconv.Itoa(a.seq), "kind": kind,
-		"creditCode": creditCode(a.t, a.seq), "regionCode": "511802",
-		"contactPhone": "138 0000 " + fmt.Sprintf("%04d", a.seq),
+		"name": kind + " " + strconv.Itoa(*a.seq), "kind": kind,
+		"creditCode": creditCode(a.t, *a.seq), "regionCode": "511802",
+		"contactPhone": "138 0000 " + fmt.Sprintf("%04d", *a.seq),
 	}
 	if kind == "PRODUCER" || kind == "PROCESSOR" {
-		in["licenseNo"] = fmt.Sprintf("SC1%013d", a.seq)
+		in["licenseNo"] = fmt.Sprintf("SC1%013d", *a.seq)
 	}
 	var out struct{ CreateOrganization struct{ ID string } }
 	a.must(&out, createOrg, map[string]any{"in": in})
@@ -80,11 +80,11 @@ func (a *api) facility(org, kind string) string {
 
 func (a *api) product(org, name, unit string) string {
 	a.t.Helper()
-	a.seq++
+	*a.seq++
 	var out struct{ CreateProduct struct{ ID string } }
 	a.must(&out, createProduct, map[string]any{"in": map[string]any{
 		"organizationID": org, "name": name, "category": "MEAT", "unit": unit,
-		"gtin": gtin(a.t, a.seq), "shelfLifeDays": 7, "storageMinC": 0.0, "storageMaxC": 4.0,
+		"gtin": gtin(a.t, *a.seq), "shelfLifeDays": 7, "storageMinC": 0.0, "storageMaxC": 4.0,
 	}})
 	return out.CreateProduct.ID
 }

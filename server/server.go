@@ -22,11 +22,14 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"suyuan/graph"
+	"suyuan/internal/auth"
 	"suyuan/internal/errcode"
 	"suyuan/internal/record"
 	"suyuan/internal/reqlog"
+	"suyuan/internal/scan"
 	"suyuan/internal/store"
 	"suyuan/internal/trace"
+	"suyuan/server/consumer"
 )
 
 // Config configures the HTTP server.
@@ -43,6 +46,32 @@ type Config struct {
 	ComplexityLimit int
 	// Logger receives access and error logs.
 	Logger *slog.Logger
+	// PublicBaseURL is where consumers reach the server; QR codes and
+	// consumer links are absolute URLs on it (default
+	// consumer.DefaultPublicBaseURL).
+	PublicBaseURL string
+	// Scans records consumer page views; nil records none. The caller
+	// runs it (scan.Recorder.Run).
+	Scans *scan.Recorder
+	// PageCacheTTL is how long consumer pages are cached (0: the default;
+	// negative: no cache).
+	PageCacheTTL time.Duration
+	// Keys sign and verify access tokens.
+	Keys *auth.KeySet
+	// HashConcurrency bounds how many password hashes run at once.
+	HashConcurrency int
+	// RateLimit is how many API requests one caller may make per minute
+	// (0: the default; negative: no limit, for load tests).
+	RateLimit int
+	// PageRateLimit is the same for consumer pages and QR images.
+	PageRateLimit int
+	// TrustedProxies are the address prefixes (CIDR) of reverse proxies
+	// whose X-Forwarded-For names the client; empty means clients connect
+	// directly.
+	TrustedProxies []string
+	// DepthLimit, AliasLimit and TokenLimit bound the shape of a GraphQL
+	// query (0: the defaults of package graph).
+	DepthLimit, AliasLimit, TokenLimit int
 }
 
 // Defaults for Config's zero values.
@@ -50,6 +79,11 @@ const (
 	DefaultAddr           = ":8080"
 	DefaultBodyLimit      = 4 << 20
 	DefaultRequestTimeout = 30 * time.Second
+	// DefaultRateLimit per caller and minute is far above what a person or
+	// a well-behaved integration sends, and far below a flood.
+	DefaultRateLimit       = 1200
+	DefaultPageRateLimit   = 6000
+	DefaultHashConcurrency = 4
 )
 
 func (c *Config) setDefaults() {
@@ -65,6 +99,15 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.RateLimit == 0 {
+		c.RateLimit = DefaultRateLimit
+	}
+	if c.PageRateLimit == 0 {
+		c.PageRateLimit = DefaultPageRateLimit
+	}
+	if c.HashConcurrency == 0 {
+		c.HashConcurrency = DefaultHashConcurrency
+	}
 }
 
 // Server serves Suyuan over HTTP.
@@ -72,26 +115,59 @@ type Server struct {
 	cfg     Config
 	db      *store.DB
 	reader  *trace.Reader
+	auth    *auth.Service
 	handler http.Handler
 }
 
 // New builds the server's routes over db.
 func New(db *store.DB, cfg Config) *Server {
 	cfg.setDefaults()
-	s := &Server{cfg: cfg, db: db, reader: trace.NewReader(db.Client, nil)}
-	gql := graph.NewHandler(db.Client, record.New(db.Client, nil), s.reader, graph.Options{
+	keys := cfg.Keys
+	if keys == nil {
+		keys = auth.DerivedKeySet("")
+	}
+	s := &Server{
+		cfg:    cfg,
+		db:     db,
+		reader: trace.NewReader(db.Client, nil),
+		auth:   auth.NewService(db.Client, keys, auth.NewHasher(cfg.HashConcurrency), nil),
+	}
+	gql := graph.NewHandler(graph.Deps{
+		Client:   db.Client,
+		Recorder: record.New(db.Client, nil),
+		Reader:   s.reader,
+		Auth:     s.auth,
+	}, graph.Options{
 		Development:     cfg.Development,
 		ComplexityLimit: cfg.ComplexityLimit,
+		DepthLimit:      cfg.DepthLimit,
+		AliasLimit:      cfg.AliasLimit,
+		TokenLimit:      cfg.TokenLimit,
 	})
 
 	r := chi.NewRouter()
-	r.Use(s.requestContext, s.recoverPanics)
+	r.Use(s.requestContext, s.recoverPanics, s.clientIP())
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Group(func(r chi.Router) {
-		r.Use(s.limitBody, s.timeout)
+		r.Use(s.limitBody, s.timeout, s.authenticate)
+		if cfg.RateLimit > 0 {
+			r.Use(s.rateLimit(cfg.RateLimit))
+		}
 		r.Handle("/graphql", gql)
 		r.Get("/export/fsma204.csv", s.fsmaExport)
+	})
+	// Consumer pages have a budget of their own: shoppers in one shop can
+	// share an address, and cached pages cost little.
+	r.Group(func(r chi.Router) {
+		r.Use(s.timeout, s.authenticate)
+		if cfg.PageRateLimit > 0 {
+			r.Use(s.rateLimit(cfg.PageRateLimit))
+		}
+		consumer.New(db.Client, s.reader, cfg.Scans, consumer.Options{
+			PublicBaseURL: cfg.PublicBaseURL,
+			CacheTTL:      cfg.PageCacheTTL,
+		}).Mount(r)
 	})
 	if cfg.Development {
 		r.Get("/", playground.Handler("Suyuan", "/graphql"))

@@ -33,7 +33,7 @@ func (a *api) grow(processors, batchesEach, shipmentsEach int) {
 		plant := a.facility(org, "FACTORY")
 		prod := a.product(org, "Pork", "KG")
 		for b := range batchesEach {
-			batch := a.batch(prod, plant, fmt.Sprintf("L%d-%d", a.seq, b), 1000, "KG", day(0))
+			batch := a.batch(prod, plant, fmt.Sprintf("L%d-%d", *a.seq, b), 1000, "KG", day(0))
 			for _, store := range stores {
 				a.ship(carrier, plant, store, day(1), day(1.5), item(batch, 10, "KG"))
 				a.must(nil, shelveBatch, map[string]any{"in": map[string]any{

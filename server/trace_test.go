@@ -210,6 +210,17 @@ func TestTrace(t *testing.T) {
 			}
 			a.must(&got, `query($code: String!) { trace(code: $code) { journey {
 			  from { name address kind regionCode public } to { name address kind regionCode public } } } }`, map[string]any{"code": p.code})
+			var warn struct {
+				Trace struct {
+					Warnings []struct{ Code, Message string }
+				}
+			}
+			a.must(&warn, `query($code: String!) { trace(code: $code) { warnings { code message } } }`, map[string]any{"code": p.code})
+			for _, w := range warn.Trace.Warnings {
+				if strings.Contains(w.Message, "WAREHOUSE of") {
+					t.Errorf("a warning names the private warehouse: %q", w.Message)
+				}
+			}
 			j := got.Trace.Journey
 			if len(j) != 2 || j[0].To.Public || j[0].To.Name != "" || j[0].To.Address != "" || j[0].To.Kind != "WAREHOUSE" ||
 				j[0].To.RegionCode != "511802" || j[1].From.Name != "" || !j[1].To.Public || j[1].To.Name == "" {

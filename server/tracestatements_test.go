@@ -10,6 +10,7 @@ import (
 	"suyuan/ent/facility"
 	"suyuan/ent/shipment"
 	"suyuan/internal/quantity"
+	"suyuan/internal/tenancy"
 	"suyuan/internal/testdb"
 	"suyuan/server"
 )
@@ -36,7 +37,7 @@ func id(t *testing.T, s string) int {
 // thousand stores take a moment.
 func spread(t *testing.T, db *testdb.DB, carrier, org, from, batchID string, stores int) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := tenancy.System(context.Background())
 	c := db.Client
 	facs := make([]*ent.FacilityCreate, stores)
 	for i := range facs {
@@ -148,7 +149,7 @@ func TestTraceStatements(t *testing.T) {
 			  downstream: lineage(direction: DOWNSTREAM) { nodes { batch { lotCode } } shipments { shipmentID } }
 			} } } }`
 			input := a.batch(c.pork, c.plant, "P-INPUT", 10000, "KG", day(0))
-			ctx := context.Background()
+			ctx := tenancy.System(context.Background())
 			bulk := make([]*ent.BatchCreate, 100)
 			for i := range bulk {
 				bulk[i] = db.Client.Batch.Create().SetProductID(id(t, c.pork)).SetOrganizationID(id(t, c.plantOrg)).

@@ -246,8 +246,8 @@ func (a *api) column(table, col, id string) string {
 }
 
 func (a *api) next() int {
-	a.seq++
-	return a.seq
+	*a.seq++
+	return *a.seq
 }
 
 // suspend sets an organisation's status to SUSPENDED.
@@ -441,7 +441,7 @@ func validateUpdateOrganization(t *testing.T, a *api) {
 	producer := a.org("PRODUCER")
 	carrier := a.org("CARRIER")
 	a.org("RETAILER")
-	otherCode := creditCode(t, a.seq)
+	otherCode := creditCode(t, *a.seq)
 	upd := func(id string, in kv) kv { return kv{"id": id, "in": in} }
 	a.refuse(t, []refusal{
 		{name: "bad phone", query: qUpdateOrg, vars: upd(producer, kv{"contactPhone": "1380013800"}), code: ePhone, field: "contactPhone"},

@@ -2,15 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
+	"strings"
 	"time"
 
+	"suyuan/internal/auth"
+	"suyuan/internal/scan"
 	"suyuan/internal/seed"
 	"suyuan/internal/store"
 	"suyuan/server"
+	"suyuan/server/consumer"
 )
 
 // devSecret is the secret development mode uses when none is given.
@@ -27,6 +33,13 @@ type serveConfig struct {
 	requestTimeout  time.Duration
 	bodyLimit       int64
 	complexityLimit int
+	publicURL       string
+	keys            *auth.KeySet
+	rateLimit       int
+	pageRateLimit   int
+	trustedProxies  string
+	ipRegions       string
+	pageCacheTTL    time.Duration
 }
 
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
@@ -40,6 +53,12 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.DurationVar(&c.requestTimeout, "request-timeout", server.DefaultRequestTimeout, "time limit of one request")
 	fs.Int64Var(&c.bodyLimit, "body-limit", server.DefaultBodyLimit, "largest request body, in bytes")
 	fs.IntVar(&c.complexityLimit, "complexity-limit", 0, "largest GraphQL operation cost (0: the built-in default)")
+	fs.IntVar(&c.rateLimit, "rate-limit", server.DefaultRateLimit, "requests per minute per API key, user or anonymous client address (negative: no limit)")
+	fs.IntVar(&c.pageRateLimit, "page-rate-limit", server.DefaultPageRateLimit, "consumer page and QR requests per minute per client address (negative: no limit)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", getenv("SUYUAN_TRUSTED_PROXIES"), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed (env SUYUAN_TRUSTED_PROXIES)")
+	fs.StringVar(&c.publicURL, "public-url", envOr(getenv, "SUYUAN_PUBLIC_URL", consumer.DefaultPublicBaseURL), "base URL consumers reach the server at, for QR codes and links (env SUYUAN_PUBLIC_URL)")
+	fs.StringVar(&c.ipRegions, "ip-regions", getenv("SUYUAN_IP_REGIONS"), "CSV file of IP prefixes and region codes for scan statistics (env SUYUAN_IP_REGIONS; none: regions are not recorded)")
+	fs.DurationVar(&c.pageCacheTTL, "page-cache-ttl", 0, "how long consumer pages are cached (0: the built-in default; negative: no cache)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -47,6 +66,13 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
 	c.secret = getenv("SUYUAN_SECRET")
+	if path := getenv("SUYUAN_JWT_KEYS"); path != "" {
+		ks, err := auth.LoadKeySet(path)
+		if err != nil {
+			return c, err
+		}
+		c.keys = ks
+	}
 	switch c.mode {
 	case "development":
 		if c.secret == "" {
@@ -62,6 +88,14 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		c.demo = false
 	default:
 		return c, fmt.Errorf("mode must be development or production, not %q", c.mode)
+	}
+	if c.keys == nil {
+		c.keys = auth.DerivedKeySet(c.secret)
+	}
+	for _, p := range c.proxies() {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			return c, fmt.Errorf("--trusted-proxies: %q is not a CIDR prefix", p)
+		}
 	}
 	return c, nil
 }
@@ -84,6 +118,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 			return fmt.Errorf("loading demo data: %w", err)
 		}
 	}
+	regions, err := scan.LoadRegions(c.ipRegions)
+	if err != nil {
+		return err
+	}
+	scans := scan.New(db.SQL, scan.Options{Secret: []byte(c.secret), Regions: regions, Logger: logger})
+	// The recorder stops after the server, so that the scans of the last
+	// requests are written.
+	scanCtx, stopScans := context.WithCancel(context.WithoutCancel(ctx))
+	scansDone := make(chan error, 1)
+	go func() { scansDone <- scans.Run(scanCtx) }()
 	srv := server.New(db, server.Config{
 		Addr:            c.addr,
 		Development:     c.mode == "development",
@@ -91,8 +135,28 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		RequestTimeout:  c.requestTimeout,
 		ComplexityLimit: c.complexityLimit,
 		Logger:          logger,
+		PublicBaseURL:   c.publicURL,
+		Scans:           scans,
+		PageCacheTTL:    c.pageCacheTTL,
+		Keys:            c.keys,
+		RateLimit:       c.rateLimit,
+		PageRateLimit:   c.pageRateLimit,
+		TrustedProxies:  c.proxies(),
 	})
-	return srv.ListenAndServe(ctx)
+	err = srv.ListenAndServe(ctx)
+	stopScans()
+	return errors.Join(err, <-scansDone)
+}
+
+// proxies lists the trusted proxy prefixes.
+func (c serveConfig) proxies() []string {
+	var out []string
+	for _, p := range strings.Split(c.trustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func envOr(getenv func(string) string, key, def string) string {

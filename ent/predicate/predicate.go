@@ -6,6 +6,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// APIKey is the predicate function for apikey builders.
+type APIKey func(*sql.Selector)
+
+// AuditEntry is the predicate function for auditentry builders.
+type AuditEntry func(*sql.Selector)
+
 // Batch is the predicate function for batch builders.
 type Batch func(*sql.Selector)
 
@@ -27,6 +33,9 @@ type Organization func(*sql.Selector)
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
 
+// RefreshToken is the predicate function for refreshtoken builders.
+type RefreshToken func(*sql.Selector)
+
 // ScanEvent is the predicate function for scanevent builders.
 type ScanEvent func(*sql.Selector)
 
@@ -47,3 +56,6 @@ type Stock func(*sql.Selector)
 
 // TraceCode is the predicate function for tracecode builders.
 type TraceCode func(*sql.Selector)
+
+// User is the predicate function for user builders.
+type User func(*sql.Selector)

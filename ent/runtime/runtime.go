@@ -2,7 +2,938 @@
 
 package runtime
 
-// The schema-stitching logic is generated in suyuan/ent/runtime.go
+import (
+	"context"
+	"suyuan/ent/apikey"
+	"suyuan/ent/auditentry"
+	"suyuan/ent/batch"
+	"suyuan/ent/batchinput"
+	"suyuan/ent/facility"
+	"suyuan/ent/inspection"
+	"suyuan/ent/measurement"
+	"suyuan/ent/organization"
+	"suyuan/ent/product"
+	"suyuan/ent/refreshtoken"
+	"suyuan/ent/scanevent"
+	"suyuan/ent/schema"
+	"suyuan/ent/sensorreading"
+	"suyuan/ent/shelfevent"
+	"suyuan/ent/shipment"
+	"suyuan/ent/shipmentitem"
+	"suyuan/ent/stock"
+	"suyuan/ent/tracecode"
+	"suyuan/ent/user"
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	apikey.Policy = privacy.NewPolicies(schema.APIKey{})
+	apikey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := apikey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	apikeyFields := schema.APIKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescName is the schema descriptor for name field.
+	apikeyDescName := apikeyFields[1].Descriptor()
+	// apikey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apikey.NameValidator = func() func(string) error {
+		validators := apikeyDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apikeyDescPrefix is the schema descriptor for prefix field.
+	apikeyDescPrefix := apikeyFields[2].Descriptor()
+	// apikey.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
+	apikey.PrefixValidator = apikeyDescPrefix.Validators[0].(func(string) error)
+	// apikeyDescKeyHash is the schema descriptor for key_hash field.
+	apikeyDescKeyHash := apikeyFields[3].Descriptor()
+	// apikey.KeyHashValidator is a validator for the "key_hash" field. It is called by the builders before save.
+	apikey.KeyHashValidator = apikeyDescKeyHash.Validators[0].(func([]byte) error)
+	// apikeyDescCanWrite is the schema descriptor for can_write field.
+	apikeyDescCanWrite := apikeyFields[4].Descriptor()
+	// apikey.DefaultCanWrite holds the default value on creation for the can_write field.
+	apikey.DefaultCanWrite = apikeyDescCanWrite.Default.(bool)
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyFields[6].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	auditentry.Policy = privacy.NewPolicies(schema.AuditEntry{})
+	auditentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditentryFields := schema.AuditEntry{}.Fields()
+	_ = auditentryFields
+	// auditentryDescAt is the schema descriptor for at field.
+	auditentryDescAt := auditentryFields[0].Descriptor()
+	// auditentry.DefaultAt holds the default value on creation for the at field.
+	auditentry.DefaultAt = auditentryDescAt.Default.(func() time.Time)
+	// auditentryDescOperation is the schema descriptor for operation field.
+	auditentryDescOperation := auditentryFields[4].Descriptor()
+	// auditentry.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
+	auditentry.OperationValidator = auditentryDescOperation.Validators[0].(func(string) error)
+	// auditentryDescEntity is the schema descriptor for entity field.
+	auditentryDescEntity := auditentryFields[5].Descriptor()
+	// auditentry.EntityValidator is a validator for the "entity" field. It is called by the builders before save.
+	auditentry.EntityValidator = auditentryDescEntity.Validators[0].(func(string) error)
+	// auditentryDescRequestID is the schema descriptor for request_id field.
+	auditentryDescRequestID := auditentryFields[8].Descriptor()
+	// auditentry.DefaultRequestID holds the default value on creation for the request_id field.
+	auditentry.DefaultRequestID = auditentryDescRequestID.Default.(string)
+	// auditentry.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
+	auditentry.RequestIDValidator = auditentryDescRequestID.Validators[0].(func(string) error)
+	batchMixin := schema.Batch{}.Mixin()
+	batch.Policy = privacy.NewPolicies(schema.Batch{})
+	batch.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := batch.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	batchMixinFields0 := batchMixin[0].Fields()
+	_ = batchMixinFields0
+	batchFields := schema.Batch{}.Fields()
+	_ = batchFields
+	// batchDescCreatedAt is the schema descriptor for created_at field.
+	batchDescCreatedAt := batchMixinFields0[0].Descriptor()
+	// batch.DefaultCreatedAt holds the default value on creation for the created_at field.
+	batch.DefaultCreatedAt = batchDescCreatedAt.Default.(func() time.Time)
+	// batchDescUpdatedAt is the schema descriptor for updated_at field.
+	batchDescUpdatedAt := batchMixinFields0[1].Descriptor()
+	// batch.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	batch.DefaultUpdatedAt = batchDescUpdatedAt.Default.(func() time.Time)
+	// batch.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	batch.UpdateDefaultUpdatedAt = batchDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// batchDescLotCode is the schema descriptor for lot_code field.
+	batchDescLotCode := batchFields[3].Descriptor()
+	// batch.LotCodeValidator is a validator for the "lot_code" field. It is called by the builders before save.
+	batch.LotCodeValidator = func() func(string) error {
+		validators := batchDescLotCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(lot_code string) error {
+			for _, fn := range fns {
+				if err := fn(lot_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// batchDescQuantity is the schema descriptor for quantity field.
+	batchDescQuantity := batchFields[5].Descriptor()
+	// batch.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	batch.QuantityValidator = batchDescQuantity.Validators[0].(func(float64) error)
+	// batchDescScanCount is the schema descriptor for scan_count field.
+	batchDescScanCount := batchFields[9].Descriptor()
+	// batch.DefaultScanCount holds the default value on creation for the scan_count field.
+	batch.DefaultScanCount = batchDescScanCount.Default.(int64)
+	batchinput.Policy = privacy.NewPolicies(schema.BatchInput{})
+	batchinput.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := batchinput.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	batchinputFields := schema.BatchInput{}.Fields()
+	_ = batchinputFields
+	// batchinputDescQuantity is the schema descriptor for quantity field.
+	batchinputDescQuantity := batchinputFields[2].Descriptor()
+	// batchinput.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	batchinput.QuantityValidator = batchinputDescQuantity.Validators[0].(func(float64) error)
+	// batchinputDescCreatedAt is the schema descriptor for created_at field.
+	batchinputDescCreatedAt := batchinputFields[4].Descriptor()
+	// batchinput.DefaultCreatedAt holds the default value on creation for the created_at field.
+	batchinput.DefaultCreatedAt = batchinputDescCreatedAt.Default.(func() time.Time)
+	facilityMixin := schema.Facility{}.Mixin()
+	facility.Policy = privacy.NewPolicies(schema.Facility{})
+	facility.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := facility.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	facilityMixinFields0 := facilityMixin[0].Fields()
+	_ = facilityMixinFields0
+	facilityFields := schema.Facility{}.Fields()
+	_ = facilityFields
+	// facilityDescCreatedAt is the schema descriptor for created_at field.
+	facilityDescCreatedAt := facilityMixinFields0[0].Descriptor()
+	// facility.DefaultCreatedAt holds the default value on creation for the created_at field.
+	facility.DefaultCreatedAt = facilityDescCreatedAt.Default.(func() time.Time)
+	// facilityDescUpdatedAt is the schema descriptor for updated_at field.
+	facilityDescUpdatedAt := facilityMixinFields0[1].Descriptor()
+	// facility.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	facility.DefaultUpdatedAt = facilityDescUpdatedAt.Default.(func() time.Time)
+	// facility.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	facility.UpdateDefaultUpdatedAt = facilityDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// facilityDescName is the schema descriptor for name field.
+	facilityDescName := facilityFields[2].Descriptor()
+	// facility.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	facility.NameValidator = func() func(string) error {
+		validators := facilityDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// facilityDescAddress is the schema descriptor for address field.
+	facilityDescAddress := facilityFields[3].Descriptor()
+	// facility.DefaultAddress holds the default value on creation for the address field.
+	facility.DefaultAddress = facilityDescAddress.Default.(string)
+	// facility.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	facility.AddressValidator = facilityDescAddress.Validators[0].(func(string) error)
+	// facilityDescRegionCode is the schema descriptor for region_code field.
+	facilityDescRegionCode := facilityFields[4].Descriptor()
+	// facility.RegionCodeValidator is a validator for the "region_code" field. It is called by the builders before save.
+	facility.RegionCodeValidator = func() func(string) error {
+		validators := facilityDescRegionCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(region_code string) error {
+			for _, fn := range fns {
+				if err := fn(region_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// facilityDescGln is the schema descriptor for gln field.
+	facilityDescGln := facilityFields[5].Descriptor()
+	// facility.GlnValidator is a validator for the "gln" field. It is called by the builders before save.
+	facility.GlnValidator = func() func(string) error {
+		validators := facilityDescGln.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(gln string) error {
+			for _, fn := range fns {
+				if err := fn(gln); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// facilityDescPublic is the schema descriptor for public field.
+	facilityDescPublic := facilityFields[6].Descriptor()
+	// facility.DefaultPublic holds the default value on creation for the public field.
+	facility.DefaultPublic = facilityDescPublic.Default.(bool)
+	// facilityDescLatitude is the schema descriptor for latitude field.
+	facilityDescLatitude := facilityFields[7].Descriptor()
+	// facility.LatitudeValidator is a validator for the "latitude" field. It is called by the builders before save.
+	facility.LatitudeValidator = func() func(float64) error {
+		validators := facilityDescLatitude.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(latitude float64) error {
+			for _, fn := range fns {
+				if err := fn(latitude); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// facilityDescLongitude is the schema descriptor for longitude field.
+	facilityDescLongitude := facilityFields[8].Descriptor()
+	// facility.LongitudeValidator is a validator for the "longitude" field. It is called by the builders before save.
+	facility.LongitudeValidator = func() func(float64) error {
+		validators := facilityDescLongitude.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(longitude float64) error {
+			for _, fn := range fns {
+				if err := fn(longitude); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	inspectionMixin := schema.Inspection{}.Mixin()
+	inspection.Policy = privacy.NewPolicies(schema.Inspection{})
+	inspection.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := inspection.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	inspectionMixinFields0 := inspectionMixin[0].Fields()
+	_ = inspectionMixinFields0
+	inspectionFields := schema.Inspection{}.Fields()
+	_ = inspectionFields
+	// inspectionDescCreatedAt is the schema descriptor for created_at field.
+	inspectionDescCreatedAt := inspectionMixinFields0[0].Descriptor()
+	// inspection.DefaultCreatedAt holds the default value on creation for the created_at field.
+	inspection.DefaultCreatedAt = inspectionDescCreatedAt.Default.(func() time.Time)
+	// inspectionDescUpdatedAt is the schema descriptor for updated_at field.
+	inspectionDescUpdatedAt := inspectionMixinFields0[1].Descriptor()
+	// inspection.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	inspection.DefaultUpdatedAt = inspectionDescUpdatedAt.Default.(func() time.Time)
+	// inspection.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	inspection.UpdateDefaultUpdatedAt = inspectionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// inspectionDescCertificateNo is the schema descriptor for certificate_no field.
+	inspectionDescCertificateNo := inspectionFields[4].Descriptor()
+	// inspection.DefaultCertificateNo holds the default value on creation for the certificate_no field.
+	inspection.DefaultCertificateNo = inspectionDescCertificateNo.Default.(string)
+	// inspection.CertificateNoValidator is a validator for the "certificate_no" field. It is called by the builders before save.
+	inspection.CertificateNoValidator = inspectionDescCertificateNo.Validators[0].(func(string) error)
+	// inspectionDescCertificateFile is the schema descriptor for certificate_file field.
+	inspectionDescCertificateFile := inspectionFields[5].Descriptor()
+	// inspection.DefaultCertificateFile holds the default value on creation for the certificate_file field.
+	inspection.DefaultCertificateFile = inspectionDescCertificateFile.Default.(string)
+	// inspection.CertificateFileValidator is a validator for the "certificate_file" field. It is called by the builders before save.
+	inspection.CertificateFileValidator = inspectionDescCertificateFile.Validators[0].(func(string) error)
+	// inspectionDescNotes is the schema descriptor for notes field.
+	inspectionDescNotes := inspectionFields[6].Descriptor()
+	// inspection.DefaultNotes holds the default value on creation for the notes field.
+	inspection.DefaultNotes = inspectionDescNotes.Default.(string)
+	// inspection.NotesValidator is a validator for the "notes" field. It is called by the builders before save.
+	inspection.NotesValidator = inspectionDescNotes.Validators[0].(func(string) error)
+	measurement.Policy = privacy.NewPolicies(schema.Measurement{})
+	measurement.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := measurement.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	measurementFields := schema.Measurement{}.Fields()
+	_ = measurementFields
+	// measurementDescName is the schema descriptor for name field.
+	measurementDescName := measurementFields[1].Descriptor()
+	// measurement.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	measurement.NameValidator = func() func(string) error {
+		validators := measurementDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// measurementDescUnit is the schema descriptor for unit field.
+	measurementDescUnit := measurementFields[3].Descriptor()
+	// measurement.DefaultUnit holds the default value on creation for the unit field.
+	measurement.DefaultUnit = measurementDescUnit.Default.(string)
+	// measurement.UnitValidator is a validator for the "unit" field. It is called by the builders before save.
+	measurement.UnitValidator = measurementDescUnit.Validators[0].(func(string) error)
+	organizationMixin := schema.Organization{}.Mixin()
+	organization.Policy = privacy.NewPolicies(schema.Organization{})
+	organization.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := organization.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	organizationMixinFields0 := organizationMixin[0].Fields()
+	_ = organizationMixinFields0
+	organizationFields := schema.Organization{}.Fields()
+	_ = organizationFields
+	// organizationDescCreatedAt is the schema descriptor for created_at field.
+	organizationDescCreatedAt := organizationMixinFields0[0].Descriptor()
+	// organization.DefaultCreatedAt holds the default value on creation for the created_at field.
+	organization.DefaultCreatedAt = organizationDescCreatedAt.Default.(func() time.Time)
+	// organizationDescUpdatedAt is the schema descriptor for updated_at field.
+	organizationDescUpdatedAt := organizationMixinFields0[1].Descriptor()
+	// organization.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	organization.DefaultUpdatedAt = organizationDescUpdatedAt.Default.(func() time.Time)
+	// organization.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	organization.UpdateDefaultUpdatedAt = organizationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// organizationDescName is the schema descriptor for name field.
+	organizationDescName := organizationFields[0].Descriptor()
+	// organization.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	organization.NameValidator = func() func(string) error {
+		validators := organizationDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// organizationDescCreditCode is the schema descriptor for credit_code field.
+	organizationDescCreditCode := organizationFields[2].Descriptor()
+	// organization.CreditCodeValidator is a validator for the "credit_code" field. It is called by the builders before save.
+	organization.CreditCodeValidator = func() func(string) error {
+		validators := organizationDescCreditCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(credit_code string) error {
+			for _, fn := range fns {
+				if err := fn(credit_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// organizationDescLicenseNo is the schema descriptor for license_no field.
+	organizationDescLicenseNo := organizationFields[3].Descriptor()
+	// organization.LicenseNoValidator is a validator for the "license_no" field. It is called by the builders before save.
+	organization.LicenseNoValidator = func() func(string) error {
+		validators := organizationDescLicenseNo.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(license_no string) error {
+			for _, fn := range fns {
+				if err := fn(license_no); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// organizationDescRegionCode is the schema descriptor for region_code field.
+	organizationDescRegionCode := organizationFields[4].Descriptor()
+	// organization.RegionCodeValidator is a validator for the "region_code" field. It is called by the builders before save.
+	organization.RegionCodeValidator = func() func(string) error {
+		validators := organizationDescRegionCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(region_code string) error {
+			for _, fn := range fns {
+				if err := fn(region_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// organizationDescContactPhone is the schema descriptor for contact_phone field.
+	organizationDescContactPhone := organizationFields[5].Descriptor()
+	// organization.ContactPhoneValidator is a validator for the "contact_phone" field. It is called by the builders before save.
+	organization.ContactPhoneValidator = func() func(string) error {
+		validators := organizationDescContactPhone.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(contact_phone string) error {
+			for _, fn := range fns {
+				if err := fn(contact_phone); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	productMixin := schema.Product{}.Mixin()
+	product.Policy = privacy.NewPolicies(schema.Product{})
+	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := product.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	productMixinFields0 := productMixin[0].Fields()
+	_ = productMixinFields0
+	productFields := schema.Product{}.Fields()
+	_ = productFields
+	// productDescCreatedAt is the schema descriptor for created_at field.
+	productDescCreatedAt := productMixinFields0[0].Descriptor()
+	// product.DefaultCreatedAt holds the default value on creation for the created_at field.
+	product.DefaultCreatedAt = productDescCreatedAt.Default.(func() time.Time)
+	// productDescUpdatedAt is the schema descriptor for updated_at field.
+	productDescUpdatedAt := productMixinFields0[1].Descriptor()
+	// product.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	product.DefaultUpdatedAt = productDescUpdatedAt.Default.(func() time.Time)
+	// product.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	product.UpdateDefaultUpdatedAt = productDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// productDescName is the schema descriptor for name field.
+	productDescName := productFields[1].Descriptor()
+	// product.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	product.NameValidator = func() func(string) error {
+		validators := productDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescGtin is the schema descriptor for gtin field.
+	productDescGtin := productFields[3].Descriptor()
+	// product.GtinValidator is a validator for the "gtin" field. It is called by the builders before save.
+	product.GtinValidator = func() func(string) error {
+		validators := productDescGtin.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(gtin string) error {
+			for _, fn := range fns {
+				if err := fn(gtin); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescShelfLifeDays is the schema descriptor for shelf_life_days field.
+	productDescShelfLifeDays := productFields[5].Descriptor()
+	// product.ShelfLifeDaysValidator is a validator for the "shelf_life_days" field. It is called by the builders before save.
+	product.ShelfLifeDaysValidator = func() func(int) error {
+		validators := productDescShelfLifeDays.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(shelf_life_days int) error {
+			for _, fn := range fns {
+				if err := fn(shelf_life_days); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescStorageMinC is the schema descriptor for storage_min_c field.
+	productDescStorageMinC := productFields[6].Descriptor()
+	// product.StorageMinCValidator is a validator for the "storage_min_c" field. It is called by the builders before save.
+	product.StorageMinCValidator = func() func(float64) error {
+		validators := productDescStorageMinC.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(storage_min_c float64) error {
+			for _, fn := range fns {
+				if err := fn(storage_min_c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescStorageMaxC is the schema descriptor for storage_max_c field.
+	productDescStorageMaxC := productFields[7].Descriptor()
+	// product.StorageMaxCValidator is a validator for the "storage_max_c" field. It is called by the builders before save.
+	product.StorageMaxCValidator = func() func(float64) error {
+		validators := productDescStorageMaxC.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(storage_max_c float64) error {
+			for _, fn := range fns {
+				if err := fn(storage_max_c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescDescription is the schema descriptor for description field.
+	productDescDescription := productFields[8].Descriptor()
+	// product.DefaultDescription holds the default value on creation for the description field.
+	product.DefaultDescription = productDescDescription.Default.(string)
+	// product.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	product.DescriptionValidator = productDescDescription.Validators[0].(func(string) error)
+	refreshtoken.Policy = privacy.NewPolicies(schema.RefreshToken{})
+	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := refreshtoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	refreshtokenFields := schema.RefreshToken{}.Fields()
+	_ = refreshtokenFields
+	// refreshtokenDescFamily is the schema descriptor for family field.
+	refreshtokenDescFamily := refreshtokenFields[1].Descriptor()
+	// refreshtoken.FamilyValidator is a validator for the "family" field. It is called by the builders before save.
+	refreshtoken.FamilyValidator = refreshtokenDescFamily.Validators[0].(func(string) error)
+	// refreshtokenDescTokenHash is the schema descriptor for token_hash field.
+	refreshtokenDescTokenHash := refreshtokenFields[2].Descriptor()
+	// refreshtoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	refreshtoken.TokenHashValidator = refreshtokenDescTokenHash.Validators[0].(func([]byte) error)
+	// refreshtokenDescCreatedAt is the schema descriptor for created_at field.
+	refreshtokenDescCreatedAt := refreshtokenFields[3].Descriptor()
+	// refreshtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	refreshtoken.DefaultCreatedAt = refreshtokenDescCreatedAt.Default.(func() time.Time)
+	scanevent.Policy = privacy.NewPolicies(schema.ScanEvent{})
+	scanevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := scanevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	scaneventFields := schema.ScanEvent{}.Fields()
+	_ = scaneventFields
+	// scaneventDescRegionCode is the schema descriptor for region_code field.
+	scaneventDescRegionCode := scaneventFields[3].Descriptor()
+	// scanevent.DefaultRegionCode holds the default value on creation for the region_code field.
+	scanevent.DefaultRegionCode = scaneventDescRegionCode.Default.(string)
+	// scanevent.RegionCodeValidator is a validator for the "region_code" field. It is called by the builders before save.
+	scanevent.RegionCodeValidator = scaneventDescRegionCode.Validators[0].(func(string) error)
+	// scaneventDescClientHash is the schema descriptor for client_hash field.
+	scaneventDescClientHash := scaneventFields[4].Descriptor()
+	// scanevent.DefaultClientHash holds the default value on creation for the client_hash field.
+	scanevent.DefaultClientHash = scaneventDescClientHash.Default.(string)
+	// scanevent.ClientHashValidator is a validator for the "client_hash" field. It is called by the builders before save.
+	scanevent.ClientHashValidator = scaneventDescClientHash.Validators[0].(func(string) error)
+	sensorreading.Policy = privacy.NewPolicies(schema.SensorReading{})
+	sensorreading.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := sensorreading.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	sensorreadingFields := schema.SensorReading{}.Fields()
+	_ = sensorreadingFields
+	// sensorreadingDescTemperatureC is the schema descriptor for temperature_c field.
+	sensorreadingDescTemperatureC := sensorreadingFields[3].Descriptor()
+	// sensorreading.TemperatureCValidator is a validator for the "temperature_c" field. It is called by the builders before save.
+	sensorreading.TemperatureCValidator = func() func(float64) error {
+		validators := sensorreadingDescTemperatureC.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(temperature_c float64) error {
+			for _, fn := range fns {
+				if err := fn(temperature_c); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// sensorreadingDescHumidity is the schema descriptor for humidity field.
+	sensorreadingDescHumidity := sensorreadingFields[4].Descriptor()
+	// sensorreading.HumidityValidator is a validator for the "humidity" field. It is called by the builders before save.
+	sensorreading.HumidityValidator = func() func(float64) error {
+		validators := sensorreadingDescHumidity.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(humidity float64) error {
+			for _, fn := range fns {
+				if err := fn(humidity); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// sensorreadingDescLatitude is the schema descriptor for latitude field.
+	sensorreadingDescLatitude := sensorreadingFields[5].Descriptor()
+	// sensorreading.LatitudeValidator is a validator for the "latitude" field. It is called by the builders before save.
+	sensorreading.LatitudeValidator = func() func(float64) error {
+		validators := sensorreadingDescLatitude.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(latitude float64) error {
+			for _, fn := range fns {
+				if err := fn(latitude); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// sensorreadingDescLongitude is the schema descriptor for longitude field.
+	sensorreadingDescLongitude := sensorreadingFields[6].Descriptor()
+	// sensorreading.LongitudeValidator is a validator for the "longitude" field. It is called by the builders before save.
+	sensorreading.LongitudeValidator = func() func(float64) error {
+		validators := sensorreadingDescLongitude.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(longitude float64) error {
+			for _, fn := range fns {
+				if err := fn(longitude); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	shelfeventMixin := schema.ShelfEvent{}.Mixin()
+	shelfevent.Policy = privacy.NewPolicies(schema.ShelfEvent{})
+	shelfevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := shelfevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	shelfeventMixinFields0 := shelfeventMixin[0].Fields()
+	_ = shelfeventMixinFields0
+	shelfeventFields := schema.ShelfEvent{}.Fields()
+	_ = shelfeventFields
+	// shelfeventDescCreatedAt is the schema descriptor for created_at field.
+	shelfeventDescCreatedAt := shelfeventMixinFields0[0].Descriptor()
+	// shelfevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	shelfevent.DefaultCreatedAt = shelfeventDescCreatedAt.Default.(func() time.Time)
+	// shelfeventDescUpdatedAt is the schema descriptor for updated_at field.
+	shelfeventDescUpdatedAt := shelfeventMixinFields0[1].Descriptor()
+	// shelfevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	shelfevent.DefaultUpdatedAt = shelfeventDescUpdatedAt.Default.(func() time.Time)
+	// shelfevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	shelfevent.UpdateDefaultUpdatedAt = shelfeventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// shelfeventDescQuantity is the schema descriptor for quantity field.
+	shelfeventDescQuantity := shelfeventFields[2].Descriptor()
+	// shelfevent.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	shelfevent.QuantityValidator = shelfeventDescQuantity.Validators[0].(func(float64) error)
+	shipmentMixin := schema.Shipment{}.Mixin()
+	shipment.Policy = privacy.NewPolicies(schema.Shipment{})
+	shipment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := shipment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	shipmentMixinFields0 := shipmentMixin[0].Fields()
+	_ = shipmentMixinFields0
+	shipmentFields := schema.Shipment{}.Fields()
+	_ = shipmentFields
+	// shipmentDescCreatedAt is the schema descriptor for created_at field.
+	shipmentDescCreatedAt := shipmentMixinFields0[0].Descriptor()
+	// shipment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	shipment.DefaultCreatedAt = shipmentDescCreatedAt.Default.(func() time.Time)
+	// shipmentDescUpdatedAt is the schema descriptor for updated_at field.
+	shipmentDescUpdatedAt := shipmentMixinFields0[1].Descriptor()
+	// shipment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	shipment.DefaultUpdatedAt = shipmentDescUpdatedAt.Default.(func() time.Time)
+	// shipment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	shipment.UpdateDefaultUpdatedAt = shipmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// shipmentDescVehiclePlate is the schema descriptor for vehicle_plate field.
+	shipmentDescVehiclePlate := shipmentFields[3].Descriptor()
+	// shipment.DefaultVehiclePlate holds the default value on creation for the vehicle_plate field.
+	shipment.DefaultVehiclePlate = shipmentDescVehiclePlate.Default.(string)
+	// shipment.VehiclePlateValidator is a validator for the "vehicle_plate" field. It is called by the builders before save.
+	shipment.VehiclePlateValidator = shipmentDescVehiclePlate.Validators[0].(func(string) error)
+	// shipmentDescReferenceDoc is the schema descriptor for reference_doc field.
+	shipmentDescReferenceDoc := shipmentFields[7].Descriptor()
+	// shipment.DefaultReferenceDoc holds the default value on creation for the reference_doc field.
+	shipment.DefaultReferenceDoc = shipmentDescReferenceDoc.Default.(string)
+	// shipment.ReferenceDocValidator is a validator for the "reference_doc" field. It is called by the builders before save.
+	shipment.ReferenceDocValidator = shipmentDescReferenceDoc.Validators[0].(func(string) error)
+	shipmentitem.Policy = privacy.NewPolicies(schema.ShipmentItem{})
+	shipmentitem.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := shipmentitem.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	shipmentitemFields := schema.ShipmentItem{}.Fields()
+	_ = shipmentitemFields
+	// shipmentitemDescQuantity is the schema descriptor for quantity field.
+	shipmentitemDescQuantity := shipmentitemFields[2].Descriptor()
+	// shipmentitem.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	shipmentitem.QuantityValidator = shipmentitemDescQuantity.Validators[0].(func(float64) error)
+	stock.Policy = privacy.NewPolicies(schema.Stock{})
+	stock.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := stock.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	stockFields := schema.Stock{}.Fields()
+	_ = stockFields
+	// stockDescOnHandMilli is the schema descriptor for on_hand_milli field.
+	stockDescOnHandMilli := stockFields[2].Descriptor()
+	// stock.OnHandMilliValidator is a validator for the "on_hand_milli" field. It is called by the builders before save.
+	stock.OnHandMilliValidator = stockDescOnHandMilli.Validators[0].(func(int64) error)
+	// stockDescUpdatedAt is the schema descriptor for updated_at field.
+	stockDescUpdatedAt := stockFields[4].Descriptor()
+	// stock.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	stock.DefaultUpdatedAt = stockDescUpdatedAt.Default.(func() time.Time)
+	// stock.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	stock.UpdateDefaultUpdatedAt = stockDescUpdatedAt.UpdateDefault.(func() time.Time)
+	tracecode.Policy = privacy.NewPolicies(schema.TraceCode{})
+	tracecode.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := tracecode.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	tracecodeFields := schema.TraceCode{}.Fields()
+	_ = tracecodeFields
+	// tracecodeDescCode is the schema descriptor for code field.
+	tracecodeDescCode := tracecodeFields[0].Descriptor()
+	// tracecode.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	tracecode.CodeValidator = func() func(string) error {
+		validators := tracecodeDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// tracecodeDescSerial is the schema descriptor for serial field.
+	tracecodeDescSerial := tracecodeFields[2].Descriptor()
+	// tracecode.SerialValidator is a validator for the "serial" field. It is called by the builders before save.
+	tracecode.SerialValidator = tracecodeDescSerial.Validators[0].(func(string) error)
+	// tracecodeDescScanCount is the schema descriptor for scan_count field.
+	tracecodeDescScanCount := tracecodeFields[3].Descriptor()
+	// tracecode.DefaultScanCount holds the default value on creation for the scan_count field.
+	tracecode.DefaultScanCount = tracecodeDescScanCount.Default.(int64)
+	// tracecodeDescCreatedAt is the schema descriptor for created_at field.
+	tracecodeDescCreatedAt := tracecodeFields[4].Descriptor()
+	// tracecode.DefaultCreatedAt holds the default value on creation for the created_at field.
+	tracecode.DefaultCreatedAt = tracecodeDescCreatedAt.Default.(func() time.Time)
+	userMixin := schema.User{}.Mixin()
+	user.Policy = privacy.NewPolicies(schema.User{})
+	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := user.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	userMixinFields0 := userMixin[0].Fields()
+	_ = userMixinFields0
+	userFields := schema.User{}.Fields()
+	_ = userFields
+	// userDescCreatedAt is the schema descriptor for created_at field.
+	userDescCreatedAt := userMixinFields0[0].Descriptor()
+	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
+	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
+	// userDescUpdatedAt is the schema descriptor for updated_at field.
+	userDescUpdatedAt := userMixinFields0[1].Descriptor()
+	// user.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
+	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// userDescPhone is the schema descriptor for phone field.
+	userDescPhone := userFields[1].Descriptor()
+	// user.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	user.PhoneValidator = func() func(string) error {
+		validators := userDescPhone.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(phone string) error {
+			for _, fn := range fns {
+				if err := fn(phone); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescName is the schema descriptor for name field.
+	userDescName := userFields[2].Descriptor()
+	// user.DefaultName holds the default value on creation for the name field.
+	user.DefaultName = userDescName.Default.(string)
+	// user.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	user.NameValidator = userDescName.Validators[0].(func(string) error)
+	// userDescActive is the schema descriptor for active field.
+	userDescActive := userFields[5].Descriptor()
+	// user.DefaultActive holds the default value on creation for the active field.
+	user.DefaultActive = userDescActive.Default.(bool)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

@@ -3,6 +3,7 @@
 package scanevent
 
 import (
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 )
@@ -64,7 +65,14 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "suyuan/ent/runtime"
 var (
+	Hooks  [1]ent.Hook
+	Policy ent.Policy
 	// DefaultRegionCode holds the default value on creation for the "region_code" field.
 	DefaultRegionCode string
 	// RegionCodeValidator is a validator for the "region_code" field. It is called by the builders before save.

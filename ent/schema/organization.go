@@ -67,6 +67,12 @@ func (Organization) Edges() []ent.Edge {
 		edge.To("inspections", Inspection.Type).
 			Comment("Inspections this organisation performed as a laboratory.").
 			Annotations(entgql.RelayConnection(), noInput),
+		edge.To("users", User.Type).
+			Annotations(entgql.RelayConnection(), noInput),
+		edge.To("api_keys", APIKey.Type).
+			Annotations(entgql.RelayConnection(), noInput),
+		edge.To("audit_entries", AuditEntry.Type).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -3,6 +3,7 @@
 package sensorreading
 
 import (
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 )
@@ -70,7 +71,14 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "suyuan/ent/runtime"
 var (
+	Hooks  [1]ent.Hook
+	Policy ent.Policy
 	// TemperatureCValidator is a validator for the "temperature_c" field. It is called by the builders before save.
 	TemperatureCValidator func(float64) error
 	// HumidityValidator is a validator for the "humidity" field. It is called by the builders before save.

@@ -7,6 +7,7 @@ import (
 	"suyuan/internal/quantity"
 	"time"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/99designs/gqlgen/graphql"
@@ -69,7 +70,14 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "suyuan/ent/runtime"
 var (
+	Hooks  [1]ent.Hook
+	Policy ent.Policy
 	// OnHandMilliValidator is a validator for the "on_hand_milli" field. It is called by the builders before save.
 	OnHandMilliValidator func(int64) error
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.

@@ -2,6 +2,27 @@
 
 package model
 
+import (
+	"suyuan/ent"
+	"time"
+)
+
 type AddSensorReadingsPayload struct {
 	Count int `json:"count"`
+}
+
+type AuthPayload struct {
+	// A JWT for the Authorization: Bearer header, valid 15 minutes.
+	AccessToken          string    `json:"accessToken"`
+	AccessTokenExpiresAt time.Time `json:"accessTokenExpiresAt"`
+	// Opaque; spent by refreshToken, which returns a new pair.
+	RefreshToken          string    `json:"refreshToken"`
+	RefreshTokenExpiresAt time.Time `json:"refreshTokenExpiresAt"`
+	User                  *ent.User `json:"user"`
+}
+
+type CreateAPIKeyPayload struct {
+	Key *ent.APIKey `json:"key"`
+	// The key itself, for the X-API-Key header. It is shown only here, once.
+	Secret string `json:"secret"`
 }

@@ -10,6 +10,7 @@ import (
 	"suyuan/ent/batch"
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
+	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
 	"suyuan/internal/gs1"
 	"suyuan/internal/quantity"
@@ -40,6 +41,10 @@ const maxInputs = 100
 // CreateBatch records a batch made at a facility by the facility's
 // organisation, consuming the quantities of its input batches held there.
 func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.Batch, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := gs1.LotCode(in.LotCode); err != nil {
 		return nil, errcode.WithField(err, "lotCode")
 	}
@@ -56,7 +61,7 @@ func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.B
 		return nil, errcode.Field(errcode.BadUserInput, "inputs", "at most %d input batches", maxInputs)
 	}
 	var out *ent.Batch
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		fac, err := tx.Facility.Query().WithOrganization().
 			Where(facility.ID(in.FacilityID)).Only(ctx)
 		if err != nil {
@@ -65,6 +70,9 @@ func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.B
 		org := fac.Edges.Organization
 		if org.Kind != organization.KindPRODUCER && org.Kind != organization.KindPROCESSOR {
 			return errcode.Field(errcode.BadUserInput, "facilityID", "batches are produced by producers and processors; this facility belongs to a %s", org.Kind)
+		}
+		if err := mayWrite(v, "facilityID", org.ID); err != nil {
+			return err
 		}
 		if err := active(org, "facilityID"); err != nil {
 			return err
@@ -107,7 +115,17 @@ func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.B
 		if err := put(ctx, tx, out, fac.ID, whole); err != nil {
 			return err
 		}
-		return r.consumeInputs(ctx, tx, out, in.Inputs)
+		if err := r.consumeInputs(ctx, tx, out, in.Inputs); err != nil {
+			return err
+		}
+		fields := []string{"productID", "facilityID", "lotCode", "producedAt", "quantity", "unit"}
+		if in.ExpiresAt != nil {
+			fields = append(fields, "expiresAt")
+		}
+		if len(in.Inputs) > 0 {
+			fields = append(fields, "inputs")
+		}
+		return audit.Write(ctx, tx, "createBatch", "Batch", out.ID, fields)
 	})
 	if err != nil {
 		return nil, err

@@ -11,7 +11,9 @@ import (
 	"suyuan/ent"
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
+	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
+	"suyuan/internal/viewer"
 )
 
 // MeasurementInput is one measured value with its legal limits.
@@ -38,6 +40,10 @@ const maxMeasurements = 200
 
 // RecordInspection stores an inspection and its measurements.
 func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInput) (*ent.Inspection, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := r.checkTime(in.InspectedAt, "inspectedAt"); err != nil {
 		return nil, err
 	}
@@ -75,13 +81,17 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 		}
 	}
 	var out *ent.Inspection
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		lab, err := tx.Organization.Get(ctx, in.LabID)
 		if err != nil {
 			return notFound(err, "labID", "laboratory")
 		}
 		if lab.Kind != organization.KindLAB && lab.Kind != organization.KindREGULATOR {
 			return errcode.Field(errcode.BadUserInput, "labID", "inspections are recorded by laboratories and regulators; this is a %s", lab.Kind)
+		}
+		// Laboratories and regulators record their own inspections.
+		if v.Role != viewer.Admin && (v.OrgID != lab.ID || v.ReadOnly) {
+			return errcode.Field(errcode.Forbidden, "labID", "inspections are recorded by the inspecting organisation")
 		}
 		if err := active(lab, "labID"); err != nil {
 			return err
@@ -102,6 +112,9 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 			Save(ctx)
 		if err != nil {
 			return fmt.Errorf("recording inspection: %w", err)
+		}
+		if err := audit.Write(ctx, tx, "recordInspection", "Inspection", out.ID, []string{"batchID", "labID", "inspectedAt", "result", "measurements"}); err != nil {
+			return err
 		}
 		if len(in.Measurements) == 0 {
 			return nil

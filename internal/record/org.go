@@ -6,9 +6,11 @@ import (
 
 	"suyuan/ent"
 	"suyuan/ent/organization"
+	"suyuan/internal/audit"
 	"suyuan/internal/cnid"
 	"suyuan/internal/errcode"
 	"suyuan/internal/gs1"
+	"suyuan/internal/viewer"
 )
 
 // normalize replaces *p by its canonical form, or names field on error.
@@ -52,6 +54,13 @@ func needsLicense(k organization.Kind) bool {
 
 // CreateOrganization validates and stores an organisation.
 func (r *Recorder) CreateOrganization(ctx context.Context, in ent.CreateOrganizationInput) (*ent.Organization, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v.Role != viewer.Admin {
+		return nil, errcode.New(errcode.Forbidden, "only administrators register organisations")
+	}
 	if err := name(&in.Name, "name"); err != nil {
 		return nil, err
 	}
@@ -75,15 +84,38 @@ func (r *Recorder) CreateOrganization(ctx context.Context, in ent.CreateOrganiza
 	if needsLicense(in.Kind) && in.LicenseNo == nil {
 		return nil, errcode.Field(errcode.InvalidLicenseNo, "licenseNo", "producers and processors must give their food production licence number")
 	}
-	o, err := r.client.Organization.Create().SetInput(in).Save(ctx)
+	var out *ent.Organization
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
+		c := tx.Organization.Create().SetInput(in)
+		o, err := c.Save(ctx)
+		if err != nil {
+			return conflictOn(err, "creditCode", "an organisation with credit code %s exists", in.CreditCode)
+		}
+		out = o
+		return audit.Write(ctx, tx, "createOrganization", "Organization", o.ID, c.Mutation().Fields())
+	})
 	if err != nil {
-		return nil, conflictOn(err, "creditCode", "an organisation with credit code %s exists", in.CreditCode)
+		return nil, err
 	}
-	return o, nil
+	return out, nil
 }
 
 // UpdateOrganization validates and applies changes to an organisation.
 func (r *Recorder) UpdateOrganization(ctx context.Context, id int, in ent.UpdateOrganizationInput) (*ent.Organization, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v.Role != viewer.Admin {
+		// An organisation's own administrator keeps its details up to
+		// date; what it is and whether it may operate are the platform's.
+		if v.Role != viewer.OrgAdmin || v.OrgID != id {
+			return nil, errcode.Field(errcode.Forbidden, "id", "only administrators and the organisation's own administrators change it")
+		}
+		if in.Kind != nil || in.Status != nil || in.CreditCode != nil {
+			return nil, errcode.Field(errcode.Forbidden, "kind", "kind, status and credit code are changed by administrators")
+		}
+	}
 	if err := name(in.Name, "name"); err != nil {
 		return nil, err
 	}
@@ -102,7 +134,7 @@ func (r *Recorder) UpdateOrganization(ctx context.Context, id int, in ent.Update
 		}
 	}
 	var out *ent.Organization
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		cur, err := tx.Organization.Get(ctx, id)
 		if err != nil {
 			return notFound(err, "id", "organisation")
@@ -115,11 +147,12 @@ func (r *Recorder) UpdateOrganization(ctx context.Context, id int, in ent.Update
 		if needsLicense(kind) && !hasLicense {
 			return errcode.Field(errcode.InvalidLicenseNo, "licenseNo", "producers and processors must give their food production licence number")
 		}
-		out, err = tx.Organization.UpdateOneID(id).SetInput(in).Save(ctx)
+		u := tx.Organization.UpdateOneID(id).SetInput(in)
+		out, err = u.Save(ctx)
 		if err != nil {
 			return conflictOn(err, "creditCode", "another organisation has this credit code")
 		}
-		return nil
+		return audit.Write(ctx, tx, "updateOrganization", "Organization", id, changed(u.Mutation()))
 	})
 	if err != nil {
 		return nil, err
@@ -129,6 +162,10 @@ func (r *Recorder) UpdateOrganization(ctx context.Context, id int, in ent.Update
 
 // CreateFacility validates and stores a facility.
 func (r *Recorder) CreateFacility(ctx context.Context, in ent.CreateFacilityInput) (*ent.Facility, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := name(&in.Name, "name"); err != nil {
 		return nil, err
 	}
@@ -136,16 +173,19 @@ func (r *Recorder) CreateFacility(ctx context.Context, in ent.CreateFacilityInpu
 		return nil, err
 	}
 	var out *ent.Facility
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		if _, err := tx.Organization.Get(ctx, in.OrganizationID); err != nil {
 			return notFound(err, "organizationID", "organisation")
 		}
+		if err := mayWrite(v, "organizationID", in.OrganizationID); err != nil {
+			return err
+		}
+		c := tx.Facility.Create().SetInput(in)
 		var err error
-		out, err = tx.Facility.Create().SetInput(in).Save(ctx)
-		if err != nil {
+		if out, err = c.Save(ctx); err != nil {
 			return conflictOn(err, "gln", "another facility has this GLN")
 		}
-		return nil
+		return audit.Write(ctx, tx, "createFacility", "Facility", out.ID, c.Mutation().Fields())
 	})
 	if err != nil {
 		return nil, err
@@ -155,15 +195,33 @@ func (r *Recorder) CreateFacility(ctx context.Context, in ent.CreateFacilityInpu
 
 // UpdateFacility validates and applies changes to a facility.
 func (r *Recorder) UpdateFacility(ctx context.Context, id int, in ent.UpdateFacilityInput) (*ent.Facility, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := name(in.Name, "name"); err != nil {
 		return nil, err
 	}
 	if err := facilityFields(in.RegionCode, in.Gln, in.Address, in.Latitude, in.Longitude); err != nil {
 		return nil, err
 	}
-	out, err := r.client.Facility.UpdateOneID(id).SetInput(in).Save(ctx)
+	var out *ent.Facility
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
+		cur, err := tx.Facility.Get(ctx, id)
+		if err != nil {
+			return notFound(err, "id", "facility")
+		}
+		if err := mayWrite(v, "id", cur.OrganizationID); err != nil {
+			return err
+		}
+		u := tx.Facility.UpdateOneID(id).SetInput(in)
+		if out, err = u.Save(ctx); err != nil {
+			return conflictOn(err, "gln", "another facility has this GLN")
+		}
+		return audit.Write(ctx, tx, "updateFacility", "Facility", id, changed(u.Mutation()))
+	})
 	if err != nil {
-		return nil, notFound(conflictOn(err, "gln", "another facility has this GLN"), "id", "facility")
+		return nil, err
 	}
 	return out, nil
 }
@@ -188,6 +246,10 @@ func facilityFields(region, gln, address *string, lat, lng *float64) error {
 
 // CreateProduct validates and stores a product.
 func (r *Recorder) CreateProduct(ctx context.Context, in ent.CreateProductInput) (*ent.Product, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := name(&in.Name, "name"); err != nil {
 		return nil, err
 	}
@@ -198,16 +260,19 @@ func (r *Recorder) CreateProduct(ctx context.Context, in ent.CreateProductInput)
 		return nil, err
 	}
 	var out *ent.Product
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		if _, err := tx.Organization.Get(ctx, in.OrganizationID); err != nil {
 			return notFound(err, "organizationID", "organisation")
 		}
+		if err := mayWrite(v, "organizationID", in.OrganizationID); err != nil {
+			return err
+		}
+		c := tx.Product.Create().SetInput(in)
 		var err error
-		out, err = tx.Product.Create().SetInput(in).Save(ctx)
-		if err != nil {
+		if out, err = c.Save(ctx); err != nil {
 			return conflictOn(err, "gtin", "another product has this GTIN")
 		}
-		return nil
+		return audit.Write(ctx, tx, "createProduct", "Product", out.ID, c.Mutation().Fields())
 	})
 	if err != nil {
 		return nil, err
@@ -217,6 +282,10 @@ func (r *Recorder) CreateProduct(ctx context.Context, in ent.CreateProductInput)
 
 // UpdateProduct validates and applies changes to a product.
 func (r *Recorder) UpdateProduct(ctx context.Context, id int, in ent.UpdateProductInput) (*ent.Product, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := name(in.Name, "name"); err != nil {
 		return nil, err
 	}
@@ -227,10 +296,13 @@ func (r *Recorder) UpdateProduct(ctx context.Context, id int, in ent.UpdateProdu
 		return nil, err
 	}
 	var out *ent.Product
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		cur, err := tx.Product.Get(ctx, id)
 		if err != nil {
 			return notFound(err, "id", "product")
+		}
+		if err := mayWrite(v, "id", cur.OrganizationID); err != nil {
+			return err
 		}
 		lo, hi := cur.StorageMinC, cur.StorageMaxC
 		if in.ClearStorageMinC {
@@ -248,11 +320,11 @@ func (r *Recorder) UpdateProduct(ctx context.Context, id int, in ent.UpdateProdu
 		if lo != nil && hi != nil && *lo > *hi {
 			return errcode.Field(errcode.BadUserInput, "storageMinC", "lowest storage temperature exceeds the highest")
 		}
-		out, err = tx.Product.UpdateOneID(id).SetInput(in).Save(ctx)
-		if err != nil {
+		u := tx.Product.UpdateOneID(id).SetInput(in)
+		if out, err = u.Save(ctx); err != nil {
 			return conflictOn(err, "gtin", "another product has this GTIN")
 		}
-		return nil
+		return audit.Write(ctx, tx, "updateProduct", "Product", id, changed(u.Mutation()))
 	})
 	if err != nil {
 		return nil, err
@@ -280,4 +352,9 @@ func productFields(gtin *string, shelfLife *int, lo, hi *float64, desc *string) 
 		return checkText(*desc, "description", 2000)
 	}
 	return nil
+}
+
+// changed lists the fields an update sets or clears.
+func changed(m ent.Mutation) []string {
+	return append(m.Fields(), m.ClearedFields()...)
 }

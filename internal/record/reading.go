@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"suyuan/ent"
+	"suyuan/ent/shipment"
+	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
 )
 
@@ -61,6 +63,10 @@ const readingChunk = 1000
 
 // AddSensorReadings stores readings in bulk, all or none.
 func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsInput) (int, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return 0, err
+	}
 	if (in.ShipmentID == nil) == (in.FacilityID == nil) {
 		return 0, errcode.Field(errcode.BadUserInput, "shipmentID", "give exactly one of shipmentID and facilityID")
 	}
@@ -103,12 +109,17 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 		}
 		rows[i] = row{rd.RecordedAt.UTC(), c, rd.Humidity, rd.Latitude, rd.Longitude}
 	}
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
+		var subject int
 		if in.ShipmentID != nil {
-			s, err := tx.Shipment.Get(ctx, *in.ShipmentID)
+			s, err := tx.Shipment.Query().Where(shipment.ID(*in.ShipmentID)).WithFromFacility().Only(ctx)
 			if err != nil {
 				return notFound(err, "shipmentID", "shipment")
 			}
+			if err := mayWrite(v, "shipmentID", s.CarrierID, s.Edges.FromFacility.OrganizationID); err != nil {
+				return err
+			}
+			subject = s.ID
 			// Loggers start before loading, so a reading may predate the
 			// departure a little; not by a day.
 			if s.DepartedAt != nil {
@@ -118,8 +129,15 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 					}
 				}
 			}
-		} else if _, err := tx.Facility.Get(ctx, *in.FacilityID); err != nil {
-			return notFound(err, "facilityID", "facility")
+		} else {
+			f, err := tx.Facility.Get(ctx, *in.FacilityID)
+			if err != nil {
+				return notFound(err, "facilityID", "facility")
+			}
+			if err := mayWrite(v, "facilityID", f.OrganizationID); err != nil {
+				return err
+			}
+			subject = f.ID
 		}
 		for start := 0; start < len(rows); start += readingChunk {
 			end := min(start+readingChunk, len(rows))
@@ -138,7 +156,11 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 				return fmt.Errorf("storing readings: %w", err)
 			}
 		}
-		return nil
+		entity := "Shipment"
+		if in.FacilityID != nil {
+			entity = "Facility"
+		}
+		return audit.Write(ctx, tx, "addSensorReadings", entity, subject, []string{"readings"})
 	})
 	if err != nil {
 		return 0, err

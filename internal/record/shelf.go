@@ -8,6 +8,7 @@ import (
 	"suyuan/ent"
 	"suyuan/ent/facility"
 	"suyuan/ent/shelfevent"
+	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
 	"suyuan/internal/quantity"
 )
@@ -24,6 +25,10 @@ type ShelveBatchInput struct {
 // ShelveBatch moves a quantity of a batch from a store's stock onto its
 // shelf.
 func (r *Recorder) ShelveBatch(ctx context.Context, in ShelveBatchInput) (*ent.ShelfEvent, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := quantity.Check(in.Quantity, in.Unit); err != nil {
 		return nil, errcode.WithField(err, "quantity")
 	}
@@ -31,13 +36,16 @@ func (r *Recorder) ShelveBatch(ctx context.Context, in ShelveBatchInput) (*ent.S
 		return nil, err
 	}
 	var out *ent.ShelfEvent
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		fac, err := tx.Facility.Query().Where(facility.ID(in.FacilityID)).WithOrganization().Only(ctx)
 		if err != nil {
 			return notFound(err, "facilityID", "facility")
 		}
 		if fac.Kind != facility.KindSTORE && fac.Kind != facility.KindMARKET {
 			return errcode.Field(errcode.BadUserInput, "facilityID", "shelves are in stores and markets; this facility is a %s", fac.Kind)
+		}
+		if err := mayWrite(v, "facilityID", fac.OrganizationID); err != nil {
+			return err
 		}
 		if err := active(fac.Edges.Organization, "facilityID"); err != nil {
 			return err
@@ -67,7 +75,7 @@ func (r *Recorder) ShelveBatch(ctx context.Context, in ShelveBatchInput) (*ent.S
 		if err != nil {
 			return fmt.Errorf("recording shelf event: %w", err)
 		}
-		return nil
+		return audit.Write(ctx, tx, "shelveBatch", "ShelfEvent", out.ID, []string{"facilityID", "batchID", "quantity", "unit", "shelvedAt"})
 	})
 	if err != nil {
 		return nil, err
@@ -77,6 +85,10 @@ func (r *Recorder) ShelveBatch(ctx context.Context, in ShelveBatchInput) (*ent.S
 
 // RemoveFromShelf records that what a shelf event put on the shelf is gone.
 func (r *Recorder) RemoveFromShelf(ctx context.Context, id int, at time.Time, reason shelfevent.RemovalReason) (*ent.ShelfEvent, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := r.checkTime(at, "removedAt"); err != nil {
 		return nil, err
 	}
@@ -84,10 +96,13 @@ func (r *Recorder) RemoveFromShelf(ctx context.Context, id int, at time.Time, re
 		return nil, errcode.Field(errcode.BadUserInput, "reason", "unknown removal reason %q", string(reason))
 	}
 	var out *ent.ShelfEvent
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
-		ev, err := tx.ShelfEvent.Get(ctx, id)
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
+		ev, err := tx.ShelfEvent.Query().Where(shelfevent.ID(id)).WithFacility().Only(ctx)
 		if err != nil {
 			return notFound(err, "id", "shelf event")
+		}
+		if err := mayWrite(v, "id", ev.Edges.Facility.OrganizationID); err != nil {
+			return err
 		}
 		if ev.RemovedAt != nil {
 			return errcode.Field(errcode.InvalidState, "id", "already removed from the shelf at %s", ev.RemovedAt.UTC().Format(time.RFC3339))
@@ -105,8 +120,10 @@ func (r *Recorder) RemoveFromShelf(ctx context.Context, id int, at time.Time, re
 		if n == 0 {
 			return errcode.Field(errcode.InvalidState, "id", "already removed from the shelf")
 		}
-		out, err = tx.ShelfEvent.Get(ctx, id)
-		return err
+		if out, err = tx.ShelfEvent.Get(ctx, id); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, "removeFromShelf", "ShelfEvent", id, []string{"removedAt", "removalReason"})
 	})
 	if err != nil {
 		return nil, err

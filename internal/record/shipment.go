@@ -10,6 +10,7 @@ import (
 	"suyuan/ent/batch"
 	"suyuan/ent/organization"
 	"suyuan/ent/shipment"
+	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
 )
 
@@ -31,6 +32,10 @@ const maxItems = 500
 // its items leave the origin's stock; without, it is PLANNED and the stock
 // is only checked, not taken, until DepartShipment.
 func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (*ent.Shipment, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if len(in.Items) == 0 {
 		return nil, errcode.Field(errcode.BadUserInput, "items", "a shipment carries at least one item")
 	}
@@ -53,7 +58,7 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 		return nil, err
 	}
 	var out *ent.Shipment
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		carrier, err := tx.Organization.Get(ctx, in.CarrierID)
 		if err != nil {
 			return notFound(err, "carrierID", "carrier")
@@ -64,8 +69,12 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 		if err := active(carrier, "carrierID"); err != nil {
 			return err
 		}
-		if _, err := tx.Facility.Get(ctx, in.FromFacilityID); err != nil {
+		from, err := tx.Facility.Get(ctx, in.FromFacilityID)
+		if err != nil {
 			return notFound(err, "fromFacilityID", "origin facility")
+		}
+		if err := mayWrite(v, "carrierID", carrier.ID, from.OrganizationID); err != nil {
+			return err
 		}
 		if _, err := tx.Facility.Get(ctx, in.ToFacilityID); err != nil {
 			return notFound(err, "toFacilityID", "destination facility")
@@ -115,7 +124,11 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 		if err := tx.ShipmentItem.CreateBulk(items...).Exec(ctx); err != nil {
 			return fmt.Errorf("recording shipment items: %w", err)
 		}
-		return nil
+		fields := []string{"carrierID", "fromFacilityID", "toFacilityID", "vehiclePlate", "referenceDoc", "items"}
+		if in.DepartedAt != nil {
+			fields = append(fields, "departedAt")
+		}
+		return audit.Write(ctx, tx, "recordShipment", "Shipment", out.ID, fields)
 	})
 	if err != nil {
 		return nil, err
@@ -126,15 +139,22 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 // DepartShipment marks a planned shipment as departed; its items leave the
 // origin's stock.
 func (r *Recorder) DepartShipment(ctx context.Context, id int, at time.Time) (*ent.Shipment, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := r.checkTime(at, "departedAt"); err != nil {
 		return nil, err
 	}
 	var out *ent.Shipment
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
-		s, err := tx.Shipment.Query().Where(shipment.ID(id)).
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
+		s, err := tx.Shipment.Query().Where(shipment.ID(id)).WithFromFacility().
 			WithItems(func(q *ent.ShipmentItemQuery) { q.WithBatch() }).Only(ctx)
 		if err != nil {
 			return notFound(err, "id", "shipment")
+		}
+		if err := mayWrite(v, "id", s.CarrierID, s.Edges.FromFacility.OrganizationID); err != nil {
+			return err
 		}
 		// Moving the status with a conditional update makes a second,
 		// concurrent departure of the same shipment fail instead of taking
@@ -166,8 +186,10 @@ func (r *Recorder) DepartShipment(ctx context.Context, id int, at time.Time) (*e
 				return err
 			}
 		}
-		out, err = tx.Shipment.Get(ctx, id)
-		return err
+		if out, err = tx.Shipment.Get(ctx, id); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, "departShipment", "Shipment", id, []string{"status", "departedAt"})
 	})
 	if err != nil {
 		return nil, err
@@ -178,15 +200,22 @@ func (r *Recorder) DepartShipment(ctx context.Context, id int, at time.Time) (*e
 // RecordArrival marks a shipment in transit as arrived. Accepted goods join
 // the destination's stock; rejected goods return to the origin's.
 func (r *Recorder) RecordArrival(ctx context.Context, id int, at time.Time, accepted bool) (*ent.Shipment, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if err := r.checkTime(at, "arrivedAt"); err != nil {
 		return nil, err
 	}
 	var out *ent.Shipment
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
-		s, err := tx.Shipment.Query().Where(shipment.ID(id)).
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
+		s, err := tx.Shipment.Query().Where(shipment.ID(id)).WithToFacility().
 			WithItems(func(q *ent.ShipmentItemQuery) { q.WithBatch() }).Only(ctx)
 		if err != nil {
 			return notFound(err, "id", "shipment")
+		}
+		if err := mayWrite(v, "id", s.Edges.ToFacility.OrganizationID, s.CarrierID); err != nil {
+			return err
 		}
 		if s.Status != shipment.StatusIN_TRANSIT {
 			return errcode.Field(errcode.InvalidState, "id", "shipment is %s, not IN_TRANSIT", s.Status)
@@ -217,8 +246,10 @@ func (r *Recorder) RecordArrival(ctx context.Context, id int, at time.Time, acce
 				return err
 			}
 		}
-		out, err = tx.Shipment.Get(ctx, id)
-		return err
+		if out, err = tx.Shipment.Get(ctx, id); err != nil {
+			return err
+		}
+		return audit.Write(ctx, tx, "recordArrival", "Shipment", id, []string{"status", "arrivedAt"})
 	})
 	if err != nil {
 		return nil, err

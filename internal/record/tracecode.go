@@ -9,6 +9,7 @@ import (
 
 	"suyuan/ent"
 	"suyuan/ent/tracecode"
+	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
 )
 
@@ -38,15 +39,22 @@ func NewTraceCode() string {
 // IssueTraceCodes creates count new codes for a batch. Serialised codes get
 // consecutive serial numbers after the batch's highest.
 func (r *Recorder) IssueTraceCodes(ctx context.Context, in IssueTraceCodesInput) ([]*ent.TraceCode, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if in.Count < 1 || in.Count > MaxTraceCodes {
 		return nil, errcode.Field(errcode.BadUserInput, "count", "count must be between 1 and %d", MaxTraceCodes)
 	}
 	serialized := in.Serialized != nil && *in.Serialized
 	var out []*ent.TraceCode
-	err := r.withTx(ctx, func(tx *ent.Tx) error {
+	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		b, err := tx.Batch.Get(ctx, in.BatchID)
 		if err != nil {
 			return notFound(err, "batchID", "batch")
+		}
+		if err := mayWrite(v, "batchID", b.OrganizationID); err != nil {
+			return err
 		}
 		next := 1
 		if serialized {
@@ -71,7 +79,7 @@ func (r *Recorder) IssueTraceCodes(ctx context.Context, in IssueTraceCodesInput)
 		if err != nil {
 			return fmt.Errorf("issuing trace codes: %w", err)
 		}
-		return nil
+		return audit.Write(ctx, tx, "issueTraceCodes", "Batch", b.ID, []string{"traceCodes"})
 	})
 	if err != nil {
 		return nil, err

@@ -75,3 +75,13 @@ func (d *countingDriver) ExecContext(ctx context.Context, query string, args ...
 	d.c.n.Add(1)
 	return d.Driver.(queryExecer).ExecContext(ctx, query, args...)
 }
+
+func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.c.n.Add(1)
+	return t.Tx.(queryExecer).QueryContext(ctx, query, args...)
+}
+
+func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.c.n.Add(1)
+	return t.Tx.(queryExecer).ExecContext(ctx, query, args...)
+}

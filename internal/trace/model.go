@@ -6,8 +6,10 @@
 package trace
 
 import (
+	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"suyuan/ent/batch"
@@ -42,6 +44,15 @@ type Facility struct {
 	// consumer's trace then shows only its kind and region.
 	Public       bool
 	Organization Organization
+}
+
+// label names a facility for people: by name, or for a private one by its
+// kind and region.
+func (f *Facility) label() string {
+	if f.Name != "" {
+		return f.Name
+	}
+	return fmt.Sprintf("a private %s in region %s", strings.ToLower(string(f.Kind)), f.RegionCode)
 }
 
 // redact hides a private facility's name, address and GLN.

@@ -61,8 +61,9 @@ func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
 		t.Ingredients, t.IngredientEdges = l.Nodes, l.Edges
 	}
 	t.Recalled = t.Batch.Status == batch.StatusRECALLED
-	t.Warnings = warnings(t)
+	// Redact first: warnings name places, and must not name private ones.
 	t.redact()
+	t.Warnings = warnings(t)
 	return t, nil
 }
 
@@ -196,7 +197,7 @@ func warnings(t *Trace) []Warning {
 	}
 	for _, l := range t.Journey {
 		if l.ColdChain.Verdict == ColdChainExcursion {
-			w = append(w, Warning{"COLD_CHAIN_EXCURSION", fmt.Sprintf("The temperature left the required range while it was carried from %s to %s.", l.From.Name, l.To.Name)})
+			w = append(w, Warning{"COLD_CHAIN_EXCURSION", fmt.Sprintf("The temperature left the required range while it was carried from %s to %s.", l.From.label(), l.To.label())})
 		}
 	}
 	return w

@@ -1,0 +1,271 @@
+// Package tenancy enforces who may read which rows, in the data layer: Ent
+// privacy policies that add a filter to every query — root queries,
+// node(id:) lookups, connections, eager-loaded edges and has…With filters
+// alike — so no path can read another tenant's rows. A row the viewer may
+// not see is simply absent: node(id:) answers NOT_FOUND exactly as for a
+// row that does not exist.
+//
+// Administrators see everything; regulators everything in their region;
+// other users (and partner keys) their organisation's rows, and the rows of
+// others that their organisation took part in: a carrier sees the
+// shipments it carries and the batches on them, a retailer the batches it
+// received. Anonymous callers see nothing here; the consumer's public
+// trace is answered by internal/trace with public fields only. Internal
+// work (data generation, migrations, background jobs) runs with
+// System(ctx).
+package tenancy
+
+import (
+	"context"
+
+	"suyuan/ent"
+	"suyuan/ent/apikey"
+	"suyuan/ent/auditentry"
+	"suyuan/ent/batch"
+	"suyuan/ent/batchinput"
+	"suyuan/ent/facility"
+	"suyuan/ent/inspection"
+	"suyuan/ent/measurement"
+	"suyuan/ent/organization"
+	"suyuan/ent/predicate"
+	"suyuan/ent/privacy"
+	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
+	"suyuan/ent/sensorreading"
+	"suyuan/ent/shelfevent"
+	"suyuan/ent/shipment"
+	"suyuan/ent/shipmentitem"
+	"suyuan/ent/stock"
+	"suyuan/ent/tracecode"
+	"suyuan/ent/user"
+	"suyuan/internal/viewer"
+)
+
+// System returns a context in which every policy allows: for the server's
+// own work, never for a request's.
+func System(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+// scope is how a viewer's reads are limited.
+type scope struct {
+	org    int    // organisation users: their organisation
+	region string // regulators: region code prefix
+}
+
+// scopeOf returns the viewer's scope, or a decision (allow for admins,
+// deny for anonymous callers) when no filter is needed.
+func scopeOf(ctx context.Context) (scope, error) {
+	v := viewer.FromContext(ctx)
+	switch {
+	case v == nil:
+		return scope{}, privacy.Denyf("anonymous callers cannot read this")
+	case v.Role == viewer.Admin:
+		return scope{}, privacy.Allow
+	case v.Role == viewer.Regulator:
+		return scope{region: v.RegionPrefix()}, nil
+	}
+	return scope{org: v.OrgID}, nil
+}
+
+// rule builds a query rule that adds the viewer's filter to q.
+func rule[Q interface{ Where(...P) Q }, P any](pred func(scope) P) func(context.Context, Q) error {
+	return func(ctx context.Context, q Q) error {
+		s, err := scopeOf(ctx)
+		if err != nil {
+			return err
+		}
+		q.Where(pred(s))
+		return privacy.Allow
+	}
+}
+
+// Predicates of what a scope may see, composed for related entities.
+
+func orgs(s scope) predicate.Organization {
+	if s.region != "" {
+		return organization.RegionCodeHasPrefix(s.region)
+	}
+	return organization.ID(s.org)
+}
+
+func facilities(s scope) predicate.Facility {
+	if s.region != "" {
+		return facility.RegionCodeHasPrefix(s.region)
+	}
+	return facility.OrganizationID(s.org)
+}
+
+func products(s scope) predicate.Product {
+	if s.region != "" {
+		return product.HasOrganizationWith(orgs(s))
+	}
+	return product.OrganizationID(s.org)
+}
+
+// shipments: those carried by the organisation or leaving or reaching its
+// facilities; for a regulator, those leaving or reaching its region.
+func shipments(s scope) predicate.Shipment {
+	p := shipment.Or(shipment.HasFromFacilityWith(facilities(s)), shipment.HasToFacilityWith(facilities(s)))
+	if s.region != "" {
+		return p
+	}
+	return shipment.Or(shipment.CarrierID(s.org), p)
+}
+
+// batches: those produced by the organisation (in the region), and those
+// it holds, shelved or carried.
+func batches(s scope) predicate.Batch {
+	held := batch.Or(
+		batch.HasStocksWith(stock.HasFacilityWith(facilities(s))),
+		batch.HasShelfEventsWith(shelfevent.HasFacilityWith(facilities(s))),
+		batch.HasShipmentItemsWith(shipmentitem.HasShipmentWith(shipments(s))),
+	)
+	if s.region != "" {
+		return batch.Or(batch.HasFacilityWith(facilities(s)), held)
+	}
+	return batch.Or(batch.OrganizationID(s.org), held)
+}
+
+func inspections(s scope) predicate.Inspection {
+	return inspection.Or(inspection.HasBatchWith(batches(s)), inspection.HasLabWith(orgs(s)))
+}
+
+// OrganizationRule and the rules below are the query policies of each
+// entity, referred to from its Ent schema.
+func OrganizationRule() privacy.OrganizationQueryRuleFunc {
+	return rule[*ent.OrganizationQuery](orgs)
+}
+
+// FacilityRule filters facilities.
+func FacilityRule() privacy.FacilityQueryRuleFunc { return rule[*ent.FacilityQuery](facilities) }
+
+// ProductRule filters products.
+func ProductRule() privacy.ProductQueryRuleFunc { return rule[*ent.ProductQuery](products) }
+
+// BatchRule filters batches.
+func BatchRule() privacy.BatchQueryRuleFunc { return rule[*ent.BatchQuery](batches) }
+
+// BatchInputRule filters lineage edges: either end visible.
+func BatchInputRule() privacy.BatchInputQueryRuleFunc {
+	return rule[*ent.BatchInputQuery](func(s scope) predicate.BatchInput {
+		return batchinput.Or(batchinput.HasOutputWith(batches(s)), batchinput.HasInputWith(batches(s)))
+	})
+}
+
+// StockRule filters stock balances.
+func StockRule() privacy.StockQueryRuleFunc {
+	return rule[*ent.StockQuery](func(s scope) predicate.Stock {
+		if s.region != "" {
+			return stock.HasFacilityWith(facilities(s))
+		}
+		return stock.Or(stock.HasFacilityWith(facilities(s)), stock.HasBatchWith(batch.OrganizationID(s.org)))
+	})
+}
+
+// ShipmentRule filters shipments.
+func ShipmentRule() privacy.ShipmentQueryRuleFunc { return rule[*ent.ShipmentQuery](shipments) }
+
+// ShipmentItemRule filters shipment items.
+func ShipmentItemRule() privacy.ShipmentItemQueryRuleFunc {
+	return rule[*ent.ShipmentItemQuery](func(s scope) predicate.ShipmentItem {
+		return shipmentitem.HasShipmentWith(shipments(s))
+	})
+}
+
+// SensorReadingRule filters readings.
+func SensorReadingRule() privacy.SensorReadingQueryRuleFunc {
+	return rule[*ent.SensorReadingQuery](func(s scope) predicate.SensorReading {
+		return sensorreading.Or(sensorreading.HasShipmentWith(shipments(s)), sensorreading.HasFacilityWith(facilities(s)))
+	})
+}
+
+// ShelfEventRule filters shelf events.
+func ShelfEventRule() privacy.ShelfEventQueryRuleFunc {
+	return rule[*ent.ShelfEventQuery](func(s scope) predicate.ShelfEvent {
+		if s.region != "" {
+			return shelfevent.HasFacilityWith(facilities(s))
+		}
+		return shelfevent.Or(shelfevent.HasFacilityWith(facilities(s)), shelfevent.HasBatchWith(batch.OrganizationID(s.org)))
+	})
+}
+
+// InspectionRule filters inspections.
+func InspectionRule() privacy.InspectionQueryRuleFunc {
+	return rule[*ent.InspectionQuery](inspections)
+}
+
+// MeasurementRule filters measurements.
+func MeasurementRule() privacy.MeasurementQueryRuleFunc {
+	return rule[*ent.MeasurementQuery](func(s scope) predicate.Measurement {
+		return measurement.HasInspectionWith(inspections(s))
+	})
+}
+
+// TraceCodeRule filters trace codes: the batch's producer's (or the
+// region's).
+func TraceCodeRule() privacy.TraceCodeQueryRuleFunc {
+	return rule[*ent.TraceCodeQuery](func(s scope) predicate.TraceCode {
+		return tracecode.HasBatchWith(owned(s))
+	})
+}
+
+// ScanEventRule filters scans: the batch's producer's (or the region's).
+func ScanEventRule() privacy.ScanEventQueryRuleFunc {
+	return rule[*ent.ScanEventQuery](func(s scope) predicate.ScanEvent {
+		return scanevent.HasBatchWith(owned(s))
+	})
+}
+
+// owned is the batches an organisation produced, or a region's.
+func owned(s scope) predicate.Batch {
+	if s.region != "" {
+		return batch.HasFacilityWith(facilities(s))
+	}
+	return batch.OrganizationID(s.org)
+}
+
+// UserRule filters users: the organisation's own (or the region's).
+func UserRule() privacy.UserQueryRuleFunc {
+	return rule[*ent.UserQuery](func(s scope) predicate.User { return user.HasOrganizationWith(orgs(s)) })
+}
+
+// APIKeyRule filters API keys: the organisation's own.
+func APIKeyRule() privacy.APIKeyQueryRuleFunc {
+	return rule[*ent.APIKeyQuery](func(s scope) predicate.APIKey { return apikey.HasOrganizationWith(orgs(s)) })
+}
+
+// AuditEntryRule lets administrators and regulators (their region's
+// organisations) read the audit trail, and nobody else.
+func AuditEntryRule() privacy.AuditEntryQueryRuleFunc {
+	return func(ctx context.Context, q *ent.AuditEntryQuery) error {
+		s, err := scopeOf(ctx)
+		if err != nil {
+			return err
+		}
+		if s.region == "" {
+			return privacy.Denyf("only regulators and administrators read the audit trail")
+		}
+		q.Where(auditentry.HasOrganizationWith(orgs(s)))
+		return privacy.Allow
+	}
+}
+
+// RefreshTokenRule keeps refresh tokens to the server's own work.
+func RefreshTokenRule() privacy.RefreshTokenQueryRuleFunc {
+	return func(ctx context.Context, q *ent.RefreshTokenQuery) error {
+		return privacy.Denyf("refresh tokens are read by the server only")
+	}
+}
+
+// WriteRule refuses changes by anonymous callers. Which organisation's
+// rows a user may change is decided by the recording operations, which
+// answer FORBIDDEN; this rule is the floor beneath them.
+func WriteRule() privacy.MutationRuleFunc {
+	return func(ctx context.Context, m ent.Mutation) error {
+		if viewer.FromContext(ctx) == nil {
+			return privacy.Denyf("anonymous callers cannot change data")
+		}
+		return privacy.Allow
+	}
+}
