@@ -117,6 +117,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		if err := seed.Demo(ctx, db.Client); err != nil {
 			return fmt.Errorf("loading demo data: %w", err)
 		}
+		if err := seed.DemoUsers(ctx, db.Client); err != nil {
+			return fmt.Errorf("loading demo accounts: %w", err)
+		}
 	}
 	regions, err := scan.LoadRegions(c.ipRegions)
 	if err != nil {

@@ -48,7 +48,10 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		return err
 	}
 	if *demo {
-		return seed.Demo(ctx, db.Client)
+		if err := seed.Demo(ctx, db.Client); err != nil {
+			return err
+		}
+		return seed.DemoUsers(ctx, db.Client)
 	}
 	if *scale != string(seed.Small) && *scale != string(seed.City) {
 		return fmt.Errorf("scale must be small or city, not %q", *scale)

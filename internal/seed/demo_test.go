@@ -2,11 +2,13 @@ package seed
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"suyuan/ent/batch"
 	"suyuan/ent/privacy"
 	"suyuan/ent/tracecode"
+	"suyuan/internal/auth"
 	"suyuan/internal/store"
 )
 
@@ -137,4 +139,34 @@ func testDemo(t *testing.T, db *store.DB) {
 			t.Errorf("%d loin lots after two Demos (%v)", n, err)
 		}
 	})
+}
+
+func TestDemoUsers(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "d.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := Demo(ctx, db.Client); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // idempotent
+		if err := DemoUsers(ctx, db.Client); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := auth.NewService(db.Client, auth.DerivedKeySet("x"), auth.NewHasher(1), nil)
+	for _, a := range DemoAccounts() {
+		tk, err := svc.Login(ctx, a.Phone, DemoPassword)
+		if err != nil {
+			t.Fatalf("logging in as %s: %v", a.Phone, err)
+		}
+		if tk.User.Role != a.Role {
+			t.Errorf("%s has role %s, want %s", a.Phone, tk.User.Role, a.Role)
+		}
+	}
 }

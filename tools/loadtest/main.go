@@ -12,6 +12,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -45,6 +46,9 @@ type config struct {
 	sample   int
 	seed     uint64
 	batchID  int
+	phone    string
+	password string
+	token    string
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -59,8 +63,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.sample, "sample", 10000, "how many codes to choose from")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed for choosing targets")
 	fs.IntVar(&c.batchID, "batch", 0, "batch for lineage, impact and export (default: the one reaching the most stores)")
+	fs.StringVar(&c.phone, "phone", "", "log in as this user for lineage, impact and export (password in SUYUAN_PASSWORD)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.phone != "" {
+		c.password = os.Getenv("SUYUAN_PASSWORD")
+		token, err := login(c)
+		if err != nil {
+			return err
+		}
+		c.token = token
 	}
 	targeter, err := targets(ctx, c)
 	if err != nil {
@@ -86,7 +99,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms" }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms"
+}
 
 const traceQuery = `query($code: String!) { trace(code: $code) {
   batch { lotCode producedAt expiresAt expired status product { name gtin storageMinC storageMaxC } producer { name licenseNo regionCode } facility { name } }
@@ -128,6 +143,12 @@ func targets(ctx context.Context, c config) (vegeta.Targeter, error) {
 			}
 		}
 		return func(t *vegeta.Target) error {
+			defer func() {
+				if t.Header == nil {
+					t.Header = http.Header{}
+				}
+				t.Header.Set("Authorization", "Bearer "+c.token)
+			}()
 			switch c.scenario {
 			case "lineage":
 				return graphql(t, c.base, `query($id: ID!) { lineage(batchId: $id, direction: DOWNSTREAM) { truncated
@@ -145,6 +166,33 @@ func targets(ctx context.Context, c config) (vegeta.Targeter, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown scenario %q", c.scenario)
+}
+
+// login gets an access token for the lineage, impact and export
+// scenarios.
+func login(c config) (string, error) {
+	body, _ := json.Marshal(map[string]any{
+		"query":     `mutation($p: String!, $pw: String!) { login(phone: $p, password: $pw) { accessToken } }`,
+		"variables": map[string]any{"p": c.phone, "pw": c.password},
+	})
+	res, err := http.Post(c.base+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return "", fmt.Errorf("logging in: %w", err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Data struct {
+			Login struct{ AccessToken string }
+		}
+		Errors []struct{ Message string }
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		return "", fmt.Errorf("logging in: %w", err)
+	}
+	if len(out.Errors) > 0 || out.Data.Login.AccessToken == "" {
+		return "", fmt.Errorf("logging in: %v", out.Errors)
+	}
+	return out.Data.Login.AccessToken, nil
 }
 
 func graphql(t *vegeta.Target, base, query string, vars map[string]any) error {
