@@ -78,7 +78,9 @@ func demoGTIN(n int) string {
 //     boxed Mengding Ganlu, sold at a second store (DemoTeaTraceCode);
 //   - Ya'an's market-supervision bureau as the regulator.
 //
-// Times are fixed (November 2026), not relative to now. Demo is
+// Times are fixed (the tea was picked in April 2026, the rest happened on
+// 18–20 November 2026), not relative to now; only the pork's expiry is
+// set years ahead so that the demo never shows expired meat. Demo is
 // idempotent: when the demo organisations exist it does nothing. It runs
 // in one transaction and bypasses privacy rules, as a system operation.
 func Demo(ctx context.Context, client *ent.Client) error {
