@@ -130,7 +130,7 @@ func New(db *store.DB, cfg Config) *Server {
 		cfg:    cfg,
 		db:     db,
 		reader: trace.NewReader(db.Client, nil),
-		auth:   auth.NewService(db.Client, keys, auth.NewHasher(cfg.HashConcurrency), nil),
+		auth:   auth.NewService(db.Client, db.Dialect, keys, auth.NewHasher(cfg.HashConcurrency), nil),
 	}
 	gql := graph.NewHandler(graph.Deps{
 		Client:   db.Client,

@@ -67,7 +67,7 @@ func adminCmd(ctx context.Context, args []string, stdin io.Reader, stderr io.Wri
 			return fmt.Errorf("creating the platform organisation: %w", err)
 		}
 	}
-	svc := auth.NewService(db.Client, auth.DerivedKeySet(""), auth.NewHasher(1), nil)
+	svc := auth.NewService(db.Client, db.Dialect, auth.DerivedKeySet(""), auth.NewHasher(1), nil)
 	u, err := svc.CreateFirstAdmin(ctx, org.ID, *phone, *name, password)
 	if err != nil {
 		return err

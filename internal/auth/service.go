@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"suyuan/ent"
 	"suyuan/ent/apikey"
 	"suyuan/ent/organization"
@@ -24,17 +26,22 @@ import (
 // privileges: it is what decides who the viewer is.
 type Service struct {
 	client *ent.Client
-	keys   *KeySet
-	hasher *Hasher
-	now    func() time.Time
+	// lockRows is set for engines with SELECT … FOR UPDATE (MySQL);
+	// SQLite has none and needs none, as its transactions take the write
+	// lock when they begin.
+	lockRows bool
+	keys     *KeySet
+	hasher   *Hasher
+	now      func() time.Time
 }
 
-// NewService returns a Service; now tells the time (nil is time.Now).
-func NewService(client *ent.Client, keys *KeySet, hasher *Hasher, now func() time.Time) *Service {
+// NewService returns a Service over client, whose SQL dialect is
+// dialectName; now tells the time (nil is time.Now).
+func NewService(client *ent.Client, dialectName string, keys *KeySet, hasher *Hasher, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{client: client, keys: keys, hasher: hasher, now: now}
+	return &Service{client: client, lockRows: dialectName != dialect.SQLite, keys: keys, hasher: hasher, now: now}
 }
 
 // Tokens is what a login or a refresh returns.
@@ -112,12 +119,13 @@ func (s *Service) issue(ctx context.Context, c *ent.Client, u *ent.User, family 
 
 var errRefresh = errcode.New(errcode.Unauthenticated, "invalid, expired or revoked refresh token; log in again")
 
-// Refresh spends a refresh token and issues a new pair in its family.
-// Spending is a conditional update (used_at IS NULL) inside the
-// transaction: the update takes the row's lock, so of two concurrent
-// refreshes with one token exactly one changes the row, and the other sees
-// it spent. Presenting a token that was already spent means it was stolen
-// or replayed: the whole family is revoked, the new pair included.
+// Refresh spends a refresh token and issues a new pair in its family. The
+// token's row is read under its lock (FOR UPDATE on MySQL; SQLite's
+// transactions are serial), so of two concurrent refreshes with one token
+// the second waits for the first and then finds the token spent; the
+// conditional update (used_at IS NULL) is a second guard. Presenting a
+// token that was already spent means it was stolen or replayed: the whole
+// family is revoked, the new pair included.
 func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	sys := tenancy.System(ctx)
 	if !strings.HasPrefix(token, "rt_") || len(token) > 64 {
@@ -129,8 +137,11 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 		return nil, fmt.Errorf("starting transaction: %w", err)
 	}
 	defer tx.Rollback()
-	rt, err := tx.RefreshToken.Query().Where(refreshtoken.TokenHash(hash)).
-		WithUser(func(q *ent.UserQuery) { q.WithOrganization() }).Only(sys)
+	q := tx.RefreshToken.Query().Where(refreshtoken.TokenHash(hash))
+	if s.lockRows {
+		q.ForUpdate()
+	}
+	rt, err := q.Only(sys)
 	if ent.IsNotFound(err) {
 		return nil, errRefresh
 	}
@@ -149,7 +160,10 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 		}
 		return nil, errRefresh
 	}
-	u := rt.Edges.User
+	u, err := tx.User.Query().Where(user.ID(rt.UserID)).WithOrganization().Only(sys)
+	if err != nil {
+		return nil, fmt.Errorf("loading the token's user: %w", err)
+	}
 	if now.After(rt.ExpiresAt) || !u.Active || u.Edges.Organization.Status != organization.StatusACTIVE {
 		return nil, errRefresh
 	}

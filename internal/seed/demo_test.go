@@ -159,7 +159,7 @@ func TestDemoUsers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	svc := auth.NewService(db.Client, auth.DerivedKeySet("x"), auth.NewHasher(1), nil)
+	svc := auth.NewService(db.Client, db.Dialect, auth.DerivedKeySet("x"), auth.NewHasher(1), nil)
 	for _, a := range DemoAccounts() {
 		tk, err := svc.Login(ctx, a.Phone, DemoPassword)
 		if err != nil {
