@@ -101,16 +101,7 @@ func writeCodedError(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusInternalServerError, errcode.Internal, "internal error; reference "+reqlog.ID(ctx))
 		return
 	}
-	status := http.StatusBadRequest
-	switch e.Code {
-	case errcode.NotFound:
-		status = http.StatusNotFound
-	case errcode.Unauthenticated:
-		status = http.StatusUnauthorized
-	case errcode.Forbidden:
-		status = http.StatusForbidden
-	}
-	writeFieldError(w, status, e)
+	writeFieldError(w, e.Code.HTTPStatus(), e)
 }
 
 func writeFieldError(w http.ResponseWriter, status int, e *errcode.Error) {

@@ -12,7 +12,6 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/internal/auth"
 	"suyuan/internal/cnid"
-	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 )
 
@@ -50,14 +49,11 @@ func adminCmd(ctx context.Context, args []string, stdin io.Reader, stderr io.Wri
 	if err := auth.CheckPassword(password, "password"); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, *dsn)
+	db, err := openDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
 	sys := tenancy.System(ctx)
 	org, err := db.Client.Organization.Query().Where(organization.CreditCode(code)).Only(sys)
 	if err != nil {

@@ -17,14 +17,11 @@ func migrateCmd(ctx context.Context, args []string, stderr io.Writer, getenv fun
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, *dsn)
+	db, err := openDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	db.Close()
 	fmt.Fprintln(stderr, "schema is up to date")
 	return nil
 }
@@ -39,14 +36,11 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, *dsn)
+	db, err := openDB(ctx, *dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
 	if *demo {
 		if err := seed.Demo(ctx, db.Client); err != nil {
 			return err
@@ -64,4 +58,17 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		*scale, *seedN, st.Elapsed.Round(1e6), st.Organizations, st.Facilities, st.Products, st.Batches, st.BatchInputs,
 		st.Shipments, st.ShipmentItems, st.SensorReadings, st.ShelfEvents, st.Inspections, st.TraceCodes)
 	return nil
+}
+
+// openDB opens the database and brings its schema up to date.
+func openDB(ctx context.Context, dsn string) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }

@@ -6,6 +6,7 @@ package errcode
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Code is a stable, machine-readable error code. Clients branch on it, so a
@@ -101,4 +102,28 @@ func CodeOf(err error) Code {
 		return e.Code
 	}
 	return Internal
+}
+
+// HTTPStatus is the status a plain HTTP endpoint answers an error of code
+// c with (GraphQL responses carry the code instead).
+func (c Code) HTTPStatus() int {
+	switch c {
+	case Unauthenticated:
+		return http.StatusUnauthorized
+	case Forbidden:
+		return http.StatusForbidden
+	case NotFound:
+		return http.StatusNotFound
+	case QuantityExceedsAvailable, InvalidState, Conflict:
+		return http.StatusConflict
+	case RequestTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case RateLimited:
+		return http.StatusTooManyRequests
+	case Timeout:
+		return http.StatusServiceUnavailable
+	case Internal:
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"suyuan/ent"
-	"suyuan/ent/batch"
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
 	"suyuan/internal/audit"
@@ -139,35 +138,16 @@ func (r *Recorder) consumeInputs(ctx context.Context, tx *ent.Tx, out *ent.Batch
 	if len(inputs) == 0 {
 		return nil
 	}
-	ids := make([]int, len(inputs))
-	for i, u := range inputs {
-		ids[i] = u.BatchID
-	}
-	found, err := tx.Batch.Query().Where(batch.IDIn(ids...)).All(ctx)
+	batches, err := listedBatches(ctx, tx, inputs, "inputs")
 	if err != nil {
-		return fmt.Errorf("loading input batches: %w", err)
+		return err
 	}
-	byID := make(map[int]*ent.Batch, len(found))
-	for _, b := range found {
-		byID[b.ID] = b
-	}
-	seen := make(map[int]bool, len(inputs))
 	edges := make([]*ent.BatchInputCreate, 0, len(inputs))
 	for i, u := range inputs {
 		field := "inputs." + strconv.Itoa(i)
-		b, ok := byID[u.BatchID]
-		if !ok {
-			return errcode.Field(errcode.NotFound, field+".batchID", "input batch not found")
-		}
-		if seen[b.ID] {
-			return errcode.Field(errcode.BadUserInput, field+".batchID", "input batch %s is listed twice", b.LotCode)
-		}
-		seen[b.ID] = true
+		b := batches[i]
 		if b.ID == out.ID {
 			return errcode.Field(errcode.BadUserInput, field+".batchID", "a batch cannot be made from itself")
-		}
-		if err := usable(b, field+".batchID"); err != nil {
-			return err
 		}
 		if err := notBefore(out.ProducedAt, b.ProducedAt, "producedAt", "the production of input "+b.LotCode); err != nil {
 			return err

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"suyuan/ent"
-	"suyuan/ent/batch"
 	"suyuan/ent/organization"
 	"suyuan/ent/shipment"
 	"suyuan/internal/audit"
@@ -79,7 +78,7 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 		if _, err := tx.Facility.Get(ctx, in.ToFacilityID); err != nil {
 			return notFound(err, "toFacilityID", "destination facility")
 		}
-		batches, err := itemBatches(ctx, tx, in.Items)
+		batches, err := listedBatches(ctx, tx, in.Items, "items")
 		if err != nil {
 			return err
 		}
@@ -253,41 +252,6 @@ func (r *Recorder) RecordArrival(ctx context.Context, id int, at time.Time, acce
 	})
 	if err != nil {
 		return nil, err
-	}
-	return out, nil
-}
-
-// itemBatches loads the batches of items in one query, in item order, and
-// checks each may move.
-func itemBatches(ctx context.Context, tx *ent.Tx, items []BatchQuantity) ([]*ent.Batch, error) {
-	ids := make([]int, len(items))
-	for i, it := range items {
-		ids[i] = it.BatchID
-	}
-	found, err := tx.Batch.Query().Where(batch.IDIn(ids...)).All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("loading batches: %w", err)
-	}
-	byID := make(map[int]*ent.Batch, len(found))
-	for _, b := range found {
-		byID[b.ID] = b
-	}
-	out := make([]*ent.Batch, len(items))
-	seen := make(map[int]bool, len(items))
-	for i, it := range items {
-		field := "items." + strconv.Itoa(i) + ".batchID"
-		b, ok := byID[it.BatchID]
-		if !ok {
-			return nil, errcode.Field(errcode.NotFound, field, "batch not found")
-		}
-		if seen[b.ID] {
-			return nil, errcode.Field(errcode.BadUserInput, field, "batch %s is listed twice", b.LotCode)
-		}
-		seen[b.ID] = true
-		if err := usable(b, field); err != nil {
-			return nil, err
-		}
-		out[i] = b
 	}
 	return out, nil
 }

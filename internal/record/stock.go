@@ -3,8 +3,10 @@ package record
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"suyuan/ent"
+	"suyuan/ent/batch"
 	"suyuan/ent/stock"
 	"suyuan/internal/errcode"
 	"suyuan/internal/quantity"
@@ -96,4 +98,40 @@ func usable(b *ent.Batch, field string) error {
 		return nil
 	}
 	return errcode.Field(errcode.InvalidState, field, "batch %s is %s and cannot be moved or used", b.LotCode, b.Status)
+}
+
+// listedBatches loads the batches a list of quantities names, in one
+// query and in list order, and checks that each exists, is listed once and
+// may move; errors name the list's field, such as items.2.batchID.
+func listedBatches(ctx context.Context, tx *ent.Tx, list []BatchQuantity, field string) ([]*ent.Batch, error) {
+	ids := make([]int, len(list))
+	for i, q := range list {
+		ids[i] = q.BatchID
+	}
+	found, err := tx.Batch.Query().Where(batch.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("loading batches: %w", err)
+	}
+	byID := make(map[int]*ent.Batch, len(found))
+	for _, b := range found {
+		byID[b.ID] = b
+	}
+	out := make([]*ent.Batch, len(list))
+	seen := make(map[int]bool, len(list))
+	for i, q := range list {
+		f := field + "." + strconv.Itoa(i) + ".batchID"
+		b, ok := byID[q.BatchID]
+		if !ok {
+			return nil, errcode.Field(errcode.NotFound, f, "batch not found")
+		}
+		if seen[b.ID] {
+			return nil, errcode.Field(errcode.BadUserInput, f, "batch %s is listed twice", b.LotCode)
+		}
+		seen[b.ID] = true
+		if err := usable(b, f); err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
 }

@@ -481,16 +481,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, f format, lg lang
 	var e *errcode.Error
 	status := http.StatusInternalServerError
 	if errors.As(err, &e) {
-		switch e.Code {
-		case errcode.NotFound:
-			status = http.StatusNotFound
-		case errcode.Unauthenticated:
-			status = http.StatusUnauthorized
-		case errcode.Forbidden:
-			status = http.StatusForbidden
-		default:
-			status = http.StatusBadRequest
-		}
+		status = e.Code.HTTPStatus()
 	} else {
 		reqlog.Logger(ctx).Error("consumer page", "path", r.URL.Path, "error", err.Error())
 		e = &errcode.Error{Code: errcode.Internal, Message: "internal error; reference " + reqlog.ID(ctx)}
