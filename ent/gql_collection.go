@@ -1123,11 +1123,6 @@ func (_q *BatchQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				selectedFields = append(selectedFields, batch.FieldStatus)
 				fieldSeen[batch.FieldStatus] = struct{}{}
 			}
-		case "scanCount":
-			if _, ok := fieldSeen[batch.FieldScanCount]; !ok {
-				selectedFields = append(selectedFields, batch.FieldScanCount)
-				fieldSeen[batch.FieldScanCount] = struct{}{}
-			}
 		case "id":
 		case "__typename":
 		default:

@@ -1070,16 +1070,6 @@ type BatchWhereInput struct {
 	StatusIn    []batch.Status `json:"statusIn,omitempty"`
 	StatusNotIn []batch.Status `json:"statusNotIn,omitempty"`
 
-	// "scan_count" field predicates.
-	ScanCount      *int64  `json:"scanCount,omitempty"`
-	ScanCountNEQ   *int64  `json:"scanCountNEQ,omitempty"`
-	ScanCountIn    []int64 `json:"scanCountIn,omitempty"`
-	ScanCountNotIn []int64 `json:"scanCountNotIn,omitempty"`
-	ScanCountGT    *int64  `json:"scanCountGT,omitempty"`
-	ScanCountGTE   *int64  `json:"scanCountGTE,omitempty"`
-	ScanCountLT    *int64  `json:"scanCountLT,omitempty"`
-	ScanCountLTE   *int64  `json:"scanCountLTE,omitempty"`
-
 	// "product" edge predicates.
 	HasProduct     *bool                `json:"hasProduct,omitempty"`
 	HasProductWith []*ProductWhereInput `json:"hasProductWith,omitempty"`
@@ -1444,30 +1434,6 @@ func (i *BatchWhereInput) P() (predicate.Batch, error) {
 	}
 	if len(i.StatusNotIn) > 0 {
 		predicates = append(predicates, batch.StatusNotIn(i.StatusNotIn...))
-	}
-	if i.ScanCount != nil {
-		predicates = append(predicates, batch.ScanCountEQ(*i.ScanCount))
-	}
-	if i.ScanCountNEQ != nil {
-		predicates = append(predicates, batch.ScanCountNEQ(*i.ScanCountNEQ))
-	}
-	if len(i.ScanCountIn) > 0 {
-		predicates = append(predicates, batch.ScanCountIn(i.ScanCountIn...))
-	}
-	if len(i.ScanCountNotIn) > 0 {
-		predicates = append(predicates, batch.ScanCountNotIn(i.ScanCountNotIn...))
-	}
-	if i.ScanCountGT != nil {
-		predicates = append(predicates, batch.ScanCountGT(*i.ScanCountGT))
-	}
-	if i.ScanCountGTE != nil {
-		predicates = append(predicates, batch.ScanCountGTE(*i.ScanCountGTE))
-	}
-	if i.ScanCountLT != nil {
-		predicates = append(predicates, batch.ScanCountLT(*i.ScanCountLT))
-	}
-	if i.ScanCountLTE != nil {
-		predicates = append(predicates, batch.ScanCountLTE(*i.ScanCountLTE))
 	}
 
 	if i.HasProduct != nil {

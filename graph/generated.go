@@ -729,6 +729,7 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type BatchResolver interface {
+	ScanCount(ctx context.Context, obj *ent.Batch) (*int, error)
 	Journey(ctx context.Context, obj *ent.Batch) ([]*trace.Leg, error)
 	Lineage(ctx context.Context, obj *ent.Batch, direction trace.Direction, maxDepth *int) (*trace.Lineage, error)
 }
@@ -4397,6 +4398,8 @@ type RecallImpact {
 }
 
 extend type Batch {
+  "How often consumers have opened this batch's page; null unless you are its producer, a regulator or an administrator."
+  scanCount: Int @goField(forceResolver: true)
   "Every shipment leg of this batch, in order."
   journey: [JourneyLeg!]!
   "The batch's lineage; maxDepth defaults to 10, at most 20."
@@ -4627,8 +4630,6 @@ func (ec *executionContext) childFields_Batch(ctx context.Context, field graphql
 		return ec.fieldContext_Batch_expiresAt(ctx, field)
 	case "status":
 		return ec.fieldContext_Batch_status(ctx, field)
-	case "scanCount":
-		return ec.fieldContext_Batch_scanCount(ctx, field)
 	case "product":
 		return ec.fieldContext_Batch_product(ctx, field)
 	case "producer":
@@ -4651,6 +4652,8 @@ func (ec *executionContext) childFields_Batch(ctx context.Context, field graphql
 		return ec.fieldContext_Batch_stocks(ctx, field)
 	case "scanEvents":
 		return ec.fieldContext_Batch_scanEvents(ctx, field)
+	case "scanCount":
+		return ec.fieldContext_Batch_scanCount(ctx, field)
 	case "journey":
 		return ec.fieldContext_Batch_journey(ctx, field)
 	case "lineage":
@@ -9531,29 +9534,6 @@ func (ec *executionContext) fieldContext_Batch_status(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Batch", field, false, false, "BatchStatus")
 }
 
-func (ec *executionContext) _Batch_scanCount(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Batch_scanCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScanCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
-			return ec.marshalNInt2int64(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Batch_scanCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Batch", field, false, false, "Int")
-}
-
 func (ec *executionContext) _Batch_product(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10000,6 +9980,29 @@ func (ec *executionContext) fieldContext_Batch_scanEvents(ctx context.Context, f
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Batch_scanCount(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Batch_scanCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Batch().ScanCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Batch_scanCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Batch", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Batch_journey(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
@@ -24094,7 +24097,7 @@ func (ec *executionContext) unmarshalInputBatchWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "productID", "productIDNEQ", "productIDIn", "productIDNotIn", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "facilityID", "facilityIDNEQ", "facilityIDIn", "facilityIDNotIn", "lotCode", "lotCodeNEQ", "lotCodeIn", "lotCodeNotIn", "lotCodeGT", "lotCodeGTE", "lotCodeLT", "lotCodeLTE", "lotCodeContains", "lotCodeHasPrefix", "lotCodeHasSuffix", "lotCodeEqualFold", "lotCodeContainsFold", "producedAt", "producedAtNEQ", "producedAtIn", "producedAtNotIn", "producedAtGT", "producedAtGTE", "producedAtLT", "producedAtLTE", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "unit", "unitNEQ", "unitIn", "unitNotIn", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "scanCount", "scanCountNEQ", "scanCountIn", "scanCountNotIn", "scanCountGT", "scanCountGTE", "scanCountLT", "scanCountLTE", "hasProduct", "hasProductWith", "hasProducer", "hasProducerWith", "hasFacility", "hasFacilityWith", "hasInputs", "hasInputsWith", "hasUsedIn", "hasUsedInWith", "hasInspections", "hasInspectionsWith", "hasShipmentItems", "hasShipmentItemsWith", "hasShelfEvents", "hasShelfEventsWith", "hasTraceCodes", "hasTraceCodesWith", "hasStocks", "hasStocksWith", "hasScanEvents", "hasScanEventsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "productID", "productIDNEQ", "productIDIn", "productIDNotIn", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "facilityID", "facilityIDNEQ", "facilityIDIn", "facilityIDNotIn", "lotCode", "lotCodeNEQ", "lotCodeIn", "lotCodeNotIn", "lotCodeGT", "lotCodeGTE", "lotCodeLT", "lotCodeLTE", "lotCodeContains", "lotCodeHasPrefix", "lotCodeHasSuffix", "lotCodeEqualFold", "lotCodeContainsFold", "producedAt", "producedAtNEQ", "producedAtIn", "producedAtNotIn", "producedAtGT", "producedAtGTE", "producedAtLT", "producedAtLTE", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "unit", "unitNEQ", "unitIn", "unitNotIn", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "hasProduct", "hasProductWith", "hasProducer", "hasProducerWith", "hasFacility", "hasFacilityWith", "hasInputs", "hasInputsWith", "hasUsedIn", "hasUsedInWith", "hasInspections", "hasInspectionsWith", "hasShipmentItems", "hasShipmentItemsWith", "hasShelfEvents", "hasShelfEventsWith", "hasTraceCodes", "hasTraceCodesWith", "hasStocks", "hasStocksWith", "hasScanEvents", "hasScanEventsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24703,62 +24706,6 @@ func (ec *executionContext) unmarshalInputBatchWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.StatusNotIn = data
-		case "scanCount":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCount"))
-			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ScanCount = data
-		case "scanCountNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ScanCountNEQ = data
-		case "scanCountIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountIn"))
-			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ScanCountIn = data
-		case "scanCountNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountNotIn"))
-			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ScanCountNotIn = data
-		case "scanCountGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountGT"))
-			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ScanCountGT = data
-		case "scanCountGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountGTE"))
-			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ScanCountGTE = data
-		case "scanCountLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountLT"))
-			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ScanCountLT = data
-		case "scanCountLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scanCountLTE"))
-			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ScanCountLTE = data
 		case "hasProduct":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProduct"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -35096,11 +35043,6 @@ func (ec *executionContext) _Batch(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "scanCount":
-			out.Values[i] = ec._Batch_scanCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "product":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -35166,6 +35108,12 @@ func (ec *executionContext) _Batch(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Batch_scanEvents(ctx, field, obj)
+				})
+		case "scanCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Batch_scanCount(ctx, field, obj)
 				})
 		case "journey":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

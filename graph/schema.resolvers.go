@@ -19,6 +19,16 @@ import (
 	"time"
 )
 
+// ScanCount is the resolver for the scanCount field.
+func (r *batchResolver) ScanCount(ctx context.Context, obj *ent.Batch) (*int, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil || (v.Role != viewer.Admin && v.Role != viewer.Regulator && v.OrgID != obj.OrganizationID) {
+		return nil, nil
+	}
+	n := int(obj.ScanCount)
+	return &n, nil
+}
+
 // Journey is the resolver for the journey field.
 func (r *batchResolver) Journey(ctx context.Context, obj *ent.Batch) ([]*trace.Leg, error) {
 	legs, err := loadersFrom(ctx).journey.Load(ctx, obj.ID)()

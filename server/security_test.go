@@ -450,3 +450,31 @@ func TestOWASPGraphQL(t *testing.T) {
 		}
 	})
 }
+
+// TestScanCounts checks that a batch's scan count is shown to its producer
+// and regulators only, though carriers and retailers see the batch.
+func TestScanCounts(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		tn := a.tenants()
+		if _, err := db.SQL.Exec(`UPDATE batches SET scan_count = 7 WHERE id = ?`, tn.p.loin); err != nil {
+			t.Fatal(err)
+		}
+		const q = `query($id: ID!) { node(id: $id) { ... on Batch { scanCount } } }`
+		for _, tc := range []struct {
+			name string
+			who  *api
+			want string
+		}{
+			{"producer", tn.aStaff, `{"node":{"scanCount":7}}`},
+			{"regulator", tn.regulator, `{"node":{"scanCount":7}}`},
+			{"retailer", tn.retailer, `{"node":{"scanCount":null}}`},
+			{"carrier", tn.carrier, `{"node":{"scanCount":null}}`},
+		} {
+			r := tc.who.do(q, map[string]any{"id": tn.p.loin})
+			if len(r.Errors) != 0 || string(r.Data) != tc.want {
+				t.Errorf("%s sees %s", tc.name, r.Raw)
+			}
+		}
+	})
+}

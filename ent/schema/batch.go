@@ -50,8 +50,10 @@ func (Batch) Fields() []ent.Field {
 			Annotations(entgql.OrderField("STATUS")),
 		// Kept in step with scan_events by the scan recorder, so that a
 		// count needs no aggregate over millions of scans.
+		// Batch.scanCount is resolved by hand: only the producer and
+		// regulators may see it, while carriers and retailers see the batch.
 		field.Int64("scan_count").Default(0).
-			Annotations(entgql.OrderField("SCAN_COUNT"), noInput),
+			Annotations(entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput), entgql.OrderField("SCAN_COUNT")),
 	}
 }
 
