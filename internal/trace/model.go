@@ -216,7 +216,10 @@ type Warning struct {
 
 // Trace is what a consumer sees after scanning a code: public fields only.
 type Trace struct {
-	Code        string
+	Code string
+	// CodeID is the issued trace code the code names: an opaque code, or
+	// a Digital Link's serial; nil for a batch-level link.
+	CodeID      *int
 	Serial      *string
 	Batch       *Batch
 	Inspections []Inspection

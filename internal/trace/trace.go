@@ -18,8 +18,8 @@ const maxCodeLen = 2048
 // Trace answers a scanned code: an opaque trace code, or a GS1 Digital
 // Link URI (https://…/01/{gtin}/10/{lot}[/21/{serial}]). An unknown code is
 // NOT_FOUND and a malformed one BAD_USER_INPUT (or INVALID_GTIN /
-// INVALID_DIGITAL_LINK). It issues eight statements whatever the batch's
-// history.
+// INVALID_DIGITAL_LINK). It issues six or seven statements whatever the
+// batch's history.
 func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
 	code = strings.TrimSpace(code)
 	if code == "" || len(code) > maxCodeLen {
@@ -30,14 +30,16 @@ func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
 	if err != nil {
 		return nil, err
 	}
-	batches, err := r.Batches(ctx, []int{batchID})
+	// The upstream walk loads the batch itself with its ingredients.
+	up, err := r.Lineages(ctx, []int{batchID}, Upstream, traceDepth)
 	if err != nil {
 		return nil, err
 	}
-	t.Batch = batches[batchID]
-	if t.Batch == nil {
+	l := up[batchID]
+	if l == nil {
 		return nil, errcode.Field(errcode.NotFound, "code", "no batch for this code")
 	}
+	t.Batch, t.Ingredients, t.IngredientEdges = l.Root, l.Nodes, l.Edges
 	ins, err := r.Inspections(ctx, []int{batchID})
 	if err != nil {
 		return nil, err
@@ -53,13 +55,6 @@ func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
 		return nil, err
 	}
 	t.Shelf = shelves[batchID]
-	up, err := r.Lineages(ctx, []int{batchID}, Upstream, traceDepth)
-	if err != nil {
-		return nil, err
-	}
-	if l := up[batchID]; l != nil {
-		t.Ingredients, t.IngredientEdges = l.Nodes, l.Edges
-	}
 	t.Recalled = t.Batch.Status == batch.StatusRECALLED
 	// Redact first: warnings name places, and must not name private ones.
 	t.redact()
@@ -93,7 +88,7 @@ func (r *Reader) resolve(ctx context.Context, t *Trace) (int, error) {
 		if err != nil {
 			return 0, errcode.WithField(err, "code")
 		}
-		q = `SELECT b.id, tc.serial FROM batches b JOIN products p ON p.id = b.product_id
+		q = `SELECT b.id, tc.id, tc.serial FROM batches b JOIN products p ON p.id = b.product_id
 LEFT JOIN trace_codes tc ON tc.batch_id = b.id AND tc.serial = ?
 WHERE p.gtin = ? AND b.lot_code = ?`
 		args = []any{dl.Serial, dl.GTIN, dl.Lot}
@@ -103,12 +98,12 @@ WHERE p.gtin = ? AND b.lot_code = ?`
 			q += " AND tc.id IS NOT NULL"
 		}
 	} else {
-		q = `SELECT batch_id, serial FROM trace_codes WHERE code = ?`
+		q = `SELECT batch_id, id, serial FROM trace_codes WHERE code = ?`
 		args = []any{t.Code}
 	}
 	id := 0
 	err := r.query(ctx, q, args, func(rows *sql.Rows) error {
-		return rows.Scan(&id, &t.Serial)
+		return rows.Scan(&id, &t.CodeID, &t.Serial)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("resolving code: %w", err)

@@ -31,8 +31,6 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"suyuan/ent"
-	"suyuan/ent/privacy"
-	"suyuan/ent/tracecode"
 	"suyuan/internal/errcode"
 	"suyuan/internal/gs1"
 	"suyuan/internal/reqlog"
@@ -259,38 +257,13 @@ func (h *Handler) load(ctx context.Context, code, page string) (*loaded, []dep, 
 	} else {
 		l.links.QRPNG, l.links.QRSVG = h.base+"/qr/"+code+".png", h.base+"/qr/"+code+".svg"
 	}
-	if l.codeID, err = h.traceCodeID(ctx, code, t); err != nil {
-		return nil, nil, time.Time{}, err
-	}
+	l.codeID = t.CodeID
 	// An unexpired batch's page changes by itself when it expires.
 	var staleAt time.Time
 	if b := t.Batch; b.ExpiresAt != nil && !b.Expired {
 		staleAt = *b.ExpiresAt
 	}
 	return l, depsOf(t), staleAt, nil
-}
-
-// traceCodeID finds the issued code a scan went through: the opaque code,
-// or a serialised link's serial; nil for a batch-level link.
-func (h *Handler) traceCodeID(ctx context.Context, code string, t *trace.Trace) (*int, error) {
-	ctx = privacy.DecisionContext(ctx, privacy.Allow)
-	q := h.client.TraceCode.Query()
-	switch {
-	case !gs1.LooksLikeDigitalLink(code):
-		q = q.Where(tracecode.Code(code))
-	case t.Serial != nil:
-		q = q.Where(tracecode.BatchID(t.Batch.ID), tracecode.Serial(*t.Serial))
-	default:
-		return nil, nil
-	}
-	ids, err := q.Limit(1).IDs(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("finding the scanned trace code: %w", err)
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	return &ids[0], nil
 }
 
 // depsOf lists the rows a trace's page shows.
