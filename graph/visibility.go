@@ -8,6 +8,7 @@ import (
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
 	"suyuan/internal/errcode"
+	"suyuan/internal/tenancy"
 	"suyuan/internal/trace"
 	"suyuan/internal/viewer"
 )
@@ -123,27 +124,14 @@ func (r *Resolver) filterJourneys(ctx context.Context, js map[int][]trace.Leg) e
 	return nil
 }
 
-// mayRecall reports whether the viewer may see a batch's recall impact:
-// administrators, the regulators who see the batch, and its producer.
+// mayRecall refuses, as not found, a recall impact the viewer may not see.
 func (r *Resolver) mayRecall(ctx context.Context, batchID int) error {
-	v := viewer.FromContext(ctx)
-	notFound := errcode.Field(errcode.NotFound, "batchID", "batch not found")
-	if v == nil {
-		return notFound
-	}
-	if v.Role == viewer.Admin {
-		return nil
-	}
-	q := r.client.Batch.Query().Where(batch.ID(batchID))
-	if v.Role != viewer.Regulator {
-		q.Where(batch.OrganizationID(v.OrgID))
-	}
-	ok, err := q.Exist(ctx)
+	ok, err := tenancy.ProducerOrRegulator(ctx, r.client, batchID)
 	if err != nil {
-		return fmt.Errorf("checking access: %w", err)
+		return err
 	}
 	if !ok {
-		return notFound
+		return errcode.Field(errcode.NotFound, "batchID", "batch not found")
 	}
 	return nil
 }

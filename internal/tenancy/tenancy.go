@@ -17,6 +17,7 @@ package tenancy
 
 import (
 	"context"
+	"fmt"
 
 	"suyuan/ent"
 	"suyuan/ent/apikey"
@@ -268,4 +269,26 @@ func WriteRule() privacy.MutationRuleFunc {
 		}
 		return privacy.Allow
 	}
+}
+
+// ProducerOrRegulator reports whether the viewer may act on a batch as its
+// producer would — see its recall impact, print its codes: administrators,
+// the regulators who see the batch, and the batch's producer.
+func ProducerOrRegulator(ctx context.Context, client *ent.Client, batchID int) (bool, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return false, nil
+	}
+	if v.Role == viewer.Admin {
+		return true, nil
+	}
+	q := client.Batch.Query().Where(batch.ID(batchID))
+	if v.Role != viewer.Regulator {
+		q.Where(batch.OrganizationID(v.OrgID))
+	}
+	ok, err := q.Exist(ctx)
+	if err != nil {
+		return false, fmt.Errorf("checking access to batch %d: %w", batchID, err)
+	}
+	return ok, nil
 }

@@ -23,6 +23,7 @@ import (
 	"suyuan/ent/tracecode"
 	"suyuan/internal/errcode"
 	"suyuan/internal/gs1"
+	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
 )
 
@@ -353,17 +354,12 @@ const maxCodeLen = 32
 // mayPrint refuses anonymous callers, and answers NOT_FOUND for a batch
 // the caller may not print codes of, as for one that does not exist.
 func mayPrint(ctx context.Context, client *ent.Client, batchID int) error {
-	v := viewer.FromContext(ctx)
-	if v == nil {
+	if viewer.FromContext(ctx) == nil {
 		return errcode.New(errcode.Unauthenticated, "log in to print a batch's codes")
 	}
-	q := client.Batch.Query().Where(batch.ID(batchID))
-	if v.Role != viewer.Admin && v.Role != viewer.Regulator {
-		q.Where(batch.OrganizationID(v.OrgID))
-	}
-	ok, err := q.Exist(ctx)
+	ok, err := tenancy.ProducerOrRegulator(ctx, client, batchID)
 	if err != nil {
-		return fmt.Errorf("checking the batch: %w", err)
+		return err
 	}
 	if !ok {
 		return errcode.Field(errcode.NotFound, "id", "no batch has this id")
