@@ -12,6 +12,7 @@ import (
 
 	"suyuan/ent"
 	"suyuan/internal/errcode"
+	"suyuan/internal/store"
 )
 
 // Recorder performs recording operations against one database.
@@ -33,8 +34,24 @@ func New(client *ent.Client, now func() time.Time) *Recorder {
 // clocks drift, but a reading from tomorrow is a mistake.
 const maxClockSkew = 10 * time.Minute
 
-// withTx runs fn in a transaction, committing when it returns nil.
+// maxAttempts bounds how often a transaction aborted by a deadlock is run.
+const maxAttempts = 3
+
+// withTx runs fn in a transaction, committing when it returns nil. A
+// transaction the database aborted as a deadlock victim is run again: fn
+// reads everything it decides on inside the transaction, so a new run
+// decides afresh.
 func (r *Recorder) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	var err error
+	for range maxAttempts {
+		if err = r.runTx(ctx, fn); !store.Retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (r *Recorder) runTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	tx, err := r.client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("starting transaction: %w", err)

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -203,4 +204,12 @@ func redact(dsn string) string {
 		return cfg.FormatDSN()
 	}
 	return dsn
+}
+
+// Retryable reports whether err aborted a transaction that can simply be
+// run again: an InnoDB deadlock or lock-wait timeout, which concurrent
+// writers to the same stock and parent rows can meet on MySQL and MariaDB.
+func Retryable(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
