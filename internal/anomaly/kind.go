@@ -1,0 +1,85 @@
+// Package anomaly holds Suyuan's screening rules: small pure functions
+// over the rows each rule needs — readings, measurements, quantities,
+// scans — that return findings with their evidence. It knows nothing of
+// the database, HTTP or GraphQL; package screen loads rows and stores
+// findings as alerts. docs/ANOMALIES.md describes every rule.
+package anomaly
+
+// Kind names a rule, and so the kind of alert it raises.
+type Kind string
+
+// Kinds of finding.
+const (
+	TemperatureOutOfRange Kind = "TEMPERATURE_OUT_OF_RANGE"
+	SustainedExcursion    Kind = "SUSTAINED_EXCURSION"
+	CumulativeExcursion   Kind = "CUMULATIVE_EXCURSION"
+	LoggingGap            Kind = "LOGGING_GAP"
+	InspectionFailed      Kind = "INSPECTION_FAILED"
+	OverLegalLimit        Kind = "OVER_LEGAL_LIMIT"
+	MeasurementOutlier    Kind = "MEASUREMENT_OUTLIER"
+	TransitOutlier        Kind = "TRANSIT_OUTLIER"
+	OverShelved           Kind = "OVER_SHELVED"
+	OverShipped           Kind = "OVER_SHIPPED"
+	ExpiredOnShelf        Kind = "EXPIRED_ON_SHELF"
+	ScanBurst             Kind = "SCAN_BURST"
+	ScanSpread            Kind = "SCAN_SPREAD"
+	// RecallNotice is not a rule: a recall raises it for every
+	// organisation the recalled food reached.
+	RecallNotice Kind = "RECALL_NOTICE"
+)
+
+// Kinds lists every kind, rules first.
+func Kinds() []Kind {
+	return []Kind{
+		TemperatureOutOfRange, SustainedExcursion, CumulativeExcursion, LoggingGap,
+		InspectionFailed, OverLegalLimit, MeasurementOutlier, TransitOutlier,
+		OverShelved, OverShipped, ExpiredOnShelf, ScanBurst, ScanSpread, RecallNotice,
+	}
+}
+
+// Severity ranks findings.
+type Severity string
+
+// Severities, lowest first.
+const (
+	Low      Severity = "LOW"
+	Medium   Severity = "MEDIUM"
+	High     Severity = "HIGH"
+	Critical Severity = "CRITICAL"
+)
+
+// SubjectType is the kind of row a finding is about.
+type SubjectType string
+
+// Subject types.
+const (
+	SubjectBatch     SubjectType = "BATCH"
+	SubjectShipment  SubjectType = "SHIPMENT"
+	SubjectFacility  SubjectType = "FACILITY"
+	SubjectTraceCode SubjectType = "TRACE_CODE"
+	SubjectRecall    SubjectType = "RECALL"
+)
+
+// Subject is the row a finding is about.
+type Subject struct {
+	Type SubjectType
+	ID   int
+}
+
+// DefaultSeverity is the severity docs/ANOMALIES.md gives a kind before
+// any escalation (a sustained excursion far outside the range is raised to
+// HIGH by the rule itself).
+func (k Kind) DefaultSeverity() Severity {
+	switch k {
+	case LoggingGap, TransitOutlier:
+		return Low
+	case SustainedExcursion, CumulativeExcursion, MeasurementOutlier, ExpiredOnShelf, ScanBurst:
+		return Medium
+	case TemperatureOutOfRange, InspectionFailed, OverShelved, OverShipped, ScanSpread:
+		return High
+	case OverLegalLimit:
+		return Critical
+	}
+	// RecallNotice and unknown kinds: a recall is urgent for whoever holds the food.
+	return High
+}
