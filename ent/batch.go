@@ -53,6 +53,12 @@ type Batch struct {
 
 // BatchEdges holds the relations/edges for other nodes in the graph.
 type BatchEdges struct {
+	// Alerts holds the value of the alerts edge.
+	Alerts []*Alert `json:"alerts,omitempty"`
+	// RecallPlaces holds the value of the recall_places edge.
+	RecallPlaces []*RecallPlace `json:"recall_places,omitempty"`
+	// Recalls holds the value of the recalls edge.
+	Recalls []*Recall `json:"recalls,omitempty"`
 	// Product holds the value of the product edge.
 	Product *Product `json:"product,omitempty"`
 	// Producer holds the value of the producer edge.
@@ -77,10 +83,13 @@ type BatchEdges struct {
 	ScanEvents []*ScanEvent `json:"scan_events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [11]bool
+	loadedTypes [14]bool
 	// totalCount holds the count of the edges above.
 	totalCount [11]map[string]int
 
+	namedAlerts        map[string][]*Alert
+	namedRecallPlaces  map[string][]*RecallPlace
+	namedRecalls       map[string][]*Recall
 	namedInputs        map[string][]*BatchInput
 	namedUsedIn        map[string][]*BatchInput
 	namedInspections   map[string][]*Inspection
@@ -91,12 +100,39 @@ type BatchEdges struct {
 	namedScanEvents    map[string][]*ScanEvent
 }
 
+// AlertsOrErr returns the Alerts value or an error if the edge
+// was not loaded in eager-loading.
+func (e BatchEdges) AlertsOrErr() ([]*Alert, error) {
+	if e.loadedTypes[0] {
+		return e.Alerts, nil
+	}
+	return nil, &NotLoadedError{edge: "alerts"}
+}
+
+// RecallPlacesOrErr returns the RecallPlaces value or an error if the edge
+// was not loaded in eager-loading.
+func (e BatchEdges) RecallPlacesOrErr() ([]*RecallPlace, error) {
+	if e.loadedTypes[1] {
+		return e.RecallPlaces, nil
+	}
+	return nil, &NotLoadedError{edge: "recall_places"}
+}
+
+// RecallsOrErr returns the Recalls value or an error if the edge
+// was not loaded in eager-loading.
+func (e BatchEdges) RecallsOrErr() ([]*Recall, error) {
+	if e.loadedTypes[2] {
+		return e.Recalls, nil
+	}
+	return nil, &NotLoadedError{edge: "recalls"}
+}
+
 // ProductOrErr returns the Product value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e BatchEdges) ProductOrErr() (*Product, error) {
 	if e.Product != nil {
 		return e.Product, nil
-	} else if e.loadedTypes[0] {
+	} else if e.loadedTypes[3] {
 		return nil, &NotFoundError{label: product.Label}
 	}
 	return nil, &NotLoadedError{edge: "product"}
@@ -107,7 +143,7 @@ func (e BatchEdges) ProductOrErr() (*Product, error) {
 func (e BatchEdges) ProducerOrErr() (*Organization, error) {
 	if e.Producer != nil {
 		return e.Producer, nil
-	} else if e.loadedTypes[1] {
+	} else if e.loadedTypes[4] {
 		return nil, &NotFoundError{label: organization.Label}
 	}
 	return nil, &NotLoadedError{edge: "producer"}
@@ -118,7 +154,7 @@ func (e BatchEdges) ProducerOrErr() (*Organization, error) {
 func (e BatchEdges) FacilityOrErr() (*Facility, error) {
 	if e.Facility != nil {
 		return e.Facility, nil
-	} else if e.loadedTypes[2] {
+	} else if e.loadedTypes[5] {
 		return nil, &NotFoundError{label: facility.Label}
 	}
 	return nil, &NotLoadedError{edge: "facility"}
@@ -127,7 +163,7 @@ func (e BatchEdges) FacilityOrErr() (*Facility, error) {
 // InputsOrErr returns the Inputs value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) InputsOrErr() ([]*BatchInput, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[6] {
 		return e.Inputs, nil
 	}
 	return nil, &NotLoadedError{edge: "inputs"}
@@ -136,7 +172,7 @@ func (e BatchEdges) InputsOrErr() ([]*BatchInput, error) {
 // UsedInOrErr returns the UsedIn value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) UsedInOrErr() ([]*BatchInput, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[7] {
 		return e.UsedIn, nil
 	}
 	return nil, &NotLoadedError{edge: "used_in"}
@@ -145,7 +181,7 @@ func (e BatchEdges) UsedInOrErr() ([]*BatchInput, error) {
 // InspectionsOrErr returns the Inspections value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) InspectionsOrErr() ([]*Inspection, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[8] {
 		return e.Inspections, nil
 	}
 	return nil, &NotLoadedError{edge: "inspections"}
@@ -154,7 +190,7 @@ func (e BatchEdges) InspectionsOrErr() ([]*Inspection, error) {
 // ShipmentItemsOrErr returns the ShipmentItems value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) ShipmentItemsOrErr() ([]*ShipmentItem, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[9] {
 		return e.ShipmentItems, nil
 	}
 	return nil, &NotLoadedError{edge: "shipment_items"}
@@ -163,7 +199,7 @@ func (e BatchEdges) ShipmentItemsOrErr() ([]*ShipmentItem, error) {
 // ShelfEventsOrErr returns the ShelfEvents value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) ShelfEventsOrErr() ([]*ShelfEvent, error) {
-	if e.loadedTypes[7] {
+	if e.loadedTypes[10] {
 		return e.ShelfEvents, nil
 	}
 	return nil, &NotLoadedError{edge: "shelf_events"}
@@ -172,7 +208,7 @@ func (e BatchEdges) ShelfEventsOrErr() ([]*ShelfEvent, error) {
 // TraceCodesOrErr returns the TraceCodes value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) TraceCodesOrErr() ([]*TraceCode, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[11] {
 		return e.TraceCodes, nil
 	}
 	return nil, &NotLoadedError{edge: "trace_codes"}
@@ -181,7 +217,7 @@ func (e BatchEdges) TraceCodesOrErr() ([]*TraceCode, error) {
 // StocksOrErr returns the Stocks value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) StocksOrErr() ([]*Stock, error) {
-	if e.loadedTypes[9] {
+	if e.loadedTypes[12] {
 		return e.Stocks, nil
 	}
 	return nil, &NotLoadedError{edge: "stocks"}
@@ -190,7 +226,7 @@ func (e BatchEdges) StocksOrErr() ([]*Stock, error) {
 // ScanEventsOrErr returns the ScanEvents value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) ScanEventsOrErr() ([]*ScanEvent, error) {
-	if e.loadedTypes[10] {
+	if e.loadedTypes[13] {
 		return e.ScanEvents, nil
 	}
 	return nil, &NotLoadedError{edge: "scan_events"}
@@ -316,6 +352,21 @@ func (_m *Batch) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
 }
 
+// QueryAlerts queries the "alerts" edge of the Batch entity.
+func (_m *Batch) QueryAlerts() *AlertQuery {
+	return NewBatchClient(_m.config).QueryAlerts(_m)
+}
+
+// QueryRecallPlaces queries the "recall_places" edge of the Batch entity.
+func (_m *Batch) QueryRecallPlaces() *RecallPlaceQuery {
+	return NewBatchClient(_m.config).QueryRecallPlaces(_m)
+}
+
+// QueryRecalls queries the "recalls" edge of the Batch entity.
+func (_m *Batch) QueryRecalls() *RecallQuery {
+	return NewBatchClient(_m.config).QueryRecalls(_m)
+}
+
 // QueryProduct queries the "product" edge of the Batch entity.
 func (_m *Batch) QueryProduct() *ProductQuery {
 	return NewBatchClient(_m.config).QueryProduct(_m)
@@ -433,6 +484,78 @@ func (_m *Batch) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.ScanCount))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedAlerts returns the Alerts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Batch) NamedAlerts(name string) ([]*Alert, error) {
+	if _m.Edges.namedAlerts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAlerts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Batch) appendNamedAlerts(name string, edges ...*Alert) {
+	if _m.Edges.namedAlerts == nil {
+		_m.Edges.namedAlerts = make(map[string][]*Alert)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAlerts[name] = []*Alert{}
+	} else {
+		_m.Edges.namedAlerts[name] = append(_m.Edges.namedAlerts[name], edges...)
+	}
+}
+
+// NamedRecallPlaces returns the RecallPlaces named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Batch) NamedRecallPlaces(name string) ([]*RecallPlace, error) {
+	if _m.Edges.namedRecallPlaces == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRecallPlaces[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Batch) appendNamedRecallPlaces(name string, edges ...*RecallPlace) {
+	if _m.Edges.namedRecallPlaces == nil {
+		_m.Edges.namedRecallPlaces = make(map[string][]*RecallPlace)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRecallPlaces[name] = []*RecallPlace{}
+	} else {
+		_m.Edges.namedRecallPlaces[name] = append(_m.Edges.namedRecallPlaces[name], edges...)
+	}
+}
+
+// NamedRecalls returns the Recalls named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Batch) NamedRecalls(name string) ([]*Recall, error) {
+	if _m.Edges.namedRecalls == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRecalls[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Batch) appendNamedRecalls(name string, edges ...*Recall) {
+	if _m.Edges.namedRecalls == nil {
+		_m.Edges.namedRecalls = make(map[string][]*Recall)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRecalls[name] = []*Recall{}
+	} else {
+		_m.Edges.namedRecalls[name] = append(_m.Edges.namedRecalls[name], edges...)
+	}
 }
 
 // NamedInputs returns the Inputs named value or an error if the edge was not

@@ -6,12 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipmentitem"
@@ -143,6 +146,51 @@ func (_c *BatchCreate) SetNillableScanCount(v *int64) *BatchCreate {
 		_c.SetScanCount(*v)
 	}
 	return _c
+}
+
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_c *BatchCreate) AddAlertIDs(ids ...int) *BatchCreate {
+	_c.mutation.AddAlertIDs(ids...)
+	return _c
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_c *BatchCreate) AddAlerts(v ...*Alert) *BatchCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAlertIDs(ids...)
+}
+
+// AddRecallPlaceIDs adds the "recall_places" edge to the RecallPlace entity by IDs.
+func (_c *BatchCreate) AddRecallPlaceIDs(ids ...int) *BatchCreate {
+	_c.mutation.AddRecallPlaceIDs(ids...)
+	return _c
+}
+
+// AddRecallPlaces adds the "recall_places" edges to the RecallPlace entity.
+func (_c *BatchCreate) AddRecallPlaces(v ...*RecallPlace) *BatchCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRecallPlaceIDs(ids...)
+}
+
+// AddRecallIDs adds the "recalls" edge to the Recall entity by IDs.
+func (_c *BatchCreate) AddRecallIDs(ids ...int) *BatchCreate {
+	_c.mutation.AddRecallIDs(ids...)
+	return _c
+}
+
+// AddRecalls adds the "recalls" edges to the Recall entity.
+func (_c *BatchCreate) AddRecalls(v ...*Recall) *BatchCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRecallIDs(ids...)
 }
 
 // SetProduct sets the "product" edge to the Product entity.
@@ -474,6 +522,54 @@ func (_c *BatchCreate) createSpec() (*Batch, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ScanCount(); ok {
 		_spec.SetField(batch.FieldScanCount, field.TypeInt64, value)
 		_node.ScanCount = value
+	}
+	if nodes := _c.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.AlertsTable,
+			Columns: []string{batch.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RecallPlacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.RecallPlacesTable,
+			Columns: []string{batch.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RecallsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   batch.RecallsTable,
+			Columns: batch.RecallsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ProductIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
 	"suyuan/ent/facility"
@@ -15,6 +16,8 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipmentitem"
@@ -35,6 +38,9 @@ type BatchQuery struct {
 	order                  []batch.OrderOption
 	inters                 []Interceptor
 	predicates             []predicate.Batch
+	withAlerts             *AlertQuery
+	withRecallPlaces       *RecallPlaceQuery
+	withRecalls            *RecallQuery
 	withProduct            *ProductQuery
 	withProducer           *OrganizationQuery
 	withFacility           *FacilityQuery
@@ -48,6 +54,9 @@ type BatchQuery struct {
 	withScanEvents         *ScanEventQuery
 	loadTotal              []func(context.Context, []*Batch) error
 	modifiers              []func(*sql.Selector)
+	withNamedAlerts        map[string]*AlertQuery
+	withNamedRecallPlaces  map[string]*RecallPlaceQuery
+	withNamedRecalls       map[string]*RecallQuery
 	withNamedInputs        map[string]*BatchInputQuery
 	withNamedUsedIn        map[string]*BatchInputQuery
 	withNamedInspections   map[string]*InspectionQuery
@@ -90,6 +99,72 @@ func (_q *BatchQuery) Unique(unique bool) *BatchQuery {
 func (_q *BatchQuery) Order(o ...batch.OrderOption) *BatchQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryAlerts chains the current query on the "alerts" edge.
+func (_q *BatchQuery) QueryAlerts() *AlertQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(batch.Table, batch.FieldID, selector),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, batch.AlertsTable, batch.AlertsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRecallPlaces chains the current query on the "recall_places" edge.
+func (_q *BatchQuery) QueryRecallPlaces() *RecallPlaceQuery {
+	query := (&RecallPlaceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(batch.Table, batch.FieldID, selector),
+			sqlgraph.To(recallplace.Table, recallplace.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, batch.RecallPlacesTable, batch.RecallPlacesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRecalls chains the current query on the "recalls" edge.
+func (_q *BatchQuery) QueryRecalls() *RecallQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(batch.Table, batch.FieldID, selector),
+			sqlgraph.To(recall.Table, recall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, batch.RecallsTable, batch.RecallsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // QueryProduct chains the current query on the "product" edge.
@@ -526,6 +601,9 @@ func (_q *BatchQuery) Clone() *BatchQuery {
 		order:             append([]batch.OrderOption{}, _q.order...),
 		inters:            append([]Interceptor{}, _q.inters...),
 		predicates:        append([]predicate.Batch{}, _q.predicates...),
+		withAlerts:        _q.withAlerts.Clone(),
+		withRecallPlaces:  _q.withRecallPlaces.Clone(),
+		withRecalls:       _q.withRecalls.Clone(),
 		withProduct:       _q.withProduct.Clone(),
 		withProducer:      _q.withProducer.Clone(),
 		withFacility:      _q.withFacility.Clone(),
@@ -542,6 +620,39 @@ func (_q *BatchQuery) Clone() *BatchQuery {
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithAlerts tells the query-builder to eager-load the nodes that are connected to
+// the "alerts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BatchQuery) WithAlerts(opts ...func(*AlertQuery)) *BatchQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAlerts = query
+	return _q
+}
+
+// WithRecallPlaces tells the query-builder to eager-load the nodes that are connected to
+// the "recall_places" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BatchQuery) WithRecallPlaces(opts ...func(*RecallPlaceQuery)) *BatchQuery {
+	query := (&RecallPlaceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRecallPlaces = query
+	return _q
+}
+
+// WithRecalls tells the query-builder to eager-load the nodes that are connected to
+// the "recalls" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BatchQuery) WithRecalls(opts ...func(*RecallQuery)) *BatchQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRecalls = query
+	return _q
 }
 
 // WithProduct tells the query-builder to eager-load the nodes that are connected to
@@ -749,7 +860,10 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 	var (
 		nodes       = []*Batch{}
 		_spec       = _q.querySpec()
-		loadedTypes = [11]bool{
+		loadedTypes = [14]bool{
+			_q.withAlerts != nil,
+			_q.withRecallPlaces != nil,
+			_q.withRecalls != nil,
 			_q.withProduct != nil,
 			_q.withProducer != nil,
 			_q.withFacility != nil,
@@ -783,6 +897,27 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 	}
 	if len(nodes) == 0 {
 		return nodes, nil
+	}
+	if query := _q.withAlerts; query != nil {
+		if err := _q.loadAlerts(ctx, query, nodes,
+			func(n *Batch) { n.Edges.Alerts = []*Alert{} },
+			func(n *Batch, e *Alert) { n.Edges.Alerts = append(n.Edges.Alerts, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withRecallPlaces; query != nil {
+		if err := _q.loadRecallPlaces(ctx, query, nodes,
+			func(n *Batch) { n.Edges.RecallPlaces = []*RecallPlace{} },
+			func(n *Batch, e *RecallPlace) { n.Edges.RecallPlaces = append(n.Edges.RecallPlaces, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withRecalls; query != nil {
+		if err := _q.loadRecalls(ctx, query, nodes,
+			func(n *Batch) { n.Edges.Recalls = []*Recall{} },
+			func(n *Batch, e *Recall) { n.Edges.Recalls = append(n.Edges.Recalls, e) }); err != nil {
+			return nil, err
+		}
 	}
 	if query := _q.withProduct; query != nil {
 		if err := _q.loadProduct(ctx, query, nodes, nil,
@@ -858,6 +993,27 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 			return nil, err
 		}
 	}
+	for name, query := range _q.withNamedAlerts {
+		if err := _q.loadAlerts(ctx, query, nodes,
+			func(n *Batch) { n.appendNamedAlerts(name) },
+			func(n *Batch, e *Alert) { n.appendNamedAlerts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedRecallPlaces {
+		if err := _q.loadRecallPlaces(ctx, query, nodes,
+			func(n *Batch) { n.appendNamedRecallPlaces(name) },
+			func(n *Batch, e *RecallPlace) { n.appendNamedRecallPlaces(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedRecalls {
+		if err := _q.loadRecalls(ctx, query, nodes,
+			func(n *Batch) { n.appendNamedRecalls(name) },
+			func(n *Batch, e *Recall) { n.appendNamedRecalls(name, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedInputs {
 		if err := _q.loadInputs(ctx, query, nodes,
 			func(n *Batch) { n.appendNamedInputs(name) },
@@ -922,6 +1078,130 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 	return nodes, nil
 }
 
+func (_q *BatchQuery) loadAlerts(ctx context.Context, query *AlertQuery, nodes []*Batch, init func(*Batch), assign func(*Batch, *Alert)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Batch)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(alert.FieldBatchID)
+	}
+	query.Where(predicate.Alert(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(batch.AlertsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.BatchID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "batch_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "batch_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *BatchQuery) loadRecallPlaces(ctx context.Context, query *RecallPlaceQuery, nodes []*Batch, init func(*Batch), assign func(*Batch, *RecallPlace)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Batch)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(recallplace.FieldBatchID)
+	}
+	query.Where(predicate.RecallPlace(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(batch.RecallPlacesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.BatchID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "batch_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *BatchQuery) loadRecalls(ctx context.Context, query *RecallQuery, nodes []*Batch, init func(*Batch), assign func(*Batch, *Recall)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[int]*Batch)
+	nids := make(map[int]map[*Batch]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(batch.RecallsTable)
+		s.Join(joinT).On(s.C(recall.FieldID), joinT.C(batch.RecallsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(batch.RecallsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(batch.RecallsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(sql.NullInt64)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := int(values[0].(*sql.NullInt64).Int64)
+				inValue := int(values[1].(*sql.NullInt64).Int64)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Batch]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Recall](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "recalls" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
 func (_q *BatchQuery) loadProduct(ctx context.Context, query *ProductQuery, nodes []*Batch, init func(*Batch), assign func(*Batch, *Product)) error {
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*Batch)
@@ -1376,6 +1656,48 @@ func (_q *BatchQuery) ForShare(opts ...sql.LockOption) *BatchQuery {
 func (_q *BatchQuery) Modify(modifiers ...func(s *sql.Selector)) *BatchSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedAlerts tells the query-builder to eager-load the nodes that are connected to the "alerts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *BatchQuery) WithNamedAlerts(name string, opts ...func(*AlertQuery)) *BatchQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAlerts == nil {
+		_q.withNamedAlerts = make(map[string]*AlertQuery)
+	}
+	_q.withNamedAlerts[name] = query
+	return _q
+}
+
+// WithNamedRecallPlaces tells the query-builder to eager-load the nodes that are connected to the "recall_places"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *BatchQuery) WithNamedRecallPlaces(name string, opts ...func(*RecallPlaceQuery)) *BatchQuery {
+	query := (&RecallPlaceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRecallPlaces == nil {
+		_q.withNamedRecallPlaces = make(map[string]*RecallPlaceQuery)
+	}
+	_q.withNamedRecallPlaces[name] = query
+	return _q
+}
+
+// WithNamedRecalls tells the query-builder to eager-load the nodes that are connected to the "recalls"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *BatchQuery) WithNamedRecalls(name string, opts ...func(*RecallQuery)) *BatchQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRecalls == nil {
+		_q.withNamedRecalls = make(map[string]*RecallQuery)
+	}
+	_q.withNamedRecalls[name] = query
+	return _q
 }
 
 // WithNamedInputs tells the query-builder to eager-load the nodes that are connected to the "inputs"

@@ -6,10 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
 	"suyuan/ent/inspection"
 	"suyuan/ent/predicate"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipmentitem"
@@ -75,6 +78,51 @@ func (_u *BatchUpdate) SetNillableScanCount(v *int64) *BatchUpdate {
 func (_u *BatchUpdate) AddScanCount(v int64) *BatchUpdate {
 	_u.mutation.AddScanCount(v)
 	return _u
+}
+
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_u *BatchUpdate) AddAlertIDs(ids ...int) *BatchUpdate {
+	_u.mutation.AddAlertIDs(ids...)
+	return _u
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_u *BatchUpdate) AddAlerts(v ...*Alert) *BatchUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertIDs(ids...)
+}
+
+// AddRecallPlaceIDs adds the "recall_places" edge to the RecallPlace entity by IDs.
+func (_u *BatchUpdate) AddRecallPlaceIDs(ids ...int) *BatchUpdate {
+	_u.mutation.AddRecallPlaceIDs(ids...)
+	return _u
+}
+
+// AddRecallPlaces adds the "recall_places" edges to the RecallPlace entity.
+func (_u *BatchUpdate) AddRecallPlaces(v ...*RecallPlace) *BatchUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallPlaceIDs(ids...)
+}
+
+// AddRecallIDs adds the "recalls" edge to the Recall entity by IDs.
+func (_u *BatchUpdate) AddRecallIDs(ids ...int) *BatchUpdate {
+	_u.mutation.AddRecallIDs(ids...)
+	return _u
+}
+
+// AddRecalls adds the "recalls" edges to the Recall entity.
+func (_u *BatchUpdate) AddRecalls(v ...*Recall) *BatchUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallIDs(ids...)
 }
 
 // AddInputIDs adds the "inputs" edge to the BatchInput entity by IDs.
@@ -200,6 +248,69 @@ func (_u *BatchUpdate) AddScanEvents(v ...*ScanEvent) *BatchUpdate {
 // Mutation returns the BatchMutation object of the builder.
 func (_u *BatchUpdate) Mutation() *BatchMutation {
 	return _u.mutation
+}
+
+// ClearAlerts clears all "alerts" edges to the Alert entity.
+func (_u *BatchUpdate) ClearAlerts() *BatchUpdate {
+	_u.mutation.ClearAlerts()
+	return _u
+}
+
+// RemoveAlertIDs removes the "alerts" edge to Alert entities by IDs.
+func (_u *BatchUpdate) RemoveAlertIDs(ids ...int) *BatchUpdate {
+	_u.mutation.RemoveAlertIDs(ids...)
+	return _u
+}
+
+// RemoveAlerts removes "alerts" edges to Alert entities.
+func (_u *BatchUpdate) RemoveAlerts(v ...*Alert) *BatchUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertIDs(ids...)
+}
+
+// ClearRecallPlaces clears all "recall_places" edges to the RecallPlace entity.
+func (_u *BatchUpdate) ClearRecallPlaces() *BatchUpdate {
+	_u.mutation.ClearRecallPlaces()
+	return _u
+}
+
+// RemoveRecallPlaceIDs removes the "recall_places" edge to RecallPlace entities by IDs.
+func (_u *BatchUpdate) RemoveRecallPlaceIDs(ids ...int) *BatchUpdate {
+	_u.mutation.RemoveRecallPlaceIDs(ids...)
+	return _u
+}
+
+// RemoveRecallPlaces removes "recall_places" edges to RecallPlace entities.
+func (_u *BatchUpdate) RemoveRecallPlaces(v ...*RecallPlace) *BatchUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallPlaceIDs(ids...)
+}
+
+// ClearRecalls clears all "recalls" edges to the Recall entity.
+func (_u *BatchUpdate) ClearRecalls() *BatchUpdate {
+	_u.mutation.ClearRecalls()
+	return _u
+}
+
+// RemoveRecallIDs removes the "recalls" edge to Recall entities by IDs.
+func (_u *BatchUpdate) RemoveRecallIDs(ids ...int) *BatchUpdate {
+	_u.mutation.RemoveRecallIDs(ids...)
+	return _u
+}
+
+// RemoveRecalls removes "recalls" edges to Recall entities.
+func (_u *BatchUpdate) RemoveRecalls(v ...*Recall) *BatchUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallIDs(ids...)
 }
 
 // ClearInputs clears all "inputs" edges to the BatchInput entity.
@@ -463,6 +574,141 @@ func (_u *BatchUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedScanCount(); ok {
 		_spec.AddField(batch.FieldScanCount, field.TypeInt64, value)
+	}
+	if _u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.AlertsTable,
+			Columns: []string{batch.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertsIDs(); len(nodes) > 0 && !_u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.AlertsTable,
+			Columns: []string{batch.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.AlertsTable,
+			Columns: []string{batch.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallPlacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.RecallPlacesTable,
+			Columns: []string{batch.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallPlacesIDs(); len(nodes) > 0 && !_u.mutation.RecallPlacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.RecallPlacesTable,
+			Columns: []string{batch.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallPlacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.RecallPlacesTable,
+			Columns: []string{batch.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   batch.RecallsTable,
+			Columns: batch.RecallsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallsIDs(); len(nodes) > 0 && !_u.mutation.RecallsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   batch.RecallsTable,
+			Columns: batch.RecallsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   batch.RecallsTable,
+			Columns: batch.RecallsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.InputsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -887,6 +1133,51 @@ func (_u *BatchUpdateOne) AddScanCount(v int64) *BatchUpdateOne {
 	return _u
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_u *BatchUpdateOne) AddAlertIDs(ids ...int) *BatchUpdateOne {
+	_u.mutation.AddAlertIDs(ids...)
+	return _u
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_u *BatchUpdateOne) AddAlerts(v ...*Alert) *BatchUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertIDs(ids...)
+}
+
+// AddRecallPlaceIDs adds the "recall_places" edge to the RecallPlace entity by IDs.
+func (_u *BatchUpdateOne) AddRecallPlaceIDs(ids ...int) *BatchUpdateOne {
+	_u.mutation.AddRecallPlaceIDs(ids...)
+	return _u
+}
+
+// AddRecallPlaces adds the "recall_places" edges to the RecallPlace entity.
+func (_u *BatchUpdateOne) AddRecallPlaces(v ...*RecallPlace) *BatchUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallPlaceIDs(ids...)
+}
+
+// AddRecallIDs adds the "recalls" edge to the Recall entity by IDs.
+func (_u *BatchUpdateOne) AddRecallIDs(ids ...int) *BatchUpdateOne {
+	_u.mutation.AddRecallIDs(ids...)
+	return _u
+}
+
+// AddRecalls adds the "recalls" edges to the Recall entity.
+func (_u *BatchUpdateOne) AddRecalls(v ...*Recall) *BatchUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallIDs(ids...)
+}
+
 // AddInputIDs adds the "inputs" edge to the BatchInput entity by IDs.
 func (_u *BatchUpdateOne) AddInputIDs(ids ...int) *BatchUpdateOne {
 	_u.mutation.AddInputIDs(ids...)
@@ -1010,6 +1301,69 @@ func (_u *BatchUpdateOne) AddScanEvents(v ...*ScanEvent) *BatchUpdateOne {
 // Mutation returns the BatchMutation object of the builder.
 func (_u *BatchUpdateOne) Mutation() *BatchMutation {
 	return _u.mutation
+}
+
+// ClearAlerts clears all "alerts" edges to the Alert entity.
+func (_u *BatchUpdateOne) ClearAlerts() *BatchUpdateOne {
+	_u.mutation.ClearAlerts()
+	return _u
+}
+
+// RemoveAlertIDs removes the "alerts" edge to Alert entities by IDs.
+func (_u *BatchUpdateOne) RemoveAlertIDs(ids ...int) *BatchUpdateOne {
+	_u.mutation.RemoveAlertIDs(ids...)
+	return _u
+}
+
+// RemoveAlerts removes "alerts" edges to Alert entities.
+func (_u *BatchUpdateOne) RemoveAlerts(v ...*Alert) *BatchUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertIDs(ids...)
+}
+
+// ClearRecallPlaces clears all "recall_places" edges to the RecallPlace entity.
+func (_u *BatchUpdateOne) ClearRecallPlaces() *BatchUpdateOne {
+	_u.mutation.ClearRecallPlaces()
+	return _u
+}
+
+// RemoveRecallPlaceIDs removes the "recall_places" edge to RecallPlace entities by IDs.
+func (_u *BatchUpdateOne) RemoveRecallPlaceIDs(ids ...int) *BatchUpdateOne {
+	_u.mutation.RemoveRecallPlaceIDs(ids...)
+	return _u
+}
+
+// RemoveRecallPlaces removes "recall_places" edges to RecallPlace entities.
+func (_u *BatchUpdateOne) RemoveRecallPlaces(v ...*RecallPlace) *BatchUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallPlaceIDs(ids...)
+}
+
+// ClearRecalls clears all "recalls" edges to the Recall entity.
+func (_u *BatchUpdateOne) ClearRecalls() *BatchUpdateOne {
+	_u.mutation.ClearRecalls()
+	return _u
+}
+
+// RemoveRecallIDs removes the "recalls" edge to Recall entities by IDs.
+func (_u *BatchUpdateOne) RemoveRecallIDs(ids ...int) *BatchUpdateOne {
+	_u.mutation.RemoveRecallIDs(ids...)
+	return _u
+}
+
+// RemoveRecalls removes "recalls" edges to Recall entities.
+func (_u *BatchUpdateOne) RemoveRecalls(v ...*Recall) *BatchUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallIDs(ids...)
 }
 
 // ClearInputs clears all "inputs" edges to the BatchInput entity.
@@ -1303,6 +1657,141 @@ func (_u *BatchUpdateOne) sqlSave(ctx context.Context) (_node *Batch, err error)
 	}
 	if value, ok := _u.mutation.AddedScanCount(); ok {
 		_spec.AddField(batch.FieldScanCount, field.TypeInt64, value)
+	}
+	if _u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.AlertsTable,
+			Columns: []string{batch.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertsIDs(); len(nodes) > 0 && !_u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.AlertsTable,
+			Columns: []string{batch.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.AlertsTable,
+			Columns: []string{batch.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallPlacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.RecallPlacesTable,
+			Columns: []string{batch.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallPlacesIDs(); len(nodes) > 0 && !_u.mutation.RecallPlacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.RecallPlacesTable,
+			Columns: []string{batch.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallPlacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.RecallPlacesTable,
+			Columns: []string{batch.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   batch.RecallsTable,
+			Columns: batch.RecallsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallsIDs(); len(nodes) > 0 && !_u.mutation.RecallsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   batch.RecallsTable,
+			Columns: batch.RecallsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   batch.RecallsTable,
+			Columns: batch.RecallsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.InputsCleared() {
 		edge := &sqlgraph.EdgeSpec{

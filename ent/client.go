@@ -11,15 +11,19 @@ import (
 
 	"suyuan/ent/migrate"
 
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
@@ -45,12 +49,16 @@ type Client struct {
 	Schema *migrate.Schema
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// Alert is the client for interacting with the Alert builders.
+	Alert *AlertClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
 	// Batch is the client for interacting with the Batch builders.
 	Batch *BatchClient
 	// BatchInput is the client for interacting with the BatchInput builders.
 	BatchInput *BatchInputClient
+	// DailyCount is the client for interacting with the DailyCount builders.
+	DailyCount *DailyCountClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Inspection is the client for interacting with the Inspection builders.
@@ -61,6 +69,10 @@ type Client struct {
 	Organization *OrganizationClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// Recall is the client for interacting with the Recall builders.
+	Recall *RecallClient
+	// RecallPlace is the client for interacting with the RecallPlace builders.
+	RecallPlace *RecallPlaceClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// ScanEvent is the client for interacting with the ScanEvent builders.
@@ -91,14 +103,18 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
+	c.Alert = NewAlertClient(c.config)
 	c.AuditEntry = NewAuditEntryClient(c.config)
 	c.Batch = NewBatchClient(c.config)
 	c.BatchInput = NewBatchInputClient(c.config)
+	c.DailyCount = NewDailyCountClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
 	c.Measurement = NewMeasurementClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.Product = NewProductClient(c.config)
+	c.Recall = NewRecallClient(c.config)
+	c.RecallPlace = NewRecallPlaceClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.ScanEvent = NewScanEventClient(c.config)
 	c.SensorReading = NewSensorReadingClient(c.config)
@@ -201,14 +217,18 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:           ctx,
 		config:        cfg,
 		APIKey:        NewAPIKeyClient(cfg),
+		Alert:         NewAlertClient(cfg),
 		AuditEntry:    NewAuditEntryClient(cfg),
 		Batch:         NewBatchClient(cfg),
 		BatchInput:    NewBatchInputClient(cfg),
+		DailyCount:    NewDailyCountClient(cfg),
 		Facility:      NewFacilityClient(cfg),
 		Inspection:    NewInspectionClient(cfg),
 		Measurement:   NewMeasurementClient(cfg),
 		Organization:  NewOrganizationClient(cfg),
 		Product:       NewProductClient(cfg),
+		Recall:        NewRecallClient(cfg),
+		RecallPlace:   NewRecallPlaceClient(cfg),
 		RefreshToken:  NewRefreshTokenClient(cfg),
 		ScanEvent:     NewScanEventClient(cfg),
 		SensorReading: NewSensorReadingClient(cfg),
@@ -238,14 +258,18 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:           ctx,
 		config:        cfg,
 		APIKey:        NewAPIKeyClient(cfg),
+		Alert:         NewAlertClient(cfg),
 		AuditEntry:    NewAuditEntryClient(cfg),
 		Batch:         NewBatchClient(cfg),
 		BatchInput:    NewBatchInputClient(cfg),
+		DailyCount:    NewDailyCountClient(cfg),
 		Facility:      NewFacilityClient(cfg),
 		Inspection:    NewInspectionClient(cfg),
 		Measurement:   NewMeasurementClient(cfg),
 		Organization:  NewOrganizationClient(cfg),
 		Product:       NewProductClient(cfg),
+		Recall:        NewRecallClient(cfg),
+		RecallPlace:   NewRecallPlaceClient(cfg),
 		RefreshToken:  NewRefreshTokenClient(cfg),
 		ScanEvent:     NewScanEventClient(cfg),
 		SensorReading: NewSensorReadingClient(cfg),
@@ -284,10 +308,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.AuditEntry, c.Batch, c.BatchInput, c.Facility, c.Inspection,
-		c.Measurement, c.Organization, c.Product, c.RefreshToken, c.ScanEvent,
-		c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock,
-		c.TraceCode, c.User,
+		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.DailyCount,
+		c.Facility, c.Inspection, c.Measurement, c.Organization, c.Product, c.Recall,
+		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.SensorReading, c.ShelfEvent,
+		c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -297,10 +321,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.AuditEntry, c.Batch, c.BatchInput, c.Facility, c.Inspection,
-		c.Measurement, c.Organization, c.Product, c.RefreshToken, c.ScanEvent,
-		c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock,
-		c.TraceCode, c.User,
+		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.DailyCount,
+		c.Facility, c.Inspection, c.Measurement, c.Organization, c.Product, c.Recall,
+		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.SensorReading, c.ShelfEvent,
+		c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -311,12 +335,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *APIKeyMutation:
 		return c.APIKey.mutate(ctx, m)
+	case *AlertMutation:
+		return c.Alert.mutate(ctx, m)
 	case *AuditEntryMutation:
 		return c.AuditEntry.mutate(ctx, m)
 	case *BatchMutation:
 		return c.Batch.mutate(ctx, m)
 	case *BatchInputMutation:
 		return c.BatchInput.mutate(ctx, m)
+	case *DailyCountMutation:
+		return c.DailyCount.mutate(ctx, m)
 	case *FacilityMutation:
 		return c.Facility.mutate(ctx, m)
 	case *InspectionMutation:
@@ -327,6 +355,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Organization.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
+	case *RecallMutation:
+		return c.Recall.mutate(ctx, m)
+	case *RecallPlaceMutation:
+		return c.RecallPlace.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
 	case *ScanEventMutation:
@@ -497,6 +529,252 @@ func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, er
 		return (&APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown APIKey mutation op: %q", m.Op())
+	}
+}
+
+// AlertClient is a client for the Alert schema.
+type AlertClient struct {
+	config
+}
+
+// NewAlertClient returns a client for the Alert from the given config.
+func NewAlertClient(c config) *AlertClient {
+	return &AlertClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `alert.Hooks(f(g(h())))`.
+func (c *AlertClient) Use(hooks ...Hook) {
+	c.hooks.Alert = append(c.hooks.Alert, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `alert.Intercept(f(g(h())))`.
+func (c *AlertClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Alert = append(c.inters.Alert, interceptors...)
+}
+
+// Create returns a builder for creating a Alert entity.
+func (c *AlertClient) Create() *AlertCreate {
+	mutation := newAlertMutation(c.config, OpCreate)
+	return &AlertCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Alert entities.
+func (c *AlertClient) CreateBulk(builders ...*AlertCreate) *AlertCreateBulk {
+	return &AlertCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AlertClient) MapCreateBulk(slice any, setFunc func(*AlertCreate, int)) *AlertCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AlertCreateBulk{err: fmt.Errorf("calling to AlertClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AlertCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AlertCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Alert.
+func (c *AlertClient) Update() *AlertUpdate {
+	mutation := newAlertMutation(c.config, OpUpdate)
+	return &AlertUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AlertClient) UpdateOne(_m *Alert) *AlertUpdateOne {
+	mutation := newAlertMutation(c.config, OpUpdateOne, withAlert(_m))
+	return &AlertUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AlertClient) UpdateOneID(id int) *AlertUpdateOne {
+	mutation := newAlertMutation(c.config, OpUpdateOne, withAlertID(id))
+	return &AlertUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Alert.
+func (c *AlertClient) Delete() *AlertDelete {
+	mutation := newAlertMutation(c.config, OpDelete)
+	return &AlertDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AlertClient) DeleteOne(_m *Alert) *AlertDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AlertClient) DeleteOneID(id int) *AlertDeleteOne {
+	builder := c.Delete().Where(alert.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AlertDeleteOne{builder}
+}
+
+// Query returns a query builder for Alert.
+func (c *AlertClient) Query() *AlertQuery {
+	return &AlertQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAlert},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Alert entity by its id.
+func (c *AlertClient) Get(ctx context.Context, id int) (*Alert, error) {
+	return c.Query().Where(alert.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AlertClient) GetX(ctx context.Context, id int) *Alert {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a Alert.
+func (c *AlertClient) QueryOrganization(_m *Alert) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(alert.Table, alert.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, alert.OrganizationTable, alert.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryBatch queries the batch edge of a Alert.
+func (c *AlertClient) QueryBatch(_m *Alert) *BatchQuery {
+	query := (&BatchClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(alert.Table, alert.FieldID, id),
+			sqlgraph.To(batch.Table, batch.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, alert.BatchTable, alert.BatchColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryShipment queries the shipment edge of a Alert.
+func (c *AlertClient) QueryShipment(_m *Alert) *ShipmentQuery {
+	query := (&ShipmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(alert.Table, alert.FieldID, id),
+			sqlgraph.To(shipment.Table, shipment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, alert.ShipmentTable, alert.ShipmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFacility queries the facility edge of a Alert.
+func (c *AlertClient) QueryFacility(_m *Alert) *FacilityQuery {
+	query := (&FacilityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(alert.Table, alert.FieldID, id),
+			sqlgraph.To(facility.Table, facility.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, alert.FacilityTable, alert.FacilityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTraceCode queries the trace_code edge of a Alert.
+func (c *AlertClient) QueryTraceCode(_m *Alert) *TraceCodeQuery {
+	query := (&TraceCodeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(alert.Table, alert.FieldID, id),
+			sqlgraph.To(tracecode.Table, tracecode.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, alert.TraceCodeTable, alert.TraceCodeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRecall queries the recall edge of a Alert.
+func (c *AlertClient) QueryRecall(_m *Alert) *RecallQuery {
+	query := (&RecallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(alert.Table, alert.FieldID, id),
+			sqlgraph.To(recall.Table, recall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, alert.RecallTable, alert.RecallColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryStatusChangedBy queries the status_changed_by edge of a Alert.
+func (c *AlertClient) QueryStatusChangedBy(_m *Alert) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(alert.Table, alert.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, alert.StatusChangedByTable, alert.StatusChangedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AlertClient) Hooks() []Hook {
+	hooks := c.hooks.Alert
+	return append(hooks[:len(hooks):len(hooks)], alert.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AlertClient) Interceptors() []Interceptor {
+	return c.inters.Alert
+}
+
+func (c *AlertClient) mutate(ctx context.Context, m *AlertMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AlertCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AlertUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AlertUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AlertDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Alert mutation op: %q", m.Op())
 	}
 }
 
@@ -756,6 +1034,54 @@ func (c *BatchClient) GetX(ctx context.Context, id int) *Batch {
 		panic(err)
 	}
 	return obj
+}
+
+// QueryAlerts queries the alerts edge of a Batch.
+func (c *BatchClient) QueryAlerts(_m *Batch) *AlertQuery {
+	query := (&AlertClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(batch.Table, batch.FieldID, id),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, batch.AlertsTable, batch.AlertsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRecallPlaces queries the recall_places edge of a Batch.
+func (c *BatchClient) QueryRecallPlaces(_m *Batch) *RecallPlaceQuery {
+	query := (&RecallPlaceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(batch.Table, batch.FieldID, id),
+			sqlgraph.To(recallplace.Table, recallplace.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, batch.RecallPlacesTable, batch.RecallPlacesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRecalls queries the recalls edge of a Batch.
+func (c *BatchClient) QueryRecalls(_m *Batch) *RecallQuery {
+	query := (&RecallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(batch.Table, batch.FieldID, id),
+			sqlgraph.To(recall.Table, recall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, batch.RecallsTable, batch.RecallsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
 }
 
 // QueryProduct queries the product edge of a Batch.
@@ -1126,6 +1452,140 @@ func (c *BatchInputClient) mutate(ctx context.Context, m *BatchInputMutation) (V
 	}
 }
 
+// DailyCountClient is a client for the DailyCount schema.
+type DailyCountClient struct {
+	config
+}
+
+// NewDailyCountClient returns a client for the DailyCount from the given config.
+func NewDailyCountClient(c config) *DailyCountClient {
+	return &DailyCountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `dailycount.Hooks(f(g(h())))`.
+func (c *DailyCountClient) Use(hooks ...Hook) {
+	c.hooks.DailyCount = append(c.hooks.DailyCount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `dailycount.Intercept(f(g(h())))`.
+func (c *DailyCountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DailyCount = append(c.inters.DailyCount, interceptors...)
+}
+
+// Create returns a builder for creating a DailyCount entity.
+func (c *DailyCountClient) Create() *DailyCountCreate {
+	mutation := newDailyCountMutation(c.config, OpCreate)
+	return &DailyCountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DailyCount entities.
+func (c *DailyCountClient) CreateBulk(builders ...*DailyCountCreate) *DailyCountCreateBulk {
+	return &DailyCountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DailyCountClient) MapCreateBulk(slice any, setFunc func(*DailyCountCreate, int)) *DailyCountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DailyCountCreateBulk{err: fmt.Errorf("calling to DailyCountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DailyCountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DailyCountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DailyCount.
+func (c *DailyCountClient) Update() *DailyCountUpdate {
+	mutation := newDailyCountMutation(c.config, OpUpdate)
+	return &DailyCountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DailyCountClient) UpdateOne(_m *DailyCount) *DailyCountUpdateOne {
+	mutation := newDailyCountMutation(c.config, OpUpdateOne, withDailyCount(_m))
+	return &DailyCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DailyCountClient) UpdateOneID(id int) *DailyCountUpdateOne {
+	mutation := newDailyCountMutation(c.config, OpUpdateOne, withDailyCountID(id))
+	return &DailyCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DailyCount.
+func (c *DailyCountClient) Delete() *DailyCountDelete {
+	mutation := newDailyCountMutation(c.config, OpDelete)
+	return &DailyCountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DailyCountClient) DeleteOne(_m *DailyCount) *DailyCountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DailyCountClient) DeleteOneID(id int) *DailyCountDeleteOne {
+	builder := c.Delete().Where(dailycount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DailyCountDeleteOne{builder}
+}
+
+// Query returns a query builder for DailyCount.
+func (c *DailyCountClient) Query() *DailyCountQuery {
+	return &DailyCountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDailyCount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DailyCount entity by its id.
+func (c *DailyCountClient) Get(ctx context.Context, id int) (*DailyCount, error) {
+	return c.Query().Where(dailycount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DailyCountClient) GetX(ctx context.Context, id int) *DailyCount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DailyCountClient) Hooks() []Hook {
+	hooks := c.hooks.DailyCount
+	return append(hooks[:len(hooks):len(hooks)], dailycount.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DailyCountClient) Interceptors() []Interceptor {
+	return c.inters.DailyCount
+}
+
+func (c *DailyCountClient) mutate(ctx context.Context, m *DailyCountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DailyCountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DailyCountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DailyCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DailyCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DailyCount mutation op: %q", m.Op())
+	}
+}
+
 // FacilityClient is a client for the Facility schema.
 type FacilityClient struct {
 	config
@@ -1232,6 +1692,38 @@ func (c *FacilityClient) GetX(ctx context.Context, id int) *Facility {
 		panic(err)
 	}
 	return obj
+}
+
+// QueryAlerts queries the alerts edge of a Facility.
+func (c *FacilityClient) QueryAlerts(_m *Facility) *AlertQuery {
+	query := (&AlertClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(facility.Table, facility.FieldID, id),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, facility.AlertsTable, facility.AlertsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRecallPlaces queries the recall_places edge of a Facility.
+func (c *FacilityClient) QueryRecallPlaces(_m *Facility) *RecallPlaceQuery {
+	query := (&RecallPlaceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(facility.Table, facility.FieldID, id),
+			sqlgraph.To(recallplace.Table, recallplace.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, facility.RecallPlacesTable, facility.RecallPlacesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
 }
 
 // QueryOrganization queries the organization edge of a Facility.
@@ -1812,6 +2304,38 @@ func (c *OrganizationClient) GetX(ctx context.Context, id int) *Organization {
 	return obj
 }
 
+// QueryAlerts queries the alerts edge of a Organization.
+func (c *OrganizationClient) QueryAlerts(_m *Organization) *AlertQuery {
+	query := (&AlertClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.AlertsTable, organization.AlertsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRecalls queries the recalls edge of a Organization.
+func (c *OrganizationClient) QueryRecalls(_m *Organization) *RecallQuery {
+	query := (&RecallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(recall.Table, recall.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.RecallsTable, organization.RecallsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryFacilities queries the facilities edge of a Organization.
 func (c *OrganizationClient) QueryFacilities(_m *Organization) *FacilityQuery {
 	query := (&FacilityClient{config: c.config}).Query()
@@ -2129,6 +2653,418 @@ func (c *ProductClient) mutate(ctx context.Context, m *ProductMutation) (Value, 
 		return (&ProductDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Product mutation op: %q", m.Op())
+	}
+}
+
+// RecallClient is a client for the Recall schema.
+type RecallClient struct {
+	config
+}
+
+// NewRecallClient returns a client for the Recall from the given config.
+func NewRecallClient(c config) *RecallClient {
+	return &RecallClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `recall.Hooks(f(g(h())))`.
+func (c *RecallClient) Use(hooks ...Hook) {
+	c.hooks.Recall = append(c.hooks.Recall, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `recall.Intercept(f(g(h())))`.
+func (c *RecallClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Recall = append(c.inters.Recall, interceptors...)
+}
+
+// Create returns a builder for creating a Recall entity.
+func (c *RecallClient) Create() *RecallCreate {
+	mutation := newRecallMutation(c.config, OpCreate)
+	return &RecallCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Recall entities.
+func (c *RecallClient) CreateBulk(builders ...*RecallCreate) *RecallCreateBulk {
+	return &RecallCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RecallClient) MapCreateBulk(slice any, setFunc func(*RecallCreate, int)) *RecallCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RecallCreateBulk{err: fmt.Errorf("calling to RecallClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RecallCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RecallCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Recall.
+func (c *RecallClient) Update() *RecallUpdate {
+	mutation := newRecallMutation(c.config, OpUpdate)
+	return &RecallUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RecallClient) UpdateOne(_m *Recall) *RecallUpdateOne {
+	mutation := newRecallMutation(c.config, OpUpdateOne, withRecall(_m))
+	return &RecallUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RecallClient) UpdateOneID(id int) *RecallUpdateOne {
+	mutation := newRecallMutation(c.config, OpUpdateOne, withRecallID(id))
+	return &RecallUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Recall.
+func (c *RecallClient) Delete() *RecallDelete {
+	mutation := newRecallMutation(c.config, OpDelete)
+	return &RecallDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RecallClient) DeleteOne(_m *Recall) *RecallDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RecallClient) DeleteOneID(id int) *RecallDeleteOne {
+	builder := c.Delete().Where(recall.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RecallDeleteOne{builder}
+}
+
+// Query returns a query builder for Recall.
+func (c *RecallClient) Query() *RecallQuery {
+	return &RecallQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRecall},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Recall entity by its id.
+func (c *RecallClient) Get(ctx context.Context, id int) (*Recall, error) {
+	return c.Query().Where(recall.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RecallClient) GetX(ctx context.Context, id int) *Recall {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a Recall.
+func (c *RecallClient) QueryOrganization(_m *Recall) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(recall.Table, recall.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, recall.OrganizationTable, recall.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInitiatedBy queries the initiated_by edge of a Recall.
+func (c *RecallClient) QueryInitiatedBy(_m *Recall) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(recall.Table, recall.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, recall.InitiatedByTable, recall.InitiatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryClosedBy queries the closed_by edge of a Recall.
+func (c *RecallClient) QueryClosedBy(_m *Recall) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(recall.Table, recall.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, recall.ClosedByTable, recall.ClosedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryBatches queries the batches edge of a Recall.
+func (c *RecallClient) QueryBatches(_m *Recall) *BatchQuery {
+	query := (&BatchClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(recall.Table, recall.FieldID, id),
+			sqlgraph.To(batch.Table, batch.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, recall.BatchesTable, recall.BatchesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPlaces queries the places edge of a Recall.
+func (c *RecallClient) QueryPlaces(_m *Recall) *RecallPlaceQuery {
+	query := (&RecallPlaceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(recall.Table, recall.FieldID, id),
+			sqlgraph.To(recallplace.Table, recallplace.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, recall.PlacesTable, recall.PlacesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAlerts queries the alerts edge of a Recall.
+func (c *RecallClient) QueryAlerts(_m *Recall) *AlertQuery {
+	query := (&AlertClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(recall.Table, recall.FieldID, id),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, recall.AlertsTable, recall.AlertsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RecallClient) Hooks() []Hook {
+	hooks := c.hooks.Recall
+	return append(hooks[:len(hooks):len(hooks)], recall.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RecallClient) Interceptors() []Interceptor {
+	return c.inters.Recall
+}
+
+func (c *RecallClient) mutate(ctx context.Context, m *RecallMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RecallCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RecallUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RecallUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RecallDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Recall mutation op: %q", m.Op())
+	}
+}
+
+// RecallPlaceClient is a client for the RecallPlace schema.
+type RecallPlaceClient struct {
+	config
+}
+
+// NewRecallPlaceClient returns a client for the RecallPlace from the given config.
+func NewRecallPlaceClient(c config) *RecallPlaceClient {
+	return &RecallPlaceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `recallplace.Hooks(f(g(h())))`.
+func (c *RecallPlaceClient) Use(hooks ...Hook) {
+	c.hooks.RecallPlace = append(c.hooks.RecallPlace, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `recallplace.Intercept(f(g(h())))`.
+func (c *RecallPlaceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RecallPlace = append(c.inters.RecallPlace, interceptors...)
+}
+
+// Create returns a builder for creating a RecallPlace entity.
+func (c *RecallPlaceClient) Create() *RecallPlaceCreate {
+	mutation := newRecallPlaceMutation(c.config, OpCreate)
+	return &RecallPlaceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RecallPlace entities.
+func (c *RecallPlaceClient) CreateBulk(builders ...*RecallPlaceCreate) *RecallPlaceCreateBulk {
+	return &RecallPlaceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RecallPlaceClient) MapCreateBulk(slice any, setFunc func(*RecallPlaceCreate, int)) *RecallPlaceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RecallPlaceCreateBulk{err: fmt.Errorf("calling to RecallPlaceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RecallPlaceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RecallPlaceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RecallPlace.
+func (c *RecallPlaceClient) Update() *RecallPlaceUpdate {
+	mutation := newRecallPlaceMutation(c.config, OpUpdate)
+	return &RecallPlaceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RecallPlaceClient) UpdateOne(_m *RecallPlace) *RecallPlaceUpdateOne {
+	mutation := newRecallPlaceMutation(c.config, OpUpdateOne, withRecallPlace(_m))
+	return &RecallPlaceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RecallPlaceClient) UpdateOneID(id int) *RecallPlaceUpdateOne {
+	mutation := newRecallPlaceMutation(c.config, OpUpdateOne, withRecallPlaceID(id))
+	return &RecallPlaceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RecallPlace.
+func (c *RecallPlaceClient) Delete() *RecallPlaceDelete {
+	mutation := newRecallPlaceMutation(c.config, OpDelete)
+	return &RecallPlaceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RecallPlaceClient) DeleteOne(_m *RecallPlace) *RecallPlaceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RecallPlaceClient) DeleteOneID(id int) *RecallPlaceDeleteOne {
+	builder := c.Delete().Where(recallplace.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RecallPlaceDeleteOne{builder}
+}
+
+// Query returns a query builder for RecallPlace.
+func (c *RecallPlaceClient) Query() *RecallPlaceQuery {
+	return &RecallPlaceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRecallPlace},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RecallPlace entity by its id.
+func (c *RecallPlaceClient) Get(ctx context.Context, id int) (*RecallPlace, error) {
+	return c.Query().Where(recallplace.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RecallPlaceClient) GetX(ctx context.Context, id int) *RecallPlace {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRecall queries the recall edge of a RecallPlace.
+func (c *RecallPlaceClient) QueryRecall(_m *RecallPlace) *RecallQuery {
+	query := (&RecallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(recallplace.Table, recallplace.FieldID, id),
+			sqlgraph.To(recall.Table, recall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, recallplace.RecallTable, recallplace.RecallColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFacility queries the facility edge of a RecallPlace.
+func (c *RecallPlaceClient) QueryFacility(_m *RecallPlace) *FacilityQuery {
+	query := (&FacilityClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(recallplace.Table, recallplace.FieldID, id),
+			sqlgraph.To(facility.Table, facility.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, recallplace.FacilityTable, recallplace.FacilityColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryBatch queries the batch edge of a RecallPlace.
+func (c *RecallPlaceClient) QueryBatch(_m *RecallPlace) *BatchQuery {
+	query := (&BatchClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(recallplace.Table, recallplace.FieldID, id),
+			sqlgraph.To(batch.Table, batch.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, recallplace.BatchTable, recallplace.BatchColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RecallPlaceClient) Hooks() []Hook {
+	hooks := c.hooks.RecallPlace
+	return append(hooks[:len(hooks):len(hooks)], recallplace.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RecallPlaceClient) Interceptors() []Interceptor {
+	return c.inters.RecallPlace
+}
+
+func (c *RecallPlaceClient) mutate(ctx context.Context, m *RecallPlaceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RecallPlaceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RecallPlaceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RecallPlaceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RecallPlaceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RecallPlace mutation op: %q", m.Op())
 	}
 }
 
@@ -2888,6 +3824,22 @@ func (c *ShipmentClient) GetX(ctx context.Context, id int) *Shipment {
 	return obj
 }
 
+// QueryAlerts queries the alerts edge of a Shipment.
+func (c *ShipmentClient) QueryAlerts(_m *Shipment) *AlertQuery {
+	query := (&AlertClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shipment.Table, shipment.FieldID, id),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, shipment.AlertsTable, shipment.AlertsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryCarrier queries the carrier edge of a Shipment.
 func (c *ShipmentClient) QueryCarrier(_m *Shipment) *OrganizationQuery {
 	query := (&OrganizationClient{config: c.config}).Query()
@@ -3434,6 +4386,22 @@ func (c *TraceCodeClient) GetX(ctx context.Context, id int) *TraceCode {
 	return obj
 }
 
+// QueryAlerts queries the alerts edge of a TraceCode.
+func (c *TraceCodeClient) QueryAlerts(_m *TraceCode) *AlertQuery {
+	query := (&AlertClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tracecode.Table, tracecode.FieldID, id),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, tracecode.AlertsTable, tracecode.AlertsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryBatch queries the batch edge of a TraceCode.
 func (c *TraceCodeClient) QueryBatch(_m *TraceCode) *BatchQuery {
 	query := (&BatchClient{config: c.config}).Query()
@@ -3600,6 +4568,54 @@ func (c *UserClient) GetX(ctx context.Context, id int) *User {
 	return obj
 }
 
+// QueryAlertChanges queries the alert_changes edge of a User.
+func (c *UserClient) QueryAlertChanges(_m *User) *AlertQuery {
+	query := (&AlertClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.AlertChangesTable, user.AlertChangesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRecallsInitiated queries the recalls_initiated edge of a User.
+func (c *UserClient) QueryRecallsInitiated(_m *User) *RecallQuery {
+	query := (&RecallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(recall.Table, recall.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.RecallsInitiatedTable, user.RecallsInitiatedColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRecallsClosed queries the recalls_closed edge of a User.
+func (c *UserClient) QueryRecallsClosed(_m *User) *RecallQuery {
+	query := (&RecallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(recall.Table, recall.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.RecallsClosedTable, user.RecallsClosedColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryOrganization queries the organization edge of a User.
 func (c *UserClient) QueryOrganization(_m *User) *OrganizationQuery {
 	query := (&OrganizationClient{config: c.config}).Query()
@@ -3661,14 +4677,16 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditEntry, Batch, BatchInput, Facility, Inspection, Measurement,
-		Organization, Product, RefreshToken, ScanEvent, SensorReading, ShelfEvent,
-		Shipment, ShipmentItem, Stock, TraceCode, User []ent.Hook
+		APIKey, Alert, AuditEntry, Batch, BatchInput, DailyCount, Facility, Inspection,
+		Measurement, Organization, Product, Recall, RecallPlace, RefreshToken,
+		ScanEvent, SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode,
+		User []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditEntry, Batch, BatchInput, Facility, Inspection, Measurement,
-		Organization, Product, RefreshToken, ScanEvent, SensorReading, ShelfEvent,
-		Shipment, ShipmentItem, Stock, TraceCode, User []ent.Interceptor
+		APIKey, Alert, AuditEntry, Batch, BatchInput, DailyCount, Facility, Inspection,
+		Measurement, Organization, Product, Recall, RecallPlace, RefreshToken,
+		ScanEvent, SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode,
+		User []ent.Interceptor
 	}
 )
 

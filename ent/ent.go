@@ -7,15 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
@@ -91,14 +95,18 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:        apikey.ValidColumn,
+			alert.Table:         alert.ValidColumn,
 			auditentry.Table:    auditentry.ValidColumn,
 			batch.Table:         batch.ValidColumn,
 			batchinput.Table:    batchinput.ValidColumn,
+			dailycount.Table:    dailycount.ValidColumn,
 			facility.Table:      facility.ValidColumn,
 			inspection.Table:    inspection.ValidColumn,
 			measurement.Table:   measurement.ValidColumn,
 			organization.Table:  organization.ValidColumn,
 			product.Table:       product.ValidColumn,
+			recall.Table:        recall.ValidColumn,
+			recallplace.Table:   recallplace.ValidColumn,
 			refreshtoken.Table:  refreshtoken.ValidColumn,
 			scanevent.Table:     scanevent.ValidColumn,
 			sensorreading.Table: sensorreading.ValidColumn,

@@ -3,16 +3,20 @@
 package ent
 
 import (
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
@@ -31,7 +35,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -56,6 +60,41 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   alert.Table,
+			Columns: alert.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: alert.FieldID,
+			},
+		},
+		Type: "Alert",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			alert.FieldCreatedAt:         {Type: field.TypeTime, Column: alert.FieldCreatedAt},
+			alert.FieldUpdatedAt:         {Type: field.TypeTime, Column: alert.FieldUpdatedAt},
+			alert.FieldKind:              {Type: field.TypeEnum, Column: alert.FieldKind},
+			alert.FieldSeverity:          {Type: field.TypeEnum, Column: alert.FieldSeverity},
+			alert.FieldSubjectType:       {Type: field.TypeEnum, Column: alert.FieldSubjectType},
+			alert.FieldSubjectID:         {Type: field.TypeInt, Column: alert.FieldSubjectID},
+			alert.FieldDedupKey:          {Type: field.TypeString, Column: alert.FieldDedupKey},
+			alert.FieldOrganizationID:    {Type: field.TypeInt, Column: alert.FieldOrganizationID},
+			alert.FieldRegionCode:        {Type: field.TypeString, Column: alert.FieldRegionCode},
+			alert.FieldBatchID:           {Type: field.TypeInt, Column: alert.FieldBatchID},
+			alert.FieldShipmentID:        {Type: field.TypeInt, Column: alert.FieldShipmentID},
+			alert.FieldFacilityID:        {Type: field.TypeInt, Column: alert.FieldFacilityID},
+			alert.FieldTraceCodeID:       {Type: field.TypeInt, Column: alert.FieldTraceCodeID},
+			alert.FieldRecallID:          {Type: field.TypeInt, Column: alert.FieldRecallID},
+			alert.FieldDetectedAt:        {Type: field.TypeTime, Column: alert.FieldDetectedAt},
+			alert.FieldLastDetectedAt:    {Type: field.TypeTime, Column: alert.FieldLastDetectedAt},
+			alert.FieldEvidence:          {Type: field.TypeJSON, Column: alert.FieldEvidence},
+			alert.FieldFingerprint:       {Type: field.TypeString, Column: alert.FieldFingerprint},
+			alert.FieldStatus:            {Type: field.TypeEnum, Column: alert.FieldStatus},
+			alert.FieldStatusNote:        {Type: field.TypeString, Column: alert.FieldStatusNote},
+			alert.FieldStatusChangedAt:   {Type: field.TypeTime, Column: alert.FieldStatusChangedAt},
+			alert.FieldStatusChangedByID: {Type: field.TypeInt, Column: alert.FieldStatusChangedByID},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditentry.Table,
 			Columns: auditentry.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -76,7 +115,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditentry.FieldRequestID:      {Type: field.TypeString, Column: auditentry.FieldRequestID},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   batch.Table,
 			Columns: batch.Columns,
@@ -101,7 +140,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			batch.FieldScanCount:      {Type: field.TypeInt64, Column: batch.FieldScanCount},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   batchinput.Table,
 			Columns: batchinput.Columns,
@@ -119,7 +158,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 			batchinput.FieldCreatedAt: {Type: field.TypeTime, Column: batchinput.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   dailycount.Table,
+			Columns: dailycount.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: dailycount.FieldID,
+			},
+		},
+		Type: "DailyCount",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			dailycount.FieldRegionCode: {Type: field.TypeString, Column: dailycount.FieldRegionCode},
+			dailycount.FieldDay:        {Type: field.TypeString, Column: dailycount.FieldDay},
+			dailycount.FieldMetric:     {Type: field.TypeString, Column: dailycount.FieldMetric},
+			dailycount.FieldDim:        {Type: field.TypeString, Column: dailycount.FieldDim},
+			dailycount.FieldValue:      {Type: field.TypeInt64, Column: dailycount.FieldValue},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   facility.Table,
 			Columns: facility.Columns,
@@ -143,7 +200,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldLongitude:      {Type: field.TypeFloat64, Column: facility.FieldLongitude},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   inspection.Table,
 			Columns: inspection.Columns,
@@ -165,7 +222,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldNotes:           {Type: field.TypeString, Column: inspection.FieldNotes},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   measurement.Table,
 			Columns: measurement.Columns,
@@ -184,7 +241,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			measurement.FieldLimitMax:     {Type: field.TypeFloat64, Column: measurement.FieldLimitMax},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -206,7 +263,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldStatus:       {Type: field.TypeEnum, Column: organization.FieldStatus},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -230,7 +287,52 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldDescription:    {Type: field.TypeString, Column: product.FieldDescription},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   recall.Table,
+			Columns: recall.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: recall.FieldID,
+			},
+		},
+		Type: "Recall",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			recall.FieldCreatedAt:       {Type: field.TypeTime, Column: recall.FieldCreatedAt},
+			recall.FieldUpdatedAt:       {Type: field.TypeTime, Column: recall.FieldUpdatedAt},
+			recall.FieldReason:          {Type: field.TypeString, Column: recall.FieldReason},
+			recall.FieldClass:           {Type: field.TypeEnum, Column: recall.FieldClass},
+			recall.FieldDepth:           {Type: field.TypeEnum, Column: recall.FieldDepth},
+			recall.FieldStatus:          {Type: field.TypeEnum, Column: recall.FieldStatus},
+			recall.FieldOrganizationID:  {Type: field.TypeInt, Column: recall.FieldOrganizationID},
+			recall.FieldRegionCode:      {Type: field.TypeString, Column: recall.FieldRegionCode},
+			recall.FieldInitiatedByID:   {Type: field.TypeInt, Column: recall.FieldInitiatedByID},
+			recall.FieldInitiatedAt:     {Type: field.TypeTime, Column: recall.FieldInitiatedAt},
+			recall.FieldClosedAt:        {Type: field.TypeTime, Column: recall.FieldClosedAt},
+			recall.FieldClosedByID:      {Type: field.TypeInt, Column: recall.FieldClosedByID},
+			recall.FieldClosingNote:     {Type: field.TypeString, Column: recall.FieldClosingNote},
+			recall.FieldAffectedBatches: {Type: field.TypeInt, Column: recall.FieldAffectedBatches},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   recallplace.Table,
+			Columns: recallplace.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: recallplace.FieldID,
+			},
+		},
+		Type: "RecallPlace",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			recallplace.FieldRecallID:     {Type: field.TypeInt, Column: recallplace.FieldRecallID},
+			recallplace.FieldFacilityID:   {Type: field.TypeInt, Column: recallplace.FieldFacilityID},
+			recallplace.FieldBatchID:      {Type: field.TypeInt, Column: recallplace.FieldBatchID},
+			recallplace.FieldOnShelfMilli: {Type: field.TypeInt64, Column: recallplace.FieldOnShelfMilli},
+			recallplace.FieldUnit:         {Type: field.TypeEnum, Column: recallplace.FieldUnit},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -250,7 +352,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scanevent.Table,
 			Columns: scanevent.Columns,
@@ -268,7 +370,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scanevent.FieldClientHash:  {Type: field.TypeString, Column: scanevent.FieldClientHash},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sensorreading.Table,
 			Columns: sensorreading.Columns,
@@ -288,7 +390,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sensorreading.FieldLongitude:    {Type: field.TypeFloat64, Column: sensorreading.FieldLongitude},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shelfevent.Table,
 			Columns: shelfevent.Columns,
@@ -310,7 +412,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shelfevent.FieldRemovalReason: {Type: field.TypeEnum, Column: shelfevent.FieldRemovalReason},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -333,7 +435,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldReferenceDoc:   {Type: field.TypeString, Column: shipment.FieldReferenceDoc},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentitem.Table,
 			Columns: shipmentitem.Columns,
@@ -350,7 +452,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentitem.FieldUnit:       {Type: field.TypeEnum, Column: shipmentitem.FieldUnit},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stock.Table,
 			Columns: stock.Columns,
@@ -368,7 +470,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stock.FieldUpdatedAt:   {Type: field.TypeTime, Column: stock.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tracecode.Table,
 			Columns: tracecode.Columns,
@@ -386,7 +488,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tracecode.FieldCreatedAt: {Type: field.TypeTime, Column: tracecode.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -425,12 +527,132 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: true,
+			Table:   alert.OrganizationTable,
+			Columns: []string{alert.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Alert",
+		"Organization",
+	)
+	graph.MustAddE(
+		"batch",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   alert.BatchTable,
+			Columns: []string{alert.BatchColumn},
+			Bidi:    false,
+		},
+		"Alert",
+		"Batch",
+	)
+	graph.MustAddE(
+		"shipment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   alert.ShipmentTable,
+			Columns: []string{alert.ShipmentColumn},
+			Bidi:    false,
+		},
+		"Alert",
+		"Shipment",
+	)
+	graph.MustAddE(
+		"facility",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   alert.FacilityTable,
+			Columns: []string{alert.FacilityColumn},
+			Bidi:    false,
+		},
+		"Alert",
+		"Facility",
+	)
+	graph.MustAddE(
+		"trace_code",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   alert.TraceCodeTable,
+			Columns: []string{alert.TraceCodeColumn},
+			Bidi:    false,
+		},
+		"Alert",
+		"TraceCode",
+	)
+	graph.MustAddE(
+		"recall",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   alert.RecallTable,
+			Columns: []string{alert.RecallColumn},
+			Bidi:    false,
+		},
+		"Alert",
+		"Recall",
+	)
+	graph.MustAddE(
+		"status_changed_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   alert.StatusChangedByTable,
+			Columns: []string{alert.StatusChangedByColumn},
+			Bidi:    false,
+		},
+		"Alert",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
 			Table:   auditentry.OrganizationTable,
 			Columns: []string{auditentry.OrganizationColumn},
 			Bidi:    false,
 		},
 		"AuditEntry",
 		"Organization",
+	)
+	graph.MustAddE(
+		"alerts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.AlertsTable,
+			Columns: []string{batch.AlertsColumn},
+			Bidi:    false,
+		},
+		"Batch",
+		"Alert",
+	)
+	graph.MustAddE(
+		"recall_places",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.RecallPlacesTable,
+			Columns: []string{batch.RecallPlacesColumn},
+			Bidi:    false,
+		},
+		"Batch",
+		"RecallPlace",
+	)
+	graph.MustAddE(
+		"recalls",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   batch.RecallsTable,
+			Columns: batch.RecallsPrimaryKey,
+			Bidi:    false,
+		},
+		"Batch",
+		"Recall",
 	)
 	graph.MustAddE(
 		"product",
@@ -589,6 +811,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Batch",
 	)
 	graph.MustAddE(
+		"alerts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.AlertsTable,
+			Columns: []string{facility.AlertsColumn},
+			Bidi:    false,
+		},
+		"Facility",
+		"Alert",
+	)
+	graph.MustAddE(
+		"recall_places",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.RecallPlacesTable,
+			Columns: []string{facility.RecallPlacesColumn},
+			Bidi:    false,
+		},
+		"Facility",
+		"RecallPlace",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -721,6 +967,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Inspection",
 	)
 	graph.MustAddE(
+		"alerts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AlertsTable,
+			Columns: []string{organization.AlertsColumn},
+			Bidi:    false,
+		},
+		"Organization",
+		"Alert",
+	)
+	graph.MustAddE(
+		"recalls",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.RecallsTable,
+			Columns: []string{organization.RecallsColumn},
+			Bidi:    false,
+		},
+		"Organization",
+		"Recall",
+	)
+	graph.MustAddE(
 		"facilities",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -841,6 +1111,114 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Batch",
 	)
 	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   recall.OrganizationTable,
+			Columns: []string{recall.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Recall",
+		"Organization",
+	)
+	graph.MustAddE(
+		"initiated_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   recall.InitiatedByTable,
+			Columns: []string{recall.InitiatedByColumn},
+			Bidi:    false,
+		},
+		"Recall",
+		"User",
+	)
+	graph.MustAddE(
+		"closed_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   recall.ClosedByTable,
+			Columns: []string{recall.ClosedByColumn},
+			Bidi:    false,
+		},
+		"Recall",
+		"User",
+	)
+	graph.MustAddE(
+		"batches",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   recall.BatchesTable,
+			Columns: recall.BatchesPrimaryKey,
+			Bidi:    false,
+		},
+		"Recall",
+		"Batch",
+	)
+	graph.MustAddE(
+		"places",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   recall.PlacesTable,
+			Columns: []string{recall.PlacesColumn},
+			Bidi:    false,
+		},
+		"Recall",
+		"RecallPlace",
+	)
+	graph.MustAddE(
+		"alerts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   recall.AlertsTable,
+			Columns: []string{recall.AlertsColumn},
+			Bidi:    false,
+		},
+		"Recall",
+		"Alert",
+	)
+	graph.MustAddE(
+		"recall",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   recallplace.RecallTable,
+			Columns: []string{recallplace.RecallColumn},
+			Bidi:    false,
+		},
+		"RecallPlace",
+		"Recall",
+	)
+	graph.MustAddE(
+		"facility",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   recallplace.FacilityTable,
+			Columns: []string{recallplace.FacilityColumn},
+			Bidi:    false,
+		},
+		"RecallPlace",
+		"Facility",
+	)
+	graph.MustAddE(
+		"batch",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   recallplace.BatchTable,
+			Columns: []string{recallplace.BatchColumn},
+			Bidi:    false,
+		},
+		"RecallPlace",
+		"Batch",
+	)
+	graph.MustAddE(
 		"user",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -923,6 +1301,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ShelfEvent",
 		"Batch",
+	)
+	graph.MustAddE(
+		"alerts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shipment.AlertsTable,
+			Columns: []string{shipment.AlertsColumn},
+			Bidi:    false,
+		},
+		"Shipment",
+		"Alert",
 	)
 	graph.MustAddE(
 		"carrier",
@@ -1033,6 +1423,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Facility",
 	)
 	graph.MustAddE(
+		"alerts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.AlertsTable,
+			Columns: []string{tracecode.AlertsColumn},
+			Bidi:    false,
+		},
+		"TraceCode",
+		"Alert",
+	)
+	graph.MustAddE(
 		"batch",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1055,6 +1457,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"TraceCode",
 		"ScanEvent",
+	)
+	graph.MustAddE(
+		"alert_changes",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AlertChangesTable,
+			Columns: []string{user.AlertChangesColumn},
+			Bidi:    false,
+		},
+		"User",
+		"Alert",
+	)
+	graph.MustAddE(
+		"recalls_initiated",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsInitiatedTable,
+			Columns: []string{user.RecallsInitiatedColumn},
+			Bidi:    false,
+		},
+		"User",
+		"Recall",
+	)
+	graph.MustAddE(
+		"recalls_closed",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsClosedTable,
+			Columns: []string{user.RecallsClosedColumn},
+			Bidi:    false,
+		},
+		"User",
+		"Recall",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1189,6 +1627,254 @@ func (f *APIKeyFilter) WhereHasOrganizationWith(preds ...predicate.Organization)
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AlertQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AlertQuery builder.
+func (_q *AlertQuery) Filter() *AlertFilter {
+	return &AlertFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AlertMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AlertMutation builder.
+func (m *AlertMutation) Filter() *AlertFilter {
+	return &AlertFilter{config: m.config, predicateAdder: m}
+}
+
+// AlertFilter provides a generic filtering capability at runtime for AlertQuery.
+type AlertFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AlertFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *AlertFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(alert.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AlertFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AlertFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldUpdatedAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *AlertFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(alert.FieldKind))
+}
+
+// WhereSeverity applies the entql string predicate on the severity field.
+func (f *AlertFilter) WhereSeverity(p entql.StringP) {
+	f.Where(p.Field(alert.FieldSeverity))
+}
+
+// WhereSubjectType applies the entql string predicate on the subject_type field.
+func (f *AlertFilter) WhereSubjectType(p entql.StringP) {
+	f.Where(p.Field(alert.FieldSubjectType))
+}
+
+// WhereSubjectID applies the entql int predicate on the subject_id field.
+func (f *AlertFilter) WhereSubjectID(p entql.IntP) {
+	f.Where(p.Field(alert.FieldSubjectID))
+}
+
+// WhereDedupKey applies the entql string predicate on the dedup_key field.
+func (f *AlertFilter) WhereDedupKey(p entql.StringP) {
+	f.Where(p.Field(alert.FieldDedupKey))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *AlertFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(alert.FieldOrganizationID))
+}
+
+// WhereRegionCode applies the entql string predicate on the region_code field.
+func (f *AlertFilter) WhereRegionCode(p entql.StringP) {
+	f.Where(p.Field(alert.FieldRegionCode))
+}
+
+// WhereBatchID applies the entql int predicate on the batch_id field.
+func (f *AlertFilter) WhereBatchID(p entql.IntP) {
+	f.Where(p.Field(alert.FieldBatchID))
+}
+
+// WhereShipmentID applies the entql int predicate on the shipment_id field.
+func (f *AlertFilter) WhereShipmentID(p entql.IntP) {
+	f.Where(p.Field(alert.FieldShipmentID))
+}
+
+// WhereFacilityID applies the entql int predicate on the facility_id field.
+func (f *AlertFilter) WhereFacilityID(p entql.IntP) {
+	f.Where(p.Field(alert.FieldFacilityID))
+}
+
+// WhereTraceCodeID applies the entql int predicate on the trace_code_id field.
+func (f *AlertFilter) WhereTraceCodeID(p entql.IntP) {
+	f.Where(p.Field(alert.FieldTraceCodeID))
+}
+
+// WhereRecallID applies the entql int predicate on the recall_id field.
+func (f *AlertFilter) WhereRecallID(p entql.IntP) {
+	f.Where(p.Field(alert.FieldRecallID))
+}
+
+// WhereDetectedAt applies the entql time.Time predicate on the detected_at field.
+func (f *AlertFilter) WhereDetectedAt(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldDetectedAt))
+}
+
+// WhereLastDetectedAt applies the entql time.Time predicate on the last_detected_at field.
+func (f *AlertFilter) WhereLastDetectedAt(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldLastDetectedAt))
+}
+
+// WhereEvidence applies the entql json.RawMessage predicate on the evidence field.
+func (f *AlertFilter) WhereEvidence(p entql.BytesP) {
+	f.Where(p.Field(alert.FieldEvidence))
+}
+
+// WhereFingerprint applies the entql string predicate on the fingerprint field.
+func (f *AlertFilter) WhereFingerprint(p entql.StringP) {
+	f.Where(p.Field(alert.FieldFingerprint))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AlertFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(alert.FieldStatus))
+}
+
+// WhereStatusNote applies the entql string predicate on the status_note field.
+func (f *AlertFilter) WhereStatusNote(p entql.StringP) {
+	f.Where(p.Field(alert.FieldStatusNote))
+}
+
+// WhereStatusChangedAt applies the entql time.Time predicate on the status_changed_at field.
+func (f *AlertFilter) WhereStatusChangedAt(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldStatusChangedAt))
+}
+
+// WhereStatusChangedByID applies the entql int predicate on the status_changed_by_id field.
+func (f *AlertFilter) WhereStatusChangedByID(p entql.IntP) {
+	f.Where(p.Field(alert.FieldStatusChangedByID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AlertFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AlertFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasBatch applies a predicate to check if query has an edge batch.
+func (f *AlertFilter) WhereHasBatch() {
+	f.Where(entql.HasEdge("batch"))
+}
+
+// WhereHasBatchWith applies a predicate to check if query has an edge batch with a given conditions (other predicates).
+func (f *AlertFilter) WhereHasBatchWith(preds ...predicate.Batch) {
+	f.Where(entql.HasEdgeWith("batch", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasShipment applies a predicate to check if query has an edge shipment.
+func (f *AlertFilter) WhereHasShipment() {
+	f.Where(entql.HasEdge("shipment"))
+}
+
+// WhereHasShipmentWith applies a predicate to check if query has an edge shipment with a given conditions (other predicates).
+func (f *AlertFilter) WhereHasShipmentWith(preds ...predicate.Shipment) {
+	f.Where(entql.HasEdgeWith("shipment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFacility applies a predicate to check if query has an edge facility.
+func (f *AlertFilter) WhereHasFacility() {
+	f.Where(entql.HasEdge("facility"))
+}
+
+// WhereHasFacilityWith applies a predicate to check if query has an edge facility with a given conditions (other predicates).
+func (f *AlertFilter) WhereHasFacilityWith(preds ...predicate.Facility) {
+	f.Where(entql.HasEdgeWith("facility", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTraceCode applies a predicate to check if query has an edge trace_code.
+func (f *AlertFilter) WhereHasTraceCode() {
+	f.Where(entql.HasEdge("trace_code"))
+}
+
+// WhereHasTraceCodeWith applies a predicate to check if query has an edge trace_code with a given conditions (other predicates).
+func (f *AlertFilter) WhereHasTraceCodeWith(preds ...predicate.TraceCode) {
+	f.Where(entql.HasEdgeWith("trace_code", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRecall applies a predicate to check if query has an edge recall.
+func (f *AlertFilter) WhereHasRecall() {
+	f.Where(entql.HasEdge("recall"))
+}
+
+// WhereHasRecallWith applies a predicate to check if query has an edge recall with a given conditions (other predicates).
+func (f *AlertFilter) WhereHasRecallWith(preds ...predicate.Recall) {
+	f.Where(entql.HasEdgeWith("recall", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasStatusChangedBy applies a predicate to check if query has an edge status_changed_by.
+func (f *AlertFilter) WhereHasStatusChangedBy() {
+	f.Where(entql.HasEdge("status_changed_by"))
+}
+
+// WhereHasStatusChangedByWith applies a predicate to check if query has an edge status_changed_by with a given conditions (other predicates).
+func (f *AlertFilter) WhereHasStatusChangedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("status_changed_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AuditEntryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1217,7 +1903,7 @@ type AuditEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1316,7 +2002,7 @@ type BatchFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BatchFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1385,6 +2071,48 @@ func (f *BatchFilter) WhereStatus(p entql.StringP) {
 // WhereScanCount applies the entql int64 predicate on the scan_count field.
 func (f *BatchFilter) WhereScanCount(p entql.Int64P) {
 	f.Where(p.Field(batch.FieldScanCount))
+}
+
+// WhereHasAlerts applies a predicate to check if query has an edge alerts.
+func (f *BatchFilter) WhereHasAlerts() {
+	f.Where(entql.HasEdge("alerts"))
+}
+
+// WhereHasAlertsWith applies a predicate to check if query has an edge alerts with a given conditions (other predicates).
+func (f *BatchFilter) WhereHasAlertsWith(preds ...predicate.Alert) {
+	f.Where(entql.HasEdgeWith("alerts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRecallPlaces applies a predicate to check if query has an edge recall_places.
+func (f *BatchFilter) WhereHasRecallPlaces() {
+	f.Where(entql.HasEdge("recall_places"))
+}
+
+// WhereHasRecallPlacesWith applies a predicate to check if query has an edge recall_places with a given conditions (other predicates).
+func (f *BatchFilter) WhereHasRecallPlacesWith(preds ...predicate.RecallPlace) {
+	f.Where(entql.HasEdgeWith("recall_places", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRecalls applies a predicate to check if query has an edge recalls.
+func (f *BatchFilter) WhereHasRecalls() {
+	f.Where(entql.HasEdge("recalls"))
+}
+
+// WhereHasRecallsWith applies a predicate to check if query has an edge recalls with a given conditions (other predicates).
+func (f *BatchFilter) WhereHasRecallsWith(preds ...predicate.Recall) {
+	f.Where(entql.HasEdgeWith("recalls", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // WhereHasProduct applies a predicate to check if query has an edge product.
@@ -1570,7 +2298,7 @@ type BatchInputFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BatchInputFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1635,6 +2363,71 @@ func (f *BatchInputFilter) WhereHasInputWith(preds ...predicate.Batch) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *DailyCountQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the DailyCountQuery builder.
+func (_q *DailyCountQuery) Filter() *DailyCountFilter {
+	return &DailyCountFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *DailyCountMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the DailyCountMutation builder.
+func (m *DailyCountMutation) Filter() *DailyCountFilter {
+	return &DailyCountFilter{config: m.config, predicateAdder: m}
+}
+
+// DailyCountFilter provides a generic filtering capability at runtime for DailyCountQuery.
+type DailyCountFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *DailyCountFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *DailyCountFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(dailycount.FieldID))
+}
+
+// WhereRegionCode applies the entql string predicate on the region_code field.
+func (f *DailyCountFilter) WhereRegionCode(p entql.StringP) {
+	f.Where(p.Field(dailycount.FieldRegionCode))
+}
+
+// WhereDay applies the entql string predicate on the day field.
+func (f *DailyCountFilter) WhereDay(p entql.StringP) {
+	f.Where(p.Field(dailycount.FieldDay))
+}
+
+// WhereMetric applies the entql string predicate on the metric field.
+func (f *DailyCountFilter) WhereMetric(p entql.StringP) {
+	f.Where(p.Field(dailycount.FieldMetric))
+}
+
+// WhereDim applies the entql string predicate on the dim field.
+func (f *DailyCountFilter) WhereDim(p entql.StringP) {
+	f.Where(p.Field(dailycount.FieldDim))
+}
+
+// WhereValue applies the entql int64 predicate on the value field.
+func (f *DailyCountFilter) WhereValue(p entql.Int64P) {
+	f.Where(p.Field(dailycount.FieldValue))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *FacilityQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1663,7 +2456,7 @@ type FacilityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FacilityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1727,6 +2520,34 @@ func (f *FacilityFilter) WhereLatitude(p entql.Float64P) {
 // WhereLongitude applies the entql float64 predicate on the longitude field.
 func (f *FacilityFilter) WhereLongitude(p entql.Float64P) {
 	f.Where(p.Field(facility.FieldLongitude))
+}
+
+// WhereHasAlerts applies a predicate to check if query has an edge alerts.
+func (f *FacilityFilter) WhereHasAlerts() {
+	f.Where(entql.HasEdge("alerts"))
+}
+
+// WhereHasAlertsWith applies a predicate to check if query has an edge alerts with a given conditions (other predicates).
+func (f *FacilityFilter) WhereHasAlertsWith(preds ...predicate.Alert) {
+	f.Where(entql.HasEdgeWith("alerts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRecallPlaces applies a predicate to check if query has an edge recall_places.
+func (f *FacilityFilter) WhereHasRecallPlaces() {
+	f.Where(entql.HasEdge("recall_places"))
+}
+
+// WhereHasRecallPlacesWith applies a predicate to check if query has an edge recall_places with a given conditions (other predicates).
+func (f *FacilityFilter) WhereHasRecallPlacesWith(preds ...predicate.RecallPlace) {
+	f.Where(entql.HasEdgeWith("recall_places", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
@@ -1856,7 +2677,7 @@ type InspectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InspectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1983,7 +2804,7 @@ type MeasurementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MeasurementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2067,7 +2888,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2121,6 +2942,34 @@ func (f *OrganizationFilter) WhereContactPhone(p entql.StringP) {
 // WhereStatus applies the entql string predicate on the status field.
 func (f *OrganizationFilter) WhereStatus(p entql.StringP) {
 	f.Where(p.Field(organization.FieldStatus))
+}
+
+// WhereHasAlerts applies a predicate to check if query has an edge alerts.
+func (f *OrganizationFilter) WhereHasAlerts() {
+	f.Where(entql.HasEdge("alerts"))
+}
+
+// WhereHasAlertsWith applies a predicate to check if query has an edge alerts with a given conditions (other predicates).
+func (f *OrganizationFilter) WhereHasAlertsWith(preds ...predicate.Alert) {
+	f.Where(entql.HasEdgeWith("alerts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRecalls applies a predicate to check if query has an edge recalls.
+func (f *OrganizationFilter) WhereHasRecalls() {
+	f.Where(entql.HasEdge("recalls"))
+}
+
+// WhereHasRecallsWith applies a predicate to check if query has an edge recalls with a given conditions (other predicates).
+func (f *OrganizationFilter) WhereHasRecallsWith(preds ...predicate.Recall) {
+	f.Where(entql.HasEdgeWith("recalls", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // WhereHasFacilities applies a predicate to check if query has an edge facilities.
@@ -2264,7 +3113,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2359,6 +3208,307 @@ func (f *ProductFilter) WhereHasBatchesWith(preds ...predicate.Batch) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RecallQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RecallQuery builder.
+func (_q *RecallQuery) Filter() *RecallFilter {
+	return &RecallFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RecallMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RecallMutation builder.
+func (m *RecallMutation) Filter() *RecallFilter {
+	return &RecallFilter{config: m.config, predicateAdder: m}
+}
+
+// RecallFilter provides a generic filtering capability at runtime for RecallQuery.
+type RecallFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RecallFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *RecallFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(recall.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *RecallFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(recall.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *RecallFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(recall.FieldUpdatedAt))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *RecallFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(recall.FieldReason))
+}
+
+// WhereClass applies the entql string predicate on the class field.
+func (f *RecallFilter) WhereClass(p entql.StringP) {
+	f.Where(p.Field(recall.FieldClass))
+}
+
+// WhereDepth applies the entql string predicate on the depth field.
+func (f *RecallFilter) WhereDepth(p entql.StringP) {
+	f.Where(p.Field(recall.FieldDepth))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *RecallFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(recall.FieldStatus))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *RecallFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(recall.FieldOrganizationID))
+}
+
+// WhereRegionCode applies the entql string predicate on the region_code field.
+func (f *RecallFilter) WhereRegionCode(p entql.StringP) {
+	f.Where(p.Field(recall.FieldRegionCode))
+}
+
+// WhereInitiatedByID applies the entql int predicate on the initiated_by_id field.
+func (f *RecallFilter) WhereInitiatedByID(p entql.IntP) {
+	f.Where(p.Field(recall.FieldInitiatedByID))
+}
+
+// WhereInitiatedAt applies the entql time.Time predicate on the initiated_at field.
+func (f *RecallFilter) WhereInitiatedAt(p entql.TimeP) {
+	f.Where(p.Field(recall.FieldInitiatedAt))
+}
+
+// WhereClosedAt applies the entql time.Time predicate on the closed_at field.
+func (f *RecallFilter) WhereClosedAt(p entql.TimeP) {
+	f.Where(p.Field(recall.FieldClosedAt))
+}
+
+// WhereClosedByID applies the entql int predicate on the closed_by_id field.
+func (f *RecallFilter) WhereClosedByID(p entql.IntP) {
+	f.Where(p.Field(recall.FieldClosedByID))
+}
+
+// WhereClosingNote applies the entql string predicate on the closing_note field.
+func (f *RecallFilter) WhereClosingNote(p entql.StringP) {
+	f.Where(p.Field(recall.FieldClosingNote))
+}
+
+// WhereAffectedBatches applies the entql int predicate on the affected_batches field.
+func (f *RecallFilter) WhereAffectedBatches(p entql.IntP) {
+	f.Where(p.Field(recall.FieldAffectedBatches))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *RecallFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *RecallFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasInitiatedBy applies a predicate to check if query has an edge initiated_by.
+func (f *RecallFilter) WhereHasInitiatedBy() {
+	f.Where(entql.HasEdge("initiated_by"))
+}
+
+// WhereHasInitiatedByWith applies a predicate to check if query has an edge initiated_by with a given conditions (other predicates).
+func (f *RecallFilter) WhereHasInitiatedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("initiated_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasClosedBy applies a predicate to check if query has an edge closed_by.
+func (f *RecallFilter) WhereHasClosedBy() {
+	f.Where(entql.HasEdge("closed_by"))
+}
+
+// WhereHasClosedByWith applies a predicate to check if query has an edge closed_by with a given conditions (other predicates).
+func (f *RecallFilter) WhereHasClosedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("closed_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasBatches applies a predicate to check if query has an edge batches.
+func (f *RecallFilter) WhereHasBatches() {
+	f.Where(entql.HasEdge("batches"))
+}
+
+// WhereHasBatchesWith applies a predicate to check if query has an edge batches with a given conditions (other predicates).
+func (f *RecallFilter) WhereHasBatchesWith(preds ...predicate.Batch) {
+	f.Where(entql.HasEdgeWith("batches", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPlaces applies a predicate to check if query has an edge places.
+func (f *RecallFilter) WhereHasPlaces() {
+	f.Where(entql.HasEdge("places"))
+}
+
+// WhereHasPlacesWith applies a predicate to check if query has an edge places with a given conditions (other predicates).
+func (f *RecallFilter) WhereHasPlacesWith(preds ...predicate.RecallPlace) {
+	f.Where(entql.HasEdgeWith("places", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAlerts applies a predicate to check if query has an edge alerts.
+func (f *RecallFilter) WhereHasAlerts() {
+	f.Where(entql.HasEdge("alerts"))
+}
+
+// WhereHasAlertsWith applies a predicate to check if query has an edge alerts with a given conditions (other predicates).
+func (f *RecallFilter) WhereHasAlertsWith(preds ...predicate.Alert) {
+	f.Where(entql.HasEdgeWith("alerts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *RecallPlaceQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RecallPlaceQuery builder.
+func (_q *RecallPlaceQuery) Filter() *RecallPlaceFilter {
+	return &RecallPlaceFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RecallPlaceMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RecallPlaceMutation builder.
+func (m *RecallPlaceMutation) Filter() *RecallPlaceFilter {
+	return &RecallPlaceFilter{config: m.config, predicateAdder: m}
+}
+
+// RecallPlaceFilter provides a generic filtering capability at runtime for RecallPlaceQuery.
+type RecallPlaceFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RecallPlaceFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *RecallPlaceFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(recallplace.FieldID))
+}
+
+// WhereRecallID applies the entql int predicate on the recall_id field.
+func (f *RecallPlaceFilter) WhereRecallID(p entql.IntP) {
+	f.Where(p.Field(recallplace.FieldRecallID))
+}
+
+// WhereFacilityID applies the entql int predicate on the facility_id field.
+func (f *RecallPlaceFilter) WhereFacilityID(p entql.IntP) {
+	f.Where(p.Field(recallplace.FieldFacilityID))
+}
+
+// WhereBatchID applies the entql int predicate on the batch_id field.
+func (f *RecallPlaceFilter) WhereBatchID(p entql.IntP) {
+	f.Where(p.Field(recallplace.FieldBatchID))
+}
+
+// WhereOnShelfMilli applies the entql int64 predicate on the on_shelf_milli field.
+func (f *RecallPlaceFilter) WhereOnShelfMilli(p entql.Int64P) {
+	f.Where(p.Field(recallplace.FieldOnShelfMilli))
+}
+
+// WhereUnit applies the entql string predicate on the unit field.
+func (f *RecallPlaceFilter) WhereUnit(p entql.StringP) {
+	f.Where(p.Field(recallplace.FieldUnit))
+}
+
+// WhereHasRecall applies a predicate to check if query has an edge recall.
+func (f *RecallPlaceFilter) WhereHasRecall() {
+	f.Where(entql.HasEdge("recall"))
+}
+
+// WhereHasRecallWith applies a predicate to check if query has an edge recall with a given conditions (other predicates).
+func (f *RecallPlaceFilter) WhereHasRecallWith(preds ...predicate.Recall) {
+	f.Where(entql.HasEdgeWith("recall", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFacility applies a predicate to check if query has an edge facility.
+func (f *RecallPlaceFilter) WhereHasFacility() {
+	f.Where(entql.HasEdge("facility"))
+}
+
+// WhereHasFacilityWith applies a predicate to check if query has an edge facility with a given conditions (other predicates).
+func (f *RecallPlaceFilter) WhereHasFacilityWith(preds ...predicate.Facility) {
+	f.Where(entql.HasEdgeWith("facility", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasBatch applies a predicate to check if query has an edge batch.
+func (f *RecallPlaceFilter) WhereHasBatch() {
+	f.Where(entql.HasEdge("batch"))
+}
+
+// WhereHasBatchWith applies a predicate to check if query has an edge batch with a given conditions (other predicates).
+func (f *RecallPlaceFilter) WhereHasBatchWith(preds ...predicate.Batch) {
+	f.Where(entql.HasEdgeWith("batch", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2387,7 +3537,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2476,7 +3626,7 @@ type ScanEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScanEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2569,7 +3719,7 @@ type SensorReadingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SensorReadingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2672,7 +3822,7 @@ type ShelfEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShelfEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2785,7 +3935,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2844,6 +3994,20 @@ func (f *ShipmentFilter) WhereStatus(p entql.StringP) {
 // WhereReferenceDoc applies the entql string predicate on the reference_doc field.
 func (f *ShipmentFilter) WhereReferenceDoc(p entql.StringP) {
 	f.Where(p.Field(shipment.FieldReferenceDoc))
+}
+
+// WhereHasAlerts applies a predicate to check if query has an edge alerts.
+func (f *ShipmentFilter) WhereHasAlerts() {
+	f.Where(entql.HasEdge("alerts"))
+}
+
+// WhereHasAlertsWith applies a predicate to check if query has an edge alerts with a given conditions (other predicates).
+func (f *ShipmentFilter) WhereHasAlertsWith(preds ...predicate.Alert) {
+	f.Where(entql.HasEdgeWith("alerts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // WhereHasCarrier applies a predicate to check if query has an edge carrier.
@@ -2945,7 +4109,7 @@ type ShipmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3033,7 +4197,7 @@ type StockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3126,7 +4290,7 @@ type TraceCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TraceCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3160,6 +4324,20 @@ func (f *TraceCodeFilter) WhereScanCount(p entql.Int64P) {
 // WhereCreatedAt applies the entql time.Time predicate on the created_at field.
 func (f *TraceCodeFilter) WhereCreatedAt(p entql.TimeP) {
 	f.Where(p.Field(tracecode.FieldCreatedAt))
+}
+
+// WhereHasAlerts applies a predicate to check if query has an edge alerts.
+func (f *TraceCodeFilter) WhereHasAlerts() {
+	f.Where(entql.HasEdge("alerts"))
+}
+
+// WhereHasAlertsWith applies a predicate to check if query has an edge alerts with a given conditions (other predicates).
+func (f *TraceCodeFilter) WhereHasAlertsWith(preds ...predicate.Alert) {
+	f.Where(entql.HasEdgeWith("alerts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // WhereHasBatch applies a predicate to check if query has an edge batch.
@@ -3219,7 +4397,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3273,6 +4451,48 @@ func (f *UserFilter) WhereActive(p entql.BoolP) {
 // WhereLastLoginAt applies the entql time.Time predicate on the last_login_at field.
 func (f *UserFilter) WhereLastLoginAt(p entql.TimeP) {
 	f.Where(p.Field(user.FieldLastLoginAt))
+}
+
+// WhereHasAlertChanges applies a predicate to check if query has an edge alert_changes.
+func (f *UserFilter) WhereHasAlertChanges() {
+	f.Where(entql.HasEdge("alert_changes"))
+}
+
+// WhereHasAlertChangesWith applies a predicate to check if query has an edge alert_changes with a given conditions (other predicates).
+func (f *UserFilter) WhereHasAlertChangesWith(preds ...predicate.Alert) {
+	f.Where(entql.HasEdgeWith("alert_changes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRecallsInitiated applies a predicate to check if query has an edge recalls_initiated.
+func (f *UserFilter) WhereHasRecallsInitiated() {
+	f.Where(entql.HasEdge("recalls_initiated"))
+}
+
+// WhereHasRecallsInitiatedWith applies a predicate to check if query has an edge recalls_initiated with a given conditions (other predicates).
+func (f *UserFilter) WhereHasRecallsInitiatedWith(preds ...predicate.Recall) {
+	f.Where(entql.HasEdgeWith("recalls_initiated", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRecallsClosed applies a predicate to check if query has an edge recalls_closed.
+func (f *UserFilter) WhereHasRecallsClosed() {
+	f.Where(entql.HasEdge("recalls_closed"))
+}
+
+// WhereHasRecallsClosedWith applies a predicate to check if query has an edge recalls_closed with a given conditions (other predicates).
+func (f *UserFilter) WhereHasRecallsClosedWith(preds ...predicate.Recall) {
+	f.Where(entql.HasEdgeWith("recalls_closed", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -48,6 +48,10 @@ type Facility struct {
 
 // FacilityEdges holds the relations/edges for other nodes in the graph.
 type FacilityEdges struct {
+	// Alerts holds the value of the alerts edge.
+	Alerts []*Alert `json:"alerts,omitempty"`
+	// RecallPlaces holds the value of the recall_places edge.
+	RecallPlaces []*RecallPlace `json:"recall_places,omitempty"`
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
 	// Batches produced here.
@@ -64,10 +68,12 @@ type FacilityEdges struct {
 	Stocks []*Stock `json:"stocks,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [7]bool
+	loadedTypes [9]bool
 	// totalCount holds the count of the edges above.
 	totalCount [7]map[string]int
 
+	namedAlerts         map[string][]*Alert
+	namedRecallPlaces   map[string][]*RecallPlace
 	namedBatches        map[string][]*Batch
 	namedShipmentsOut   map[string][]*Shipment
 	namedShipmentsIn    map[string][]*Shipment
@@ -76,12 +82,30 @@ type FacilityEdges struct {
 	namedStocks         map[string][]*Stock
 }
 
+// AlertsOrErr returns the Alerts value or an error if the edge
+// was not loaded in eager-loading.
+func (e FacilityEdges) AlertsOrErr() ([]*Alert, error) {
+	if e.loadedTypes[0] {
+		return e.Alerts, nil
+	}
+	return nil, &NotLoadedError{edge: "alerts"}
+}
+
+// RecallPlacesOrErr returns the RecallPlaces value or an error if the edge
+// was not loaded in eager-loading.
+func (e FacilityEdges) RecallPlacesOrErr() ([]*RecallPlace, error) {
+	if e.loadedTypes[1] {
+		return e.RecallPlaces, nil
+	}
+	return nil, &NotLoadedError{edge: "recall_places"}
+}
+
 // OrganizationOrErr returns the Organization value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e FacilityEdges) OrganizationOrErr() (*Organization, error) {
 	if e.Organization != nil {
 		return e.Organization, nil
-	} else if e.loadedTypes[0] {
+	} else if e.loadedTypes[2] {
 		return nil, &NotFoundError{label: organization.Label}
 	}
 	return nil, &NotLoadedError{edge: "organization"}
@@ -90,7 +114,7 @@ func (e FacilityEdges) OrganizationOrErr() (*Organization, error) {
 // BatchesOrErr returns the Batches value or an error if the edge
 // was not loaded in eager-loading.
 func (e FacilityEdges) BatchesOrErr() ([]*Batch, error) {
-	if e.loadedTypes[1] {
+	if e.loadedTypes[3] {
 		return e.Batches, nil
 	}
 	return nil, &NotLoadedError{edge: "batches"}
@@ -99,7 +123,7 @@ func (e FacilityEdges) BatchesOrErr() ([]*Batch, error) {
 // ShipmentsOutOrErr returns the ShipmentsOut value or an error if the edge
 // was not loaded in eager-loading.
 func (e FacilityEdges) ShipmentsOutOrErr() ([]*Shipment, error) {
-	if e.loadedTypes[2] {
+	if e.loadedTypes[4] {
 		return e.ShipmentsOut, nil
 	}
 	return nil, &NotLoadedError{edge: "shipments_out"}
@@ -108,7 +132,7 @@ func (e FacilityEdges) ShipmentsOutOrErr() ([]*Shipment, error) {
 // ShipmentsInOrErr returns the ShipmentsIn value or an error if the edge
 // was not loaded in eager-loading.
 func (e FacilityEdges) ShipmentsInOrErr() ([]*Shipment, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[5] {
 		return e.ShipmentsIn, nil
 	}
 	return nil, &NotLoadedError{edge: "shipments_in"}
@@ -117,7 +141,7 @@ func (e FacilityEdges) ShipmentsInOrErr() ([]*Shipment, error) {
 // ShelfEventsOrErr returns the ShelfEvents value or an error if the edge
 // was not loaded in eager-loading.
 func (e FacilityEdges) ShelfEventsOrErr() ([]*ShelfEvent, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[6] {
 		return e.ShelfEvents, nil
 	}
 	return nil, &NotLoadedError{edge: "shelf_events"}
@@ -126,7 +150,7 @@ func (e FacilityEdges) ShelfEventsOrErr() ([]*ShelfEvent, error) {
 // SensorReadingsOrErr returns the SensorReadings value or an error if the edge
 // was not loaded in eager-loading.
 func (e FacilityEdges) SensorReadingsOrErr() ([]*SensorReading, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[7] {
 		return e.SensorReadings, nil
 	}
 	return nil, &NotLoadedError{edge: "sensor_readings"}
@@ -135,7 +159,7 @@ func (e FacilityEdges) SensorReadingsOrErr() ([]*SensorReading, error) {
 // StocksOrErr returns the Stocks value or an error if the edge
 // was not loaded in eager-loading.
 func (e FacilityEdges) StocksOrErr() ([]*Stock, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[8] {
 		return e.Stocks, nil
 	}
 	return nil, &NotLoadedError{edge: "stocks"}
@@ -259,6 +283,16 @@ func (_m *Facility) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
 }
 
+// QueryAlerts queries the "alerts" edge of the Facility entity.
+func (_m *Facility) QueryAlerts() *AlertQuery {
+	return NewFacilityClient(_m.config).QueryAlerts(_m)
+}
+
+// QueryRecallPlaces queries the "recall_places" edge of the Facility entity.
+func (_m *Facility) QueryRecallPlaces() *RecallPlaceQuery {
+	return NewFacilityClient(_m.config).QueryRecallPlaces(_m)
+}
+
 // QueryOrganization queries the "organization" edge of the Facility entity.
 func (_m *Facility) QueryOrganization() *OrganizationQuery {
 	return NewFacilityClient(_m.config).QueryOrganization(_m)
@@ -357,6 +391,54 @@ func (_m *Facility) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedAlerts returns the Alerts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Facility) NamedAlerts(name string) ([]*Alert, error) {
+	if _m.Edges.namedAlerts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAlerts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Facility) appendNamedAlerts(name string, edges ...*Alert) {
+	if _m.Edges.namedAlerts == nil {
+		_m.Edges.namedAlerts = make(map[string][]*Alert)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAlerts[name] = []*Alert{}
+	} else {
+		_m.Edges.namedAlerts[name] = append(_m.Edges.namedAlerts[name], edges...)
+	}
+}
+
+// NamedRecallPlaces returns the RecallPlaces named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Facility) NamedRecallPlaces(name string) ([]*RecallPlace, error) {
+	if _m.Edges.namedRecallPlaces == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRecallPlaces[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Facility) appendNamedRecallPlaces(name string, edges ...*RecallPlace) {
+	if _m.Edges.namedRecallPlaces == nil {
+		_m.Edges.namedRecallPlaces = make(map[string][]*RecallPlace)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRecallPlaces[name] = []*RecallPlace{}
+	} else {
+		_m.Edges.namedRecallPlaces[name] = append(_m.Edges.namedRecallPlaces[name], edges...)
+	}
 }
 
 // NamedBatches returns the Batches named value or an error if the edge was not

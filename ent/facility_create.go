@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -148,6 +150,36 @@ func (_c *FacilityCreate) SetNillableLongitude(v *float64) *FacilityCreate {
 		_c.SetLongitude(*v)
 	}
 	return _c
+}
+
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_c *FacilityCreate) AddAlertIDs(ids ...int) *FacilityCreate {
+	_c.mutation.AddAlertIDs(ids...)
+	return _c
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_c *FacilityCreate) AddAlerts(v ...*Alert) *FacilityCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAlertIDs(ids...)
+}
+
+// AddRecallPlaceIDs adds the "recall_places" edge to the RecallPlace entity by IDs.
+func (_c *FacilityCreate) AddRecallPlaceIDs(ids ...int) *FacilityCreate {
+	_c.mutation.AddRecallPlaceIDs(ids...)
+	return _c
+}
+
+// AddRecallPlaces adds the "recall_places" edges to the RecallPlace entity.
+func (_c *FacilityCreate) AddRecallPlaces(v ...*RecallPlace) *FacilityCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRecallPlaceIDs(ids...)
 }
 
 // SetOrganization sets the "organization" edge to the Organization entity.
@@ -437,6 +469,38 @@ func (_c *FacilityCreate) createSpec() (*Facility, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Longitude(); ok {
 		_spec.SetField(facility.FieldLongitude, field.TypeFloat64, value)
 		_node.Longitude = &value
+	}
+	if nodes := _c.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.AlertsTable,
+			Columns: []string{facility.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RecallPlacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.RecallPlacesTable,
+			Columns: []string{facility.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -31,6 +33,8 @@ type FacilityQuery struct {
 	order                   []facility.OrderOption
 	inters                  []Interceptor
 	predicates              []predicate.Facility
+	withAlerts              *AlertQuery
+	withRecallPlaces        *RecallPlaceQuery
 	withOrganization        *OrganizationQuery
 	withBatches             *BatchQuery
 	withShipmentsOut        *ShipmentQuery
@@ -40,6 +44,8 @@ type FacilityQuery struct {
 	withStocks              *StockQuery
 	loadTotal               []func(context.Context, []*Facility) error
 	modifiers               []func(*sql.Selector)
+	withNamedAlerts         map[string]*AlertQuery
+	withNamedRecallPlaces   map[string]*RecallPlaceQuery
 	withNamedBatches        map[string]*BatchQuery
 	withNamedShipmentsOut   map[string]*ShipmentQuery
 	withNamedShipmentsIn    map[string]*ShipmentQuery
@@ -80,6 +86,50 @@ func (_q *FacilityQuery) Unique(unique bool) *FacilityQuery {
 func (_q *FacilityQuery) Order(o ...facility.OrderOption) *FacilityQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryAlerts chains the current query on the "alerts" edge.
+func (_q *FacilityQuery) QueryAlerts() *AlertQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(facility.Table, facility.FieldID, selector),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, facility.AlertsTable, facility.AlertsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRecallPlaces chains the current query on the "recall_places" edge.
+func (_q *FacilityQuery) QueryRecallPlaces() *RecallPlaceQuery {
+	query := (&RecallPlaceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(facility.Table, facility.FieldID, selector),
+			sqlgraph.To(recallplace.Table, recallplace.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, facility.RecallPlacesTable, facility.RecallPlacesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // QueryOrganization chains the current query on the "organization" edge.
@@ -428,6 +478,8 @@ func (_q *FacilityQuery) Clone() *FacilityQuery {
 		order:              append([]facility.OrderOption{}, _q.order...),
 		inters:             append([]Interceptor{}, _q.inters...),
 		predicates:         append([]predicate.Facility{}, _q.predicates...),
+		withAlerts:         _q.withAlerts.Clone(),
+		withRecallPlaces:   _q.withRecallPlaces.Clone(),
 		withOrganization:   _q.withOrganization.Clone(),
 		withBatches:        _q.withBatches.Clone(),
 		withShipmentsOut:   _q.withShipmentsOut.Clone(),
@@ -440,6 +492,28 @@ func (_q *FacilityQuery) Clone() *FacilityQuery {
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithAlerts tells the query-builder to eager-load the nodes that are connected to
+// the "alerts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *FacilityQuery) WithAlerts(opts ...func(*AlertQuery)) *FacilityQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAlerts = query
+	return _q
+}
+
+// WithRecallPlaces tells the query-builder to eager-load the nodes that are connected to
+// the "recall_places" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *FacilityQuery) WithRecallPlaces(opts ...func(*RecallPlaceQuery)) *FacilityQuery {
+	query := (&RecallPlaceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRecallPlaces = query
+	return _q
 }
 
 // WithOrganization tells the query-builder to eager-load the nodes that are connected to
@@ -603,7 +677,9 @@ func (_q *FacilityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Fac
 	var (
 		nodes       = []*Facility{}
 		_spec       = _q.querySpec()
-		loadedTypes = [7]bool{
+		loadedTypes = [9]bool{
+			_q.withAlerts != nil,
+			_q.withRecallPlaces != nil,
 			_q.withOrganization != nil,
 			_q.withBatches != nil,
 			_q.withShipmentsOut != nil,
@@ -633,6 +709,20 @@ func (_q *FacilityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Fac
 	}
 	if len(nodes) == 0 {
 		return nodes, nil
+	}
+	if query := _q.withAlerts; query != nil {
+		if err := _q.loadAlerts(ctx, query, nodes,
+			func(n *Facility) { n.Edges.Alerts = []*Alert{} },
+			func(n *Facility, e *Alert) { n.Edges.Alerts = append(n.Edges.Alerts, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withRecallPlaces; query != nil {
+		if err := _q.loadRecallPlaces(ctx, query, nodes,
+			func(n *Facility) { n.Edges.RecallPlaces = []*RecallPlace{} },
+			func(n *Facility, e *RecallPlace) { n.Edges.RecallPlaces = append(n.Edges.RecallPlaces, e) }); err != nil {
+			return nil, err
+		}
 	}
 	if query := _q.withOrganization; query != nil {
 		if err := _q.loadOrganization(ctx, query, nodes, nil,
@@ -679,6 +769,20 @@ func (_q *FacilityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Fac
 		if err := _q.loadStocks(ctx, query, nodes,
 			func(n *Facility) { n.Edges.Stocks = []*Stock{} },
 			func(n *Facility, e *Stock) { n.Edges.Stocks = append(n.Edges.Stocks, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAlerts {
+		if err := _q.loadAlerts(ctx, query, nodes,
+			func(n *Facility) { n.appendNamedAlerts(name) },
+			func(n *Facility, e *Alert) { n.appendNamedAlerts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedRecallPlaces {
+		if err := _q.loadRecallPlaces(ctx, query, nodes,
+			func(n *Facility) { n.appendNamedRecallPlaces(name) },
+			func(n *Facility, e *RecallPlace) { n.appendNamedRecallPlaces(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -732,6 +836,69 @@ func (_q *FacilityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Fac
 	return nodes, nil
 }
 
+func (_q *FacilityQuery) loadAlerts(ctx context.Context, query *AlertQuery, nodes []*Facility, init func(*Facility), assign func(*Facility, *Alert)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Facility)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(alert.FieldFacilityID)
+	}
+	query.Where(predicate.Alert(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(facility.AlertsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.FacilityID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "facility_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "facility_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *FacilityQuery) loadRecallPlaces(ctx context.Context, query *RecallPlaceQuery, nodes []*Facility, init func(*Facility), assign func(*Facility, *RecallPlace)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Facility)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(recallplace.FieldFacilityID)
+	}
+	query.Where(predicate.RecallPlace(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(facility.RecallPlacesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.FacilityID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "facility_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *FacilityQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*Facility, init func(*Facility), assign func(*Facility, *Organization)) error {
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*Facility)
@@ -1065,6 +1232,34 @@ func (_q *FacilityQuery) ForShare(opts ...sql.LockOption) *FacilityQuery {
 func (_q *FacilityQuery) Modify(modifiers ...func(s *sql.Selector)) *FacilitySelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedAlerts tells the query-builder to eager-load the nodes that are connected to the "alerts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *FacilityQuery) WithNamedAlerts(name string, opts ...func(*AlertQuery)) *FacilityQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAlerts == nil {
+		_q.withNamedAlerts = make(map[string]*AlertQuery)
+	}
+	_q.withNamedAlerts[name] = query
+	return _q
+}
+
+// WithNamedRecallPlaces tells the query-builder to eager-load the nodes that are connected to the "recall_places"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *FacilityQuery) WithNamedRecallPlaces(name string, opts ...func(*RecallPlaceQuery)) *FacilityQuery {
+	query := (&RecallPlaceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRecallPlaces == nil {
+		_q.withNamedRecallPlaces = make(map[string]*RecallPlaceQuery)
+	}
+	_q.withNamedRecallPlaces[name] = query
+	return _q
 }
 
 // WithNamedBatches tells the query-builder to eager-load the nodes that are connected to the "batches"

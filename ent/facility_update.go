@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/facility"
 	"suyuan/ent/predicate"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -184,6 +186,36 @@ func (_u *FacilityUpdate) ClearLongitude() *FacilityUpdate {
 	return _u
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_u *FacilityUpdate) AddAlertIDs(ids ...int) *FacilityUpdate {
+	_u.mutation.AddAlertIDs(ids...)
+	return _u
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_u *FacilityUpdate) AddAlerts(v ...*Alert) *FacilityUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertIDs(ids...)
+}
+
+// AddRecallPlaceIDs adds the "recall_places" edge to the RecallPlace entity by IDs.
+func (_u *FacilityUpdate) AddRecallPlaceIDs(ids ...int) *FacilityUpdate {
+	_u.mutation.AddRecallPlaceIDs(ids...)
+	return _u
+}
+
+// AddRecallPlaces adds the "recall_places" edges to the RecallPlace entity.
+func (_u *FacilityUpdate) AddRecallPlaces(v ...*RecallPlace) *FacilityUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallPlaceIDs(ids...)
+}
+
 // AddBatchIDs adds the "batches" edge to the Batch entity by IDs.
 func (_u *FacilityUpdate) AddBatchIDs(ids ...int) *FacilityUpdate {
 	_u.mutation.AddBatchIDs(ids...)
@@ -277,6 +309,48 @@ func (_u *FacilityUpdate) AddStocks(v ...*Stock) *FacilityUpdate {
 // Mutation returns the FacilityMutation object of the builder.
 func (_u *FacilityUpdate) Mutation() *FacilityMutation {
 	return _u.mutation
+}
+
+// ClearAlerts clears all "alerts" edges to the Alert entity.
+func (_u *FacilityUpdate) ClearAlerts() *FacilityUpdate {
+	_u.mutation.ClearAlerts()
+	return _u
+}
+
+// RemoveAlertIDs removes the "alerts" edge to Alert entities by IDs.
+func (_u *FacilityUpdate) RemoveAlertIDs(ids ...int) *FacilityUpdate {
+	_u.mutation.RemoveAlertIDs(ids...)
+	return _u
+}
+
+// RemoveAlerts removes "alerts" edges to Alert entities.
+func (_u *FacilityUpdate) RemoveAlerts(v ...*Alert) *FacilityUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertIDs(ids...)
+}
+
+// ClearRecallPlaces clears all "recall_places" edges to the RecallPlace entity.
+func (_u *FacilityUpdate) ClearRecallPlaces() *FacilityUpdate {
+	_u.mutation.ClearRecallPlaces()
+	return _u
+}
+
+// RemoveRecallPlaceIDs removes the "recall_places" edge to RecallPlace entities by IDs.
+func (_u *FacilityUpdate) RemoveRecallPlaceIDs(ids ...int) *FacilityUpdate {
+	_u.mutation.RemoveRecallPlaceIDs(ids...)
+	return _u
+}
+
+// RemoveRecallPlaces removes "recall_places" edges to RecallPlace entities.
+func (_u *FacilityUpdate) RemoveRecallPlaces(v ...*RecallPlace) *FacilityUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallPlaceIDs(ids...)
 }
 
 // ClearBatches clears all "batches" edges to the Batch entity.
@@ -549,6 +623,96 @@ func (_u *FacilityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LongitudeCleared() {
 		_spec.ClearField(facility.FieldLongitude, field.TypeFloat64)
+	}
+	if _u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.AlertsTable,
+			Columns: []string{facility.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertsIDs(); len(nodes) > 0 && !_u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.AlertsTable,
+			Columns: []string{facility.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.AlertsTable,
+			Columns: []string{facility.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallPlacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.RecallPlacesTable,
+			Columns: []string{facility.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallPlacesIDs(); len(nodes) > 0 && !_u.mutation.RecallPlacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.RecallPlacesTable,
+			Columns: []string{facility.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallPlacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.RecallPlacesTable,
+			Columns: []string{facility.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.BatchesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -992,6 +1156,36 @@ func (_u *FacilityUpdateOne) ClearLongitude() *FacilityUpdateOne {
 	return _u
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_u *FacilityUpdateOne) AddAlertIDs(ids ...int) *FacilityUpdateOne {
+	_u.mutation.AddAlertIDs(ids...)
+	return _u
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_u *FacilityUpdateOne) AddAlerts(v ...*Alert) *FacilityUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertIDs(ids...)
+}
+
+// AddRecallPlaceIDs adds the "recall_places" edge to the RecallPlace entity by IDs.
+func (_u *FacilityUpdateOne) AddRecallPlaceIDs(ids ...int) *FacilityUpdateOne {
+	_u.mutation.AddRecallPlaceIDs(ids...)
+	return _u
+}
+
+// AddRecallPlaces adds the "recall_places" edges to the RecallPlace entity.
+func (_u *FacilityUpdateOne) AddRecallPlaces(v ...*RecallPlace) *FacilityUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallPlaceIDs(ids...)
+}
+
 // AddBatchIDs adds the "batches" edge to the Batch entity by IDs.
 func (_u *FacilityUpdateOne) AddBatchIDs(ids ...int) *FacilityUpdateOne {
 	_u.mutation.AddBatchIDs(ids...)
@@ -1085,6 +1279,48 @@ func (_u *FacilityUpdateOne) AddStocks(v ...*Stock) *FacilityUpdateOne {
 // Mutation returns the FacilityMutation object of the builder.
 func (_u *FacilityUpdateOne) Mutation() *FacilityMutation {
 	return _u.mutation
+}
+
+// ClearAlerts clears all "alerts" edges to the Alert entity.
+func (_u *FacilityUpdateOne) ClearAlerts() *FacilityUpdateOne {
+	_u.mutation.ClearAlerts()
+	return _u
+}
+
+// RemoveAlertIDs removes the "alerts" edge to Alert entities by IDs.
+func (_u *FacilityUpdateOne) RemoveAlertIDs(ids ...int) *FacilityUpdateOne {
+	_u.mutation.RemoveAlertIDs(ids...)
+	return _u
+}
+
+// RemoveAlerts removes "alerts" edges to Alert entities.
+func (_u *FacilityUpdateOne) RemoveAlerts(v ...*Alert) *FacilityUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertIDs(ids...)
+}
+
+// ClearRecallPlaces clears all "recall_places" edges to the RecallPlace entity.
+func (_u *FacilityUpdateOne) ClearRecallPlaces() *FacilityUpdateOne {
+	_u.mutation.ClearRecallPlaces()
+	return _u
+}
+
+// RemoveRecallPlaceIDs removes the "recall_places" edge to RecallPlace entities by IDs.
+func (_u *FacilityUpdateOne) RemoveRecallPlaceIDs(ids ...int) *FacilityUpdateOne {
+	_u.mutation.RemoveRecallPlaceIDs(ids...)
+	return _u
+}
+
+// RemoveRecallPlaces removes "recall_places" edges to RecallPlace entities.
+func (_u *FacilityUpdateOne) RemoveRecallPlaces(v ...*RecallPlace) *FacilityUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallPlaceIDs(ids...)
 }
 
 // ClearBatches clears all "batches" edges to the Batch entity.
@@ -1387,6 +1623,96 @@ func (_u *FacilityUpdateOne) sqlSave(ctx context.Context) (_node *Facility, err 
 	}
 	if _u.mutation.LongitudeCleared() {
 		_spec.ClearField(facility.FieldLongitude, field.TypeFloat64)
+	}
+	if _u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.AlertsTable,
+			Columns: []string{facility.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertsIDs(); len(nodes) > 0 && !_u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.AlertsTable,
+			Columns: []string{facility.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.AlertsTable,
+			Columns: []string{facility.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallPlacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.RecallPlacesTable,
+			Columns: []string{facility.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallPlacesIDs(); len(nodes) > 0 && !_u.mutation.RecallPlacesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.RecallPlacesTable,
+			Columns: []string{facility.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallPlacesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   facility.RecallPlacesTable,
+			Columns: []string{facility.RecallPlacesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recallplace.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.BatchesCleared() {
 		edge := &sqlgraph.EdgeSpec{

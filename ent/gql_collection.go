@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
@@ -15,6 +16,8 @@ import (
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
@@ -142,6 +145,295 @@ func newAPIKeyPaginateArgs(rv map[string]any) *apikeyPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*APIKeyWhereInput); ok {
 		args.opts = append(args.opts, WithAPIKeyFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AlertQuery) CollectFields(ctx context.Context, satisfies ...string) (*AlertQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AlertQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(alert.Columns))
+		selectedFields = []string{alert.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[alert.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldOrganizationID)
+				fieldSeen[alert.FieldOrganizationID] = struct{}{}
+			}
+
+		case "batch":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&BatchClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, batchImplementors)...); err != nil {
+				return err
+			}
+			_q.withBatch = query
+			if _, ok := fieldSeen[alert.FieldBatchID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldBatchID)
+				fieldSeen[alert.FieldBatchID] = struct{}{}
+			}
+
+		case "shipment":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ShipmentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, shipmentImplementors)...); err != nil {
+				return err
+			}
+			_q.withShipment = query
+			if _, ok := fieldSeen[alert.FieldShipmentID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldShipmentID)
+				fieldSeen[alert.FieldShipmentID] = struct{}{}
+			}
+
+		case "facility":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&FacilityClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, facilityImplementors)...); err != nil {
+				return err
+			}
+			_q.withFacility = query
+			if _, ok := fieldSeen[alert.FieldFacilityID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldFacilityID)
+				fieldSeen[alert.FieldFacilityID] = struct{}{}
+			}
+
+		case "traceCode":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TraceCodeClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, tracecodeImplementors)...); err != nil {
+				return err
+			}
+			_q.withTraceCode = query
+			if _, ok := fieldSeen[alert.FieldTraceCodeID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldTraceCodeID)
+				fieldSeen[alert.FieldTraceCodeID] = struct{}{}
+			}
+
+		case "recall":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RecallClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, recallImplementors)...); err != nil {
+				return err
+			}
+			_q.withRecall = query
+			if _, ok := fieldSeen[alert.FieldRecallID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldRecallID)
+				fieldSeen[alert.FieldRecallID] = struct{}{}
+			}
+
+		case "statusChangedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withStatusChangedBy = query
+			if _, ok := fieldSeen[alert.FieldStatusChangedByID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldStatusChangedByID)
+				fieldSeen[alert.FieldStatusChangedByID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[alert.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, alert.FieldCreatedAt)
+				fieldSeen[alert.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[alert.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, alert.FieldUpdatedAt)
+				fieldSeen[alert.FieldUpdatedAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[alert.FieldKind]; !ok {
+				selectedFields = append(selectedFields, alert.FieldKind)
+				fieldSeen[alert.FieldKind] = struct{}{}
+			}
+		case "severity":
+			if _, ok := fieldSeen[alert.FieldSeverity]; !ok {
+				selectedFields = append(selectedFields, alert.FieldSeverity)
+				fieldSeen[alert.FieldSeverity] = struct{}{}
+			}
+		case "subjectType":
+			if _, ok := fieldSeen[alert.FieldSubjectType]; !ok {
+				selectedFields = append(selectedFields, alert.FieldSubjectType)
+				fieldSeen[alert.FieldSubjectType] = struct{}{}
+			}
+		case "subjectID":
+			if _, ok := fieldSeen[alert.FieldSubjectID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldSubjectID)
+				fieldSeen[alert.FieldSubjectID] = struct{}{}
+			}
+		case "organizationID":
+			if _, ok := fieldSeen[alert.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldOrganizationID)
+				fieldSeen[alert.FieldOrganizationID] = struct{}{}
+			}
+		case "regionCode":
+			if _, ok := fieldSeen[alert.FieldRegionCode]; !ok {
+				selectedFields = append(selectedFields, alert.FieldRegionCode)
+				fieldSeen[alert.FieldRegionCode] = struct{}{}
+			}
+		case "batchID":
+			if _, ok := fieldSeen[alert.FieldBatchID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldBatchID)
+				fieldSeen[alert.FieldBatchID] = struct{}{}
+			}
+		case "shipmentID":
+			if _, ok := fieldSeen[alert.FieldShipmentID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldShipmentID)
+				fieldSeen[alert.FieldShipmentID] = struct{}{}
+			}
+		case "facilityID":
+			if _, ok := fieldSeen[alert.FieldFacilityID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldFacilityID)
+				fieldSeen[alert.FieldFacilityID] = struct{}{}
+			}
+		case "traceCodeID":
+			if _, ok := fieldSeen[alert.FieldTraceCodeID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldTraceCodeID)
+				fieldSeen[alert.FieldTraceCodeID] = struct{}{}
+			}
+		case "recallID":
+			if _, ok := fieldSeen[alert.FieldRecallID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldRecallID)
+				fieldSeen[alert.FieldRecallID] = struct{}{}
+			}
+		case "detectedAt":
+			if _, ok := fieldSeen[alert.FieldDetectedAt]; !ok {
+				selectedFields = append(selectedFields, alert.FieldDetectedAt)
+				fieldSeen[alert.FieldDetectedAt] = struct{}{}
+			}
+		case "lastDetectedAt":
+			if _, ok := fieldSeen[alert.FieldLastDetectedAt]; !ok {
+				selectedFields = append(selectedFields, alert.FieldLastDetectedAt)
+				fieldSeen[alert.FieldLastDetectedAt] = struct{}{}
+			}
+		case "evidence":
+			if _, ok := fieldSeen[alert.FieldEvidence]; !ok {
+				selectedFields = append(selectedFields, alert.FieldEvidence)
+				fieldSeen[alert.FieldEvidence] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[alert.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, alert.FieldStatus)
+				fieldSeen[alert.FieldStatus] = struct{}{}
+			}
+		case "statusNote":
+			if _, ok := fieldSeen[alert.FieldStatusNote]; !ok {
+				selectedFields = append(selectedFields, alert.FieldStatusNote)
+				fieldSeen[alert.FieldStatusNote] = struct{}{}
+			}
+		case "statusChangedAt":
+			if _, ok := fieldSeen[alert.FieldStatusChangedAt]; !ok {
+				selectedFields = append(selectedFields, alert.FieldStatusChangedAt)
+				fieldSeen[alert.FieldStatusChangedAt] = struct{}{}
+			}
+		case "statusChangedByID":
+			if _, ok := fieldSeen[alert.FieldStatusChangedByID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldStatusChangedByID)
+				fieldSeen[alert.FieldStatusChangedByID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type alertPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AlertPaginateOption
+}
+
+func newAlertPaginateArgs(rv map[string]any) *alertPaginateArgs {
+	args := &alertPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AlertOrder{Field: &AlertOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAlertOrder(order))
+			}
+		case *AlertOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAlertOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*AlertWhereInput); ok {
+		args.opts = append(args.opts, WithAlertFilter(v.Filter))
 	}
 	return args
 }
@@ -3283,6 +3575,371 @@ func newProductPaginateArgs(rv map[string]any) *productPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ProductWhereInput); ok {
 		args.opts = append(args.opts, WithProductFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RecallQuery) CollectFields(ctx context.Context, satisfies ...string) (*RecallQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RecallQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(recall.Columns))
+		selectedFields = []string{recall.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[recall.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, recall.FieldOrganizationID)
+				fieldSeen[recall.FieldOrganizationID] = struct{}{}
+			}
+
+		case "initiatedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withInitiatedBy = query
+			if _, ok := fieldSeen[recall.FieldInitiatedByID]; !ok {
+				selectedFields = append(selectedFields, recall.FieldInitiatedByID)
+				fieldSeen[recall.FieldInitiatedByID] = struct{}{}
+			}
+
+		case "closedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withClosedBy = query
+			if _, ok := fieldSeen[recall.FieldClosedByID]; !ok {
+				selectedFields = append(selectedFields, recall.FieldClosedByID)
+				fieldSeen[recall.FieldClosedByID] = struct{}{}
+			}
+
+		case "batches":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&BatchClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, batchImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedBatches(alias, func(wq *BatchQuery) {
+				*wq = *query
+			})
+
+		case "places":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RecallPlaceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, recallplaceImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedPlaces(alias, func(wq *RecallPlaceQuery) {
+				*wq = *query
+			})
+
+		case "alerts":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AlertClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, alertImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAlerts(alias, func(wq *AlertQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[recall.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, recall.FieldCreatedAt)
+				fieldSeen[recall.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[recall.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, recall.FieldUpdatedAt)
+				fieldSeen[recall.FieldUpdatedAt] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[recall.FieldReason]; !ok {
+				selectedFields = append(selectedFields, recall.FieldReason)
+				fieldSeen[recall.FieldReason] = struct{}{}
+			}
+		case "class":
+			if _, ok := fieldSeen[recall.FieldClass]; !ok {
+				selectedFields = append(selectedFields, recall.FieldClass)
+				fieldSeen[recall.FieldClass] = struct{}{}
+			}
+		case "depth":
+			if _, ok := fieldSeen[recall.FieldDepth]; !ok {
+				selectedFields = append(selectedFields, recall.FieldDepth)
+				fieldSeen[recall.FieldDepth] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[recall.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, recall.FieldStatus)
+				fieldSeen[recall.FieldStatus] = struct{}{}
+			}
+		case "organizationID":
+			if _, ok := fieldSeen[recall.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, recall.FieldOrganizationID)
+				fieldSeen[recall.FieldOrganizationID] = struct{}{}
+			}
+		case "regionCode":
+			if _, ok := fieldSeen[recall.FieldRegionCode]; !ok {
+				selectedFields = append(selectedFields, recall.FieldRegionCode)
+				fieldSeen[recall.FieldRegionCode] = struct{}{}
+			}
+		case "initiatedByID":
+			if _, ok := fieldSeen[recall.FieldInitiatedByID]; !ok {
+				selectedFields = append(selectedFields, recall.FieldInitiatedByID)
+				fieldSeen[recall.FieldInitiatedByID] = struct{}{}
+			}
+		case "initiatedAt":
+			if _, ok := fieldSeen[recall.FieldInitiatedAt]; !ok {
+				selectedFields = append(selectedFields, recall.FieldInitiatedAt)
+				fieldSeen[recall.FieldInitiatedAt] = struct{}{}
+			}
+		case "closedAt":
+			if _, ok := fieldSeen[recall.FieldClosedAt]; !ok {
+				selectedFields = append(selectedFields, recall.FieldClosedAt)
+				fieldSeen[recall.FieldClosedAt] = struct{}{}
+			}
+		case "closedByID":
+			if _, ok := fieldSeen[recall.FieldClosedByID]; !ok {
+				selectedFields = append(selectedFields, recall.FieldClosedByID)
+				fieldSeen[recall.FieldClosedByID] = struct{}{}
+			}
+		case "closingNote":
+			if _, ok := fieldSeen[recall.FieldClosingNote]; !ok {
+				selectedFields = append(selectedFields, recall.FieldClosingNote)
+				fieldSeen[recall.FieldClosingNote] = struct{}{}
+			}
+		case "affectedBatches":
+			if _, ok := fieldSeen[recall.FieldAffectedBatches]; !ok {
+				selectedFields = append(selectedFields, recall.FieldAffectedBatches)
+				fieldSeen[recall.FieldAffectedBatches] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type recallPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RecallPaginateOption
+}
+
+func newRecallPaginateArgs(rv map[string]any) *recallPaginateArgs {
+	args := &recallPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &RecallOrder{Field: &RecallOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithRecallOrder(order))
+			}
+		case *RecallOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithRecallOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*RecallWhereInput); ok {
+		args.opts = append(args.opts, WithRecallFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RecallPlaceQuery) CollectFields(ctx context.Context, satisfies ...string) (*RecallPlaceQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RecallPlaceQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(recallplace.Columns))
+		selectedFields = []string{recallplace.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "recall":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RecallClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, recallImplementors)...); err != nil {
+				return err
+			}
+			_q.withRecall = query
+			if _, ok := fieldSeen[recallplace.FieldRecallID]; !ok {
+				selectedFields = append(selectedFields, recallplace.FieldRecallID)
+				fieldSeen[recallplace.FieldRecallID] = struct{}{}
+			}
+
+		case "facility":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&FacilityClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, facilityImplementors)...); err != nil {
+				return err
+			}
+			_q.withFacility = query
+			if _, ok := fieldSeen[recallplace.FieldFacilityID]; !ok {
+				selectedFields = append(selectedFields, recallplace.FieldFacilityID)
+				fieldSeen[recallplace.FieldFacilityID] = struct{}{}
+			}
+
+		case "batch":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&BatchClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, batchImplementors)...); err != nil {
+				return err
+			}
+			_q.withBatch = query
+			if _, ok := fieldSeen[recallplace.FieldBatchID]; !ok {
+				selectedFields = append(selectedFields, recallplace.FieldBatchID)
+				fieldSeen[recallplace.FieldBatchID] = struct{}{}
+			}
+		case "recallID":
+			if _, ok := fieldSeen[recallplace.FieldRecallID]; !ok {
+				selectedFields = append(selectedFields, recallplace.FieldRecallID)
+				fieldSeen[recallplace.FieldRecallID] = struct{}{}
+			}
+		case "facilityID":
+			if _, ok := fieldSeen[recallplace.FieldFacilityID]; !ok {
+				selectedFields = append(selectedFields, recallplace.FieldFacilityID)
+				fieldSeen[recallplace.FieldFacilityID] = struct{}{}
+			}
+		case "batchID":
+			if _, ok := fieldSeen[recallplace.FieldBatchID]; !ok {
+				selectedFields = append(selectedFields, recallplace.FieldBatchID)
+				fieldSeen[recallplace.FieldBatchID] = struct{}{}
+			}
+		case "unit":
+			if _, ok := fieldSeen[recallplace.FieldUnit]; !ok {
+				selectedFields = append(selectedFields, recallplace.FieldUnit)
+				fieldSeen[recallplace.FieldUnit] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type recallplacePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RecallPlacePaginateOption
+}
+
+func newRecallPlacePaginateArgs(rv map[string]any) *recallplacePaginateArgs {
+	args := &recallplacePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*RecallPlaceWhereInput); ok {
+		args.opts = append(args.opts, WithRecallPlaceFilter(v.Filter))
 	}
 	return args
 }

@@ -16,6 +16,62 @@ func (_m *APIKey) Organization(ctx context.Context) (*Organization, error) {
 	return result, err
 }
 
+func (_m *Alert) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Alert) Batch(ctx context.Context) (*Batch, error) {
+	result, err := _m.Edges.BatchOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryBatch().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Alert) Shipment(ctx context.Context) (*Shipment, error) {
+	result, err := _m.Edges.ShipmentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryShipment().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Alert) Facility(ctx context.Context) (*Facility, error) {
+	result, err := _m.Edges.FacilityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFacility().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Alert) TraceCode(ctx context.Context) (*TraceCode, error) {
+	result, err := _m.Edges.TraceCodeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTraceCode().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Alert) Recall(ctx context.Context) (*Recall, error) {
+	result, err := _m.Edges.RecallOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRecall().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Alert) StatusChangedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.StatusChangedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryStatusChangedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *AuditEntry) Organization(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.OrganizationOrErr()
 	if IsNotLoaded(err) {
@@ -575,6 +631,90 @@ func (_m *Product) Batches(
 		return conn, nil
 	}
 	return _m.QueryBatches().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Recall) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Recall) InitiatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.InitiatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryInitiatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Recall) ClosedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ClosedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryClosedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Recall) Batches(ctx context.Context) (result []*Batch, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedBatches(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.BatchesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryBatches().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Recall) Places(ctx context.Context) (result []*RecallPlace, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedPlaces(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.PlacesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPlaces().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Recall) Alerts(ctx context.Context) (result []*Alert, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAlerts(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AlertsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAlerts().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *RecallPlace) Recall(ctx context.Context) (*Recall, error) {
+	result, err := _m.Edges.RecallOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRecall().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *RecallPlace) Facility(ctx context.Context) (*Facility, error) {
+	result, err := _m.Edges.FacilityOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFacility().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *RecallPlace) Batch(ctx context.Context) (*Batch, error) {
+	result, err := _m.Edges.BatchOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryBatch().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *ScanEvent) Batch(ctx context.Context) (*Batch, error) {

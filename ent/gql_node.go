@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
@@ -16,6 +17,8 @@ import (
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
@@ -39,6 +42,11 @@ var apikeyImplementors = []string{"APIKey", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*APIKey) IsNode() {}
+
+var alertImplementors = []string{"Alert", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Alert) IsNode() {}
 
 var auditentryImplementors = []string{"AuditEntry", "Node"}
 
@@ -79,6 +87,16 @@ var productImplementors = []string{"Product", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Product) IsNode() {}
+
+var recallImplementors = []string{"Recall", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Recall) IsNode() {}
+
+var recallplaceImplementors = []string{"RecallPlace", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*RecallPlace) IsNode() {}
 
 var scaneventImplementors = []string{"ScanEvent", "Node"}
 
@@ -206,6 +224,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case alert.Table:
+		query := c.Alert.Query().
+			Where(alert.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, alertImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case auditentry.Table:
 		query := c.AuditEntry.Query().
 			Where(auditentry.ID(id))
@@ -274,6 +301,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(product.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, productImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case recall.Table:
+		query := c.Recall.Query().
+			Where(recall.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, recallImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case recallplace.Table:
+		query := c.RecallPlace.Query().
+			Where(recallplace.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, recallplaceImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -439,6 +484,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case alert.Table:
+		query := c.Alert.Query().
+			Where(alert.IDIn(ids...))
+		query, err := query.CollectFields(ctx, alertImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case auditentry.Table:
 		query := c.AuditEntry.Query().
 			Where(auditentry.IDIn(ids...))
@@ -555,6 +616,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Product.Query().
 			Where(product.IDIn(ids...))
 		query, err := query.CollectFields(ctx, productImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case recall.Table:
+		query := c.Recall.Query().
+			Where(recall.IDIn(ids...))
+		query, err := query.CollectFields(ctx, recallImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case recallplace.Table:
+		query := c.RecallPlace.Query().
+			Where(recallplace.IDIn(ids...))
+		query, err := query.CollectFields(ctx, recallplaceImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
@@ -17,6 +18,8 @@ import (
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
@@ -358,6 +361,410 @@ func (_m *APIKey) ToEdge(order *APIKeyOrder) *APIKeyEdge {
 		order = DefaultAPIKeyOrder
 	}
 	return &APIKeyEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AlertEdge is the edge representation of Alert.
+type AlertEdge struct {
+	Node   *Alert `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// AlertConnection is the connection containing edges to Alert.
+type AlertConnection struct {
+	Edges      []*AlertEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *AlertConnection) build(nodes []*Alert, pager *alertPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Alert
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Alert {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Alert {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AlertEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AlertEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AlertPaginateOption enables pagination customization.
+type AlertPaginateOption func(*alertPager) error
+
+// WithAlertOrder configures pagination ordering.
+func WithAlertOrder(order *AlertOrder) AlertPaginateOption {
+	if order == nil {
+		order = DefaultAlertOrder
+	}
+	o := *order
+	return func(pager *alertPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAlertOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAlertFilter configures pagination filter.
+func WithAlertFilter(filter func(*AlertQuery) (*AlertQuery, error)) AlertPaginateOption {
+	return func(pager *alertPager) error {
+		if filter == nil {
+			return errors.New("AlertQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type alertPager struct {
+	reverse bool
+	order   *AlertOrder
+	filter  func(*AlertQuery) (*AlertQuery, error)
+}
+
+func newAlertPager(opts []AlertPaginateOption, reverse bool) (*alertPager, error) {
+	pager := &alertPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAlertOrder
+	}
+	return pager, nil
+}
+
+func (p *alertPager) applyFilter(query *AlertQuery) (*AlertQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *alertPager) toCursor(_m *Alert) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *alertPager) applyCursors(query *AlertQuery, after, before *Cursor) (*AlertQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAlertOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *alertPager) applyOrder(query *AlertQuery) *AlertQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAlertOrder.Field {
+		query = query.Order(DefaultAlertOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *alertPager) orderExpr(query *AlertQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAlertOrder.Field {
+			b.Comma().Ident(DefaultAlertOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Alert.
+func (_m *AlertQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AlertPaginateOption,
+) (*AlertConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAlertPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AlertConnection{Edges: []*AlertEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AlertOrderFieldCreatedAt orders Alert by created_at.
+	AlertOrderFieldCreatedAt = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: alert.FieldCreatedAt,
+		toTerm: alert.ByCreatedAt,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// AlertOrderFieldUpdatedAt orders Alert by updated_at.
+	AlertOrderFieldUpdatedAt = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: alert.FieldUpdatedAt,
+		toTerm: alert.ByUpdatedAt,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// AlertOrderFieldKind orders Alert by kind.
+	AlertOrderFieldKind = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.Kind, nil
+		},
+		column: alert.FieldKind,
+		toTerm: alert.ByKind,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Kind,
+			}
+		},
+	}
+	// AlertOrderFieldSeverity orders Alert by severity.
+	AlertOrderFieldSeverity = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.Severity, nil
+		},
+		column: alert.FieldSeverity,
+		toTerm: alert.BySeverity,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Severity,
+			}
+		},
+	}
+	// AlertOrderFieldDetectedAt orders Alert by detected_at.
+	AlertOrderFieldDetectedAt = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.DetectedAt, nil
+		},
+		column: alert.FieldDetectedAt,
+		toTerm: alert.ByDetectedAt,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.DetectedAt,
+			}
+		},
+	}
+	// AlertOrderFieldLastDetectedAt orders Alert by last_detected_at.
+	AlertOrderFieldLastDetectedAt = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.LastDetectedAt, nil
+		},
+		column: alert.FieldLastDetectedAt,
+		toTerm: alert.ByLastDetectedAt,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastDetectedAt,
+			}
+		},
+	}
+	// AlertOrderFieldStatus orders Alert by status.
+	AlertOrderFieldStatus = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: alert.FieldStatus,
+		toTerm: alert.ByStatus,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AlertOrderField) String() string {
+	var str string
+	switch f.column {
+	case AlertOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case AlertOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case AlertOrderFieldKind.column:
+		str = "KIND"
+	case AlertOrderFieldSeverity.column:
+		str = "SEVERITY"
+	case AlertOrderFieldDetectedAt.column:
+		str = "DETECTED_AT"
+	case AlertOrderFieldLastDetectedAt.column:
+		str = "LAST_DETECTED_AT"
+	case AlertOrderFieldStatus.column:
+		str = "STATUS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AlertOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AlertOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AlertOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AlertOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *AlertOrderFieldUpdatedAt
+	case "KIND":
+		*f = *AlertOrderFieldKind
+	case "SEVERITY":
+		*f = *AlertOrderFieldSeverity
+	case "DETECTED_AT":
+		*f = *AlertOrderFieldDetectedAt
+	case "LAST_DETECTED_AT":
+		*f = *AlertOrderFieldLastDetectedAt
+	case "STATUS":
+		*f = *AlertOrderFieldStatus
+	default:
+		return fmt.Errorf("%s is not a valid AlertOrderField", str)
+	}
+	return nil
+}
+
+// AlertOrderField defines the ordering field of Alert.
+type AlertOrderField struct {
+	// Value extracts the ordering value from the given Alert.
+	Value    func(*Alert) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) alert.OrderOption
+	toCursor func(*Alert) Cursor
+}
+
+// AlertOrder defines the ordering of Alert.
+type AlertOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *AlertOrderField `json:"field"`
+}
+
+// DefaultAlertOrder is the default ordering of Alert.
+var DefaultAlertOrder = &AlertOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: alert.FieldID,
+		toTerm: alert.ByID,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Alert into AlertEdge.
+func (_m *Alert) ToEdge(order *AlertOrder) *AlertEdge {
+	if order == nil {
+		order = DefaultAlertOrder
+	}
+	return &AlertEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -3075,6 +3482,605 @@ func (_m *Product) ToEdge(order *ProductOrder) *ProductEdge {
 		order = DefaultProductOrder
 	}
 	return &ProductEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// RecallEdge is the edge representation of Recall.
+type RecallEdge struct {
+	Node   *Recall `json:"node"`
+	Cursor Cursor  `json:"cursor"`
+}
+
+// RecallConnection is the connection containing edges to Recall.
+type RecallConnection struct {
+	Edges      []*RecallEdge `json:"edges"`
+	PageInfo   PageInfo      `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+func (c *RecallConnection) build(nodes []*Recall, pager *recallPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Recall
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Recall {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Recall {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*RecallEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &RecallEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// RecallPaginateOption enables pagination customization.
+type RecallPaginateOption func(*recallPager) error
+
+// WithRecallOrder configures pagination ordering.
+func WithRecallOrder(order *RecallOrder) RecallPaginateOption {
+	if order == nil {
+		order = DefaultRecallOrder
+	}
+	o := *order
+	return func(pager *recallPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultRecallOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithRecallFilter configures pagination filter.
+func WithRecallFilter(filter func(*RecallQuery) (*RecallQuery, error)) RecallPaginateOption {
+	return func(pager *recallPager) error {
+		if filter == nil {
+			return errors.New("RecallQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type recallPager struct {
+	reverse bool
+	order   *RecallOrder
+	filter  func(*RecallQuery) (*RecallQuery, error)
+}
+
+func newRecallPager(opts []RecallPaginateOption, reverse bool) (*recallPager, error) {
+	pager := &recallPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultRecallOrder
+	}
+	return pager, nil
+}
+
+func (p *recallPager) applyFilter(query *RecallQuery) (*RecallQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *recallPager) toCursor(_m *Recall) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *recallPager) applyCursors(query *RecallQuery, after, before *Cursor) (*RecallQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultRecallOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *recallPager) applyOrder(query *RecallQuery) *RecallQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultRecallOrder.Field {
+		query = query.Order(DefaultRecallOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *recallPager) orderExpr(query *RecallQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultRecallOrder.Field {
+			b.Comma().Ident(DefaultRecallOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Recall.
+func (_m *RecallQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...RecallPaginateOption,
+) (*RecallConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newRecallPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &RecallConnection{Edges: []*RecallEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// RecallOrderFieldCreatedAt orders Recall by created_at.
+	RecallOrderFieldCreatedAt = &RecallOrderField{
+		Value: func(_m *Recall) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: recall.FieldCreatedAt,
+		toTerm: recall.ByCreatedAt,
+		toCursor: func(_m *Recall) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// RecallOrderFieldUpdatedAt orders Recall by updated_at.
+	RecallOrderFieldUpdatedAt = &RecallOrderField{
+		Value: func(_m *Recall) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: recall.FieldUpdatedAt,
+		toTerm: recall.ByUpdatedAt,
+		toCursor: func(_m *Recall) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// RecallOrderFieldStatus orders Recall by status.
+	RecallOrderFieldStatus = &RecallOrderField{
+		Value: func(_m *Recall) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: recall.FieldStatus,
+		toTerm: recall.ByStatus,
+		toCursor: func(_m *Recall) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// RecallOrderFieldInitiatedAt orders Recall by initiated_at.
+	RecallOrderFieldInitiatedAt = &RecallOrderField{
+		Value: func(_m *Recall) (ent.Value, error) {
+			return _m.InitiatedAt, nil
+		},
+		column: recall.FieldInitiatedAt,
+		toTerm: recall.ByInitiatedAt,
+		toCursor: func(_m *Recall) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.InitiatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f RecallOrderField) String() string {
+	var str string
+	switch f.column {
+	case RecallOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case RecallOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case RecallOrderFieldStatus.column:
+		str = "STATUS"
+	case RecallOrderFieldInitiatedAt.column:
+		str = "INITIATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f RecallOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *RecallOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("RecallOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *RecallOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *RecallOrderFieldUpdatedAt
+	case "STATUS":
+		*f = *RecallOrderFieldStatus
+	case "INITIATED_AT":
+		*f = *RecallOrderFieldInitiatedAt
+	default:
+		return fmt.Errorf("%s is not a valid RecallOrderField", str)
+	}
+	return nil
+}
+
+// RecallOrderField defines the ordering field of Recall.
+type RecallOrderField struct {
+	// Value extracts the ordering value from the given Recall.
+	Value    func(*Recall) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) recall.OrderOption
+	toCursor func(*Recall) Cursor
+}
+
+// RecallOrder defines the ordering of Recall.
+type RecallOrder struct {
+	Direction OrderDirection    `json:"direction"`
+	Field     *RecallOrderField `json:"field"`
+}
+
+// DefaultRecallOrder is the default ordering of Recall.
+var DefaultRecallOrder = &RecallOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &RecallOrderField{
+		Value: func(_m *Recall) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: recall.FieldID,
+		toTerm: recall.ByID,
+		toCursor: func(_m *Recall) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Recall into RecallEdge.
+func (_m *Recall) ToEdge(order *RecallOrder) *RecallEdge {
+	if order == nil {
+		order = DefaultRecallOrder
+	}
+	return &RecallEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// RecallPlaceEdge is the edge representation of RecallPlace.
+type RecallPlaceEdge struct {
+	Node   *RecallPlace `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// RecallPlaceConnection is the connection containing edges to RecallPlace.
+type RecallPlaceConnection struct {
+	Edges      []*RecallPlaceEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *RecallPlaceConnection) build(nodes []*RecallPlace, pager *recallplacePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *RecallPlace
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *RecallPlace {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *RecallPlace {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*RecallPlaceEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &RecallPlaceEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// RecallPlacePaginateOption enables pagination customization.
+type RecallPlacePaginateOption func(*recallplacePager) error
+
+// WithRecallPlaceOrder configures pagination ordering.
+func WithRecallPlaceOrder(order *RecallPlaceOrder) RecallPlacePaginateOption {
+	if order == nil {
+		order = DefaultRecallPlaceOrder
+	}
+	o := *order
+	return func(pager *recallplacePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultRecallPlaceOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithRecallPlaceFilter configures pagination filter.
+func WithRecallPlaceFilter(filter func(*RecallPlaceQuery) (*RecallPlaceQuery, error)) RecallPlacePaginateOption {
+	return func(pager *recallplacePager) error {
+		if filter == nil {
+			return errors.New("RecallPlaceQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type recallplacePager struct {
+	reverse bool
+	order   *RecallPlaceOrder
+	filter  func(*RecallPlaceQuery) (*RecallPlaceQuery, error)
+}
+
+func newRecallPlacePager(opts []RecallPlacePaginateOption, reverse bool) (*recallplacePager, error) {
+	pager := &recallplacePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultRecallPlaceOrder
+	}
+	return pager, nil
+}
+
+func (p *recallplacePager) applyFilter(query *RecallPlaceQuery) (*RecallPlaceQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *recallplacePager) toCursor(_m *RecallPlace) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *recallplacePager) applyCursors(query *RecallPlaceQuery, after, before *Cursor) (*RecallPlaceQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultRecallPlaceOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *recallplacePager) applyOrder(query *RecallPlaceQuery) *RecallPlaceQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultRecallPlaceOrder.Field {
+		query = query.Order(DefaultRecallPlaceOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *recallplacePager) orderExpr(query *RecallPlaceQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultRecallPlaceOrder.Field {
+			b.Comma().Ident(DefaultRecallPlaceOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to RecallPlace.
+func (_m *RecallPlaceQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...RecallPlacePaginateOption,
+) (*RecallPlaceConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newRecallPlacePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &RecallPlaceConnection{Edges: []*RecallPlaceEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// RecallPlaceOrderField defines the ordering field of RecallPlace.
+type RecallPlaceOrderField struct {
+	// Value extracts the ordering value from the given RecallPlace.
+	Value    func(*RecallPlace) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) recallplace.OrderOption
+	toCursor func(*RecallPlace) Cursor
+}
+
+// RecallPlaceOrder defines the ordering of RecallPlace.
+type RecallPlaceOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *RecallPlaceOrderField `json:"field"`
+}
+
+// DefaultRecallPlaceOrder is the default ordering of RecallPlace.
+var DefaultRecallPlaceOrder = &RecallPlaceOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &RecallPlaceOrderField{
+		Value: func(_m *RecallPlace) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: recallplace.FieldID,
+		toTerm: recallplace.ByID,
+		toCursor: func(_m *RecallPlace) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts RecallPlace into RecallPlaceEdge.
+func (_m *RecallPlace) ToEdge(order *RecallPlaceOrder) *RecallPlaceEdge {
+	if order == nil {
+		order = DefaultRecallPlaceOrder
+	}
+	return &RecallPlaceEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -5,6 +5,7 @@ package ent
 import (
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
@@ -15,6 +16,8 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
@@ -467,6 +470,850 @@ func (i *APIKeyWhereInput) P() (predicate.APIKey, error) {
 		return predicates[0], nil
 	default:
 		return apikey.And(predicates...), nil
+	}
+}
+
+// AlertWhereInput represents a where input for filtering Alert queries.
+type AlertWhereInput struct {
+	Predicates []predicate.Alert  `json:"-"`
+	Not        *AlertWhereInput   `json:"not,omitempty"`
+	Or         []*AlertWhereInput `json:"or,omitempty"`
+	And        []*AlertWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *alert.Kind  `json:"kind,omitempty"`
+	KindNEQ   *alert.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []alert.Kind `json:"kindIn,omitempty"`
+	KindNotIn []alert.Kind `json:"kindNotIn,omitempty"`
+
+	// "severity" field predicates.
+	Severity      *alert.Severity  `json:"severity,omitempty"`
+	SeverityNEQ   *alert.Severity  `json:"severityNEQ,omitempty"`
+	SeverityIn    []alert.Severity `json:"severityIn,omitempty"`
+	SeverityNotIn []alert.Severity `json:"severityNotIn,omitempty"`
+
+	// "subject_type" field predicates.
+	SubjectType      *alert.SubjectType  `json:"subjectType,omitempty"`
+	SubjectTypeNEQ   *alert.SubjectType  `json:"subjectTypeNEQ,omitempty"`
+	SubjectTypeIn    []alert.SubjectType `json:"subjectTypeIn,omitempty"`
+	SubjectTypeNotIn []alert.SubjectType `json:"subjectTypeNotIn,omitempty"`
+
+	// "subject_id" field predicates.
+	SubjectID      *int  `json:"subjectID,omitempty"`
+	SubjectIDNEQ   *int  `json:"subjectIDNEQ,omitempty"`
+	SubjectIDIn    []int `json:"subjectIDIn,omitempty"`
+	SubjectIDNotIn []int `json:"subjectIDNotIn,omitempty"`
+	SubjectIDGT    *int  `json:"subjectIDGT,omitempty"`
+	SubjectIDGTE   *int  `json:"subjectIDGTE,omitempty"`
+	SubjectIDLT    *int  `json:"subjectIDLT,omitempty"`
+	SubjectIDLTE   *int  `json:"subjectIDLTE,omitempty"`
+
+	// "organization_id" field predicates.
+	OrganizationID      *int  `json:"organizationID,omitempty"`
+	OrganizationIDNEQ   *int  `json:"organizationIDNEQ,omitempty"`
+	OrganizationIDIn    []int `json:"organizationIDIn,omitempty"`
+	OrganizationIDNotIn []int `json:"organizationIDNotIn,omitempty"`
+
+	// "region_code" field predicates.
+	RegionCode             *string  `json:"regionCode,omitempty"`
+	RegionCodeNEQ          *string  `json:"regionCodeNEQ,omitempty"`
+	RegionCodeIn           []string `json:"regionCodeIn,omitempty"`
+	RegionCodeNotIn        []string `json:"regionCodeNotIn,omitempty"`
+	RegionCodeGT           *string  `json:"regionCodeGT,omitempty"`
+	RegionCodeGTE          *string  `json:"regionCodeGTE,omitempty"`
+	RegionCodeLT           *string  `json:"regionCodeLT,omitempty"`
+	RegionCodeLTE          *string  `json:"regionCodeLTE,omitempty"`
+	RegionCodeContains     *string  `json:"regionCodeContains,omitempty"`
+	RegionCodeHasPrefix    *string  `json:"regionCodeHasPrefix,omitempty"`
+	RegionCodeHasSuffix    *string  `json:"regionCodeHasSuffix,omitempty"`
+	RegionCodeEqualFold    *string  `json:"regionCodeEqualFold,omitempty"`
+	RegionCodeContainsFold *string  `json:"regionCodeContainsFold,omitempty"`
+
+	// "batch_id" field predicates.
+	BatchID       *int  `json:"batchID,omitempty"`
+	BatchIDNEQ    *int  `json:"batchIDNEQ,omitempty"`
+	BatchIDIn     []int `json:"batchIDIn,omitempty"`
+	BatchIDNotIn  []int `json:"batchIDNotIn,omitempty"`
+	BatchIDIsNil  bool  `json:"batchIDIsNil,omitempty"`
+	BatchIDNotNil bool  `json:"batchIDNotNil,omitempty"`
+
+	// "shipment_id" field predicates.
+	ShipmentID       *int  `json:"shipmentID,omitempty"`
+	ShipmentIDNEQ    *int  `json:"shipmentIDNEQ,omitempty"`
+	ShipmentIDIn     []int `json:"shipmentIDIn,omitempty"`
+	ShipmentIDNotIn  []int `json:"shipmentIDNotIn,omitempty"`
+	ShipmentIDIsNil  bool  `json:"shipmentIDIsNil,omitempty"`
+	ShipmentIDNotNil bool  `json:"shipmentIDNotNil,omitempty"`
+
+	// "facility_id" field predicates.
+	FacilityID       *int  `json:"facilityID,omitempty"`
+	FacilityIDNEQ    *int  `json:"facilityIDNEQ,omitempty"`
+	FacilityIDIn     []int `json:"facilityIDIn,omitempty"`
+	FacilityIDNotIn  []int `json:"facilityIDNotIn,omitempty"`
+	FacilityIDIsNil  bool  `json:"facilityIDIsNil,omitempty"`
+	FacilityIDNotNil bool  `json:"facilityIDNotNil,omitempty"`
+
+	// "trace_code_id" field predicates.
+	TraceCodeID       *int  `json:"traceCodeID,omitempty"`
+	TraceCodeIDNEQ    *int  `json:"traceCodeIDNEQ,omitempty"`
+	TraceCodeIDIn     []int `json:"traceCodeIDIn,omitempty"`
+	TraceCodeIDNotIn  []int `json:"traceCodeIDNotIn,omitempty"`
+	TraceCodeIDIsNil  bool  `json:"traceCodeIDIsNil,omitempty"`
+	TraceCodeIDNotNil bool  `json:"traceCodeIDNotNil,omitempty"`
+
+	// "recall_id" field predicates.
+	RecallID       *int  `json:"recallID,omitempty"`
+	RecallIDNEQ    *int  `json:"recallIDNEQ,omitempty"`
+	RecallIDIn     []int `json:"recallIDIn,omitempty"`
+	RecallIDNotIn  []int `json:"recallIDNotIn,omitempty"`
+	RecallIDIsNil  bool  `json:"recallIDIsNil,omitempty"`
+	RecallIDNotNil bool  `json:"recallIDNotNil,omitempty"`
+
+	// "detected_at" field predicates.
+	DetectedAt      *time.Time  `json:"detectedAt,omitempty"`
+	DetectedAtNEQ   *time.Time  `json:"detectedAtNEQ,omitempty"`
+	DetectedAtIn    []time.Time `json:"detectedAtIn,omitempty"`
+	DetectedAtNotIn []time.Time `json:"detectedAtNotIn,omitempty"`
+	DetectedAtGT    *time.Time  `json:"detectedAtGT,omitempty"`
+	DetectedAtGTE   *time.Time  `json:"detectedAtGTE,omitempty"`
+	DetectedAtLT    *time.Time  `json:"detectedAtLT,omitempty"`
+	DetectedAtLTE   *time.Time  `json:"detectedAtLTE,omitempty"`
+
+	// "last_detected_at" field predicates.
+	LastDetectedAt      *time.Time  `json:"lastDetectedAt,omitempty"`
+	LastDetectedAtNEQ   *time.Time  `json:"lastDetectedAtNEQ,omitempty"`
+	LastDetectedAtIn    []time.Time `json:"lastDetectedAtIn,omitempty"`
+	LastDetectedAtNotIn []time.Time `json:"lastDetectedAtNotIn,omitempty"`
+	LastDetectedAtGT    *time.Time  `json:"lastDetectedAtGT,omitempty"`
+	LastDetectedAtGTE   *time.Time  `json:"lastDetectedAtGTE,omitempty"`
+	LastDetectedAtLT    *time.Time  `json:"lastDetectedAtLT,omitempty"`
+	LastDetectedAtLTE   *time.Time  `json:"lastDetectedAtLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *alert.Status  `json:"status,omitempty"`
+	StatusNEQ   *alert.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []alert.Status `json:"statusIn,omitempty"`
+	StatusNotIn []alert.Status `json:"statusNotIn,omitempty"`
+
+	// "status_note" field predicates.
+	StatusNote             *string  `json:"statusNote,omitempty"`
+	StatusNoteNEQ          *string  `json:"statusNoteNEQ,omitempty"`
+	StatusNoteIn           []string `json:"statusNoteIn,omitempty"`
+	StatusNoteNotIn        []string `json:"statusNoteNotIn,omitempty"`
+	StatusNoteGT           *string  `json:"statusNoteGT,omitempty"`
+	StatusNoteGTE          *string  `json:"statusNoteGTE,omitempty"`
+	StatusNoteLT           *string  `json:"statusNoteLT,omitempty"`
+	StatusNoteLTE          *string  `json:"statusNoteLTE,omitempty"`
+	StatusNoteContains     *string  `json:"statusNoteContains,omitempty"`
+	StatusNoteHasPrefix    *string  `json:"statusNoteHasPrefix,omitempty"`
+	StatusNoteHasSuffix    *string  `json:"statusNoteHasSuffix,omitempty"`
+	StatusNoteEqualFold    *string  `json:"statusNoteEqualFold,omitempty"`
+	StatusNoteContainsFold *string  `json:"statusNoteContainsFold,omitempty"`
+
+	// "status_changed_at" field predicates.
+	StatusChangedAt       *time.Time  `json:"statusChangedAt,omitempty"`
+	StatusChangedAtNEQ    *time.Time  `json:"statusChangedAtNEQ,omitempty"`
+	StatusChangedAtIn     []time.Time `json:"statusChangedAtIn,omitempty"`
+	StatusChangedAtNotIn  []time.Time `json:"statusChangedAtNotIn,omitempty"`
+	StatusChangedAtGT     *time.Time  `json:"statusChangedAtGT,omitempty"`
+	StatusChangedAtGTE    *time.Time  `json:"statusChangedAtGTE,omitempty"`
+	StatusChangedAtLT     *time.Time  `json:"statusChangedAtLT,omitempty"`
+	StatusChangedAtLTE    *time.Time  `json:"statusChangedAtLTE,omitempty"`
+	StatusChangedAtIsNil  bool        `json:"statusChangedAtIsNil,omitempty"`
+	StatusChangedAtNotNil bool        `json:"statusChangedAtNotNil,omitempty"`
+
+	// "status_changed_by_id" field predicates.
+	StatusChangedByID       *int  `json:"statusChangedByID,omitempty"`
+	StatusChangedByIDNEQ    *int  `json:"statusChangedByIDNEQ,omitempty"`
+	StatusChangedByIDIn     []int `json:"statusChangedByIDIn,omitempty"`
+	StatusChangedByIDNotIn  []int `json:"statusChangedByIDNotIn,omitempty"`
+	StatusChangedByIDIsNil  bool  `json:"statusChangedByIDIsNil,omitempty"`
+	StatusChangedByIDNotNil bool  `json:"statusChangedByIDNotNil,omitempty"`
+
+	// "organization" edge predicates.
+	HasOrganization     *bool                     `json:"hasOrganization,omitempty"`
+	HasOrganizationWith []*OrganizationWhereInput `json:"hasOrganizationWith,omitempty"`
+
+	// "batch" edge predicates.
+	HasBatch     *bool              `json:"hasBatch,omitempty"`
+	HasBatchWith []*BatchWhereInput `json:"hasBatchWith,omitempty"`
+
+	// "shipment" edge predicates.
+	HasShipment     *bool                 `json:"hasShipment,omitempty"`
+	HasShipmentWith []*ShipmentWhereInput `json:"hasShipmentWith,omitempty"`
+
+	// "facility" edge predicates.
+	HasFacility     *bool                 `json:"hasFacility,omitempty"`
+	HasFacilityWith []*FacilityWhereInput `json:"hasFacilityWith,omitempty"`
+
+	// "trace_code" edge predicates.
+	HasTraceCode     *bool                  `json:"hasTraceCode,omitempty"`
+	HasTraceCodeWith []*TraceCodeWhereInput `json:"hasTraceCodeWith,omitempty"`
+
+	// "recall" edge predicates.
+	HasRecall     *bool               `json:"hasRecall,omitempty"`
+	HasRecallWith []*RecallWhereInput `json:"hasRecallWith,omitempty"`
+
+	// "status_changed_by" edge predicates.
+	HasStatusChangedBy     *bool             `json:"hasStatusChangedBy,omitempty"`
+	HasStatusChangedByWith []*UserWhereInput `json:"hasStatusChangedByWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AlertWhereInput) AddPredicates(predicates ...predicate.Alert) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AlertWhereInput filter on the AlertQuery builder.
+func (i *AlertWhereInput) Filter(q *AlertQuery) (*AlertQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAlertWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAlertWhereInput is returned in case the AlertWhereInput is empty.
+var ErrEmptyAlertWhereInput = errors.New("ent: empty predicate AlertWhereInput")
+
+// P returns a predicate for filtering alerts.
+// An error is returned if the input is empty or invalid.
+func (i *AlertWhereInput) P() (predicate.Alert, error) {
+	var predicates []predicate.Alert
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, alert.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Alert, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, alert.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Alert, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, alert.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, alert.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, alert.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, alert.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, alert.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, alert.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, alert.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, alert.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, alert.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, alert.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, alert.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, alert.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, alert.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, alert.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, alert.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, alert.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, alert.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, alert.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, alert.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, alert.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, alert.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, alert.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, alert.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, alert.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, alert.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, alert.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, alert.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, alert.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, alert.KindNotIn(i.KindNotIn...))
+	}
+	if i.Severity != nil {
+		predicates = append(predicates, alert.SeverityEQ(*i.Severity))
+	}
+	if i.SeverityNEQ != nil {
+		predicates = append(predicates, alert.SeverityNEQ(*i.SeverityNEQ))
+	}
+	if len(i.SeverityIn) > 0 {
+		predicates = append(predicates, alert.SeverityIn(i.SeverityIn...))
+	}
+	if len(i.SeverityNotIn) > 0 {
+		predicates = append(predicates, alert.SeverityNotIn(i.SeverityNotIn...))
+	}
+	if i.SubjectType != nil {
+		predicates = append(predicates, alert.SubjectTypeEQ(*i.SubjectType))
+	}
+	if i.SubjectTypeNEQ != nil {
+		predicates = append(predicates, alert.SubjectTypeNEQ(*i.SubjectTypeNEQ))
+	}
+	if len(i.SubjectTypeIn) > 0 {
+		predicates = append(predicates, alert.SubjectTypeIn(i.SubjectTypeIn...))
+	}
+	if len(i.SubjectTypeNotIn) > 0 {
+		predicates = append(predicates, alert.SubjectTypeNotIn(i.SubjectTypeNotIn...))
+	}
+	if i.SubjectID != nil {
+		predicates = append(predicates, alert.SubjectIDEQ(*i.SubjectID))
+	}
+	if i.SubjectIDNEQ != nil {
+		predicates = append(predicates, alert.SubjectIDNEQ(*i.SubjectIDNEQ))
+	}
+	if len(i.SubjectIDIn) > 0 {
+		predicates = append(predicates, alert.SubjectIDIn(i.SubjectIDIn...))
+	}
+	if len(i.SubjectIDNotIn) > 0 {
+		predicates = append(predicates, alert.SubjectIDNotIn(i.SubjectIDNotIn...))
+	}
+	if i.SubjectIDGT != nil {
+		predicates = append(predicates, alert.SubjectIDGT(*i.SubjectIDGT))
+	}
+	if i.SubjectIDGTE != nil {
+		predicates = append(predicates, alert.SubjectIDGTE(*i.SubjectIDGTE))
+	}
+	if i.SubjectIDLT != nil {
+		predicates = append(predicates, alert.SubjectIDLT(*i.SubjectIDLT))
+	}
+	if i.SubjectIDLTE != nil {
+		predicates = append(predicates, alert.SubjectIDLTE(*i.SubjectIDLTE))
+	}
+	if i.OrganizationID != nil {
+		predicates = append(predicates, alert.OrganizationIDEQ(*i.OrganizationID))
+	}
+	if i.OrganizationIDNEQ != nil {
+		predicates = append(predicates, alert.OrganizationIDNEQ(*i.OrganizationIDNEQ))
+	}
+	if len(i.OrganizationIDIn) > 0 {
+		predicates = append(predicates, alert.OrganizationIDIn(i.OrganizationIDIn...))
+	}
+	if len(i.OrganizationIDNotIn) > 0 {
+		predicates = append(predicates, alert.OrganizationIDNotIn(i.OrganizationIDNotIn...))
+	}
+	if i.RegionCode != nil {
+		predicates = append(predicates, alert.RegionCodeEQ(*i.RegionCode))
+	}
+	if i.RegionCodeNEQ != nil {
+		predicates = append(predicates, alert.RegionCodeNEQ(*i.RegionCodeNEQ))
+	}
+	if len(i.RegionCodeIn) > 0 {
+		predicates = append(predicates, alert.RegionCodeIn(i.RegionCodeIn...))
+	}
+	if len(i.RegionCodeNotIn) > 0 {
+		predicates = append(predicates, alert.RegionCodeNotIn(i.RegionCodeNotIn...))
+	}
+	if i.RegionCodeGT != nil {
+		predicates = append(predicates, alert.RegionCodeGT(*i.RegionCodeGT))
+	}
+	if i.RegionCodeGTE != nil {
+		predicates = append(predicates, alert.RegionCodeGTE(*i.RegionCodeGTE))
+	}
+	if i.RegionCodeLT != nil {
+		predicates = append(predicates, alert.RegionCodeLT(*i.RegionCodeLT))
+	}
+	if i.RegionCodeLTE != nil {
+		predicates = append(predicates, alert.RegionCodeLTE(*i.RegionCodeLTE))
+	}
+	if i.RegionCodeContains != nil {
+		predicates = append(predicates, alert.RegionCodeContains(*i.RegionCodeContains))
+	}
+	if i.RegionCodeHasPrefix != nil {
+		predicates = append(predicates, alert.RegionCodeHasPrefix(*i.RegionCodeHasPrefix))
+	}
+	if i.RegionCodeHasSuffix != nil {
+		predicates = append(predicates, alert.RegionCodeHasSuffix(*i.RegionCodeHasSuffix))
+	}
+	if i.RegionCodeEqualFold != nil {
+		predicates = append(predicates, alert.RegionCodeEqualFold(*i.RegionCodeEqualFold))
+	}
+	if i.RegionCodeContainsFold != nil {
+		predicates = append(predicates, alert.RegionCodeContainsFold(*i.RegionCodeContainsFold))
+	}
+	if i.BatchID != nil {
+		predicates = append(predicates, alert.BatchIDEQ(*i.BatchID))
+	}
+	if i.BatchIDNEQ != nil {
+		predicates = append(predicates, alert.BatchIDNEQ(*i.BatchIDNEQ))
+	}
+	if len(i.BatchIDIn) > 0 {
+		predicates = append(predicates, alert.BatchIDIn(i.BatchIDIn...))
+	}
+	if len(i.BatchIDNotIn) > 0 {
+		predicates = append(predicates, alert.BatchIDNotIn(i.BatchIDNotIn...))
+	}
+	if i.BatchIDIsNil {
+		predicates = append(predicates, alert.BatchIDIsNil())
+	}
+	if i.BatchIDNotNil {
+		predicates = append(predicates, alert.BatchIDNotNil())
+	}
+	if i.ShipmentID != nil {
+		predicates = append(predicates, alert.ShipmentIDEQ(*i.ShipmentID))
+	}
+	if i.ShipmentIDNEQ != nil {
+		predicates = append(predicates, alert.ShipmentIDNEQ(*i.ShipmentIDNEQ))
+	}
+	if len(i.ShipmentIDIn) > 0 {
+		predicates = append(predicates, alert.ShipmentIDIn(i.ShipmentIDIn...))
+	}
+	if len(i.ShipmentIDNotIn) > 0 {
+		predicates = append(predicates, alert.ShipmentIDNotIn(i.ShipmentIDNotIn...))
+	}
+	if i.ShipmentIDIsNil {
+		predicates = append(predicates, alert.ShipmentIDIsNil())
+	}
+	if i.ShipmentIDNotNil {
+		predicates = append(predicates, alert.ShipmentIDNotNil())
+	}
+	if i.FacilityID != nil {
+		predicates = append(predicates, alert.FacilityIDEQ(*i.FacilityID))
+	}
+	if i.FacilityIDNEQ != nil {
+		predicates = append(predicates, alert.FacilityIDNEQ(*i.FacilityIDNEQ))
+	}
+	if len(i.FacilityIDIn) > 0 {
+		predicates = append(predicates, alert.FacilityIDIn(i.FacilityIDIn...))
+	}
+	if len(i.FacilityIDNotIn) > 0 {
+		predicates = append(predicates, alert.FacilityIDNotIn(i.FacilityIDNotIn...))
+	}
+	if i.FacilityIDIsNil {
+		predicates = append(predicates, alert.FacilityIDIsNil())
+	}
+	if i.FacilityIDNotNil {
+		predicates = append(predicates, alert.FacilityIDNotNil())
+	}
+	if i.TraceCodeID != nil {
+		predicates = append(predicates, alert.TraceCodeIDEQ(*i.TraceCodeID))
+	}
+	if i.TraceCodeIDNEQ != nil {
+		predicates = append(predicates, alert.TraceCodeIDNEQ(*i.TraceCodeIDNEQ))
+	}
+	if len(i.TraceCodeIDIn) > 0 {
+		predicates = append(predicates, alert.TraceCodeIDIn(i.TraceCodeIDIn...))
+	}
+	if len(i.TraceCodeIDNotIn) > 0 {
+		predicates = append(predicates, alert.TraceCodeIDNotIn(i.TraceCodeIDNotIn...))
+	}
+	if i.TraceCodeIDIsNil {
+		predicates = append(predicates, alert.TraceCodeIDIsNil())
+	}
+	if i.TraceCodeIDNotNil {
+		predicates = append(predicates, alert.TraceCodeIDNotNil())
+	}
+	if i.RecallID != nil {
+		predicates = append(predicates, alert.RecallIDEQ(*i.RecallID))
+	}
+	if i.RecallIDNEQ != nil {
+		predicates = append(predicates, alert.RecallIDNEQ(*i.RecallIDNEQ))
+	}
+	if len(i.RecallIDIn) > 0 {
+		predicates = append(predicates, alert.RecallIDIn(i.RecallIDIn...))
+	}
+	if len(i.RecallIDNotIn) > 0 {
+		predicates = append(predicates, alert.RecallIDNotIn(i.RecallIDNotIn...))
+	}
+	if i.RecallIDIsNil {
+		predicates = append(predicates, alert.RecallIDIsNil())
+	}
+	if i.RecallIDNotNil {
+		predicates = append(predicates, alert.RecallIDNotNil())
+	}
+	if i.DetectedAt != nil {
+		predicates = append(predicates, alert.DetectedAtEQ(*i.DetectedAt))
+	}
+	if i.DetectedAtNEQ != nil {
+		predicates = append(predicates, alert.DetectedAtNEQ(*i.DetectedAtNEQ))
+	}
+	if len(i.DetectedAtIn) > 0 {
+		predicates = append(predicates, alert.DetectedAtIn(i.DetectedAtIn...))
+	}
+	if len(i.DetectedAtNotIn) > 0 {
+		predicates = append(predicates, alert.DetectedAtNotIn(i.DetectedAtNotIn...))
+	}
+	if i.DetectedAtGT != nil {
+		predicates = append(predicates, alert.DetectedAtGT(*i.DetectedAtGT))
+	}
+	if i.DetectedAtGTE != nil {
+		predicates = append(predicates, alert.DetectedAtGTE(*i.DetectedAtGTE))
+	}
+	if i.DetectedAtLT != nil {
+		predicates = append(predicates, alert.DetectedAtLT(*i.DetectedAtLT))
+	}
+	if i.DetectedAtLTE != nil {
+		predicates = append(predicates, alert.DetectedAtLTE(*i.DetectedAtLTE))
+	}
+	if i.LastDetectedAt != nil {
+		predicates = append(predicates, alert.LastDetectedAtEQ(*i.LastDetectedAt))
+	}
+	if i.LastDetectedAtNEQ != nil {
+		predicates = append(predicates, alert.LastDetectedAtNEQ(*i.LastDetectedAtNEQ))
+	}
+	if len(i.LastDetectedAtIn) > 0 {
+		predicates = append(predicates, alert.LastDetectedAtIn(i.LastDetectedAtIn...))
+	}
+	if len(i.LastDetectedAtNotIn) > 0 {
+		predicates = append(predicates, alert.LastDetectedAtNotIn(i.LastDetectedAtNotIn...))
+	}
+	if i.LastDetectedAtGT != nil {
+		predicates = append(predicates, alert.LastDetectedAtGT(*i.LastDetectedAtGT))
+	}
+	if i.LastDetectedAtGTE != nil {
+		predicates = append(predicates, alert.LastDetectedAtGTE(*i.LastDetectedAtGTE))
+	}
+	if i.LastDetectedAtLT != nil {
+		predicates = append(predicates, alert.LastDetectedAtLT(*i.LastDetectedAtLT))
+	}
+	if i.LastDetectedAtLTE != nil {
+		predicates = append(predicates, alert.LastDetectedAtLTE(*i.LastDetectedAtLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, alert.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, alert.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, alert.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, alert.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.StatusNote != nil {
+		predicates = append(predicates, alert.StatusNoteEQ(*i.StatusNote))
+	}
+	if i.StatusNoteNEQ != nil {
+		predicates = append(predicates, alert.StatusNoteNEQ(*i.StatusNoteNEQ))
+	}
+	if len(i.StatusNoteIn) > 0 {
+		predicates = append(predicates, alert.StatusNoteIn(i.StatusNoteIn...))
+	}
+	if len(i.StatusNoteNotIn) > 0 {
+		predicates = append(predicates, alert.StatusNoteNotIn(i.StatusNoteNotIn...))
+	}
+	if i.StatusNoteGT != nil {
+		predicates = append(predicates, alert.StatusNoteGT(*i.StatusNoteGT))
+	}
+	if i.StatusNoteGTE != nil {
+		predicates = append(predicates, alert.StatusNoteGTE(*i.StatusNoteGTE))
+	}
+	if i.StatusNoteLT != nil {
+		predicates = append(predicates, alert.StatusNoteLT(*i.StatusNoteLT))
+	}
+	if i.StatusNoteLTE != nil {
+		predicates = append(predicates, alert.StatusNoteLTE(*i.StatusNoteLTE))
+	}
+	if i.StatusNoteContains != nil {
+		predicates = append(predicates, alert.StatusNoteContains(*i.StatusNoteContains))
+	}
+	if i.StatusNoteHasPrefix != nil {
+		predicates = append(predicates, alert.StatusNoteHasPrefix(*i.StatusNoteHasPrefix))
+	}
+	if i.StatusNoteHasSuffix != nil {
+		predicates = append(predicates, alert.StatusNoteHasSuffix(*i.StatusNoteHasSuffix))
+	}
+	if i.StatusNoteEqualFold != nil {
+		predicates = append(predicates, alert.StatusNoteEqualFold(*i.StatusNoteEqualFold))
+	}
+	if i.StatusNoteContainsFold != nil {
+		predicates = append(predicates, alert.StatusNoteContainsFold(*i.StatusNoteContainsFold))
+	}
+	if i.StatusChangedAt != nil {
+		predicates = append(predicates, alert.StatusChangedAtEQ(*i.StatusChangedAt))
+	}
+	if i.StatusChangedAtNEQ != nil {
+		predicates = append(predicates, alert.StatusChangedAtNEQ(*i.StatusChangedAtNEQ))
+	}
+	if len(i.StatusChangedAtIn) > 0 {
+		predicates = append(predicates, alert.StatusChangedAtIn(i.StatusChangedAtIn...))
+	}
+	if len(i.StatusChangedAtNotIn) > 0 {
+		predicates = append(predicates, alert.StatusChangedAtNotIn(i.StatusChangedAtNotIn...))
+	}
+	if i.StatusChangedAtGT != nil {
+		predicates = append(predicates, alert.StatusChangedAtGT(*i.StatusChangedAtGT))
+	}
+	if i.StatusChangedAtGTE != nil {
+		predicates = append(predicates, alert.StatusChangedAtGTE(*i.StatusChangedAtGTE))
+	}
+	if i.StatusChangedAtLT != nil {
+		predicates = append(predicates, alert.StatusChangedAtLT(*i.StatusChangedAtLT))
+	}
+	if i.StatusChangedAtLTE != nil {
+		predicates = append(predicates, alert.StatusChangedAtLTE(*i.StatusChangedAtLTE))
+	}
+	if i.StatusChangedAtIsNil {
+		predicates = append(predicates, alert.StatusChangedAtIsNil())
+	}
+	if i.StatusChangedAtNotNil {
+		predicates = append(predicates, alert.StatusChangedAtNotNil())
+	}
+	if i.StatusChangedByID != nil {
+		predicates = append(predicates, alert.StatusChangedByIDEQ(*i.StatusChangedByID))
+	}
+	if i.StatusChangedByIDNEQ != nil {
+		predicates = append(predicates, alert.StatusChangedByIDNEQ(*i.StatusChangedByIDNEQ))
+	}
+	if len(i.StatusChangedByIDIn) > 0 {
+		predicates = append(predicates, alert.StatusChangedByIDIn(i.StatusChangedByIDIn...))
+	}
+	if len(i.StatusChangedByIDNotIn) > 0 {
+		predicates = append(predicates, alert.StatusChangedByIDNotIn(i.StatusChangedByIDNotIn...))
+	}
+	if i.StatusChangedByIDIsNil {
+		predicates = append(predicates, alert.StatusChangedByIDIsNil())
+	}
+	if i.StatusChangedByIDNotNil {
+		predicates = append(predicates, alert.StatusChangedByIDNotNil())
+	}
+
+	if i.HasOrganization != nil {
+		p := alert.HasOrganization()
+		if !*i.HasOrganization {
+			p = alert.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOrganizationWith) > 0 {
+		with := make([]predicate.Organization, 0, len(i.HasOrganizationWith))
+		for _, w := range i.HasOrganizationWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOrganizationWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, alert.HasOrganizationWith(with...))
+	}
+	if i.HasBatch != nil {
+		p := alert.HasBatch()
+		if !*i.HasBatch {
+			p = alert.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasBatchWith) > 0 {
+		with := make([]predicate.Batch, 0, len(i.HasBatchWith))
+		for _, w := range i.HasBatchWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasBatchWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, alert.HasBatchWith(with...))
+	}
+	if i.HasShipment != nil {
+		p := alert.HasShipment()
+		if !*i.HasShipment {
+			p = alert.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasShipmentWith) > 0 {
+		with := make([]predicate.Shipment, 0, len(i.HasShipmentWith))
+		for _, w := range i.HasShipmentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasShipmentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, alert.HasShipmentWith(with...))
+	}
+	if i.HasFacility != nil {
+		p := alert.HasFacility()
+		if !*i.HasFacility {
+			p = alert.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFacilityWith) > 0 {
+		with := make([]predicate.Facility, 0, len(i.HasFacilityWith))
+		for _, w := range i.HasFacilityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFacilityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, alert.HasFacilityWith(with...))
+	}
+	if i.HasTraceCode != nil {
+		p := alert.HasTraceCode()
+		if !*i.HasTraceCode {
+			p = alert.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTraceCodeWith) > 0 {
+		with := make([]predicate.TraceCode, 0, len(i.HasTraceCodeWith))
+		for _, w := range i.HasTraceCodeWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTraceCodeWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, alert.HasTraceCodeWith(with...))
+	}
+	if i.HasRecall != nil {
+		p := alert.HasRecall()
+		if !*i.HasRecall {
+			p = alert.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRecallWith) > 0 {
+		with := make([]predicate.Recall, 0, len(i.HasRecallWith))
+		for _, w := range i.HasRecallWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRecallWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, alert.HasRecallWith(with...))
+	}
+	if i.HasStatusChangedBy != nil {
+		p := alert.HasStatusChangedBy()
+		if !*i.HasStatusChangedBy {
+			p = alert.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasStatusChangedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasStatusChangedByWith))
+		for _, w := range i.HasStatusChangedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasStatusChangedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, alert.HasStatusChangedByWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAlertWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return alert.And(predicates...), nil
 	}
 }
 
@@ -4783,6 +5630,988 @@ func (i *ProductWhereInput) P() (predicate.Product, error) {
 		return predicates[0], nil
 	default:
 		return product.And(predicates...), nil
+	}
+}
+
+// RecallWhereInput represents a where input for filtering Recall queries.
+type RecallWhereInput struct {
+	Predicates []predicate.Recall  `json:"-"`
+	Not        *RecallWhereInput   `json:"not,omitempty"`
+	Or         []*RecallWhereInput `json:"or,omitempty"`
+	And        []*RecallWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "reason" field predicates.
+	Reason             *string  `json:"reason,omitempty"`
+	ReasonNEQ          *string  `json:"reasonNEQ,omitempty"`
+	ReasonIn           []string `json:"reasonIn,omitempty"`
+	ReasonNotIn        []string `json:"reasonNotIn,omitempty"`
+	ReasonGT           *string  `json:"reasonGT,omitempty"`
+	ReasonGTE          *string  `json:"reasonGTE,omitempty"`
+	ReasonLT           *string  `json:"reasonLT,omitempty"`
+	ReasonLTE          *string  `json:"reasonLTE,omitempty"`
+	ReasonContains     *string  `json:"reasonContains,omitempty"`
+	ReasonHasPrefix    *string  `json:"reasonHasPrefix,omitempty"`
+	ReasonHasSuffix    *string  `json:"reasonHasSuffix,omitempty"`
+	ReasonEqualFold    *string  `json:"reasonEqualFold,omitempty"`
+	ReasonContainsFold *string  `json:"reasonContainsFold,omitempty"`
+
+	// "class" field predicates.
+	Class      *recall.Class  `json:"class,omitempty"`
+	ClassNEQ   *recall.Class  `json:"classNEQ,omitempty"`
+	ClassIn    []recall.Class `json:"classIn,omitempty"`
+	ClassNotIn []recall.Class `json:"classNotIn,omitempty"`
+
+	// "depth" field predicates.
+	Depth      *recall.Depth  `json:"depth,omitempty"`
+	DepthNEQ   *recall.Depth  `json:"depthNEQ,omitempty"`
+	DepthIn    []recall.Depth `json:"depthIn,omitempty"`
+	DepthNotIn []recall.Depth `json:"depthNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *recall.Status  `json:"status,omitempty"`
+	StatusNEQ   *recall.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []recall.Status `json:"statusIn,omitempty"`
+	StatusNotIn []recall.Status `json:"statusNotIn,omitempty"`
+
+	// "organization_id" field predicates.
+	OrganizationID      *int  `json:"organizationID,omitempty"`
+	OrganizationIDNEQ   *int  `json:"organizationIDNEQ,omitempty"`
+	OrganizationIDIn    []int `json:"organizationIDIn,omitempty"`
+	OrganizationIDNotIn []int `json:"organizationIDNotIn,omitempty"`
+
+	// "region_code" field predicates.
+	RegionCode             *string  `json:"regionCode,omitempty"`
+	RegionCodeNEQ          *string  `json:"regionCodeNEQ,omitempty"`
+	RegionCodeIn           []string `json:"regionCodeIn,omitempty"`
+	RegionCodeNotIn        []string `json:"regionCodeNotIn,omitempty"`
+	RegionCodeGT           *string  `json:"regionCodeGT,omitempty"`
+	RegionCodeGTE          *string  `json:"regionCodeGTE,omitempty"`
+	RegionCodeLT           *string  `json:"regionCodeLT,omitempty"`
+	RegionCodeLTE          *string  `json:"regionCodeLTE,omitempty"`
+	RegionCodeContains     *string  `json:"regionCodeContains,omitempty"`
+	RegionCodeHasPrefix    *string  `json:"regionCodeHasPrefix,omitempty"`
+	RegionCodeHasSuffix    *string  `json:"regionCodeHasSuffix,omitempty"`
+	RegionCodeEqualFold    *string  `json:"regionCodeEqualFold,omitempty"`
+	RegionCodeContainsFold *string  `json:"regionCodeContainsFold,omitempty"`
+
+	// "initiated_by_id" field predicates.
+	InitiatedByID       *int  `json:"initiatedByID,omitempty"`
+	InitiatedByIDNEQ    *int  `json:"initiatedByIDNEQ,omitempty"`
+	InitiatedByIDIn     []int `json:"initiatedByIDIn,omitempty"`
+	InitiatedByIDNotIn  []int `json:"initiatedByIDNotIn,omitempty"`
+	InitiatedByIDIsNil  bool  `json:"initiatedByIDIsNil,omitempty"`
+	InitiatedByIDNotNil bool  `json:"initiatedByIDNotNil,omitempty"`
+
+	// "initiated_at" field predicates.
+	InitiatedAt      *time.Time  `json:"initiatedAt,omitempty"`
+	InitiatedAtNEQ   *time.Time  `json:"initiatedAtNEQ,omitempty"`
+	InitiatedAtIn    []time.Time `json:"initiatedAtIn,omitempty"`
+	InitiatedAtNotIn []time.Time `json:"initiatedAtNotIn,omitempty"`
+	InitiatedAtGT    *time.Time  `json:"initiatedAtGT,omitempty"`
+	InitiatedAtGTE   *time.Time  `json:"initiatedAtGTE,omitempty"`
+	InitiatedAtLT    *time.Time  `json:"initiatedAtLT,omitempty"`
+	InitiatedAtLTE   *time.Time  `json:"initiatedAtLTE,omitempty"`
+
+	// "closed_at" field predicates.
+	ClosedAt       *time.Time  `json:"closedAt,omitempty"`
+	ClosedAtNEQ    *time.Time  `json:"closedAtNEQ,omitempty"`
+	ClosedAtIn     []time.Time `json:"closedAtIn,omitempty"`
+	ClosedAtNotIn  []time.Time `json:"closedAtNotIn,omitempty"`
+	ClosedAtGT     *time.Time  `json:"closedAtGT,omitempty"`
+	ClosedAtGTE    *time.Time  `json:"closedAtGTE,omitempty"`
+	ClosedAtLT     *time.Time  `json:"closedAtLT,omitempty"`
+	ClosedAtLTE    *time.Time  `json:"closedAtLTE,omitempty"`
+	ClosedAtIsNil  bool        `json:"closedAtIsNil,omitempty"`
+	ClosedAtNotNil bool        `json:"closedAtNotNil,omitempty"`
+
+	// "closed_by_id" field predicates.
+	ClosedByID       *int  `json:"closedByID,omitempty"`
+	ClosedByIDNEQ    *int  `json:"closedByIDNEQ,omitempty"`
+	ClosedByIDIn     []int `json:"closedByIDIn,omitempty"`
+	ClosedByIDNotIn  []int `json:"closedByIDNotIn,omitempty"`
+	ClosedByIDIsNil  bool  `json:"closedByIDIsNil,omitempty"`
+	ClosedByIDNotNil bool  `json:"closedByIDNotNil,omitempty"`
+
+	// "closing_note" field predicates.
+	ClosingNote             *string  `json:"closingNote,omitempty"`
+	ClosingNoteNEQ          *string  `json:"closingNoteNEQ,omitempty"`
+	ClosingNoteIn           []string `json:"closingNoteIn,omitempty"`
+	ClosingNoteNotIn        []string `json:"closingNoteNotIn,omitempty"`
+	ClosingNoteGT           *string  `json:"closingNoteGT,omitempty"`
+	ClosingNoteGTE          *string  `json:"closingNoteGTE,omitempty"`
+	ClosingNoteLT           *string  `json:"closingNoteLT,omitempty"`
+	ClosingNoteLTE          *string  `json:"closingNoteLTE,omitempty"`
+	ClosingNoteContains     *string  `json:"closingNoteContains,omitempty"`
+	ClosingNoteHasPrefix    *string  `json:"closingNoteHasPrefix,omitempty"`
+	ClosingNoteHasSuffix    *string  `json:"closingNoteHasSuffix,omitempty"`
+	ClosingNoteEqualFold    *string  `json:"closingNoteEqualFold,omitempty"`
+	ClosingNoteContainsFold *string  `json:"closingNoteContainsFold,omitempty"`
+
+	// "affected_batches" field predicates.
+	AffectedBatches      *int  `json:"affectedBatches,omitempty"`
+	AffectedBatchesNEQ   *int  `json:"affectedBatchesNEQ,omitempty"`
+	AffectedBatchesIn    []int `json:"affectedBatchesIn,omitempty"`
+	AffectedBatchesNotIn []int `json:"affectedBatchesNotIn,omitempty"`
+	AffectedBatchesGT    *int  `json:"affectedBatchesGT,omitempty"`
+	AffectedBatchesGTE   *int  `json:"affectedBatchesGTE,omitempty"`
+	AffectedBatchesLT    *int  `json:"affectedBatchesLT,omitempty"`
+	AffectedBatchesLTE   *int  `json:"affectedBatchesLTE,omitempty"`
+
+	// "organization" edge predicates.
+	HasOrganization     *bool                     `json:"hasOrganization,omitempty"`
+	HasOrganizationWith []*OrganizationWhereInput `json:"hasOrganizationWith,omitempty"`
+
+	// "initiated_by" edge predicates.
+	HasInitiatedBy     *bool             `json:"hasInitiatedBy,omitempty"`
+	HasInitiatedByWith []*UserWhereInput `json:"hasInitiatedByWith,omitempty"`
+
+	// "closed_by" edge predicates.
+	HasClosedBy     *bool             `json:"hasClosedBy,omitempty"`
+	HasClosedByWith []*UserWhereInput `json:"hasClosedByWith,omitempty"`
+
+	// "batches" edge predicates.
+	HasBatches     *bool              `json:"hasBatches,omitempty"`
+	HasBatchesWith []*BatchWhereInput `json:"hasBatchesWith,omitempty"`
+
+	// "places" edge predicates.
+	HasPlaces     *bool                    `json:"hasPlaces,omitempty"`
+	HasPlacesWith []*RecallPlaceWhereInput `json:"hasPlacesWith,omitempty"`
+
+	// "alerts" edge predicates.
+	HasAlerts     *bool              `json:"hasAlerts,omitempty"`
+	HasAlertsWith []*AlertWhereInput `json:"hasAlertsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *RecallWhereInput) AddPredicates(predicates ...predicate.Recall) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the RecallWhereInput filter on the RecallQuery builder.
+func (i *RecallWhereInput) Filter(q *RecallQuery) (*RecallQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyRecallWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyRecallWhereInput is returned in case the RecallWhereInput is empty.
+var ErrEmptyRecallWhereInput = errors.New("ent: empty predicate RecallWhereInput")
+
+// P returns a predicate for filtering recalls.
+// An error is returned if the input is empty or invalid.
+func (i *RecallWhereInput) P() (predicate.Recall, error) {
+	var predicates []predicate.Recall
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, recall.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Recall, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, recall.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Recall, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, recall.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, recall.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, recall.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, recall.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, recall.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, recall.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, recall.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, recall.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, recall.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, recall.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, recall.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, recall.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, recall.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, recall.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, recall.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, recall.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, recall.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, recall.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, recall.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, recall.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, recall.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, recall.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, recall.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, recall.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, recall.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Reason != nil {
+		predicates = append(predicates, recall.ReasonEQ(*i.Reason))
+	}
+	if i.ReasonNEQ != nil {
+		predicates = append(predicates, recall.ReasonNEQ(*i.ReasonNEQ))
+	}
+	if len(i.ReasonIn) > 0 {
+		predicates = append(predicates, recall.ReasonIn(i.ReasonIn...))
+	}
+	if len(i.ReasonNotIn) > 0 {
+		predicates = append(predicates, recall.ReasonNotIn(i.ReasonNotIn...))
+	}
+	if i.ReasonGT != nil {
+		predicates = append(predicates, recall.ReasonGT(*i.ReasonGT))
+	}
+	if i.ReasonGTE != nil {
+		predicates = append(predicates, recall.ReasonGTE(*i.ReasonGTE))
+	}
+	if i.ReasonLT != nil {
+		predicates = append(predicates, recall.ReasonLT(*i.ReasonLT))
+	}
+	if i.ReasonLTE != nil {
+		predicates = append(predicates, recall.ReasonLTE(*i.ReasonLTE))
+	}
+	if i.ReasonContains != nil {
+		predicates = append(predicates, recall.ReasonContains(*i.ReasonContains))
+	}
+	if i.ReasonHasPrefix != nil {
+		predicates = append(predicates, recall.ReasonHasPrefix(*i.ReasonHasPrefix))
+	}
+	if i.ReasonHasSuffix != nil {
+		predicates = append(predicates, recall.ReasonHasSuffix(*i.ReasonHasSuffix))
+	}
+	if i.ReasonEqualFold != nil {
+		predicates = append(predicates, recall.ReasonEqualFold(*i.ReasonEqualFold))
+	}
+	if i.ReasonContainsFold != nil {
+		predicates = append(predicates, recall.ReasonContainsFold(*i.ReasonContainsFold))
+	}
+	if i.Class != nil {
+		predicates = append(predicates, recall.ClassEQ(*i.Class))
+	}
+	if i.ClassNEQ != nil {
+		predicates = append(predicates, recall.ClassNEQ(*i.ClassNEQ))
+	}
+	if len(i.ClassIn) > 0 {
+		predicates = append(predicates, recall.ClassIn(i.ClassIn...))
+	}
+	if len(i.ClassNotIn) > 0 {
+		predicates = append(predicates, recall.ClassNotIn(i.ClassNotIn...))
+	}
+	if i.Depth != nil {
+		predicates = append(predicates, recall.DepthEQ(*i.Depth))
+	}
+	if i.DepthNEQ != nil {
+		predicates = append(predicates, recall.DepthNEQ(*i.DepthNEQ))
+	}
+	if len(i.DepthIn) > 0 {
+		predicates = append(predicates, recall.DepthIn(i.DepthIn...))
+	}
+	if len(i.DepthNotIn) > 0 {
+		predicates = append(predicates, recall.DepthNotIn(i.DepthNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, recall.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, recall.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, recall.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, recall.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.OrganizationID != nil {
+		predicates = append(predicates, recall.OrganizationIDEQ(*i.OrganizationID))
+	}
+	if i.OrganizationIDNEQ != nil {
+		predicates = append(predicates, recall.OrganizationIDNEQ(*i.OrganizationIDNEQ))
+	}
+	if len(i.OrganizationIDIn) > 0 {
+		predicates = append(predicates, recall.OrganizationIDIn(i.OrganizationIDIn...))
+	}
+	if len(i.OrganizationIDNotIn) > 0 {
+		predicates = append(predicates, recall.OrganizationIDNotIn(i.OrganizationIDNotIn...))
+	}
+	if i.RegionCode != nil {
+		predicates = append(predicates, recall.RegionCodeEQ(*i.RegionCode))
+	}
+	if i.RegionCodeNEQ != nil {
+		predicates = append(predicates, recall.RegionCodeNEQ(*i.RegionCodeNEQ))
+	}
+	if len(i.RegionCodeIn) > 0 {
+		predicates = append(predicates, recall.RegionCodeIn(i.RegionCodeIn...))
+	}
+	if len(i.RegionCodeNotIn) > 0 {
+		predicates = append(predicates, recall.RegionCodeNotIn(i.RegionCodeNotIn...))
+	}
+	if i.RegionCodeGT != nil {
+		predicates = append(predicates, recall.RegionCodeGT(*i.RegionCodeGT))
+	}
+	if i.RegionCodeGTE != nil {
+		predicates = append(predicates, recall.RegionCodeGTE(*i.RegionCodeGTE))
+	}
+	if i.RegionCodeLT != nil {
+		predicates = append(predicates, recall.RegionCodeLT(*i.RegionCodeLT))
+	}
+	if i.RegionCodeLTE != nil {
+		predicates = append(predicates, recall.RegionCodeLTE(*i.RegionCodeLTE))
+	}
+	if i.RegionCodeContains != nil {
+		predicates = append(predicates, recall.RegionCodeContains(*i.RegionCodeContains))
+	}
+	if i.RegionCodeHasPrefix != nil {
+		predicates = append(predicates, recall.RegionCodeHasPrefix(*i.RegionCodeHasPrefix))
+	}
+	if i.RegionCodeHasSuffix != nil {
+		predicates = append(predicates, recall.RegionCodeHasSuffix(*i.RegionCodeHasSuffix))
+	}
+	if i.RegionCodeEqualFold != nil {
+		predicates = append(predicates, recall.RegionCodeEqualFold(*i.RegionCodeEqualFold))
+	}
+	if i.RegionCodeContainsFold != nil {
+		predicates = append(predicates, recall.RegionCodeContainsFold(*i.RegionCodeContainsFold))
+	}
+	if i.InitiatedByID != nil {
+		predicates = append(predicates, recall.InitiatedByIDEQ(*i.InitiatedByID))
+	}
+	if i.InitiatedByIDNEQ != nil {
+		predicates = append(predicates, recall.InitiatedByIDNEQ(*i.InitiatedByIDNEQ))
+	}
+	if len(i.InitiatedByIDIn) > 0 {
+		predicates = append(predicates, recall.InitiatedByIDIn(i.InitiatedByIDIn...))
+	}
+	if len(i.InitiatedByIDNotIn) > 0 {
+		predicates = append(predicates, recall.InitiatedByIDNotIn(i.InitiatedByIDNotIn...))
+	}
+	if i.InitiatedByIDIsNil {
+		predicates = append(predicates, recall.InitiatedByIDIsNil())
+	}
+	if i.InitiatedByIDNotNil {
+		predicates = append(predicates, recall.InitiatedByIDNotNil())
+	}
+	if i.InitiatedAt != nil {
+		predicates = append(predicates, recall.InitiatedAtEQ(*i.InitiatedAt))
+	}
+	if i.InitiatedAtNEQ != nil {
+		predicates = append(predicates, recall.InitiatedAtNEQ(*i.InitiatedAtNEQ))
+	}
+	if len(i.InitiatedAtIn) > 0 {
+		predicates = append(predicates, recall.InitiatedAtIn(i.InitiatedAtIn...))
+	}
+	if len(i.InitiatedAtNotIn) > 0 {
+		predicates = append(predicates, recall.InitiatedAtNotIn(i.InitiatedAtNotIn...))
+	}
+	if i.InitiatedAtGT != nil {
+		predicates = append(predicates, recall.InitiatedAtGT(*i.InitiatedAtGT))
+	}
+	if i.InitiatedAtGTE != nil {
+		predicates = append(predicates, recall.InitiatedAtGTE(*i.InitiatedAtGTE))
+	}
+	if i.InitiatedAtLT != nil {
+		predicates = append(predicates, recall.InitiatedAtLT(*i.InitiatedAtLT))
+	}
+	if i.InitiatedAtLTE != nil {
+		predicates = append(predicates, recall.InitiatedAtLTE(*i.InitiatedAtLTE))
+	}
+	if i.ClosedAt != nil {
+		predicates = append(predicates, recall.ClosedAtEQ(*i.ClosedAt))
+	}
+	if i.ClosedAtNEQ != nil {
+		predicates = append(predicates, recall.ClosedAtNEQ(*i.ClosedAtNEQ))
+	}
+	if len(i.ClosedAtIn) > 0 {
+		predicates = append(predicates, recall.ClosedAtIn(i.ClosedAtIn...))
+	}
+	if len(i.ClosedAtNotIn) > 0 {
+		predicates = append(predicates, recall.ClosedAtNotIn(i.ClosedAtNotIn...))
+	}
+	if i.ClosedAtGT != nil {
+		predicates = append(predicates, recall.ClosedAtGT(*i.ClosedAtGT))
+	}
+	if i.ClosedAtGTE != nil {
+		predicates = append(predicates, recall.ClosedAtGTE(*i.ClosedAtGTE))
+	}
+	if i.ClosedAtLT != nil {
+		predicates = append(predicates, recall.ClosedAtLT(*i.ClosedAtLT))
+	}
+	if i.ClosedAtLTE != nil {
+		predicates = append(predicates, recall.ClosedAtLTE(*i.ClosedAtLTE))
+	}
+	if i.ClosedAtIsNil {
+		predicates = append(predicates, recall.ClosedAtIsNil())
+	}
+	if i.ClosedAtNotNil {
+		predicates = append(predicates, recall.ClosedAtNotNil())
+	}
+	if i.ClosedByID != nil {
+		predicates = append(predicates, recall.ClosedByIDEQ(*i.ClosedByID))
+	}
+	if i.ClosedByIDNEQ != nil {
+		predicates = append(predicates, recall.ClosedByIDNEQ(*i.ClosedByIDNEQ))
+	}
+	if len(i.ClosedByIDIn) > 0 {
+		predicates = append(predicates, recall.ClosedByIDIn(i.ClosedByIDIn...))
+	}
+	if len(i.ClosedByIDNotIn) > 0 {
+		predicates = append(predicates, recall.ClosedByIDNotIn(i.ClosedByIDNotIn...))
+	}
+	if i.ClosedByIDIsNil {
+		predicates = append(predicates, recall.ClosedByIDIsNil())
+	}
+	if i.ClosedByIDNotNil {
+		predicates = append(predicates, recall.ClosedByIDNotNil())
+	}
+	if i.ClosingNote != nil {
+		predicates = append(predicates, recall.ClosingNoteEQ(*i.ClosingNote))
+	}
+	if i.ClosingNoteNEQ != nil {
+		predicates = append(predicates, recall.ClosingNoteNEQ(*i.ClosingNoteNEQ))
+	}
+	if len(i.ClosingNoteIn) > 0 {
+		predicates = append(predicates, recall.ClosingNoteIn(i.ClosingNoteIn...))
+	}
+	if len(i.ClosingNoteNotIn) > 0 {
+		predicates = append(predicates, recall.ClosingNoteNotIn(i.ClosingNoteNotIn...))
+	}
+	if i.ClosingNoteGT != nil {
+		predicates = append(predicates, recall.ClosingNoteGT(*i.ClosingNoteGT))
+	}
+	if i.ClosingNoteGTE != nil {
+		predicates = append(predicates, recall.ClosingNoteGTE(*i.ClosingNoteGTE))
+	}
+	if i.ClosingNoteLT != nil {
+		predicates = append(predicates, recall.ClosingNoteLT(*i.ClosingNoteLT))
+	}
+	if i.ClosingNoteLTE != nil {
+		predicates = append(predicates, recall.ClosingNoteLTE(*i.ClosingNoteLTE))
+	}
+	if i.ClosingNoteContains != nil {
+		predicates = append(predicates, recall.ClosingNoteContains(*i.ClosingNoteContains))
+	}
+	if i.ClosingNoteHasPrefix != nil {
+		predicates = append(predicates, recall.ClosingNoteHasPrefix(*i.ClosingNoteHasPrefix))
+	}
+	if i.ClosingNoteHasSuffix != nil {
+		predicates = append(predicates, recall.ClosingNoteHasSuffix(*i.ClosingNoteHasSuffix))
+	}
+	if i.ClosingNoteEqualFold != nil {
+		predicates = append(predicates, recall.ClosingNoteEqualFold(*i.ClosingNoteEqualFold))
+	}
+	if i.ClosingNoteContainsFold != nil {
+		predicates = append(predicates, recall.ClosingNoteContainsFold(*i.ClosingNoteContainsFold))
+	}
+	if i.AffectedBatches != nil {
+		predicates = append(predicates, recall.AffectedBatchesEQ(*i.AffectedBatches))
+	}
+	if i.AffectedBatchesNEQ != nil {
+		predicates = append(predicates, recall.AffectedBatchesNEQ(*i.AffectedBatchesNEQ))
+	}
+	if len(i.AffectedBatchesIn) > 0 {
+		predicates = append(predicates, recall.AffectedBatchesIn(i.AffectedBatchesIn...))
+	}
+	if len(i.AffectedBatchesNotIn) > 0 {
+		predicates = append(predicates, recall.AffectedBatchesNotIn(i.AffectedBatchesNotIn...))
+	}
+	if i.AffectedBatchesGT != nil {
+		predicates = append(predicates, recall.AffectedBatchesGT(*i.AffectedBatchesGT))
+	}
+	if i.AffectedBatchesGTE != nil {
+		predicates = append(predicates, recall.AffectedBatchesGTE(*i.AffectedBatchesGTE))
+	}
+	if i.AffectedBatchesLT != nil {
+		predicates = append(predicates, recall.AffectedBatchesLT(*i.AffectedBatchesLT))
+	}
+	if i.AffectedBatchesLTE != nil {
+		predicates = append(predicates, recall.AffectedBatchesLTE(*i.AffectedBatchesLTE))
+	}
+
+	if i.HasOrganization != nil {
+		p := recall.HasOrganization()
+		if !*i.HasOrganization {
+			p = recall.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasOrganizationWith) > 0 {
+		with := make([]predicate.Organization, 0, len(i.HasOrganizationWith))
+		for _, w := range i.HasOrganizationWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasOrganizationWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, recall.HasOrganizationWith(with...))
+	}
+	if i.HasInitiatedBy != nil {
+		p := recall.HasInitiatedBy()
+		if !*i.HasInitiatedBy {
+			p = recall.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasInitiatedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasInitiatedByWith))
+		for _, w := range i.HasInitiatedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasInitiatedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, recall.HasInitiatedByWith(with...))
+	}
+	if i.HasClosedBy != nil {
+		p := recall.HasClosedBy()
+		if !*i.HasClosedBy {
+			p = recall.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasClosedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasClosedByWith))
+		for _, w := range i.HasClosedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasClosedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, recall.HasClosedByWith(with...))
+	}
+	if i.HasBatches != nil {
+		p := recall.HasBatches()
+		if !*i.HasBatches {
+			p = recall.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasBatchesWith) > 0 {
+		with := make([]predicate.Batch, 0, len(i.HasBatchesWith))
+		for _, w := range i.HasBatchesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasBatchesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, recall.HasBatchesWith(with...))
+	}
+	if i.HasPlaces != nil {
+		p := recall.HasPlaces()
+		if !*i.HasPlaces {
+			p = recall.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPlacesWith) > 0 {
+		with := make([]predicate.RecallPlace, 0, len(i.HasPlacesWith))
+		for _, w := range i.HasPlacesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPlacesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, recall.HasPlacesWith(with...))
+	}
+	if i.HasAlerts != nil {
+		p := recall.HasAlerts()
+		if !*i.HasAlerts {
+			p = recall.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAlertsWith) > 0 {
+		with := make([]predicate.Alert, 0, len(i.HasAlertsWith))
+		for _, w := range i.HasAlertsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAlertsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, recall.HasAlertsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyRecallWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return recall.And(predicates...), nil
+	}
+}
+
+// RecallPlaceWhereInput represents a where input for filtering RecallPlace queries.
+type RecallPlaceWhereInput struct {
+	Predicates []predicate.RecallPlace  `json:"-"`
+	Not        *RecallPlaceWhereInput   `json:"not,omitempty"`
+	Or         []*RecallPlaceWhereInput `json:"or,omitempty"`
+	And        []*RecallPlaceWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "recall_id" field predicates.
+	RecallID      *int  `json:"recallID,omitempty"`
+	RecallIDNEQ   *int  `json:"recallIDNEQ,omitempty"`
+	RecallIDIn    []int `json:"recallIDIn,omitempty"`
+	RecallIDNotIn []int `json:"recallIDNotIn,omitempty"`
+
+	// "facility_id" field predicates.
+	FacilityID      *int  `json:"facilityID,omitempty"`
+	FacilityIDNEQ   *int  `json:"facilityIDNEQ,omitempty"`
+	FacilityIDIn    []int `json:"facilityIDIn,omitempty"`
+	FacilityIDNotIn []int `json:"facilityIDNotIn,omitempty"`
+
+	// "batch_id" field predicates.
+	BatchID      *int  `json:"batchID,omitempty"`
+	BatchIDNEQ   *int  `json:"batchIDNEQ,omitempty"`
+	BatchIDIn    []int `json:"batchIDIn,omitempty"`
+	BatchIDNotIn []int `json:"batchIDNotIn,omitempty"`
+
+	// "unit" field predicates.
+	Unit      *quantity.Unit  `json:"unit,omitempty"`
+	UnitNEQ   *quantity.Unit  `json:"unitNEQ,omitempty"`
+	UnitIn    []quantity.Unit `json:"unitIn,omitempty"`
+	UnitNotIn []quantity.Unit `json:"unitNotIn,omitempty"`
+
+	// "recall" edge predicates.
+	HasRecall     *bool               `json:"hasRecall,omitempty"`
+	HasRecallWith []*RecallWhereInput `json:"hasRecallWith,omitempty"`
+
+	// "facility" edge predicates.
+	HasFacility     *bool                 `json:"hasFacility,omitempty"`
+	HasFacilityWith []*FacilityWhereInput `json:"hasFacilityWith,omitempty"`
+
+	// "batch" edge predicates.
+	HasBatch     *bool              `json:"hasBatch,omitempty"`
+	HasBatchWith []*BatchWhereInput `json:"hasBatchWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *RecallPlaceWhereInput) AddPredicates(predicates ...predicate.RecallPlace) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the RecallPlaceWhereInput filter on the RecallPlaceQuery builder.
+func (i *RecallPlaceWhereInput) Filter(q *RecallPlaceQuery) (*RecallPlaceQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyRecallPlaceWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyRecallPlaceWhereInput is returned in case the RecallPlaceWhereInput is empty.
+var ErrEmptyRecallPlaceWhereInput = errors.New("ent: empty predicate RecallPlaceWhereInput")
+
+// P returns a predicate for filtering recallplaces.
+// An error is returned if the input is empty or invalid.
+func (i *RecallPlaceWhereInput) P() (predicate.RecallPlace, error) {
+	var predicates []predicate.RecallPlace
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, recallplace.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.RecallPlace, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, recallplace.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.RecallPlace, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, recallplace.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, recallplace.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, recallplace.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, recallplace.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, recallplace.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, recallplace.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, recallplace.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, recallplace.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, recallplace.IDLTE(*i.IDLTE))
+	}
+	if i.RecallID != nil {
+		predicates = append(predicates, recallplace.RecallIDEQ(*i.RecallID))
+	}
+	if i.RecallIDNEQ != nil {
+		predicates = append(predicates, recallplace.RecallIDNEQ(*i.RecallIDNEQ))
+	}
+	if len(i.RecallIDIn) > 0 {
+		predicates = append(predicates, recallplace.RecallIDIn(i.RecallIDIn...))
+	}
+	if len(i.RecallIDNotIn) > 0 {
+		predicates = append(predicates, recallplace.RecallIDNotIn(i.RecallIDNotIn...))
+	}
+	if i.FacilityID != nil {
+		predicates = append(predicates, recallplace.FacilityIDEQ(*i.FacilityID))
+	}
+	if i.FacilityIDNEQ != nil {
+		predicates = append(predicates, recallplace.FacilityIDNEQ(*i.FacilityIDNEQ))
+	}
+	if len(i.FacilityIDIn) > 0 {
+		predicates = append(predicates, recallplace.FacilityIDIn(i.FacilityIDIn...))
+	}
+	if len(i.FacilityIDNotIn) > 0 {
+		predicates = append(predicates, recallplace.FacilityIDNotIn(i.FacilityIDNotIn...))
+	}
+	if i.BatchID != nil {
+		predicates = append(predicates, recallplace.BatchIDEQ(*i.BatchID))
+	}
+	if i.BatchIDNEQ != nil {
+		predicates = append(predicates, recallplace.BatchIDNEQ(*i.BatchIDNEQ))
+	}
+	if len(i.BatchIDIn) > 0 {
+		predicates = append(predicates, recallplace.BatchIDIn(i.BatchIDIn...))
+	}
+	if len(i.BatchIDNotIn) > 0 {
+		predicates = append(predicates, recallplace.BatchIDNotIn(i.BatchIDNotIn...))
+	}
+	if i.Unit != nil {
+		predicates = append(predicates, recallplace.UnitEQ(*i.Unit))
+	}
+	if i.UnitNEQ != nil {
+		predicates = append(predicates, recallplace.UnitNEQ(*i.UnitNEQ))
+	}
+	if len(i.UnitIn) > 0 {
+		predicates = append(predicates, recallplace.UnitIn(i.UnitIn...))
+	}
+	if len(i.UnitNotIn) > 0 {
+		predicates = append(predicates, recallplace.UnitNotIn(i.UnitNotIn...))
+	}
+
+	if i.HasRecall != nil {
+		p := recallplace.HasRecall()
+		if !*i.HasRecall {
+			p = recallplace.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRecallWith) > 0 {
+		with := make([]predicate.Recall, 0, len(i.HasRecallWith))
+		for _, w := range i.HasRecallWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRecallWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, recallplace.HasRecallWith(with...))
+	}
+	if i.HasFacility != nil {
+		p := recallplace.HasFacility()
+		if !*i.HasFacility {
+			p = recallplace.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFacilityWith) > 0 {
+		with := make([]predicate.Facility, 0, len(i.HasFacilityWith))
+		for _, w := range i.HasFacilityWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFacilityWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, recallplace.HasFacilityWith(with...))
+	}
+	if i.HasBatch != nil {
+		p := recallplace.HasBatch()
+		if !*i.HasBatch {
+			p = recallplace.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasBatchWith) > 0 {
+		with := make([]predicate.Batch, 0, len(i.HasBatchWith))
+		for _, w := range i.HasBatchWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasBatchWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, recallplace.HasBatchWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyRecallPlaceWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return recallplace.And(predicates...), nil
 	}
 }
 

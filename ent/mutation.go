@@ -6,16 +6,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
@@ -25,6 +29,7 @@ import (
 	"suyuan/ent/stock"
 	"suyuan/ent/tracecode"
 	"suyuan/ent/user"
+	"suyuan/internal/anomaly"
 	"suyuan/internal/quantity"
 	"suyuan/internal/viewer"
 	"sync"
@@ -44,14 +49,18 @@ const (
 
 	// Node types.
 	TypeAPIKey        = "APIKey"
+	TypeAlert         = "Alert"
 	TypeAuditEntry    = "AuditEntry"
 	TypeBatch         = "Batch"
 	TypeBatchInput    = "BatchInput"
+	TypeDailyCount    = "DailyCount"
 	TypeFacility      = "Facility"
 	TypeInspection    = "Inspection"
 	TypeMeasurement   = "Measurement"
 	TypeOrganization  = "Organization"
 	TypeProduct       = "Product"
+	TypeRecall        = "Recall"
+	TypeRecallPlace   = "RecallPlace"
 	TypeRefreshToken  = "RefreshToken"
 	TypeScanEvent     = "ScanEvent"
 	TypeSensorReading = "SensorReading"
@@ -970,6 +979,1968 @@ func (m *APIKeyMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown APIKey edge %s", name)
+}
+
+// AlertMutation represents an operation that mutates the Alert nodes in the graph.
+type AlertMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	kind                     *alert.Kind
+	severity                 *alert.Severity
+	subject_type             *alert.SubjectType
+	subject_id               *int
+	addsubject_id            *int
+	dedup_key                *string
+	region_code              *string
+	detected_at              *time.Time
+	last_detected_at         *time.Time
+	evidence                 *anomaly.Evidence
+	fingerprint              *string
+	status                   *alert.Status
+	status_note              *string
+	status_changed_at        *time.Time
+	clearedFields            map[string]struct{}
+	organization             *int
+	clearedorganization      bool
+	batch                    *int
+	clearedbatch             bool
+	shipment                 *int
+	clearedshipment          bool
+	facility                 *int
+	clearedfacility          bool
+	trace_code               *int
+	clearedtrace_code        bool
+	recall                   *int
+	clearedrecall            bool
+	status_changed_by        *int
+	clearedstatus_changed_by bool
+	done                     bool
+	oldValue                 func(context.Context) (*Alert, error)
+	predicates               []predicate.Alert
+}
+
+var _ ent.Mutation = (*AlertMutation)(nil)
+
+// alertOption allows management of the mutation configuration using functional options.
+type alertOption func(*AlertMutation)
+
+// newAlertMutation creates new mutation for the Alert entity.
+func newAlertMutation(c config, op Op, opts ...alertOption) *AlertMutation {
+	m := &AlertMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAlert,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAlertID sets the ID field of the mutation.
+func withAlertID(id int) alertOption {
+	return func(m *AlertMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Alert
+		)
+		m.oldValue = func(ctx context.Context) (*Alert, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Alert.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAlert sets the old Alert of the mutation.
+func withAlert(node *Alert) alertOption {
+	return func(m *AlertMutation) {
+		m.oldValue = func(context.Context) (*Alert, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AlertMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AlertMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AlertMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AlertMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Alert.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AlertMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AlertMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AlertMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AlertMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AlertMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AlertMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *AlertMutation) SetKind(a alert.Kind) {
+	m.kind = &a
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *AlertMutation) Kind() (r alert.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldKind(ctx context.Context) (v alert.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *AlertMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetSeverity sets the "severity" field.
+func (m *AlertMutation) SetSeverity(a alert.Severity) {
+	m.severity = &a
+}
+
+// Severity returns the value of the "severity" field in the mutation.
+func (m *AlertMutation) Severity() (r alert.Severity, exists bool) {
+	v := m.severity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeverity returns the old "severity" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldSeverity(ctx context.Context) (v alert.Severity, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeverity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeverity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeverity: %w", err)
+	}
+	return oldValue.Severity, nil
+}
+
+// ResetSeverity resets all changes to the "severity" field.
+func (m *AlertMutation) ResetSeverity() {
+	m.severity = nil
+}
+
+// SetSubjectType sets the "subject_type" field.
+func (m *AlertMutation) SetSubjectType(at alert.SubjectType) {
+	m.subject_type = &at
+}
+
+// SubjectType returns the value of the "subject_type" field in the mutation.
+func (m *AlertMutation) SubjectType() (r alert.SubjectType, exists bool) {
+	v := m.subject_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectType returns the old "subject_type" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldSubjectType(ctx context.Context) (v alert.SubjectType, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectType: %w", err)
+	}
+	return oldValue.SubjectType, nil
+}
+
+// ResetSubjectType resets all changes to the "subject_type" field.
+func (m *AlertMutation) ResetSubjectType() {
+	m.subject_type = nil
+}
+
+// SetSubjectID sets the "subject_id" field.
+func (m *AlertMutation) SetSubjectID(i int) {
+	m.subject_id = &i
+	m.addsubject_id = nil
+}
+
+// SubjectID returns the value of the "subject_id" field in the mutation.
+func (m *AlertMutation) SubjectID() (r int, exists bool) {
+	v := m.subject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectID returns the old "subject_id" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldSubjectID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectID: %w", err)
+	}
+	return oldValue.SubjectID, nil
+}
+
+// AddSubjectID adds i to the "subject_id" field.
+func (m *AlertMutation) AddSubjectID(i int) {
+	if m.addsubject_id != nil {
+		*m.addsubject_id += i
+	} else {
+		m.addsubject_id = &i
+	}
+}
+
+// AddedSubjectID returns the value that was added to the "subject_id" field in this mutation.
+func (m *AlertMutation) AddedSubjectID() (r int, exists bool) {
+	v := m.addsubject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSubjectID resets all changes to the "subject_id" field.
+func (m *AlertMutation) ResetSubjectID() {
+	m.subject_id = nil
+	m.addsubject_id = nil
+}
+
+// SetDedupKey sets the "dedup_key" field.
+func (m *AlertMutation) SetDedupKey(s string) {
+	m.dedup_key = &s
+}
+
+// DedupKey returns the value of the "dedup_key" field in the mutation.
+func (m *AlertMutation) DedupKey() (r string, exists bool) {
+	v := m.dedup_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDedupKey returns the old "dedup_key" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldDedupKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDedupKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDedupKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDedupKey: %w", err)
+	}
+	return oldValue.DedupKey, nil
+}
+
+// ResetDedupKey resets all changes to the "dedup_key" field.
+func (m *AlertMutation) ResetDedupKey() {
+	m.dedup_key = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *AlertMutation) SetOrganizationID(i int) {
+	m.organization = &i
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *AlertMutation) OrganizationID() (r int, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldOrganizationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *AlertMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetRegionCode sets the "region_code" field.
+func (m *AlertMutation) SetRegionCode(s string) {
+	m.region_code = &s
+}
+
+// RegionCode returns the value of the "region_code" field in the mutation.
+func (m *AlertMutation) RegionCode() (r string, exists bool) {
+	v := m.region_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionCode returns the old "region_code" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldRegionCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionCode: %w", err)
+	}
+	return oldValue.RegionCode, nil
+}
+
+// ResetRegionCode resets all changes to the "region_code" field.
+func (m *AlertMutation) ResetRegionCode() {
+	m.region_code = nil
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *AlertMutation) SetBatchID(i int) {
+	m.batch = &i
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *AlertMutation) BatchID() (r int, exists bool) {
+	v := m.batch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldBatchID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// ClearBatchID clears the value of the "batch_id" field.
+func (m *AlertMutation) ClearBatchID() {
+	m.batch = nil
+	m.clearedFields[alert.FieldBatchID] = struct{}{}
+}
+
+// BatchIDCleared returns if the "batch_id" field was cleared in this mutation.
+func (m *AlertMutation) BatchIDCleared() bool {
+	_, ok := m.clearedFields[alert.FieldBatchID]
+	return ok
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *AlertMutation) ResetBatchID() {
+	m.batch = nil
+	delete(m.clearedFields, alert.FieldBatchID)
+}
+
+// SetShipmentID sets the "shipment_id" field.
+func (m *AlertMutation) SetShipmentID(i int) {
+	m.shipment = &i
+}
+
+// ShipmentID returns the value of the "shipment_id" field in the mutation.
+func (m *AlertMutation) ShipmentID() (r int, exists bool) {
+	v := m.shipment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShipmentID returns the old "shipment_id" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldShipmentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShipmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShipmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShipmentID: %w", err)
+	}
+	return oldValue.ShipmentID, nil
+}
+
+// ClearShipmentID clears the value of the "shipment_id" field.
+func (m *AlertMutation) ClearShipmentID() {
+	m.shipment = nil
+	m.clearedFields[alert.FieldShipmentID] = struct{}{}
+}
+
+// ShipmentIDCleared returns if the "shipment_id" field was cleared in this mutation.
+func (m *AlertMutation) ShipmentIDCleared() bool {
+	_, ok := m.clearedFields[alert.FieldShipmentID]
+	return ok
+}
+
+// ResetShipmentID resets all changes to the "shipment_id" field.
+func (m *AlertMutation) ResetShipmentID() {
+	m.shipment = nil
+	delete(m.clearedFields, alert.FieldShipmentID)
+}
+
+// SetFacilityID sets the "facility_id" field.
+func (m *AlertMutation) SetFacilityID(i int) {
+	m.facility = &i
+}
+
+// FacilityID returns the value of the "facility_id" field in the mutation.
+func (m *AlertMutation) FacilityID() (r int, exists bool) {
+	v := m.facility
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFacilityID returns the old "facility_id" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldFacilityID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFacilityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFacilityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFacilityID: %w", err)
+	}
+	return oldValue.FacilityID, nil
+}
+
+// ClearFacilityID clears the value of the "facility_id" field.
+func (m *AlertMutation) ClearFacilityID() {
+	m.facility = nil
+	m.clearedFields[alert.FieldFacilityID] = struct{}{}
+}
+
+// FacilityIDCleared returns if the "facility_id" field was cleared in this mutation.
+func (m *AlertMutation) FacilityIDCleared() bool {
+	_, ok := m.clearedFields[alert.FieldFacilityID]
+	return ok
+}
+
+// ResetFacilityID resets all changes to the "facility_id" field.
+func (m *AlertMutation) ResetFacilityID() {
+	m.facility = nil
+	delete(m.clearedFields, alert.FieldFacilityID)
+}
+
+// SetTraceCodeID sets the "trace_code_id" field.
+func (m *AlertMutation) SetTraceCodeID(i int) {
+	m.trace_code = &i
+}
+
+// TraceCodeID returns the value of the "trace_code_id" field in the mutation.
+func (m *AlertMutation) TraceCodeID() (r int, exists bool) {
+	v := m.trace_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTraceCodeID returns the old "trace_code_id" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldTraceCodeID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTraceCodeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTraceCodeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTraceCodeID: %w", err)
+	}
+	return oldValue.TraceCodeID, nil
+}
+
+// ClearTraceCodeID clears the value of the "trace_code_id" field.
+func (m *AlertMutation) ClearTraceCodeID() {
+	m.trace_code = nil
+	m.clearedFields[alert.FieldTraceCodeID] = struct{}{}
+}
+
+// TraceCodeIDCleared returns if the "trace_code_id" field was cleared in this mutation.
+func (m *AlertMutation) TraceCodeIDCleared() bool {
+	_, ok := m.clearedFields[alert.FieldTraceCodeID]
+	return ok
+}
+
+// ResetTraceCodeID resets all changes to the "trace_code_id" field.
+func (m *AlertMutation) ResetTraceCodeID() {
+	m.trace_code = nil
+	delete(m.clearedFields, alert.FieldTraceCodeID)
+}
+
+// SetRecallID sets the "recall_id" field.
+func (m *AlertMutation) SetRecallID(i int) {
+	m.recall = &i
+}
+
+// RecallID returns the value of the "recall_id" field in the mutation.
+func (m *AlertMutation) RecallID() (r int, exists bool) {
+	v := m.recall
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecallID returns the old "recall_id" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldRecallID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecallID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecallID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecallID: %w", err)
+	}
+	return oldValue.RecallID, nil
+}
+
+// ClearRecallID clears the value of the "recall_id" field.
+func (m *AlertMutation) ClearRecallID() {
+	m.recall = nil
+	m.clearedFields[alert.FieldRecallID] = struct{}{}
+}
+
+// RecallIDCleared returns if the "recall_id" field was cleared in this mutation.
+func (m *AlertMutation) RecallIDCleared() bool {
+	_, ok := m.clearedFields[alert.FieldRecallID]
+	return ok
+}
+
+// ResetRecallID resets all changes to the "recall_id" field.
+func (m *AlertMutation) ResetRecallID() {
+	m.recall = nil
+	delete(m.clearedFields, alert.FieldRecallID)
+}
+
+// SetDetectedAt sets the "detected_at" field.
+func (m *AlertMutation) SetDetectedAt(t time.Time) {
+	m.detected_at = &t
+}
+
+// DetectedAt returns the value of the "detected_at" field in the mutation.
+func (m *AlertMutation) DetectedAt() (r time.Time, exists bool) {
+	v := m.detected_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetectedAt returns the old "detected_at" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldDetectedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetectedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetectedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetectedAt: %w", err)
+	}
+	return oldValue.DetectedAt, nil
+}
+
+// ResetDetectedAt resets all changes to the "detected_at" field.
+func (m *AlertMutation) ResetDetectedAt() {
+	m.detected_at = nil
+}
+
+// SetLastDetectedAt sets the "last_detected_at" field.
+func (m *AlertMutation) SetLastDetectedAt(t time.Time) {
+	m.last_detected_at = &t
+}
+
+// LastDetectedAt returns the value of the "last_detected_at" field in the mutation.
+func (m *AlertMutation) LastDetectedAt() (r time.Time, exists bool) {
+	v := m.last_detected_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastDetectedAt returns the old "last_detected_at" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldLastDetectedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastDetectedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastDetectedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastDetectedAt: %w", err)
+	}
+	return oldValue.LastDetectedAt, nil
+}
+
+// ResetLastDetectedAt resets all changes to the "last_detected_at" field.
+func (m *AlertMutation) ResetLastDetectedAt() {
+	m.last_detected_at = nil
+}
+
+// SetEvidence sets the "evidence" field.
+func (m *AlertMutation) SetEvidence(a anomaly.Evidence) {
+	m.evidence = &a
+}
+
+// Evidence returns the value of the "evidence" field in the mutation.
+func (m *AlertMutation) Evidence() (r anomaly.Evidence, exists bool) {
+	v := m.evidence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEvidence returns the old "evidence" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldEvidence(ctx context.Context) (v anomaly.Evidence, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEvidence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEvidence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEvidence: %w", err)
+	}
+	return oldValue.Evidence, nil
+}
+
+// ResetEvidence resets all changes to the "evidence" field.
+func (m *AlertMutation) ResetEvidence() {
+	m.evidence = nil
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (m *AlertMutation) SetFingerprint(s string) {
+	m.fingerprint = &s
+}
+
+// Fingerprint returns the value of the "fingerprint" field in the mutation.
+func (m *AlertMutation) Fingerprint() (r string, exists bool) {
+	v := m.fingerprint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFingerprint returns the old "fingerprint" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldFingerprint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFingerprint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFingerprint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFingerprint: %w", err)
+	}
+	return oldValue.Fingerprint, nil
+}
+
+// ResetFingerprint resets all changes to the "fingerprint" field.
+func (m *AlertMutation) ResetFingerprint() {
+	m.fingerprint = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *AlertMutation) SetStatus(a alert.Status) {
+	m.status = &a
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *AlertMutation) Status() (r alert.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldStatus(ctx context.Context) (v alert.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *AlertMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetStatusNote sets the "status_note" field.
+func (m *AlertMutation) SetStatusNote(s string) {
+	m.status_note = &s
+}
+
+// StatusNote returns the value of the "status_note" field in the mutation.
+func (m *AlertMutation) StatusNote() (r string, exists bool) {
+	v := m.status_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusNote returns the old "status_note" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldStatusNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusNote: %w", err)
+	}
+	return oldValue.StatusNote, nil
+}
+
+// ResetStatusNote resets all changes to the "status_note" field.
+func (m *AlertMutation) ResetStatusNote() {
+	m.status_note = nil
+}
+
+// SetStatusChangedAt sets the "status_changed_at" field.
+func (m *AlertMutation) SetStatusChangedAt(t time.Time) {
+	m.status_changed_at = &t
+}
+
+// StatusChangedAt returns the value of the "status_changed_at" field in the mutation.
+func (m *AlertMutation) StatusChangedAt() (r time.Time, exists bool) {
+	v := m.status_changed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusChangedAt returns the old "status_changed_at" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldStatusChangedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusChangedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusChangedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusChangedAt: %w", err)
+	}
+	return oldValue.StatusChangedAt, nil
+}
+
+// ClearStatusChangedAt clears the value of the "status_changed_at" field.
+func (m *AlertMutation) ClearStatusChangedAt() {
+	m.status_changed_at = nil
+	m.clearedFields[alert.FieldStatusChangedAt] = struct{}{}
+}
+
+// StatusChangedAtCleared returns if the "status_changed_at" field was cleared in this mutation.
+func (m *AlertMutation) StatusChangedAtCleared() bool {
+	_, ok := m.clearedFields[alert.FieldStatusChangedAt]
+	return ok
+}
+
+// ResetStatusChangedAt resets all changes to the "status_changed_at" field.
+func (m *AlertMutation) ResetStatusChangedAt() {
+	m.status_changed_at = nil
+	delete(m.clearedFields, alert.FieldStatusChangedAt)
+}
+
+// SetStatusChangedByID sets the "status_changed_by_id" field.
+func (m *AlertMutation) SetStatusChangedByID(i int) {
+	m.status_changed_by = &i
+}
+
+// StatusChangedByID returns the value of the "status_changed_by_id" field in the mutation.
+func (m *AlertMutation) StatusChangedByID() (r int, exists bool) {
+	v := m.status_changed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusChangedByID returns the old "status_changed_by_id" field's value of the Alert entity.
+// If the Alert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AlertMutation) OldStatusChangedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusChangedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusChangedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusChangedByID: %w", err)
+	}
+	return oldValue.StatusChangedByID, nil
+}
+
+// ClearStatusChangedByID clears the value of the "status_changed_by_id" field.
+func (m *AlertMutation) ClearStatusChangedByID() {
+	m.status_changed_by = nil
+	m.clearedFields[alert.FieldStatusChangedByID] = struct{}{}
+}
+
+// StatusChangedByIDCleared returns if the "status_changed_by_id" field was cleared in this mutation.
+func (m *AlertMutation) StatusChangedByIDCleared() bool {
+	_, ok := m.clearedFields[alert.FieldStatusChangedByID]
+	return ok
+}
+
+// ResetStatusChangedByID resets all changes to the "status_changed_by_id" field.
+func (m *AlertMutation) ResetStatusChangedByID() {
+	m.status_changed_by = nil
+	delete(m.clearedFields, alert.FieldStatusChangedByID)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *AlertMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[alert.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *AlertMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *AlertMutation) OrganizationIDs() (ids []int) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *AlertMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearBatch clears the "batch" edge to the Batch entity.
+func (m *AlertMutation) ClearBatch() {
+	m.clearedbatch = true
+	m.clearedFields[alert.FieldBatchID] = struct{}{}
+}
+
+// BatchCleared reports if the "batch" edge to the Batch entity was cleared.
+func (m *AlertMutation) BatchCleared() bool {
+	return m.BatchIDCleared() || m.clearedbatch
+}
+
+// BatchIDs returns the "batch" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// BatchID instead. It exists only for internal usage by the builders.
+func (m *AlertMutation) BatchIDs() (ids []int) {
+	if id := m.batch; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetBatch resets all changes to the "batch" edge.
+func (m *AlertMutation) ResetBatch() {
+	m.batch = nil
+	m.clearedbatch = false
+}
+
+// ClearShipment clears the "shipment" edge to the Shipment entity.
+func (m *AlertMutation) ClearShipment() {
+	m.clearedshipment = true
+	m.clearedFields[alert.FieldShipmentID] = struct{}{}
+}
+
+// ShipmentCleared reports if the "shipment" edge to the Shipment entity was cleared.
+func (m *AlertMutation) ShipmentCleared() bool {
+	return m.ShipmentIDCleared() || m.clearedshipment
+}
+
+// ShipmentIDs returns the "shipment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ShipmentID instead. It exists only for internal usage by the builders.
+func (m *AlertMutation) ShipmentIDs() (ids []int) {
+	if id := m.shipment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetShipment resets all changes to the "shipment" edge.
+func (m *AlertMutation) ResetShipment() {
+	m.shipment = nil
+	m.clearedshipment = false
+}
+
+// ClearFacility clears the "facility" edge to the Facility entity.
+func (m *AlertMutation) ClearFacility() {
+	m.clearedfacility = true
+	m.clearedFields[alert.FieldFacilityID] = struct{}{}
+}
+
+// FacilityCleared reports if the "facility" edge to the Facility entity was cleared.
+func (m *AlertMutation) FacilityCleared() bool {
+	return m.FacilityIDCleared() || m.clearedfacility
+}
+
+// FacilityIDs returns the "facility" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FacilityID instead. It exists only for internal usage by the builders.
+func (m *AlertMutation) FacilityIDs() (ids []int) {
+	if id := m.facility; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFacility resets all changes to the "facility" edge.
+func (m *AlertMutation) ResetFacility() {
+	m.facility = nil
+	m.clearedfacility = false
+}
+
+// ClearTraceCode clears the "trace_code" edge to the TraceCode entity.
+func (m *AlertMutation) ClearTraceCode() {
+	m.clearedtrace_code = true
+	m.clearedFields[alert.FieldTraceCodeID] = struct{}{}
+}
+
+// TraceCodeCleared reports if the "trace_code" edge to the TraceCode entity was cleared.
+func (m *AlertMutation) TraceCodeCleared() bool {
+	return m.TraceCodeIDCleared() || m.clearedtrace_code
+}
+
+// TraceCodeIDs returns the "trace_code" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TraceCodeID instead. It exists only for internal usage by the builders.
+func (m *AlertMutation) TraceCodeIDs() (ids []int) {
+	if id := m.trace_code; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTraceCode resets all changes to the "trace_code" edge.
+func (m *AlertMutation) ResetTraceCode() {
+	m.trace_code = nil
+	m.clearedtrace_code = false
+}
+
+// ClearRecall clears the "recall" edge to the Recall entity.
+func (m *AlertMutation) ClearRecall() {
+	m.clearedrecall = true
+	m.clearedFields[alert.FieldRecallID] = struct{}{}
+}
+
+// RecallCleared reports if the "recall" edge to the Recall entity was cleared.
+func (m *AlertMutation) RecallCleared() bool {
+	return m.RecallIDCleared() || m.clearedrecall
+}
+
+// RecallIDs returns the "recall" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RecallID instead. It exists only for internal usage by the builders.
+func (m *AlertMutation) RecallIDs() (ids []int) {
+	if id := m.recall; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRecall resets all changes to the "recall" edge.
+func (m *AlertMutation) ResetRecall() {
+	m.recall = nil
+	m.clearedrecall = false
+}
+
+// ClearStatusChangedBy clears the "status_changed_by" edge to the User entity.
+func (m *AlertMutation) ClearStatusChangedBy() {
+	m.clearedstatus_changed_by = true
+	m.clearedFields[alert.FieldStatusChangedByID] = struct{}{}
+}
+
+// StatusChangedByCleared reports if the "status_changed_by" edge to the User entity was cleared.
+func (m *AlertMutation) StatusChangedByCleared() bool {
+	return m.StatusChangedByIDCleared() || m.clearedstatus_changed_by
+}
+
+// StatusChangedByIDs returns the "status_changed_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// StatusChangedByID instead. It exists only for internal usage by the builders.
+func (m *AlertMutation) StatusChangedByIDs() (ids []int) {
+	if id := m.status_changed_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetStatusChangedBy resets all changes to the "status_changed_by" edge.
+func (m *AlertMutation) ResetStatusChangedBy() {
+	m.status_changed_by = nil
+	m.clearedstatus_changed_by = false
+}
+
+// Where appends a list predicates to the AlertMutation builder.
+func (m *AlertMutation) Where(ps ...predicate.Alert) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AlertMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AlertMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Alert, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AlertMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AlertMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Alert).
+func (m *AlertMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AlertMutation) Fields() []string {
+	fields := make([]string, 0, 22)
+	if m.created_at != nil {
+		fields = append(fields, alert.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, alert.FieldUpdatedAt)
+	}
+	if m.kind != nil {
+		fields = append(fields, alert.FieldKind)
+	}
+	if m.severity != nil {
+		fields = append(fields, alert.FieldSeverity)
+	}
+	if m.subject_type != nil {
+		fields = append(fields, alert.FieldSubjectType)
+	}
+	if m.subject_id != nil {
+		fields = append(fields, alert.FieldSubjectID)
+	}
+	if m.dedup_key != nil {
+		fields = append(fields, alert.FieldDedupKey)
+	}
+	if m.organization != nil {
+		fields = append(fields, alert.FieldOrganizationID)
+	}
+	if m.region_code != nil {
+		fields = append(fields, alert.FieldRegionCode)
+	}
+	if m.batch != nil {
+		fields = append(fields, alert.FieldBatchID)
+	}
+	if m.shipment != nil {
+		fields = append(fields, alert.FieldShipmentID)
+	}
+	if m.facility != nil {
+		fields = append(fields, alert.FieldFacilityID)
+	}
+	if m.trace_code != nil {
+		fields = append(fields, alert.FieldTraceCodeID)
+	}
+	if m.recall != nil {
+		fields = append(fields, alert.FieldRecallID)
+	}
+	if m.detected_at != nil {
+		fields = append(fields, alert.FieldDetectedAt)
+	}
+	if m.last_detected_at != nil {
+		fields = append(fields, alert.FieldLastDetectedAt)
+	}
+	if m.evidence != nil {
+		fields = append(fields, alert.FieldEvidence)
+	}
+	if m.fingerprint != nil {
+		fields = append(fields, alert.FieldFingerprint)
+	}
+	if m.status != nil {
+		fields = append(fields, alert.FieldStatus)
+	}
+	if m.status_note != nil {
+		fields = append(fields, alert.FieldStatusNote)
+	}
+	if m.status_changed_at != nil {
+		fields = append(fields, alert.FieldStatusChangedAt)
+	}
+	if m.status_changed_by != nil {
+		fields = append(fields, alert.FieldStatusChangedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AlertMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case alert.FieldCreatedAt:
+		return m.CreatedAt()
+	case alert.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case alert.FieldKind:
+		return m.Kind()
+	case alert.FieldSeverity:
+		return m.Severity()
+	case alert.FieldSubjectType:
+		return m.SubjectType()
+	case alert.FieldSubjectID:
+		return m.SubjectID()
+	case alert.FieldDedupKey:
+		return m.DedupKey()
+	case alert.FieldOrganizationID:
+		return m.OrganizationID()
+	case alert.FieldRegionCode:
+		return m.RegionCode()
+	case alert.FieldBatchID:
+		return m.BatchID()
+	case alert.FieldShipmentID:
+		return m.ShipmentID()
+	case alert.FieldFacilityID:
+		return m.FacilityID()
+	case alert.FieldTraceCodeID:
+		return m.TraceCodeID()
+	case alert.FieldRecallID:
+		return m.RecallID()
+	case alert.FieldDetectedAt:
+		return m.DetectedAt()
+	case alert.FieldLastDetectedAt:
+		return m.LastDetectedAt()
+	case alert.FieldEvidence:
+		return m.Evidence()
+	case alert.FieldFingerprint:
+		return m.Fingerprint()
+	case alert.FieldStatus:
+		return m.Status()
+	case alert.FieldStatusNote:
+		return m.StatusNote()
+	case alert.FieldStatusChangedAt:
+		return m.StatusChangedAt()
+	case alert.FieldStatusChangedByID:
+		return m.StatusChangedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AlertMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case alert.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case alert.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case alert.FieldKind:
+		return m.OldKind(ctx)
+	case alert.FieldSeverity:
+		return m.OldSeverity(ctx)
+	case alert.FieldSubjectType:
+		return m.OldSubjectType(ctx)
+	case alert.FieldSubjectID:
+		return m.OldSubjectID(ctx)
+	case alert.FieldDedupKey:
+		return m.OldDedupKey(ctx)
+	case alert.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case alert.FieldRegionCode:
+		return m.OldRegionCode(ctx)
+	case alert.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case alert.FieldShipmentID:
+		return m.OldShipmentID(ctx)
+	case alert.FieldFacilityID:
+		return m.OldFacilityID(ctx)
+	case alert.FieldTraceCodeID:
+		return m.OldTraceCodeID(ctx)
+	case alert.FieldRecallID:
+		return m.OldRecallID(ctx)
+	case alert.FieldDetectedAt:
+		return m.OldDetectedAt(ctx)
+	case alert.FieldLastDetectedAt:
+		return m.OldLastDetectedAt(ctx)
+	case alert.FieldEvidence:
+		return m.OldEvidence(ctx)
+	case alert.FieldFingerprint:
+		return m.OldFingerprint(ctx)
+	case alert.FieldStatus:
+		return m.OldStatus(ctx)
+	case alert.FieldStatusNote:
+		return m.OldStatusNote(ctx)
+	case alert.FieldStatusChangedAt:
+		return m.OldStatusChangedAt(ctx)
+	case alert.FieldStatusChangedByID:
+		return m.OldStatusChangedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Alert field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AlertMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case alert.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case alert.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case alert.FieldKind:
+		v, ok := value.(alert.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case alert.FieldSeverity:
+		v, ok := value.(alert.Severity)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeverity(v)
+		return nil
+	case alert.FieldSubjectType:
+		v, ok := value.(alert.SubjectType)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectType(v)
+		return nil
+	case alert.FieldSubjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectID(v)
+		return nil
+	case alert.FieldDedupKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDedupKey(v)
+		return nil
+	case alert.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case alert.FieldRegionCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionCode(v)
+		return nil
+	case alert.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case alert.FieldShipmentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShipmentID(v)
+		return nil
+	case alert.FieldFacilityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFacilityID(v)
+		return nil
+	case alert.FieldTraceCodeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTraceCodeID(v)
+		return nil
+	case alert.FieldRecallID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecallID(v)
+		return nil
+	case alert.FieldDetectedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetectedAt(v)
+		return nil
+	case alert.FieldLastDetectedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastDetectedAt(v)
+		return nil
+	case alert.FieldEvidence:
+		v, ok := value.(anomaly.Evidence)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEvidence(v)
+		return nil
+	case alert.FieldFingerprint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFingerprint(v)
+		return nil
+	case alert.FieldStatus:
+		v, ok := value.(alert.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case alert.FieldStatusNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusNote(v)
+		return nil
+	case alert.FieldStatusChangedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusChangedAt(v)
+		return nil
+	case alert.FieldStatusChangedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusChangedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Alert field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AlertMutation) AddedFields() []string {
+	var fields []string
+	if m.addsubject_id != nil {
+		fields = append(fields, alert.FieldSubjectID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AlertMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case alert.FieldSubjectID:
+		return m.AddedSubjectID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AlertMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case alert.FieldSubjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSubjectID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Alert numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AlertMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(alert.FieldBatchID) {
+		fields = append(fields, alert.FieldBatchID)
+	}
+	if m.FieldCleared(alert.FieldShipmentID) {
+		fields = append(fields, alert.FieldShipmentID)
+	}
+	if m.FieldCleared(alert.FieldFacilityID) {
+		fields = append(fields, alert.FieldFacilityID)
+	}
+	if m.FieldCleared(alert.FieldTraceCodeID) {
+		fields = append(fields, alert.FieldTraceCodeID)
+	}
+	if m.FieldCleared(alert.FieldRecallID) {
+		fields = append(fields, alert.FieldRecallID)
+	}
+	if m.FieldCleared(alert.FieldStatusChangedAt) {
+		fields = append(fields, alert.FieldStatusChangedAt)
+	}
+	if m.FieldCleared(alert.FieldStatusChangedByID) {
+		fields = append(fields, alert.FieldStatusChangedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AlertMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AlertMutation) ClearField(name string) error {
+	switch name {
+	case alert.FieldBatchID:
+		m.ClearBatchID()
+		return nil
+	case alert.FieldShipmentID:
+		m.ClearShipmentID()
+		return nil
+	case alert.FieldFacilityID:
+		m.ClearFacilityID()
+		return nil
+	case alert.FieldTraceCodeID:
+		m.ClearTraceCodeID()
+		return nil
+	case alert.FieldRecallID:
+		m.ClearRecallID()
+		return nil
+	case alert.FieldStatusChangedAt:
+		m.ClearStatusChangedAt()
+		return nil
+	case alert.FieldStatusChangedByID:
+		m.ClearStatusChangedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Alert nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AlertMutation) ResetField(name string) error {
+	switch name {
+	case alert.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case alert.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case alert.FieldKind:
+		m.ResetKind()
+		return nil
+	case alert.FieldSeverity:
+		m.ResetSeverity()
+		return nil
+	case alert.FieldSubjectType:
+		m.ResetSubjectType()
+		return nil
+	case alert.FieldSubjectID:
+		m.ResetSubjectID()
+		return nil
+	case alert.FieldDedupKey:
+		m.ResetDedupKey()
+		return nil
+	case alert.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case alert.FieldRegionCode:
+		m.ResetRegionCode()
+		return nil
+	case alert.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case alert.FieldShipmentID:
+		m.ResetShipmentID()
+		return nil
+	case alert.FieldFacilityID:
+		m.ResetFacilityID()
+		return nil
+	case alert.FieldTraceCodeID:
+		m.ResetTraceCodeID()
+		return nil
+	case alert.FieldRecallID:
+		m.ResetRecallID()
+		return nil
+	case alert.FieldDetectedAt:
+		m.ResetDetectedAt()
+		return nil
+	case alert.FieldLastDetectedAt:
+		m.ResetLastDetectedAt()
+		return nil
+	case alert.FieldEvidence:
+		m.ResetEvidence()
+		return nil
+	case alert.FieldFingerprint:
+		m.ResetFingerprint()
+		return nil
+	case alert.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case alert.FieldStatusNote:
+		m.ResetStatusNote()
+		return nil
+	case alert.FieldStatusChangedAt:
+		m.ResetStatusChangedAt()
+		return nil
+	case alert.FieldStatusChangedByID:
+		m.ResetStatusChangedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Alert field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AlertMutation) AddedEdges() []string {
+	edges := make([]string, 0, 7)
+	if m.organization != nil {
+		edges = append(edges, alert.EdgeOrganization)
+	}
+	if m.batch != nil {
+		edges = append(edges, alert.EdgeBatch)
+	}
+	if m.shipment != nil {
+		edges = append(edges, alert.EdgeShipment)
+	}
+	if m.facility != nil {
+		edges = append(edges, alert.EdgeFacility)
+	}
+	if m.trace_code != nil {
+		edges = append(edges, alert.EdgeTraceCode)
+	}
+	if m.recall != nil {
+		edges = append(edges, alert.EdgeRecall)
+	}
+	if m.status_changed_by != nil {
+		edges = append(edges, alert.EdgeStatusChangedBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AlertMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case alert.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case alert.EdgeBatch:
+		if id := m.batch; id != nil {
+			return []ent.Value{*id}
+		}
+	case alert.EdgeShipment:
+		if id := m.shipment; id != nil {
+			return []ent.Value{*id}
+		}
+	case alert.EdgeFacility:
+		if id := m.facility; id != nil {
+			return []ent.Value{*id}
+		}
+	case alert.EdgeTraceCode:
+		if id := m.trace_code; id != nil {
+			return []ent.Value{*id}
+		}
+	case alert.EdgeRecall:
+		if id := m.recall; id != nil {
+			return []ent.Value{*id}
+		}
+	case alert.EdgeStatusChangedBy:
+		if id := m.status_changed_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AlertMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 7)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AlertMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AlertMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 7)
+	if m.clearedorganization {
+		edges = append(edges, alert.EdgeOrganization)
+	}
+	if m.clearedbatch {
+		edges = append(edges, alert.EdgeBatch)
+	}
+	if m.clearedshipment {
+		edges = append(edges, alert.EdgeShipment)
+	}
+	if m.clearedfacility {
+		edges = append(edges, alert.EdgeFacility)
+	}
+	if m.clearedtrace_code {
+		edges = append(edges, alert.EdgeTraceCode)
+	}
+	if m.clearedrecall {
+		edges = append(edges, alert.EdgeRecall)
+	}
+	if m.clearedstatus_changed_by {
+		edges = append(edges, alert.EdgeStatusChangedBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AlertMutation) EdgeCleared(name string) bool {
+	switch name {
+	case alert.EdgeOrganization:
+		return m.clearedorganization
+	case alert.EdgeBatch:
+		return m.clearedbatch
+	case alert.EdgeShipment:
+		return m.clearedshipment
+	case alert.EdgeFacility:
+		return m.clearedfacility
+	case alert.EdgeTraceCode:
+		return m.clearedtrace_code
+	case alert.EdgeRecall:
+		return m.clearedrecall
+	case alert.EdgeStatusChangedBy:
+		return m.clearedstatus_changed_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AlertMutation) ClearEdge(name string) error {
+	switch name {
+	case alert.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case alert.EdgeBatch:
+		m.ClearBatch()
+		return nil
+	case alert.EdgeShipment:
+		m.ClearShipment()
+		return nil
+	case alert.EdgeFacility:
+		m.ClearFacility()
+		return nil
+	case alert.EdgeTraceCode:
+		m.ClearTraceCode()
+		return nil
+	case alert.EdgeRecall:
+		m.ClearRecall()
+		return nil
+	case alert.EdgeStatusChangedBy:
+		m.ClearStatusChangedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Alert unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AlertMutation) ResetEdge(name string) error {
+	switch name {
+	case alert.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case alert.EdgeBatch:
+		m.ResetBatch()
+		return nil
+	case alert.EdgeShipment:
+		m.ResetShipment()
+		return nil
+	case alert.EdgeFacility:
+		m.ResetFacility()
+		return nil
+	case alert.EdgeTraceCode:
+		m.ResetTraceCode()
+		return nil
+	case alert.EdgeRecall:
+		m.ResetRecall()
+		return nil
+	case alert.EdgeStatusChangedBy:
+		m.ResetStatusChangedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Alert edge %s", name)
 }
 
 // AuditEntryMutation represents an operation that mutates the AuditEntry nodes in the graph.
@@ -2002,6 +3973,15 @@ type BatchMutation struct {
 	scan_count            *int64
 	addscan_count         *int64
 	clearedFields         map[string]struct{}
+	alerts                map[int]struct{}
+	removedalerts         map[int]struct{}
+	clearedalerts         bool
+	recall_places         map[int]struct{}
+	removedrecall_places  map[int]struct{}
+	clearedrecall_places  bool
+	recalls               map[int]struct{}
+	removedrecalls        map[int]struct{}
+	clearedrecalls        bool
 	product               *int
 	clearedproduct        bool
 	producer              *int
@@ -2618,6 +4598,168 @@ func (m *BatchMutation) AddedScanCount() (r int64, exists bool) {
 func (m *BatchMutation) ResetScanCount() {
 	m.scan_count = nil
 	m.addscan_count = nil
+}
+
+// AddAlertIDs adds the "alerts" edge to the Alert entity by ids.
+func (m *BatchMutation) AddAlertIDs(ids ...int) {
+	if m.alerts == nil {
+		m.alerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.alerts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAlerts clears the "alerts" edge to the Alert entity.
+func (m *BatchMutation) ClearAlerts() {
+	m.clearedalerts = true
+}
+
+// AlertsCleared reports if the "alerts" edge to the Alert entity was cleared.
+func (m *BatchMutation) AlertsCleared() bool {
+	return m.clearedalerts
+}
+
+// RemoveAlertIDs removes the "alerts" edge to the Alert entity by IDs.
+func (m *BatchMutation) RemoveAlertIDs(ids ...int) {
+	if m.removedalerts == nil {
+		m.removedalerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.alerts, ids[i])
+		m.removedalerts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAlerts returns the removed IDs of the "alerts" edge to the Alert entity.
+func (m *BatchMutation) RemovedAlertsIDs() (ids []int) {
+	for id := range m.removedalerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AlertsIDs returns the "alerts" edge IDs in the mutation.
+func (m *BatchMutation) AlertsIDs() (ids []int) {
+	for id := range m.alerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAlerts resets all changes to the "alerts" edge.
+func (m *BatchMutation) ResetAlerts() {
+	m.alerts = nil
+	m.clearedalerts = false
+	m.removedalerts = nil
+}
+
+// AddRecallPlaceIDs adds the "recall_places" edge to the RecallPlace entity by ids.
+func (m *BatchMutation) AddRecallPlaceIDs(ids ...int) {
+	if m.recall_places == nil {
+		m.recall_places = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.recall_places[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRecallPlaces clears the "recall_places" edge to the RecallPlace entity.
+func (m *BatchMutation) ClearRecallPlaces() {
+	m.clearedrecall_places = true
+}
+
+// RecallPlacesCleared reports if the "recall_places" edge to the RecallPlace entity was cleared.
+func (m *BatchMutation) RecallPlacesCleared() bool {
+	return m.clearedrecall_places
+}
+
+// RemoveRecallPlaceIDs removes the "recall_places" edge to the RecallPlace entity by IDs.
+func (m *BatchMutation) RemoveRecallPlaceIDs(ids ...int) {
+	if m.removedrecall_places == nil {
+		m.removedrecall_places = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.recall_places, ids[i])
+		m.removedrecall_places[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRecallPlaces returns the removed IDs of the "recall_places" edge to the RecallPlace entity.
+func (m *BatchMutation) RemovedRecallPlacesIDs() (ids []int) {
+	for id := range m.removedrecall_places {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RecallPlacesIDs returns the "recall_places" edge IDs in the mutation.
+func (m *BatchMutation) RecallPlacesIDs() (ids []int) {
+	for id := range m.recall_places {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRecallPlaces resets all changes to the "recall_places" edge.
+func (m *BatchMutation) ResetRecallPlaces() {
+	m.recall_places = nil
+	m.clearedrecall_places = false
+	m.removedrecall_places = nil
+}
+
+// AddRecallIDs adds the "recalls" edge to the Recall entity by ids.
+func (m *BatchMutation) AddRecallIDs(ids ...int) {
+	if m.recalls == nil {
+		m.recalls = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.recalls[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRecalls clears the "recalls" edge to the Recall entity.
+func (m *BatchMutation) ClearRecalls() {
+	m.clearedrecalls = true
+}
+
+// RecallsCleared reports if the "recalls" edge to the Recall entity was cleared.
+func (m *BatchMutation) RecallsCleared() bool {
+	return m.clearedrecalls
+}
+
+// RemoveRecallIDs removes the "recalls" edge to the Recall entity by IDs.
+func (m *BatchMutation) RemoveRecallIDs(ids ...int) {
+	if m.removedrecalls == nil {
+		m.removedrecalls = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.recalls, ids[i])
+		m.removedrecalls[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRecalls returns the removed IDs of the "recalls" edge to the Recall entity.
+func (m *BatchMutation) RemovedRecallsIDs() (ids []int) {
+	for id := range m.removedrecalls {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RecallsIDs returns the "recalls" edge IDs in the mutation.
+func (m *BatchMutation) RecallsIDs() (ids []int) {
+	for id := range m.recalls {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRecalls resets all changes to the "recalls" edge.
+func (m *BatchMutation) ResetRecalls() {
+	m.recalls = nil
+	m.clearedrecalls = false
+	m.removedrecalls = nil
 }
 
 // ClearProduct clears the "product" edge to the Product entity.
@@ -3502,7 +5644,16 @@ func (m *BatchMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *BatchMutation) AddedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 14)
+	if m.alerts != nil {
+		edges = append(edges, batch.EdgeAlerts)
+	}
+	if m.recall_places != nil {
+		edges = append(edges, batch.EdgeRecallPlaces)
+	}
+	if m.recalls != nil {
+		edges = append(edges, batch.EdgeRecalls)
+	}
 	if m.product != nil {
 		edges = append(edges, batch.EdgeProduct)
 	}
@@ -3543,6 +5694,24 @@ func (m *BatchMutation) AddedEdges() []string {
 // name in this mutation.
 func (m *BatchMutation) AddedIDs(name string) []ent.Value {
 	switch name {
+	case batch.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.alerts))
+		for id := range m.alerts {
+			ids = append(ids, id)
+		}
+		return ids
+	case batch.EdgeRecallPlaces:
+		ids := make([]ent.Value, 0, len(m.recall_places))
+		for id := range m.recall_places {
+			ids = append(ids, id)
+		}
+		return ids
+	case batch.EdgeRecalls:
+		ids := make([]ent.Value, 0, len(m.recalls))
+		for id := range m.recalls {
+			ids = append(ids, id)
+		}
+		return ids
 	case batch.EdgeProduct:
 		if id := m.product; id != nil {
 			return []ent.Value{*id}
@@ -3609,7 +5778,16 @@ func (m *BatchMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *BatchMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 14)
+	if m.removedalerts != nil {
+		edges = append(edges, batch.EdgeAlerts)
+	}
+	if m.removedrecall_places != nil {
+		edges = append(edges, batch.EdgeRecallPlaces)
+	}
+	if m.removedrecalls != nil {
+		edges = append(edges, batch.EdgeRecalls)
+	}
 	if m.removedinputs != nil {
 		edges = append(edges, batch.EdgeInputs)
 	}
@@ -3641,6 +5819,24 @@ func (m *BatchMutation) RemovedEdges() []string {
 // the given name in this mutation.
 func (m *BatchMutation) RemovedIDs(name string) []ent.Value {
 	switch name {
+	case batch.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.removedalerts))
+		for id := range m.removedalerts {
+			ids = append(ids, id)
+		}
+		return ids
+	case batch.EdgeRecallPlaces:
+		ids := make([]ent.Value, 0, len(m.removedrecall_places))
+		for id := range m.removedrecall_places {
+			ids = append(ids, id)
+		}
+		return ids
+	case batch.EdgeRecalls:
+		ids := make([]ent.Value, 0, len(m.removedrecalls))
+		for id := range m.removedrecalls {
+			ids = append(ids, id)
+		}
+		return ids
 	case batch.EdgeInputs:
 		ids := make([]ent.Value, 0, len(m.removedinputs))
 		for id := range m.removedinputs {
@@ -3695,7 +5891,16 @@ func (m *BatchMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *BatchMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 14)
+	if m.clearedalerts {
+		edges = append(edges, batch.EdgeAlerts)
+	}
+	if m.clearedrecall_places {
+		edges = append(edges, batch.EdgeRecallPlaces)
+	}
+	if m.clearedrecalls {
+		edges = append(edges, batch.EdgeRecalls)
+	}
 	if m.clearedproduct {
 		edges = append(edges, batch.EdgeProduct)
 	}
@@ -3736,6 +5941,12 @@ func (m *BatchMutation) ClearedEdges() []string {
 // was cleared in this mutation.
 func (m *BatchMutation) EdgeCleared(name string) bool {
 	switch name {
+	case batch.EdgeAlerts:
+		return m.clearedalerts
+	case batch.EdgeRecallPlaces:
+		return m.clearedrecall_places
+	case batch.EdgeRecalls:
+		return m.clearedrecalls
 	case batch.EdgeProduct:
 		return m.clearedproduct
 	case batch.EdgeProducer:
@@ -3783,6 +5994,15 @@ func (m *BatchMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *BatchMutation) ResetEdge(name string) error {
 	switch name {
+	case batch.EdgeAlerts:
+		m.ResetAlerts()
+		return nil
+	case batch.EdgeRecallPlaces:
+		m.ResetRecallPlaces()
+		return nil
+	case batch.EdgeRecalls:
+		m.ResetRecalls()
+		return nil
 	case batch.EdgeProduct:
 		m.ResetProduct()
 		return nil
@@ -4498,6 +6718,584 @@ func (m *BatchInputMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown BatchInput edge %s", name)
 }
 
+// DailyCountMutation represents an operation that mutates the DailyCount nodes in the graph.
+type DailyCountMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	region_code   *string
+	day           *string
+	metric        *string
+	dim           *string
+	value         *int64
+	addvalue      *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*DailyCount, error)
+	predicates    []predicate.DailyCount
+}
+
+var _ ent.Mutation = (*DailyCountMutation)(nil)
+
+// dailycountOption allows management of the mutation configuration using functional options.
+type dailycountOption func(*DailyCountMutation)
+
+// newDailyCountMutation creates new mutation for the DailyCount entity.
+func newDailyCountMutation(c config, op Op, opts ...dailycountOption) *DailyCountMutation {
+	m := &DailyCountMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDailyCount,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDailyCountID sets the ID field of the mutation.
+func withDailyCountID(id int) dailycountOption {
+	return func(m *DailyCountMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DailyCount
+		)
+		m.oldValue = func(ctx context.Context) (*DailyCount, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DailyCount.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDailyCount sets the old DailyCount of the mutation.
+func withDailyCount(node *DailyCount) dailycountOption {
+	return func(m *DailyCountMutation) {
+		m.oldValue = func(context.Context) (*DailyCount, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DailyCountMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DailyCountMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DailyCountMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DailyCountMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DailyCount.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRegionCode sets the "region_code" field.
+func (m *DailyCountMutation) SetRegionCode(s string) {
+	m.region_code = &s
+}
+
+// RegionCode returns the value of the "region_code" field in the mutation.
+func (m *DailyCountMutation) RegionCode() (r string, exists bool) {
+	v := m.region_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionCode returns the old "region_code" field's value of the DailyCount entity.
+// If the DailyCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyCountMutation) OldRegionCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionCode: %w", err)
+	}
+	return oldValue.RegionCode, nil
+}
+
+// ResetRegionCode resets all changes to the "region_code" field.
+func (m *DailyCountMutation) ResetRegionCode() {
+	m.region_code = nil
+}
+
+// SetDay sets the "day" field.
+func (m *DailyCountMutation) SetDay(s string) {
+	m.day = &s
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *DailyCountMutation) Day() (r string, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the DailyCount entity.
+// If the DailyCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyCountMutation) OldDay(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *DailyCountMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetMetric sets the "metric" field.
+func (m *DailyCountMutation) SetMetric(s string) {
+	m.metric = &s
+}
+
+// Metric returns the value of the "metric" field in the mutation.
+func (m *DailyCountMutation) Metric() (r string, exists bool) {
+	v := m.metric
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetric returns the old "metric" field's value of the DailyCount entity.
+// If the DailyCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyCountMutation) OldMetric(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetric is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetric requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetric: %w", err)
+	}
+	return oldValue.Metric, nil
+}
+
+// ResetMetric resets all changes to the "metric" field.
+func (m *DailyCountMutation) ResetMetric() {
+	m.metric = nil
+}
+
+// SetDim sets the "dim" field.
+func (m *DailyCountMutation) SetDim(s string) {
+	m.dim = &s
+}
+
+// Dim returns the value of the "dim" field in the mutation.
+func (m *DailyCountMutation) Dim() (r string, exists bool) {
+	v := m.dim
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDim returns the old "dim" field's value of the DailyCount entity.
+// If the DailyCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyCountMutation) OldDim(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDim is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDim requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDim: %w", err)
+	}
+	return oldValue.Dim, nil
+}
+
+// ResetDim resets all changes to the "dim" field.
+func (m *DailyCountMutation) ResetDim() {
+	m.dim = nil
+}
+
+// SetValue sets the "value" field.
+func (m *DailyCountMutation) SetValue(i int64) {
+	m.value = &i
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *DailyCountMutation) Value() (r int64, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the DailyCount entity.
+// If the DailyCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DailyCountMutation) OldValue(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds i to the "value" field.
+func (m *DailyCountMutation) AddValue(i int64) {
+	if m.addvalue != nil {
+		*m.addvalue += i
+	} else {
+		m.addvalue = &i
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *DailyCountMutation) AddedValue() (r int64, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *DailyCountMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+}
+
+// Where appends a list predicates to the DailyCountMutation builder.
+func (m *DailyCountMutation) Where(ps ...predicate.DailyCount) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DailyCountMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DailyCountMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DailyCount, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DailyCountMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DailyCountMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DailyCount).
+func (m *DailyCountMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DailyCountMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.region_code != nil {
+		fields = append(fields, dailycount.FieldRegionCode)
+	}
+	if m.day != nil {
+		fields = append(fields, dailycount.FieldDay)
+	}
+	if m.metric != nil {
+		fields = append(fields, dailycount.FieldMetric)
+	}
+	if m.dim != nil {
+		fields = append(fields, dailycount.FieldDim)
+	}
+	if m.value != nil {
+		fields = append(fields, dailycount.FieldValue)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DailyCountMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case dailycount.FieldRegionCode:
+		return m.RegionCode()
+	case dailycount.FieldDay:
+		return m.Day()
+	case dailycount.FieldMetric:
+		return m.Metric()
+	case dailycount.FieldDim:
+		return m.Dim()
+	case dailycount.FieldValue:
+		return m.Value()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DailyCountMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case dailycount.FieldRegionCode:
+		return m.OldRegionCode(ctx)
+	case dailycount.FieldDay:
+		return m.OldDay(ctx)
+	case dailycount.FieldMetric:
+		return m.OldMetric(ctx)
+	case dailycount.FieldDim:
+		return m.OldDim(ctx)
+	case dailycount.FieldValue:
+		return m.OldValue(ctx)
+	}
+	return nil, fmt.Errorf("unknown DailyCount field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DailyCountMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case dailycount.FieldRegionCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionCode(v)
+		return nil
+	case dailycount.FieldDay:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case dailycount.FieldMetric:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetric(v)
+		return nil
+	case dailycount.FieldDim:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDim(v)
+		return nil
+	case dailycount.FieldValue:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DailyCount field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DailyCountMutation) AddedFields() []string {
+	var fields []string
+	if m.addvalue != nil {
+		fields = append(fields, dailycount.FieldValue)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DailyCountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case dailycount.FieldValue:
+		return m.AddedValue()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DailyCountMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case dailycount.FieldValue:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DailyCount numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DailyCountMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DailyCountMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DailyCountMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown DailyCount nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DailyCountMutation) ResetField(name string) error {
+	switch name {
+	case dailycount.FieldRegionCode:
+		m.ResetRegionCode()
+		return nil
+	case dailycount.FieldDay:
+		m.ResetDay()
+		return nil
+	case dailycount.FieldMetric:
+		m.ResetMetric()
+		return nil
+	case dailycount.FieldDim:
+		m.ResetDim()
+		return nil
+	case dailycount.FieldValue:
+		m.ResetValue()
+		return nil
+	}
+	return fmt.Errorf("unknown DailyCount field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DailyCountMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DailyCountMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DailyCountMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DailyCountMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DailyCountMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DailyCountMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DailyCountMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DailyCount unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DailyCountMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DailyCount edge %s", name)
+}
+
 // FacilityMutation represents an operation that mutates the Facility nodes in the graph.
 type FacilityMutation struct {
 	config
@@ -4517,6 +7315,12 @@ type FacilityMutation struct {
 	longitude              *float64
 	addlongitude           *float64
 	clearedFields          map[string]struct{}
+	alerts                 map[int]struct{}
+	removedalerts          map[int]struct{}
+	clearedalerts          bool
+	recall_places          map[int]struct{}
+	removedrecall_places   map[int]struct{}
+	clearedrecall_places   bool
 	organization           *int
 	clearedorganization    bool
 	batches                map[int]struct{}
@@ -5115,6 +7919,114 @@ func (m *FacilityMutation) ResetLongitude() {
 	m.longitude = nil
 	m.addlongitude = nil
 	delete(m.clearedFields, facility.FieldLongitude)
+}
+
+// AddAlertIDs adds the "alerts" edge to the Alert entity by ids.
+func (m *FacilityMutation) AddAlertIDs(ids ...int) {
+	if m.alerts == nil {
+		m.alerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.alerts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAlerts clears the "alerts" edge to the Alert entity.
+func (m *FacilityMutation) ClearAlerts() {
+	m.clearedalerts = true
+}
+
+// AlertsCleared reports if the "alerts" edge to the Alert entity was cleared.
+func (m *FacilityMutation) AlertsCleared() bool {
+	return m.clearedalerts
+}
+
+// RemoveAlertIDs removes the "alerts" edge to the Alert entity by IDs.
+func (m *FacilityMutation) RemoveAlertIDs(ids ...int) {
+	if m.removedalerts == nil {
+		m.removedalerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.alerts, ids[i])
+		m.removedalerts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAlerts returns the removed IDs of the "alerts" edge to the Alert entity.
+func (m *FacilityMutation) RemovedAlertsIDs() (ids []int) {
+	for id := range m.removedalerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AlertsIDs returns the "alerts" edge IDs in the mutation.
+func (m *FacilityMutation) AlertsIDs() (ids []int) {
+	for id := range m.alerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAlerts resets all changes to the "alerts" edge.
+func (m *FacilityMutation) ResetAlerts() {
+	m.alerts = nil
+	m.clearedalerts = false
+	m.removedalerts = nil
+}
+
+// AddRecallPlaceIDs adds the "recall_places" edge to the RecallPlace entity by ids.
+func (m *FacilityMutation) AddRecallPlaceIDs(ids ...int) {
+	if m.recall_places == nil {
+		m.recall_places = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.recall_places[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRecallPlaces clears the "recall_places" edge to the RecallPlace entity.
+func (m *FacilityMutation) ClearRecallPlaces() {
+	m.clearedrecall_places = true
+}
+
+// RecallPlacesCleared reports if the "recall_places" edge to the RecallPlace entity was cleared.
+func (m *FacilityMutation) RecallPlacesCleared() bool {
+	return m.clearedrecall_places
+}
+
+// RemoveRecallPlaceIDs removes the "recall_places" edge to the RecallPlace entity by IDs.
+func (m *FacilityMutation) RemoveRecallPlaceIDs(ids ...int) {
+	if m.removedrecall_places == nil {
+		m.removedrecall_places = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.recall_places, ids[i])
+		m.removedrecall_places[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRecallPlaces returns the removed IDs of the "recall_places" edge to the RecallPlace entity.
+func (m *FacilityMutation) RemovedRecallPlacesIDs() (ids []int) {
+	for id := range m.removedrecall_places {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RecallPlacesIDs returns the "recall_places" edge IDs in the mutation.
+func (m *FacilityMutation) RecallPlacesIDs() (ids []int) {
+	for id := range m.recall_places {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRecallPlaces resets all changes to the "recall_places" edge.
+func (m *FacilityMutation) ResetRecallPlaces() {
+	m.recall_places = nil
+	m.clearedrecall_places = false
+	m.removedrecall_places = nil
 }
 
 // ClearOrganization clears the "organization" edge to the Organization entity.
@@ -5819,7 +8731,13 @@ func (m *FacilityMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *FacilityMutation) AddedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 9)
+	if m.alerts != nil {
+		edges = append(edges, facility.EdgeAlerts)
+	}
+	if m.recall_places != nil {
+		edges = append(edges, facility.EdgeRecallPlaces)
+	}
 	if m.organization != nil {
 		edges = append(edges, facility.EdgeOrganization)
 	}
@@ -5848,6 +8766,18 @@ func (m *FacilityMutation) AddedEdges() []string {
 // name in this mutation.
 func (m *FacilityMutation) AddedIDs(name string) []ent.Value {
 	switch name {
+	case facility.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.alerts))
+		for id := range m.alerts {
+			ids = append(ids, id)
+		}
+		return ids
+	case facility.EdgeRecallPlaces:
+		ids := make([]ent.Value, 0, len(m.recall_places))
+		for id := range m.recall_places {
+			ids = append(ids, id)
+		}
+		return ids
 	case facility.EdgeOrganization:
 		if id := m.organization; id != nil {
 			return []ent.Value{*id}
@@ -5894,7 +8824,13 @@ func (m *FacilityMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *FacilityMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 9)
+	if m.removedalerts != nil {
+		edges = append(edges, facility.EdgeAlerts)
+	}
+	if m.removedrecall_places != nil {
+		edges = append(edges, facility.EdgeRecallPlaces)
+	}
 	if m.removedbatches != nil {
 		edges = append(edges, facility.EdgeBatches)
 	}
@@ -5920,6 +8856,18 @@ func (m *FacilityMutation) RemovedEdges() []string {
 // the given name in this mutation.
 func (m *FacilityMutation) RemovedIDs(name string) []ent.Value {
 	switch name {
+	case facility.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.removedalerts))
+		for id := range m.removedalerts {
+			ids = append(ids, id)
+		}
+		return ids
+	case facility.EdgeRecallPlaces:
+		ids := make([]ent.Value, 0, len(m.removedrecall_places))
+		for id := range m.removedrecall_places {
+			ids = append(ids, id)
+		}
+		return ids
 	case facility.EdgeBatches:
 		ids := make([]ent.Value, 0, len(m.removedbatches))
 		for id := range m.removedbatches {
@@ -5962,7 +8910,13 @@ func (m *FacilityMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *FacilityMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 7)
+	edges := make([]string, 0, 9)
+	if m.clearedalerts {
+		edges = append(edges, facility.EdgeAlerts)
+	}
+	if m.clearedrecall_places {
+		edges = append(edges, facility.EdgeRecallPlaces)
+	}
 	if m.clearedorganization {
 		edges = append(edges, facility.EdgeOrganization)
 	}
@@ -5991,6 +8945,10 @@ func (m *FacilityMutation) ClearedEdges() []string {
 // was cleared in this mutation.
 func (m *FacilityMutation) EdgeCleared(name string) bool {
 	switch name {
+	case facility.EdgeAlerts:
+		return m.clearedalerts
+	case facility.EdgeRecallPlaces:
+		return m.clearedrecall_places
 	case facility.EdgeOrganization:
 		return m.clearedorganization
 	case facility.EdgeBatches:
@@ -6024,6 +8982,12 @@ func (m *FacilityMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *FacilityMutation) ResetEdge(name string) error {
 	switch name {
+	case facility.EdgeAlerts:
+		m.ResetAlerts()
+		return nil
+	case facility.EdgeRecallPlaces:
+		m.ResetRecallPlaces()
+		return nil
 	case facility.EdgeOrganization:
 		m.ResetOrganization()
 		return nil
@@ -7806,6 +10770,12 @@ type OrganizationMutation struct {
 	contact_phone        *string
 	status               *organization.Status
 	clearedFields        map[string]struct{}
+	alerts               map[int]struct{}
+	removedalerts        map[int]struct{}
+	clearedalerts        bool
+	recalls              map[int]struct{}
+	removedrecalls       map[int]struct{}
+	clearedrecalls       bool
 	facilities           map[int]struct{}
 	removedfacilities    map[int]struct{}
 	clearedfacilities    bool
@@ -8281,6 +11251,114 @@ func (m *OrganizationMutation) OldStatus(ctx context.Context) (v organization.St
 // ResetStatus resets all changes to the "status" field.
 func (m *OrganizationMutation) ResetStatus() {
 	m.status = nil
+}
+
+// AddAlertIDs adds the "alerts" edge to the Alert entity by ids.
+func (m *OrganizationMutation) AddAlertIDs(ids ...int) {
+	if m.alerts == nil {
+		m.alerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.alerts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAlerts clears the "alerts" edge to the Alert entity.
+func (m *OrganizationMutation) ClearAlerts() {
+	m.clearedalerts = true
+}
+
+// AlertsCleared reports if the "alerts" edge to the Alert entity was cleared.
+func (m *OrganizationMutation) AlertsCleared() bool {
+	return m.clearedalerts
+}
+
+// RemoveAlertIDs removes the "alerts" edge to the Alert entity by IDs.
+func (m *OrganizationMutation) RemoveAlertIDs(ids ...int) {
+	if m.removedalerts == nil {
+		m.removedalerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.alerts, ids[i])
+		m.removedalerts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAlerts returns the removed IDs of the "alerts" edge to the Alert entity.
+func (m *OrganizationMutation) RemovedAlertsIDs() (ids []int) {
+	for id := range m.removedalerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AlertsIDs returns the "alerts" edge IDs in the mutation.
+func (m *OrganizationMutation) AlertsIDs() (ids []int) {
+	for id := range m.alerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAlerts resets all changes to the "alerts" edge.
+func (m *OrganizationMutation) ResetAlerts() {
+	m.alerts = nil
+	m.clearedalerts = false
+	m.removedalerts = nil
+}
+
+// AddRecallIDs adds the "recalls" edge to the Recall entity by ids.
+func (m *OrganizationMutation) AddRecallIDs(ids ...int) {
+	if m.recalls == nil {
+		m.recalls = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.recalls[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRecalls clears the "recalls" edge to the Recall entity.
+func (m *OrganizationMutation) ClearRecalls() {
+	m.clearedrecalls = true
+}
+
+// RecallsCleared reports if the "recalls" edge to the Recall entity was cleared.
+func (m *OrganizationMutation) RecallsCleared() bool {
+	return m.clearedrecalls
+}
+
+// RemoveRecallIDs removes the "recalls" edge to the Recall entity by IDs.
+func (m *OrganizationMutation) RemoveRecallIDs(ids ...int) {
+	if m.removedrecalls == nil {
+		m.removedrecalls = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.recalls, ids[i])
+		m.removedrecalls[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRecalls returns the removed IDs of the "recalls" edge to the Recall entity.
+func (m *OrganizationMutation) RemovedRecallsIDs() (ids []int) {
+	for id := range m.removedrecalls {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RecallsIDs returns the "recalls" edge IDs in the mutation.
+func (m *OrganizationMutation) RecallsIDs() (ids []int) {
+	for id := range m.recalls {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRecalls resets all changes to the "recalls" edge.
+func (m *OrganizationMutation) ResetRecalls() {
+	m.recalls = nil
+	m.clearedrecalls = false
+	m.removedrecalls = nil
 }
 
 // AddFacilityIDs adds the "facilities" edge to the Facility entity by ids.
@@ -8999,7 +12077,13 @@ func (m *OrganizationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrganizationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
+	if m.alerts != nil {
+		edges = append(edges, organization.EdgeAlerts)
+	}
+	if m.recalls != nil {
+		edges = append(edges, organization.EdgeRecalls)
+	}
 	if m.facilities != nil {
 		edges = append(edges, organization.EdgeFacilities)
 	}
@@ -9031,6 +12115,18 @@ func (m *OrganizationMutation) AddedEdges() []string {
 // name in this mutation.
 func (m *OrganizationMutation) AddedIDs(name string) []ent.Value {
 	switch name {
+	case organization.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.alerts))
+		for id := range m.alerts {
+			ids = append(ids, id)
+		}
+		return ids
+	case organization.EdgeRecalls:
+		ids := make([]ent.Value, 0, len(m.recalls))
+		for id := range m.recalls {
+			ids = append(ids, id)
+		}
+		return ids
 	case organization.EdgeFacilities:
 		ids := make([]ent.Value, 0, len(m.facilities))
 		for id := range m.facilities {
@@ -9085,7 +12181,13 @@ func (m *OrganizationMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrganizationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
+	if m.removedalerts != nil {
+		edges = append(edges, organization.EdgeAlerts)
+	}
+	if m.removedrecalls != nil {
+		edges = append(edges, organization.EdgeRecalls)
+	}
 	if m.removedfacilities != nil {
 		edges = append(edges, organization.EdgeFacilities)
 	}
@@ -9117,6 +12219,18 @@ func (m *OrganizationMutation) RemovedEdges() []string {
 // the given name in this mutation.
 func (m *OrganizationMutation) RemovedIDs(name string) []ent.Value {
 	switch name {
+	case organization.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.removedalerts))
+		for id := range m.removedalerts {
+			ids = append(ids, id)
+		}
+		return ids
+	case organization.EdgeRecalls:
+		ids := make([]ent.Value, 0, len(m.removedrecalls))
+		for id := range m.removedrecalls {
+			ids = append(ids, id)
+		}
+		return ids
 	case organization.EdgeFacilities:
 		ids := make([]ent.Value, 0, len(m.removedfacilities))
 		for id := range m.removedfacilities {
@@ -9171,7 +12285,13 @@ func (m *OrganizationMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrganizationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
+	if m.clearedalerts {
+		edges = append(edges, organization.EdgeAlerts)
+	}
+	if m.clearedrecalls {
+		edges = append(edges, organization.EdgeRecalls)
+	}
 	if m.clearedfacilities {
 		edges = append(edges, organization.EdgeFacilities)
 	}
@@ -9203,6 +12323,10 @@ func (m *OrganizationMutation) ClearedEdges() []string {
 // was cleared in this mutation.
 func (m *OrganizationMutation) EdgeCleared(name string) bool {
 	switch name {
+	case organization.EdgeAlerts:
+		return m.clearedalerts
+	case organization.EdgeRecalls:
+		return m.clearedrecalls
 	case organization.EdgeFacilities:
 		return m.clearedfacilities
 	case organization.EdgeProducts:
@@ -9235,6 +12359,12 @@ func (m *OrganizationMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *OrganizationMutation) ResetEdge(name string) error {
 	switch name {
+	case organization.EdgeAlerts:
+		m.ResetAlerts()
+		return nil
+	case organization.EdgeRecalls:
+		m.ResetRecalls()
+		return nil
 	case organization.EdgeFacilities:
 		m.ResetFacilities()
 		return nil
@@ -10450,6 +13580,2251 @@ func (m *ProductMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Product edge %s", name)
+}
+
+// RecallMutation represents an operation that mutates the Recall nodes in the graph.
+type RecallMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	reason              *string
+	class               *recall.Class
+	depth               *recall.Depth
+	status              *recall.Status
+	region_code         *string
+	initiated_at        *time.Time
+	closed_at           *time.Time
+	closing_note        *string
+	affected_batches    *int
+	addaffected_batches *int
+	clearedFields       map[string]struct{}
+	organization        *int
+	clearedorganization bool
+	initiated_by        *int
+	clearedinitiated_by bool
+	closed_by           *int
+	clearedclosed_by    bool
+	batches             map[int]struct{}
+	removedbatches      map[int]struct{}
+	clearedbatches      bool
+	places              map[int]struct{}
+	removedplaces       map[int]struct{}
+	clearedplaces       bool
+	alerts              map[int]struct{}
+	removedalerts       map[int]struct{}
+	clearedalerts       bool
+	done                bool
+	oldValue            func(context.Context) (*Recall, error)
+	predicates          []predicate.Recall
+}
+
+var _ ent.Mutation = (*RecallMutation)(nil)
+
+// recallOption allows management of the mutation configuration using functional options.
+type recallOption func(*RecallMutation)
+
+// newRecallMutation creates new mutation for the Recall entity.
+func newRecallMutation(c config, op Op, opts ...recallOption) *RecallMutation {
+	m := &RecallMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRecall,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRecallID sets the ID field of the mutation.
+func withRecallID(id int) recallOption {
+	return func(m *RecallMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Recall
+		)
+		m.oldValue = func(ctx context.Context) (*Recall, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Recall.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRecall sets the old Recall of the mutation.
+func withRecall(node *Recall) recallOption {
+	return func(m *RecallMutation) {
+		m.oldValue = func(context.Context) (*Recall, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RecallMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RecallMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RecallMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RecallMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Recall.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RecallMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RecallMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RecallMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *RecallMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *RecallMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *RecallMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *RecallMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *RecallMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *RecallMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetClass sets the "class" field.
+func (m *RecallMutation) SetClass(r recall.Class) {
+	m.class = &r
+}
+
+// Class returns the value of the "class" field in the mutation.
+func (m *RecallMutation) Class() (r recall.Class, exists bool) {
+	v := m.class
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClass returns the old "class" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldClass(ctx context.Context) (v recall.Class, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClass is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClass requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClass: %w", err)
+	}
+	return oldValue.Class, nil
+}
+
+// ResetClass resets all changes to the "class" field.
+func (m *RecallMutation) ResetClass() {
+	m.class = nil
+}
+
+// SetDepth sets the "depth" field.
+func (m *RecallMutation) SetDepth(r recall.Depth) {
+	m.depth = &r
+}
+
+// Depth returns the value of the "depth" field in the mutation.
+func (m *RecallMutation) Depth() (r recall.Depth, exists bool) {
+	v := m.depth
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDepth returns the old "depth" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldDepth(ctx context.Context) (v recall.Depth, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDepth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDepth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDepth: %w", err)
+	}
+	return oldValue.Depth, nil
+}
+
+// ResetDepth resets all changes to the "depth" field.
+func (m *RecallMutation) ResetDepth() {
+	m.depth = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *RecallMutation) SetStatus(r recall.Status) {
+	m.status = &r
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *RecallMutation) Status() (r recall.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldStatus(ctx context.Context) (v recall.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *RecallMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *RecallMutation) SetOrganizationID(i int) {
+	m.organization = &i
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *RecallMutation) OrganizationID() (r int, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldOrganizationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *RecallMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetRegionCode sets the "region_code" field.
+func (m *RecallMutation) SetRegionCode(s string) {
+	m.region_code = &s
+}
+
+// RegionCode returns the value of the "region_code" field in the mutation.
+func (m *RecallMutation) RegionCode() (r string, exists bool) {
+	v := m.region_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionCode returns the old "region_code" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldRegionCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionCode: %w", err)
+	}
+	return oldValue.RegionCode, nil
+}
+
+// ResetRegionCode resets all changes to the "region_code" field.
+func (m *RecallMutation) ResetRegionCode() {
+	m.region_code = nil
+}
+
+// SetInitiatedByID sets the "initiated_by_id" field.
+func (m *RecallMutation) SetInitiatedByID(i int) {
+	m.initiated_by = &i
+}
+
+// InitiatedByID returns the value of the "initiated_by_id" field in the mutation.
+func (m *RecallMutation) InitiatedByID() (r int, exists bool) {
+	v := m.initiated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInitiatedByID returns the old "initiated_by_id" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldInitiatedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInitiatedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInitiatedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInitiatedByID: %w", err)
+	}
+	return oldValue.InitiatedByID, nil
+}
+
+// ClearInitiatedByID clears the value of the "initiated_by_id" field.
+func (m *RecallMutation) ClearInitiatedByID() {
+	m.initiated_by = nil
+	m.clearedFields[recall.FieldInitiatedByID] = struct{}{}
+}
+
+// InitiatedByIDCleared returns if the "initiated_by_id" field was cleared in this mutation.
+func (m *RecallMutation) InitiatedByIDCleared() bool {
+	_, ok := m.clearedFields[recall.FieldInitiatedByID]
+	return ok
+}
+
+// ResetInitiatedByID resets all changes to the "initiated_by_id" field.
+func (m *RecallMutation) ResetInitiatedByID() {
+	m.initiated_by = nil
+	delete(m.clearedFields, recall.FieldInitiatedByID)
+}
+
+// SetInitiatedAt sets the "initiated_at" field.
+func (m *RecallMutation) SetInitiatedAt(t time.Time) {
+	m.initiated_at = &t
+}
+
+// InitiatedAt returns the value of the "initiated_at" field in the mutation.
+func (m *RecallMutation) InitiatedAt() (r time.Time, exists bool) {
+	v := m.initiated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInitiatedAt returns the old "initiated_at" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldInitiatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInitiatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInitiatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInitiatedAt: %w", err)
+	}
+	return oldValue.InitiatedAt, nil
+}
+
+// ResetInitiatedAt resets all changes to the "initiated_at" field.
+func (m *RecallMutation) ResetInitiatedAt() {
+	m.initiated_at = nil
+}
+
+// SetClosedAt sets the "closed_at" field.
+func (m *RecallMutation) SetClosedAt(t time.Time) {
+	m.closed_at = &t
+}
+
+// ClosedAt returns the value of the "closed_at" field in the mutation.
+func (m *RecallMutation) ClosedAt() (r time.Time, exists bool) {
+	v := m.closed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedAt returns the old "closed_at" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldClosedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedAt: %w", err)
+	}
+	return oldValue.ClosedAt, nil
+}
+
+// ClearClosedAt clears the value of the "closed_at" field.
+func (m *RecallMutation) ClearClosedAt() {
+	m.closed_at = nil
+	m.clearedFields[recall.FieldClosedAt] = struct{}{}
+}
+
+// ClosedAtCleared returns if the "closed_at" field was cleared in this mutation.
+func (m *RecallMutation) ClosedAtCleared() bool {
+	_, ok := m.clearedFields[recall.FieldClosedAt]
+	return ok
+}
+
+// ResetClosedAt resets all changes to the "closed_at" field.
+func (m *RecallMutation) ResetClosedAt() {
+	m.closed_at = nil
+	delete(m.clearedFields, recall.FieldClosedAt)
+}
+
+// SetClosedByID sets the "closed_by_id" field.
+func (m *RecallMutation) SetClosedByID(i int) {
+	m.closed_by = &i
+}
+
+// ClosedByID returns the value of the "closed_by_id" field in the mutation.
+func (m *RecallMutation) ClosedByID() (r int, exists bool) {
+	v := m.closed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedByID returns the old "closed_by_id" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldClosedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedByID: %w", err)
+	}
+	return oldValue.ClosedByID, nil
+}
+
+// ClearClosedByID clears the value of the "closed_by_id" field.
+func (m *RecallMutation) ClearClosedByID() {
+	m.closed_by = nil
+	m.clearedFields[recall.FieldClosedByID] = struct{}{}
+}
+
+// ClosedByIDCleared returns if the "closed_by_id" field was cleared in this mutation.
+func (m *RecallMutation) ClosedByIDCleared() bool {
+	_, ok := m.clearedFields[recall.FieldClosedByID]
+	return ok
+}
+
+// ResetClosedByID resets all changes to the "closed_by_id" field.
+func (m *RecallMutation) ResetClosedByID() {
+	m.closed_by = nil
+	delete(m.clearedFields, recall.FieldClosedByID)
+}
+
+// SetClosingNote sets the "closing_note" field.
+func (m *RecallMutation) SetClosingNote(s string) {
+	m.closing_note = &s
+}
+
+// ClosingNote returns the value of the "closing_note" field in the mutation.
+func (m *RecallMutation) ClosingNote() (r string, exists bool) {
+	v := m.closing_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosingNote returns the old "closing_note" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldClosingNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosingNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosingNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosingNote: %w", err)
+	}
+	return oldValue.ClosingNote, nil
+}
+
+// ResetClosingNote resets all changes to the "closing_note" field.
+func (m *RecallMutation) ResetClosingNote() {
+	m.closing_note = nil
+}
+
+// SetAffectedBatches sets the "affected_batches" field.
+func (m *RecallMutation) SetAffectedBatches(i int) {
+	m.affected_batches = &i
+	m.addaffected_batches = nil
+}
+
+// AffectedBatches returns the value of the "affected_batches" field in the mutation.
+func (m *RecallMutation) AffectedBatches() (r int, exists bool) {
+	v := m.affected_batches
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAffectedBatches returns the old "affected_batches" field's value of the Recall entity.
+// If the Recall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallMutation) OldAffectedBatches(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAffectedBatches is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAffectedBatches requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAffectedBatches: %w", err)
+	}
+	return oldValue.AffectedBatches, nil
+}
+
+// AddAffectedBatches adds i to the "affected_batches" field.
+func (m *RecallMutation) AddAffectedBatches(i int) {
+	if m.addaffected_batches != nil {
+		*m.addaffected_batches += i
+	} else {
+		m.addaffected_batches = &i
+	}
+}
+
+// AddedAffectedBatches returns the value that was added to the "affected_batches" field in this mutation.
+func (m *RecallMutation) AddedAffectedBatches() (r int, exists bool) {
+	v := m.addaffected_batches
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAffectedBatches resets all changes to the "affected_batches" field.
+func (m *RecallMutation) ResetAffectedBatches() {
+	m.affected_batches = nil
+	m.addaffected_batches = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *RecallMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[recall.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *RecallMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *RecallMutation) OrganizationIDs() (ids []int) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *RecallMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearInitiatedBy clears the "initiated_by" edge to the User entity.
+func (m *RecallMutation) ClearInitiatedBy() {
+	m.clearedinitiated_by = true
+	m.clearedFields[recall.FieldInitiatedByID] = struct{}{}
+}
+
+// InitiatedByCleared reports if the "initiated_by" edge to the User entity was cleared.
+func (m *RecallMutation) InitiatedByCleared() bool {
+	return m.InitiatedByIDCleared() || m.clearedinitiated_by
+}
+
+// InitiatedByIDs returns the "initiated_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// InitiatedByID instead. It exists only for internal usage by the builders.
+func (m *RecallMutation) InitiatedByIDs() (ids []int) {
+	if id := m.initiated_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetInitiatedBy resets all changes to the "initiated_by" edge.
+func (m *RecallMutation) ResetInitiatedBy() {
+	m.initiated_by = nil
+	m.clearedinitiated_by = false
+}
+
+// ClearClosedBy clears the "closed_by" edge to the User entity.
+func (m *RecallMutation) ClearClosedBy() {
+	m.clearedclosed_by = true
+	m.clearedFields[recall.FieldClosedByID] = struct{}{}
+}
+
+// ClosedByCleared reports if the "closed_by" edge to the User entity was cleared.
+func (m *RecallMutation) ClosedByCleared() bool {
+	return m.ClosedByIDCleared() || m.clearedclosed_by
+}
+
+// ClosedByIDs returns the "closed_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClosedByID instead. It exists only for internal usage by the builders.
+func (m *RecallMutation) ClosedByIDs() (ids []int) {
+	if id := m.closed_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetClosedBy resets all changes to the "closed_by" edge.
+func (m *RecallMutation) ResetClosedBy() {
+	m.closed_by = nil
+	m.clearedclosed_by = false
+}
+
+// AddBatchIDs adds the "batches" edge to the Batch entity by ids.
+func (m *RecallMutation) AddBatchIDs(ids ...int) {
+	if m.batches == nil {
+		m.batches = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.batches[ids[i]] = struct{}{}
+	}
+}
+
+// ClearBatches clears the "batches" edge to the Batch entity.
+func (m *RecallMutation) ClearBatches() {
+	m.clearedbatches = true
+}
+
+// BatchesCleared reports if the "batches" edge to the Batch entity was cleared.
+func (m *RecallMutation) BatchesCleared() bool {
+	return m.clearedbatches
+}
+
+// RemoveBatchIDs removes the "batches" edge to the Batch entity by IDs.
+func (m *RecallMutation) RemoveBatchIDs(ids ...int) {
+	if m.removedbatches == nil {
+		m.removedbatches = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.batches, ids[i])
+		m.removedbatches[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedBatches returns the removed IDs of the "batches" edge to the Batch entity.
+func (m *RecallMutation) RemovedBatchesIDs() (ids []int) {
+	for id := range m.removedbatches {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// BatchesIDs returns the "batches" edge IDs in the mutation.
+func (m *RecallMutation) BatchesIDs() (ids []int) {
+	for id := range m.batches {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetBatches resets all changes to the "batches" edge.
+func (m *RecallMutation) ResetBatches() {
+	m.batches = nil
+	m.clearedbatches = false
+	m.removedbatches = nil
+}
+
+// AddPlaceIDs adds the "places" edge to the RecallPlace entity by ids.
+func (m *RecallMutation) AddPlaceIDs(ids ...int) {
+	if m.places == nil {
+		m.places = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.places[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPlaces clears the "places" edge to the RecallPlace entity.
+func (m *RecallMutation) ClearPlaces() {
+	m.clearedplaces = true
+}
+
+// PlacesCleared reports if the "places" edge to the RecallPlace entity was cleared.
+func (m *RecallMutation) PlacesCleared() bool {
+	return m.clearedplaces
+}
+
+// RemovePlaceIDs removes the "places" edge to the RecallPlace entity by IDs.
+func (m *RecallMutation) RemovePlaceIDs(ids ...int) {
+	if m.removedplaces == nil {
+		m.removedplaces = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.places, ids[i])
+		m.removedplaces[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPlaces returns the removed IDs of the "places" edge to the RecallPlace entity.
+func (m *RecallMutation) RemovedPlacesIDs() (ids []int) {
+	for id := range m.removedplaces {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PlacesIDs returns the "places" edge IDs in the mutation.
+func (m *RecallMutation) PlacesIDs() (ids []int) {
+	for id := range m.places {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPlaces resets all changes to the "places" edge.
+func (m *RecallMutation) ResetPlaces() {
+	m.places = nil
+	m.clearedplaces = false
+	m.removedplaces = nil
+}
+
+// AddAlertIDs adds the "alerts" edge to the Alert entity by ids.
+func (m *RecallMutation) AddAlertIDs(ids ...int) {
+	if m.alerts == nil {
+		m.alerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.alerts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAlerts clears the "alerts" edge to the Alert entity.
+func (m *RecallMutation) ClearAlerts() {
+	m.clearedalerts = true
+}
+
+// AlertsCleared reports if the "alerts" edge to the Alert entity was cleared.
+func (m *RecallMutation) AlertsCleared() bool {
+	return m.clearedalerts
+}
+
+// RemoveAlertIDs removes the "alerts" edge to the Alert entity by IDs.
+func (m *RecallMutation) RemoveAlertIDs(ids ...int) {
+	if m.removedalerts == nil {
+		m.removedalerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.alerts, ids[i])
+		m.removedalerts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAlerts returns the removed IDs of the "alerts" edge to the Alert entity.
+func (m *RecallMutation) RemovedAlertsIDs() (ids []int) {
+	for id := range m.removedalerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AlertsIDs returns the "alerts" edge IDs in the mutation.
+func (m *RecallMutation) AlertsIDs() (ids []int) {
+	for id := range m.alerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAlerts resets all changes to the "alerts" edge.
+func (m *RecallMutation) ResetAlerts() {
+	m.alerts = nil
+	m.clearedalerts = false
+	m.removedalerts = nil
+}
+
+// Where appends a list predicates to the RecallMutation builder.
+func (m *RecallMutation) Where(ps ...predicate.Recall) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RecallMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RecallMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Recall, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RecallMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RecallMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Recall).
+func (m *RecallMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RecallMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, recall.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, recall.FieldUpdatedAt)
+	}
+	if m.reason != nil {
+		fields = append(fields, recall.FieldReason)
+	}
+	if m.class != nil {
+		fields = append(fields, recall.FieldClass)
+	}
+	if m.depth != nil {
+		fields = append(fields, recall.FieldDepth)
+	}
+	if m.status != nil {
+		fields = append(fields, recall.FieldStatus)
+	}
+	if m.organization != nil {
+		fields = append(fields, recall.FieldOrganizationID)
+	}
+	if m.region_code != nil {
+		fields = append(fields, recall.FieldRegionCode)
+	}
+	if m.initiated_by != nil {
+		fields = append(fields, recall.FieldInitiatedByID)
+	}
+	if m.initiated_at != nil {
+		fields = append(fields, recall.FieldInitiatedAt)
+	}
+	if m.closed_at != nil {
+		fields = append(fields, recall.FieldClosedAt)
+	}
+	if m.closed_by != nil {
+		fields = append(fields, recall.FieldClosedByID)
+	}
+	if m.closing_note != nil {
+		fields = append(fields, recall.FieldClosingNote)
+	}
+	if m.affected_batches != nil {
+		fields = append(fields, recall.FieldAffectedBatches)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RecallMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case recall.FieldCreatedAt:
+		return m.CreatedAt()
+	case recall.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case recall.FieldReason:
+		return m.Reason()
+	case recall.FieldClass:
+		return m.Class()
+	case recall.FieldDepth:
+		return m.Depth()
+	case recall.FieldStatus:
+		return m.Status()
+	case recall.FieldOrganizationID:
+		return m.OrganizationID()
+	case recall.FieldRegionCode:
+		return m.RegionCode()
+	case recall.FieldInitiatedByID:
+		return m.InitiatedByID()
+	case recall.FieldInitiatedAt:
+		return m.InitiatedAt()
+	case recall.FieldClosedAt:
+		return m.ClosedAt()
+	case recall.FieldClosedByID:
+		return m.ClosedByID()
+	case recall.FieldClosingNote:
+		return m.ClosingNote()
+	case recall.FieldAffectedBatches:
+		return m.AffectedBatches()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RecallMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case recall.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case recall.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case recall.FieldReason:
+		return m.OldReason(ctx)
+	case recall.FieldClass:
+		return m.OldClass(ctx)
+	case recall.FieldDepth:
+		return m.OldDepth(ctx)
+	case recall.FieldStatus:
+		return m.OldStatus(ctx)
+	case recall.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case recall.FieldRegionCode:
+		return m.OldRegionCode(ctx)
+	case recall.FieldInitiatedByID:
+		return m.OldInitiatedByID(ctx)
+	case recall.FieldInitiatedAt:
+		return m.OldInitiatedAt(ctx)
+	case recall.FieldClosedAt:
+		return m.OldClosedAt(ctx)
+	case recall.FieldClosedByID:
+		return m.OldClosedByID(ctx)
+	case recall.FieldClosingNote:
+		return m.OldClosingNote(ctx)
+	case recall.FieldAffectedBatches:
+		return m.OldAffectedBatches(ctx)
+	}
+	return nil, fmt.Errorf("unknown Recall field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RecallMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case recall.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case recall.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case recall.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case recall.FieldClass:
+		v, ok := value.(recall.Class)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClass(v)
+		return nil
+	case recall.FieldDepth:
+		v, ok := value.(recall.Depth)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDepth(v)
+		return nil
+	case recall.FieldStatus:
+		v, ok := value.(recall.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case recall.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case recall.FieldRegionCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionCode(v)
+		return nil
+	case recall.FieldInitiatedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInitiatedByID(v)
+		return nil
+	case recall.FieldInitiatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInitiatedAt(v)
+		return nil
+	case recall.FieldClosedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedAt(v)
+		return nil
+	case recall.FieldClosedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedByID(v)
+		return nil
+	case recall.FieldClosingNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosingNote(v)
+		return nil
+	case recall.FieldAffectedBatches:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAffectedBatches(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Recall field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RecallMutation) AddedFields() []string {
+	var fields []string
+	if m.addaffected_batches != nil {
+		fields = append(fields, recall.FieldAffectedBatches)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RecallMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case recall.FieldAffectedBatches:
+		return m.AddedAffectedBatches()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RecallMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case recall.FieldAffectedBatches:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAffectedBatches(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Recall numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RecallMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(recall.FieldInitiatedByID) {
+		fields = append(fields, recall.FieldInitiatedByID)
+	}
+	if m.FieldCleared(recall.FieldClosedAt) {
+		fields = append(fields, recall.FieldClosedAt)
+	}
+	if m.FieldCleared(recall.FieldClosedByID) {
+		fields = append(fields, recall.FieldClosedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RecallMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RecallMutation) ClearField(name string) error {
+	switch name {
+	case recall.FieldInitiatedByID:
+		m.ClearInitiatedByID()
+		return nil
+	case recall.FieldClosedAt:
+		m.ClearClosedAt()
+		return nil
+	case recall.FieldClosedByID:
+		m.ClearClosedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown Recall nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RecallMutation) ResetField(name string) error {
+	switch name {
+	case recall.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case recall.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case recall.FieldReason:
+		m.ResetReason()
+		return nil
+	case recall.FieldClass:
+		m.ResetClass()
+		return nil
+	case recall.FieldDepth:
+		m.ResetDepth()
+		return nil
+	case recall.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case recall.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case recall.FieldRegionCode:
+		m.ResetRegionCode()
+		return nil
+	case recall.FieldInitiatedByID:
+		m.ResetInitiatedByID()
+		return nil
+	case recall.FieldInitiatedAt:
+		m.ResetInitiatedAt()
+		return nil
+	case recall.FieldClosedAt:
+		m.ResetClosedAt()
+		return nil
+	case recall.FieldClosedByID:
+		m.ResetClosedByID()
+		return nil
+	case recall.FieldClosingNote:
+		m.ResetClosingNote()
+		return nil
+	case recall.FieldAffectedBatches:
+		m.ResetAffectedBatches()
+		return nil
+	}
+	return fmt.Errorf("unknown Recall field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RecallMutation) AddedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.organization != nil {
+		edges = append(edges, recall.EdgeOrganization)
+	}
+	if m.initiated_by != nil {
+		edges = append(edges, recall.EdgeInitiatedBy)
+	}
+	if m.closed_by != nil {
+		edges = append(edges, recall.EdgeClosedBy)
+	}
+	if m.batches != nil {
+		edges = append(edges, recall.EdgeBatches)
+	}
+	if m.places != nil {
+		edges = append(edges, recall.EdgePlaces)
+	}
+	if m.alerts != nil {
+		edges = append(edges, recall.EdgeAlerts)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RecallMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case recall.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case recall.EdgeInitiatedBy:
+		if id := m.initiated_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case recall.EdgeClosedBy:
+		if id := m.closed_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case recall.EdgeBatches:
+		ids := make([]ent.Value, 0, len(m.batches))
+		for id := range m.batches {
+			ids = append(ids, id)
+		}
+		return ids
+	case recall.EdgePlaces:
+		ids := make([]ent.Value, 0, len(m.places))
+		for id := range m.places {
+			ids = append(ids, id)
+		}
+		return ids
+	case recall.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.alerts))
+		for id := range m.alerts {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RecallMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.removedbatches != nil {
+		edges = append(edges, recall.EdgeBatches)
+	}
+	if m.removedplaces != nil {
+		edges = append(edges, recall.EdgePlaces)
+	}
+	if m.removedalerts != nil {
+		edges = append(edges, recall.EdgeAlerts)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RecallMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case recall.EdgeBatches:
+		ids := make([]ent.Value, 0, len(m.removedbatches))
+		for id := range m.removedbatches {
+			ids = append(ids, id)
+		}
+		return ids
+	case recall.EdgePlaces:
+		ids := make([]ent.Value, 0, len(m.removedplaces))
+		for id := range m.removedplaces {
+			ids = append(ids, id)
+		}
+		return ids
+	case recall.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.removedalerts))
+		for id := range m.removedalerts {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RecallMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.clearedorganization {
+		edges = append(edges, recall.EdgeOrganization)
+	}
+	if m.clearedinitiated_by {
+		edges = append(edges, recall.EdgeInitiatedBy)
+	}
+	if m.clearedclosed_by {
+		edges = append(edges, recall.EdgeClosedBy)
+	}
+	if m.clearedbatches {
+		edges = append(edges, recall.EdgeBatches)
+	}
+	if m.clearedplaces {
+		edges = append(edges, recall.EdgePlaces)
+	}
+	if m.clearedalerts {
+		edges = append(edges, recall.EdgeAlerts)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RecallMutation) EdgeCleared(name string) bool {
+	switch name {
+	case recall.EdgeOrganization:
+		return m.clearedorganization
+	case recall.EdgeInitiatedBy:
+		return m.clearedinitiated_by
+	case recall.EdgeClosedBy:
+		return m.clearedclosed_by
+	case recall.EdgeBatches:
+		return m.clearedbatches
+	case recall.EdgePlaces:
+		return m.clearedplaces
+	case recall.EdgeAlerts:
+		return m.clearedalerts
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RecallMutation) ClearEdge(name string) error {
+	switch name {
+	case recall.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case recall.EdgeInitiatedBy:
+		m.ClearInitiatedBy()
+		return nil
+	case recall.EdgeClosedBy:
+		m.ClearClosedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Recall unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RecallMutation) ResetEdge(name string) error {
+	switch name {
+	case recall.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case recall.EdgeInitiatedBy:
+		m.ResetInitiatedBy()
+		return nil
+	case recall.EdgeClosedBy:
+		m.ResetClosedBy()
+		return nil
+	case recall.EdgeBatches:
+		m.ResetBatches()
+		return nil
+	case recall.EdgePlaces:
+		m.ResetPlaces()
+		return nil
+	case recall.EdgeAlerts:
+		m.ResetAlerts()
+		return nil
+	}
+	return fmt.Errorf("unknown Recall edge %s", name)
+}
+
+// RecallPlaceMutation represents an operation that mutates the RecallPlace nodes in the graph.
+type RecallPlaceMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	on_shelf_milli    *int64
+	addon_shelf_milli *int64
+	unit              *quantity.Unit
+	clearedFields     map[string]struct{}
+	recall            *int
+	clearedrecall     bool
+	facility          *int
+	clearedfacility   bool
+	batch             *int
+	clearedbatch      bool
+	done              bool
+	oldValue          func(context.Context) (*RecallPlace, error)
+	predicates        []predicate.RecallPlace
+}
+
+var _ ent.Mutation = (*RecallPlaceMutation)(nil)
+
+// recallplaceOption allows management of the mutation configuration using functional options.
+type recallplaceOption func(*RecallPlaceMutation)
+
+// newRecallPlaceMutation creates new mutation for the RecallPlace entity.
+func newRecallPlaceMutation(c config, op Op, opts ...recallplaceOption) *RecallPlaceMutation {
+	m := &RecallPlaceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRecallPlace,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRecallPlaceID sets the ID field of the mutation.
+func withRecallPlaceID(id int) recallplaceOption {
+	return func(m *RecallPlaceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RecallPlace
+		)
+		m.oldValue = func(ctx context.Context) (*RecallPlace, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RecallPlace.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRecallPlace sets the old RecallPlace of the mutation.
+func withRecallPlace(node *RecallPlace) recallplaceOption {
+	return func(m *RecallPlaceMutation) {
+		m.oldValue = func(context.Context) (*RecallPlace, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RecallPlaceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RecallPlaceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RecallPlaceMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RecallPlaceMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RecallPlace.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRecallID sets the "recall_id" field.
+func (m *RecallPlaceMutation) SetRecallID(i int) {
+	m.recall = &i
+}
+
+// RecallID returns the value of the "recall_id" field in the mutation.
+func (m *RecallPlaceMutation) RecallID() (r int, exists bool) {
+	v := m.recall
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecallID returns the old "recall_id" field's value of the RecallPlace entity.
+// If the RecallPlace object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallPlaceMutation) OldRecallID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecallID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecallID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecallID: %w", err)
+	}
+	return oldValue.RecallID, nil
+}
+
+// ResetRecallID resets all changes to the "recall_id" field.
+func (m *RecallPlaceMutation) ResetRecallID() {
+	m.recall = nil
+}
+
+// SetFacilityID sets the "facility_id" field.
+func (m *RecallPlaceMutation) SetFacilityID(i int) {
+	m.facility = &i
+}
+
+// FacilityID returns the value of the "facility_id" field in the mutation.
+func (m *RecallPlaceMutation) FacilityID() (r int, exists bool) {
+	v := m.facility
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFacilityID returns the old "facility_id" field's value of the RecallPlace entity.
+// If the RecallPlace object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallPlaceMutation) OldFacilityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFacilityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFacilityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFacilityID: %w", err)
+	}
+	return oldValue.FacilityID, nil
+}
+
+// ResetFacilityID resets all changes to the "facility_id" field.
+func (m *RecallPlaceMutation) ResetFacilityID() {
+	m.facility = nil
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *RecallPlaceMutation) SetBatchID(i int) {
+	m.batch = &i
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *RecallPlaceMutation) BatchID() (r int, exists bool) {
+	v := m.batch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the RecallPlace entity.
+// If the RecallPlace object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallPlaceMutation) OldBatchID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *RecallPlaceMutation) ResetBatchID() {
+	m.batch = nil
+}
+
+// SetOnShelfMilli sets the "on_shelf_milli" field.
+func (m *RecallPlaceMutation) SetOnShelfMilli(i int64) {
+	m.on_shelf_milli = &i
+	m.addon_shelf_milli = nil
+}
+
+// OnShelfMilli returns the value of the "on_shelf_milli" field in the mutation.
+func (m *RecallPlaceMutation) OnShelfMilli() (r int64, exists bool) {
+	v := m.on_shelf_milli
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOnShelfMilli returns the old "on_shelf_milli" field's value of the RecallPlace entity.
+// If the RecallPlace object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallPlaceMutation) OldOnShelfMilli(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOnShelfMilli is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOnShelfMilli requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOnShelfMilli: %w", err)
+	}
+	return oldValue.OnShelfMilli, nil
+}
+
+// AddOnShelfMilli adds i to the "on_shelf_milli" field.
+func (m *RecallPlaceMutation) AddOnShelfMilli(i int64) {
+	if m.addon_shelf_milli != nil {
+		*m.addon_shelf_milli += i
+	} else {
+		m.addon_shelf_milli = &i
+	}
+}
+
+// AddedOnShelfMilli returns the value that was added to the "on_shelf_milli" field in this mutation.
+func (m *RecallPlaceMutation) AddedOnShelfMilli() (r int64, exists bool) {
+	v := m.addon_shelf_milli
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOnShelfMilli resets all changes to the "on_shelf_milli" field.
+func (m *RecallPlaceMutation) ResetOnShelfMilli() {
+	m.on_shelf_milli = nil
+	m.addon_shelf_milli = nil
+}
+
+// SetUnit sets the "unit" field.
+func (m *RecallPlaceMutation) SetUnit(q quantity.Unit) {
+	m.unit = &q
+}
+
+// Unit returns the value of the "unit" field in the mutation.
+func (m *RecallPlaceMutation) Unit() (r quantity.Unit, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnit returns the old "unit" field's value of the RecallPlace entity.
+// If the RecallPlace object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecallPlaceMutation) OldUnit(ctx context.Context) (v quantity.Unit, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnit: %w", err)
+	}
+	return oldValue.Unit, nil
+}
+
+// ResetUnit resets all changes to the "unit" field.
+func (m *RecallPlaceMutation) ResetUnit() {
+	m.unit = nil
+}
+
+// ClearRecall clears the "recall" edge to the Recall entity.
+func (m *RecallPlaceMutation) ClearRecall() {
+	m.clearedrecall = true
+	m.clearedFields[recallplace.FieldRecallID] = struct{}{}
+}
+
+// RecallCleared reports if the "recall" edge to the Recall entity was cleared.
+func (m *RecallPlaceMutation) RecallCleared() bool {
+	return m.clearedrecall
+}
+
+// RecallIDs returns the "recall" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RecallID instead. It exists only for internal usage by the builders.
+func (m *RecallPlaceMutation) RecallIDs() (ids []int) {
+	if id := m.recall; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRecall resets all changes to the "recall" edge.
+func (m *RecallPlaceMutation) ResetRecall() {
+	m.recall = nil
+	m.clearedrecall = false
+}
+
+// ClearFacility clears the "facility" edge to the Facility entity.
+func (m *RecallPlaceMutation) ClearFacility() {
+	m.clearedfacility = true
+	m.clearedFields[recallplace.FieldFacilityID] = struct{}{}
+}
+
+// FacilityCleared reports if the "facility" edge to the Facility entity was cleared.
+func (m *RecallPlaceMutation) FacilityCleared() bool {
+	return m.clearedfacility
+}
+
+// FacilityIDs returns the "facility" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FacilityID instead. It exists only for internal usage by the builders.
+func (m *RecallPlaceMutation) FacilityIDs() (ids []int) {
+	if id := m.facility; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFacility resets all changes to the "facility" edge.
+func (m *RecallPlaceMutation) ResetFacility() {
+	m.facility = nil
+	m.clearedfacility = false
+}
+
+// ClearBatch clears the "batch" edge to the Batch entity.
+func (m *RecallPlaceMutation) ClearBatch() {
+	m.clearedbatch = true
+	m.clearedFields[recallplace.FieldBatchID] = struct{}{}
+}
+
+// BatchCleared reports if the "batch" edge to the Batch entity was cleared.
+func (m *RecallPlaceMutation) BatchCleared() bool {
+	return m.clearedbatch
+}
+
+// BatchIDs returns the "batch" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// BatchID instead. It exists only for internal usage by the builders.
+func (m *RecallPlaceMutation) BatchIDs() (ids []int) {
+	if id := m.batch; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetBatch resets all changes to the "batch" edge.
+func (m *RecallPlaceMutation) ResetBatch() {
+	m.batch = nil
+	m.clearedbatch = false
+}
+
+// Where appends a list predicates to the RecallPlaceMutation builder.
+func (m *RecallPlaceMutation) Where(ps ...predicate.RecallPlace) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RecallPlaceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RecallPlaceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RecallPlace, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RecallPlaceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RecallPlaceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RecallPlace).
+func (m *RecallPlaceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RecallPlaceMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.recall != nil {
+		fields = append(fields, recallplace.FieldRecallID)
+	}
+	if m.facility != nil {
+		fields = append(fields, recallplace.FieldFacilityID)
+	}
+	if m.batch != nil {
+		fields = append(fields, recallplace.FieldBatchID)
+	}
+	if m.on_shelf_milli != nil {
+		fields = append(fields, recallplace.FieldOnShelfMilli)
+	}
+	if m.unit != nil {
+		fields = append(fields, recallplace.FieldUnit)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RecallPlaceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case recallplace.FieldRecallID:
+		return m.RecallID()
+	case recallplace.FieldFacilityID:
+		return m.FacilityID()
+	case recallplace.FieldBatchID:
+		return m.BatchID()
+	case recallplace.FieldOnShelfMilli:
+		return m.OnShelfMilli()
+	case recallplace.FieldUnit:
+		return m.Unit()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RecallPlaceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case recallplace.FieldRecallID:
+		return m.OldRecallID(ctx)
+	case recallplace.FieldFacilityID:
+		return m.OldFacilityID(ctx)
+	case recallplace.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case recallplace.FieldOnShelfMilli:
+		return m.OldOnShelfMilli(ctx)
+	case recallplace.FieldUnit:
+		return m.OldUnit(ctx)
+	}
+	return nil, fmt.Errorf("unknown RecallPlace field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RecallPlaceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case recallplace.FieldRecallID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecallID(v)
+		return nil
+	case recallplace.FieldFacilityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFacilityID(v)
+		return nil
+	case recallplace.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case recallplace.FieldOnShelfMilli:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOnShelfMilli(v)
+		return nil
+	case recallplace.FieldUnit:
+		v, ok := value.(quantity.Unit)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnit(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RecallPlace field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RecallPlaceMutation) AddedFields() []string {
+	var fields []string
+	if m.addon_shelf_milli != nil {
+		fields = append(fields, recallplace.FieldOnShelfMilli)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RecallPlaceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case recallplace.FieldOnShelfMilli:
+		return m.AddedOnShelfMilli()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RecallPlaceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case recallplace.FieldOnShelfMilli:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOnShelfMilli(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RecallPlace numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RecallPlaceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RecallPlaceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RecallPlaceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RecallPlace nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RecallPlaceMutation) ResetField(name string) error {
+	switch name {
+	case recallplace.FieldRecallID:
+		m.ResetRecallID()
+		return nil
+	case recallplace.FieldFacilityID:
+		m.ResetFacilityID()
+		return nil
+	case recallplace.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case recallplace.FieldOnShelfMilli:
+		m.ResetOnShelfMilli()
+		return nil
+	case recallplace.FieldUnit:
+		m.ResetUnit()
+		return nil
+	}
+	return fmt.Errorf("unknown RecallPlace field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RecallPlaceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.recall != nil {
+		edges = append(edges, recallplace.EdgeRecall)
+	}
+	if m.facility != nil {
+		edges = append(edges, recallplace.EdgeFacility)
+	}
+	if m.batch != nil {
+		edges = append(edges, recallplace.EdgeBatch)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RecallPlaceMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case recallplace.EdgeRecall:
+		if id := m.recall; id != nil {
+			return []ent.Value{*id}
+		}
+	case recallplace.EdgeFacility:
+		if id := m.facility; id != nil {
+			return []ent.Value{*id}
+		}
+	case recallplace.EdgeBatch:
+		if id := m.batch; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RecallPlaceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RecallPlaceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RecallPlaceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedrecall {
+		edges = append(edges, recallplace.EdgeRecall)
+	}
+	if m.clearedfacility {
+		edges = append(edges, recallplace.EdgeFacility)
+	}
+	if m.clearedbatch {
+		edges = append(edges, recallplace.EdgeBatch)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RecallPlaceMutation) EdgeCleared(name string) bool {
+	switch name {
+	case recallplace.EdgeRecall:
+		return m.clearedrecall
+	case recallplace.EdgeFacility:
+		return m.clearedfacility
+	case recallplace.EdgeBatch:
+		return m.clearedbatch
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RecallPlaceMutation) ClearEdge(name string) error {
+	switch name {
+	case recallplace.EdgeRecall:
+		m.ClearRecall()
+		return nil
+	case recallplace.EdgeFacility:
+		m.ClearFacility()
+		return nil
+	case recallplace.EdgeBatch:
+		m.ClearBatch()
+		return nil
+	}
+	return fmt.Errorf("unknown RecallPlace unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RecallPlaceMutation) ResetEdge(name string) error {
+	switch name {
+	case recallplace.EdgeRecall:
+		m.ResetRecall()
+		return nil
+	case recallplace.EdgeFacility:
+		m.ResetFacility()
+		return nil
+	case recallplace.EdgeBatch:
+		m.ResetBatch()
+		return nil
+	}
+	return fmt.Errorf("unknown RecallPlace edge %s", name)
 }
 
 // RefreshTokenMutation represents an operation that mutates the RefreshToken nodes in the graph.
@@ -13802,6 +19177,9 @@ type ShipmentMutation struct {
 	status                 *shipment.Status
 	reference_doc          *string
 	clearedFields          map[string]struct{}
+	alerts                 map[int]struct{}
+	removedalerts          map[int]struct{}
+	clearedalerts          bool
 	carrier                *int
 	clearedcarrier         bool
 	from_facility          *int
@@ -14303,6 +19681,60 @@ func (m *ShipmentMutation) ResetReferenceDoc() {
 	m.reference_doc = nil
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by ids.
+func (m *ShipmentMutation) AddAlertIDs(ids ...int) {
+	if m.alerts == nil {
+		m.alerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.alerts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAlerts clears the "alerts" edge to the Alert entity.
+func (m *ShipmentMutation) ClearAlerts() {
+	m.clearedalerts = true
+}
+
+// AlertsCleared reports if the "alerts" edge to the Alert entity was cleared.
+func (m *ShipmentMutation) AlertsCleared() bool {
+	return m.clearedalerts
+}
+
+// RemoveAlertIDs removes the "alerts" edge to the Alert entity by IDs.
+func (m *ShipmentMutation) RemoveAlertIDs(ids ...int) {
+	if m.removedalerts == nil {
+		m.removedalerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.alerts, ids[i])
+		m.removedalerts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAlerts returns the removed IDs of the "alerts" edge to the Alert entity.
+func (m *ShipmentMutation) RemovedAlertsIDs() (ids []int) {
+	for id := range m.removedalerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AlertsIDs returns the "alerts" edge IDs in the mutation.
+func (m *ShipmentMutation) AlertsIDs() (ids []int) {
+	for id := range m.alerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAlerts resets all changes to the "alerts" edge.
+func (m *ShipmentMutation) ResetAlerts() {
+	m.alerts = nil
+	m.clearedalerts = false
+	m.removedalerts = nil
+}
+
 // ClearCarrier clears the "carrier" edge to the Organization entity.
 func (m *ShipmentMutation) ClearCarrier() {
 	m.clearedcarrier = true
@@ -14796,7 +20228,10 @@ func (m *ShipmentMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ShipmentMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
+	if m.alerts != nil {
+		edges = append(edges, shipment.EdgeAlerts)
+	}
 	if m.carrier != nil {
 		edges = append(edges, shipment.EdgeCarrier)
 	}
@@ -14819,6 +20254,12 @@ func (m *ShipmentMutation) AddedEdges() []string {
 // name in this mutation.
 func (m *ShipmentMutation) AddedIDs(name string) []ent.Value {
 	switch name {
+	case shipment.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.alerts))
+		for id := range m.alerts {
+			ids = append(ids, id)
+		}
+		return ids
 	case shipment.EdgeCarrier:
 		if id := m.carrier; id != nil {
 			return []ent.Value{*id}
@@ -14849,7 +20290,10 @@ func (m *ShipmentMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ShipmentMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
+	if m.removedalerts != nil {
+		edges = append(edges, shipment.EdgeAlerts)
+	}
 	if m.removeditems != nil {
 		edges = append(edges, shipment.EdgeItems)
 	}
@@ -14863,6 +20307,12 @@ func (m *ShipmentMutation) RemovedEdges() []string {
 // the given name in this mutation.
 func (m *ShipmentMutation) RemovedIDs(name string) []ent.Value {
 	switch name {
+	case shipment.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.removedalerts))
+		for id := range m.removedalerts {
+			ids = append(ids, id)
+		}
+		return ids
 	case shipment.EdgeItems:
 		ids := make([]ent.Value, 0, len(m.removeditems))
 		for id := range m.removeditems {
@@ -14881,7 +20331,10 @@ func (m *ShipmentMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ShipmentMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
+	if m.clearedalerts {
+		edges = append(edges, shipment.EdgeAlerts)
+	}
 	if m.clearedcarrier {
 		edges = append(edges, shipment.EdgeCarrier)
 	}
@@ -14904,6 +20357,8 @@ func (m *ShipmentMutation) ClearedEdges() []string {
 // was cleared in this mutation.
 func (m *ShipmentMutation) EdgeCleared(name string) bool {
 	switch name {
+	case shipment.EdgeAlerts:
+		return m.clearedalerts
 	case shipment.EdgeCarrier:
 		return m.clearedcarrier
 	case shipment.EdgeFromFacility:
@@ -14939,6 +20394,9 @@ func (m *ShipmentMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ShipmentMutation) ResetEdge(name string) error {
 	switch name {
+	case shipment.EdgeAlerts:
+		m.ResetAlerts()
+		return nil
 	case shipment.EdgeCarrier:
 		m.ResetCarrier()
 		return nil
@@ -16272,6 +21730,9 @@ type TraceCodeMutation struct {
 	addscan_count      *int64
 	created_at         *time.Time
 	clearedFields      map[string]struct{}
+	alerts             map[int]struct{}
+	removedalerts      map[int]struct{}
+	clearedalerts      bool
 	batch              *int
 	clearedbatch       bool
 	scan_events        map[int]struct{}
@@ -16593,6 +22054,60 @@ func (m *TraceCodeMutation) ResetCreatedAt() {
 	m.created_at = nil
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by ids.
+func (m *TraceCodeMutation) AddAlertIDs(ids ...int) {
+	if m.alerts == nil {
+		m.alerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.alerts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAlerts clears the "alerts" edge to the Alert entity.
+func (m *TraceCodeMutation) ClearAlerts() {
+	m.clearedalerts = true
+}
+
+// AlertsCleared reports if the "alerts" edge to the Alert entity was cleared.
+func (m *TraceCodeMutation) AlertsCleared() bool {
+	return m.clearedalerts
+}
+
+// RemoveAlertIDs removes the "alerts" edge to the Alert entity by IDs.
+func (m *TraceCodeMutation) RemoveAlertIDs(ids ...int) {
+	if m.removedalerts == nil {
+		m.removedalerts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.alerts, ids[i])
+		m.removedalerts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAlerts returns the removed IDs of the "alerts" edge to the Alert entity.
+func (m *TraceCodeMutation) RemovedAlertsIDs() (ids []int) {
+	for id := range m.removedalerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AlertsIDs returns the "alerts" edge IDs in the mutation.
+func (m *TraceCodeMutation) AlertsIDs() (ids []int) {
+	for id := range m.alerts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAlerts resets all changes to the "alerts" edge.
+func (m *TraceCodeMutation) ResetAlerts() {
+	m.alerts = nil
+	m.clearedalerts = false
+	m.removedalerts = nil
+}
+
 // ClearBatch clears the "batch" edge to the Batch entity.
 func (m *TraceCodeMutation) ClearBatch() {
 	m.clearedbatch = true
@@ -16899,7 +22414,10 @@ func (m *TraceCodeMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TraceCodeMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
+	if m.alerts != nil {
+		edges = append(edges, tracecode.EdgeAlerts)
+	}
 	if m.batch != nil {
 		edges = append(edges, tracecode.EdgeBatch)
 	}
@@ -16913,6 +22431,12 @@ func (m *TraceCodeMutation) AddedEdges() []string {
 // name in this mutation.
 func (m *TraceCodeMutation) AddedIDs(name string) []ent.Value {
 	switch name {
+	case tracecode.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.alerts))
+		for id := range m.alerts {
+			ids = append(ids, id)
+		}
+		return ids
 	case tracecode.EdgeBatch:
 		if id := m.batch; id != nil {
 			return []ent.Value{*id}
@@ -16929,7 +22453,10 @@ func (m *TraceCodeMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TraceCodeMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
+	if m.removedalerts != nil {
+		edges = append(edges, tracecode.EdgeAlerts)
+	}
 	if m.removedscan_events != nil {
 		edges = append(edges, tracecode.EdgeScanEvents)
 	}
@@ -16940,6 +22467,12 @@ func (m *TraceCodeMutation) RemovedEdges() []string {
 // the given name in this mutation.
 func (m *TraceCodeMutation) RemovedIDs(name string) []ent.Value {
 	switch name {
+	case tracecode.EdgeAlerts:
+		ids := make([]ent.Value, 0, len(m.removedalerts))
+		for id := range m.removedalerts {
+			ids = append(ids, id)
+		}
+		return ids
 	case tracecode.EdgeScanEvents:
 		ids := make([]ent.Value, 0, len(m.removedscan_events))
 		for id := range m.removedscan_events {
@@ -16952,7 +22485,10 @@ func (m *TraceCodeMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TraceCodeMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
+	if m.clearedalerts {
+		edges = append(edges, tracecode.EdgeAlerts)
+	}
 	if m.clearedbatch {
 		edges = append(edges, tracecode.EdgeBatch)
 	}
@@ -16966,6 +22502,8 @@ func (m *TraceCodeMutation) ClearedEdges() []string {
 // was cleared in this mutation.
 func (m *TraceCodeMutation) EdgeCleared(name string) bool {
 	switch name {
+	case tracecode.EdgeAlerts:
+		return m.clearedalerts
 	case tracecode.EdgeBatch:
 		return m.clearedbatch
 	case tracecode.EdgeScanEvents:
@@ -16989,6 +22527,9 @@ func (m *TraceCodeMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *TraceCodeMutation) ResetEdge(name string) error {
 	switch name {
+	case tracecode.EdgeAlerts:
+		m.ResetAlerts()
+		return nil
 	case tracecode.EdgeBatch:
 		m.ResetBatch()
 		return nil
@@ -17002,26 +22543,35 @@ func (m *TraceCodeMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *int
-	created_at            *time.Time
-	updated_at            *time.Time
-	phone                 *string
-	name                  *string
-	password_hash         *string
-	role                  *viewer.Role
-	active                *bool
-	last_login_at         *time.Time
-	clearedFields         map[string]struct{}
-	organization          *int
-	clearedorganization   bool
-	refresh_tokens        map[int]struct{}
-	removedrefresh_tokens map[int]struct{}
-	clearedrefresh_tokens bool
-	done                  bool
-	oldValue              func(context.Context) (*User, error)
-	predicates            []predicate.User
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	phone                    *string
+	name                     *string
+	password_hash            *string
+	role                     *viewer.Role
+	active                   *bool
+	last_login_at            *time.Time
+	clearedFields            map[string]struct{}
+	alert_changes            map[int]struct{}
+	removedalert_changes     map[int]struct{}
+	clearedalert_changes     bool
+	recalls_initiated        map[int]struct{}
+	removedrecalls_initiated map[int]struct{}
+	clearedrecalls_initiated bool
+	recalls_closed           map[int]struct{}
+	removedrecalls_closed    map[int]struct{}
+	clearedrecalls_closed    bool
+	organization             *int
+	clearedorganization      bool
+	refresh_tokens           map[int]struct{}
+	removedrefresh_tokens    map[int]struct{}
+	clearedrefresh_tokens    bool
+	done                     bool
+	oldValue                 func(context.Context) (*User, error)
+	predicates               []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -17459,6 +23009,168 @@ func (m *UserMutation) ResetLastLoginAt() {
 	delete(m.clearedFields, user.FieldLastLoginAt)
 }
 
+// AddAlertChangeIDs adds the "alert_changes" edge to the Alert entity by ids.
+func (m *UserMutation) AddAlertChangeIDs(ids ...int) {
+	if m.alert_changes == nil {
+		m.alert_changes = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.alert_changes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAlertChanges clears the "alert_changes" edge to the Alert entity.
+func (m *UserMutation) ClearAlertChanges() {
+	m.clearedalert_changes = true
+}
+
+// AlertChangesCleared reports if the "alert_changes" edge to the Alert entity was cleared.
+func (m *UserMutation) AlertChangesCleared() bool {
+	return m.clearedalert_changes
+}
+
+// RemoveAlertChangeIDs removes the "alert_changes" edge to the Alert entity by IDs.
+func (m *UserMutation) RemoveAlertChangeIDs(ids ...int) {
+	if m.removedalert_changes == nil {
+		m.removedalert_changes = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.alert_changes, ids[i])
+		m.removedalert_changes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAlertChanges returns the removed IDs of the "alert_changes" edge to the Alert entity.
+func (m *UserMutation) RemovedAlertChangesIDs() (ids []int) {
+	for id := range m.removedalert_changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AlertChangesIDs returns the "alert_changes" edge IDs in the mutation.
+func (m *UserMutation) AlertChangesIDs() (ids []int) {
+	for id := range m.alert_changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAlertChanges resets all changes to the "alert_changes" edge.
+func (m *UserMutation) ResetAlertChanges() {
+	m.alert_changes = nil
+	m.clearedalert_changes = false
+	m.removedalert_changes = nil
+}
+
+// AddRecallsInitiatedIDs adds the "recalls_initiated" edge to the Recall entity by ids.
+func (m *UserMutation) AddRecallsInitiatedIDs(ids ...int) {
+	if m.recalls_initiated == nil {
+		m.recalls_initiated = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.recalls_initiated[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRecallsInitiated clears the "recalls_initiated" edge to the Recall entity.
+func (m *UserMutation) ClearRecallsInitiated() {
+	m.clearedrecalls_initiated = true
+}
+
+// RecallsInitiatedCleared reports if the "recalls_initiated" edge to the Recall entity was cleared.
+func (m *UserMutation) RecallsInitiatedCleared() bool {
+	return m.clearedrecalls_initiated
+}
+
+// RemoveRecallsInitiatedIDs removes the "recalls_initiated" edge to the Recall entity by IDs.
+func (m *UserMutation) RemoveRecallsInitiatedIDs(ids ...int) {
+	if m.removedrecalls_initiated == nil {
+		m.removedrecalls_initiated = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.recalls_initiated, ids[i])
+		m.removedrecalls_initiated[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRecallsInitiated returns the removed IDs of the "recalls_initiated" edge to the Recall entity.
+func (m *UserMutation) RemovedRecallsInitiatedIDs() (ids []int) {
+	for id := range m.removedrecalls_initiated {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RecallsInitiatedIDs returns the "recalls_initiated" edge IDs in the mutation.
+func (m *UserMutation) RecallsInitiatedIDs() (ids []int) {
+	for id := range m.recalls_initiated {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRecallsInitiated resets all changes to the "recalls_initiated" edge.
+func (m *UserMutation) ResetRecallsInitiated() {
+	m.recalls_initiated = nil
+	m.clearedrecalls_initiated = false
+	m.removedrecalls_initiated = nil
+}
+
+// AddRecallsClosedIDs adds the "recalls_closed" edge to the Recall entity by ids.
+func (m *UserMutation) AddRecallsClosedIDs(ids ...int) {
+	if m.recalls_closed == nil {
+		m.recalls_closed = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.recalls_closed[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRecallsClosed clears the "recalls_closed" edge to the Recall entity.
+func (m *UserMutation) ClearRecallsClosed() {
+	m.clearedrecalls_closed = true
+}
+
+// RecallsClosedCleared reports if the "recalls_closed" edge to the Recall entity was cleared.
+func (m *UserMutation) RecallsClosedCleared() bool {
+	return m.clearedrecalls_closed
+}
+
+// RemoveRecallsClosedIDs removes the "recalls_closed" edge to the Recall entity by IDs.
+func (m *UserMutation) RemoveRecallsClosedIDs(ids ...int) {
+	if m.removedrecalls_closed == nil {
+		m.removedrecalls_closed = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.recalls_closed, ids[i])
+		m.removedrecalls_closed[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRecallsClosed returns the removed IDs of the "recalls_closed" edge to the Recall entity.
+func (m *UserMutation) RemovedRecallsClosedIDs() (ids []int) {
+	for id := range m.removedrecalls_closed {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RecallsClosedIDs returns the "recalls_closed" edge IDs in the mutation.
+func (m *UserMutation) RecallsClosedIDs() (ids []int) {
+	for id := range m.recalls_closed {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRecallsClosed resets all changes to the "recalls_closed" edge.
+func (m *UserMutation) ResetRecallsClosed() {
+	m.recalls_closed = nil
+	m.clearedrecalls_closed = false
+	m.removedrecalls_closed = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *UserMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -17821,7 +23533,16 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 5)
+	if m.alert_changes != nil {
+		edges = append(edges, user.EdgeAlertChanges)
+	}
+	if m.recalls_initiated != nil {
+		edges = append(edges, user.EdgeRecallsInitiated)
+	}
+	if m.recalls_closed != nil {
+		edges = append(edges, user.EdgeRecallsClosed)
+	}
 	if m.organization != nil {
 		edges = append(edges, user.EdgeOrganization)
 	}
@@ -17835,6 +23556,24 @@ func (m *UserMutation) AddedEdges() []string {
 // name in this mutation.
 func (m *UserMutation) AddedIDs(name string) []ent.Value {
 	switch name {
+	case user.EdgeAlertChanges:
+		ids := make([]ent.Value, 0, len(m.alert_changes))
+		for id := range m.alert_changes {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeRecallsInitiated:
+		ids := make([]ent.Value, 0, len(m.recalls_initiated))
+		for id := range m.recalls_initiated {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeRecallsClosed:
+		ids := make([]ent.Value, 0, len(m.recalls_closed))
+		for id := range m.recalls_closed {
+			ids = append(ids, id)
+		}
+		return ids
 	case user.EdgeOrganization:
 		if id := m.organization; id != nil {
 			return []ent.Value{*id}
@@ -17851,7 +23590,16 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 5)
+	if m.removedalert_changes != nil {
+		edges = append(edges, user.EdgeAlertChanges)
+	}
+	if m.removedrecalls_initiated != nil {
+		edges = append(edges, user.EdgeRecallsInitiated)
+	}
+	if m.removedrecalls_closed != nil {
+		edges = append(edges, user.EdgeRecallsClosed)
+	}
 	if m.removedrefresh_tokens != nil {
 		edges = append(edges, user.EdgeRefreshTokens)
 	}
@@ -17862,6 +23610,24 @@ func (m *UserMutation) RemovedEdges() []string {
 // the given name in this mutation.
 func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 	switch name {
+	case user.EdgeAlertChanges:
+		ids := make([]ent.Value, 0, len(m.removedalert_changes))
+		for id := range m.removedalert_changes {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeRecallsInitiated:
+		ids := make([]ent.Value, 0, len(m.removedrecalls_initiated))
+		for id := range m.removedrecalls_initiated {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeRecallsClosed:
+		ids := make([]ent.Value, 0, len(m.removedrecalls_closed))
+		for id := range m.removedrecalls_closed {
+			ids = append(ids, id)
+		}
+		return ids
 	case user.EdgeRefreshTokens:
 		ids := make([]ent.Value, 0, len(m.removedrefresh_tokens))
 		for id := range m.removedrefresh_tokens {
@@ -17874,7 +23640,16 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 5)
+	if m.clearedalert_changes {
+		edges = append(edges, user.EdgeAlertChanges)
+	}
+	if m.clearedrecalls_initiated {
+		edges = append(edges, user.EdgeRecallsInitiated)
+	}
+	if m.clearedrecalls_closed {
+		edges = append(edges, user.EdgeRecallsClosed)
+	}
 	if m.clearedorganization {
 		edges = append(edges, user.EdgeOrganization)
 	}
@@ -17888,6 +23663,12 @@ func (m *UserMutation) ClearedEdges() []string {
 // was cleared in this mutation.
 func (m *UserMutation) EdgeCleared(name string) bool {
 	switch name {
+	case user.EdgeAlertChanges:
+		return m.clearedalert_changes
+	case user.EdgeRecallsInitiated:
+		return m.clearedrecalls_initiated
+	case user.EdgeRecallsClosed:
+		return m.clearedrecalls_closed
 	case user.EdgeOrganization:
 		return m.clearedorganization
 	case user.EdgeRefreshTokens:
@@ -17911,6 +23692,15 @@ func (m *UserMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *UserMutation) ResetEdge(name string) error {
 	switch name {
+	case user.EdgeAlertChanges:
+		m.ResetAlertChanges()
+		return nil
+	case user.EdgeRecallsInitiated:
+		m.ResetRecallsInitiated()
+		return nil
+	case user.EdgeRecallsClosed:
+		m.ResetRecallsClosed()
+		return nil
 	case user.EdgeOrganization:
 		m.ResetOrganization()
 		return nil

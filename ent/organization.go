@@ -43,6 +43,10 @@ type Organization struct {
 
 // OrganizationEdges holds the relations/edges for other nodes in the graph.
 type OrganizationEdges struct {
+	// Alerts holds the value of the alerts edge.
+	Alerts []*Alert `json:"alerts,omitempty"`
+	// Recalls holds the value of the recalls edge.
+	Recalls []*Recall `json:"recalls,omitempty"`
 	// Facilities holds the value of the facilities edge.
 	Facilities []*Facility `json:"facilities,omitempty"`
 	// Products holds the value of the products edge.
@@ -61,10 +65,12 @@ type OrganizationEdges struct {
 	AuditEntries []*AuditEntry `json:"audit_entries,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [10]bool
 	// totalCount holds the count of the edges above.
 	totalCount [7]map[string]int
 
+	namedAlerts       map[string][]*Alert
+	namedRecalls      map[string][]*Recall
 	namedFacilities   map[string][]*Facility
 	namedProducts     map[string][]*Product
 	namedBatches      map[string][]*Batch
@@ -75,10 +81,28 @@ type OrganizationEdges struct {
 	namedAuditEntries map[string][]*AuditEntry
 }
 
+// AlertsOrErr returns the Alerts value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) AlertsOrErr() ([]*Alert, error) {
+	if e.loadedTypes[0] {
+		return e.Alerts, nil
+	}
+	return nil, &NotLoadedError{edge: "alerts"}
+}
+
+// RecallsOrErr returns the Recalls value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) RecallsOrErr() ([]*Recall, error) {
+	if e.loadedTypes[1] {
+		return e.Recalls, nil
+	}
+	return nil, &NotLoadedError{edge: "recalls"}
+}
+
 // FacilitiesOrErr returns the Facilities value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) FacilitiesOrErr() ([]*Facility, error) {
-	if e.loadedTypes[0] {
+	if e.loadedTypes[2] {
 		return e.Facilities, nil
 	}
 	return nil, &NotLoadedError{edge: "facilities"}
@@ -87,7 +111,7 @@ func (e OrganizationEdges) FacilitiesOrErr() ([]*Facility, error) {
 // ProductsOrErr returns the Products value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) ProductsOrErr() ([]*Product, error) {
-	if e.loadedTypes[1] {
+	if e.loadedTypes[3] {
 		return e.Products, nil
 	}
 	return nil, &NotLoadedError{edge: "products"}
@@ -96,7 +120,7 @@ func (e OrganizationEdges) ProductsOrErr() ([]*Product, error) {
 // BatchesOrErr returns the Batches value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) BatchesOrErr() ([]*Batch, error) {
-	if e.loadedTypes[2] {
+	if e.loadedTypes[4] {
 		return e.Batches, nil
 	}
 	return nil, &NotLoadedError{edge: "batches"}
@@ -105,7 +129,7 @@ func (e OrganizationEdges) BatchesOrErr() ([]*Batch, error) {
 // ShipmentsOrErr returns the Shipments value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) ShipmentsOrErr() ([]*Shipment, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[5] {
 		return e.Shipments, nil
 	}
 	return nil, &NotLoadedError{edge: "shipments"}
@@ -114,7 +138,7 @@ func (e OrganizationEdges) ShipmentsOrErr() ([]*Shipment, error) {
 // InspectionsOrErr returns the Inspections value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) InspectionsOrErr() ([]*Inspection, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[6] {
 		return e.Inspections, nil
 	}
 	return nil, &NotLoadedError{edge: "inspections"}
@@ -123,7 +147,7 @@ func (e OrganizationEdges) InspectionsOrErr() ([]*Inspection, error) {
 // UsersOrErr returns the Users value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) UsersOrErr() ([]*User, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[7] {
 		return e.Users, nil
 	}
 	return nil, &NotLoadedError{edge: "users"}
@@ -132,7 +156,7 @@ func (e OrganizationEdges) UsersOrErr() ([]*User, error) {
 // APIKeysOrErr returns the APIKeys value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) APIKeysOrErr() ([]*APIKey, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[8] {
 		return e.APIKeys, nil
 	}
 	return nil, &NotLoadedError{edge: "api_keys"}
@@ -141,7 +165,7 @@ func (e OrganizationEdges) APIKeysOrErr() ([]*APIKey, error) {
 // AuditEntriesOrErr returns the AuditEntries value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) AuditEntriesOrErr() ([]*AuditEntry, error) {
-	if e.loadedTypes[7] {
+	if e.loadedTypes[9] {
 		return e.AuditEntries, nil
 	}
 	return nil, &NotLoadedError{edge: "audit_entries"}
@@ -248,6 +272,16 @@ func (_m *Organization) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
 }
 
+// QueryAlerts queries the "alerts" edge of the Organization entity.
+func (_m *Organization) QueryAlerts() *AlertQuery {
+	return NewOrganizationClient(_m.config).QueryAlerts(_m)
+}
+
+// QueryRecalls queries the "recalls" edge of the Organization entity.
+func (_m *Organization) QueryRecalls() *RecallQuery {
+	return NewOrganizationClient(_m.config).QueryRecalls(_m)
+}
+
 // QueryFacilities queries the "facilities" edge of the Organization entity.
 func (_m *Organization) QueryFacilities() *FacilityQuery {
 	return NewOrganizationClient(_m.config).QueryFacilities(_m)
@@ -343,6 +377,54 @@ func (_m *Organization) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedAlerts returns the Alerts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedAlerts(name string) ([]*Alert, error) {
+	if _m.Edges.namedAlerts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAlerts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedAlerts(name string, edges ...*Alert) {
+	if _m.Edges.namedAlerts == nil {
+		_m.Edges.namedAlerts = make(map[string][]*Alert)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAlerts[name] = []*Alert{}
+	} else {
+		_m.Edges.namedAlerts[name] = append(_m.Edges.namedAlerts[name], edges...)
+	}
+}
+
+// NamedRecalls returns the Recalls named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedRecalls(name string) ([]*Recall, error) {
+	if _m.Edges.namedRecalls == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRecalls[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedRecalls(name string, edges ...*Recall) {
+	if _m.Edges.namedRecalls == nil {
+		_m.Edges.namedRecalls = make(map[string][]*Recall)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRecalls[name] = []*Recall{}
+	} else {
+		_m.Edges.namedRecalls[name] = append(_m.Edges.namedRecalls[name], edges...)
+	}
 }
 
 // NamedFacilities returns the Facilities named value or an error if the edge was not

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
@@ -13,6 +14,7 @@ import (
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
 	"suyuan/ent/shipment"
 	"suyuan/ent/user"
 	"time"
@@ -122,6 +124,36 @@ func (_c *OrganizationCreate) SetNillableStatus(v *organization.Status) *Organiz
 		_c.SetStatus(*v)
 	}
 	return _c
+}
+
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_c *OrganizationCreate) AddAlertIDs(ids ...int) *OrganizationCreate {
+	_c.mutation.AddAlertIDs(ids...)
+	return _c
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_c *OrganizationCreate) AddAlerts(v ...*Alert) *OrganizationCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAlertIDs(ids...)
+}
+
+// AddRecallIDs adds the "recalls" edge to the Recall entity by IDs.
+func (_c *OrganizationCreate) AddRecallIDs(ids ...int) *OrganizationCreate {
+	_c.mutation.AddRecallIDs(ids...)
+	return _c
+}
+
+// AddRecalls adds the "recalls" edges to the Recall entity.
+func (_c *OrganizationCreate) AddRecalls(v ...*Recall) *OrganizationCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRecallIDs(ids...)
 }
 
 // AddFacilityIDs adds the "facilities" edge to the Facility entity by IDs.
@@ -422,6 +454,38 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(organization.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
+	}
+	if nodes := _c.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AlertsTable,
+			Columns: []string{organization.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RecallsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.RecallsTable,
+			Columns: []string{organization.RecallsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.FacilitiesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
@@ -16,6 +17,7 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
 	"suyuan/ent/shipment"
 	"suyuan/ent/user"
 
@@ -33,6 +35,8 @@ type OrganizationQuery struct {
 	order                 []organization.OrderOption
 	inters                []Interceptor
 	predicates            []predicate.Organization
+	withAlerts            *AlertQuery
+	withRecalls           *RecallQuery
 	withFacilities        *FacilityQuery
 	withProducts          *ProductQuery
 	withBatches           *BatchQuery
@@ -43,6 +47,8 @@ type OrganizationQuery struct {
 	withAuditEntries      *AuditEntryQuery
 	loadTotal             []func(context.Context, []*Organization) error
 	modifiers             []func(*sql.Selector)
+	withNamedAlerts       map[string]*AlertQuery
+	withNamedRecalls      map[string]*RecallQuery
 	withNamedFacilities   map[string]*FacilityQuery
 	withNamedProducts     map[string]*ProductQuery
 	withNamedBatches      map[string]*BatchQuery
@@ -85,6 +91,50 @@ func (_q *OrganizationQuery) Unique(unique bool) *OrganizationQuery {
 func (_q *OrganizationQuery) Order(o ...organization.OrderOption) *OrganizationQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryAlerts chains the current query on the "alerts" edge.
+func (_q *OrganizationQuery) QueryAlerts() *AlertQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, selector),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.AlertsTable, organization.AlertsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRecalls chains the current query on the "recalls" edge.
+func (_q *OrganizationQuery) QueryRecalls() *RecallQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, selector),
+			sqlgraph.To(recall.Table, recall.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.RecallsTable, organization.RecallsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // QueryFacilities chains the current query on the "facilities" edge.
@@ -455,6 +505,8 @@ func (_q *OrganizationQuery) Clone() *OrganizationQuery {
 		order:            append([]organization.OrderOption{}, _q.order...),
 		inters:           append([]Interceptor{}, _q.inters...),
 		predicates:       append([]predicate.Organization{}, _q.predicates...),
+		withAlerts:       _q.withAlerts.Clone(),
+		withRecalls:      _q.withRecalls.Clone(),
 		withFacilities:   _q.withFacilities.Clone(),
 		withProducts:     _q.withProducts.Clone(),
 		withBatches:      _q.withBatches.Clone(),
@@ -468,6 +520,28 @@ func (_q *OrganizationQuery) Clone() *OrganizationQuery {
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithAlerts tells the query-builder to eager-load the nodes that are connected to
+// the "alerts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithAlerts(opts ...func(*AlertQuery)) *OrganizationQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAlerts = query
+	return _q
+}
+
+// WithRecalls tells the query-builder to eager-load the nodes that are connected to
+// the "recalls" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithRecalls(opts ...func(*RecallQuery)) *OrganizationQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRecalls = query
+	return _q
 }
 
 // WithFacilities tells the query-builder to eager-load the nodes that are connected to
@@ -642,7 +716,9 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Organization{}
 		_spec       = _q.querySpec()
-		loadedTypes = [8]bool{
+		loadedTypes = [10]bool{
+			_q.withAlerts != nil,
+			_q.withRecalls != nil,
 			_q.withFacilities != nil,
 			_q.withProducts != nil,
 			_q.withBatches != nil,
@@ -673,6 +749,20 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	}
 	if len(nodes) == 0 {
 		return nodes, nil
+	}
+	if query := _q.withAlerts; query != nil {
+		if err := _q.loadAlerts(ctx, query, nodes,
+			func(n *Organization) { n.Edges.Alerts = []*Alert{} },
+			func(n *Organization, e *Alert) { n.Edges.Alerts = append(n.Edges.Alerts, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withRecalls; query != nil {
+		if err := _q.loadRecalls(ctx, query, nodes,
+			func(n *Organization) { n.Edges.Recalls = []*Recall{} },
+			func(n *Organization, e *Recall) { n.Edges.Recalls = append(n.Edges.Recalls, e) }); err != nil {
+			return nil, err
+		}
 	}
 	if query := _q.withFacilities; query != nil {
 		if err := _q.loadFacilities(ctx, query, nodes,
@@ -727,6 +817,20 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadAuditEntries(ctx, query, nodes,
 			func(n *Organization) { n.Edges.AuditEntries = []*AuditEntry{} },
 			func(n *Organization, e *AuditEntry) { n.Edges.AuditEntries = append(n.Edges.AuditEntries, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAlerts {
+		if err := _q.loadAlerts(ctx, query, nodes,
+			func(n *Organization) { n.appendNamedAlerts(name) },
+			func(n *Organization, e *Alert) { n.appendNamedAlerts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedRecalls {
+		if err := _q.loadRecalls(ctx, query, nodes,
+			func(n *Organization) { n.appendNamedRecalls(name) },
+			func(n *Organization, e *Recall) { n.appendNamedRecalls(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -794,6 +898,66 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	return nodes, nil
 }
 
+func (_q *OrganizationQuery) loadAlerts(ctx context.Context, query *AlertQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *Alert)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Organization)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(alert.FieldOrganizationID)
+	}
+	query.Where(predicate.Alert(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organization.AlertsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrganizationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "organization_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *OrganizationQuery) loadRecalls(ctx context.Context, query *RecallQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *Recall)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Organization)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(recall.FieldOrganizationID)
+	}
+	query.Where(predicate.Recall(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organization.RecallsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrganizationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "organization_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *OrganizationQuery) loadFacilities(ctx context.Context, query *FacilityQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *Facility)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*Organization)
@@ -1155,6 +1319,34 @@ func (_q *OrganizationQuery) ForShare(opts ...sql.LockOption) *OrganizationQuery
 func (_q *OrganizationQuery) Modify(modifiers ...func(s *sql.Selector)) *OrganizationSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedAlerts tells the query-builder to eager-load the nodes that are connected to the "alerts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithNamedAlerts(name string, opts ...func(*AlertQuery)) *OrganizationQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAlerts == nil {
+		_q.withNamedAlerts = make(map[string]*AlertQuery)
+	}
+	_q.withNamedAlerts[name] = query
+	return _q
+}
+
+// WithNamedRecalls tells the query-builder to eager-load the nodes that are connected to the "recalls"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithNamedRecalls(name string, opts ...func(*RecallQuery)) *OrganizationQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRecalls == nil {
+		_q.withNamedRecalls = make(map[string]*RecallQuery)
+	}
+	_q.withNamedRecalls[name] = query
+	return _q
 }
 
 // WithNamedFacilities tells the query-builder to eager-load the nodes that are connected to the "facilities"

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
@@ -14,6 +15,7 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
 	"suyuan/ent/shipment"
 	"suyuan/ent/user"
 	"time"
@@ -153,6 +155,36 @@ func (_u *OrganizationUpdate) SetNillableStatus(v *organization.Status) *Organiz
 	return _u
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_u *OrganizationUpdate) AddAlertIDs(ids ...int) *OrganizationUpdate {
+	_u.mutation.AddAlertIDs(ids...)
+	return _u
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_u *OrganizationUpdate) AddAlerts(v ...*Alert) *OrganizationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertIDs(ids...)
+}
+
+// AddRecallIDs adds the "recalls" edge to the Recall entity by IDs.
+func (_u *OrganizationUpdate) AddRecallIDs(ids ...int) *OrganizationUpdate {
+	_u.mutation.AddRecallIDs(ids...)
+	return _u
+}
+
+// AddRecalls adds the "recalls" edges to the Recall entity.
+func (_u *OrganizationUpdate) AddRecalls(v ...*Recall) *OrganizationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallIDs(ids...)
+}
+
 // AddFacilityIDs adds the "facilities" edge to the Facility entity by IDs.
 func (_u *OrganizationUpdate) AddFacilityIDs(ids ...int) *OrganizationUpdate {
 	_u.mutation.AddFacilityIDs(ids...)
@@ -276,6 +308,48 @@ func (_u *OrganizationUpdate) AddAuditEntries(v ...*AuditEntry) *OrganizationUpd
 // Mutation returns the OrganizationMutation object of the builder.
 func (_u *OrganizationUpdate) Mutation() *OrganizationMutation {
 	return _u.mutation
+}
+
+// ClearAlerts clears all "alerts" edges to the Alert entity.
+func (_u *OrganizationUpdate) ClearAlerts() *OrganizationUpdate {
+	_u.mutation.ClearAlerts()
+	return _u
+}
+
+// RemoveAlertIDs removes the "alerts" edge to Alert entities by IDs.
+func (_u *OrganizationUpdate) RemoveAlertIDs(ids ...int) *OrganizationUpdate {
+	_u.mutation.RemoveAlertIDs(ids...)
+	return _u
+}
+
+// RemoveAlerts removes "alerts" edges to Alert entities.
+func (_u *OrganizationUpdate) RemoveAlerts(v ...*Alert) *OrganizationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertIDs(ids...)
+}
+
+// ClearRecalls clears all "recalls" edges to the Recall entity.
+func (_u *OrganizationUpdate) ClearRecalls() *OrganizationUpdate {
+	_u.mutation.ClearRecalls()
+	return _u
+}
+
+// RemoveRecallIDs removes the "recalls" edge to Recall entities by IDs.
+func (_u *OrganizationUpdate) RemoveRecallIDs(ids ...int) *OrganizationUpdate {
+	_u.mutation.RemoveRecallIDs(ids...)
+	return _u
+}
+
+// RemoveRecalls removes "recalls" edges to Recall entities.
+func (_u *OrganizationUpdate) RemoveRecalls(v ...*Recall) *OrganizationUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallIDs(ids...)
 }
 
 // ClearFacilities clears all "facilities" edges to the Facility entity.
@@ -575,6 +649,96 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(organization.FieldStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AlertsTable,
+			Columns: []string{organization.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertsIDs(); len(nodes) > 0 && !_u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AlertsTable,
+			Columns: []string{organization.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AlertsTable,
+			Columns: []string{organization.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.RecallsTable,
+			Columns: []string{organization.RecallsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallsIDs(); len(nodes) > 0 && !_u.mutation.RecallsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.RecallsTable,
+			Columns: []string{organization.RecallsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.RecallsTable,
+			Columns: []string{organization.RecallsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.FacilitiesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1074,6 +1238,36 @@ func (_u *OrganizationUpdateOne) SetNillableStatus(v *organization.Status) *Orga
 	return _u
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_u *OrganizationUpdateOne) AddAlertIDs(ids ...int) *OrganizationUpdateOne {
+	_u.mutation.AddAlertIDs(ids...)
+	return _u
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_u *OrganizationUpdateOne) AddAlerts(v ...*Alert) *OrganizationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertIDs(ids...)
+}
+
+// AddRecallIDs adds the "recalls" edge to the Recall entity by IDs.
+func (_u *OrganizationUpdateOne) AddRecallIDs(ids ...int) *OrganizationUpdateOne {
+	_u.mutation.AddRecallIDs(ids...)
+	return _u
+}
+
+// AddRecalls adds the "recalls" edges to the Recall entity.
+func (_u *OrganizationUpdateOne) AddRecalls(v ...*Recall) *OrganizationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallIDs(ids...)
+}
+
 // AddFacilityIDs adds the "facilities" edge to the Facility entity by IDs.
 func (_u *OrganizationUpdateOne) AddFacilityIDs(ids ...int) *OrganizationUpdateOne {
 	_u.mutation.AddFacilityIDs(ids...)
@@ -1197,6 +1391,48 @@ func (_u *OrganizationUpdateOne) AddAuditEntries(v ...*AuditEntry) *Organization
 // Mutation returns the OrganizationMutation object of the builder.
 func (_u *OrganizationUpdateOne) Mutation() *OrganizationMutation {
 	return _u.mutation
+}
+
+// ClearAlerts clears all "alerts" edges to the Alert entity.
+func (_u *OrganizationUpdateOne) ClearAlerts() *OrganizationUpdateOne {
+	_u.mutation.ClearAlerts()
+	return _u
+}
+
+// RemoveAlertIDs removes the "alerts" edge to Alert entities by IDs.
+func (_u *OrganizationUpdateOne) RemoveAlertIDs(ids ...int) *OrganizationUpdateOne {
+	_u.mutation.RemoveAlertIDs(ids...)
+	return _u
+}
+
+// RemoveAlerts removes "alerts" edges to Alert entities.
+func (_u *OrganizationUpdateOne) RemoveAlerts(v ...*Alert) *OrganizationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertIDs(ids...)
+}
+
+// ClearRecalls clears all "recalls" edges to the Recall entity.
+func (_u *OrganizationUpdateOne) ClearRecalls() *OrganizationUpdateOne {
+	_u.mutation.ClearRecalls()
+	return _u
+}
+
+// RemoveRecallIDs removes the "recalls" edge to Recall entities by IDs.
+func (_u *OrganizationUpdateOne) RemoveRecallIDs(ids ...int) *OrganizationUpdateOne {
+	_u.mutation.RemoveRecallIDs(ids...)
+	return _u
+}
+
+// RemoveRecalls removes "recalls" edges to Recall entities.
+func (_u *OrganizationUpdateOne) RemoveRecalls(v ...*Recall) *OrganizationUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallIDs(ids...)
 }
 
 // ClearFacilities clears all "facilities" edges to the Facility entity.
@@ -1526,6 +1762,96 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(organization.FieldStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AlertsTable,
+			Columns: []string{organization.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertsIDs(); len(nodes) > 0 && !_u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AlertsTable,
+			Columns: []string{organization.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.AlertsTable,
+			Columns: []string{organization.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.RecallsTable,
+			Columns: []string{organization.RecallsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallsIDs(); len(nodes) > 0 && !_u.mutation.RecallsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.RecallsTable,
+			Columns: []string{organization.RecallsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.RecallsTable,
+			Columns: []string{organization.RecallsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.FacilitiesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -47,6 +47,8 @@ type Shipment struct {
 
 // ShipmentEdges holds the relations/edges for other nodes in the graph.
 type ShipmentEdges struct {
+	// Alerts holds the value of the alerts edge.
+	Alerts []*Alert `json:"alerts,omitempty"`
 	// Carrier holds the value of the carrier edge.
 	Carrier *Organization `json:"carrier,omitempty"`
 	// FromFacility holds the value of the from_facility edge.
@@ -59,12 +61,22 @@ type ShipmentEdges struct {
 	SensorReadings []*SensorReading `json:"sensor_readings,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
 	totalCount [5]map[string]int
 
+	namedAlerts         map[string][]*Alert
 	namedItems          map[string][]*ShipmentItem
 	namedSensorReadings map[string][]*SensorReading
+}
+
+// AlertsOrErr returns the Alerts value or an error if the edge
+// was not loaded in eager-loading.
+func (e ShipmentEdges) AlertsOrErr() ([]*Alert, error) {
+	if e.loadedTypes[0] {
+		return e.Alerts, nil
+	}
+	return nil, &NotLoadedError{edge: "alerts"}
 }
 
 // CarrierOrErr returns the Carrier value or an error if the edge
@@ -72,7 +84,7 @@ type ShipmentEdges struct {
 func (e ShipmentEdges) CarrierOrErr() (*Organization, error) {
 	if e.Carrier != nil {
 		return e.Carrier, nil
-	} else if e.loadedTypes[0] {
+	} else if e.loadedTypes[1] {
 		return nil, &NotFoundError{label: organization.Label}
 	}
 	return nil, &NotLoadedError{edge: "carrier"}
@@ -83,7 +95,7 @@ func (e ShipmentEdges) CarrierOrErr() (*Organization, error) {
 func (e ShipmentEdges) FromFacilityOrErr() (*Facility, error) {
 	if e.FromFacility != nil {
 		return e.FromFacility, nil
-	} else if e.loadedTypes[1] {
+	} else if e.loadedTypes[2] {
 		return nil, &NotFoundError{label: facility.Label}
 	}
 	return nil, &NotLoadedError{edge: "from_facility"}
@@ -94,7 +106,7 @@ func (e ShipmentEdges) FromFacilityOrErr() (*Facility, error) {
 func (e ShipmentEdges) ToFacilityOrErr() (*Facility, error) {
 	if e.ToFacility != nil {
 		return e.ToFacility, nil
-	} else if e.loadedTypes[2] {
+	} else if e.loadedTypes[3] {
 		return nil, &NotFoundError{label: facility.Label}
 	}
 	return nil, &NotLoadedError{edge: "to_facility"}
@@ -103,7 +115,7 @@ func (e ShipmentEdges) ToFacilityOrErr() (*Facility, error) {
 // ItemsOrErr returns the Items value or an error if the edge
 // was not loaded in eager-loading.
 func (e ShipmentEdges) ItemsOrErr() ([]*ShipmentItem, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[4] {
 		return e.Items, nil
 	}
 	return nil, &NotLoadedError{edge: "items"}
@@ -112,7 +124,7 @@ func (e ShipmentEdges) ItemsOrErr() ([]*ShipmentItem, error) {
 // SensorReadingsOrErr returns the SensorReadings value or an error if the edge
 // was not loaded in eager-loading.
 func (e ShipmentEdges) SensorReadingsOrErr() ([]*SensorReading, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.SensorReadings, nil
 	}
 	return nil, &NotLoadedError{edge: "sensor_readings"}
@@ -225,6 +237,11 @@ func (_m *Shipment) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
 }
 
+// QueryAlerts queries the "alerts" edge of the Shipment entity.
+func (_m *Shipment) QueryAlerts() *AlertQuery {
+	return NewShipmentClient(_m.config).QueryAlerts(_m)
+}
+
 // QueryCarrier queries the "carrier" edge of the Shipment entity.
 func (_m *Shipment) QueryCarrier() *OrganizationQuery {
 	return NewShipmentClient(_m.config).QueryCarrier(_m)
@@ -308,6 +325,30 @@ func (_m *Shipment) String() string {
 	builder.WriteString(_m.ReferenceDoc)
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedAlerts returns the Alerts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Shipment) NamedAlerts(name string) ([]*Alert, error) {
+	if _m.Edges.namedAlerts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAlerts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Shipment) appendNamedAlerts(name string, edges ...*Alert) {
+	if _m.Edges.namedAlerts == nil {
+		_m.Edges.namedAlerts = make(map[string][]*Alert)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAlerts[name] = []*Alert{}
+	} else {
+		_m.Edges.namedAlerts[name] = append(_m.Edges.namedAlerts[name], edges...)
+	}
 }
 
 // NamedItems returns the Items named value or an error if the edge was not

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
 	"suyuan/ent/sensorreading"
@@ -140,6 +141,21 @@ func (_c *ShipmentCreate) SetNillableReferenceDoc(v *string) *ShipmentCreate {
 		_c.SetReferenceDoc(*v)
 	}
 	return _c
+}
+
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_c *ShipmentCreate) AddAlertIDs(ids ...int) *ShipmentCreate {
+	_c.mutation.AddAlertIDs(ids...)
+	return _c
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_c *ShipmentCreate) AddAlerts(v ...*Alert) *ShipmentCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAlertIDs(ids...)
 }
 
 // SetCarrier sets the "carrier" edge to the Organization entity.
@@ -357,6 +373,22 @@ func (_c *ShipmentCreate) createSpec() (*Shipment, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ReferenceDoc(); ok {
 		_spec.SetField(shipment.FieldReferenceDoc, field.TypeString, value)
 		_node.ReferenceDoc = value
+	}
+	if nodes := _c.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shipment.AlertsTable,
+			Columns: []string{shipment.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.CarrierIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"suyuan/ent/alert"
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
@@ -29,6 +30,7 @@ type ShipmentQuery struct {
 	order                   []shipment.OrderOption
 	inters                  []Interceptor
 	predicates              []predicate.Shipment
+	withAlerts              *AlertQuery
 	withCarrier             *OrganizationQuery
 	withFromFacility        *FacilityQuery
 	withToFacility          *FacilityQuery
@@ -36,6 +38,7 @@ type ShipmentQuery struct {
 	withSensorReadings      *SensorReadingQuery
 	loadTotal               []func(context.Context, []*Shipment) error
 	modifiers               []func(*sql.Selector)
+	withNamedAlerts         map[string]*AlertQuery
 	withNamedItems          map[string]*ShipmentItemQuery
 	withNamedSensorReadings map[string]*SensorReadingQuery
 	// intermediate query (i.e. traversal path).
@@ -72,6 +75,28 @@ func (_q *ShipmentQuery) Unique(unique bool) *ShipmentQuery {
 func (_q *ShipmentQuery) Order(o ...shipment.OrderOption) *ShipmentQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryAlerts chains the current query on the "alerts" edge.
+func (_q *ShipmentQuery) QueryAlerts() *AlertQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shipment.Table, shipment.FieldID, selector),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, shipment.AlertsTable, shipment.AlertsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // QueryCarrier chains the current query on the "carrier" edge.
@@ -376,6 +401,7 @@ func (_q *ShipmentQuery) Clone() *ShipmentQuery {
 		order:              append([]shipment.OrderOption{}, _q.order...),
 		inters:             append([]Interceptor{}, _q.inters...),
 		predicates:         append([]predicate.Shipment{}, _q.predicates...),
+		withAlerts:         _q.withAlerts.Clone(),
 		withCarrier:        _q.withCarrier.Clone(),
 		withFromFacility:   _q.withFromFacility.Clone(),
 		withToFacility:     _q.withToFacility.Clone(),
@@ -386,6 +412,17 @@ func (_q *ShipmentQuery) Clone() *ShipmentQuery {
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithAlerts tells the query-builder to eager-load the nodes that are connected to
+// the "alerts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ShipmentQuery) WithAlerts(opts ...func(*AlertQuery)) *ShipmentQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAlerts = query
+	return _q
 }
 
 // WithCarrier tells the query-builder to eager-load the nodes that are connected to
@@ -527,7 +564,8 @@ func (_q *ShipmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Shi
 	var (
 		nodes       = []*Shipment{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
+			_q.withAlerts != nil,
 			_q.withCarrier != nil,
 			_q.withFromFacility != nil,
 			_q.withToFacility != nil,
@@ -555,6 +593,13 @@ func (_q *ShipmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Shi
 	}
 	if len(nodes) == 0 {
 		return nodes, nil
+	}
+	if query := _q.withAlerts; query != nil {
+		if err := _q.loadAlerts(ctx, query, nodes,
+			func(n *Shipment) { n.Edges.Alerts = []*Alert{} },
+			func(n *Shipment, e *Alert) { n.Edges.Alerts = append(n.Edges.Alerts, e) }); err != nil {
+			return nil, err
+		}
 	}
 	if query := _q.withCarrier; query != nil {
 		if err := _q.loadCarrier(ctx, query, nodes, nil,
@@ -588,6 +633,13 @@ func (_q *ShipmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Shi
 			return nil, err
 		}
 	}
+	for name, query := range _q.withNamedAlerts {
+		if err := _q.loadAlerts(ctx, query, nodes,
+			func(n *Shipment) { n.appendNamedAlerts(name) },
+			func(n *Shipment, e *Alert) { n.appendNamedAlerts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedItems {
 		if err := _q.loadItems(ctx, query, nodes,
 			func(n *Shipment) { n.appendNamedItems(name) },
@@ -610,6 +662,39 @@ func (_q *ShipmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Shi
 	return nodes, nil
 }
 
+func (_q *ShipmentQuery) loadAlerts(ctx context.Context, query *AlertQuery, nodes []*Shipment, init func(*Shipment), assign func(*Shipment, *Alert)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Shipment)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(alert.FieldShipmentID)
+	}
+	query.Where(predicate.Alert(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(shipment.AlertsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ShipmentID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "shipment_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "shipment_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *ShipmentQuery) loadCarrier(ctx context.Context, query *OrganizationQuery, nodes []*Shipment, init func(*Shipment), assign func(*Shipment, *Organization)) error {
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*Shipment)
@@ -887,6 +972,20 @@ func (_q *ShipmentQuery) ForShare(opts ...sql.LockOption) *ShipmentQuery {
 func (_q *ShipmentQuery) Modify(modifiers ...func(s *sql.Selector)) *ShipmentSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedAlerts tells the query-builder to eager-load the nodes that are connected to the "alerts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ShipmentQuery) WithNamedAlerts(name string, opts ...func(*AlertQuery)) *ShipmentQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAlerts == nil {
+		_q.withNamedAlerts = make(map[string]*AlertQuery)
+	}
+	_q.withNamedAlerts[name] = query
+	return _q
 }
 
 // WithNamedItems tells the query-builder to eager-load the nodes that are connected to the "items"

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/predicate"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shipment"
@@ -119,6 +120,21 @@ func (_u *ShipmentUpdate) SetNillableReferenceDoc(v *string) *ShipmentUpdate {
 	return _u
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_u *ShipmentUpdate) AddAlertIDs(ids ...int) *ShipmentUpdate {
+	_u.mutation.AddAlertIDs(ids...)
+	return _u
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_u *ShipmentUpdate) AddAlerts(v ...*Alert) *ShipmentUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertIDs(ids...)
+}
+
 // AddItemIDs adds the "items" edge to the ShipmentItem entity by IDs.
 func (_u *ShipmentUpdate) AddItemIDs(ids ...int) *ShipmentUpdate {
 	_u.mutation.AddItemIDs(ids...)
@@ -152,6 +168,27 @@ func (_u *ShipmentUpdate) AddSensorReadings(v ...*SensorReading) *ShipmentUpdate
 // Mutation returns the ShipmentMutation object of the builder.
 func (_u *ShipmentUpdate) Mutation() *ShipmentMutation {
 	return _u.mutation
+}
+
+// ClearAlerts clears all "alerts" edges to the Alert entity.
+func (_u *ShipmentUpdate) ClearAlerts() *ShipmentUpdate {
+	_u.mutation.ClearAlerts()
+	return _u
+}
+
+// RemoveAlertIDs removes the "alerts" edge to Alert entities by IDs.
+func (_u *ShipmentUpdate) RemoveAlertIDs(ids ...int) *ShipmentUpdate {
+	_u.mutation.RemoveAlertIDs(ids...)
+	return _u
+}
+
+// RemoveAlerts removes "alerts" edges to Alert entities.
+func (_u *ShipmentUpdate) RemoveAlerts(v ...*Alert) *ShipmentUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertIDs(ids...)
 }
 
 // ClearItems clears all "items" edges to the ShipmentItem entity.
@@ -308,6 +345,51 @@ func (_u *ShipmentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.ReferenceDoc(); ok {
 		_spec.SetField(shipment.FieldReferenceDoc, field.TypeString, value)
+	}
+	if _u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shipment.AlertsTable,
+			Columns: []string{shipment.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertsIDs(); len(nodes) > 0 && !_u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shipment.AlertsTable,
+			Columns: []string{shipment.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shipment.AlertsTable,
+			Columns: []string{shipment.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -509,6 +591,21 @@ func (_u *ShipmentUpdateOne) SetNillableReferenceDoc(v *string) *ShipmentUpdateO
 	return _u
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_u *ShipmentUpdateOne) AddAlertIDs(ids ...int) *ShipmentUpdateOne {
+	_u.mutation.AddAlertIDs(ids...)
+	return _u
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_u *ShipmentUpdateOne) AddAlerts(v ...*Alert) *ShipmentUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertIDs(ids...)
+}
+
 // AddItemIDs adds the "items" edge to the ShipmentItem entity by IDs.
 func (_u *ShipmentUpdateOne) AddItemIDs(ids ...int) *ShipmentUpdateOne {
 	_u.mutation.AddItemIDs(ids...)
@@ -542,6 +639,27 @@ func (_u *ShipmentUpdateOne) AddSensorReadings(v ...*SensorReading) *ShipmentUpd
 // Mutation returns the ShipmentMutation object of the builder.
 func (_u *ShipmentUpdateOne) Mutation() *ShipmentMutation {
 	return _u.mutation
+}
+
+// ClearAlerts clears all "alerts" edges to the Alert entity.
+func (_u *ShipmentUpdateOne) ClearAlerts() *ShipmentUpdateOne {
+	_u.mutation.ClearAlerts()
+	return _u
+}
+
+// RemoveAlertIDs removes the "alerts" edge to Alert entities by IDs.
+func (_u *ShipmentUpdateOne) RemoveAlertIDs(ids ...int) *ShipmentUpdateOne {
+	_u.mutation.RemoveAlertIDs(ids...)
+	return _u
+}
+
+// RemoveAlerts removes "alerts" edges to Alert entities.
+func (_u *ShipmentUpdateOne) RemoveAlerts(v ...*Alert) *ShipmentUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertIDs(ids...)
 }
 
 // ClearItems clears all "items" edges to the ShipmentItem entity.
@@ -728,6 +846,51 @@ func (_u *ShipmentUpdateOne) sqlSave(ctx context.Context) (_node *Shipment, err 
 	}
 	if value, ok := _u.mutation.ReferenceDoc(); ok {
 		_spec.SetField(shipment.FieldReferenceDoc, field.TypeString, value)
+	}
+	if _u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shipment.AlertsTable,
+			Columns: []string{shipment.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertsIDs(); len(nodes) > 0 && !_u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shipment.AlertsTable,
+			Columns: []string{shipment.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shipment.AlertsTable,
+			Columns: []string{shipment.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{

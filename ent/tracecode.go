@@ -36,17 +36,29 @@ type TraceCode struct {
 
 // TraceCodeEdges holds the relations/edges for other nodes in the graph.
 type TraceCodeEdges struct {
+	// Alerts holds the value of the alerts edge.
+	Alerts []*Alert `json:"alerts,omitempty"`
 	// Batch holds the value of the batch edge.
 	Batch *Batch `json:"batch,omitempty"`
 	// ScanEvents holds the value of the scan_events edge.
 	ScanEvents []*ScanEvent `json:"scan_events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
+	namedAlerts     map[string][]*Alert
 	namedScanEvents map[string][]*ScanEvent
+}
+
+// AlertsOrErr returns the Alerts value or an error if the edge
+// was not loaded in eager-loading.
+func (e TraceCodeEdges) AlertsOrErr() ([]*Alert, error) {
+	if e.loadedTypes[0] {
+		return e.Alerts, nil
+	}
+	return nil, &NotLoadedError{edge: "alerts"}
 }
 
 // BatchOrErr returns the Batch value or an error if the edge
@@ -54,7 +66,7 @@ type TraceCodeEdges struct {
 func (e TraceCodeEdges) BatchOrErr() (*Batch, error) {
 	if e.Batch != nil {
 		return e.Batch, nil
-	} else if e.loadedTypes[0] {
+	} else if e.loadedTypes[1] {
 		return nil, &NotFoundError{label: batch.Label}
 	}
 	return nil, &NotLoadedError{edge: "batch"}
@@ -63,7 +75,7 @@ func (e TraceCodeEdges) BatchOrErr() (*Batch, error) {
 // ScanEventsOrErr returns the ScanEvents value or an error if the edge
 // was not loaded in eager-loading.
 func (e TraceCodeEdges) ScanEventsOrErr() ([]*ScanEvent, error) {
-	if e.loadedTypes[1] {
+	if e.loadedTypes[2] {
 		return e.ScanEvents, nil
 	}
 	return nil, &NotLoadedError{edge: "scan_events"}
@@ -145,6 +157,11 @@ func (_m *TraceCode) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
 }
 
+// QueryAlerts queries the "alerts" edge of the TraceCode entity.
+func (_m *TraceCode) QueryAlerts() *AlertQuery {
+	return NewTraceCodeClient(_m.config).QueryAlerts(_m)
+}
+
 // QueryBatch queries the "batch" edge of the TraceCode entity.
 func (_m *TraceCode) QueryBatch() *BatchQuery {
 	return NewTraceCodeClient(_m.config).QueryBatch(_m)
@@ -196,6 +213,30 @@ func (_m *TraceCode) String() string {
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedAlerts returns the Alerts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *TraceCode) NamedAlerts(name string) ([]*Alert, error) {
+	if _m.Edges.namedAlerts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAlerts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *TraceCode) appendNamedAlerts(name string, edges ...*Alert) {
+	if _m.Edges.namedAlerts == nil {
+		_m.Edges.namedAlerts = make(map[string][]*Alert)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAlerts[name] = []*Alert{}
+	} else {
+		_m.Edges.namedAlerts[name] = append(_m.Edges.namedAlerts[name], edges...)
+	}
 }
 
 // NamedScanEvents returns the ScanEvents named value or an error if the edge was not

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/tracecode"
@@ -76,6 +77,21 @@ func (_c *TraceCodeCreate) SetNillableCreatedAt(v *time.Time) *TraceCodeCreate {
 		_c.SetCreatedAt(*v)
 	}
 	return _c
+}
+
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_c *TraceCodeCreate) AddAlertIDs(ids ...int) *TraceCodeCreate {
+	_c.mutation.AddAlertIDs(ids...)
+	return _c
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_c *TraceCodeCreate) AddAlerts(v ...*Alert) *TraceCodeCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAlertIDs(ids...)
 }
 
 // SetBatch sets the "batch" edge to the Batch entity.
@@ -218,6 +234,22 @@ func (_c *TraceCodeCreate) createSpec() (*TraceCode, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(tracecode.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if nodes := _c.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.AlertsTable,
+			Columns: []string{tracecode.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.BatchIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

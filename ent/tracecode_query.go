@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/predicate"
 	"suyuan/ent/scanevent"
@@ -27,10 +28,12 @@ type TraceCodeQuery struct {
 	order               []tracecode.OrderOption
 	inters              []Interceptor
 	predicates          []predicate.TraceCode
+	withAlerts          *AlertQuery
 	withBatch           *BatchQuery
 	withScanEvents      *ScanEventQuery
 	loadTotal           []func(context.Context, []*TraceCode) error
 	modifiers           []func(*sql.Selector)
+	withNamedAlerts     map[string]*AlertQuery
 	withNamedScanEvents map[string]*ScanEventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -66,6 +69,28 @@ func (_q *TraceCodeQuery) Unique(unique bool) *TraceCodeQuery {
 func (_q *TraceCodeQuery) Order(o ...tracecode.OrderOption) *TraceCodeQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryAlerts chains the current query on the "alerts" edge.
+func (_q *TraceCodeQuery) QueryAlerts() *AlertQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tracecode.Table, tracecode.FieldID, selector),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, tracecode.AlertsTable, tracecode.AlertsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // QueryBatch chains the current query on the "batch" edge.
@@ -304,6 +329,7 @@ func (_q *TraceCodeQuery) Clone() *TraceCodeQuery {
 		order:          append([]tracecode.OrderOption{}, _q.order...),
 		inters:         append([]Interceptor{}, _q.inters...),
 		predicates:     append([]predicate.TraceCode{}, _q.predicates...),
+		withAlerts:     _q.withAlerts.Clone(),
 		withBatch:      _q.withBatch.Clone(),
 		withScanEvents: _q.withScanEvents.Clone(),
 		// clone intermediate query.
@@ -311,6 +337,17 @@ func (_q *TraceCodeQuery) Clone() *TraceCodeQuery {
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithAlerts tells the query-builder to eager-load the nodes that are connected to
+// the "alerts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TraceCodeQuery) WithAlerts(opts ...func(*AlertQuery)) *TraceCodeQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAlerts = query
+	return _q
 }
 
 // WithBatch tells the query-builder to eager-load the nodes that are connected to
@@ -419,7 +456,8 @@ func (_q *TraceCodeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Tr
 	var (
 		nodes       = []*TraceCode{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
+			_q.withAlerts != nil,
 			_q.withBatch != nil,
 			_q.withScanEvents != nil,
 		}
@@ -445,6 +483,13 @@ func (_q *TraceCodeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Tr
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withAlerts; query != nil {
+		if err := _q.loadAlerts(ctx, query, nodes,
+			func(n *TraceCode) { n.Edges.Alerts = []*Alert{} },
+			func(n *TraceCode, e *Alert) { n.Edges.Alerts = append(n.Edges.Alerts, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withBatch; query != nil {
 		if err := _q.loadBatch(ctx, query, nodes, nil,
 			func(n *TraceCode, e *Batch) { n.Edges.Batch = e }); err != nil {
@@ -455,6 +500,13 @@ func (_q *TraceCodeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Tr
 		if err := _q.loadScanEvents(ctx, query, nodes,
 			func(n *TraceCode) { n.Edges.ScanEvents = []*ScanEvent{} },
 			func(n *TraceCode, e *ScanEvent) { n.Edges.ScanEvents = append(n.Edges.ScanEvents, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAlerts {
+		if err := _q.loadAlerts(ctx, query, nodes,
+			func(n *TraceCode) { n.appendNamedAlerts(name) },
+			func(n *TraceCode, e *Alert) { n.appendNamedAlerts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -473,6 +525,39 @@ func (_q *TraceCodeQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Tr
 	return nodes, nil
 }
 
+func (_q *TraceCodeQuery) loadAlerts(ctx context.Context, query *AlertQuery, nodes []*TraceCode, init func(*TraceCode), assign func(*TraceCode, *Alert)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*TraceCode)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(alert.FieldTraceCodeID)
+	}
+	query.Where(predicate.Alert(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(tracecode.AlertsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.TraceCodeID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "trace_code_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "trace_code_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *TraceCodeQuery) loadBatch(ctx context.Context, query *BatchQuery, nodes []*TraceCode, init func(*TraceCode), assign func(*TraceCode, *Batch)) error {
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*TraceCode)
@@ -656,6 +741,20 @@ func (_q *TraceCodeQuery) ForShare(opts ...sql.LockOption) *TraceCodeQuery {
 func (_q *TraceCodeQuery) Modify(modifiers ...func(s *sql.Selector)) *TraceCodeSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedAlerts tells the query-builder to eager-load the nodes that are connected to the "alerts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TraceCodeQuery) WithNamedAlerts(name string, opts ...func(*AlertQuery)) *TraceCodeQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAlerts == nil {
+		_q.withNamedAlerts = make(map[string]*AlertQuery)
+	}
+	_q.withNamedAlerts[name] = query
+	return _q
 }
 
 // WithNamedScanEvents tells the query-builder to eager-load the nodes that are connected to the "scan_events"

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/predicate"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/tracecode"
@@ -50,6 +51,21 @@ func (_u *TraceCodeUpdate) AddScanCount(v int64) *TraceCodeUpdate {
 	return _u
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_u *TraceCodeUpdate) AddAlertIDs(ids ...int) *TraceCodeUpdate {
+	_u.mutation.AddAlertIDs(ids...)
+	return _u
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_u *TraceCodeUpdate) AddAlerts(v ...*Alert) *TraceCodeUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertIDs(ids...)
+}
+
 // AddScanEventIDs adds the "scan_events" edge to the ScanEvent entity by IDs.
 func (_u *TraceCodeUpdate) AddScanEventIDs(ids ...int) *TraceCodeUpdate {
 	_u.mutation.AddScanEventIDs(ids...)
@@ -68,6 +84,27 @@ func (_u *TraceCodeUpdate) AddScanEvents(v ...*ScanEvent) *TraceCodeUpdate {
 // Mutation returns the TraceCodeMutation object of the builder.
 func (_u *TraceCodeUpdate) Mutation() *TraceCodeMutation {
 	return _u.mutation
+}
+
+// ClearAlerts clears all "alerts" edges to the Alert entity.
+func (_u *TraceCodeUpdate) ClearAlerts() *TraceCodeUpdate {
+	_u.mutation.ClearAlerts()
+	return _u
+}
+
+// RemoveAlertIDs removes the "alerts" edge to Alert entities by IDs.
+func (_u *TraceCodeUpdate) RemoveAlertIDs(ids ...int) *TraceCodeUpdate {
+	_u.mutation.RemoveAlertIDs(ids...)
+	return _u
+}
+
+// RemoveAlerts removes "alerts" edges to Alert entities.
+func (_u *TraceCodeUpdate) RemoveAlerts(v ...*Alert) *TraceCodeUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertIDs(ids...)
 }
 
 // ClearScanEvents clears all "scan_events" edges to the ScanEvent entity.
@@ -152,6 +189,51 @@ func (_u *TraceCodeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedScanCount(); ok {
 		_spec.AddField(tracecode.FieldScanCount, field.TypeInt64, value)
+	}
+	if _u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.AlertsTable,
+			Columns: []string{tracecode.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertsIDs(); len(nodes) > 0 && !_u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.AlertsTable,
+			Columns: []string{tracecode.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.AlertsTable,
+			Columns: []string{tracecode.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.ScanEventsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -241,6 +323,21 @@ func (_u *TraceCodeUpdateOne) AddScanCount(v int64) *TraceCodeUpdateOne {
 	return _u
 }
 
+// AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
+func (_u *TraceCodeUpdateOne) AddAlertIDs(ids ...int) *TraceCodeUpdateOne {
+	_u.mutation.AddAlertIDs(ids...)
+	return _u
+}
+
+// AddAlerts adds the "alerts" edges to the Alert entity.
+func (_u *TraceCodeUpdateOne) AddAlerts(v ...*Alert) *TraceCodeUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertIDs(ids...)
+}
+
 // AddScanEventIDs adds the "scan_events" edge to the ScanEvent entity by IDs.
 func (_u *TraceCodeUpdateOne) AddScanEventIDs(ids ...int) *TraceCodeUpdateOne {
 	_u.mutation.AddScanEventIDs(ids...)
@@ -259,6 +356,27 @@ func (_u *TraceCodeUpdateOne) AddScanEvents(v ...*ScanEvent) *TraceCodeUpdateOne
 // Mutation returns the TraceCodeMutation object of the builder.
 func (_u *TraceCodeUpdateOne) Mutation() *TraceCodeMutation {
 	return _u.mutation
+}
+
+// ClearAlerts clears all "alerts" edges to the Alert entity.
+func (_u *TraceCodeUpdateOne) ClearAlerts() *TraceCodeUpdateOne {
+	_u.mutation.ClearAlerts()
+	return _u
+}
+
+// RemoveAlertIDs removes the "alerts" edge to Alert entities by IDs.
+func (_u *TraceCodeUpdateOne) RemoveAlertIDs(ids ...int) *TraceCodeUpdateOne {
+	_u.mutation.RemoveAlertIDs(ids...)
+	return _u
+}
+
+// RemoveAlerts removes "alerts" edges to Alert entities.
+func (_u *TraceCodeUpdateOne) RemoveAlerts(v ...*Alert) *TraceCodeUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertIDs(ids...)
 }
 
 // ClearScanEvents clears all "scan_events" edges to the ScanEvent entity.
@@ -373,6 +491,51 @@ func (_u *TraceCodeUpdateOne) sqlSave(ctx context.Context) (_node *TraceCode, er
 	}
 	if value, ok := _u.mutation.AddedScanCount(); ok {
 		_spec.AddField(tracecode.FieldScanCount, field.TypeInt64, value)
+	}
+	if _u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.AlertsTable,
+			Columns: []string{tracecode.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertsIDs(); len(nodes) > 0 && !_u.mutation.AlertsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.AlertsTable,
+			Columns: []string{tracecode.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   tracecode.AlertsTable,
+			Columns: []string{tracecode.AlertsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.ScanEventsCleared() {
 		edge := &sqlgraph.EdgeSpec{

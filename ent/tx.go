@@ -16,12 +16,16 @@ type Tx struct {
 	config
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// Alert is the client for interacting with the Alert builders.
+	Alert *AlertClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
 	// Batch is the client for interacting with the Batch builders.
 	Batch *BatchClient
 	// BatchInput is the client for interacting with the BatchInput builders.
 	BatchInput *BatchInputClient
+	// DailyCount is the client for interacting with the DailyCount builders.
+	DailyCount *DailyCountClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Inspection is the client for interacting with the Inspection builders.
@@ -32,6 +36,10 @@ type Tx struct {
 	Organization *OrganizationClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
+	// Recall is the client for interacting with the Recall builders.
+	Recall *RecallClient
+	// RecallPlace is the client for interacting with the RecallPlace builders.
+	RecallPlace *RecallPlaceClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// ScanEvent is the client for interacting with the ScanEvent builders.
@@ -182,14 +190,18 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.Alert = NewAlertClient(tx.config)
 	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.Batch = NewBatchClient(tx.config)
 	tx.BatchInput = NewBatchInputClient(tx.config)
+	tx.DailyCount = NewDailyCountClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.Measurement = NewMeasurementClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
+	tx.Recall = NewRecallClient(tx.config)
+	tx.RecallPlace = NewRecallPlaceClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.ScanEvent = NewScanEventClient(tx.config)
 	tx.SensorReading = NewSensorReadingClient(tx.config)

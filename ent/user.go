@@ -45,17 +45,53 @@ type User struct {
 
 // UserEdges holds the relations/edges for other nodes in the graph.
 type UserEdges struct {
+	// AlertChanges holds the value of the alert_changes edge.
+	AlertChanges []*Alert `json:"alert_changes,omitempty"`
+	// RecallsInitiated holds the value of the recalls_initiated edge.
+	RecallsInitiated []*Recall `json:"recalls_initiated,omitempty"`
+	// RecallsClosed holds the value of the recalls_closed edge.
+	RecallsClosed []*Recall `json:"recalls_closed,omitempty"`
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
 	// RefreshTokens holds the value of the refresh_tokens edge.
 	RefreshTokens []*RefreshToken `json:"refresh_tokens,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
-	namedRefreshTokens map[string][]*RefreshToken
+	namedAlertChanges     map[string][]*Alert
+	namedRecallsInitiated map[string][]*Recall
+	namedRecallsClosed    map[string][]*Recall
+	namedRefreshTokens    map[string][]*RefreshToken
+}
+
+// AlertChangesOrErr returns the AlertChanges value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) AlertChangesOrErr() ([]*Alert, error) {
+	if e.loadedTypes[0] {
+		return e.AlertChanges, nil
+	}
+	return nil, &NotLoadedError{edge: "alert_changes"}
+}
+
+// RecallsInitiatedOrErr returns the RecallsInitiated value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) RecallsInitiatedOrErr() ([]*Recall, error) {
+	if e.loadedTypes[1] {
+		return e.RecallsInitiated, nil
+	}
+	return nil, &NotLoadedError{edge: "recalls_initiated"}
+}
+
+// RecallsClosedOrErr returns the RecallsClosed value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) RecallsClosedOrErr() ([]*Recall, error) {
+	if e.loadedTypes[2] {
+		return e.RecallsClosed, nil
+	}
+	return nil, &NotLoadedError{edge: "recalls_closed"}
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -63,7 +99,7 @@ type UserEdges struct {
 func (e UserEdges) OrganizationOrErr() (*Organization, error) {
 	if e.Organization != nil {
 		return e.Organization, nil
-	} else if e.loadedTypes[0] {
+	} else if e.loadedTypes[3] {
 		return nil, &NotFoundError{label: organization.Label}
 	}
 	return nil, &NotLoadedError{edge: "organization"}
@@ -72,7 +108,7 @@ func (e UserEdges) OrganizationOrErr() (*Organization, error) {
 // RefreshTokensOrErr returns the RefreshTokens value or an error if the edge
 // was not loaded in eager-loading.
 func (e UserEdges) RefreshTokensOrErr() ([]*RefreshToken, error) {
-	if e.loadedTypes[1] {
+	if e.loadedTypes[4] {
 		return e.RefreshTokens, nil
 	}
 	return nil, &NotLoadedError{edge: "refresh_tokens"}
@@ -180,6 +216,21 @@ func (_m *User) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
 }
 
+// QueryAlertChanges queries the "alert_changes" edge of the User entity.
+func (_m *User) QueryAlertChanges() *AlertQuery {
+	return NewUserClient(_m.config).QueryAlertChanges(_m)
+}
+
+// QueryRecallsInitiated queries the "recalls_initiated" edge of the User entity.
+func (_m *User) QueryRecallsInitiated() *RecallQuery {
+	return NewUserClient(_m.config).QueryRecallsInitiated(_m)
+}
+
+// QueryRecallsClosed queries the "recalls_closed" edge of the User entity.
+func (_m *User) QueryRecallsClosed() *RecallQuery {
+	return NewUserClient(_m.config).QueryRecallsClosed(_m)
+}
+
 // QueryOrganization queries the "organization" edge of the User entity.
 func (_m *User) QueryOrganization() *OrganizationQuery {
 	return NewUserClient(_m.config).QueryOrganization(_m)
@@ -242,6 +293,78 @@ func (_m *User) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedAlertChanges returns the AlertChanges named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedAlertChanges(name string) ([]*Alert, error) {
+	if _m.Edges.namedAlertChanges == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAlertChanges[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedAlertChanges(name string, edges ...*Alert) {
+	if _m.Edges.namedAlertChanges == nil {
+		_m.Edges.namedAlertChanges = make(map[string][]*Alert)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAlertChanges[name] = []*Alert{}
+	} else {
+		_m.Edges.namedAlertChanges[name] = append(_m.Edges.namedAlertChanges[name], edges...)
+	}
+}
+
+// NamedRecallsInitiated returns the RecallsInitiated named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedRecallsInitiated(name string) ([]*Recall, error) {
+	if _m.Edges.namedRecallsInitiated == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRecallsInitiated[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedRecallsInitiated(name string, edges ...*Recall) {
+	if _m.Edges.namedRecallsInitiated == nil {
+		_m.Edges.namedRecallsInitiated = make(map[string][]*Recall)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRecallsInitiated[name] = []*Recall{}
+	} else {
+		_m.Edges.namedRecallsInitiated[name] = append(_m.Edges.namedRecallsInitiated[name], edges...)
+	}
+}
+
+// NamedRecallsClosed returns the RecallsClosed named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedRecallsClosed(name string) ([]*Recall, error) {
+	if _m.Edges.namedRecallsClosed == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRecallsClosed[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedRecallsClosed(name string, edges ...*Recall) {
+	if _m.Edges.namedRecallsClosed == nil {
+		_m.Edges.namedRecallsClosed = make(map[string][]*Recall)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRecallsClosed[name] = []*Recall{}
+	} else {
+		_m.Edges.namedRecallsClosed[name] = append(_m.Edges.namedRecallsClosed[name], edges...)
+	}
 }
 
 // NamedRefreshTokens returns the RefreshTokens named value or an error if the edge was not

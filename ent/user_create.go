@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/organization"
+	"suyuan/ent/recall"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/user"
 	"suyuan/internal/viewer"
@@ -117,6 +119,51 @@ func (_c *UserCreate) SetNillableLastLoginAt(v *time.Time) *UserCreate {
 		_c.SetLastLoginAt(*v)
 	}
 	return _c
+}
+
+// AddAlertChangeIDs adds the "alert_changes" edge to the Alert entity by IDs.
+func (_c *UserCreate) AddAlertChangeIDs(ids ...int) *UserCreate {
+	_c.mutation.AddAlertChangeIDs(ids...)
+	return _c
+}
+
+// AddAlertChanges adds the "alert_changes" edges to the Alert entity.
+func (_c *UserCreate) AddAlertChanges(v ...*Alert) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAlertChangeIDs(ids...)
+}
+
+// AddRecallsInitiatedIDs adds the "recalls_initiated" edge to the Recall entity by IDs.
+func (_c *UserCreate) AddRecallsInitiatedIDs(ids ...int) *UserCreate {
+	_c.mutation.AddRecallsInitiatedIDs(ids...)
+	return _c
+}
+
+// AddRecallsInitiated adds the "recalls_initiated" edges to the Recall entity.
+func (_c *UserCreate) AddRecallsInitiated(v ...*Recall) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRecallsInitiatedIDs(ids...)
+}
+
+// AddRecallsClosedIDs adds the "recalls_closed" edge to the Recall entity by IDs.
+func (_c *UserCreate) AddRecallsClosedIDs(ids ...int) *UserCreate {
+	_c.mutation.AddRecallsClosedIDs(ids...)
+	return _c
+}
+
+// AddRecallsClosed adds the "recalls_closed" edges to the Recall entity.
+func (_c *UserCreate) AddRecallsClosed(v ...*Recall) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRecallsClosedIDs(ids...)
 }
 
 // SetOrganization sets the "organization" edge to the Organization entity.
@@ -303,6 +350,54 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastLoginAt(); ok {
 		_spec.SetField(user.FieldLastLoginAt, field.TypeTime, value)
 		_node.LastLoginAt = &value
+	}
+	if nodes := _c.mutation.AlertChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AlertChangesTable,
+			Columns: []string{user.AlertChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RecallsInitiatedIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsInitiatedTable,
+			Columns: []string{user.RecallsInitiatedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RecallsClosedIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsClosedTable,
+			Columns: []string{user.RecallsClosedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

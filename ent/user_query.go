@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"suyuan/ent/alert"
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
+	"suyuan/ent/recall"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/user"
 
@@ -23,15 +25,21 @@ import (
 // UserQuery is the builder for querying User entities.
 type UserQuery struct {
 	config
-	ctx                    *QueryContext
-	order                  []user.OrderOption
-	inters                 []Interceptor
-	predicates             []predicate.User
-	withOrganization       *OrganizationQuery
-	withRefreshTokens      *RefreshTokenQuery
-	loadTotal              []func(context.Context, []*User) error
-	modifiers              []func(*sql.Selector)
-	withNamedRefreshTokens map[string]*RefreshTokenQuery
+	ctx                       *QueryContext
+	order                     []user.OrderOption
+	inters                    []Interceptor
+	predicates                []predicate.User
+	withAlertChanges          *AlertQuery
+	withRecallsInitiated      *RecallQuery
+	withRecallsClosed         *RecallQuery
+	withOrganization          *OrganizationQuery
+	withRefreshTokens         *RefreshTokenQuery
+	loadTotal                 []func(context.Context, []*User) error
+	modifiers                 []func(*sql.Selector)
+	withNamedAlertChanges     map[string]*AlertQuery
+	withNamedRecallsInitiated map[string]*RecallQuery
+	withNamedRecallsClosed    map[string]*RecallQuery
+	withNamedRefreshTokens    map[string]*RefreshTokenQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -66,6 +74,72 @@ func (_q *UserQuery) Unique(unique bool) *UserQuery {
 func (_q *UserQuery) Order(o ...user.OrderOption) *UserQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryAlertChanges chains the current query on the "alert_changes" edge.
+func (_q *UserQuery) QueryAlertChanges() *AlertQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(alert.Table, alert.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.AlertChangesTable, user.AlertChangesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRecallsInitiated chains the current query on the "recalls_initiated" edge.
+func (_q *UserQuery) QueryRecallsInitiated() *RecallQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(recall.Table, recall.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.RecallsInitiatedTable, user.RecallsInitiatedColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRecallsClosed chains the current query on the "recalls_closed" edge.
+func (_q *UserQuery) QueryRecallsClosed() *RecallQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(recall.Table, recall.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.RecallsClosedTable, user.RecallsClosedColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // QueryOrganization chains the current query on the "organization" edge.
@@ -299,18 +373,54 @@ func (_q *UserQuery) Clone() *UserQuery {
 		return nil
 	}
 	return &UserQuery{
-		config:            _q.config,
-		ctx:               _q.ctx.Clone(),
-		order:             append([]user.OrderOption{}, _q.order...),
-		inters:            append([]Interceptor{}, _q.inters...),
-		predicates:        append([]predicate.User{}, _q.predicates...),
-		withOrganization:  _q.withOrganization.Clone(),
-		withRefreshTokens: _q.withRefreshTokens.Clone(),
+		config:               _q.config,
+		ctx:                  _q.ctx.Clone(),
+		order:                append([]user.OrderOption{}, _q.order...),
+		inters:               append([]Interceptor{}, _q.inters...),
+		predicates:           append([]predicate.User{}, _q.predicates...),
+		withAlertChanges:     _q.withAlertChanges.Clone(),
+		withRecallsInitiated: _q.withRecallsInitiated.Clone(),
+		withRecallsClosed:    _q.withRecallsClosed.Clone(),
+		withOrganization:     _q.withOrganization.Clone(),
+		withRefreshTokens:    _q.withRefreshTokens.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithAlertChanges tells the query-builder to eager-load the nodes that are connected to
+// the "alert_changes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithAlertChanges(opts ...func(*AlertQuery)) *UserQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAlertChanges = query
+	return _q
+}
+
+// WithRecallsInitiated tells the query-builder to eager-load the nodes that are connected to
+// the "recalls_initiated" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithRecallsInitiated(opts ...func(*RecallQuery)) *UserQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRecallsInitiated = query
+	return _q
+}
+
+// WithRecallsClosed tells the query-builder to eager-load the nodes that are connected to
+// the "recalls_closed" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithRecallsClosed(opts ...func(*RecallQuery)) *UserQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRecallsClosed = query
+	return _q
 }
 
 // WithOrganization tells the query-builder to eager-load the nodes that are connected to
@@ -419,7 +529,10 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [5]bool{
+			_q.withAlertChanges != nil,
+			_q.withRecallsInitiated != nil,
+			_q.withRecallsClosed != nil,
 			_q.withOrganization != nil,
 			_q.withRefreshTokens != nil,
 		}
@@ -445,6 +558,27 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withAlertChanges; query != nil {
+		if err := _q.loadAlertChanges(ctx, query, nodes,
+			func(n *User) { n.Edges.AlertChanges = []*Alert{} },
+			func(n *User, e *Alert) { n.Edges.AlertChanges = append(n.Edges.AlertChanges, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withRecallsInitiated; query != nil {
+		if err := _q.loadRecallsInitiated(ctx, query, nodes,
+			func(n *User) { n.Edges.RecallsInitiated = []*Recall{} },
+			func(n *User, e *Recall) { n.Edges.RecallsInitiated = append(n.Edges.RecallsInitiated, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withRecallsClosed; query != nil {
+		if err := _q.loadRecallsClosed(ctx, query, nodes,
+			func(n *User) { n.Edges.RecallsClosed = []*Recall{} },
+			func(n *User, e *Recall) { n.Edges.RecallsClosed = append(n.Edges.RecallsClosed, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withOrganization; query != nil {
 		if err := _q.loadOrganization(ctx, query, nodes, nil,
 			func(n *User, e *Organization) { n.Edges.Organization = e }); err != nil {
@@ -455,6 +589,27 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadRefreshTokens(ctx, query, nodes,
 			func(n *User) { n.Edges.RefreshTokens = []*RefreshToken{} },
 			func(n *User, e *RefreshToken) { n.Edges.RefreshTokens = append(n.Edges.RefreshTokens, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAlertChanges {
+		if err := _q.loadAlertChanges(ctx, query, nodes,
+			func(n *User) { n.appendNamedAlertChanges(name) },
+			func(n *User, e *Alert) { n.appendNamedAlertChanges(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedRecallsInitiated {
+		if err := _q.loadRecallsInitiated(ctx, query, nodes,
+			func(n *User) { n.appendNamedRecallsInitiated(name) },
+			func(n *User, e *Recall) { n.appendNamedRecallsInitiated(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedRecallsClosed {
+		if err := _q.loadRecallsClosed(ctx, query, nodes,
+			func(n *User) { n.appendNamedRecallsClosed(name) },
+			func(n *User, e *Recall) { n.appendNamedRecallsClosed(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -473,6 +628,105 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	return nodes, nil
 }
 
+func (_q *UserQuery) loadAlertChanges(ctx context.Context, query *AlertQuery, nodes []*User, init func(*User), assign func(*User, *Alert)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(alert.FieldStatusChangedByID)
+	}
+	query.Where(predicate.Alert(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.AlertChangesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.StatusChangedByID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "status_changed_by_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "status_changed_by_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadRecallsInitiated(ctx context.Context, query *RecallQuery, nodes []*User, init func(*User), assign func(*User, *Recall)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(recall.FieldInitiatedByID)
+	}
+	query.Where(predicate.Recall(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.RecallsInitiatedColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.InitiatedByID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "initiated_by_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "initiated_by_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadRecallsClosed(ctx context.Context, query *RecallQuery, nodes []*User, init func(*User), assign func(*User, *Recall)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(recall.FieldClosedByID)
+	}
+	query.Where(predicate.Recall(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.RecallsClosedColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ClosedByID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "closed_by_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "closed_by_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *UserQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*User, init func(*User), assign func(*User, *Organization)) error {
 	ids := make([]int, 0, len(nodes))
 	nodeids := make(map[int][]*User)
@@ -653,6 +907,48 @@ func (_q *UserQuery) ForShare(opts ...sql.LockOption) *UserQuery {
 func (_q *UserQuery) Modify(modifiers ...func(s *sql.Selector)) *UserSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedAlertChanges tells the query-builder to eager-load the nodes that are connected to the "alert_changes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedAlertChanges(name string, opts ...func(*AlertQuery)) *UserQuery {
+	query := (&AlertClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAlertChanges == nil {
+		_q.withNamedAlertChanges = make(map[string]*AlertQuery)
+	}
+	_q.withNamedAlertChanges[name] = query
+	return _q
+}
+
+// WithNamedRecallsInitiated tells the query-builder to eager-load the nodes that are connected to the "recalls_initiated"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedRecallsInitiated(name string, opts ...func(*RecallQuery)) *UserQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRecallsInitiated == nil {
+		_q.withNamedRecallsInitiated = make(map[string]*RecallQuery)
+	}
+	_q.withNamedRecallsInitiated[name] = query
+	return _q
+}
+
+// WithNamedRecallsClosed tells the query-builder to eager-load the nodes that are connected to the "recalls_closed"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedRecallsClosed(name string, opts ...func(*RecallQuery)) *UserQuery {
+	query := (&RecallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRecallsClosed == nil {
+		_q.withNamedRecallsClosed = make(map[string]*RecallQuery)
+	}
+	_q.withNamedRecallsClosed[name] = query
+	return _q
 }
 
 // WithNamedRefreshTokens tells the query-builder to eager-load the nodes that are connected to the "refresh_tokens"

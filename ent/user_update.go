@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"suyuan/ent/alert"
 	"suyuan/ent/predicate"
+	"suyuan/ent/recall"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/user"
 	"suyuan/internal/viewer"
@@ -127,6 +129,51 @@ func (_u *UserUpdate) ClearLastLoginAt() *UserUpdate {
 	return _u
 }
 
+// AddAlertChangeIDs adds the "alert_changes" edge to the Alert entity by IDs.
+func (_u *UserUpdate) AddAlertChangeIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddAlertChangeIDs(ids...)
+	return _u
+}
+
+// AddAlertChanges adds the "alert_changes" edges to the Alert entity.
+func (_u *UserUpdate) AddAlertChanges(v ...*Alert) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertChangeIDs(ids...)
+}
+
+// AddRecallsInitiatedIDs adds the "recalls_initiated" edge to the Recall entity by IDs.
+func (_u *UserUpdate) AddRecallsInitiatedIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddRecallsInitiatedIDs(ids...)
+	return _u
+}
+
+// AddRecallsInitiated adds the "recalls_initiated" edges to the Recall entity.
+func (_u *UserUpdate) AddRecallsInitiated(v ...*Recall) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallsInitiatedIDs(ids...)
+}
+
+// AddRecallsClosedIDs adds the "recalls_closed" edge to the Recall entity by IDs.
+func (_u *UserUpdate) AddRecallsClosedIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddRecallsClosedIDs(ids...)
+	return _u
+}
+
+// AddRecallsClosed adds the "recalls_closed" edges to the Recall entity.
+func (_u *UserUpdate) AddRecallsClosed(v ...*Recall) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallsClosedIDs(ids...)
+}
+
 // AddRefreshTokenIDs adds the "refresh_tokens" edge to the RefreshToken entity by IDs.
 func (_u *UserUpdate) AddRefreshTokenIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddRefreshTokenIDs(ids...)
@@ -145,6 +192,69 @@ func (_u *UserUpdate) AddRefreshTokens(v ...*RefreshToken) *UserUpdate {
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
+}
+
+// ClearAlertChanges clears all "alert_changes" edges to the Alert entity.
+func (_u *UserUpdate) ClearAlertChanges() *UserUpdate {
+	_u.mutation.ClearAlertChanges()
+	return _u
+}
+
+// RemoveAlertChangeIDs removes the "alert_changes" edge to Alert entities by IDs.
+func (_u *UserUpdate) RemoveAlertChangeIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveAlertChangeIDs(ids...)
+	return _u
+}
+
+// RemoveAlertChanges removes "alert_changes" edges to Alert entities.
+func (_u *UserUpdate) RemoveAlertChanges(v ...*Alert) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertChangeIDs(ids...)
+}
+
+// ClearRecallsInitiated clears all "recalls_initiated" edges to the Recall entity.
+func (_u *UserUpdate) ClearRecallsInitiated() *UserUpdate {
+	_u.mutation.ClearRecallsInitiated()
+	return _u
+}
+
+// RemoveRecallsInitiatedIDs removes the "recalls_initiated" edge to Recall entities by IDs.
+func (_u *UserUpdate) RemoveRecallsInitiatedIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveRecallsInitiatedIDs(ids...)
+	return _u
+}
+
+// RemoveRecallsInitiated removes "recalls_initiated" edges to Recall entities.
+func (_u *UserUpdate) RemoveRecallsInitiated(v ...*Recall) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallsInitiatedIDs(ids...)
+}
+
+// ClearRecallsClosed clears all "recalls_closed" edges to the Recall entity.
+func (_u *UserUpdate) ClearRecallsClosed() *UserUpdate {
+	_u.mutation.ClearRecallsClosed()
+	return _u
+}
+
+// RemoveRecallsClosedIDs removes the "recalls_closed" edge to Recall entities by IDs.
+func (_u *UserUpdate) RemoveRecallsClosedIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveRecallsClosedIDs(ids...)
+	return _u
+}
+
+// RemoveRecallsClosed removes "recalls_closed" edges to Recall entities.
+func (_u *UserUpdate) RemoveRecallsClosed(v ...*Recall) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallsClosedIDs(ids...)
 }
 
 // ClearRefreshTokens clears all "refresh_tokens" edges to the RefreshToken entity.
@@ -274,6 +384,141 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastLoginAtCleared() {
 		_spec.ClearField(user.FieldLastLoginAt, field.TypeTime)
+	}
+	if _u.mutation.AlertChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AlertChangesTable,
+			Columns: []string{user.AlertChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertChangesIDs(); len(nodes) > 0 && !_u.mutation.AlertChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AlertChangesTable,
+			Columns: []string{user.AlertChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AlertChangesTable,
+			Columns: []string{user.AlertChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallsInitiatedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsInitiatedTable,
+			Columns: []string{user.RecallsInitiatedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallsInitiatedIDs(); len(nodes) > 0 && !_u.mutation.RecallsInitiatedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsInitiatedTable,
+			Columns: []string{user.RecallsInitiatedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallsInitiatedIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsInitiatedTable,
+			Columns: []string{user.RecallsInitiatedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallsClosedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsClosedTable,
+			Columns: []string{user.RecallsClosedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallsClosedIDs(); len(nodes) > 0 && !_u.mutation.RecallsClosedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsClosedTable,
+			Columns: []string{user.RecallsClosedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallsClosedIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsClosedTable,
+			Columns: []string{user.RecallsClosedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.RefreshTokensCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -438,6 +683,51 @@ func (_u *UserUpdateOne) ClearLastLoginAt() *UserUpdateOne {
 	return _u
 }
 
+// AddAlertChangeIDs adds the "alert_changes" edge to the Alert entity by IDs.
+func (_u *UserUpdateOne) AddAlertChangeIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddAlertChangeIDs(ids...)
+	return _u
+}
+
+// AddAlertChanges adds the "alert_changes" edges to the Alert entity.
+func (_u *UserUpdateOne) AddAlertChanges(v ...*Alert) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAlertChangeIDs(ids...)
+}
+
+// AddRecallsInitiatedIDs adds the "recalls_initiated" edge to the Recall entity by IDs.
+func (_u *UserUpdateOne) AddRecallsInitiatedIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddRecallsInitiatedIDs(ids...)
+	return _u
+}
+
+// AddRecallsInitiated adds the "recalls_initiated" edges to the Recall entity.
+func (_u *UserUpdateOne) AddRecallsInitiated(v ...*Recall) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallsInitiatedIDs(ids...)
+}
+
+// AddRecallsClosedIDs adds the "recalls_closed" edge to the Recall entity by IDs.
+func (_u *UserUpdateOne) AddRecallsClosedIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddRecallsClosedIDs(ids...)
+	return _u
+}
+
+// AddRecallsClosed adds the "recalls_closed" edges to the Recall entity.
+func (_u *UserUpdateOne) AddRecallsClosed(v ...*Recall) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecallsClosedIDs(ids...)
+}
+
 // AddRefreshTokenIDs adds the "refresh_tokens" edge to the RefreshToken entity by IDs.
 func (_u *UserUpdateOne) AddRefreshTokenIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddRefreshTokenIDs(ids...)
@@ -456,6 +746,69 @@ func (_u *UserUpdateOne) AddRefreshTokens(v ...*RefreshToken) *UserUpdateOne {
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
+}
+
+// ClearAlertChanges clears all "alert_changes" edges to the Alert entity.
+func (_u *UserUpdateOne) ClearAlertChanges() *UserUpdateOne {
+	_u.mutation.ClearAlertChanges()
+	return _u
+}
+
+// RemoveAlertChangeIDs removes the "alert_changes" edge to Alert entities by IDs.
+func (_u *UserUpdateOne) RemoveAlertChangeIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveAlertChangeIDs(ids...)
+	return _u
+}
+
+// RemoveAlertChanges removes "alert_changes" edges to Alert entities.
+func (_u *UserUpdateOne) RemoveAlertChanges(v ...*Alert) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAlertChangeIDs(ids...)
+}
+
+// ClearRecallsInitiated clears all "recalls_initiated" edges to the Recall entity.
+func (_u *UserUpdateOne) ClearRecallsInitiated() *UserUpdateOne {
+	_u.mutation.ClearRecallsInitiated()
+	return _u
+}
+
+// RemoveRecallsInitiatedIDs removes the "recalls_initiated" edge to Recall entities by IDs.
+func (_u *UserUpdateOne) RemoveRecallsInitiatedIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveRecallsInitiatedIDs(ids...)
+	return _u
+}
+
+// RemoveRecallsInitiated removes "recalls_initiated" edges to Recall entities.
+func (_u *UserUpdateOne) RemoveRecallsInitiated(v ...*Recall) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallsInitiatedIDs(ids...)
+}
+
+// ClearRecallsClosed clears all "recalls_closed" edges to the Recall entity.
+func (_u *UserUpdateOne) ClearRecallsClosed() *UserUpdateOne {
+	_u.mutation.ClearRecallsClosed()
+	return _u
+}
+
+// RemoveRecallsClosedIDs removes the "recalls_closed" edge to Recall entities by IDs.
+func (_u *UserUpdateOne) RemoveRecallsClosedIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveRecallsClosedIDs(ids...)
+	return _u
+}
+
+// RemoveRecallsClosed removes "recalls_closed" edges to Recall entities.
+func (_u *UserUpdateOne) RemoveRecallsClosed(v ...*Recall) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecallsClosedIDs(ids...)
 }
 
 // ClearRefreshTokens clears all "refresh_tokens" edges to the RefreshToken entity.
@@ -615,6 +968,141 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.LastLoginAtCleared() {
 		_spec.ClearField(user.FieldLastLoginAt, field.TypeTime)
+	}
+	if _u.mutation.AlertChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AlertChangesTable,
+			Columns: []string{user.AlertChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAlertChangesIDs(); len(nodes) > 0 && !_u.mutation.AlertChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AlertChangesTable,
+			Columns: []string{user.AlertChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AlertChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AlertChangesTable,
+			Columns: []string{user.AlertChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallsInitiatedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsInitiatedTable,
+			Columns: []string{user.RecallsInitiatedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallsInitiatedIDs(); len(nodes) > 0 && !_u.mutation.RecallsInitiatedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsInitiatedTable,
+			Columns: []string{user.RecallsInitiatedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallsInitiatedIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsInitiatedTable,
+			Columns: []string{user.RecallsInitiatedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecallsClosedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsClosedTable,
+			Columns: []string{user.RecallsClosedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecallsClosedIDs(); len(nodes) > 0 && !_u.mutation.RecallsClosedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsClosedTable,
+			Columns: []string{user.RecallsClosedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecallsClosedIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.RecallsClosedTable,
+			Columns: []string{user.RecallsClosedColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(recall.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	if _u.mutation.RefreshTokensCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -44,6 +44,12 @@ const (
 	FieldStatus = "status"
 	// FieldScanCount holds the string denoting the scan_count field in the database.
 	FieldScanCount = "scan_count"
+	// EdgeAlerts holds the string denoting the alerts edge name in mutations.
+	EdgeAlerts = "alerts"
+	// EdgeRecallPlaces holds the string denoting the recall_places edge name in mutations.
+	EdgeRecallPlaces = "recall_places"
+	// EdgeRecalls holds the string denoting the recalls edge name in mutations.
+	EdgeRecalls = "recalls"
 	// EdgeProduct holds the string denoting the product edge name in mutations.
 	EdgeProduct = "product"
 	// EdgeProducer holds the string denoting the producer edge name in mutations.
@@ -68,6 +74,25 @@ const (
 	EdgeScanEvents = "scan_events"
 	// Table holds the table name of the batch in the database.
 	Table = "batches"
+	// AlertsTable is the table that holds the alerts relation/edge.
+	AlertsTable = "alerts"
+	// AlertsInverseTable is the table name for the Alert entity.
+	// It exists in this package in order to avoid circular dependency with the "alert" package.
+	AlertsInverseTable = "alerts"
+	// AlertsColumn is the table column denoting the alerts relation/edge.
+	AlertsColumn = "batch_id"
+	// RecallPlacesTable is the table that holds the recall_places relation/edge.
+	RecallPlacesTable = "recall_places"
+	// RecallPlacesInverseTable is the table name for the RecallPlace entity.
+	// It exists in this package in order to avoid circular dependency with the "recallplace" package.
+	RecallPlacesInverseTable = "recall_places"
+	// RecallPlacesColumn is the table column denoting the recall_places relation/edge.
+	RecallPlacesColumn = "batch_id"
+	// RecallsTable is the table that holds the recalls relation/edge. The primary key declared below.
+	RecallsTable = "recall_batches"
+	// RecallsInverseTable is the table name for the Recall entity.
+	// It exists in this package in order to avoid circular dependency with the "recall" package.
+	RecallsInverseTable = "recalls"
 	// ProductTable is the table that holds the product relation/edge.
 	ProductTable = "batches"
 	// ProductInverseTable is the table name for the Product entity.
@@ -163,6 +188,12 @@ var Columns = []string{
 	FieldStatus,
 	FieldScanCount,
 }
+
+var (
+	// RecallsPrimaryKey and RecallsColumn2 are the table columns denoting the
+	// primary key for the recalls relation (M2M).
+	RecallsPrimaryKey = []string{"recall_id", "batch_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -303,6 +334,48 @@ func ByScanCount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldScanCount, opts...).ToFunc()
 }
 
+// ByAlertsCount orders the results by alerts count.
+func ByAlertsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAlertsStep(), opts...)
+	}
+}
+
+// ByAlerts orders the results by alerts terms.
+func ByAlerts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAlertsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByRecallPlacesCount orders the results by recall_places count.
+func ByRecallPlacesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRecallPlacesStep(), opts...)
+	}
+}
+
+// ByRecallPlaces orders the results by recall_places terms.
+func ByRecallPlaces(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRecallPlacesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByRecallsCount orders the results by recalls count.
+func ByRecallsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRecallsStep(), opts...)
+	}
+}
+
+// ByRecalls orders the results by recalls terms.
+func ByRecalls(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRecallsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByProductField orders the results by product field.
 func ByProductField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -434,6 +507,27 @@ func ByScanEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newScanEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
+}
+func newAlertsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AlertsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AlertsTable, AlertsColumn),
+	)
+}
+func newRecallPlacesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RecallPlacesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RecallPlacesTable, RecallPlacesColumn),
+	)
+}
+func newRecallsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RecallsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, RecallsTable, RecallsPrimaryKey...),
+	)
 }
 func newProductStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(

@@ -531,6 +531,75 @@ func ScanCountLTE(v int64) predicate.Batch {
 	return predicate.Batch(sql.FieldLTE(FieldScanCount, v))
 }
 
+// HasAlerts applies the HasEdge predicate on the "alerts" edge.
+func HasAlerts() predicate.Batch {
+	return predicate.Batch(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AlertsTable, AlertsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAlertsWith applies the HasEdge predicate on the "alerts" edge with a given conditions (other predicates).
+func HasAlertsWith(preds ...predicate.Alert) predicate.Batch {
+	return predicate.Batch(func(s *sql.Selector) {
+		step := newAlertsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRecallPlaces applies the HasEdge predicate on the "recall_places" edge.
+func HasRecallPlaces() predicate.Batch {
+	return predicate.Batch(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RecallPlacesTable, RecallPlacesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRecallPlacesWith applies the HasEdge predicate on the "recall_places" edge with a given conditions (other predicates).
+func HasRecallPlacesWith(preds ...predicate.RecallPlace) predicate.Batch {
+	return predicate.Batch(func(s *sql.Selector) {
+		step := newRecallPlacesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRecalls applies the HasEdge predicate on the "recalls" edge.
+func HasRecalls() predicate.Batch {
+	return predicate.Batch(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, RecallsTable, RecallsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRecallsWith applies the HasEdge predicate on the "recalls" edge with a given conditions (other predicates).
+func HasRecallsWith(preds ...predicate.Recall) predicate.Batch {
+	return predicate.Batch(func(s *sql.Selector) {
+		step := newRecallsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasProduct applies the HasEdge predicate on the "product" edge.
 func HasProduct() predicate.Batch {
 	return predicate.Batch(func(s *sql.Selector) {

@@ -40,6 +40,10 @@ const (
 	FieldLatitude = "latitude"
 	// FieldLongitude holds the string denoting the longitude field in the database.
 	FieldLongitude = "longitude"
+	// EdgeAlerts holds the string denoting the alerts edge name in mutations.
+	EdgeAlerts = "alerts"
+	// EdgeRecallPlaces holds the string denoting the recall_places edge name in mutations.
+	EdgeRecallPlaces = "recall_places"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeBatches holds the string denoting the batches edge name in mutations.
@@ -56,6 +60,20 @@ const (
 	EdgeStocks = "stocks"
 	// Table holds the table name of the facility in the database.
 	Table = "facilities"
+	// AlertsTable is the table that holds the alerts relation/edge.
+	AlertsTable = "alerts"
+	// AlertsInverseTable is the table name for the Alert entity.
+	// It exists in this package in order to avoid circular dependency with the "alert" package.
+	AlertsInverseTable = "alerts"
+	// AlertsColumn is the table column denoting the alerts relation/edge.
+	AlertsColumn = "facility_id"
+	// RecallPlacesTable is the table that holds the recall_places relation/edge.
+	RecallPlacesTable = "recall_places"
+	// RecallPlacesInverseTable is the table name for the RecallPlace entity.
+	// It exists in this package in order to avoid circular dependency with the "recallplace" package.
+	RecallPlacesInverseTable = "recall_places"
+	// RecallPlacesColumn is the table column denoting the recall_places relation/edge.
+	RecallPlacesColumn = "facility_id"
 	// OrganizationTable is the table that holds the organization relation/edge.
 	OrganizationTable = "facilities"
 	// OrganizationInverseTable is the table name for the Organization entity.
@@ -255,6 +273,34 @@ func ByLongitude(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLongitude, opts...).ToFunc()
 }
 
+// ByAlertsCount orders the results by alerts count.
+func ByAlertsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAlertsStep(), opts...)
+	}
+}
+
+// ByAlerts orders the results by alerts terms.
+func ByAlerts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAlertsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByRecallPlacesCount orders the results by recall_places count.
+func ByRecallPlacesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRecallPlacesStep(), opts...)
+	}
+}
+
+// ByRecallPlaces orders the results by recall_places terms.
+func ByRecallPlaces(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRecallPlacesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByOrganizationField orders the results by organization field.
 func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -344,6 +390,20 @@ func ByStocks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newStocksStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
+}
+func newAlertsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AlertsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AlertsTable, AlertsColumn),
+	)
+}
+func newRecallPlacesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RecallPlacesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RecallPlacesTable, RecallPlacesColumn),
+	)
 }
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(

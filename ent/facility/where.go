@@ -605,6 +605,52 @@ func LongitudeNotNil() predicate.Facility {
 	return predicate.Facility(sql.FieldNotNull(FieldLongitude))
 }
 
+// HasAlerts applies the HasEdge predicate on the "alerts" edge.
+func HasAlerts() predicate.Facility {
+	return predicate.Facility(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AlertsTable, AlertsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAlertsWith applies the HasEdge predicate on the "alerts" edge with a given conditions (other predicates).
+func HasAlertsWith(preds ...predicate.Alert) predicate.Facility {
+	return predicate.Facility(func(s *sql.Selector) {
+		step := newAlertsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRecallPlaces applies the HasEdge predicate on the "recall_places" edge.
+func HasRecallPlaces() predicate.Facility {
+	return predicate.Facility(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RecallPlacesTable, RecallPlacesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRecallPlacesWith applies the HasEdge predicate on the "recall_places" edge with a given conditions (other predicates).
+func HasRecallPlacesWith(preds ...predicate.RecallPlace) predicate.Facility {
+	return predicate.Facility(func(s *sql.Selector) {
+		step := newRecallPlacesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasOrganization applies the HasEdge predicate on the "organization" edge.
 func HasOrganization() predicate.Facility {
 	return predicate.Facility(func(s *sql.Selector) {

@@ -20,6 +20,18 @@ func (f APIKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.APIKeyMutation", m)
 }
 
+// The AlertFunc type is an adapter to allow the use of ordinary
+// function as Alert mutator.
+type AlertFunc func(context.Context, *ent.AlertMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AlertFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AlertMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AlertMutation", m)
+}
+
 // The AuditEntryFunc type is an adapter to allow the use of ordinary
 // function as AuditEntry mutator.
 type AuditEntryFunc func(context.Context, *ent.AuditEntryMutation) (ent.Value, error)
@@ -54,6 +66,18 @@ func (f BatchInputFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BatchInputMutation", m)
+}
+
+// The DailyCountFunc type is an adapter to allow the use of ordinary
+// function as DailyCount mutator.
+type DailyCountFunc func(context.Context, *ent.DailyCountMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DailyCountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DailyCountMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DailyCountMutation", m)
 }
 
 // The FacilityFunc type is an adapter to allow the use of ordinary
@@ -114,6 +138,30 @@ func (f ProductFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProductMutation", m)
+}
+
+// The RecallFunc type is an adapter to allow the use of ordinary
+// function as Recall mutator.
+type RecallFunc func(context.Context, *ent.RecallMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RecallFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RecallMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RecallMutation", m)
+}
+
+// The RecallPlaceFunc type is an adapter to allow the use of ordinary
+// function as RecallPlace mutator.
+type RecallPlaceFunc func(context.Context, *ent.RecallPlaceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RecallPlaceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RecallPlaceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RecallPlaceMutation", m)
 }
 
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary

@@ -7,16 +7,20 @@ import (
 	"fmt"
 
 	"suyuan/ent"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
@@ -113,6 +117,33 @@ func (f TraverseAPIKey) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.APIKeyQuery", q)
 }
 
+// The AlertFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AlertFunc func(context.Context, *ent.AlertQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AlertFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AlertQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AlertQuery", q)
+}
+
+// The TraverseAlert type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAlert func(context.Context, *ent.AlertQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAlert) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAlert) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AlertQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AlertQuery", q)
+}
+
 // The AuditEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
 type AuditEntryFunc func(context.Context, *ent.AuditEntryQuery) (ent.Value, error)
 
@@ -192,6 +223,33 @@ func (f TraverseBatchInput) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.BatchInputQuery", q)
+}
+
+// The DailyCountFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DailyCountFunc func(context.Context, *ent.DailyCountQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DailyCountFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DailyCountQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DailyCountQuery", q)
+}
+
+// The TraverseDailyCount type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDailyCount func(context.Context, *ent.DailyCountQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDailyCount) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDailyCount) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DailyCountQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DailyCountQuery", q)
 }
 
 // The FacilityFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -327,6 +385,60 @@ func (f TraverseProduct) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProductQuery", q)
+}
+
+// The RecallFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RecallFunc func(context.Context, *ent.RecallQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RecallFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RecallQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RecallQuery", q)
+}
+
+// The TraverseRecall type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRecall func(context.Context, *ent.RecallQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRecall) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRecall) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RecallQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RecallQuery", q)
+}
+
+// The RecallPlaceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RecallPlaceFunc func(context.Context, *ent.RecallPlaceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RecallPlaceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RecallPlaceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RecallPlaceQuery", q)
+}
+
+// The TraverseRecallPlace type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRecallPlace func(context.Context, *ent.RecallPlaceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRecallPlace) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRecallPlace) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RecallPlaceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RecallPlaceQuery", q)
 }
 
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -577,12 +689,16 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.APIKeyQuery:
 		return &query[*ent.APIKeyQuery, predicate.APIKey, apikey.OrderOption]{typ: ent.TypeAPIKey, tq: q}, nil
+	case *ent.AlertQuery:
+		return &query[*ent.AlertQuery, predicate.Alert, alert.OrderOption]{typ: ent.TypeAlert, tq: q}, nil
 	case *ent.AuditEntryQuery:
 		return &query[*ent.AuditEntryQuery, predicate.AuditEntry, auditentry.OrderOption]{typ: ent.TypeAuditEntry, tq: q}, nil
 	case *ent.BatchQuery:
 		return &query[*ent.BatchQuery, predicate.Batch, batch.OrderOption]{typ: ent.TypeBatch, tq: q}, nil
 	case *ent.BatchInputQuery:
 		return &query[*ent.BatchInputQuery, predicate.BatchInput, batchinput.OrderOption]{typ: ent.TypeBatchInput, tq: q}, nil
+	case *ent.DailyCountQuery:
+		return &query[*ent.DailyCountQuery, predicate.DailyCount, dailycount.OrderOption]{typ: ent.TypeDailyCount, tq: q}, nil
 	case *ent.FacilityQuery:
 		return &query[*ent.FacilityQuery, predicate.Facility, facility.OrderOption]{typ: ent.TypeFacility, tq: q}, nil
 	case *ent.InspectionQuery:
@@ -593,6 +709,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.ProductQuery:
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
+	case *ent.RecallQuery:
+		return &query[*ent.RecallQuery, predicate.Recall, recall.OrderOption]{typ: ent.TypeRecall, tq: q}, nil
+	case *ent.RecallPlaceQuery:
+		return &query[*ent.RecallPlaceQuery, predicate.RecallPlace, recallplace.OrderOption]{typ: ent.TypeRecallPlace, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.ScanEventQuery:

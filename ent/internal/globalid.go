@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"api_keys\":60129542144,\"audit_entries\":64424509440,\"batch_inputs\":4294967296,\"batches\":0,\"facilities\":8589934592,\"inspections\":12884901888,\"measurements\":17179869184,\"organizations\":21474836480,\"products\":25769803776,\"refresh_tokens\":68719476736,\"scan_events\":55834574848,\"sensor_readings\":30064771072,\"shelf_events\":34359738368,\"shipment_items\":42949672960,\"shipments\":38654705664,\"stocks\":47244640256,\"trace_codes\":51539607552,\"users\":73014444032}"
+const IncrementStarts = "{\"alerts\":77309411328,\"api_keys\":60129542144,\"audit_entries\":64424509440,\"batch_inputs\":4294967296,\"batches\":0,\"daily_counts\":81604378624,\"facilities\":8589934592,\"inspections\":12884901888,\"measurements\":17179869184,\"organizations\":21474836480,\"products\":25769803776,\"recall_places\":90194313216,\"recalls\":85899345920,\"refresh_tokens\":68719476736,\"scan_events\":55834574848,\"sensor_readings\":30064771072,\"shelf_events\":34359738368,\"shipment_items\":42949672960,\"shipments\":38654705664,\"stocks\":47244640256,\"trace_codes\":51539607552,\"users\":73014444032}"

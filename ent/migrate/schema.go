@@ -36,6 +36,109 @@ var (
 			},
 		},
 	}
+	// AlertsColumns holds the columns for the "alerts" table.
+	AlertsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"TEMPERATURE_OUT_OF_RANGE", "SUSTAINED_EXCURSION", "CUMULATIVE_EXCURSION", "LOGGING_GAP", "INSPECTION_FAILED", "OVER_LEGAL_LIMIT", "MEASUREMENT_OUTLIER", "TRANSIT_OUTLIER", "OVER_SHELVED", "OVER_SHIPPED", "EXPIRED_ON_SHELF", "SCAN_BURST", "SCAN_SPREAD", "RECALL_NOTICE"}},
+		{Name: "severity", Type: field.TypeEnum, Enums: []string{"LOW", "MEDIUM", "HIGH", "CRITICAL"}},
+		{Name: "subject_type", Type: field.TypeEnum, Enums: []string{"BATCH", "SHIPMENT", "FACILITY", "TRACE_CODE", "RECALL"}},
+		{Name: "subject_id", Type: field.TypeInt},
+		{Name: "dedup_key", Type: field.TypeString, Unique: true, Size: 96},
+		{Name: "region_code", Type: field.TypeString, Size: 6},
+		{Name: "detected_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "last_detected_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "evidence", Type: field.TypeJSON},
+		{Name: "fingerprint", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "ACKNOWLEDGED", "RESOLVED", "DISMISSED"}, Default: "OPEN"},
+		{Name: "status_note", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "status_changed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "batch_id", Type: field.TypeInt, Nullable: true},
+		{Name: "facility_id", Type: field.TypeInt, Nullable: true},
+		{Name: "organization_id", Type: field.TypeInt},
+		{Name: "recall_id", Type: field.TypeInt, Nullable: true},
+		{Name: "shipment_id", Type: field.TypeInt, Nullable: true},
+		{Name: "trace_code_id", Type: field.TypeInt, Nullable: true},
+		{Name: "status_changed_by_id", Type: field.TypeInt, Nullable: true},
+	}
+	// AlertsTable holds the schema information for the "alerts" table.
+	AlertsTable = &schema.Table{
+		Name:       "alerts",
+		Columns:    AlertsColumns,
+		PrimaryKey: []*schema.Column{AlertsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "alerts_batches_alerts",
+				Columns:    []*schema.Column{AlertsColumns[16]},
+				RefColumns: []*schema.Column{BatchesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "alerts_facilities_alerts",
+				Columns:    []*schema.Column{AlertsColumns[17]},
+				RefColumns: []*schema.Column{FacilitiesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "alerts_organizations_alerts",
+				Columns:    []*schema.Column{AlertsColumns[18]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "alerts_recalls_alerts",
+				Columns:    []*schema.Column{AlertsColumns[19]},
+				RefColumns: []*schema.Column{RecallsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "alerts_shipments_alerts",
+				Columns:    []*schema.Column{AlertsColumns[20]},
+				RefColumns: []*schema.Column{ShipmentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "alerts_trace_codes_alerts",
+				Columns:    []*schema.Column{AlertsColumns[21]},
+				RefColumns: []*schema.Column{TraceCodesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "alerts_users_alert_changes",
+				Columns:    []*schema.Column{AlertsColumns[22]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "alert_region_code_detected_at",
+				Unique:  false,
+				Columns: []*schema.Column{AlertsColumns[8], AlertsColumns[9]},
+			},
+			{
+				Name:    "alert_organization_id_detected_at",
+				Unique:  false,
+				Columns: []*schema.Column{AlertsColumns[18], AlertsColumns[9]},
+			},
+			{
+				Name:    "alert_status_detected_at",
+				Unique:  false,
+				Columns: []*schema.Column{AlertsColumns[13], AlertsColumns[9]},
+			},
+			{
+				Name:    "alert_batch_id",
+				Unique:  false,
+				Columns: []*schema.Column{AlertsColumns[16]},
+			},
+			{
+				Name:    "alert_shipment_id",
+				Unique:  false,
+				Columns: []*schema.Column{AlertsColumns[20]},
+			},
+		},
+	}
 	// AuditEntriesColumns holds the columns for the "audit_entries" table.
 	AuditEntriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -187,6 +290,28 @@ var (
 				Name:    "batchinput_input_id_output_id",
 				Unique:  false,
 				Columns: []*schema.Column{BatchInputsColumns[5], BatchInputsColumns[4]},
+			},
+		},
+	}
+	// DailyCountsColumns holds the columns for the "daily_counts" table.
+	DailyCountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "region_code", Type: field.TypeString, Size: 6},
+		{Name: "day", Type: field.TypeString, Size: 10},
+		{Name: "metric", Type: field.TypeString, Size: 32},
+		{Name: "dim", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "value", Type: field.TypeInt64},
+	}
+	// DailyCountsTable holds the schema information for the "daily_counts" table.
+	DailyCountsTable = &schema.Table{
+		Name:       "daily_counts",
+		Columns:    DailyCountsColumns,
+		PrimaryKey: []*schema.Column{DailyCountsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "dailycount_metric_day_region_code_dim",
+				Unique:  true,
+				Columns: []*schema.Column{DailyCountsColumns[3], DailyCountsColumns[2], DailyCountsColumns[1], DailyCountsColumns[4]},
 			},
 		},
 	}
@@ -371,6 +496,104 @@ var (
 				Name:    "product_category",
 				Unique:  false,
 				Columns: []*schema.Column{ProductsColumns[4]},
+			},
+		},
+	}
+	// RecallsColumns holds the columns for the "recalls" table.
+	RecallsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "reason", Type: field.TypeString, Size: 2000},
+		{Name: "class", Type: field.TypeEnum, Enums: []string{"I", "II", "III"}},
+		{Name: "depth", Type: field.TypeEnum, Enums: []string{"WHOLESALE", "RETAIL", "CONSUMER"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "CLOSED"}, Default: "OPEN"},
+		{Name: "region_code", Type: field.TypeString, Size: 6},
+		{Name: "initiated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "closed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "closing_note", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "affected_batches", Type: field.TypeInt},
+		{Name: "organization_id", Type: field.TypeInt},
+		{Name: "initiated_by_id", Type: field.TypeInt, Nullable: true},
+		{Name: "closed_by_id", Type: field.TypeInt, Nullable: true},
+	}
+	// RecallsTable holds the schema information for the "recalls" table.
+	RecallsTable = &schema.Table{
+		Name:       "recalls",
+		Columns:    RecallsColumns,
+		PrimaryKey: []*schema.Column{RecallsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "recalls_organizations_recalls",
+				Columns:    []*schema.Column{RecallsColumns[12]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "recalls_users_recalls_initiated",
+				Columns:    []*schema.Column{RecallsColumns[13]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "recalls_users_recalls_closed",
+				Columns:    []*schema.Column{RecallsColumns[14]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "recall_status_initiated_at",
+				Unique:  false,
+				Columns: []*schema.Column{RecallsColumns[6], RecallsColumns[8]},
+			},
+			{
+				Name:    "recall_region_code_initiated_at",
+				Unique:  false,
+				Columns: []*schema.Column{RecallsColumns[7], RecallsColumns[8]},
+			},
+		},
+	}
+	// RecallPlacesColumns holds the columns for the "recall_places" table.
+	RecallPlacesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "on_shelf_milli", Type: field.TypeInt64},
+		{Name: "unit", Type: field.TypeEnum, Enums: []string{"G", "KG", "T", "ML", "L", "PIECE", "BOX", "HEAD"}},
+		{Name: "batch_id", Type: field.TypeInt},
+		{Name: "facility_id", Type: field.TypeInt},
+		{Name: "recall_id", Type: field.TypeInt},
+	}
+	// RecallPlacesTable holds the schema information for the "recall_places" table.
+	RecallPlacesTable = &schema.Table{
+		Name:       "recall_places",
+		Columns:    RecallPlacesColumns,
+		PrimaryKey: []*schema.Column{RecallPlacesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "recall_places_batches_recall_places",
+				Columns:    []*schema.Column{RecallPlacesColumns[3]},
+				RefColumns: []*schema.Column{BatchesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "recall_places_facilities_recall_places",
+				Columns:    []*schema.Column{RecallPlacesColumns[4]},
+				RefColumns: []*schema.Column{FacilitiesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "recall_places_recalls_places",
+				Columns:    []*schema.Column{RecallPlacesColumns[5]},
+				RefColumns: []*schema.Column{RecallsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "recallplace_recall_id_facility_id_batch_id",
+				Unique:  true,
+				Columns: []*schema.Column{RecallPlacesColumns[5], RecallPlacesColumns[4], RecallPlacesColumns[3]},
 			},
 		},
 	}
@@ -740,17 +963,46 @@ var (
 			},
 		},
 	}
+	// RecallBatchesColumns holds the columns for the "recall_batches" table.
+	RecallBatchesColumns = []*schema.Column{
+		{Name: "recall_id", Type: field.TypeInt},
+		{Name: "batch_id", Type: field.TypeInt},
+	}
+	// RecallBatchesTable holds the schema information for the "recall_batches" table.
+	RecallBatchesTable = &schema.Table{
+		Name:       "recall_batches",
+		Columns:    RecallBatchesColumns,
+		PrimaryKey: []*schema.Column{RecallBatchesColumns[0], RecallBatchesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "recall_batches_recall_id",
+				Columns:    []*schema.Column{RecallBatchesColumns[0]},
+				RefColumns: []*schema.Column{RecallsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "recall_batches_batch_id",
+				Columns:    []*schema.Column{RecallBatchesColumns[1]},
+				RefColumns: []*schema.Column{BatchesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		AlertsTable,
 		AuditEntriesTable,
 		BatchesTable,
 		BatchInputsTable,
+		DailyCountsTable,
 		FacilitiesTable,
 		InspectionsTable,
 		MeasurementsTable,
 		OrganizationsTable,
 		ProductsTable,
+		RecallsTable,
+		RecallPlacesTable,
 		RefreshTokensTable,
 		ScanEventsTable,
 		SensorReadingsTable,
@@ -760,6 +1012,7 @@ var (
 		StocksTable,
 		TraceCodesTable,
 		UsersTable,
+		RecallBatchesTable,
 	}
 )
 
@@ -767,6 +1020,16 @@ func init() {
 	APIKeysTable.ForeignKeys[0].RefTable = OrganizationsTable
 	APIKeysTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(60129542144),
+	}
+	AlertsTable.ForeignKeys[0].RefTable = BatchesTable
+	AlertsTable.ForeignKeys[1].RefTable = FacilitiesTable
+	AlertsTable.ForeignKeys[2].RefTable = OrganizationsTable
+	AlertsTable.ForeignKeys[3].RefTable = RecallsTable
+	AlertsTable.ForeignKeys[4].RefTable = ShipmentsTable
+	AlertsTable.ForeignKeys[5].RefTable = TraceCodesTable
+	AlertsTable.ForeignKeys[6].RefTable = UsersTable
+	AlertsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(77309411328),
 	}
 	AuditEntriesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	AuditEntriesTable.Annotation = &entsql.Annotation{
@@ -784,6 +1047,9 @@ func init() {
 	BatchInputsTable.ForeignKeys[1].RefTable = BatchesTable
 	BatchInputsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	DailyCountsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(81604378624),
 	}
 	FacilitiesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	FacilitiesTable.Annotation = &entsql.Annotation{
@@ -804,6 +1070,18 @@ func init() {
 	ProductsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ProductsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
+	}
+	RecallsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	RecallsTable.ForeignKeys[1].RefTable = UsersTable
+	RecallsTable.ForeignKeys[2].RefTable = UsersTable
+	RecallsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(85899345920),
+	}
+	RecallPlacesTable.ForeignKeys[0].RefTable = BatchesTable
+	RecallPlacesTable.ForeignKeys[1].RefTable = FacilitiesTable
+	RecallPlacesTable.ForeignKeys[2].RefTable = RecallsTable
+	RecallPlacesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
 	}
 	RefreshTokensTable.ForeignKeys[0].RefTable = UsersTable
 	RefreshTokensTable.Annotation = &entsql.Annotation{
@@ -848,4 +1126,6 @@ func init() {
 	UsersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(73014444032),
 	}
+	RecallBatchesTable.ForeignKeys[0].RefTable = RecallsTable
+	RecallBatchesTable.ForeignKeys[1].RefTable = BatchesTable
 }

@@ -36,6 +36,10 @@ const (
 	FieldContactPhone = "contact_phone"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
+	// EdgeAlerts holds the string denoting the alerts edge name in mutations.
+	EdgeAlerts = "alerts"
+	// EdgeRecalls holds the string denoting the recalls edge name in mutations.
+	EdgeRecalls = "recalls"
 	// EdgeFacilities holds the string denoting the facilities edge name in mutations.
 	EdgeFacilities = "facilities"
 	// EdgeProducts holds the string denoting the products edge name in mutations.
@@ -54,6 +58,20 @@ const (
 	EdgeAuditEntries = "audit_entries"
 	// Table holds the table name of the organization in the database.
 	Table = "organizations"
+	// AlertsTable is the table that holds the alerts relation/edge.
+	AlertsTable = "alerts"
+	// AlertsInverseTable is the table name for the Alert entity.
+	// It exists in this package in order to avoid circular dependency with the "alert" package.
+	AlertsInverseTable = "alerts"
+	// AlertsColumn is the table column denoting the alerts relation/edge.
+	AlertsColumn = "organization_id"
+	// RecallsTable is the table that holds the recalls relation/edge.
+	RecallsTable = "recalls"
+	// RecallsInverseTable is the table name for the Recall entity.
+	// It exists in this package in order to avoid circular dependency with the "recall" package.
+	RecallsInverseTable = "recalls"
+	// RecallsColumn is the table column denoting the recalls relation/edge.
+	RecallsColumn = "organization_id"
 	// FacilitiesTable is the table that holds the facilities relation/edge.
 	FacilitiesTable = "facilities"
 	// FacilitiesInverseTable is the table name for the Facility entity.
@@ -269,6 +287,34 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
 }
 
+// ByAlertsCount orders the results by alerts count.
+func ByAlertsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAlertsStep(), opts...)
+	}
+}
+
+// ByAlerts orders the results by alerts terms.
+func ByAlerts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAlertsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByRecallsCount orders the results by recalls count.
+func ByRecallsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRecallsStep(), opts...)
+	}
+}
+
+// ByRecalls orders the results by recalls terms.
+func ByRecalls(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRecallsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByFacilitiesCount orders the results by facilities count.
 func ByFacilitiesCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -379,6 +425,20 @@ func ByAuditEntries(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newAuditEntriesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
+}
+func newAlertsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AlertsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AlertsTable, AlertsColumn),
+	)
+}
+func newRecallsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RecallsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RecallsTable, RecallsColumn),
+	)
 }
 func newFacilitiesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(

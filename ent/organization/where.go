@@ -555,6 +555,52 @@ func StatusNotIn(vs ...Status) predicate.Organization {
 	return predicate.Organization(sql.FieldNotIn(FieldStatus, vs...))
 }
 
+// HasAlerts applies the HasEdge predicate on the "alerts" edge.
+func HasAlerts() predicate.Organization {
+	return predicate.Organization(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AlertsTable, AlertsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAlertsWith applies the HasEdge predicate on the "alerts" edge with a given conditions (other predicates).
+func HasAlertsWith(preds ...predicate.Alert) predicate.Organization {
+	return predicate.Organization(func(s *sql.Selector) {
+		step := newAlertsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRecalls applies the HasEdge predicate on the "recalls" edge.
+func HasRecalls() predicate.Organization {
+	return predicate.Organization(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RecallsTable, RecallsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRecallsWith applies the HasEdge predicate on the "recalls" edge with a given conditions (other predicates).
+func HasRecallsWith(preds ...predicate.Recall) predicate.Organization {
+	return predicate.Organization(func(s *sql.Selector) {
+		step := newRecallsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasFacilities applies the HasEdge predicate on the "facilities" edge.
 func HasFacilities() predicate.Organization {
 	return predicate.Organization(func(s *sql.Selector) {

@@ -9,6 +9,9 @@ import (
 // APIKey is the predicate function for apikey builders.
 type APIKey func(*sql.Selector)
 
+// Alert is the predicate function for alert builders.
+type Alert func(*sql.Selector)
+
 // AuditEntry is the predicate function for auditentry builders.
 type AuditEntry func(*sql.Selector)
 
@@ -17,6 +20,9 @@ type Batch func(*sql.Selector)
 
 // BatchInput is the predicate function for batchinput builders.
 type BatchInput func(*sql.Selector)
+
+// DailyCount is the predicate function for dailycount builders.
+type DailyCount func(*sql.Selector)
 
 // Facility is the predicate function for facility builders.
 type Facility func(*sql.Selector)
@@ -32,6 +38,12 @@ type Organization func(*sql.Selector)
 
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
+
+// Recall is the predicate function for recall builders.
+type Recall func(*sql.Selector)
+
+// RecallPlace is the predicate function for recallplace builders.
+type RecallPlace func(*sql.Selector)
 
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)

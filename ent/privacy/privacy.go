@@ -135,6 +135,30 @@ func (f APIKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APIKeyMutation", m)
 }
 
+// The AlertQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AlertQueryRuleFunc func(context.Context, *ent.AlertQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AlertQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AlertQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AlertQuery", q)
+}
+
+// The AlertMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AlertMutationRuleFunc func(context.Context, *ent.AlertMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AlertMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AlertMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AlertMutation", m)
+}
+
 // The AuditEntryQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuditEntryQueryRuleFunc func(context.Context, *ent.AuditEntryQuery) error
@@ -205,6 +229,30 @@ func (f BatchInputMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BatchInputMutation", m)
+}
+
+// The DailyCountQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DailyCountQueryRuleFunc func(context.Context, *ent.DailyCountQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DailyCountQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DailyCountQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DailyCountQuery", q)
+}
+
+// The DailyCountMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DailyCountMutationRuleFunc func(context.Context, *ent.DailyCountMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DailyCountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DailyCountMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DailyCountMutation", m)
 }
 
 // The FacilityQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -325,6 +373,54 @@ func (f ProductMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProductMutation", m)
+}
+
+// The RecallQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RecallQueryRuleFunc func(context.Context, *ent.RecallQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RecallQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RecallQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RecallQuery", q)
+}
+
+// The RecallMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RecallMutationRuleFunc func(context.Context, *ent.RecallMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RecallMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RecallMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RecallMutation", m)
+}
+
+// The RecallPlaceQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RecallPlaceQueryRuleFunc func(context.Context, *ent.RecallPlaceQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RecallPlaceQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RecallPlaceQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RecallPlaceQuery", q)
+}
+
+// The RecallPlaceMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RecallPlaceMutationRuleFunc func(context.Context, *ent.RecallPlaceMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RecallPlaceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RecallPlaceMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RecallPlaceMutation", m)
 }
 
 // The RefreshTokenQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -580,11 +676,15 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.APIKeyQuery:
 		return q.Filter(), nil
+	case *ent.AlertQuery:
+		return q.Filter(), nil
 	case *ent.AuditEntryQuery:
 		return q.Filter(), nil
 	case *ent.BatchQuery:
 		return q.Filter(), nil
 	case *ent.BatchInputQuery:
+		return q.Filter(), nil
+	case *ent.DailyCountQuery:
 		return q.Filter(), nil
 	case *ent.FacilityQuery:
 		return q.Filter(), nil
@@ -595,6 +695,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
 	case *ent.ProductQuery:
+		return q.Filter(), nil
+	case *ent.RecallQuery:
+		return q.Filter(), nil
+	case *ent.RecallPlaceQuery:
 		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
@@ -623,11 +727,15 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.APIKeyMutation:
 		return m.Filter(), nil
+	case *ent.AlertMutation:
+		return m.Filter(), nil
 	case *ent.AuditEntryMutation:
 		return m.Filter(), nil
 	case *ent.BatchMutation:
 		return m.Filter(), nil
 	case *ent.BatchInputMutation:
+		return m.Filter(), nil
+	case *ent.DailyCountMutation:
 		return m.Filter(), nil
 	case *ent.FacilityMutation:
 		return m.Filter(), nil
@@ -638,6 +746,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
 	case *ent.ProductMutation:
+		return m.Filter(), nil
+	case *ent.RecallMutation:
+		return m.Filter(), nil
+	case *ent.RecallPlaceMutation:
 		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil

@@ -4,15 +4,19 @@ package runtime
 
 import (
 	"context"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/schema"
@@ -78,6 +82,50 @@ func init() {
 	apikeyDescCreatedAt := apikeyFields[6].Descriptor()
 	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
 	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	alertMixin := schema.Alert{}.Mixin()
+	alert.Policy = privacy.NewPolicies(schema.Alert{})
+	alert.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := alert.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	alertMixinFields0 := alertMixin[0].Fields()
+	_ = alertMixinFields0
+	alertFields := schema.Alert{}.Fields()
+	_ = alertFields
+	// alertDescCreatedAt is the schema descriptor for created_at field.
+	alertDescCreatedAt := alertMixinFields0[0].Descriptor()
+	// alert.DefaultCreatedAt holds the default value on creation for the created_at field.
+	alert.DefaultCreatedAt = alertDescCreatedAt.Default.(func() time.Time)
+	// alertDescUpdatedAt is the schema descriptor for updated_at field.
+	alertDescUpdatedAt := alertMixinFields0[1].Descriptor()
+	// alert.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	alert.DefaultUpdatedAt = alertDescUpdatedAt.Default.(func() time.Time)
+	// alert.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	alert.UpdateDefaultUpdatedAt = alertDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// alertDescDedupKey is the schema descriptor for dedup_key field.
+	alertDescDedupKey := alertFields[4].Descriptor()
+	// alert.DedupKeyValidator is a validator for the "dedup_key" field. It is called by the builders before save.
+	alert.DedupKeyValidator = alertDescDedupKey.Validators[0].(func(string) error)
+	// alertDescRegionCode is the schema descriptor for region_code field.
+	alertDescRegionCode := alertFields[6].Descriptor()
+	// alert.RegionCodeValidator is a validator for the "region_code" field. It is called by the builders before save.
+	alert.RegionCodeValidator = alertDescRegionCode.Validators[0].(func(string) error)
+	// alertDescFingerprint is the schema descriptor for fingerprint field.
+	alertDescFingerprint := alertFields[15].Descriptor()
+	// alert.DefaultFingerprint holds the default value on creation for the fingerprint field.
+	alert.DefaultFingerprint = alertDescFingerprint.Default.(string)
+	// alert.FingerprintValidator is a validator for the "fingerprint" field. It is called by the builders before save.
+	alert.FingerprintValidator = alertDescFingerprint.Validators[0].(func(string) error)
+	// alertDescStatusNote is the schema descriptor for status_note field.
+	alertDescStatusNote := alertFields[17].Descriptor()
+	// alert.DefaultStatusNote holds the default value on creation for the status_note field.
+	alert.DefaultStatusNote = alertDescStatusNote.Default.(string)
+	// alert.StatusNoteValidator is a validator for the "status_note" field. It is called by the builders before save.
+	alert.StatusNoteValidator = alertDescStatusNote.Validators[0].(func(string) error)
 	auditentry.Policy = privacy.NewPolicies(schema.AuditEntry{})
 	auditentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -176,6 +224,35 @@ func init() {
 	batchinputDescCreatedAt := batchinputFields[4].Descriptor()
 	// batchinput.DefaultCreatedAt holds the default value on creation for the created_at field.
 	batchinput.DefaultCreatedAt = batchinputDescCreatedAt.Default.(func() time.Time)
+	dailycount.Policy = privacy.NewPolicies(schema.DailyCount{})
+	dailycount.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := dailycount.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	dailycountFields := schema.DailyCount{}.Fields()
+	_ = dailycountFields
+	// dailycountDescRegionCode is the schema descriptor for region_code field.
+	dailycountDescRegionCode := dailycountFields[0].Descriptor()
+	// dailycount.RegionCodeValidator is a validator for the "region_code" field. It is called by the builders before save.
+	dailycount.RegionCodeValidator = dailycountDescRegionCode.Validators[0].(func(string) error)
+	// dailycountDescDay is the schema descriptor for day field.
+	dailycountDescDay := dailycountFields[1].Descriptor()
+	// dailycount.DayValidator is a validator for the "day" field. It is called by the builders before save.
+	dailycount.DayValidator = dailycountDescDay.Validators[0].(func(string) error)
+	// dailycountDescMetric is the schema descriptor for metric field.
+	dailycountDescMetric := dailycountFields[2].Descriptor()
+	// dailycount.MetricValidator is a validator for the "metric" field. It is called by the builders before save.
+	dailycount.MetricValidator = dailycountDescMetric.Validators[0].(func(string) error)
+	// dailycountDescDim is the schema descriptor for dim field.
+	dailycountDescDim := dailycountFields[3].Descriptor()
+	// dailycount.DefaultDim holds the default value on creation for the dim field.
+	dailycount.DefaultDim = dailycountDescDim.Default.(string)
+	// dailycount.DimValidator is a validator for the "dim" field. It is called by the builders before save.
+	dailycount.DimValidator = dailycountDescDim.Validators[0].(func(string) error)
 	facilityMixin := schema.Facility{}.Mixin()
 	facility.Policy = privacy.NewPolicies(schema.Facility{})
 	facility.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -611,6 +688,77 @@ func init() {
 	product.DefaultDescription = productDescDescription.Default.(string)
 	// product.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	product.DescriptionValidator = productDescDescription.Validators[0].(func(string) error)
+	recallMixin := schema.Recall{}.Mixin()
+	recall.Policy = privacy.NewPolicies(schema.Recall{})
+	recall.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := recall.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	recallMixinFields0 := recallMixin[0].Fields()
+	_ = recallMixinFields0
+	recallFields := schema.Recall{}.Fields()
+	_ = recallFields
+	// recallDescCreatedAt is the schema descriptor for created_at field.
+	recallDescCreatedAt := recallMixinFields0[0].Descriptor()
+	// recall.DefaultCreatedAt holds the default value on creation for the created_at field.
+	recall.DefaultCreatedAt = recallDescCreatedAt.Default.(func() time.Time)
+	// recallDescUpdatedAt is the schema descriptor for updated_at field.
+	recallDescUpdatedAt := recallMixinFields0[1].Descriptor()
+	// recall.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	recall.DefaultUpdatedAt = recallDescUpdatedAt.Default.(func() time.Time)
+	// recall.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	recall.UpdateDefaultUpdatedAt = recallDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// recallDescReason is the schema descriptor for reason field.
+	recallDescReason := recallFields[0].Descriptor()
+	// recall.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	recall.ReasonValidator = func() func(string) error {
+		validators := recallDescReason.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(reason string) error {
+			for _, fn := range fns {
+				if err := fn(reason); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// recallDescRegionCode is the schema descriptor for region_code field.
+	recallDescRegionCode := recallFields[5].Descriptor()
+	// recall.RegionCodeValidator is a validator for the "region_code" field. It is called by the builders before save.
+	recall.RegionCodeValidator = recallDescRegionCode.Validators[0].(func(string) error)
+	// recallDescClosingNote is the schema descriptor for closing_note field.
+	recallDescClosingNote := recallFields[10].Descriptor()
+	// recall.DefaultClosingNote holds the default value on creation for the closing_note field.
+	recall.DefaultClosingNote = recallDescClosingNote.Default.(string)
+	// recall.ClosingNoteValidator is a validator for the "closing_note" field. It is called by the builders before save.
+	recall.ClosingNoteValidator = recallDescClosingNote.Validators[0].(func(string) error)
+	// recallDescAffectedBatches is the schema descriptor for affected_batches field.
+	recallDescAffectedBatches := recallFields[11].Descriptor()
+	// recall.AffectedBatchesValidator is a validator for the "affected_batches" field. It is called by the builders before save.
+	recall.AffectedBatchesValidator = recallDescAffectedBatches.Validators[0].(func(int) error)
+	recallplace.Policy = privacy.NewPolicies(schema.RecallPlace{})
+	recallplace.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := recallplace.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	recallplaceFields := schema.RecallPlace{}.Fields()
+	_ = recallplaceFields
+	// recallplaceDescOnShelfMilli is the schema descriptor for on_shelf_milli field.
+	recallplaceDescOnShelfMilli := recallplaceFields[3].Descriptor()
+	// recallplace.OnShelfMilliValidator is a validator for the "on_shelf_milli" field. It is called by the builders before save.
+	recallplace.OnShelfMilliValidator = recallplaceDescOnShelfMilli.Validators[0].(func(int64) error)
 	refreshtoken.Policy = privacy.NewPolicies(schema.RefreshToken{})
 	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -40,6 +40,9 @@ func (User) Fields() []ent.Field {
 // Edges of the User.
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
+		edge.To("alert_changes", Alert.Type).Annotations(hidden),
+		edge.To("recalls_initiated", Recall.Type).Annotations(hidden),
+		edge.To("recalls_closed", Recall.Type).Annotations(hidden),
 		edge.From("organization", Organization.Type).Ref("users").
 			Field("organization_id").Unique().Required().Immutable(),
 		edge.To("refresh_tokens", RefreshToken.Type).

@@ -20,6 +20,10 @@ var errNotCanonical = errors.New("identifier is not in its canonical form")
 // inputs: it is set by the recording operations, which enforce the rules.
 var noInput = entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
 
+// hidden keeps a back-reference edge out of the GraphQL schema: it exists
+// for joins and filters in Go, not as a field clients traverse.
+var hidden = entgql.Skip(entgql.SkipAll)
+
 // Batch is a traceability lot: a quantity of one product made by one
 // producer at one facility.
 type Batch struct {
@@ -60,6 +64,9 @@ func (Batch) Fields() []ent.Field {
 // Edges of the Batch.
 func (Batch) Edges() []ent.Edge {
 	return []ent.Edge{
+		edge.To("alerts", Alert.Type).Annotations(hidden),
+		edge.To("recall_places", RecallPlace.Type).Annotations(hidden),
+		edge.From("recalls", Recall.Type).Ref("batches").Annotations(hidden),
 		edge.From("product", Product.Type).Ref("batches").
 			Field("product_id").Unique().Required().Immutable(),
 		edge.From("producer", Organization.Type).Ref("batches").

@@ -48,6 +48,8 @@ func (Facility) Fields() []ent.Field {
 // Edges of the Facility.
 func (Facility) Edges() []ent.Edge {
 	return []ent.Edge{
+		edge.To("alerts", Alert.Type).Annotations(hidden),
+		edge.To("recall_places", RecallPlace.Type).Annotations(hidden),
 		edge.From("organization", Organization.Type).Ref("facilities").
 			Field("organization_id").Unique().Required().Immutable(),
 		edge.To("batches", Batch.Type).

@@ -119,6 +119,7 @@ func (TraceCode) Fields() []ent.Field {
 // Edges of the TraceCode.
 func (TraceCode) Edges() []ent.Edge {
 	return []ent.Edge{
+		edge.To("alerts", Alert.Type).Annotations(hidden),
 		edge.From("batch", Batch.Type).Ref("trace_codes").
 			Field("batch_id").Unique().Required().Immutable(),
 		edge.To("scan_events", ScanEvent.Type).

@@ -55,6 +55,8 @@ func (Organization) Fields() []ent.Field {
 // Edges of the Organization.
 func (Organization) Edges() []ent.Edge {
 	return []ent.Edge{
+		edge.To("alerts", Alert.Type).Annotations(hidden),
+		edge.To("recalls", Recall.Type).Annotations(hidden),
 		edge.To("facilities", Facility.Type).
 			Annotations(entgql.RelayConnection(), noInput),
 		edge.To("products", Product.Type).

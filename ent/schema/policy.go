@@ -69,3 +69,15 @@ func (APIKey) Policy() ent.Policy { return policy(tenancy.APIKeyRule()) }
 
 // Policy of the AuditEntry.
 func (AuditEntry) Policy() ent.Policy { return policy(tenancy.AuditEntryRule()) }
+
+// Policy of the Alert.
+func (Alert) Policy() ent.Policy { return policy(tenancy.AlertRule()) }
+
+// Policy of the Recall.
+func (Recall) Policy() ent.Policy { return policy(tenancy.RecallRule()) }
+
+// Policy of the RecallPlace.
+func (RecallPlace) Policy() ent.Policy { return policy(tenancy.RecallPlaceRule()) }
+
+// Policy of the DailyCount.
+func (DailyCount) Policy() ent.Policy { return policy(tenancy.DailyCountRule()) }

@@ -38,6 +38,8 @@ const (
 	FieldStatus = "status"
 	// FieldReferenceDoc holds the string denoting the reference_doc field in the database.
 	FieldReferenceDoc = "reference_doc"
+	// EdgeAlerts holds the string denoting the alerts edge name in mutations.
+	EdgeAlerts = "alerts"
 	// EdgeCarrier holds the string denoting the carrier edge name in mutations.
 	EdgeCarrier = "carrier"
 	// EdgeFromFacility holds the string denoting the from_facility edge name in mutations.
@@ -50,6 +52,13 @@ const (
 	EdgeSensorReadings = "sensor_readings"
 	// Table holds the table name of the shipment in the database.
 	Table = "shipments"
+	// AlertsTable is the table that holds the alerts relation/edge.
+	AlertsTable = "alerts"
+	// AlertsInverseTable is the table name for the Alert entity.
+	// It exists in this package in order to avoid circular dependency with the "alert" package.
+	AlertsInverseTable = "alerts"
+	// AlertsColumn is the table column denoting the alerts relation/edge.
+	AlertsColumn = "shipment_id"
 	// CarrierTable is the table that holds the carrier relation/edge.
 	CarrierTable = "shipments"
 	// CarrierInverseTable is the table name for the Organization entity.
@@ -222,6 +231,20 @@ func ByReferenceDoc(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReferenceDoc, opts...).ToFunc()
 }
 
+// ByAlertsCount orders the results by alerts count.
+func ByAlertsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAlertsStep(), opts...)
+	}
+}
+
+// ByAlerts orders the results by alerts terms.
+func ByAlerts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAlertsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByCarrierField orders the results by carrier field.
 func ByCarrierField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -269,6 +292,13 @@ func BySensorReadings(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newSensorReadingsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
+}
+func newAlertsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AlertsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AlertsTable, AlertsColumn),
+	)
 }
 func newCarrierStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(

@@ -490,6 +490,29 @@ func ReferenceDocContainsFold(v string) predicate.Shipment {
 	return predicate.Shipment(sql.FieldContainsFold(FieldReferenceDoc, v))
 }
 
+// HasAlerts applies the HasEdge predicate on the "alerts" edge.
+func HasAlerts() predicate.Shipment {
+	return predicate.Shipment(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AlertsTable, AlertsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAlertsWith applies the HasEdge predicate on the "alerts" edge with a given conditions (other predicates).
+func HasAlertsWith(preds ...predicate.Alert) predicate.Shipment {
+	return predicate.Shipment(func(s *sql.Selector) {
+		step := newAlertsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasCarrier applies the HasEdge predicate on the "carrier" edge.
 func HasCarrier() predicate.Shipment {
 	return predicate.Shipment(func(s *sql.Selector) {

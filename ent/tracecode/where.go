@@ -320,6 +320,29 @@ func CreatedAtLTE(v time.Time) predicate.TraceCode {
 	return predicate.TraceCode(sql.FieldLTE(FieldCreatedAt, v))
 }
 
+// HasAlerts applies the HasEdge predicate on the "alerts" edge.
+func HasAlerts() predicate.TraceCode {
+	return predicate.TraceCode(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AlertsTable, AlertsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAlertsWith applies the HasEdge predicate on the "alerts" edge with a given conditions (other predicates).
+func HasAlertsWith(preds ...predicate.Alert) predicate.TraceCode {
+	return predicate.TraceCode(func(s *sql.Selector) {
+		step := newAlertsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasBatch applies the HasEdge predicate on the "batch" edge.
 func HasBatch() predicate.TraceCode {
 	return predicate.TraceCode(func(s *sql.Selector) {

@@ -36,12 +36,39 @@ const (
 	FieldActive = "active"
 	// FieldLastLoginAt holds the string denoting the last_login_at field in the database.
 	FieldLastLoginAt = "last_login_at"
+	// EdgeAlertChanges holds the string denoting the alert_changes edge name in mutations.
+	EdgeAlertChanges = "alert_changes"
+	// EdgeRecallsInitiated holds the string denoting the recalls_initiated edge name in mutations.
+	EdgeRecallsInitiated = "recalls_initiated"
+	// EdgeRecallsClosed holds the string denoting the recalls_closed edge name in mutations.
+	EdgeRecallsClosed = "recalls_closed"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeRefreshTokens holds the string denoting the refresh_tokens edge name in mutations.
 	EdgeRefreshTokens = "refresh_tokens"
 	// Table holds the table name of the user in the database.
 	Table = "users"
+	// AlertChangesTable is the table that holds the alert_changes relation/edge.
+	AlertChangesTable = "alerts"
+	// AlertChangesInverseTable is the table name for the Alert entity.
+	// It exists in this package in order to avoid circular dependency with the "alert" package.
+	AlertChangesInverseTable = "alerts"
+	// AlertChangesColumn is the table column denoting the alert_changes relation/edge.
+	AlertChangesColumn = "status_changed_by_id"
+	// RecallsInitiatedTable is the table that holds the recalls_initiated relation/edge.
+	RecallsInitiatedTable = "recalls"
+	// RecallsInitiatedInverseTable is the table name for the Recall entity.
+	// It exists in this package in order to avoid circular dependency with the "recall" package.
+	RecallsInitiatedInverseTable = "recalls"
+	// RecallsInitiatedColumn is the table column denoting the recalls_initiated relation/edge.
+	RecallsInitiatedColumn = "initiated_by_id"
+	// RecallsClosedTable is the table that holds the recalls_closed relation/edge.
+	RecallsClosedTable = "recalls"
+	// RecallsClosedInverseTable is the table name for the Recall entity.
+	// It exists in this package in order to avoid circular dependency with the "recall" package.
+	RecallsClosedInverseTable = "recalls"
+	// RecallsClosedColumn is the table column denoting the recalls_closed relation/edge.
+	RecallsClosedColumn = "closed_by_id"
 	// OrganizationTable is the table that holds the organization relation/edge.
 	OrganizationTable = "users"
 	// OrganizationInverseTable is the table name for the Organization entity.
@@ -169,6 +196,48 @@ func ByLastLoginAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastLoginAt, opts...).ToFunc()
 }
 
+// ByAlertChangesCount orders the results by alert_changes count.
+func ByAlertChangesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAlertChangesStep(), opts...)
+	}
+}
+
+// ByAlertChanges orders the results by alert_changes terms.
+func ByAlertChanges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAlertChangesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByRecallsInitiatedCount orders the results by recalls_initiated count.
+func ByRecallsInitiatedCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRecallsInitiatedStep(), opts...)
+	}
+}
+
+// ByRecallsInitiated orders the results by recalls_initiated terms.
+func ByRecallsInitiated(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRecallsInitiatedStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByRecallsClosedCount orders the results by recalls_closed count.
+func ByRecallsClosedCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRecallsClosedStep(), opts...)
+	}
+}
+
+// ByRecallsClosed orders the results by recalls_closed terms.
+func ByRecallsClosed(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRecallsClosedStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByOrganizationField orders the results by organization field.
 func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -188,6 +257,27 @@ func ByRefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newRefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
+}
+func newAlertChangesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AlertChangesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AlertChangesTable, AlertChangesColumn),
+	)
+}
+func newRecallsInitiatedStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RecallsInitiatedInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RecallsInitiatedTable, RecallsInitiatedColumn),
+	)
+}
+func newRecallsClosedStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RecallsClosedInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RecallsClosedTable, RecallsClosedColumn),
+	)
 }
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(

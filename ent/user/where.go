@@ -481,6 +481,75 @@ func LastLoginAtNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldLastLoginAt))
 }
 
+// HasAlertChanges applies the HasEdge predicate on the "alert_changes" edge.
+func HasAlertChanges() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AlertChangesTable, AlertChangesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAlertChangesWith applies the HasEdge predicate on the "alert_changes" edge with a given conditions (other predicates).
+func HasAlertChangesWith(preds ...predicate.Alert) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newAlertChangesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRecallsInitiated applies the HasEdge predicate on the "recalls_initiated" edge.
+func HasRecallsInitiated() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RecallsInitiatedTable, RecallsInitiatedColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRecallsInitiatedWith applies the HasEdge predicate on the "recalls_initiated" edge with a given conditions (other predicates).
+func HasRecallsInitiatedWith(preds ...predicate.Recall) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newRecallsInitiatedStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRecallsClosed applies the HasEdge predicate on the "recalls_closed" edge.
+func HasRecallsClosed() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RecallsClosedTable, RecallsClosedColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRecallsClosedWith applies the HasEdge predicate on the "recalls_closed" edge with a given conditions (other predicates).
+func HasRecallsClosedWith(preds ...predicate.Recall) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newRecallsClosedStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasOrganization applies the HasEdge predicate on the "organization" edge.
 func HasOrganization() predicate.User {
 	return predicate.User(func(s *sql.Selector) {

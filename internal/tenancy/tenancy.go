@@ -20,10 +20,12 @@ import (
 	"fmt"
 
 	"suyuan/ent"
+	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/measurement"
@@ -31,6 +33,8 @@ import (
 	"suyuan/ent/predicate"
 	"suyuan/ent/privacy"
 	"suyuan/ent/product"
+	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
@@ -248,6 +252,61 @@ func AuditEntryRule() privacy.AuditEntryQueryRuleFunc {
 			return privacy.Denyf("only regulators and administrators read the audit trail")
 		}
 		q.Where(auditentry.HasOrganizationWith(orgs(s)))
+		return privacy.Allow
+	}
+}
+
+// AlertRule filters alerts: those raised for the organisation, or in the
+// regulator's region.
+func AlertRule() privacy.AlertQueryRuleFunc {
+	return rule[*ent.AlertQuery](alerts)
+}
+
+func alerts(s scope) predicate.Alert {
+	if s.region != "" {
+		return alert.RegionCodeHasPrefix(s.region)
+	}
+	return alert.OrganizationID(s.org)
+}
+
+// recalls: those the organisation initiated or was notified of; for a
+// regulator, those begun in the region or reaching its shelves.
+func recalls(s scope) predicate.Recall {
+	if s.region != "" {
+		return recall.Or(recall.RegionCodeHasPrefix(s.region),
+			recall.HasPlacesWith(recallplace.HasFacilityWith(facilities(s))))
+	}
+	return recall.Or(recall.OrganizationID(s.org), recall.HasAlertsWith(alert.OrganizationID(s.org)))
+}
+
+// RecallRule filters recalls.
+func RecallRule() privacy.RecallQueryRuleFunc { return rule[*ent.RecallQuery](recalls) }
+
+// RecallPlaceRule shows a recall's places to whoever began it (or the
+// region's regulators), and to each store its own places: one store does
+// not learn where else the food went.
+func RecallPlaceRule() privacy.RecallPlaceQueryRuleFunc {
+	return rule[*ent.RecallPlaceQuery](func(s scope) predicate.RecallPlace {
+		own := recall.OrganizationID(s.org)
+		if s.region != "" {
+			own = recall.RegionCodeHasPrefix(s.region)
+		}
+		return recallplace.Or(recallplace.HasFacilityWith(facilities(s)), recallplace.HasRecallWith(own))
+	})
+}
+
+// DailyCountRule lets regulators read their region's dashboard counters and
+// administrators all of them.
+func DailyCountRule() privacy.DailyCountQueryRuleFunc {
+	return func(ctx context.Context, q *ent.DailyCountQuery) error {
+		s, err := scopeOf(ctx)
+		if err != nil {
+			return err
+		}
+		if s.region == "" {
+			return privacy.Denyf("only regulators and administrators read dashboard counters")
+		}
+		q.Where(dailycount.RegionCodeHasPrefix(s.region))
 		return privacy.Allow
 	}
 }
