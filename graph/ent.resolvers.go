@@ -26,6 +26,11 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return r.client.Noders(ctx, ids)
 }
 
+// Alerts is the resolver for the alerts field.
+func (r *queryResolver) Alerts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AlertOrder, where *ent.AlertWhereInput) (*ent.AlertConnection, error) {
+	return r.client.Alert.Query().Paginate(ctx, after, first, before, last, ent.WithAlertOrder(orderBy), ent.WithAlertFilter(where.Filter))
+}
+
 // AuditEntries is the resolver for the auditEntries field.
 func (r *queryResolver) AuditEntries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) (*ent.AuditEntryConnection, error) {
 	return r.client.AuditEntry.Query().Paginate(ctx, after, first, before, last, ent.WithAuditEntryOrder(orderBy), ent.WithAuditEntryFilter(where.Filter))
@@ -56,6 +61,11 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 	return r.client.Product.Query().Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
 }
 
+// Recalls is the resolver for the recalls field.
+func (r *queryResolver) Recalls(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RecallOrder, where *ent.RecallWhereInput) (*ent.RecallConnection, error) {
+	return r.client.Recall.Query().Paginate(ctx, after, first, before, last, ent.WithRecallOrder(orderBy), ent.WithRecallFilter(where.Filter))
+}
+
 // ShelfEvents is the resolver for the shelfEvents field.
 func (r *queryResolver) ShelfEvents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) (*ent.ShelfEventConnection, error) {
 	return r.client.ShelfEvent.Query().Paginate(ctx, after, first, before, last, ent.WithShelfEventOrder(orderBy), ent.WithShelfEventFilter(where.Filter))
@@ -77,11 +87,15 @@ func (r *Resolver) Batch() BatchResolver { return &batchResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Recall returns RecallResolver implementation.
+func (r *Resolver) Recall() RecallResolver { return &recallResolver{r} }
+
 // Stock returns StockResolver implementation.
 func (r *Resolver) Stock() StockResolver { return &stockResolver{r} }
 
 type (
-	batchResolver struct{ *Resolver }
-	queryResolver struct{ *Resolver }
-	stockResolver struct{ *Resolver }
+	batchResolver  struct{ *Resolver }
+	queryResolver  struct{ *Resolver }
+	recallResolver struct{ *Resolver }
+	stockResolver  struct{ *Resolver }
 )

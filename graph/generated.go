@@ -11,16 +11,21 @@ import (
 	"math"
 	"strconv"
 	"suyuan/ent"
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	recall1 "suyuan/ent/recall"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
 	"suyuan/graph/model"
+	"suyuan/internal/anomaly"
 	"suyuan/internal/auth"
+	"suyuan/internal/dashboard"
 	"suyuan/internal/quantity"
+	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
 	"suyuan/internal/viewer"
@@ -47,7 +52,9 @@ type ResolverRoot interface {
 	Batch() BatchResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Recall() RecallResolver
 	Stock() StockResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -80,6 +87,66 @@ type ComplexityRoot struct {
 
 	AddSensorReadingsPayload struct {
 		Count func(childComplexity int) int
+	}
+
+	Alert struct {
+		Batch             func(childComplexity int) int
+		BatchID           func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		DetectedAt        func(childComplexity int) int
+		Evidence          func(childComplexity int) int
+		Facility          func(childComplexity int) int
+		FacilityID        func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		LastDetectedAt    func(childComplexity int) int
+		Organization      func(childComplexity int) int
+		OrganizationID    func(childComplexity int) int
+		Recall            func(childComplexity int) int
+		RecallID          func(childComplexity int) int
+		RegionCode        func(childComplexity int) int
+		Severity          func(childComplexity int) int
+		Shipment          func(childComplexity int) int
+		ShipmentID        func(childComplexity int) int
+		Status            func(childComplexity int) int
+		StatusChangedAt   func(childComplexity int) int
+		StatusChangedBy   func(childComplexity int) int
+		StatusChangedByID func(childComplexity int) int
+		StatusNote        func(childComplexity int) int
+		SubjectID         func(childComplexity int) int
+		SubjectType       func(childComplexity int) int
+		TraceCode         func(childComplexity int) int
+		TraceCodeID       func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+	}
+
+	AlertConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AlertCount struct {
+		Count    func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Severity func(childComplexity int) int
+	}
+
+	AlertEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AlertEvidence struct {
+		From      func(childComplexity int) int
+		Observed  func(childComplexity int) int
+		Readings  func(childComplexity int) int
+		Regions   func(childComplexity int) int
+		Summary   func(childComplexity int) int
+		Threshold func(childComplexity int) int
+		To        func(childComplexity int) int
+		Unit      func(childComplexity int) int
+		Values    func(childComplexity int) int
 	}
 
 	Amount struct {
@@ -182,6 +249,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CarrierCompliance struct {
+		Breached     func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Rate         func(childComplexity int) int
+		Shipments    func(childComplexity int) int
+	}
+
 	ColdChain struct {
 		MaxC         func(childComplexity int) int
 		MinC         func(childComplexity int) int
@@ -194,6 +268,50 @@ type ComplexityRoot struct {
 	CreateAPIKeyPayload struct {
 		Key    func(childComplexity int) int
 		Secret func(childComplexity int) int
+	}
+
+	Dashboard struct {
+		AlertsByKind      func(childComplexity int) int
+		CarrierCompliance func(childComplexity int) int
+		Days              func(childComplexity int) int
+		From              func(childComplexity int) int
+		Region            func(childComplexity int) int
+		To                func(childComplexity int) int
+		TopProducers      func(childComplexity int) int
+		Totals            func(childComplexity int) int
+	}
+
+	DashboardDay struct {
+		Alerts            func(childComplexity int) int
+		Batches           func(childComplexity int) int
+		Day               func(childComplexity int) int
+		Inspections       func(childComplexity int) int
+		InspectionsFailed func(childComplexity int) int
+		ShelfEvents       func(childComplexity int) int
+		Shipments         func(childComplexity int) int
+	}
+
+	DashboardTotals struct {
+		Alerts            func(childComplexity int) int
+		Batches           func(childComplexity int) int
+		Inspections       func(childComplexity int) int
+		InspectionsFailed func(childComplexity int) int
+		OpenAlerts        func(childComplexity int) int
+		OpenRecalls       func(childComplexity int) int
+		PassRate          func(childComplexity int) int
+		ShelfEvents       func(childComplexity int) int
+		Shipments         func(childComplexity int) int
+	}
+
+	EvidenceReading struct {
+		At      func(childComplexity int) int
+		Celsius func(childComplexity int) int
+	}
+
+	EvidenceValue struct {
+		Name  func(childComplexity int) int
+		Unit  func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	Facility struct {
@@ -323,6 +441,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddSensorReadings  func(childComplexity int, input record.AddSensorReadingsInput) int
 		ChangePassword     func(childComplexity int, oldPassword string, newPassword string) int
+		CloseRecall        func(childComplexity int, id int, note string) int
 		CreateAPIKey       func(childComplexity int, organizationID int, name string, canWrite bool) int
 		CreateBatch        func(childComplexity int, input record.CreateBatchInput) int
 		CreateFacility     func(childComplexity int, input ent.CreateFacilityInput) int
@@ -331,6 +450,7 @@ type ComplexityRoot struct {
 		CreateUser         func(childComplexity int, input auth.CreateUserInput) int
 		DeactivateUser     func(childComplexity int, id int) int
 		DepartShipment     func(childComplexity int, id int, departedAt time.Time) int
+		InitiateRecall     func(childComplexity int, input recall.Input) int
 		IssueTraceCodes    func(childComplexity int, input record.IssueTraceCodesInput) int
 		Login              func(childComplexity int, phone string, password string) int
 		Logout             func(childComplexity int, refreshToken string) int
@@ -340,6 +460,7 @@ type ComplexityRoot struct {
 		RefreshToken       func(childComplexity int, refreshToken string) int
 		RemoveFromShelf    func(childComplexity int, id int, removedAt time.Time, reason shelfevent.RemovalReason) int
 		RevokeAPIKey       func(childComplexity int, id int) int
+		SetAlertStatus     func(childComplexity int, id int, status alert.Status, note string) int
 		ShelveBatch        func(childComplexity int, input record.ShelveBatchInput) int
 		UpdateFacility     func(childComplexity int, id int, input ent.UpdateFacilityInput) int
 		UpdateOrganization func(childComplexity int, id int, input ent.UpdateOrganizationInput) int
@@ -364,6 +485,11 @@ type ComplexityRoot struct {
 		Status       func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
 		Users        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+	}
+
+	OrganizationAlertCount struct {
+		Alerts       func(childComplexity int) int
+		Organization func(childComplexity int) int
 	}
 
 	OrganizationConnection struct {
@@ -413,8 +539,10 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Alerts        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AlertOrder, where *ent.AlertWhereInput) int
 		AuditEntries  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) int
 		Batches       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BatchOrder, where *ent.BatchWhereInput) int
+		Dashboard     func(childComplexity int, region *string, from *time.Time, to *time.Time) int
 		Facilities    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
 		Inspections   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
 		Lineage       func(childComplexity int, batchID int, direction trace.Direction, maxDepth *int) int
@@ -424,10 +552,47 @@ type ComplexityRoot struct {
 		Organizations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		Products      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
 		RecallImpact  func(childComplexity int, batchID int) int
+		Recalls       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RecallOrder, where *ent.RecallWhereInput) int
 		ShelfEvents   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) int
 		Shipments     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) int
 		Trace         func(childComplexity int, code string) int
 		Users         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+	}
+
+	Recall struct {
+		AffectedBatches func(childComplexity int) int
+		Alerts          func(childComplexity int) int
+		Batches         func(childComplexity int) int
+		Class           func(childComplexity int) int
+		ClosedAt        func(childComplexity int) int
+		ClosedBy        func(childComplexity int) int
+		ClosedByID      func(childComplexity int) int
+		ClosingNote     func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Depth           func(childComplexity int) int
+		ID              func(childComplexity int) int
+		InitiatedAt     func(childComplexity int) int
+		InitiatedBy     func(childComplexity int) int
+		InitiatedByID   func(childComplexity int) int
+		Organization    func(childComplexity int) int
+		OrganizationID  func(childComplexity int) int
+		Places          func(childComplexity int) int
+		Progress        func(childComplexity int) int
+		Reason          func(childComplexity int) int
+		RegionCode      func(childComplexity int) int
+		Status          func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+	}
+
+	RecallConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RecallEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	RecallImpact struct {
@@ -439,6 +604,36 @@ type ComplexityRoot struct {
 		Root        func(childComplexity int) int
 		Stores      func(childComplexity int) int
 		Truncated   func(childComplexity int) int
+	}
+
+	RecallPlace struct {
+		Batch      func(childComplexity int) int
+		BatchID    func(childComplexity int) int
+		Facility   func(childComplexity int) int
+		FacilityID func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Recall     func(childComplexity int) int
+		RecallID   func(childComplexity int) int
+		Unit       func(childComplexity int) int
+	}
+
+	RecallPlaceProgress struct {
+		Batch          func(childComplexity int) int
+		Facility       func(childComplexity int) int
+		OnShelfAtStart func(childComplexity int) int
+		Outstanding    func(childComplexity int) int
+		Removed        func(childComplexity int) int
+		Unit           func(childComplexity int) int
+	}
+
+	RecallProgress struct {
+		Cleared        func(childComplexity int) int
+		Effectiveness  func(childComplexity int) int
+		OnShelfAtStart func(childComplexity int) int
+		Outstanding    func(childComplexity int) int
+		Places         func(childComplexity int) int
+		Removed        func(childComplexity int) int
+		Stores         func(childComplexity int) int
 	}
 
 	ScanEvent struct {
@@ -595,6 +790,10 @@ type ComplexityRoot struct {
 	StockEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Subscription struct {
+		AlertRaised func(childComplexity int) int
 	}
 
 	Trace struct {
@@ -757,16 +956,21 @@ type MutationResolver interface {
 	DeactivateUser(ctx context.Context, id int) (*ent.User, error)
 	CreateAPIKey(ctx context.Context, organizationID int, name string, canWrite bool) (*model.CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, id int) (*ent.APIKey, error)
+	SetAlertStatus(ctx context.Context, id int, status alert.Status, note string) (*ent.Alert, error)
+	InitiateRecall(ctx context.Context, input recall.Input) (*ent.Recall, error)
+	CloseRecall(ctx context.Context, id int, note string) (*ent.Recall, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []int) ([]ent.Noder, error)
+	Alerts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AlertOrder, where *ent.AlertWhereInput) (*ent.AlertConnection, error)
 	AuditEntries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) (*ent.AuditEntryConnection, error)
 	Batches(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BatchOrder, where *ent.BatchWhereInput) (*ent.BatchConnection, error)
 	Facilities(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) (*ent.FacilityConnection, error)
 	Inspections(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) (*ent.InspectionConnection, error)
 	Organizations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error)
 	Products(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) (*ent.ProductConnection, error)
+	Recalls(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RecallOrder, where *ent.RecallWhereInput) (*ent.RecallConnection, error)
 	ShelfEvents(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) (*ent.ShelfEventConnection, error)
 	Shipments(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) (*ent.ShipmentConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
@@ -774,9 +978,16 @@ type QueryResolver interface {
 	Lineage(ctx context.Context, batchID int, direction trace.Direction, maxDepth *int) (*trace.Lineage, error)
 	RecallImpact(ctx context.Context, batchID int) (*trace.Impact, error)
 	Me(ctx context.Context) (*ent.User, error)
+	Dashboard(ctx context.Context, region *string, from *time.Time, to *time.Time) (*dashboard.Summary, error)
+}
+type RecallResolver interface {
+	Progress(ctx context.Context, obj *ent.Recall) (*model.RecallProgress, error)
 }
 type StockResolver interface {
 	Quantity(ctx context.Context, obj *ent.Stock) (float64, error)
+}
+type SubscriptionResolver interface {
+	AlertRaised(ctx context.Context) (<-chan *ent.Alert, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -896,6 +1107,281 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AddSensorReadingsPayload.Count(childComplexity), true
+
+	case "Alert.batch":
+		if e.ComplexityRoot.Alert.Batch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Batch(childComplexity), true
+	case "Alert.batchID":
+		if e.ComplexityRoot.Alert.BatchID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.BatchID(childComplexity), true
+	case "Alert.createdAt":
+		if e.ComplexityRoot.Alert.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.CreatedAt(childComplexity), true
+	case "Alert.detectedAt":
+		if e.ComplexityRoot.Alert.DetectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.DetectedAt(childComplexity), true
+	case "Alert.evidence":
+		if e.ComplexityRoot.Alert.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Evidence(childComplexity), true
+	case "Alert.facility":
+		if e.ComplexityRoot.Alert.Facility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Facility(childComplexity), true
+	case "Alert.facilityID":
+		if e.ComplexityRoot.Alert.FacilityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.FacilityID(childComplexity), true
+	case "Alert.id":
+		if e.ComplexityRoot.Alert.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.ID(childComplexity), true
+	case "Alert.kind":
+		if e.ComplexityRoot.Alert.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Kind(childComplexity), true
+	case "Alert.lastDetectedAt":
+		if e.ComplexityRoot.Alert.LastDetectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.LastDetectedAt(childComplexity), true
+	case "Alert.organization":
+		if e.ComplexityRoot.Alert.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Organization(childComplexity), true
+	case "Alert.organizationID":
+		if e.ComplexityRoot.Alert.OrganizationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.OrganizationID(childComplexity), true
+	case "Alert.recall":
+		if e.ComplexityRoot.Alert.Recall == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Recall(childComplexity), true
+	case "Alert.recallID":
+		if e.ComplexityRoot.Alert.RecallID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.RecallID(childComplexity), true
+	case "Alert.regionCode":
+		if e.ComplexityRoot.Alert.RegionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.RegionCode(childComplexity), true
+	case "Alert.severity":
+		if e.ComplexityRoot.Alert.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Severity(childComplexity), true
+	case "Alert.shipment":
+		if e.ComplexityRoot.Alert.Shipment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Shipment(childComplexity), true
+	case "Alert.shipmentID":
+		if e.ComplexityRoot.Alert.ShipmentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.ShipmentID(childComplexity), true
+	case "Alert.status":
+		if e.ComplexityRoot.Alert.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Status(childComplexity), true
+	case "Alert.statusChangedAt":
+		if e.ComplexityRoot.Alert.StatusChangedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.StatusChangedAt(childComplexity), true
+	case "Alert.statusChangedBy":
+		if e.ComplexityRoot.Alert.StatusChangedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.StatusChangedBy(childComplexity), true
+	case "Alert.statusChangedByID":
+		if e.ComplexityRoot.Alert.StatusChangedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.StatusChangedByID(childComplexity), true
+	case "Alert.statusNote":
+		if e.ComplexityRoot.Alert.StatusNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.StatusNote(childComplexity), true
+	case "Alert.subjectID":
+		if e.ComplexityRoot.Alert.SubjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.SubjectID(childComplexity), true
+	case "Alert.subjectType":
+		if e.ComplexityRoot.Alert.SubjectType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.SubjectType(childComplexity), true
+	case "Alert.traceCode":
+		if e.ComplexityRoot.Alert.TraceCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.TraceCode(childComplexity), true
+	case "Alert.traceCodeID":
+		if e.ComplexityRoot.Alert.TraceCodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.TraceCodeID(childComplexity), true
+	case "Alert.updatedAt":
+		if e.ComplexityRoot.Alert.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.UpdatedAt(childComplexity), true
+
+	case "AlertConnection.edges":
+		if e.ComplexityRoot.AlertConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.Edges(childComplexity), true
+	case "AlertConnection.pageInfo":
+		if e.ComplexityRoot.AlertConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.PageInfo(childComplexity), true
+	case "AlertConnection.totalCount":
+		if e.ComplexityRoot.AlertConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.TotalCount(childComplexity), true
+
+	case "AlertCount.count":
+		if e.ComplexityRoot.AlertCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertCount.Count(childComplexity), true
+	case "AlertCount.kind":
+		if e.ComplexityRoot.AlertCount.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertCount.Kind(childComplexity), true
+	case "AlertCount.severity":
+		if e.ComplexityRoot.AlertCount.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertCount.Severity(childComplexity), true
+
+	case "AlertEdge.cursor":
+		if e.ComplexityRoot.AlertEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEdge.Cursor(childComplexity), true
+	case "AlertEdge.node":
+		if e.ComplexityRoot.AlertEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEdge.Node(childComplexity), true
+
+	case "AlertEvidence.from":
+		if e.ComplexityRoot.AlertEvidence.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvidence.From(childComplexity), true
+	case "AlertEvidence.observed":
+		if e.ComplexityRoot.AlertEvidence.Observed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvidence.Observed(childComplexity), true
+	case "AlertEvidence.readings":
+		if e.ComplexityRoot.AlertEvidence.Readings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvidence.Readings(childComplexity), true
+	case "AlertEvidence.regions":
+		if e.ComplexityRoot.AlertEvidence.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvidence.Regions(childComplexity), true
+	case "AlertEvidence.summary":
+		if e.ComplexityRoot.AlertEvidence.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvidence.Summary(childComplexity), true
+	case "AlertEvidence.threshold":
+		if e.ComplexityRoot.AlertEvidence.Threshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvidence.Threshold(childComplexity), true
+	case "AlertEvidence.to":
+		if e.ComplexityRoot.AlertEvidence.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvidence.To(childComplexity), true
+	case "AlertEvidence.unit":
+		if e.ComplexityRoot.AlertEvidence.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvidence.Unit(childComplexity), true
+	case "AlertEvidence.values":
+		if e.ComplexityRoot.AlertEvidence.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEvidence.Values(childComplexity), true
 
 	case "Amount.quantity":
 		if e.ComplexityRoot.Amount.Quantity == nil {
@@ -1355,6 +1841,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BatchInputEdge.Node(childComplexity), true
 
+	case "CarrierCompliance.breached":
+		if e.ComplexityRoot.CarrierCompliance.Breached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierCompliance.Breached(childComplexity), true
+	case "CarrierCompliance.organization":
+		if e.ComplexityRoot.CarrierCompliance.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierCompliance.Organization(childComplexity), true
+	case "CarrierCompliance.compliance":
+		if e.ComplexityRoot.CarrierCompliance.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierCompliance.Rate(childComplexity), true
+	case "CarrierCompliance.shipments":
+		if e.ComplexityRoot.CarrierCompliance.Shipments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CarrierCompliance.Shipments(childComplexity), true
+
 	case "ColdChain.maxC":
 		if e.ComplexityRoot.ColdChain.MaxC == nil {
 			break
@@ -1404,6 +1915,185 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateAPIKeyPayload.Secret(childComplexity), true
+
+	case "Dashboard.alertsByKind":
+		if e.ComplexityRoot.Dashboard.AlertsByKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.AlertsByKind(childComplexity), true
+	case "Dashboard.carrierCompliance":
+		if e.ComplexityRoot.Dashboard.CarrierCompliance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.CarrierCompliance(childComplexity), true
+	case "Dashboard.days":
+		if e.ComplexityRoot.Dashboard.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Days(childComplexity), true
+	case "Dashboard.from":
+		if e.ComplexityRoot.Dashboard.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.From(childComplexity), true
+	case "Dashboard.region":
+		if e.ComplexityRoot.Dashboard.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Region(childComplexity), true
+	case "Dashboard.to":
+		if e.ComplexityRoot.Dashboard.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.To(childComplexity), true
+	case "Dashboard.topProducers":
+		if e.ComplexityRoot.Dashboard.TopProducers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.TopProducers(childComplexity), true
+	case "Dashboard.totals":
+		if e.ComplexityRoot.Dashboard.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Totals(childComplexity), true
+
+	case "DashboardDay.alerts":
+		if e.ComplexityRoot.DashboardDay.Alerts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.Alerts(childComplexity), true
+	case "DashboardDay.batches":
+		if e.ComplexityRoot.DashboardDay.Batches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.Batches(childComplexity), true
+	case "DashboardDay.day":
+		if e.ComplexityRoot.DashboardDay.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.Day(childComplexity), true
+	case "DashboardDay.inspections":
+		if e.ComplexityRoot.DashboardDay.Inspections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.Inspections(childComplexity), true
+	case "DashboardDay.inspectionsFailed":
+		if e.ComplexityRoot.DashboardDay.InspectionsFailed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.InspectionsFailed(childComplexity), true
+	case "DashboardDay.shelfEvents":
+		if e.ComplexityRoot.DashboardDay.ShelfEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.ShelfEvents(childComplexity), true
+	case "DashboardDay.shipments":
+		if e.ComplexityRoot.DashboardDay.Shipments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.Shipments(childComplexity), true
+
+	case "DashboardTotals.alerts":
+		if e.ComplexityRoot.DashboardTotals.Alerts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardTotals.Alerts(childComplexity), true
+	case "DashboardTotals.batches":
+		if e.ComplexityRoot.DashboardTotals.Batches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardTotals.Batches(childComplexity), true
+	case "DashboardTotals.inspections":
+		if e.ComplexityRoot.DashboardTotals.Inspections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardTotals.Inspections(childComplexity), true
+	case "DashboardTotals.inspectionsFailed":
+		if e.ComplexityRoot.DashboardTotals.InspectionsFailed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardTotals.InspectionsFailed(childComplexity), true
+	case "DashboardTotals.openAlerts":
+		if e.ComplexityRoot.DashboardTotals.OpenAlerts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardTotals.OpenAlerts(childComplexity), true
+	case "DashboardTotals.openRecalls":
+		if e.ComplexityRoot.DashboardTotals.OpenRecalls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardTotals.OpenRecalls(childComplexity), true
+	case "DashboardTotals.passRate":
+		if e.ComplexityRoot.DashboardTotals.PassRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardTotals.PassRate(childComplexity), true
+	case "DashboardTotals.shelfEvents":
+		if e.ComplexityRoot.DashboardTotals.ShelfEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardTotals.ShelfEvents(childComplexity), true
+	case "DashboardTotals.shipments":
+		if e.ComplexityRoot.DashboardTotals.Shipments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardTotals.Shipments(childComplexity), true
+
+	case "EvidenceReading.at":
+		if e.ComplexityRoot.EvidenceReading.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceReading.At(childComplexity), true
+	case "EvidenceReading.celsius":
+		if e.ComplexityRoot.EvidenceReading.Celsius == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceReading.Celsius(childComplexity), true
+
+	case "EvidenceValue.name":
+		if e.ComplexityRoot.EvidenceValue.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceValue.Name(childComplexity), true
+	case "EvidenceValue.unit":
+		if e.ComplexityRoot.EvidenceValue.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceValue.Unit(childComplexity), true
+	case "EvidenceValue.value":
+		if e.ComplexityRoot.EvidenceValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceValue.Value(childComplexity), true
 
 	case "Facility.address":
 		if e.ComplexityRoot.Facility.Address == nil {
@@ -1997,6 +2687,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["oldPassword"].(string), args["newPassword"].(string)), true
+	case "Mutation.closeRecall":
+		if e.ComplexityRoot.Mutation.CloseRecall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeRecall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseRecall(childComplexity, args["id"].(int), args["note"].(string)), true
 	case "Mutation.createAPIKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -2085,6 +2786,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DepartShipment(childComplexity, args["id"].(int), args["departedAt"].(time.Time)), true
+	case "Mutation.initiateRecall":
+		if e.ComplexityRoot.Mutation.InitiateRecall == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_initiateRecall_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InitiateRecall(childComplexity, args["input"].(recall.Input)), true
 	case "Mutation.issueTraceCodes":
 		if e.ComplexityRoot.Mutation.IssueTraceCodes == nil {
 			break
@@ -2184,6 +2896,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(int)), true
+	case "Mutation.setAlertStatus":
+		if e.ComplexityRoot.Mutation.SetAlertStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setAlertStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetAlertStatus(childComplexity, args["id"].(int), args["status"].(alert.Status), args["note"].(string)), true
 	case "Mutation.shelveBatch":
 		if e.ComplexityRoot.Mutation.ShelveBatch == nil {
 			break
@@ -2367,6 +3090,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Organization.Users(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
 
+	case "OrganizationAlertCount.alerts":
+		if e.ComplexityRoot.OrganizationAlertCount.Alerts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationAlertCount.Alerts(childComplexity), true
+	case "OrganizationAlertCount.organization":
+		if e.ComplexityRoot.OrganizationAlertCount.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationAlertCount.Organization(childComplexity), true
+
 	case "OrganizationConnection.edges":
 		if e.ComplexityRoot.OrganizationConnection.Edges == nil {
 			break
@@ -2546,6 +3282,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProductEdge.Node(childComplexity), true
 
+	case "Query.alerts":
+		if e.ComplexityRoot.Query.Alerts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_alerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Alerts(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.AlertOrder), args["where"].(*ent.AlertWhereInput)), true
 	case "Query.auditEntries":
 		if e.ComplexityRoot.Query.AuditEntries == nil {
 			break
@@ -2568,6 +3315,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Batches(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.BatchOrder), args["where"].(*ent.BatchWhereInput)), true
+	case "Query.dashboard":
+		if e.ComplexityRoot.Query.Dashboard == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dashboard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Dashboard(childComplexity, args["region"].(*string), args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.facilities":
 		if e.ComplexityRoot.Query.Facilities == nil {
 			break
@@ -2663,6 +3421,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RecallImpact(childComplexity, args["batchId"].(int)), true
+	case "Query.recalls":
+		if e.ComplexityRoot.Query.Recalls == nil {
+			break
+		}
+
+		args, err := ec.field_Query_recalls_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Recalls(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.RecallOrder), args["where"].(*ent.RecallWhereInput)), true
 	case "Query.shelfEvents":
 		if e.ComplexityRoot.Query.ShelfEvents == nil {
 			break
@@ -2707,6 +3476,171 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+
+	case "Recall.affectedBatches":
+		if e.ComplexityRoot.Recall.AffectedBatches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.AffectedBatches(childComplexity), true
+	case "Recall.alerts":
+		if e.ComplexityRoot.Recall.Alerts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.Alerts(childComplexity), true
+	case "Recall.batches":
+		if e.ComplexityRoot.Recall.Batches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.Batches(childComplexity), true
+	case "Recall.class":
+		if e.ComplexityRoot.Recall.Class == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.Class(childComplexity), true
+	case "Recall.closedAt":
+		if e.ComplexityRoot.Recall.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.ClosedAt(childComplexity), true
+	case "Recall.closedBy":
+		if e.ComplexityRoot.Recall.ClosedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.ClosedBy(childComplexity), true
+	case "Recall.closedByID":
+		if e.ComplexityRoot.Recall.ClosedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.ClosedByID(childComplexity), true
+	case "Recall.closingNote":
+		if e.ComplexityRoot.Recall.ClosingNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.ClosingNote(childComplexity), true
+	case "Recall.createdAt":
+		if e.ComplexityRoot.Recall.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.CreatedAt(childComplexity), true
+	case "Recall.depth":
+		if e.ComplexityRoot.Recall.Depth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.Depth(childComplexity), true
+	case "Recall.id":
+		if e.ComplexityRoot.Recall.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.ID(childComplexity), true
+	case "Recall.initiatedAt":
+		if e.ComplexityRoot.Recall.InitiatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.InitiatedAt(childComplexity), true
+	case "Recall.initiatedBy":
+		if e.ComplexityRoot.Recall.InitiatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.InitiatedBy(childComplexity), true
+	case "Recall.initiatedByID":
+		if e.ComplexityRoot.Recall.InitiatedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.InitiatedByID(childComplexity), true
+	case "Recall.organization":
+		if e.ComplexityRoot.Recall.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.Organization(childComplexity), true
+	case "Recall.organizationID":
+		if e.ComplexityRoot.Recall.OrganizationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.OrganizationID(childComplexity), true
+	case "Recall.places":
+		if e.ComplexityRoot.Recall.Places == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.Places(childComplexity), true
+	case "Recall.progress":
+		if e.ComplexityRoot.Recall.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.Progress(childComplexity), true
+	case "Recall.reason":
+		if e.ComplexityRoot.Recall.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.Reason(childComplexity), true
+	case "Recall.regionCode":
+		if e.ComplexityRoot.Recall.RegionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.RegionCode(childComplexity), true
+	case "Recall.status":
+		if e.ComplexityRoot.Recall.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.Status(childComplexity), true
+	case "Recall.updatedAt":
+		if e.ComplexityRoot.Recall.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Recall.UpdatedAt(childComplexity), true
+
+	case "RecallConnection.edges":
+		if e.ComplexityRoot.RecallConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallConnection.Edges(childComplexity), true
+	case "RecallConnection.pageInfo":
+		if e.ComplexityRoot.RecallConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallConnection.PageInfo(childComplexity), true
+	case "RecallConnection.totalCount":
+		if e.ComplexityRoot.RecallConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallConnection.TotalCount(childComplexity), true
+
+	case "RecallEdge.cursor":
+		if e.ComplexityRoot.RecallEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallEdge.Cursor(childComplexity), true
+	case "RecallEdge.node":
+		if e.ComplexityRoot.RecallEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallEdge.Node(childComplexity), true
 
 	case "RecallImpact.batches":
 		if e.ComplexityRoot.RecallImpact.Batches == nil {
@@ -2756,6 +3690,135 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RecallImpact.Truncated(childComplexity), true
+
+	case "RecallPlace.batch":
+		if e.ComplexityRoot.RecallPlace.Batch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlace.Batch(childComplexity), true
+	case "RecallPlace.batchID":
+		if e.ComplexityRoot.RecallPlace.BatchID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlace.BatchID(childComplexity), true
+	case "RecallPlace.facility":
+		if e.ComplexityRoot.RecallPlace.Facility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlace.Facility(childComplexity), true
+	case "RecallPlace.facilityID":
+		if e.ComplexityRoot.RecallPlace.FacilityID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlace.FacilityID(childComplexity), true
+	case "RecallPlace.id":
+		if e.ComplexityRoot.RecallPlace.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlace.ID(childComplexity), true
+	case "RecallPlace.recall":
+		if e.ComplexityRoot.RecallPlace.Recall == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlace.Recall(childComplexity), true
+	case "RecallPlace.recallID":
+		if e.ComplexityRoot.RecallPlace.RecallID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlace.RecallID(childComplexity), true
+	case "RecallPlace.unit":
+		if e.ComplexityRoot.RecallPlace.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlace.Unit(childComplexity), true
+
+	case "RecallPlaceProgress.batch":
+		if e.ComplexityRoot.RecallPlaceProgress.Batch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlaceProgress.Batch(childComplexity), true
+	case "RecallPlaceProgress.facility":
+		if e.ComplexityRoot.RecallPlaceProgress.Facility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlaceProgress.Facility(childComplexity), true
+	case "RecallPlaceProgress.onShelfAtStart":
+		if e.ComplexityRoot.RecallPlaceProgress.OnShelfAtStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlaceProgress.OnShelfAtStart(childComplexity), true
+	case "RecallPlaceProgress.outstanding":
+		if e.ComplexityRoot.RecallPlaceProgress.Outstanding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlaceProgress.Outstanding(childComplexity), true
+	case "RecallPlaceProgress.removed":
+		if e.ComplexityRoot.RecallPlaceProgress.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlaceProgress.Removed(childComplexity), true
+	case "RecallPlaceProgress.unit":
+		if e.ComplexityRoot.RecallPlaceProgress.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallPlaceProgress.Unit(childComplexity), true
+
+	case "RecallProgress.cleared":
+		if e.ComplexityRoot.RecallProgress.Cleared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallProgress.Cleared(childComplexity), true
+	case "RecallProgress.effectiveness":
+		if e.ComplexityRoot.RecallProgress.Effectiveness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallProgress.Effectiveness(childComplexity), true
+	case "RecallProgress.onShelfAtStart":
+		if e.ComplexityRoot.RecallProgress.OnShelfAtStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallProgress.OnShelfAtStart(childComplexity), true
+	case "RecallProgress.outstanding":
+		if e.ComplexityRoot.RecallProgress.Outstanding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallProgress.Outstanding(childComplexity), true
+	case "RecallProgress.places":
+		if e.ComplexityRoot.RecallProgress.Places == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallProgress.Places(childComplexity), true
+	case "RecallProgress.removed":
+		if e.ComplexityRoot.RecallProgress.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallProgress.Removed(childComplexity), true
+	case "RecallProgress.stores":
+		if e.ComplexityRoot.RecallProgress.Stores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecallProgress.Stores(childComplexity), true
 
 	case "ScanEvent.batch":
 		if e.ComplexityRoot.ScanEvent.Batch == nil {
@@ -3380,6 +4443,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StockEdge.Node(childComplexity), true
 
+	case "Subscription.alertRaised":
+		if e.ComplexityRoot.Subscription.AlertRaised == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.AlertRaised(childComplexity), true
+
 	case "Trace.batch":
 		if e.ComplexityRoot.Trace.Batch == nil {
 			break
@@ -3914,6 +4984,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("APIKeyWhereInput", ec.unmarshalInputAPIKeyWhereInput),
 			graphql.NewInputUnmarshaler("AddSensorReadingsInput", ec.unmarshalInputAddSensorReadingsInput),
+			graphql.NewInputUnmarshaler("AlertOrder", ec.unmarshalInputAlertOrder),
+			graphql.NewInputUnmarshaler("AlertWhereInput", ec.unmarshalInputAlertWhereInput),
 			graphql.NewInputUnmarshaler("AuditEntryOrder", ec.unmarshalInputAuditEntryOrder),
 			graphql.NewInputUnmarshaler("AuditEntryWhereInput", ec.unmarshalInputAuditEntryWhereInput),
 			graphql.NewInputUnmarshaler("BatchInputOrder", ec.unmarshalInputBatchInputOrder),
@@ -3928,6 +5000,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("FacilityOrder", ec.unmarshalInputFacilityOrder),
 			graphql.NewInputUnmarshaler("FacilityWhereInput", ec.unmarshalInputFacilityWhereInput),
+			graphql.NewInputUnmarshaler("InitiateRecallInput", ec.unmarshalInputInitiateRecallInput),
 			graphql.NewInputUnmarshaler("InspectionOrder", ec.unmarshalInputInspectionOrder),
 			graphql.NewInputUnmarshaler("InspectionWhereInput", ec.unmarshalInputInspectionWhereInput),
 			graphql.NewInputUnmarshaler("IssueTraceCodesInput", ec.unmarshalInputIssueTraceCodesInput),
@@ -3937,6 +5010,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrganizationWhereInput", ec.unmarshalInputOrganizationWhereInput),
 			graphql.NewInputUnmarshaler("ProductOrder", ec.unmarshalInputProductOrder),
 			graphql.NewInputUnmarshaler("ProductWhereInput", ec.unmarshalInputProductWhereInput),
+			graphql.NewInputUnmarshaler("RecallOrder", ec.unmarshalInputRecallOrder),
+			graphql.NewInputUnmarshaler("RecallPlaceWhereInput", ec.unmarshalInputRecallPlaceWhereInput),
+			graphql.NewInputUnmarshaler("RecallWhereInput", ec.unmarshalInputRecallWhereInput),
 			graphql.NewInputUnmarshaler("RecordInspectionInput", ec.unmarshalInputRecordInspectionInput),
 			graphql.NewInputUnmarshaler("RecordShipmentInput", ec.unmarshalInputRecordShipmentInput),
 			graphql.NewInputUnmarshaler("ScanEventOrder", ec.unmarshalInputScanEventOrder),
@@ -4004,6 +5080,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -4464,6 +5557,171 @@ extend type Mutation {
   createAPIKey(organizationID: ID!, name: String!, canWrite: Boolean! = false): CreateAPIKeyPayload!
   revokeAPIKey(id: ID!): APIKey!
 }
+
+# ---------------------------------------------------------------------------
+# Anomaly screening, recalls and the regulator dashboard (docs/ANOMALIES.md).
+
+"A temperature a rule saw."
+type EvidenceReading {
+  at: Time!
+  celsius: Float!
+}
+
+"A named number a rule saw: a measurement, a limit, a median, a quantity."
+type EvidenceValue {
+  name: String!
+  value: Float!
+  unit: String
+}
+
+"What a rule saw when it raised an alert."
+type AlertEvidence {
+  "One sentence with the numbers."
+  summary: String!
+  "The decisive value: peak °C, minutes, measured value, score, quantity, scans."
+  observed: Float!
+  "What it was compared against."
+  threshold: Float!
+  unit: String!
+  from: Time
+  to: Time
+  readings: [EvidenceReading!]
+  values: [EvidenceValue!]
+  regions: [String!]
+}
+
+input InitiateRecallInput {
+  "The batches to recall; every batch made from them is recalled too. 1–50."
+  batchIDs: [ID!]!
+  reason: String!
+  class: RecallClass!
+  depth: RecallDepth!
+}
+
+"One recalled batch on one store's shelves."
+type RecallPlaceProgress {
+  facility: TraceFacility!
+  batch: TraceBatch!
+  unit: Unit!
+  "On the shelf when the recall began."
+  onShelfAtStart: Float!
+  "Taken off since."
+  removed: Float!
+  "Still on the shelf."
+  outstanding: Float!
+}
+
+type RecallProgress {
+  "Stores that had some of the recalled food on a shelf when the recall began."
+  stores: Int!
+  "Of those, the stores with none left on a shelf."
+  cleared: Int!
+  "Per unit, what stood on shelves when the recall began."
+  onShelfAtStart: [Amount!]!
+  "Per unit, what has been taken off since."
+  removed: [Amount!]!
+  "Per unit, what is still on shelves."
+  outstanding: [Amount!]!
+  "0 to 1: the share of each shelf's quantity taken off, averaged over the shelves."
+  effectiveness: Float!
+  places: [RecallPlaceProgress!]!
+}
+
+extend type Recall {
+  "How far the recall has got on the shelves."
+  progress: RecallProgress! @goField(forceResolver: true)
+}
+
+type DashboardTotals {
+  batches: Int!
+  shipments: Int!
+  shelfEvents: Int!
+  inspections: Int!
+  inspectionsFailed: Int!
+  "Share of inspections passed; null without inspections."
+  passRate: Float
+  alerts: Int!
+  "Alerts OPEN or ACKNOWLEDGED now."
+  openAlerts: Int!
+  "Recalls open now."
+  openRecalls: Int!
+}
+
+type DashboardDay {
+  "YYYY-MM-DD, China Standard Time."
+  day: String!
+  batches: Int!
+  shipments: Int!
+  shelfEvents: Int!
+  inspections: Int!
+  inspectionsFailed: Int!
+  alerts: Int!
+}
+
+type AlertCount {
+  kind: AlertKind!
+  severity: AlertSeverity!
+  count: Int!
+}
+
+type OrganizationAlertCount {
+  organization: Organization!
+  alerts: Int!
+}
+
+type CarrierCompliance {
+  organization: Organization!
+  "Shipments departed in the period."
+  shipments: Int!
+  "Of those, shipments with a temperature alert."
+  breached: Int!
+  "0 to 1: the share without one."
+  compliance: Float! @goField(name: "Rate")
+}
+
+"A region's activity over a period, from counters kept as the data is recorded."
+type Dashboard {
+  "The region-code prefix covered; empty for the whole platform."
+  region: String!
+  from: Time!
+  to: Time!
+  totals: DashboardTotals!
+  "One entry per day of the period, in order."
+  days: [DashboardDay!]!
+  "Most frequent first."
+  alertsByKind: [AlertCount!]!
+  "Producers and processors with the most alerts in the period."
+  topProducers: [OrganizationAlertCount!]!
+  "Carriers with the most shipments in the period, least compliant first."
+  carrierCompliance: [CarrierCompliance!]!
+}
+
+extend type Query {
+  """
+  A region's dashboard for regulators and administrators. region defaults to
+  the regulator's own and must lie within it; the period defaults to the last
+  30 days and may span at most 366.
+  """
+  dashboard(region: String, from: Time, to: Time): Dashboard!
+}
+
+extend type Mutation {
+  "Move an alert along OPEN → ACKNOWLEDGED → RESOLVED or DISMISSED, with a note."
+  setAlertStatus(id: ID!, status: AlertStatus!, note: String! = ""): Alert!
+  "Recall batches and everything made from them; every organisation concerned is notified."
+  initiateRecall(input: InitiateRecallInput!): Recall!
+  closeRecall(id: ID!, note: String! = ""): Recall!
+}
+
+type Subscription {
+  """
+  Alerts as they are raised (or raised again after being resolved): for
+  regulators those of their region, for other users their organisation's.
+  Over a websocket with the graphql-transport-ws protocol; authenticate
+  with {"authorization": "Bearer <access token>"} in connection_init.
+  """
+  alertRaised: Alert!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4526,6 +5784,126 @@ func (ec *executionContext) childFields_AddSensorReadingsPayload(ctx context.Con
 		return ec.fieldContext_AddSensorReadingsPayload_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AddSensorReadingsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Alert_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Alert_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Alert_updatedAt(ctx, field)
+	case "kind":
+		return ec.fieldContext_Alert_kind(ctx, field)
+	case "severity":
+		return ec.fieldContext_Alert_severity(ctx, field)
+	case "subjectType":
+		return ec.fieldContext_Alert_subjectType(ctx, field)
+	case "subjectID":
+		return ec.fieldContext_Alert_subjectID(ctx, field)
+	case "organizationID":
+		return ec.fieldContext_Alert_organizationID(ctx, field)
+	case "regionCode":
+		return ec.fieldContext_Alert_regionCode(ctx, field)
+	case "batchID":
+		return ec.fieldContext_Alert_batchID(ctx, field)
+	case "shipmentID":
+		return ec.fieldContext_Alert_shipmentID(ctx, field)
+	case "facilityID":
+		return ec.fieldContext_Alert_facilityID(ctx, field)
+	case "traceCodeID":
+		return ec.fieldContext_Alert_traceCodeID(ctx, field)
+	case "recallID":
+		return ec.fieldContext_Alert_recallID(ctx, field)
+	case "detectedAt":
+		return ec.fieldContext_Alert_detectedAt(ctx, field)
+	case "lastDetectedAt":
+		return ec.fieldContext_Alert_lastDetectedAt(ctx, field)
+	case "evidence":
+		return ec.fieldContext_Alert_evidence(ctx, field)
+	case "status":
+		return ec.fieldContext_Alert_status(ctx, field)
+	case "statusNote":
+		return ec.fieldContext_Alert_statusNote(ctx, field)
+	case "statusChangedAt":
+		return ec.fieldContext_Alert_statusChangedAt(ctx, field)
+	case "statusChangedByID":
+		return ec.fieldContext_Alert_statusChangedByID(ctx, field)
+	case "organization":
+		return ec.fieldContext_Alert_organization(ctx, field)
+	case "batch":
+		return ec.fieldContext_Alert_batch(ctx, field)
+	case "shipment":
+		return ec.fieldContext_Alert_shipment(ctx, field)
+	case "facility":
+		return ec.fieldContext_Alert_facility(ctx, field)
+	case "traceCode":
+		return ec.fieldContext_Alert_traceCode(ctx, field)
+	case "recall":
+		return ec.fieldContext_Alert_recall(ctx, field)
+	case "statusChangedBy":
+		return ec.fieldContext_Alert_statusChangedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Alert", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AlertConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AlertConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AlertConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_AlertCount_kind(ctx, field)
+	case "severity":
+		return ec.fieldContext_AlertCount_severity(ctx, field)
+	case "count":
+		return ec.fieldContext_AlertCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertCount", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AlertEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AlertEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "summary":
+		return ec.fieldContext_AlertEvidence_summary(ctx, field)
+	case "observed":
+		return ec.fieldContext_AlertEvidence_observed(ctx, field)
+	case "threshold":
+		return ec.fieldContext_AlertEvidence_threshold(ctx, field)
+	case "unit":
+		return ec.fieldContext_AlertEvidence_unit(ctx, field)
+	case "from":
+		return ec.fieldContext_AlertEvidence_from(ctx, field)
+	case "to":
+		return ec.fieldContext_AlertEvidence_to(ctx, field)
+	case "readings":
+		return ec.fieldContext_AlertEvidence_readings(ctx, field)
+	case "values":
+		return ec.fieldContext_AlertEvidence_values(ctx, field)
+	case "regions":
+		return ec.fieldContext_AlertEvidence_regions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertEvidence", field.Name)
 }
 
 func (ec *executionContext) childFields_Amount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4728,6 +6106,20 @@ func (ec *executionContext) childFields_BatchInputEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type BatchInputEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CarrierCompliance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_CarrierCompliance_organization(ctx, field)
+	case "shipments":
+		return ec.fieldContext_CarrierCompliance_shipments(ctx, field)
+	case "breached":
+		return ec.fieldContext_CarrierCompliance_breached(ctx, field)
+	case "compliance":
+		return ec.fieldContext_CarrierCompliance_compliance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CarrierCompliance", field.Name)
+}
+
 func (ec *executionContext) childFields_ColdChain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "verdict":
@@ -4754,6 +6146,94 @@ func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context,
 		return ec.fieldContext_CreateAPIKeyPayload_secret(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateAPIKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Dashboard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_Dashboard_region(ctx, field)
+	case "from":
+		return ec.fieldContext_Dashboard_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Dashboard_to(ctx, field)
+	case "totals":
+		return ec.fieldContext_Dashboard_totals(ctx, field)
+	case "days":
+		return ec.fieldContext_Dashboard_days(ctx, field)
+	case "alertsByKind":
+		return ec.fieldContext_Dashboard_alertsByKind(ctx, field)
+	case "topProducers":
+		return ec.fieldContext_Dashboard_topProducers(ctx, field)
+	case "carrierCompliance":
+		return ec.fieldContext_Dashboard_carrierCompliance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Dashboard", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardDay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_DashboardDay_day(ctx, field)
+	case "batches":
+		return ec.fieldContext_DashboardDay_batches(ctx, field)
+	case "shipments":
+		return ec.fieldContext_DashboardDay_shipments(ctx, field)
+	case "shelfEvents":
+		return ec.fieldContext_DashboardDay_shelfEvents(ctx, field)
+	case "inspections":
+		return ec.fieldContext_DashboardDay_inspections(ctx, field)
+	case "inspectionsFailed":
+		return ec.fieldContext_DashboardDay_inspectionsFailed(ctx, field)
+	case "alerts":
+		return ec.fieldContext_DashboardDay_alerts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardDay", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardTotals(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "batches":
+		return ec.fieldContext_DashboardTotals_batches(ctx, field)
+	case "shipments":
+		return ec.fieldContext_DashboardTotals_shipments(ctx, field)
+	case "shelfEvents":
+		return ec.fieldContext_DashboardTotals_shelfEvents(ctx, field)
+	case "inspections":
+		return ec.fieldContext_DashboardTotals_inspections(ctx, field)
+	case "inspectionsFailed":
+		return ec.fieldContext_DashboardTotals_inspectionsFailed(ctx, field)
+	case "passRate":
+		return ec.fieldContext_DashboardTotals_passRate(ctx, field)
+	case "alerts":
+		return ec.fieldContext_DashboardTotals_alerts(ctx, field)
+	case "openAlerts":
+		return ec.fieldContext_DashboardTotals_openAlerts(ctx, field)
+	case "openRecalls":
+		return ec.fieldContext_DashboardTotals_openRecalls(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardTotals", field.Name)
+}
+
+func (ec *executionContext) childFields_EvidenceReading(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_EvidenceReading_at(ctx, field)
+	case "celsius":
+		return ec.fieldContext_EvidenceReading_celsius(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidenceReading", field.Name)
+}
+
+func (ec *executionContext) childFields_EvidenceValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_EvidenceValue_name(ctx, field)
+	case "value":
+		return ec.fieldContext_EvidenceValue_value(ctx, field)
+	case "unit":
+		return ec.fieldContext_EvidenceValue_unit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidenceValue", field.Name)
 }
 
 func (ec *executionContext) childFields_Facility(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5044,6 +6524,16 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
 
+func (ec *executionContext) childFields_OrganizationAlertCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_OrganizationAlertCount_organization(ctx, field)
+	case "alerts":
+		return ec.fieldContext_OrganizationAlertCount_alerts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationAlertCount", field.Name)
+}
+
 func (ec *executionContext) childFields_OrganizationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -5136,6 +6626,78 @@ func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Recall(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Recall_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Recall_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Recall_updatedAt(ctx, field)
+	case "reason":
+		return ec.fieldContext_Recall_reason(ctx, field)
+	case "class":
+		return ec.fieldContext_Recall_class(ctx, field)
+	case "depth":
+		return ec.fieldContext_Recall_depth(ctx, field)
+	case "status":
+		return ec.fieldContext_Recall_status(ctx, field)
+	case "organizationID":
+		return ec.fieldContext_Recall_organizationID(ctx, field)
+	case "regionCode":
+		return ec.fieldContext_Recall_regionCode(ctx, field)
+	case "initiatedByID":
+		return ec.fieldContext_Recall_initiatedByID(ctx, field)
+	case "initiatedAt":
+		return ec.fieldContext_Recall_initiatedAt(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_Recall_closedAt(ctx, field)
+	case "closedByID":
+		return ec.fieldContext_Recall_closedByID(ctx, field)
+	case "closingNote":
+		return ec.fieldContext_Recall_closingNote(ctx, field)
+	case "affectedBatches":
+		return ec.fieldContext_Recall_affectedBatches(ctx, field)
+	case "organization":
+		return ec.fieldContext_Recall_organization(ctx, field)
+	case "initiatedBy":
+		return ec.fieldContext_Recall_initiatedBy(ctx, field)
+	case "closedBy":
+		return ec.fieldContext_Recall_closedBy(ctx, field)
+	case "batches":
+		return ec.fieldContext_Recall_batches(ctx, field)
+	case "places":
+		return ec.fieldContext_Recall_places(ctx, field)
+	case "alerts":
+		return ec.fieldContext_Recall_alerts(ctx, field)
+	case "progress":
+		return ec.fieldContext_Recall_progress(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Recall", field.Name)
+}
+
+func (ec *executionContext) childFields_RecallConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RecallConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RecallConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RecallConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecallConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RecallEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_RecallEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_RecallEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecallEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_RecallImpact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "root":
@@ -5156,6 +6718,66 @@ func (ec *executionContext) childFields_RecallImpact(ctx context.Context, field 
 		return ec.fieldContext_RecallImpact_onShelf(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RecallImpact", field.Name)
+}
+
+func (ec *executionContext) childFields_RecallPlace(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RecallPlace_id(ctx, field)
+	case "recallID":
+		return ec.fieldContext_RecallPlace_recallID(ctx, field)
+	case "facilityID":
+		return ec.fieldContext_RecallPlace_facilityID(ctx, field)
+	case "batchID":
+		return ec.fieldContext_RecallPlace_batchID(ctx, field)
+	case "unit":
+		return ec.fieldContext_RecallPlace_unit(ctx, field)
+	case "recall":
+		return ec.fieldContext_RecallPlace_recall(ctx, field)
+	case "facility":
+		return ec.fieldContext_RecallPlace_facility(ctx, field)
+	case "batch":
+		return ec.fieldContext_RecallPlace_batch(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecallPlace", field.Name)
+}
+
+func (ec *executionContext) childFields_RecallPlaceProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "facility":
+		return ec.fieldContext_RecallPlaceProgress_facility(ctx, field)
+	case "batch":
+		return ec.fieldContext_RecallPlaceProgress_batch(ctx, field)
+	case "unit":
+		return ec.fieldContext_RecallPlaceProgress_unit(ctx, field)
+	case "onShelfAtStart":
+		return ec.fieldContext_RecallPlaceProgress_onShelfAtStart(ctx, field)
+	case "removed":
+		return ec.fieldContext_RecallPlaceProgress_removed(ctx, field)
+	case "outstanding":
+		return ec.fieldContext_RecallPlaceProgress_outstanding(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecallPlaceProgress", field.Name)
+}
+
+func (ec *executionContext) childFields_RecallProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stores":
+		return ec.fieldContext_RecallProgress_stores(ctx, field)
+	case "cleared":
+		return ec.fieldContext_RecallProgress_cleared(ctx, field)
+	case "onShelfAtStart":
+		return ec.fieldContext_RecallProgress_onShelfAtStart(ctx, field)
+	case "removed":
+		return ec.fieldContext_RecallProgress_removed(ctx, field)
+	case "outstanding":
+		return ec.fieldContext_RecallProgress_outstanding(ctx, field)
+	case "effectiveness":
+		return ec.fieldContext_RecallProgress_effectiveness(ctx, field)
+	case "places":
+		return ec.fieldContext_RecallProgress_places(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecallProgress", field.Name)
 }
 
 func (ec *executionContext) childFields_ScanEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6652,6 +8274,28 @@ func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_closeRecall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6785,6 +8429,20 @@ func (ec *executionContext) field_Mutation_departShipment_args(ctx context.Conte
 		return nil, err
 	}
 	args["departedAt"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_initiateRecall_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (recall.Input, error) {
+			return ec.unmarshalNInitiateRecallInput2suyuanᚋinternalᚋrecallᚐInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -6951,6 +8609,36 @@ func (ec *executionContext) field_Mutation_revokeAPIKey_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setAlertStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (alert.Status, error) {
+			return ec.unmarshalNAlertStatus2suyuanᚋentᚋalertᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
 	return args, nil
 }
 
@@ -7472,6 +9160,60 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_alerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.AlertOrder, error) {
+			return ec.unmarshalOAlertOrder2ᚖsuyuanᚋentᚐAlertOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.AlertWhereInput, error) {
+			return ec.unmarshalOAlertWhereInput2ᚖsuyuanᚋentᚐAlertWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_auditEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7577,6 +9319,36 @@ func (ec *executionContext) field_Query_batches_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_dashboard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
 	return args, nil
 }
 
@@ -7865,6 +9637,60 @@ func (ec *executionContext) field_Query_recallImpact_args(ctx context.Context, r
 		return nil, err
 	}
 	args["batchId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_recalls_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.RecallOrder, error) {
+			return ec.unmarshalORecallOrder2ᚖsuyuanᚋentᚐRecallOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.RecallWhereInput, error) {
+			return ec.unmarshalORecallWhereInput2ᚖsuyuanᚋentᚐRecallWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -8682,6 +10508,1158 @@ func (ec *executionContext) _AddSensorReadingsPayload_count(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_AddSensorReadingsPayload_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddSensorReadingsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Alert_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Alert_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Alert_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v alert.Kind) graphql.Marshaler {
+			return ec.marshalNAlertKind2suyuanᚋentᚋalertᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "AlertKind")
+}
+
+func (ec *executionContext) _Alert_severity(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v alert.Severity) graphql.Marshaler {
+			return ec.marshalNAlertSeverity2suyuanᚋentᚋalertᚐSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "AlertSeverity")
+}
+
+func (ec *executionContext) _Alert_subjectType(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_subjectType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v alert.SubjectType) graphql.Marshaler {
+			return ec.marshalNAlertSubjectType2suyuanᚋentᚋalertᚐSubjectType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_subjectType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "AlertSubjectType")
+}
+
+func (ec *executionContext) _Alert_subjectID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_subjectID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_subjectID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Alert_organizationID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_organizationID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganizationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_organizationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Alert_regionCode(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_regionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_regionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
+}
+
+func (ec *executionContext) _Alert_batchID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_batchID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BatchID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_batchID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Alert_shipmentID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_shipmentID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShipmentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_shipmentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Alert_facilityID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_facilityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FacilityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_facilityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Alert_traceCodeID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_traceCodeID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TraceCodeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_traceCodeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Alert_recallID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_recallID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecallID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_recallID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Alert_detectedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_detectedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DetectedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_detectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Alert_lastDetectedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_lastDetectedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastDetectedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_lastDetectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Alert_evidence(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v anomaly.Evidence) graphql.Marshaler {
+			return ec.marshalNAlertEvidence2suyuanᚋinternalᚋanomalyᚐEvidence(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_status(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v alert.Status) graphql.Marshaler {
+			return ec.marshalNAlertStatus2suyuanᚋentᚋalertᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "AlertStatus")
+}
+
+func (ec *executionContext) _Alert_statusNote(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_statusNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_statusNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
+}
+
+func (ec *executionContext) _Alert_statusChangedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_statusChangedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusChangedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_statusChangedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Alert_statusChangedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_statusChangedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusChangedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_statusChangedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Alert_organization(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖsuyuanᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_batch(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_batch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batch(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Batch) graphql.Marshaler {
+			return ec.marshalOBatch2ᚖsuyuanᚋentᚐBatch(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_batch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Batch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_shipment(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_shipment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipment(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Shipment) graphql.Marshaler {
+			return ec.marshalOShipment2ᚖsuyuanᚋentᚐShipment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_shipment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shipment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_facility(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_facility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facility(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Facility) graphql.Marshaler {
+			return ec.marshalOFacility2ᚖsuyuanᚋentᚐFacility(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_facility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Facility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_traceCode(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_traceCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TraceCode(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TraceCode) graphql.Marshaler {
+			return ec.marshalOTraceCode2ᚖsuyuanᚋentᚐTraceCode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_traceCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceCode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_recall(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_recall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recall(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Recall) graphql.Marshaler {
+			return ec.marshalORecall2ᚖsuyuanᚋentᚐRecall(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_recall(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Recall(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_statusChangedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_statusChangedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusChangedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖsuyuanᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_statusChangedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AlertConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AlertEdge) graphql.Marshaler {
+			return ec.marshalOAlertEdge2ᚕᚖsuyuanᚋentᚐAlertEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AlertConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AlertConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AlertCount_kind(ctx context.Context, field graphql.CollectedField, obj *dashboard.AlertCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertCount_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v alert.Kind) graphql.Marshaler {
+			return ec.marshalNAlertKind2suyuanᚋentᚋalertᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertCount_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertCount", field, false, false, "AlertKind")
+}
+
+func (ec *executionContext) _AlertCount_severity(ctx context.Context, field graphql.CollectedField, obj *dashboard.AlertCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertCount_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v alert.Severity) graphql.Marshaler {
+			return ec.marshalNAlertSeverity2suyuanᚋentᚋalertᚐSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertCount_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertCount", field, false, false, "AlertSeverity")
+}
+
+func (ec *executionContext) _AlertCount_count(ctx context.Context, field graphql.CollectedField, obj *dashboard.AlertCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AlertEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AlertEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Alert) graphql.Marshaler {
+			return ec.marshalOAlert2ᚖsuyuanᚋentᚐAlert(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AlertEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _AlertEvidence_summary(ctx context.Context, field graphql.CollectedField, obj *anomaly.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvidence_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvidence_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _AlertEvidence_observed(ctx context.Context, field graphql.CollectedField, obj *anomaly.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvidence_observed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Observed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvidence_observed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvidence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AlertEvidence_threshold(ctx context.Context, field graphql.CollectedField, obj *anomaly.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvidence_threshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Threshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvidence_threshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvidence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AlertEvidence_unit(ctx context.Context, field graphql.CollectedField, obj *anomaly.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvidence_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvidence_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _AlertEvidence_from(ctx context.Context, field graphql.CollectedField, obj *anomaly.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvidence_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvidence_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvidence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AlertEvidence_to(ctx context.Context, field graphql.CollectedField, obj *anomaly.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvidence_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvidence_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvidence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AlertEvidence_readings(ctx context.Context, field graphql.CollectedField, obj *anomaly.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvidence_readings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Readings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []anomaly.Reading) graphql.Marshaler {
+			return ec.marshalOEvidenceReading2ᚕsuyuanᚋinternalᚋanomalyᚐReadingᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvidence_readings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertEvidence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidenceReading(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertEvidence_values(ctx context.Context, field graphql.CollectedField, obj *anomaly.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvidence_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []anomaly.Value) graphql.Marshaler {
+			return ec.marshalOEvidenceValue2ᚕsuyuanᚋinternalᚋanomalyᚐValueᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvidence_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AlertEvidence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidenceValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AlertEvidence_regions(ctx context.Context, field graphql.CollectedField, obj *anomaly.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AlertEvidence_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AlertEvidence_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AlertEvidence", field, false, false, "String")
 }
 
 func (ec *executionContext) _Amount_quantity(ctx context.Context, field graphql.CollectedField, obj *trace.Amount) (ret graphql.Marshaler) {
@@ -10567,6 +13545,107 @@ func (ec *executionContext) fieldContext_BatchInputEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("BatchInputEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _CarrierCompliance_organization(ctx context.Context, field graphql.CollectedField, obj *dashboard.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierCompliance_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖsuyuanᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierCompliance_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CarrierCompliance",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CarrierCompliance_shipments(ctx context.Context, field graphql.CollectedField, obj *dashboard.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierCompliance_shipments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierCompliance_shipments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierCompliance", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CarrierCompliance_breached(ctx context.Context, field graphql.CollectedField, obj *dashboard.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierCompliance_breached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierCompliance_breached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierCompliance", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CarrierCompliance_compliance(ctx context.Context, field graphql.CollectedField, obj *dashboard.Compliance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CarrierCompliance_compliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CarrierCompliance_compliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CarrierCompliance", field, true, false, "Float")
+}
+
 func (ec *executionContext) _ColdChain_verdict(ctx context.Context, field graphql.CollectedField, obj *trace.ColdChain) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10758,6 +13837,718 @@ func (ec *executionContext) _CreateAPIKeyPayload_secret(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_CreateAPIKeyPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateAPIKeyPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dashboard_region(ctx context.Context, field graphql.CollectedField, obj *dashboard.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dashboard", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dashboard_from(ctx context.Context, field graphql.CollectedField, obj *dashboard.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dashboard", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Dashboard_to(ctx context.Context, field graphql.CollectedField, obj *dashboard.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dashboard", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Dashboard_totals(ctx context.Context, field graphql.CollectedField, obj *dashboard.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v dashboard.Totals) graphql.Marshaler {
+			return ec.marshalNDashboardTotals2suyuanᚋinternalᚋdashboardᚐTotals(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardTotals(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_days(ctx context.Context, field graphql.CollectedField, obj *dashboard.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []dashboard.DayCounts) graphql.Marshaler {
+			return ec.marshalNDashboardDay2ᚕsuyuanᚋinternalᚋdashboardᚐDayCountsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardDay(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_alertsByKind(ctx context.Context, field graphql.CollectedField, obj *dashboard.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_alertsByKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlertsByKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []dashboard.AlertCount) graphql.Marshaler {
+			return ec.marshalNAlertCount2ᚕsuyuanᚋinternalᚋdashboardᚐAlertCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_alertsByKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_topProducers(ctx context.Context, field graphql.CollectedField, obj *dashboard.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_topProducers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TopProducers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []dashboard.OrgCount) graphql.Marshaler {
+			return ec.marshalNOrganizationAlertCount2ᚕsuyuanᚋinternalᚋdashboardᚐOrgCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_topProducers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationAlertCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_carrierCompliance(ctx context.Context, field graphql.CollectedField, obj *dashboard.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_carrierCompliance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CarrierCompliance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []dashboard.Compliance) graphql.Marshaler {
+			return ec.marshalNCarrierCompliance2ᚕsuyuanᚋinternalᚋdashboardᚐComplianceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_carrierCompliance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CarrierCompliance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DashboardDay_day(ctx context.Context, field graphql.CollectedField, obj *dashboard.DayCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardDay_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardDay_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardDay", field, false, false, "String")
+}
+
+func (ec *executionContext) _DashboardDay_batches(ctx context.Context, field graphql.CollectedField, obj *dashboard.DayCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardDay_batches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardDay_batches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardDay_shipments(ctx context.Context, field graphql.CollectedField, obj *dashboard.DayCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardDay_shipments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardDay_shipments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardDay_shelfEvents(ctx context.Context, field graphql.CollectedField, obj *dashboard.DayCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardDay_shelfEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShelfEvents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardDay_shelfEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardDay_inspections(ctx context.Context, field graphql.CollectedField, obj *dashboard.DayCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardDay_inspections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inspections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardDay_inspections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardDay_inspectionsFailed(ctx context.Context, field graphql.CollectedField, obj *dashboard.DayCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardDay_inspectionsFailed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InspectionsFailed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardDay_inspectionsFailed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardDay_alerts(ctx context.Context, field graphql.CollectedField, obj *dashboard.DayCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardDay_alerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alerts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardDay_alerts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardTotals_batches(ctx context.Context, field graphql.CollectedField, obj *dashboard.Totals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardTotals_batches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardTotals_batches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardTotals_shipments(ctx context.Context, field graphql.CollectedField, obj *dashboard.Totals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardTotals_shipments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardTotals_shipments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardTotals_shelfEvents(ctx context.Context, field graphql.CollectedField, obj *dashboard.Totals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardTotals_shelfEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShelfEvents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardTotals_shelfEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardTotals_inspections(ctx context.Context, field graphql.CollectedField, obj *dashboard.Totals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardTotals_inspections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inspections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardTotals_inspections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardTotals_inspectionsFailed(ctx context.Context, field graphql.CollectedField, obj *dashboard.Totals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardTotals_inspectionsFailed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InspectionsFailed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardTotals_inspectionsFailed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardTotals_passRate(ctx context.Context, field graphql.CollectedField, obj *dashboard.Totals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardTotals_passRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PassRate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardTotals_passRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardTotals", field, true, false, "Float")
+}
+
+func (ec *executionContext) _DashboardTotals_alerts(ctx context.Context, field graphql.CollectedField, obj *dashboard.Totals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardTotals_alerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alerts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardTotals_alerts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardTotals_openAlerts(ctx context.Context, field graphql.CollectedField, obj *dashboard.Totals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardTotals_openAlerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenAlerts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardTotals_openAlerts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardTotals_openRecalls(ctx context.Context, field graphql.CollectedField, obj *dashboard.Totals) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardTotals_openRecalls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenRecalls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardTotals_openRecalls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardTotals", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EvidenceReading_at(ctx context.Context, field graphql.CollectedField, obj *anomaly.Reading) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceReading_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceReading_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceReading", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EvidenceReading_celsius(ctx context.Context, field graphql.CollectedField, obj *anomaly.Reading) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceReading_celsius(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Celsius, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceReading_celsius(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceReading", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EvidenceValue_name(ctx context.Context, field graphql.CollectedField, obj *anomaly.Value) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceValue_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvidenceValue_value(ctx context.Context, field graphql.CollectedField, obj *anomaly.Value) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceValue", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EvidenceValue_unit(ctx context.Context, field graphql.CollectedField, obj *anomaly.Value) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceValue_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceValue_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceValue", field, false, false, "String")
 }
 
 func (ec *executionContext) _Facility_id(ctx context.Context, field graphql.CollectedField, obj *ent.Facility) (ret graphql.Marshaler) {
@@ -14129,6 +17920,138 @@ func (ec *executionContext) fieldContext_Mutation_revokeAPIKey(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setAlertStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setAlertStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetAlertStatus(ctx, fc.Args["id"].(int), fc.Args["status"].(alert.Status), fc.Args["note"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Alert) graphql.Marshaler {
+			return ec.marshalNAlert2ᚖsuyuanᚋentᚐAlert(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setAlertStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setAlertStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_initiateRecall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_initiateRecall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InitiateRecall(ctx, fc.Args["input"].(recall.Input))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Recall) graphql.Marshaler {
+			return ec.marshalNRecall2ᚖsuyuanᚋentᚐRecall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_initiateRecall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Recall(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_initiateRecall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeRecall(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closeRecall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CloseRecall(ctx, fc.Args["id"].(int), fc.Args["note"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Recall) graphql.Marshaler {
+			return ec.marshalNRecall2ᚖsuyuanᚋentᚐRecall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closeRecall(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Recall(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeRecall_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14665,6 +18588,61 @@ func (ec *executionContext) fieldContext_Organization_apiKeys(ctx context.Contex
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationAlertCount_organization(ctx context.Context, field graphql.CollectedField, obj *dashboard.OrgCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationAlertCount_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖsuyuanᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationAlertCount_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationAlertCount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationAlertCount_alerts(ctx context.Context, field graphql.CollectedField, obj *dashboard.OrgCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationAlertCount_alerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alerts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationAlertCount_alerts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationAlertCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationConnection) (ret graphql.Marshaler) {
@@ -15483,6 +19461,50 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_alerts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_alerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Alerts(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.AlertOrder), fc.Args["where"].(*ent.AlertWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AlertConnection) graphql.Marshaler {
+			return ec.marshalNAlertConnection2ᚖsuyuanᚋentᚐAlertConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_alerts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_alerts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_auditEntries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15741,6 +19763,50 @@ func (ec *executionContext) fieldContext_Query_products(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_products_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_recalls(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_recalls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Recalls(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.RecallOrder), fc.Args["where"].(*ent.RecallWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RecallConnection) graphql.Marshaler {
+			return ec.marshalNRecallConnection2ᚖsuyuanᚋentᚐRecallConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_recalls(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecallConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_recalls_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16043,6 +20109,50 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_dashboard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dashboard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Dashboard(ctx, fc.Args["region"].(*string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *dashboard.Summary) graphql.Marshaler {
+			return ec.marshalNDashboard2ᚖsuyuanᚋinternalᚋdashboardᚐSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dashboard(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dashboard(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dashboard_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16117,6 +20227,717 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Recall_id(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Recall_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Recall_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Recall_reason(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "String")
+}
+
+func (ec *executionContext) _Recall_class(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_class(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Class, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v recall1.Class) graphql.Marshaler {
+			return ec.marshalNRecallClass2suyuanᚋentᚋrecallᚐClass(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_class(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "RecallClass")
+}
+
+func (ec *executionContext) _Recall_depth(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_depth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Depth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v recall1.Depth) graphql.Marshaler {
+			return ec.marshalNRecallDepth2suyuanᚋentᚋrecallᚐDepth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_depth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "RecallDepth")
+}
+
+func (ec *executionContext) _Recall_status(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v recall1.Status) graphql.Marshaler {
+			return ec.marshalNRecallStatus2suyuanᚋentᚋrecallᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "RecallStatus")
+}
+
+func (ec *executionContext) _Recall_organizationID(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_organizationID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrganizationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_organizationID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Recall_regionCode(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_regionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_regionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "String")
+}
+
+func (ec *executionContext) _Recall_initiatedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_initiatedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InitiatedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_initiatedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Recall_initiatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_initiatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InitiatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_initiatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Recall_closedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_closedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Recall_closedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_closedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_closedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Recall_closingNote(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_closingNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosingNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_closingNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "String")
+}
+
+func (ec *executionContext) _Recall_affectedBatches(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_affectedBatches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AffectedBatches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_affectedBatches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Recall", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Recall_organization(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖsuyuanᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Recall",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Recall_initiatedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_initiatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InitiatedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖsuyuanᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_initiatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Recall",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Recall_closedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_closedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖsuyuanᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_closedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Recall",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Recall_batches(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_batches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batches(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Batch) graphql.Marshaler {
+			return ec.marshalOBatch2ᚕᚖsuyuanᚋentᚐBatchᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_batches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Recall",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Batch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Recall_places(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_places(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Places(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RecallPlace) graphql.Marshaler {
+			return ec.marshalORecallPlace2ᚕᚖsuyuanᚋentᚐRecallPlaceᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_places(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Recall",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecallPlace(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Recall_alerts(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_alerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alerts(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Alert) graphql.Marshaler {
+			return ec.marshalOAlert2ᚕᚖsuyuanᚋentᚐAlertᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_alerts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Recall",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Recall_progress(ctx context.Context, field graphql.CollectedField, obj *ent.Recall) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Recall_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Recall().Progress(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecallProgress) graphql.Marshaler {
+			return ec.marshalNRecallProgress2ᚖsuyuanᚋgraphᚋmodelᚐRecallProgress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Recall_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Recall",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecallProgress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.RecallConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RecallEdge) graphql.Marshaler {
+			return ec.marshalORecallEdge2ᚕᚖsuyuanᚋentᚐRecallEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RecallConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecallEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.RecallConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RecallConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RecallEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RecallEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Recall) graphql.Marshaler {
+			return ec.marshalORecall2ᚖsuyuanᚋentᚐRecall(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RecallEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Recall(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RecallEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _RecallImpact_root(ctx context.Context, field graphql.CollectedField, obj *trace.Impact) (ret graphql.Marshaler) {
@@ -16343,6 +21164,570 @@ func (ec *executionContext) fieldContext_RecallImpact_onShelf(_ context.Context,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Amount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallPlace_id(ctx context.Context, field graphql.CollectedField, obj *ent.RecallPlace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlace_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlace_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallPlace", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RecallPlace_recallID(ctx context.Context, field graphql.CollectedField, obj *ent.RecallPlace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlace_recallID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecallID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlace_recallID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallPlace", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RecallPlace_facilityID(ctx context.Context, field graphql.CollectedField, obj *ent.RecallPlace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlace_facilityID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FacilityID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlace_facilityID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallPlace", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RecallPlace_batchID(ctx context.Context, field graphql.CollectedField, obj *ent.RecallPlace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlace_batchID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BatchID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlace_batchID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallPlace", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RecallPlace_unit(ctx context.Context, field graphql.CollectedField, obj *ent.RecallPlace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlace_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quantity.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2suyuanᚋinternalᚋquantityᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlace_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallPlace", field, false, false, "Unit")
+}
+
+func (ec *executionContext) _RecallPlace_recall(ctx context.Context, field graphql.CollectedField, obj *ent.RecallPlace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlace_recall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recall(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Recall) graphql.Marshaler {
+			return ec.marshalNRecall2ᚖsuyuanᚋentᚐRecall(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlace_recall(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallPlace",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Recall(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallPlace_facility(ctx context.Context, field graphql.CollectedField, obj *ent.RecallPlace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlace_facility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facility(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Facility) graphql.Marshaler {
+			return ec.marshalNFacility2ᚖsuyuanᚋentᚐFacility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlace_facility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallPlace",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Facility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallPlace_batch(ctx context.Context, field graphql.CollectedField, obj *ent.RecallPlace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlace_batch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batch(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Batch) graphql.Marshaler {
+			return ec.marshalNBatch2ᚖsuyuanᚋentᚐBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlace_batch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallPlace",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Batch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallPlaceProgress_facility(ctx context.Context, field graphql.CollectedField, obj *model.RecallPlaceProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlaceProgress_facility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Facility) graphql.Marshaler {
+			return ec.marshalNTraceFacility2ᚖsuyuanᚋinternalᚋtraceᚐFacility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlaceProgress_facility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallPlaceProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceFacility(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallPlaceProgress_batch(ctx context.Context, field graphql.CollectedField, obj *model.RecallPlaceProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlaceProgress_batch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Batch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *trace.Batch) graphql.Marshaler {
+			return ec.marshalNTraceBatch2ᚖsuyuanᚋinternalᚋtraceᚐBatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlaceProgress_batch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallPlaceProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceBatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallPlaceProgress_unit(ctx context.Context, field graphql.CollectedField, obj *model.RecallPlaceProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlaceProgress_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quantity.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2suyuanᚋinternalᚋquantityᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlaceProgress_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallPlaceProgress", field, false, false, "Unit")
+}
+
+func (ec *executionContext) _RecallPlaceProgress_onShelfAtStart(ctx context.Context, field graphql.CollectedField, obj *model.RecallPlaceProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlaceProgress_onShelfAtStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnShelfAtStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlaceProgress_onShelfAtStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallPlaceProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RecallPlaceProgress_removed(ctx context.Context, field graphql.CollectedField, obj *model.RecallPlaceProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlaceProgress_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlaceProgress_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallPlaceProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RecallPlaceProgress_outstanding(ctx context.Context, field graphql.CollectedField, obj *model.RecallPlaceProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallPlaceProgress_outstanding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outstanding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallPlaceProgress_outstanding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallPlaceProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RecallProgress_stores(ctx context.Context, field graphql.CollectedField, obj *model.RecallProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallProgress_stores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stores, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallProgress_stores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RecallProgress_cleared(ctx context.Context, field graphql.CollectedField, obj *model.RecallProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallProgress_cleared(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cleared, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallProgress_cleared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RecallProgress_onShelfAtStart(ctx context.Context, field graphql.CollectedField, obj *model.RecallProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallProgress_onShelfAtStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnShelfAtStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*trace.Amount) graphql.Marshaler {
+			return ec.marshalNAmount2ᚕᚖsuyuanᚋinternalᚋtraceᚐAmountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallProgress_onShelfAtStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Amount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallProgress_removed(ctx context.Context, field graphql.CollectedField, obj *model.RecallProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallProgress_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*trace.Amount) graphql.Marshaler {
+			return ec.marshalNAmount2ᚕᚖsuyuanᚋinternalᚋtraceᚐAmountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallProgress_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Amount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallProgress_outstanding(ctx context.Context, field graphql.CollectedField, obj *model.RecallProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallProgress_outstanding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outstanding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*trace.Amount) graphql.Marshaler {
+			return ec.marshalNAmount2ᚕᚖsuyuanᚋinternalᚋtraceᚐAmountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallProgress_outstanding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Amount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RecallProgress_effectiveness(ctx context.Context, field graphql.CollectedField, obj *model.RecallProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallProgress_effectiveness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effectiveness, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallProgress_effectiveness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecallProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RecallProgress_places(ctx context.Context, field graphql.CollectedField, obj *model.RecallProgress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecallProgress_places(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Places, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RecallPlaceProgress) graphql.Marshaler {
+			return ec.marshalNRecallPlaceProgress2ᚕᚖsuyuanᚋgraphᚋmodelᚐRecallPlaceProgressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecallProgress_places(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecallProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecallPlaceProgress(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18953,6 +24338,38 @@ func (ec *executionContext) _StockEdge_cursor(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_StockEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StockEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Subscription_alertRaised(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_alertRaised(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().AlertRaised(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Alert) graphql.Marshaler {
+			return ec.marshalNAlert2ᚖsuyuanᚋentᚐAlert(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_alertRaised(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Trace_code(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
@@ -22842,6 +28259,1193 @@ func UnmarshalAddSensorReadingsInput(ctx context.Context, raw any) (record.AddSe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAlertOrder(ctx context.Context, obj any) (ent.AlertOrder, error) {
+	var it ent.AlertOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNAlertOrderField2ᚖsuyuanᚋentᚐAlertOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAlertOrder unmarshals raw into the AlertOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAlertOrder(ctx context.Context, raw any) (ent.AlertOrder, error) {
+	var out ent.AlertOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AlertOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAlertWhereInput(ctx context.Context, obj any) (ent.AlertWhereInput, error) {
+	var it ent.AlertWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectID", "subjectIDNEQ", "subjectIDIn", "subjectIDNotIn", "subjectIDGT", "subjectIDGTE", "subjectIDLT", "subjectIDLTE", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "batchID", "batchIDNEQ", "batchIDIn", "batchIDNotIn", "batchIDIsNil", "batchIDNotNil", "shipmentID", "shipmentIDNEQ", "shipmentIDIn", "shipmentIDNotIn", "shipmentIDIsNil", "shipmentIDNotNil", "facilityID", "facilityIDNEQ", "facilityIDIn", "facilityIDNotIn", "facilityIDIsNil", "facilityIDNotNil", "traceCodeID", "traceCodeIDNEQ", "traceCodeIDIn", "traceCodeIDNotIn", "traceCodeIDIsNil", "traceCodeIDNotNil", "recallID", "recallIDNEQ", "recallIDIn", "recallIDNotIn", "recallIDIsNil", "recallIDNotNil", "detectedAt", "detectedAtNEQ", "detectedAtIn", "detectedAtNotIn", "detectedAtGT", "detectedAtGTE", "detectedAtLT", "detectedAtLTE", "lastDetectedAt", "lastDetectedAtNEQ", "lastDetectedAtIn", "lastDetectedAtNotIn", "lastDetectedAtGT", "lastDetectedAtGTE", "lastDetectedAtLT", "lastDetectedAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "statusNote", "statusNoteNEQ", "statusNoteIn", "statusNoteNotIn", "statusNoteGT", "statusNoteGTE", "statusNoteLT", "statusNoteLTE", "statusNoteContains", "statusNoteHasPrefix", "statusNoteHasSuffix", "statusNoteEqualFold", "statusNoteContainsFold", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "statusChangedByID", "statusChangedByIDNEQ", "statusChangedByIDIn", "statusChangedByIDNotIn", "statusChangedByIDIsNil", "statusChangedByIDNotNil", "hasOrganization", "hasOrganizationWith", "hasBatch", "hasBatchWith", "hasShipment", "hasShipmentWith", "hasFacility", "hasFacilityWith", "hasTraceCode", "hasTraceCodeWith", "hasRecall", "hasRecallWith", "hasStatusChangedBy", "hasStatusChangedByWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOAlertWhereInput2ᚖsuyuanᚋentᚐAlertWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOAlertWhereInput2ᚕᚖsuyuanᚋentᚐAlertWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOAlertWhereInput2ᚕᚖsuyuanᚋentᚐAlertWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOAlertKind2ᚖsuyuanᚋentᚋalertᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "kindNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNEQ"))
+			data, err := ec.unmarshalOAlertKind2ᚖsuyuanᚋentᚋalertᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNEQ = data
+		case "kindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindIn"))
+			data, err := ec.unmarshalOAlertKind2ᚕsuyuanᚋentᚋalertᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindIn = data
+		case "kindNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNotIn"))
+			data, err := ec.unmarshalOAlertKind2ᚕsuyuanᚋentᚋalertᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNotIn = data
+		case "severity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severity"))
+			data, err := ec.unmarshalOAlertSeverity2ᚖsuyuanᚋentᚋalertᚐSeverity(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Severity = data
+		case "severityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severityNEQ"))
+			data, err := ec.unmarshalOAlertSeverity2ᚖsuyuanᚋentᚋalertᚐSeverity(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeverityNEQ = data
+		case "severityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severityIn"))
+			data, err := ec.unmarshalOAlertSeverity2ᚕsuyuanᚋentᚋalertᚐSeverityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeverityIn = data
+		case "severityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severityNotIn"))
+			data, err := ec.unmarshalOAlertSeverity2ᚕsuyuanᚋentᚋalertᚐSeverityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeverityNotIn = data
+		case "subjectType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectType"))
+			data, err := ec.unmarshalOAlertSubjectType2ᚖsuyuanᚋentᚋalertᚐSubjectType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectType = data
+		case "subjectTypeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeNEQ"))
+			data, err := ec.unmarshalOAlertSubjectType2ᚖsuyuanᚋentᚋalertᚐSubjectType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeNEQ = data
+		case "subjectTypeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeIn"))
+			data, err := ec.unmarshalOAlertSubjectType2ᚕsuyuanᚋentᚋalertᚐSubjectTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeIn = data
+		case "subjectTypeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectTypeNotIn"))
+			data, err := ec.unmarshalOAlertSubjectType2ᚕsuyuanᚋentᚋalertᚐSubjectTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectTypeNotIn = data
+		case "subjectID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectID"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectID = data
+		case "subjectIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDNEQ = data
+		case "subjectIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDIn = data
+		case "subjectIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDNotIn = data
+		case "subjectIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDGT = data
+		case "subjectIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDGTE = data
+		case "subjectIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDLT = data
+		case "subjectIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectIDLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectIDLTE = data
+		case "organizationID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "organizationIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationIDNEQ = data
+		case "organizationIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationIDIn = data
+		case "organizationIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationIDNotIn = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "regionCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeNEQ = data
+		case "regionCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeIn = data
+		case "regionCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeNotIn = data
+		case "regionCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeGT = data
+		case "regionCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeGTE = data
+		case "regionCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeLT = data
+		case "regionCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeLTE = data
+		case "regionCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeContains = data
+		case "regionCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeHasPrefix = data
+		case "regionCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeHasSuffix = data
+		case "regionCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeEqualFold = data
+		case "regionCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeContainsFold = data
+		case "batchID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchID = data
+		case "batchIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDNEQ = data
+		case "batchIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDIn = data
+		case "batchIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDNotIn = data
+		case "batchIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDIsNil = data
+		case "batchIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDNotNil = data
+		case "shipmentID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentID = data
+		case "shipmentIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentIDNEQ = data
+		case "shipmentIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentIDIn = data
+		case "shipmentIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentIDNotIn = data
+		case "shipmentIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentIDIsNil = data
+		case "shipmentIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipmentIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipmentIDNotNil = data
+		case "facilityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityID = data
+		case "facilityIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDNEQ = data
+		case "facilityIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDIn = data
+		case "facilityIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDNotIn = data
+		case "facilityIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDIsNil = data
+		case "facilityIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDNotNil = data
+		case "traceCodeID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeID = data
+		case "traceCodeIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeIDNEQ = data
+		case "traceCodeIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeIDIn = data
+		case "traceCodeIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeIDNotIn = data
+		case "traceCodeIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeIDIsNil = data
+		case "traceCodeIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("traceCodeIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TraceCodeIDNotNil = data
+		case "recallID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recallID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecallID = data
+		case "recallIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recallIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecallIDNEQ = data
+		case "recallIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recallIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecallIDIn = data
+		case "recallIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recallIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecallIDNotIn = data
+		case "recallIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recallIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecallIDIsNil = data
+		case "recallIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recallIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecallIDNotNil = data
+		case "detectedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAt = data
+		case "detectedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtNEQ = data
+		case "detectedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtIn = data
+		case "detectedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtNotIn = data
+		case "detectedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtGT = data
+		case "detectedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtGTE = data
+		case "detectedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtLT = data
+		case "detectedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("detectedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DetectedAtLTE = data
+		case "lastDetectedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastDetectedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastDetectedAt = data
+		case "lastDetectedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastDetectedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastDetectedAtNEQ = data
+		case "lastDetectedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastDetectedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastDetectedAtIn = data
+		case "lastDetectedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastDetectedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastDetectedAtNotIn = data
+		case "lastDetectedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastDetectedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastDetectedAtGT = data
+		case "lastDetectedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastDetectedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastDetectedAtGTE = data
+		case "lastDetectedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastDetectedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastDetectedAtLT = data
+		case "lastDetectedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastDetectedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastDetectedAtLTE = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOAlertStatus2ᚖsuyuanᚋentᚋalertᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOAlertStatus2ᚖsuyuanᚋentᚋalertᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOAlertStatus2ᚕsuyuanᚋentᚋalertᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOAlertStatus2ᚕsuyuanᚋentᚋalertᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "statusNote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNote"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNote = data
+		case "statusNoteNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteNEQ = data
+		case "statusNoteIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteIn = data
+		case "statusNoteNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteNotIn = data
+		case "statusNoteGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteGT = data
+		case "statusNoteGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteGTE = data
+		case "statusNoteLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteLT = data
+		case "statusNoteLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteLTE = data
+		case "statusNoteContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteContains = data
+		case "statusNoteHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteHasPrefix = data
+		case "statusNoteHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteHasSuffix = data
+		case "statusNoteEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteEqualFold = data
+		case "statusNoteContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNoteContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNoteContainsFold = data
+		case "statusChangedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedAt = data
+		case "statusChangedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedAtNEQ = data
+		case "statusChangedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedAtIn = data
+		case "statusChangedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedAtNotIn = data
+		case "statusChangedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedAtGT = data
+		case "statusChangedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedAtGTE = data
+		case "statusChangedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedAtLT = data
+		case "statusChangedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedAtLTE = data
+		case "statusChangedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedAtIsNil = data
+		case "statusChangedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedAtNotNil = data
+		case "statusChangedByID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedByID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedByID = data
+		case "statusChangedByIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedByIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedByIDNEQ = data
+		case "statusChangedByIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedByIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedByIDIn = data
+		case "statusChangedByIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedByIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedByIDNotIn = data
+		case "statusChangedByIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedByIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedByIDIsNil = data
+		case "statusChangedByIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusChangedByIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusChangedByIDNotNil = data
+		case "hasOrganization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrganization"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasOrganization = data
+		case "hasOrganizationWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrganizationWith"))
+			data, err := ec.unmarshalOOrganizationWhereInput2ᚕᚖsuyuanᚋentᚐOrganizationWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasOrganizationWith = data
+		case "hasBatch":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatch"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBatch = data
+		case "hasBatchWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatchWith"))
+			data, err := ec.unmarshalOBatchWhereInput2ᚕᚖsuyuanᚋentᚐBatchWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBatchWith = data
+		case "hasShipment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasShipment"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasShipment = data
+		case "hasShipmentWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasShipmentWith"))
+			data, err := ec.unmarshalOShipmentWhereInput2ᚕᚖsuyuanᚋentᚐShipmentWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasShipmentWith = data
+		case "hasFacility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFacility"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFacility = data
+		case "hasFacilityWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFacilityWith"))
+			data, err := ec.unmarshalOFacilityWhereInput2ᚕᚖsuyuanᚋentᚐFacilityWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFacilityWith = data
+		case "hasTraceCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTraceCode"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTraceCode = data
+		case "hasTraceCodeWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTraceCodeWith"))
+			data, err := ec.unmarshalOTraceCodeWhereInput2ᚕᚖsuyuanᚋentᚐTraceCodeWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTraceCodeWith = data
+		case "hasRecall":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRecall"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRecall = data
+		case "hasRecallWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRecallWith"))
+			data, err := ec.unmarshalORecallWhereInput2ᚕᚖsuyuanᚋentᚐRecallWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRecallWith = data
+		case "hasStatusChangedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasStatusChangedBy"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasStatusChangedBy = data
+		case "hasStatusChangedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasStatusChangedByWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖsuyuanᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasStatusChangedByWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAlertWhereInput unmarshals raw into the AlertWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAlertWhereInput(ctx context.Context, raw any) (ent.AlertWhereInput, error) {
+	var out ent.AlertWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AlertWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAuditEntryOrder(ctx context.Context, obj any) (ent.AuditEntryOrder, error) {
 	var it ent.AuditEntryOrder
 	if obj == nil {
@@ -26281,6 +32885,69 @@ func UnmarshalFacilityWhereInput(ctx context.Context, raw any) (ent.FacilityWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputInitiateRecallInput(ctx context.Context, obj any) (recall.Input, error) {
+	var it recall.Input
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"batchIDs", "reason", "class", "depth"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "batchIDs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDs"))
+			data, err := ec.unmarshalNID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDs = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "class":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("class"))
+			data, err := ec.unmarshalNRecallClass2suyuanᚋentᚋrecallᚐClass(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Class = data
+		case "depth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depth"))
+			data, err := ec.unmarshalNRecallDepth2suyuanᚋentᚋrecallᚐDepth(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Depth = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInitiateRecallInput unmarshals raw into the InitiateRecallInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInitiateRecallInput(ctx context.Context, raw any) (recall.Input, error) {
+	var out recall.Input
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InitiateRecallInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInspectionOrder(ctx context.Context, obj any) (ent.InspectionOrder, error) {
 	var it ent.InspectionOrder
 	if obj == nil {
@@ -29468,6 +36135,1284 @@ func (ec *executionContext) unmarshalInputProductWhereInput(ctx context.Context,
 func UnmarshalProductWhereInput(ctx context.Context, raw any) (ent.ProductWhereInput, error) {
 	var out ent.ProductWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProductWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecallOrder(ctx context.Context, obj any) (ent.RecallOrder, error) {
+	var it ent.RecallOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNRecallOrderField2ᚖsuyuanᚋentᚐRecallOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecallOrder unmarshals raw into the RecallOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecallOrder(ctx context.Context, raw any) (ent.RecallOrder, error) {
+	var out ent.RecallOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecallOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecallPlaceWhereInput(ctx context.Context, obj any) (ent.RecallPlaceWhereInput, error) {
+	var it ent.RecallPlaceWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "recallID", "recallIDNEQ", "recallIDIn", "recallIDNotIn", "facilityID", "facilityIDNEQ", "facilityIDIn", "facilityIDNotIn", "batchID", "batchIDNEQ", "batchIDIn", "batchIDNotIn", "unit", "unitNEQ", "unitIn", "unitNotIn", "hasRecall", "hasRecallWith", "hasFacility", "hasFacilityWith", "hasBatch", "hasBatchWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalORecallPlaceWhereInput2ᚖsuyuanᚋentᚐRecallPlaceWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalORecallPlaceWhereInput2ᚕᚖsuyuanᚋentᚐRecallPlaceWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalORecallPlaceWhereInput2ᚕᚖsuyuanᚋentᚐRecallPlaceWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "recallID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recallID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecallID = data
+		case "recallIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recallIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecallIDNEQ = data
+		case "recallIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recallIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecallIDIn = data
+		case "recallIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recallIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecallIDNotIn = data
+		case "facilityID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityID = data
+		case "facilityIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDNEQ = data
+		case "facilityIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDIn = data
+		case "facilityIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facilityIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FacilityIDNotIn = data
+		case "batchID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchID = data
+		case "batchIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDNEQ = data
+		case "batchIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDIn = data
+		case "batchIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("batchIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BatchIDNotIn = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOUnit2ᚖsuyuanᚋinternalᚋquantityᚐUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "unitNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitNEQ"))
+			data, err := ec.unmarshalOUnit2ᚖsuyuanᚋinternalᚋquantityᚐUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitNEQ = data
+		case "unitIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIn"))
+			data, err := ec.unmarshalOUnit2ᚕsuyuanᚋinternalᚋquantityᚐUnitᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIn = data
+		case "unitNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitNotIn"))
+			data, err := ec.unmarshalOUnit2ᚕsuyuanᚋinternalᚋquantityᚐUnitᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitNotIn = data
+		case "hasRecall":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRecall"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRecall = data
+		case "hasRecallWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRecallWith"))
+			data, err := ec.unmarshalORecallWhereInput2ᚕᚖsuyuanᚋentᚐRecallWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRecallWith = data
+		case "hasFacility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFacility"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFacility = data
+		case "hasFacilityWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFacilityWith"))
+			data, err := ec.unmarshalOFacilityWhereInput2ᚕᚖsuyuanᚋentᚐFacilityWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFacilityWith = data
+		case "hasBatch":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatch"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBatch = data
+		case "hasBatchWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatchWith"))
+			data, err := ec.unmarshalOBatchWhereInput2ᚕᚖsuyuanᚋentᚐBatchWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBatchWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecallPlaceWhereInput unmarshals raw into the RecallPlaceWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecallPlaceWhereInput(ctx context.Context, raw any) (ent.RecallPlaceWhereInput, error) {
+	var out ent.RecallPlaceWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecallPlaceWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecallWhereInput(ctx context.Context, obj any) (ent.RecallWhereInput, error) {
+	var it ent.RecallWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "class", "classNEQ", "classIn", "classNotIn", "depth", "depthNEQ", "depthIn", "depthNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "initiatedByID", "initiatedByIDNEQ", "initiatedByIDIn", "initiatedByIDNotIn", "initiatedByIDIsNil", "initiatedByIDNotNil", "initiatedAt", "initiatedAtNEQ", "initiatedAtIn", "initiatedAtNotIn", "initiatedAtGT", "initiatedAtGTE", "initiatedAtLT", "initiatedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "closedByID", "closedByIDNEQ", "closedByIDIn", "closedByIDNotIn", "closedByIDIsNil", "closedByIDNotNil", "closingNote", "closingNoteNEQ", "closingNoteIn", "closingNoteNotIn", "closingNoteGT", "closingNoteGTE", "closingNoteLT", "closingNoteLTE", "closingNoteContains", "closingNoteHasPrefix", "closingNoteHasSuffix", "closingNoteEqualFold", "closingNoteContainsFold", "affectedBatches", "affectedBatchesNEQ", "affectedBatchesIn", "affectedBatchesNotIn", "affectedBatchesGT", "affectedBatchesGTE", "affectedBatchesLT", "affectedBatchesLTE", "hasOrganization", "hasOrganizationWith", "hasInitiatedBy", "hasInitiatedByWith", "hasClosedBy", "hasClosedByWith", "hasBatches", "hasBatchesWith", "hasPlaces", "hasPlacesWith", "hasAlerts", "hasAlertsWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalORecallWhereInput2ᚖsuyuanᚋentᚐRecallWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalORecallWhereInput2ᚕᚖsuyuanᚋentᚐRecallWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalORecallWhereInput2ᚕᚖsuyuanᚋentᚐRecallWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "reasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonNEQ = data
+		case "reasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonIn = data
+		case "reasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonNotIn = data
+		case "reasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonGT = data
+		case "reasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonGTE = data
+		case "reasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonLT = data
+		case "reasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonLTE = data
+		case "reasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonContains = data
+		case "reasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonHasPrefix = data
+		case "reasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonHasSuffix = data
+		case "reasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonEqualFold = data
+		case "reasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonContainsFold = data
+		case "class":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("class"))
+			data, err := ec.unmarshalORecallClass2ᚖsuyuanᚋentᚋrecallᚐClass(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Class = data
+		case "classNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("classNEQ"))
+			data, err := ec.unmarshalORecallClass2ᚖsuyuanᚋentᚋrecallᚐClass(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClassNEQ = data
+		case "classIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("classIn"))
+			data, err := ec.unmarshalORecallClass2ᚕsuyuanᚋentᚋrecallᚐClassᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClassIn = data
+		case "classNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("classNotIn"))
+			data, err := ec.unmarshalORecallClass2ᚕsuyuanᚋentᚋrecallᚐClassᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClassNotIn = data
+		case "depth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depth"))
+			data, err := ec.unmarshalORecallDepth2ᚖsuyuanᚋentᚋrecallᚐDepth(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Depth = data
+		case "depthNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depthNEQ"))
+			data, err := ec.unmarshalORecallDepth2ᚖsuyuanᚋentᚋrecallᚐDepth(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepthNEQ = data
+		case "depthIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depthIn"))
+			data, err := ec.unmarshalORecallDepth2ᚕsuyuanᚋentᚋrecallᚐDepthᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepthIn = data
+		case "depthNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("depthNotIn"))
+			data, err := ec.unmarshalORecallDepth2ᚕsuyuanᚋentᚋrecallᚐDepthᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepthNotIn = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalORecallStatus2ᚖsuyuanᚋentᚋrecallᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalORecallStatus2ᚖsuyuanᚋentᚋrecallᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalORecallStatus2ᚕsuyuanᚋentᚋrecallᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalORecallStatus2ᚕsuyuanᚋentᚋrecallᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "organizationID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationID = data
+		case "organizationIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationIDNEQ = data
+		case "organizationIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationIDIn = data
+		case "organizationIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organizationIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganizationIDNotIn = data
+		case "regionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "regionCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeNEQ = data
+		case "regionCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeIn = data
+		case "regionCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeNotIn = data
+		case "regionCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeGT = data
+		case "regionCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeGTE = data
+		case "regionCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeLT = data
+		case "regionCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeLTE = data
+		case "regionCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeContains = data
+		case "regionCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeHasPrefix = data
+		case "regionCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeHasSuffix = data
+		case "regionCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeEqualFold = data
+		case "regionCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCodeContainsFold = data
+		case "initiatedByID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedByID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedByID = data
+		case "initiatedByIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedByIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedByIDNEQ = data
+		case "initiatedByIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedByIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedByIDIn = data
+		case "initiatedByIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedByIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedByIDNotIn = data
+		case "initiatedByIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedByIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedByIDIsNil = data
+		case "initiatedByIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedByIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedByIDNotNil = data
+		case "initiatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedAt = data
+		case "initiatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedAtNEQ = data
+		case "initiatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedAtIn = data
+		case "initiatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedAtNotIn = data
+		case "initiatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedAtGT = data
+		case "initiatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedAtGTE = data
+		case "initiatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedAtLT = data
+		case "initiatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("initiatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InitiatedAtLTE = data
+		case "closedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAt = data
+		case "closedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAtNEQ = data
+		case "closedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAtIn = data
+		case "closedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAtNotIn = data
+		case "closedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAtGT = data
+		case "closedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAtGTE = data
+		case "closedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAtLT = data
+		case "closedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAtLTE = data
+		case "closedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAtIsNil = data
+		case "closedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAtNotNil = data
+		case "closedByID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedByID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedByID = data
+		case "closedByIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedByIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedByIDNEQ = data
+		case "closedByIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedByIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedByIDIn = data
+		case "closedByIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedByIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedByIDNotIn = data
+		case "closedByIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedByIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedByIDIsNil = data
+		case "closedByIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedByIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedByIDNotNil = data
+		case "closingNote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNote"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNote = data
+		case "closingNoteNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteNEQ = data
+		case "closingNoteIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteIn = data
+		case "closingNoteNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteNotIn = data
+		case "closingNoteGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteGT = data
+		case "closingNoteGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteGTE = data
+		case "closingNoteLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteLT = data
+		case "closingNoteLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteLTE = data
+		case "closingNoteContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteContains = data
+		case "closingNoteHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteHasPrefix = data
+		case "closingNoteHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteHasSuffix = data
+		case "closingNoteEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteEqualFold = data
+		case "closingNoteContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingNoteContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingNoteContainsFold = data
+		case "affectedBatches":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("affectedBatches"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AffectedBatches = data
+		case "affectedBatchesNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("affectedBatchesNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AffectedBatchesNEQ = data
+		case "affectedBatchesIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("affectedBatchesIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AffectedBatchesIn = data
+		case "affectedBatchesNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("affectedBatchesNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AffectedBatchesNotIn = data
+		case "affectedBatchesGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("affectedBatchesGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AffectedBatchesGT = data
+		case "affectedBatchesGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("affectedBatchesGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AffectedBatchesGTE = data
+		case "affectedBatchesLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("affectedBatchesLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AffectedBatchesLT = data
+		case "affectedBatchesLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("affectedBatchesLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AffectedBatchesLTE = data
+		case "hasOrganization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrganization"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasOrganization = data
+		case "hasOrganizationWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrganizationWith"))
+			data, err := ec.unmarshalOOrganizationWhereInput2ᚕᚖsuyuanᚋentᚐOrganizationWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasOrganizationWith = data
+		case "hasInitiatedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInitiatedBy"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasInitiatedBy = data
+		case "hasInitiatedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInitiatedByWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖsuyuanᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasInitiatedByWith = data
+		case "hasClosedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClosedBy"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasClosedBy = data
+		case "hasClosedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClosedByWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖsuyuanᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasClosedByWith = data
+		case "hasBatches":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatches"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBatches = data
+		case "hasBatchesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatchesWith"))
+			data, err := ec.unmarshalOBatchWhereInput2ᚕᚖsuyuanᚋentᚐBatchWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBatchesWith = data
+		case "hasPlaces":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPlaces"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPlaces = data
+		case "hasPlacesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPlacesWith"))
+			data, err := ec.unmarshalORecallPlaceWhereInput2ᚕᚖsuyuanᚋentᚐRecallPlaceWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPlacesWith = data
+		case "hasAlerts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAlerts"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAlerts = data
+		case "hasAlertsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAlertsWith"))
+			data, err := ec.unmarshalOAlertWhereInput2ᚕᚖsuyuanᚋentᚐAlertWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAlertsWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecallWhereInput unmarshals raw into the RecallWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecallWhereInput(ctx context.Context, raw any) (ent.RecallWhereInput, error) {
+	var out ent.RecallWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecallWhereInput", raw, &out)
 	return out, err
 }
 
@@ -34465,6 +42410,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._ScanEvent(ctx, sel, obj)
+	case *ent.RecallPlace:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RecallPlace(ctx, sel, obj)
+	case *ent.Recall:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Recall(ctx, sel, obj)
 	case *ent.Product:
 		if obj == nil {
 			return graphql.Null
@@ -34505,6 +42460,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._AuditEntry(ctx, sel, obj)
+	case *ent.Alert:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Alert(ctx, sel, obj)
 	case *ent.APIKey:
 		if obj == nil {
 			return graphql.Null
@@ -34697,6 +42657,378 @@ func (ec *executionContext) _AddSensorReadingsPayload(ctx context.Context, sel a
 		case "count":
 			out.Values[i] = ec._AddSensorReadingsPayload_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var alertImplementors = []string{"Alert", "Node"}
+
+func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, obj *ent.Alert) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Alert")
+		case "id":
+			out.Values[i] = ec._Alert_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Alert_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Alert_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Alert_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "severity":
+			out.Values[i] = ec._Alert_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subjectType":
+			out.Values[i] = ec._Alert_subjectType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subjectID":
+			out.Values[i] = ec._Alert_subjectID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organizationID":
+			out.Values[i] = ec._Alert_organizationID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regionCode":
+			out.Values[i] = ec._Alert_regionCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "batchID":
+			out.Values[i] = ec._Alert_batchID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shipmentID":
+			out.Values[i] = ec._Alert_shipmentID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "facilityID":
+			out.Values[i] = ec._Alert_facilityID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "traceCodeID":
+			out.Values[i] = ec._Alert_traceCodeID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recallID":
+			out.Values[i] = ec._Alert_recallID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "detectedAt":
+			out.Values[i] = ec._Alert_detectedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastDetectedAt":
+			out.Values[i] = ec._Alert_lastDetectedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evidence":
+			out.Values[i] = ec._Alert_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Alert_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusNote":
+			out.Values[i] = ec._Alert_statusNote(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusChangedAt":
+			out.Values[i] = ec._Alert_statusChangedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusChangedByID":
+			out.Values[i] = ec._Alert_statusChangedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_organization(ctx, field, obj)
+				})
+		case "batch":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_batch(ctx, field, obj)
+				})
+		case "shipment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_shipment(ctx, field, obj)
+				})
+		case "facility":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_facility(ctx, field, obj)
+				})
+		case "traceCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_traceCode(ctx, field, obj)
+				})
+		case "recall":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_recall(ctx, field, obj)
+				})
+		case "statusChangedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_statusChangedBy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var alertConnectionImplementors = []string{"AlertConnection"}
+
+func (ec *executionContext) _AlertConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AlertConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertConnection")
+		case "edges":
+			out.Values[i] = ec._AlertConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AlertConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AlertConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var alertCountImplementors = []string{"AlertCount"}
+
+func (ec *executionContext) _AlertCount(ctx context.Context, sel ast.SelectionSet, obj *dashboard.AlertCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertCount")
+		case "kind":
+			out.Values[i] = ec._AlertCount_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._AlertCount_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._AlertCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var alertEdgeImplementors = []string{"AlertEdge"}
+
+func (ec *executionContext) _AlertEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AlertEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertEdge")
+		case "node":
+			out.Values[i] = ec._AlertEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._AlertEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var alertEvidenceImplementors = []string{"AlertEvidence"}
+
+func (ec *executionContext) _AlertEvidence(ctx context.Context, sel ast.SelectionSet, obj *anomaly.Evidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, alertEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AlertEvidence")
+		case "summary":
+			out.Values[i] = ec._AlertEvidence_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "observed":
+			out.Values[i] = ec._AlertEvidence_observed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "threshold":
+			out.Values[i] = ec._AlertEvidence_threshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._AlertEvidence_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._AlertEvidence_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._AlertEvidence_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "readings":
+			out.Values[i] = ec._AlertEvidence_readings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._AlertEvidence_values(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "regions":
+			out.Values[i] = ec._AlertEvidence_regions(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -35376,6 +43708,54 @@ func (ec *executionContext) _BatchInputEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var carrierComplianceImplementors = []string{"CarrierCompliance"}
+
+func (ec *executionContext) _CarrierCompliance(ctx context.Context, sel ast.SelectionSet, obj *dashboard.Compliance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, carrierComplianceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CarrierCompliance")
+		case "organization":
+			out.Values[i] = ec._CarrierCompliance_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shipments":
+			out.Values[i] = ec._CarrierCompliance_shipments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breached":
+			out.Values[i] = ec._CarrierCompliance_breached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "compliance":
+			out.Values[i] = ec._CarrierCompliance_compliance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var coldChainImplementors = []string{"ColdChain"}
 
 func (ec *executionContext) _ColdChain(ctx context.Context, sel ast.SelectionSet, obj *trace.ColdChain) graphql.Marshaler {
@@ -35453,6 +43833,291 @@ func (ec *executionContext) _CreateAPIKeyPayload(ctx context.Context, sel ast.Se
 		case "secret":
 			out.Values[i] = ec._CreateAPIKeyPayload_secret(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dashboardImplementors = []string{"Dashboard"}
+
+func (ec *executionContext) _Dashboard(ctx context.Context, sel ast.SelectionSet, obj *dashboard.Summary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Dashboard")
+		case "region":
+			out.Values[i] = ec._Dashboard_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._Dashboard_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._Dashboard_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._Dashboard_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days":
+			out.Values[i] = ec._Dashboard_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alertsByKind":
+			out.Values[i] = ec._Dashboard_alertsByKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "topProducers":
+			out.Values[i] = ec._Dashboard_topProducers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "carrierCompliance":
+			out.Values[i] = ec._Dashboard_carrierCompliance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dashboardDayImplementors = []string{"DashboardDay"}
+
+func (ec *executionContext) _DashboardDay(ctx context.Context, sel ast.SelectionSet, obj *dashboard.DayCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardDayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DashboardDay")
+		case "day":
+			out.Values[i] = ec._DashboardDay_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "batches":
+			out.Values[i] = ec._DashboardDay_batches(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shipments":
+			out.Values[i] = ec._DashboardDay_shipments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shelfEvents":
+			out.Values[i] = ec._DashboardDay_shelfEvents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inspections":
+			out.Values[i] = ec._DashboardDay_inspections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inspectionsFailed":
+			out.Values[i] = ec._DashboardDay_inspectionsFailed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alerts":
+			out.Values[i] = ec._DashboardDay_alerts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dashboardTotalsImplementors = []string{"DashboardTotals"}
+
+func (ec *executionContext) _DashboardTotals(ctx context.Context, sel ast.SelectionSet, obj *dashboard.Totals) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardTotalsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DashboardTotals")
+		case "batches":
+			out.Values[i] = ec._DashboardTotals_batches(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shipments":
+			out.Values[i] = ec._DashboardTotals_shipments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shelfEvents":
+			out.Values[i] = ec._DashboardTotals_shelfEvents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inspections":
+			out.Values[i] = ec._DashboardTotals_inspections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inspectionsFailed":
+			out.Values[i] = ec._DashboardTotals_inspectionsFailed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "passRate":
+			out.Values[i] = ec._DashboardTotals_passRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "alerts":
+			out.Values[i] = ec._DashboardTotals_alerts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openAlerts":
+			out.Values[i] = ec._DashboardTotals_openAlerts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openRecalls":
+			out.Values[i] = ec._DashboardTotals_openRecalls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evidenceReadingImplementors = []string{"EvidenceReading"}
+
+func (ec *executionContext) _EvidenceReading(ctx context.Context, sel ast.SelectionSet, obj *anomaly.Reading) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceReadingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvidenceReading")
+		case "at":
+			out.Values[i] = ec._EvidenceReading_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "celsius":
+			out.Values[i] = ec._EvidenceReading_celsius(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evidenceValueImplementors = []string{"EvidenceValue"}
+
+func (ec *executionContext) _EvidenceValue(ctx context.Context, sel ast.SelectionSet, obj *anomaly.Value) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvidenceValue")
+		case "name":
+			out.Values[i] = ec._EvidenceValue_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._EvidenceValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._EvidenceValue_unit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -36439,6 +45104,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setAlertStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setAlertStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "initiateRecall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_initiateRecall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closeRecall":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeRecall(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36559,6 +45245,44 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Organization_apiKeys(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationAlertCountImplementors = []string{"OrganizationAlertCount"}
+
+func (ec *executionContext) _OrganizationAlertCount(ctx context.Context, sel ast.SelectionSet, obj *dashboard.OrgCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationAlertCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationAlertCount")
+		case "organization":
+			out.Values[i] = ec._OrganizationAlertCount_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alerts":
+			out.Values[i] = ec._OrganizationAlertCount_alerts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36917,6 +45641,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_nodes(ctx, field)
 				})
+		case "alerts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_alerts(ctx, field)
+				})
 		case "auditEntries":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -36952,6 +45682,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_products(ctx, field)
+				})
+		case "recalls":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_recalls(ctx, field)
 				})
 		case "shelfEvents":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -36995,6 +45731,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
 				})
+		case "dashboard":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dashboard(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -37008,6 +45750,232 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recallImplementors = []string{"Recall", "Node"}
+
+func (ec *executionContext) _Recall(ctx context.Context, sel ast.SelectionSet, obj *ent.Recall) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recallImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Recall")
+		case "id":
+			out.Values[i] = ec._Recall_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Recall_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Recall_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._Recall_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "class":
+			out.Values[i] = ec._Recall_class(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "depth":
+			out.Values[i] = ec._Recall_depth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Recall_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organizationID":
+			out.Values[i] = ec._Recall_organizationID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "regionCode":
+			out.Values[i] = ec._Recall_regionCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "initiatedByID":
+			out.Values[i] = ec._Recall_initiatedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "initiatedAt":
+			out.Values[i] = ec._Recall_initiatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedAt":
+			out.Values[i] = ec._Recall_closedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedByID":
+			out.Values[i] = ec._Recall_closedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closingNote":
+			out.Values[i] = ec._Recall_closingNote(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "affectedBatches":
+			out.Values[i] = ec._Recall_affectedBatches(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Recall_organization(ctx, field, obj)
+				})
+		case "initiatedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Recall_initiatedBy(ctx, field, obj)
+				})
+		case "closedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Recall_closedBy(ctx, field, obj)
+				})
+		case "batches":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Recall_batches(ctx, field, obj)
+				})
+		case "places":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Recall_places(ctx, field, obj)
+				})
+		case "alerts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Recall_alerts(ctx, field, obj)
+				})
+		case "progress":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Recall_progress(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recallConnectionImplementors = []string{"RecallConnection"}
+
+func (ec *executionContext) _RecallConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RecallConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recallConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecallConnection")
+		case "edges":
+			out.Values[i] = ec._RecallConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RecallConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RecallConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recallEdgeImplementors = []string{"RecallEdge"}
+
+func (ec *executionContext) _RecallEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RecallEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recallEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecallEdge")
+		case "node":
+			out.Values[i] = ec._RecallEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._RecallEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -37074,6 +46042,198 @@ func (ec *executionContext) _RecallImpact(ctx context.Context, sel ast.Selection
 			}
 		case "onShelf":
 			out.Values[i] = ec._RecallImpact_onShelf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recallPlaceImplementors = []string{"RecallPlace", "Node"}
+
+func (ec *executionContext) _RecallPlace(ctx context.Context, sel ast.SelectionSet, obj *ent.RecallPlace) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recallPlaceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecallPlace")
+		case "id":
+			out.Values[i] = ec._RecallPlace_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recallID":
+			out.Values[i] = ec._RecallPlace_recallID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "facilityID":
+			out.Values[i] = ec._RecallPlace_facilityID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "batchID":
+			out.Values[i] = ec._RecallPlace_batchID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unit":
+			out.Values[i] = ec._RecallPlace_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recall":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RecallPlace_recall(ctx, field, obj)
+				})
+		case "facility":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RecallPlace_facility(ctx, field, obj)
+				})
+		case "batch":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RecallPlace_batch(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recallPlaceProgressImplementors = []string{"RecallPlaceProgress"}
+
+func (ec *executionContext) _RecallPlaceProgress(ctx context.Context, sel ast.SelectionSet, obj *model.RecallPlaceProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recallPlaceProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecallPlaceProgress")
+		case "facility":
+			out.Values[i] = ec._RecallPlaceProgress_facility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "batch":
+			out.Values[i] = ec._RecallPlaceProgress_batch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._RecallPlaceProgress_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onShelfAtStart":
+			out.Values[i] = ec._RecallPlaceProgress_onShelfAtStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._RecallPlaceProgress_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outstanding":
+			out.Values[i] = ec._RecallPlaceProgress_outstanding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var recallProgressImplementors = []string{"RecallProgress"}
+
+func (ec *executionContext) _RecallProgress(ctx context.Context, sel ast.SelectionSet, obj *model.RecallProgress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recallProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecallProgress")
+		case "stores":
+			out.Values[i] = ec._RecallProgress_stores(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cleared":
+			out.Values[i] = ec._RecallProgress_cleared(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onShelfAtStart":
+			out.Values[i] = ec._RecallProgress_onShelfAtStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._RecallProgress_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outstanding":
+			out.Values[i] = ec._RecallProgress_outstanding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effectiveness":
+			out.Values[i] = ec._RecallProgress_effectiveness(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "places":
+			out.Values[i] = ec._RecallProgress_places(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38135,6 +47295,26 @@ func (ec *executionContext) _StockEdge(ctx context.Context, sel ast.SelectionSet
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "alertRaised":
+		return ec._Subscription_alertRaised(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var traceImplementors = []string{"Trace"}
@@ -39348,6 +48528,105 @@ func (ec *executionContext) marshalNAddSensorReadingsPayload2ᚖsuyuanᚋgraph�
 	return ec._AddSensorReadingsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAlert2ᚖsuyuanᚋentᚐAlert(ctx context.Context, sel ast.SelectionSet, v *ent.Alert) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Alert!")
+		return graphql.Null
+	}
+	return ec._Alert(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAlertConnection2ᚖsuyuanᚋentᚐAlertConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AlertConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AlertConnection!")
+		return graphql.Null
+	}
+	return ec._AlertConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAlertCount2suyuanᚋinternalᚋdashboardᚐAlertCount(ctx context.Context, sel ast.SelectionSet, v dashboard.AlertCount) graphql.Marshaler {
+	return ec._AlertCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAlertCount2ᚕsuyuanᚋinternalᚋdashboardᚐAlertCountᚄ(ctx context.Context, sel ast.SelectionSet, v []dashboard.AlertCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertCount2suyuanᚋinternalᚋdashboardᚐAlertCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAlertEvidence2suyuanᚋinternalᚋanomalyᚐEvidence(ctx context.Context, sel ast.SelectionSet, v anomaly.Evidence) graphql.Marshaler {
+	return ec._AlertEvidence(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNAlertKind2suyuanᚋentᚋalertᚐKind(ctx context.Context, v any) (alert.Kind, error) {
+	var res alert.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAlertKind2suyuanᚋentᚋalertᚐKind(ctx context.Context, sel ast.SelectionSet, v alert.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAlertOrderField2ᚖsuyuanᚋentᚐAlertOrderField(ctx context.Context, v any) (*ent.AlertOrderField, error) {
+	var res = new(ent.AlertOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAlertOrderField2ᚖsuyuanᚋentᚐAlertOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.AlertOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AlertOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNAlertSeverity2suyuanᚋentᚋalertᚐSeverity(ctx context.Context, v any) (alert.Severity, error) {
+	var res alert.Severity
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAlertSeverity2suyuanᚋentᚋalertᚐSeverity(ctx context.Context, sel ast.SelectionSet, v alert.Severity) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAlertStatus2suyuanᚋentᚋalertᚐStatus(ctx context.Context, v any) (alert.Status, error) {
+	var res alert.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAlertStatus2suyuanᚋentᚋalertᚐStatus(ctx context.Context, sel ast.SelectionSet, v alert.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAlertSubjectType2suyuanᚋentᚋalertᚐSubjectType(ctx context.Context, v any) (alert.SubjectType, error) {
+	var res alert.SubjectType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAlertSubjectType2suyuanᚋentᚋalertᚐSubjectType(ctx context.Context, sel ast.SelectionSet, v alert.SubjectType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAlertWhereInput2ᚖsuyuanᚋentᚐAlertWhereInput(ctx context.Context, v any) (*ent.AlertWhereInput, error) {
+	res, err := ec.unmarshalInputAlertWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAmount2suyuanᚋinternalᚋtraceᚐAmount(ctx context.Context, sel ast.SelectionSet, v trace.Amount) graphql.Marshaler {
 	return ec._Amount(ctx, sel, &v)
 }
@@ -39366,6 +48645,30 @@ func (ec *executionContext) marshalNAmount2ᚕsuyuanᚋinternalᚋtraceᚐAmount
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNAmount2ᚕᚖsuyuanᚋinternalᚋtraceᚐAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*trace.Amount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAmount2ᚖsuyuanᚋinternalᚋtraceᚐAmount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAmount2ᚖsuyuanᚋinternalᚋtraceᚐAmount(ctx context.Context, sel ast.SelectionSet, v *trace.Amount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Amount!")
+		return graphql.Null
+	}
+	return ec._Amount(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAuditEntryConnection2ᚖsuyuanᚋentᚐAuditEntryConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEntryConnection) graphql.Marshaler {
@@ -39508,6 +48811,26 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCarrierCompliance2suyuanᚋinternalᚋdashboardᚐCompliance(ctx context.Context, sel ast.SelectionSet, v dashboard.Compliance) graphql.Marshaler {
+	return ec._CarrierCompliance(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCarrierCompliance2ᚕsuyuanᚋinternalᚋdashboardᚐComplianceᚄ(ctx context.Context, sel ast.SelectionSet, v []dashboard.Compliance) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCarrierCompliance2suyuanᚋinternalᚋdashboardᚐCompliance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNColdChain2suyuanᚋinternalᚋtraceᚐColdChain(ctx context.Context, sel ast.SelectionSet, v trace.ColdChain) graphql.Marshaler {
 	return ec._ColdChain(ctx, sel, &v)
 }
@@ -39563,6 +48886,46 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNDashboard2ᚖsuyuanᚋinternalᚋdashboardᚐSummary(ctx context.Context, sel ast.SelectionSet, v *dashboard.Summary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Dashboard!")
+		return graphql.Null
+	}
+	return ec._Dashboard(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDashboardDay2suyuanᚋinternalᚋdashboardᚐDayCounts(ctx context.Context, sel ast.SelectionSet, v dashboard.DayCounts) graphql.Marshaler {
+	return ec._DashboardDay(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDashboardDay2ᚕsuyuanᚋinternalᚋdashboardᚐDayCountsᚄ(ctx context.Context, sel ast.SelectionSet, v []dashboard.DayCounts) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDashboardDay2suyuanᚋinternalᚋdashboardᚐDayCounts(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDashboardTotals2suyuanᚋinternalᚋdashboardᚐTotals(ctx context.Context, sel ast.SelectionSet, v dashboard.Totals) graphql.Marshaler {
+	return ec._DashboardTotals(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvidenceReading2suyuanᚋinternalᚋanomalyᚐReading(ctx context.Context, sel ast.SelectionSet, v anomaly.Reading) graphql.Marshaler {
+	return ec._EvidenceReading(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvidenceValue2suyuanᚋinternalᚋanomalyᚐValue(ctx context.Context, sel ast.SelectionSet, v anomaly.Value) graphql.Marshaler {
+	return ec._EvidenceValue(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNFacility2ᚖsuyuanᚋentᚐFacility(ctx context.Context, sel ast.SelectionSet, v *ent.Facility) graphql.Marshaler {
@@ -39689,6 +49052,11 @@ func (ec *executionContext) marshalNImpactPlace2ᚖsuyuanᚋinternalᚋtraceᚐP
 		return graphql.Null
 	}
 	return ec._ImpactPlace(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInitiateRecallInput2suyuanᚋinternalᚋrecallᚐInput(ctx context.Context, v any) (recall.Input, error) {
+	res, err := ec.unmarshalInputInitiateRecallInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNInspection2ᚖsuyuanᚋentᚐInspection(ctx context.Context, sel ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
@@ -39907,6 +49275,26 @@ func (ec *executionContext) marshalNOrganization2ᚖsuyuanᚋentᚐOrganization(
 	return ec._Organization(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOrganizationAlertCount2suyuanᚋinternalᚋdashboardᚐOrgCount(ctx context.Context, sel ast.SelectionSet, v dashboard.OrgCount) graphql.Marshaler {
+	return ec._OrganizationAlertCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOrganizationAlertCount2ᚕsuyuanᚋinternalᚋdashboardᚐOrgCountᚄ(ctx context.Context, sel ast.SelectionSet, v []dashboard.OrgCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganizationAlertCount2suyuanᚋinternalᚋdashboardᚐOrgCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNOrganizationConnection2ᚖsuyuanᚋentᚐOrganizationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.OrganizationConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrganizationConnection!")
@@ -40003,12 +49391,122 @@ func (ec *executionContext) unmarshalNProductWhereInput2ᚖsuyuanᚋentᚐProduc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRecall2ᚖsuyuanᚋentᚐRecall(ctx context.Context, sel ast.SelectionSet, v *ent.Recall) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Recall!")
+		return graphql.Null
+	}
+	return ec._Recall(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRecallClass2suyuanᚋentᚋrecallᚐClass(ctx context.Context, v any) (recall1.Class, error) {
+	var res recall1.Class
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRecallClass2suyuanᚋentᚋrecallᚐClass(ctx context.Context, sel ast.SelectionSet, v recall1.Class) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRecallConnection2ᚖsuyuanᚋentᚐRecallConnection(ctx context.Context, sel ast.SelectionSet, v *ent.RecallConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecallConnection!")
+		return graphql.Null
+	}
+	return ec._RecallConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRecallDepth2suyuanᚋentᚋrecallᚐDepth(ctx context.Context, v any) (recall1.Depth, error) {
+	var res recall1.Depth
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRecallDepth2suyuanᚋentᚋrecallᚐDepth(ctx context.Context, sel ast.SelectionSet, v recall1.Depth) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNRecallImpact2ᚖsuyuanᚋinternalᚋtraceᚐImpact(ctx context.Context, sel ast.SelectionSet, v *trace.Impact) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RecallImpact!")
 		return graphql.Null
 	}
 	return ec._RecallImpact(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRecallOrderField2ᚖsuyuanᚋentᚐRecallOrderField(ctx context.Context, v any) (*ent.RecallOrderField, error) {
+	var res = new(ent.RecallOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRecallOrderField2ᚖsuyuanᚋentᚐRecallOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.RecallOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecallOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNRecallPlace2ᚖsuyuanᚋentᚐRecallPlace(ctx context.Context, sel ast.SelectionSet, v *ent.RecallPlace) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecallPlace!")
+		return graphql.Null
+	}
+	return ec._RecallPlace(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRecallPlaceProgress2ᚕᚖsuyuanᚋgraphᚋmodelᚐRecallPlaceProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RecallPlaceProgress) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRecallPlaceProgress2ᚖsuyuanᚋgraphᚋmodelᚐRecallPlaceProgress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRecallPlaceProgress2ᚖsuyuanᚋgraphᚋmodelᚐRecallPlaceProgress(ctx context.Context, sel ast.SelectionSet, v *model.RecallPlaceProgress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecallPlaceProgress!")
+		return graphql.Null
+	}
+	return ec._RecallPlaceProgress(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRecallPlaceWhereInput2ᚖsuyuanᚋentᚐRecallPlaceWhereInput(ctx context.Context, v any) (*ent.RecallPlaceWhereInput, error) {
+	res, err := ec.unmarshalInputRecallPlaceWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRecallProgress2ᚖsuyuanᚋgraphᚋmodelᚐRecallProgress(ctx context.Context, sel ast.SelectionSet, v *model.RecallProgress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecallProgress!")
+		return graphql.Null
+	}
+	return ec._RecallProgress(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRecallStatus2suyuanᚋentᚋrecallᚐStatus(ctx context.Context, v any) (recall1.Status, error) {
+	var res recall1.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRecallStatus2suyuanᚋentᚋrecallᚐStatus(ctx context.Context, sel ast.SelectionSet, v recall1.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRecallWhereInput2ᚖsuyuanᚋentᚐRecallWhereInput(ctx context.Context, v any) (*ent.RecallWhereInput, error) {
+	res, err := ec.unmarshalInputRecallWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRecordInspectionInput2suyuanᚋinternalᚋrecordᚐRecordInspectionInput(ctx context.Context, v any) (record.RecordInspectionInput, error) {
@@ -40704,6 +50202,293 @@ func (ec *executionContext) unmarshalOAPIKeyWhereInput2ᚖsuyuanᚋentᚐAPIKeyW
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOAlert2ᚕᚖsuyuanᚋentᚐAlertᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Alert) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlert2ᚖsuyuanᚋentᚐAlert(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAlert2ᚖsuyuanᚋentᚐAlert(ctx context.Context, sel ast.SelectionSet, v *ent.Alert) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Alert(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAlertEdge2ᚕᚖsuyuanᚋentᚐAlertEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.AlertEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOAlertEdge2ᚖsuyuanᚋentᚐAlertEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAlertEdge2ᚖsuyuanᚋentᚐAlertEdge(ctx context.Context, sel ast.SelectionSet, v *ent.AlertEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AlertEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAlertKind2ᚕsuyuanᚋentᚋalertᚐKindᚄ(ctx context.Context, v any) ([]alert.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]alert.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAlertKind2suyuanᚋentᚋalertᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAlertKind2ᚕsuyuanᚋentᚋalertᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []alert.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertKind2suyuanᚋentᚋalertᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAlertKind2ᚖsuyuanᚋentᚋalertᚐKind(ctx context.Context, v any) (*alert.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(alert.Kind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAlertKind2ᚖsuyuanᚋentᚋalertᚐKind(ctx context.Context, sel ast.SelectionSet, v *alert.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOAlertOrder2ᚖsuyuanᚋentᚐAlertOrder(ctx context.Context, v any) (*ent.AlertOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAlertOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOAlertSeverity2ᚕsuyuanᚋentᚋalertᚐSeverityᚄ(ctx context.Context, v any) ([]alert.Severity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]alert.Severity, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAlertSeverity2suyuanᚋentᚋalertᚐSeverity(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAlertSeverity2ᚕsuyuanᚋentᚋalertᚐSeverityᚄ(ctx context.Context, sel ast.SelectionSet, v []alert.Severity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertSeverity2suyuanᚋentᚋalertᚐSeverity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAlertSeverity2ᚖsuyuanᚋentᚋalertᚐSeverity(ctx context.Context, v any) (*alert.Severity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(alert.Severity)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAlertSeverity2ᚖsuyuanᚋentᚋalertᚐSeverity(ctx context.Context, sel ast.SelectionSet, v *alert.Severity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOAlertStatus2ᚕsuyuanᚋentᚋalertᚐStatusᚄ(ctx context.Context, v any) ([]alert.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]alert.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAlertStatus2suyuanᚋentᚋalertᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAlertStatus2ᚕsuyuanᚋentᚋalertᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []alert.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertStatus2suyuanᚋentᚋalertᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAlertStatus2ᚖsuyuanᚋentᚋalertᚐStatus(ctx context.Context, v any) (*alert.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(alert.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAlertStatus2ᚖsuyuanᚋentᚋalertᚐStatus(ctx context.Context, sel ast.SelectionSet, v *alert.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOAlertSubjectType2ᚕsuyuanᚋentᚋalertᚐSubjectTypeᚄ(ctx context.Context, v any) ([]alert.SubjectType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]alert.SubjectType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAlertSubjectType2suyuanᚋentᚋalertᚐSubjectType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAlertSubjectType2ᚕsuyuanᚋentᚋalertᚐSubjectTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []alert.SubjectType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertSubjectType2suyuanᚋentᚋalertᚐSubjectType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAlertSubjectType2ᚖsuyuanᚋentᚋalertᚐSubjectType(ctx context.Context, v any) (*alert.SubjectType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(alert.SubjectType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAlertSubjectType2ᚖsuyuanᚋentᚋalertᚐSubjectType(ctx context.Context, sel ast.SelectionSet, v *alert.SubjectType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOAlertWhereInput2ᚕᚖsuyuanᚋentᚐAlertWhereInputᚄ(ctx context.Context, v any) ([]*ent.AlertWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.AlertWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAlertWhereInput2ᚖsuyuanᚋentᚐAlertWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOAlertWhereInput2ᚖsuyuanᚋentᚐAlertWhereInput(ctx context.Context, v any) (*ent.AlertWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAlertWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOAuditEntry2ᚖsuyuanᚋentᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEntry) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -40762,6 +50547,25 @@ func (ec *executionContext) unmarshalOAuditEntryWhereInput2ᚖsuyuanᚋentᚐAud
 	}
 	res, err := ec.unmarshalInputAuditEntryWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBatch2ᚕᚖsuyuanᚋentᚐBatchᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Batch) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBatch2ᚖsuyuanᚋentᚐBatch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOBatch2ᚖsuyuanᚋentᚐBatch(ctx context.Context, sel ast.SelectionSet, v *ent.Batch) graphql.Marshaler {
@@ -40997,6 +50801,44 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOEvidenceReading2ᚕsuyuanᚋinternalᚋanomalyᚐReadingᚄ(ctx context.Context, sel ast.SelectionSet, v []anomaly.Reading) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidenceReading2suyuanᚋinternalᚋanomalyᚐReading(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOEvidenceValue2ᚕsuyuanᚋinternalᚋanomalyᚐValueᚄ(ctx context.Context, sel ast.SelectionSet, v []anomaly.Value) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvidenceValue2suyuanᚋinternalᚋanomalyᚐValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOFacility2ᚖsuyuanᚋentᚐFacility(ctx context.Context, sel ast.SelectionSet, v *ent.Facility) graphql.Marshaler {
@@ -41778,6 +51620,266 @@ func (ec *executionContext) unmarshalOProductWhereInput2ᚖsuyuanᚋentᚐProduc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalORecall2ᚖsuyuanᚋentᚐRecall(ctx context.Context, sel ast.SelectionSet, v *ent.Recall) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Recall(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORecallClass2ᚕsuyuanᚋentᚋrecallᚐClassᚄ(ctx context.Context, v any) ([]recall1.Class, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]recall1.Class, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRecallClass2suyuanᚋentᚋrecallᚐClass(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORecallClass2ᚕsuyuanᚋentᚋrecallᚐClassᚄ(ctx context.Context, sel ast.SelectionSet, v []recall1.Class) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRecallClass2suyuanᚋentᚋrecallᚐClass(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalORecallClass2ᚖsuyuanᚋentᚋrecallᚐClass(ctx context.Context, v any) (*recall1.Class, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(recall1.Class)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORecallClass2ᚖsuyuanᚋentᚋrecallᚐClass(ctx context.Context, sel ast.SelectionSet, v *recall1.Class) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalORecallDepth2ᚕsuyuanᚋentᚋrecallᚐDepthᚄ(ctx context.Context, v any) ([]recall1.Depth, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]recall1.Depth, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRecallDepth2suyuanᚋentᚋrecallᚐDepth(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORecallDepth2ᚕsuyuanᚋentᚋrecallᚐDepthᚄ(ctx context.Context, sel ast.SelectionSet, v []recall1.Depth) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRecallDepth2suyuanᚋentᚋrecallᚐDepth(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalORecallDepth2ᚖsuyuanᚋentᚋrecallᚐDepth(ctx context.Context, v any) (*recall1.Depth, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(recall1.Depth)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORecallDepth2ᚖsuyuanᚋentᚋrecallᚐDepth(ctx context.Context, sel ast.SelectionSet, v *recall1.Depth) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalORecallEdge2ᚕᚖsuyuanᚋentᚐRecallEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.RecallEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalORecallEdge2ᚖsuyuanᚋentᚐRecallEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalORecallEdge2ᚖsuyuanᚋentᚐRecallEdge(ctx context.Context, sel ast.SelectionSet, v *ent.RecallEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RecallEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORecallOrder2ᚖsuyuanᚋentᚐRecallOrder(ctx context.Context, v any) (*ent.RecallOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRecallOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORecallPlace2ᚕᚖsuyuanᚋentᚐRecallPlaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.RecallPlace) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRecallPlace2ᚖsuyuanᚋentᚐRecallPlace(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalORecallPlaceWhereInput2ᚕᚖsuyuanᚋentᚐRecallPlaceWhereInputᚄ(ctx context.Context, v any) ([]*ent.RecallPlaceWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.RecallPlaceWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRecallPlaceWhereInput2ᚖsuyuanᚋentᚐRecallPlaceWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORecallPlaceWhereInput2ᚖsuyuanᚋentᚐRecallPlaceWhereInput(ctx context.Context, v any) (*ent.RecallPlaceWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRecallPlaceWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORecallStatus2ᚕsuyuanᚋentᚋrecallᚐStatusᚄ(ctx context.Context, v any) ([]recall1.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]recall1.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRecallStatus2suyuanᚋentᚋrecallᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORecallStatus2ᚕsuyuanᚋentᚋrecallᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []recall1.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRecallStatus2suyuanᚋentᚋrecallᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalORecallStatus2ᚖsuyuanᚋentᚋrecallᚐStatus(ctx context.Context, v any) (*recall1.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(recall1.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORecallStatus2ᚖsuyuanᚋentᚋrecallᚐStatus(ctx context.Context, sel ast.SelectionSet, v *recall1.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalORecallWhereInput2ᚕᚖsuyuanᚋentᚐRecallWhereInputᚄ(ctx context.Context, v any) ([]*ent.RecallWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.RecallWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRecallWhereInput2ᚖsuyuanᚋentᚐRecallWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORecallWhereInput2ᚖsuyuanᚋentᚐRecallWhereInput(ctx context.Context, v any) (*ent.RecallWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRecallWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOScanEvent2ᚖsuyuanᚋentᚐScanEvent(ctx context.Context, sel ast.SelectionSet, v *ent.ScanEvent) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -42240,6 +52342,18 @@ func (ec *executionContext) unmarshalOStockWhereInput2ᚖsuyuanᚋentᚐStockWhe
 	}
 	res, err := ec.unmarshalInputStockWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -1,7 +1,10 @@
 package graph
 
 import (
+	"context"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -11,9 +14,13 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"suyuan/ent"
+	"suyuan/internal/alert"
 	"suyuan/internal/auth"
+	"suyuan/internal/errcode"
+	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
+	"suyuan/internal/viewer"
 )
 
 // Deps are what the resolvers work with.
@@ -22,6 +29,11 @@ type Deps struct {
 	Recorder *record.Recorder
 	Reader   *trace.Reader
 	Auth     *auth.Service
+	// Alerts carries new alerts to subscriptions.
+	Alerts  *alert.Broker
+	Recalls *recall.Service
+	// Now tells the time; nil means time.Now.
+	Now func() time.Time
 }
 
 // Options configure the GraphQL handler. Zero values take the defaults
@@ -91,9 +103,20 @@ func (o *Options) setDefaults() {
 func NewHandler(d Deps, opts Options) http.Handler {
 	opts.setDefaults()
 	d.Client.Batch.Intercept(RecordBatches())
-	res := &Resolver{client: d.Client, recorder: d.Recorder, reader: d.Reader, auth: d.Auth}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	res := &Resolver{client: d.Client, recorder: d.Recorder, reader: d.Reader, auth: d.Auth,
+		alerts: d.Alerts, recalls: d.Recalls, now: d.Now}
 	es := NewExecutableSchema(Config{Resolvers: res})
 	srv := handler.New(pagedComplexity{es})
+	readLimit := int64(64 << 10)
+	srv.AddTransport(transport.Websocket{
+		InitFunc:              authenticateSocket(d.Auth),
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: 20 * time.Second,
+		PayloadReadLimit:      &readLimit,
+	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -112,4 +135,21 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
 	return withLoaders(res, srv)
+}
+
+// authenticateSocket reads the access token a websocket client sends in
+// connection_init ({"authorization": "Bearer …"}): browsers cannot set
+// headers on a websocket. A connection without a valid token is refused.
+func authenticateSocket(a *auth.Service) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		token, ok := strings.CutPrefix(p.Authorization(), "Bearer ")
+		if !ok || token == "" {
+			return ctx, nil, errcode.New(errcode.Unauthenticated, "send an access token in connection_init")
+		}
+		v, err := a.Authenticate(token)
+		if err != nil {
+			return ctx, nil, errcode.New(errcode.Unauthenticated, "invalid or expired credentials")
+		}
+		return viewer.NewContext(ctx, v), nil, nil
+	}
 }

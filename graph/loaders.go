@@ -9,6 +9,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"suyuan/ent"
+	"suyuan/graph/model"
 	"suyuan/internal/trace"
 )
 
@@ -130,6 +131,7 @@ type loaders struct {
 	siblings *siblings
 	journey  *dataloader.Loader[int, []trace.Leg]
 	lineage  *dataloader.Loader[lineageKey, *trace.Lineage]
+	progress *dataloader.Loader[int, *model.RecallProgress]
 }
 
 type loadersKey struct{}
@@ -210,6 +212,7 @@ func newLoaders(r *Resolver) *loaders {
 				return out, nil
 			})
 	}, dataloader.WithWait[lineageKey, *trace.Lineage](loaderWait))
+	l.progress = newProgressLoader(r)
 	return l
 }
 

@@ -5,9 +5,13 @@ package graph
 //go:generate sh -c "cd .. && go run github.com/99designs/gqlgen generate"
 
 import (
+	"time"
+
 	"suyuan/ent"
 	"suyuan/graph/model"
+	"suyuan/internal/alert"
 	"suyuan/internal/auth"
+	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
 )
@@ -19,6 +23,9 @@ type Resolver struct {
 	recorder *record.Recorder
 	reader   *trace.Reader
 	auth     *auth.Service
+	alerts   *alert.Broker
+	recalls  *recall.Service
+	now      func() time.Time
 }
 
 // payload turns issued tokens into the GraphQL answer.

@@ -8,11 +8,14 @@ package graph
 import (
 	"context"
 	"suyuan/ent"
+	"suyuan/ent/alert"
 	"suyuan/ent/shelfevent"
 	"suyuan/graph/model"
 	"suyuan/internal/auth"
+	"suyuan/internal/dashboard"
 	"suyuan/internal/errcode"
 	"suyuan/internal/quantity"
+	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
 	"suyuan/internal/viewer"
@@ -177,6 +180,21 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id int) (*ent.APIKe
 	return r.auth.RevokeAPIKey(ctx, id)
 }
 
+// SetAlertStatus is the resolver for the setAlertStatus field.
+func (r *mutationResolver) SetAlertStatus(ctx context.Context, id int, status alert.Status, note string) (*ent.Alert, error) {
+	return r.setAlertStatus(ctx, id, status, note)
+}
+
+// InitiateRecall is the resolver for the initiateRecall field.
+func (r *mutationResolver) InitiateRecall(ctx context.Context, input recall.Input) (*ent.Recall, error) {
+	return r.recalls.Initiate(ctx, input)
+}
+
+// CloseRecall is the resolver for the closeRecall field.
+func (r *mutationResolver) CloseRecall(ctx context.Context, id int, note string) (*ent.Recall, error) {
+	return r.recalls.Close(ctx, id, note)
+}
+
 // Trace is the resolver for the trace field.
 func (r *queryResolver) Trace(ctx context.Context, code string) (*trace.Trace, error) {
 	return r.reader.Trace(ctx, code)
@@ -219,12 +237,33 @@ func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 	return r.client.User.Get(ctx, v.UserID)
 }
 
+// Dashboard is the resolver for the dashboard field.
+func (r *queryResolver) Dashboard(ctx context.Context, region *string, from *time.Time, to *time.Time) (*dashboard.Summary, error) {
+	return r.dashboard(ctx, region, from, to)
+}
+
+// Progress is the resolver for the progress field.
+func (r *recallResolver) Progress(ctx context.Context, obj *ent.Recall) (*model.RecallProgress, error) {
+	return loadersFrom(ctx).progress.Load(ctx, obj.ID)()
+}
+
 // Quantity is the resolver for the quantity field.
 func (r *stockResolver) Quantity(ctx context.Context, obj *ent.Stock) (float64, error) {
 	return quantity.Milli(obj.OnHandMilli).Float(), nil
 }
 
+// AlertRaised is the resolver for the alertRaised field.
+func (r *subscriptionResolver) AlertRaised(ctx context.Context) (<-chan *ent.Alert, error) {
+	return r.subscribeAlerts(ctx)
+}
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
-type mutationResolver struct{ *Resolver }
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
+type (
+	mutationResolver     struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
+)

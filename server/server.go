@@ -16,14 +16,17 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/go-chi/chi/v5"
 
 	"suyuan/graph"
+	"suyuan/internal/alert"
 	"suyuan/internal/auth"
 	"suyuan/internal/errcode"
+	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/reqlog"
 	"suyuan/internal/scan"
@@ -72,6 +75,10 @@ type Config struct {
 	// DepthLimit, AliasLimit and TokenLimit bound the shape of a GraphQL
 	// query (0: the defaults of package graph).
 	DepthLimit, AliasLimit, TokenLimit int
+	// Alerts carries alerts from whoever raises them — recordings, recalls,
+	// the background screener — to subscriptions; nil makes one for the
+	// server alone.
+	Alerts *alert.Broker
 }
 
 // Defaults for Config's zero values.
@@ -108,6 +115,9 @@ func (c *Config) setDefaults() {
 	if c.HashConcurrency == 0 {
 		c.HashConcurrency = DefaultHashConcurrency
 	}
+	if c.Alerts == nil {
+		c.Alerts = alert.NewBroker()
+	}
 }
 
 // Server serves Suyuan over HTTP.
@@ -134,9 +144,11 @@ func New(db *store.DB, cfg Config) *Server {
 	}
 	gql := graph.NewHandler(graph.Deps{
 		Client:   db.Client,
-		Recorder: record.New(db.Client, nil),
+		Recorder: record.New(db.Client, nil, cfg.Alerts),
 		Reader:   s.reader,
 		Auth:     s.auth,
+		Alerts:   cfg.Alerts,
+		Recalls:  recall.New(db.Client, s.reader, cfg.Alerts, nil),
 	}, graph.Options{
 		Development:     cfg.Development,
 		ComplexityLimit: cfg.ComplexityLimit,
@@ -316,10 +328,24 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 // their context and database calls stop at it.
 func (s *Server) timeout(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebsocket(r) {
+			// A subscription lives as long as its client stays: lift the
+			// connection's deadlines, which the socket's pings replace.
+			rc := http.NewResponseController(w)
+			rc.SetReadDeadline(time.Time{})
+			rc.SetWriteDeadline(time.Time{})
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// isWebsocket reports whether r asks to open a websocket.
+func isWebsocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
 // writeError answers a request that never reached GraphQL with a body in

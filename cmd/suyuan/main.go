@@ -59,6 +59,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return seedCmd(ctx, args, stdout, stderr, getenv)
 	case "admin":
 		return adminCmd(ctx, args, stdin, stderr, getenv)
+	case "screen":
+		return screenCmd(ctx, args, stdout, stderr, getenv)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -67,11 +69,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
-const usage = `usage: suyuan [serve|migrate|seed|admin|help] [flags]
+const usage = `usage: suyuan [serve|migrate|seed|screen|admin|help] [flags]
 
   serve     serve the GraphQL API (the default)
   migrate   create or update the database schema
   seed      fill a database with a generated data set
+  screen    run every anomaly rule over the history and store alerts
   admin     create the first administrator (password on standard input)
 
 Run "suyuan COMMAND -h" for a command's flags.`

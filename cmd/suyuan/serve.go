@@ -11,8 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"suyuan/internal/alert"
+	"suyuan/internal/anomaly"
 	"suyuan/internal/auth"
 	"suyuan/internal/scan"
+	"suyuan/internal/screen"
 	"suyuan/internal/seed"
 	"suyuan/internal/store"
 	"suyuan/server"
@@ -40,6 +43,8 @@ type serveConfig struct {
 	trustedProxies  string
 	ipRegions       string
 	pageCacheTTL    time.Duration
+	screenInterval  time.Duration
+	screenWindow    time.Duration
 }
 
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
@@ -59,8 +64,13 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.StringVar(&c.publicURL, "public-url", envOr(getenv, "SUYUAN_PUBLIC_URL", consumer.DefaultPublicBaseURL), "base URL consumers reach the server at, for QR codes and links (env SUYUAN_PUBLIC_URL)")
 	fs.StringVar(&c.ipRegions, "ip-regions", getenv("SUYUAN_IP_REGIONS"), "CSV file of IP prefixes and region codes for scan statistics (env SUYUAN_IP_REGIONS; none: regions are not recorded)")
 	fs.DurationVar(&c.pageCacheTTL, "page-cache-ttl", 0, "how long consumer pages are cached (0: the built-in default; negative: no cache)")
+	fs.DurationVar(&c.screenInterval, "screen-interval", time.Minute, "how often the background screener runs the anomaly rules (0: never)")
+	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.screenInterval < 0 || c.screenWindow <= 0 {
+		return c, fmt.Errorf("--screen-interval must not be negative and --screen-window must be positive")
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
@@ -121,6 +131,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 			return fmt.Errorf("loading demo accounts: %w", err)
 		}
 	}
+	if err := rebuildCounters(ctx, db, false); err != nil {
+		return err
+	}
+	alerts := alert.NewBroker()
+	if c.screenInterval > 0 {
+		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), alerts)
+		if c.demo {
+			// The demo's events lie days back, beyond the screening
+			// window: screen its whole history once.
+			if _, err := screener.Run(ctx, time.Time{}, time.Now()); err != nil {
+				return fmt.Errorf("screening demo data: %w", err)
+			}
+		}
+		go screener.Loop(ctx, c.screenInterval, c.screenWindow, logger)
+	}
 	regions, err := scan.LoadRegions(c.ipRegions)
 	if err != nil {
 		return err
@@ -145,6 +170,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		RateLimit:       c.rateLimit,
 		PageRateLimit:   c.pageRateLimit,
 		TrustedProxies:  c.proxies(),
+		Alerts:          alerts,
 	})
 	err = srv.ListenAndServe(ctx)
 	stopScans()

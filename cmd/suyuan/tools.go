@@ -45,6 +45,9 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 		if err := seed.Demo(ctx, db.Client); err != nil {
 			return err
 		}
+		if err := rebuildCounters(ctx, db, false); err != nil {
+			return err
+		}
 		return seed.DemoUsers(ctx, db.Client)
 	}
 	if *scale != string(seed.Small) && *scale != string(seed.City) {
@@ -52,6 +55,11 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	st, err := seed.Generate(ctx, db, seed.Options{Scale: seed.Scale(*scale), Seed: *seedN, Progress: stderr})
 	if err != nil {
+		return err
+	}
+	// The generator writes rows in bulk, past the recording operations
+	// that keep the dashboard's counters.
+	if err := rebuildCounters(ctx, db, true); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded %s (seed %d) in %s: %d organisations, %d facilities, %d products, %d batches, %d batch inputs, %d shipments, %d shipment items, %d sensor readings, %d shelf events, %d inspections, %d trace codes\n",

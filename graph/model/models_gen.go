@@ -4,6 +4,8 @@ package model
 
 import (
 	"suyuan/ent"
+	"suyuan/internal/quantity"
+	"suyuan/internal/trace"
 	"time"
 )
 
@@ -25,4 +27,36 @@ type CreateAPIKeyPayload struct {
 	Key *ent.APIKey `json:"key"`
 	// The key itself, for the X-API-Key header. It is shown only here, once.
 	Secret string `json:"secret"`
+}
+
+// One recalled batch on one store's shelves.
+type RecallPlaceProgress struct {
+	Facility *trace.Facility `json:"facility"`
+	Batch    *trace.Batch    `json:"batch"`
+	Unit     quantity.Unit   `json:"unit"`
+	// On the shelf when the recall began.
+	OnShelfAtStart float64 `json:"onShelfAtStart"`
+	// Taken off since.
+	Removed float64 `json:"removed"`
+	// Still on the shelf.
+	Outstanding float64 `json:"outstanding"`
+}
+
+type RecallProgress struct {
+	// Stores that had some of the recalled food on a shelf when the recall began.
+	Stores int `json:"stores"`
+	// Of those, the stores with none left on a shelf.
+	Cleared int `json:"cleared"`
+	// Per unit, what stood on shelves when the recall began.
+	OnShelfAtStart []*trace.Amount `json:"onShelfAtStart"`
+	// Per unit, what has been taken off since.
+	Removed []*trace.Amount `json:"removed"`
+	// Per unit, what is still on shelves.
+	Outstanding []*trace.Amount `json:"outstanding"`
+	// 0 to 1: the share of each shelf's quantity taken off, averaged over the shelves.
+	Effectiveness float64                `json:"effectiveness"`
+	Places        []*RecallPlaceProgress `json:"places"`
+}
+
+type Subscription struct {
 }

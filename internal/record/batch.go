@@ -10,6 +10,7 @@ import (
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
 	"suyuan/internal/audit"
+	"suyuan/internal/dashboard"
 	"suyuan/internal/errcode"
 	"suyuan/internal/gs1"
 	"suyuan/internal/quantity"
@@ -123,6 +124,9 @@ func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.B
 		}
 		if len(in.Inputs) > 0 {
 			fields = append(fields, "inputs")
+		}
+		if err := dashboard.Add(ctx, tx, fac.RegionCode, out.ProducedAt, dashboard.Batches, "", 1); err != nil {
+			return err
 		}
 		return audit.Write(ctx, tx, "createBatch", "Batch", out.ID, fields)
 	})

@@ -9,9 +9,12 @@ import (
 	"time"
 
 	"suyuan/ent"
+	"suyuan/ent/batch"
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
+	"suyuan/internal/anomaly"
 	"suyuan/internal/audit"
+	"suyuan/internal/dashboard"
 	"suyuan/internal/errcode"
 	"suyuan/internal/viewer"
 )
@@ -81,6 +84,7 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 		}
 	}
 	var out *ent.Inspection
+	var raised []*ent.Alert
 	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		lab, err := tx.Organization.Get(ctx, in.LabID)
 		if err != nil {
@@ -96,7 +100,7 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 		if err := active(lab, "labID"); err != nil {
 			return err
 		}
-		b, err := tx.Batch.Get(ctx, in.BatchID)
+		b, err := tx.Batch.Query().Where(batch.ID(in.BatchID)).WithFacility().Only(ctx)
 		if err != nil {
 			return notFound(err, "batchID", "batch")
 		}
@@ -114,6 +118,12 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 			return fmt.Errorf("recording inspection: %w", err)
 		}
 		if err := audit.Write(ctx, tx, "recordInspection", "Inspection", out.ID, []string{"batchID", "labID", "inspectedAt", "result", "measurements"}); err != nil {
+			return err
+		}
+		if err := dashboard.Add(ctx, tx, b.Edges.Facility.RegionCode, out.InspectedAt, dashboard.Inspections, string(out.Result), 1); err != nil {
+			return err
+		}
+		if raised, err = r.raise(ctx, tx, r.judgeInspection(b, out, in.Measurements)); err != nil {
 			return err
 		}
 		if len(in.Measurements) == 0 {
@@ -137,5 +147,18 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 	if err != nil {
 		return nil, err
 	}
+	r.alerts.Publish(raised...)
 	return out, nil
+}
+
+// judgeInspection runs the inspection rules on a new inspection.
+func (r *Recorder) judgeInspection(b *ent.Batch, in *ent.Inspection, ms []MeasurementInput) []anomaly.Finding {
+	subject := anomaly.Subject{Type: anomaly.SubjectBatch, ID: b.ID}
+	judged := anomaly.Inspection{ID: in.ID, At: in.InspectedAt, Failed: in.Result == inspection.ResultFAIL}
+	for _, m := range ms {
+		judged.Measurements = append(judged.Measurements, anomaly.Measurement{
+			Name: strings.TrimSpace(m.Name), Value: m.Value, Unit: deref(m.Unit), LimitMin: m.LimitMin, LimitMax: m.LimitMax,
+		})
+	}
+	return append(anomaly.FailedInspection(subject, judged), anomaly.OverLimit(subject, judged, r.rules.LegalLimits)...)
 }

@@ -9,7 +9,11 @@ import (
 	"time"
 
 	"suyuan/ent"
+	"suyuan/ent/batch"
+	"suyuan/ent/product"
 	"suyuan/ent/shipment"
+	"suyuan/ent/shipmentitem"
+	"suyuan/internal/anomaly"
 	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
 )
@@ -109,6 +113,7 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 		}
 		rows[i] = row{rd.RecordedAt.UTC(), c, rd.Humidity, rd.Latitude, rd.Longitude}
 	}
+	var raised []*ent.Alert
 	err = r.withTx(ctx, func(tx *ent.Tx) error {
 		var subject int
 		if in.ShipmentID != nil {
@@ -159,13 +164,48 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 		entity := "Shipment"
 		if in.FacilityID != nil {
 			entity = "Facility"
+		} else {
+			readings := make([]anomaly.Reading, len(rows))
+			for i, rw := range rows {
+				readings[i] = anomaly.Reading{At: rw.at, Celsius: rw.celsius}
+			}
+			fs, err := r.judgeReadings(ctx, tx, subject, readings)
+			if err != nil {
+				return err
+			}
+			if raised, err = r.raise(ctx, tx, fs); err != nil {
+				return err
+			}
 		}
 		return audit.Write(ctx, tx, "addSensorReadings", entity, subject, []string{"readings"})
 	})
 	if err != nil {
 		return 0, err
 	}
+	r.alerts.Publish(raised...)
 	return len(rows), nil
+}
+
+// judgeReadings runs the cheap cold-chain rule — a reading far outside the
+// storage range of a product on the trip — on newly logged readings. The
+// rules that need a trip's whole log run in the background screener.
+func (r *Recorder) judgeReadings(ctx context.Context, tx *ent.Tx, shipmentID int, readings []anomaly.Reading) ([]anomaly.Finding, error) {
+	products, err := tx.Product.Query().
+		Where(product.HasBatchesWith(batch.HasShipmentItemsWith(shipmentitem.ShipmentID(shipmentID)))).
+		Order(ent.Asc(product.FieldID)).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the trip's products: %w", err)
+	}
+	subject := anomaly.Subject{Type: anomaly.SubjectShipment, ID: shipmentID}
+	for _, p := range products {
+		rng := anomaly.Range{Min: p.StorageMinC, Max: p.StorageMaxC}
+		if fs := anomaly.OutOfRange(subject, readings, rng, r.rules.ColdChainFor(string(p.Category))); len(fs) > 0 {
+			// One alert per trip: the first product whose range is broken.
+			return fs, nil
+		}
+	}
+	return nil, nil
 }
 
 func inRange(v *float64, lo, hi float64, field string) error {

@@ -6,11 +6,11 @@ package record
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"suyuan/ent"
+	"suyuan/internal/alert"
+	"suyuan/internal/anomaly"
 	"suyuan/internal/errcode"
 	"suyuan/internal/store"
 )
@@ -19,59 +19,44 @@ import (
 type Recorder struct {
 	client *ent.Client
 	now    func() time.Time
+	alerts *alert.Broker
+	rules  anomaly.Config
 }
 
 // New returns a Recorder over client. now tells the time; nil means
-// time.Now. Tests pass a fixed clock.
-func New(client *ent.Client, now func() time.Time) *Recorder {
+// time.Now. Tests pass a fixed clock. Alerts the recording rules raise
+// are published to alerts after their transaction commits; nil publishes
+// nowhere.
+func New(client *ent.Client, now func() time.Time, alerts *alert.Broker) *Recorder {
 	if now == nil {
 		now = time.Now
 	}
-	return &Recorder{client: client, now: now}
+	return &Recorder{client: client, now: now, alerts: alerts, rules: anomaly.DefaultConfig()}
+}
+
+// raise stores findings as alerts in tx, and returns the ones to publish
+// once tx has committed.
+func (r *Recorder) raise(ctx context.Context, tx *ent.Tx, fs []anomaly.Finding) ([]*ent.Alert, error) {
+	var out []*ent.Alert
+	for _, f := range fs {
+		a, news, err := alert.Raise(ctx, tx, r.now(), f, 0)
+		if err != nil {
+			return nil, err
+		}
+		if news {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // maxClockSkew is how far in the future an event time may lie: devices'
 // clocks drift, but a reading from tomorrow is a mistake.
 const maxClockSkew = 10 * time.Minute
 
-// maxAttempts bounds how often a transaction aborted by a deadlock is run.
-const maxAttempts = 3
-
-// withTx runs fn in a transaction, committing when it returns nil. A
-// transaction the database aborted as a deadlock victim is run again: fn
-// reads everything it decides on inside the transaction, so a new run
-// decides afresh.
+// withTx runs fn in a transaction; see store.InTx.
 func (r *Recorder) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	var err error
-	for range maxAttempts {
-		if err = r.runTx(ctx, fn); !store.Retryable(err) {
-			return err
-		}
-	}
-	return err
-}
-
-func (r *Recorder) runTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	tx, err := r.client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("starting transaction: %w", err)
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			tx.Rollback()
-			panic(v)
-		}
-	}()
-	if err := fn(tx); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return errors.Join(err, fmt.Errorf("rolling back: %w", rerr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing transaction: %w", err)
-	}
-	return nil
+	return store.InTx(ctx, r.client, fn)
 }
 
 // notFound turns Ent's not-found error for a referenced row into a client

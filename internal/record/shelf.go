@@ -9,6 +9,7 @@ import (
 	"suyuan/ent/facility"
 	"suyuan/ent/shelfevent"
 	"suyuan/internal/audit"
+	"suyuan/internal/dashboard"
 	"suyuan/internal/errcode"
 	"suyuan/internal/quantity"
 )
@@ -74,6 +75,9 @@ func (r *Recorder) ShelveBatch(ctx context.Context, in ShelveBatchInput) (*ent.S
 			Save(ctx)
 		if err != nil {
 			return fmt.Errorf("recording shelf event: %w", err)
+		}
+		if err := dashboard.Add(ctx, tx, fac.RegionCode, out.ShelvedAt, dashboard.ShelfEvents, "", 1); err != nil {
+			return err
 		}
 		return audit.Write(ctx, tx, "shelveBatch", "ShelfEvent", out.ID, []string{"facilityID", "batchID", "quantity", "unit", "shelvedAt"})
 	})

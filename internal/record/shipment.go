@@ -10,6 +10,7 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/shipment"
 	"suyuan/internal/audit"
+	"suyuan/internal/dashboard"
 	"suyuan/internal/errcode"
 )
 
@@ -126,6 +127,9 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 		fields := []string{"carrierID", "fromFacilityID", "toFacilityID", "vehiclePlate", "referenceDoc", "items"}
 		if in.DepartedAt != nil {
 			fields = append(fields, "departedAt")
+			if err := countDeparture(ctx, tx, out.CarrierID, from.RegionCode, *out.DepartedAt); err != nil {
+				return err
+			}
 		}
 		return audit.Write(ctx, tx, "recordShipment", "Shipment", out.ID, fields)
 	})
@@ -186,6 +190,9 @@ func (r *Recorder) DepartShipment(ctx context.Context, id int, at time.Time) (*e
 			}
 		}
 		if out, err = tx.Shipment.Get(ctx, id); err != nil {
+			return err
+		}
+		if err := countDeparture(ctx, tx, s.CarrierID, s.Edges.FromFacility.RegionCode, at); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, "departShipment", "Shipment", id, []string{"status", "departedAt"})
@@ -254,6 +261,15 @@ func (r *Recorder) RecordArrival(ctx context.Context, id int, at time.Time, acce
 		return nil, err
 	}
 	return out, nil
+}
+
+// countDeparture counts a departed shipment for the dashboard, in the
+// origin's region.
+func countDeparture(ctx context.Context, tx *ent.Tx, carrierID int, region string, at time.Time) error {
+	if err := dashboard.Add(ctx, tx, region, at, dashboard.Shipments, "", 1); err != nil {
+		return err
+	}
+	return dashboard.Add(ctx, tx, region, at, dashboard.CarrierTrips, strconv.Itoa(carrierID), 1)
 }
 
 func deref(s *string) string {
