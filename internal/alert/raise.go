@@ -26,8 +26,8 @@ import (
 // Target is who an alert is for and where it happened, worked out from a
 // finding's subject.
 type Target struct {
-	OrganizationID int
-	Region         string
+	OrganizationID                                         int
+	Region                                                 string
 	BatchID, ShipmentID, FacilityID, TraceCodeID, RecallID *int
 }
 
