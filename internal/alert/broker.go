@@ -5,6 +5,9 @@ import (
 	"sync"
 
 	"suyuan/ent"
+	"suyuan/ent/alert"
+	"suyuan/internal/reqlog"
+	"suyuan/internal/tenancy"
 )
 
 // Broker passes alerts from the transactions that raise them to the
@@ -45,10 +48,22 @@ func (b *Broker) Subscribe(ctx context.Context, wants func(*ent.Alert) bool) <-c
 	return s.ch
 }
 
-// Publish hands alerts to the subscribers that want them. Call it after
-// the transaction that raised them has committed.
-func (b *Broker) Publish(alerts ...*ent.Alert) {
-	if b == nil {
+// Publish hands alerts raised in a transaction that has committed to the
+// subscribers that want them. They are read again first: rows returned
+// inside a transaction cannot load their edges once it has ended, and a
+// subscriber asks for them.
+func (b *Broker) Publish(ctx context.Context, client *ent.Client, raised ...*ent.Alert) {
+	if b == nil || len(raised) == 0 {
+		return
+	}
+	ids := make([]int, len(raised))
+	for i, a := range raised {
+		ids[i] = a.ID
+	}
+	alerts, err := client.Alert.Query().Where(alert.IDIn(ids...)).Order(ent.Asc(alert.FieldID)).All(tenancy.System(ctx))
+	if err != nil {
+		// The alerts are stored; subscribers will see them when they list.
+		reqlog.Logger(ctx).Warn("publishing alerts", "error", err.Error())
 		return
 	}
 	b.mu.Lock()

@@ -161,9 +161,25 @@ func count(ctx context.Context, tx *ent.Tx, a *ent.Alert, n int64) error {
 	if err != nil {
 		return fmt.Errorf("reading shipment of alert: %w", err)
 	}
-	at := s.CreatedAt
-	if s.DepartedAt != nil {
-		at = *s.DepartedAt
+	if s.DepartedAt == nil {
+		// Counted when it departs (CountBreach), as its trip is.
+		return nil
 	}
-	return dashboard.Add(ctx, tx, s.Edges.FromFacility.RegionCode, at, dashboard.CarrierBreaches, fmt.Sprint(s.CarrierID), n)
+	return dashboard.Add(ctx, tx, s.Edges.FromFacility.RegionCode, *s.DepartedAt, dashboard.CarrierBreaches, fmt.Sprint(s.CarrierID), n)
+}
+
+// CountBreach counts, when a shipment departs, a temperature alert raised
+// about it before: readings may be logged before the departure is.
+func CountBreach(ctx context.Context, tx *ent.Tx, shipmentID, carrierID int, region string, departed time.Time) error {
+	breached, err := tx.Alert.Query().Where(
+		alert.ShipmentID(shipmentID),
+		alert.KindIn(alert.KindTEMPERATURE_OUT_OF_RANGE, alert.KindSUSTAINED_EXCURSION),
+	).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("checking shipment's alerts: %w", err)
+	}
+	if !breached {
+		return nil
+	}
+	return dashboard.Add(ctx, tx, region, departed, dashboard.CarrierBreaches, fmt.Sprint(carrierID), 1)
 }

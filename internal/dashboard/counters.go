@@ -32,7 +32,7 @@ const (
 	// CarrierTrips: shipments departed per carrier; dim the carrier's id.
 	CarrierTrips = "carrier_trips"
 	// CarrierBreaches: departed shipments with a temperature alert, per
-	// carrier; dim the carrier's id.
+	// carrier, on the day they departed; dim the carrier's id.
 	CarrierBreaches = "carrier_breaches"
 )
 

@@ -33,8 +33,8 @@ var recountQueries = []struct {
 	{Inspections, `SELECT i.inspected_at, f.region_code, i.result, '' FROM inspections i JOIN batches b ON b.id = i.batch_id JOIN facilities f ON f.id = b.facility_id`, first},
 	{Alerts, `SELECT a.detected_at, a.region_code, a.kind, a.severity FROM alerts a`, func(a, b string) string { return a + "/" + b }},
 	{OrgAlerts, `SELECT a.detected_at, a.region_code, o.kind, a.organization_id FROM alerts a JOIN organizations o ON o.id = a.organization_id`, func(a, b string) string { return a + ":" + b }},
-	{CarrierBreaches, `SELECT COALESCE(s.departed_at, s.created_at), f.region_code, s.carrier_id, '' FROM shipments s JOIN facilities f ON f.id = s.from_facility_id
-		WHERE s.id IN (SELECT a.shipment_id FROM alerts a WHERE a.shipment_id IS NOT NULL AND a.kind IN ('` +
+	{CarrierBreaches, `SELECT s.departed_at, f.region_code, s.carrier_id, '' FROM shipments s JOIN facilities f ON f.id = s.from_facility_id
+		WHERE s.departed_at IS NOT NULL AND s.id IN (SELECT a.shipment_id FROM alerts a WHERE a.shipment_id IS NOT NULL AND a.kind IN ('` +
 		string(anomaly.TemperatureOutOfRange) + `', '` + string(anomaly.SustainedExcursion) + `'))`, first},
 }
 

@@ -189,7 +189,7 @@ func (s *Service) Initiate(ctx context.Context, in Input) (*ent.Recall, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.alerts.Publish(raised...)
+	s.alerts.Publish(ctx, s.client, raised...)
 	// Read it again outside the transaction: its edges load lazily.
 	return s.client.Recall.Get(sys, out.ID)
 }

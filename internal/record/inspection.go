@@ -147,7 +147,7 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 	if err != nil {
 		return nil, err
 	}
-	r.alerts.Publish(raised...)
+	r.alerts.Publish(ctx, r.client, raised...)
 	return out, nil
 }
 

@@ -182,7 +182,7 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 	if err != nil {
 		return 0, err
 	}
-	r.alerts.Publish(raised...)
+	r.alerts.Publish(ctx, r.client, raised...)
 	return len(rows), nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"suyuan/ent"
 	"suyuan/ent/organization"
 	"suyuan/ent/shipment"
+	"suyuan/internal/alert"
 	"suyuan/internal/audit"
 	"suyuan/internal/dashboard"
 	"suyuan/internal/errcode"
@@ -193,6 +194,9 @@ func (r *Recorder) DepartShipment(ctx context.Context, id int, at time.Time) (*e
 			return err
 		}
 		if err := countDeparture(ctx, tx, s.CarrierID, s.Edges.FromFacility.RegionCode, at); err != nil {
+			return err
+		}
+		if err := alert.CountBreach(ctx, tx, s.ID, s.CarrierID, s.Edges.FromFacility.RegionCode, at); err != nil {
 			return err
 		}
 		return audit.Write(ctx, tx, "departShipment", "Shipment", id, []string{"status", "departedAt"})

@@ -77,7 +77,7 @@ func (s *Screener) Run(ctx context.Context, since, now time.Time) (Result, error
 		if err != nil {
 			return res, err
 		}
-		s.alerts.Publish(raised...)
+		s.alerts.Publish(ctx, s.client, raised...)
 		res.Raised += len(raised)
 	}
 	res.Elapsed = time.Since(start)
