@@ -28,11 +28,11 @@ func (a *api) spoil(batch, lab string, value float64) {
 
 type alertNode struct {
 	ID, Kind, Severity, Status, SubjectType, RegionCode string
-	StatusNote                                         string
-	Organization                                       struct{ ID string }
-	Batch                                              *struct{ ID string }
-	Shipment                                           *struct{ ID string }
-	Evidence                                           struct {
+	StatusNote                                          string
+	Organization                                        struct{ ID string }
+	Batch                                               *struct{ ID string }
+	Shipment                                            *struct{ ID string }
+	Evidence                                            struct {
 		Summary             string
 		Observed, Threshold float64
 		Unit                string

@@ -190,7 +190,9 @@ func TestRecallReachesEveryShelf(t *testing.T) {
 
 		// The retailer takes the recalled food off its shelves.
 		var shelves struct {
-			ShelfEvents struct{ Edges []struct{ Node struct{ ID string } } }
+			ShelfEvents struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		retailer.must(&shelves, `{ shelfEvents(first: 50, where: {removedAtIsNil: true, hasBatchWith: {status: RECALLED}}) { edges { node { id } } } }`, nil)
 		if len(shelves.ShelfEvents.Edges) == 0 {
