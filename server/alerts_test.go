@@ -20,8 +20,14 @@ const recordInspection = `mutation($in: RecordInspectionInput!) { recordInspecti
 // spoil records a failed inspection of batch with TVB-N at value.
 func (a *api) spoil(batch, lab string, value float64) {
 	a.t.Helper()
+	a.spoilAt(batch, lab, value, day(4))
+}
+
+// spoilAt is spoil, inspecting at a given time.
+func (a *api) spoilAt(batch, lab string, value float64, at time.Time) {
+	a.t.Helper()
 	a.must(nil, recordInspection, map[string]any{"in": map[string]any{
-		"batchID": batch, "labID": lab, "inspectedAt": day(4), "result": "FAIL",
+		"batchID": batch, "labID": lab, "inspectedAt": at, "result": "FAIL",
 		"measurements": []any{map[string]any{"name": "TVB-N", "value": value, "unit": "mg/100g", "limitMax": 15}},
 	}})
 }

@@ -33,6 +33,7 @@ import (
 	"suyuan/internal/store"
 	"suyuan/internal/trace"
 	"suyuan/server/consumer"
+	"suyuan/server/dashboard"
 )
 
 // Config configures the HTTP server.
@@ -181,6 +182,11 @@ func New(db *store.DB, cfg Config) *Server {
 			CacheTTL:      cfg.PageCacheTTL,
 		}).Mount(r)
 	})
+	// The regulators' dashboard: a static page that logs in and calls
+	// /graphql like any client.
+	page := dashboard.Handler("/dashboard")
+	r.Handle("/dashboard", page)
+	r.Handle("/dashboard/*", page)
 	if cfg.Development {
 		r.Get("/", playground.Handler("Suyuan", "/graphql"))
 	} else {
