@@ -231,3 +231,37 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// TestRecallListStatements: a page of recalls with their batches and
+// progress costs the same statements for one recall as for several.
+func TestRecallListStatements(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		tn := a.tenants()
+		for _, b := range []string{tn.p.loin, tn.p.salt, tn.bBatch} {
+			tn.regulator.must(nil, initiateRecall, map[string]any{"in": map[string]any{
+				"batchIDs": []string{b}, "reason": "test", "class": "III", "depth": "WHOLESALE"}})
+		}
+		const q = `query($n: Int!) { recalls(first: $n, orderBy: {field: INITIATED_AT, direction: ASC}) { edges { node {
+			id batches { lotCode }
+			progress { stores effectiveness onShelfAtStart { quantity unit } places { facility { name } batch { lotCode } onShelfAtStart outstanding } } } } } }`
+		statements := func(n int) (int64, int) {
+			var out struct {
+				Recalls struct{ Edges []struct{ Node struct{ ID string } } }
+			}
+			db.Counter.Reset()
+			tn.regulator.must(&out, q, map[string]any{"n": n})
+			return db.Counter.Count(), len(out.Recalls.Edges)
+		}
+		one, n1 := statements(1)
+		three, n3 := statements(3)
+		if n1 != 1 || n3 != 3 {
+			t.Fatalf("pages of %d and %d recalls, want 1 and 3", n1, n3)
+		}
+		// The loaders fetch the places, shelves, stores and batches of the
+		// whole page at once: 7 statements today.
+		if one != three || three > 7 {
+			t.Errorf("a page of 1 recall took %d statements, of 3 took %d; want the same, at most 7", one, three)
+		}
+	})
+}

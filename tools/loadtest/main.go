@@ -56,14 +56,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	var c config
 	fs.StringVar(&c.base, "url", "http://127.0.0.1:8080", "server base URL")
 	fs.StringVar(&c.dsn, "db", "", "the server's database, to choose targets from (SQLite path or MySQL DSN)")
-	fs.StringVar(&c.scenario, "scenario", "trace", "trace, lineage, impact, page, page-json or export")
+	fs.StringVar(&c.scenario, "scenario", "trace", "trace, lineage, impact, page, page-json, export or dashboard")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to attack")
 	fs.IntVar(&c.rate, "rate", 0, "requests per second; 0 for as many as the workers can send")
 	fs.Uint64Var(&c.workers, "workers", 32, "concurrent connections")
 	fs.IntVar(&c.sample, "sample", 10000, "how many codes to choose from")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed for choosing targets")
 	fs.IntVar(&c.batchID, "batch", 0, "batch for lineage, impact and export (default: the one reaching the most stores)")
-	fs.StringVar(&c.phone, "phone", "", "log in as this user for lineage, impact and export (password in SUYUAN_PASSWORD)")
+	fs.StringVar(&c.phone, "phone", "", "log in as this user for lineage, impact, export and dashboard (password in SUYUAN_PASSWORD)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -163,6 +163,24 @@ func targets(ctx context.Context, c config) (vegeta.Targeter, error) {
 			}
 			t.Method, t.URL = http.MethodGet, c.base+"/export/fsma204.csv?lot="+strconv.Itoa(id)
 			return nil
+		}, nil
+	case "dashboard":
+		// The 90 days up to the newest batch: a generated data set's
+		// anchor lies in the past.
+		var last time.Time
+		row := db.SQL.QueryRowContext(ctx, "SELECT produced_at FROM batches ORDER BY produced_at DESC LIMIT 1")
+		if err := row.Scan(&last); err != nil {
+			return nil, fmt.Errorf("finding the newest batch: %w", err)
+		}
+		vars := map[string]any{"from": last.AddDate(0, 0, -89), "to": last}
+		return func(t *vegeta.Target) error {
+			t.Header = http.Header{"Authorization": {"Bearer " + c.token}}
+			return graphql(t, c.base, `query($from: Time, $to: Time) { dashboard(from: $from, to: $to) {
+			  totals { batches shipments shelfEvents inspections inspectionsFailed passRate alerts openAlerts openRecalls }
+			  days { day batches shipments shelfEvents inspections inspectionsFailed alerts }
+			  alertsByKind { kind severity count }
+			  topProducers { organization { name } alerts }
+			  carrierCompliance { organization { name } shipments breached compliance } } }`, vars)
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown scenario %q", c.scenario)
