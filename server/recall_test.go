@@ -247,7 +247,9 @@ func TestRecallListStatements(t *testing.T) {
 			progress { stores effectiveness onShelfAtStart { quantity unit } places { facility { name } batch { lotCode } onShelfAtStart outstanding } } } } } }`
 		statements := func(n int) (int64, int) {
 			var out struct {
-				Recalls struct{ Edges []struct{ Node struct{ ID string } } }
+				Recalls struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
 			}
 			db.Counter.Reset()
 			tn.regulator.must(&out, q, map[string]any{"n": n})
