@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -325,6 +326,18 @@ func TestAlertSubscription(t *testing.T) {
 			t.Errorf("another organisation received %s %s", m.Type, m.Payload)
 		}
 
+		// A page on another site may not open a socket with the user's
+		// browser.
+		dial, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		url := "ws" + strings.TrimPrefix(a.srv.URL, "http") + "/graphql"
+		if c, _, err := websocket.Dial(dial, url, &websocket.DialOptions{
+			Subprotocols: []string{"graphql-transport-ws"},
+			HTTPHeader:   http.Header{"Origin": {"https://evil.example"}},
+		}); err == nil {
+			c.CloseNow()
+			t.Error("a socket from another origin was accepted")
+		}
 		for _, token := range []string{"", "not-a-token"} {
 			if _, err := a.subscribe(token); err == nil {
 				t.Errorf("token %q: the socket was acknowledged", token)
