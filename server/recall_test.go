@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"suyuan/ent/batch"
 	"suyuan/internal/seed"
@@ -264,6 +265,31 @@ func TestRecallListStatements(t *testing.T) {
 		// whole page at once: 7 statements today.
 		if one != three || three > 7 {
 			t.Errorf("a page of 1 recall took %d statements, of 3 took %d; want the same, at most 7", one, three)
+		}
+	})
+}
+
+// TestRecallNotifiesCarrierOnTheRoad: a carrier with the recalled food on
+// board is told, as are the producer and the stores.
+func TestRecallNotifiesCarrierOnTheRoad(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		tn := a.tenants()
+		p := tn.p
+		a.ship(p.carrierOrg, p.warehouse, p.store, day(4), time.Time{}, item(p.loin, 20, "KG"))
+		if n := len(tn.carrier.alerts()); n != 0 {
+			t.Fatalf("carrier has %d alerts before the recall", n)
+		}
+		tn.regulator.must(nil, initiateRecall, map[string]any{"in": map[string]any{
+			"batchIDs": []string{p.carcass}, "reason": "carcass TVB-N", "class": "I", "depth": "CONSUMER"}})
+		for who, c := range map[string]*api{"carrier": tn.carrier, "producer": tn.aStaff, "retailer": tn.retailer} {
+			got := c.alerts()
+			if len(got) != 1 || got[0].Kind != "RECALL_NOTICE" || got[0].Severity != "CRITICAL" {
+				t.Errorf("%s has alerts %s, want one critical recall notice", who, kinds(got))
+			}
+		}
+		if got := tn.bStaff.alerts(); len(got) != 0 {
+			t.Errorf("an uninvolved producer was notified: %s", kinds(got))
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"suyuan/ent"
 	"suyuan/ent/batch"
 	"suyuan/ent/recall"
+	"suyuan/ent/shipment"
 	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
 	"suyuan/internal/audit"
@@ -212,7 +213,8 @@ type notice struct {
 }
 
 // scope walks downstream from each root: the batches made from it, the
-// places holding or having held any of them, and what is on shelves now.
+// places holding or having held any of them, the carriers with some on
+// board or about to load it, and what is on shelves now.
 func (s *Service) scope(ctx context.Context, roots []int) (*scope, error) {
 	sc := &scope{}
 	seenBatch := map[int]bool{}
@@ -251,6 +253,18 @@ func (s *Service) scope(ctx context.Context, roots []int) (*scope, error) {
 					facility: p.Facility.ID, batch: p.Batch.ID,
 					milli: int64(math.Round(p.OnShelf * 1000)), unit: p.Unit,
 				})
+			}
+		}
+	}
+	// Carriers with the food on board now must turn round too.
+	lineages, err := s.reader.Lineages(ctx, roots, trace.Downstream, trace.MaxMaxDepth)
+	if err != nil {
+		return nil, fmt.Errorf("tracing shipments downstream: %w", err)
+	}
+	for _, id := range roots {
+		for _, leg := range lineages[id].Shipments {
+			if leg.Status == shipment.StatusIN_TRANSIT || leg.Status == shipment.StatusPLANNED {
+				note(leg.Carrier.ID, leg.From.ID)
 			}
 		}
 	}
