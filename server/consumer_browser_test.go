@@ -45,6 +45,35 @@ func artifacts(t *testing.T) string {
 	return dir
 }
 
+// startBrowser starts headless Chromium with a window of width×height and
+// returns its context, which the test's end closes.
+func startBrowser(t *testing.T, bin string, width, height int, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	opts := append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.WindowSize(width, height),
+	}, extra...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	browser, cancelTimeout := context.WithTimeout(browser, 2*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
+	if err := chromedp.Do(browser); err != nil { // start the browser
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	return browser
+}
+
 // TestConsumerPagesInBrowser loads consumer pages in headless Chromium at a
 // phone's size (360×740 CSS pixels), checks what a shopper sees, and saves
 // a screenshot of each.
@@ -72,31 +101,8 @@ func TestConsumerPagesInBrowser(t *testing.T) {
 		SetExpiresAt(time.Date(2026, 10, 8, 0, 0, 0, 0, time.UTC)).SaveX(ctx)
 	db.Client.TraceCode.Create().SetBatchID(old.ID).SetCode("YA0PORK0OLD00001").ExecX(ctx)
 
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		// A shopper's phone in Sichuan: Chinese first.
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.Flag("accept-lang", "zh-CN,zh,en"),
-		chromedp.WindowSize(360, 740),
-	)
-	defer cancel()
-	browser, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	browser, cancel = context.WithTimeout(browser, 2*time.Minute)
-	defer cancel()
-	if err := chromedp.Do(browser); err != nil { // start the browser
-		t.Fatalf("starting %s: %v", bin, err)
-	}
+	// A shopper's phone in Sichuan: Chinese first.
+	browser := startBrowser(t, bin, 360, 740, chromedp.Flag("accept-lang", "zh-CN,zh,en"))
 
 	for _, c := range []struct {
 		name, path string

@@ -50,29 +50,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	var want dashboardData
 	regulator.must(&want, dashboardQuery, nil)
 
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.WindowSize(1280, 800),
-	)
-	defer cancel()
-	tab, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	tab, cancel = context.WithTimeout(tab, 2*time.Minute)
-	defer cancel()
-	if err := chromedp.Do(tab); err != nil { // start the browser
-		t.Fatalf("starting %s: %v", bin, err)
-	}
+	tab := startBrowser(t, bin, 1280, 800)
 	shot := func(name string) {
 		t.Helper()
 		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
