@@ -243,15 +243,23 @@ func APIKeyRule() privacy.APIKeyQueryRuleFunc {
 // AuditEntryRule lets administrators and regulators (their region's
 // organisations) read the audit trail, and nobody else.
 func AuditEntryRule() privacy.AuditEntryQueryRuleFunc {
-	return func(ctx context.Context, q *ent.AuditEntryQuery) error {
+	return regulatorsOnly[*ent.AuditEntryQuery]("the audit trail", func(s scope) predicate.AuditEntry {
+		return auditentry.HasOrganizationWith(orgs(s))
+	})
+}
+
+// regulatorsOnly builds a query rule for rows that only administrators
+// and regulators read, regulators those pred selects.
+func regulatorsOnly[Q interface{ Where(...P) Q }, P any](what string, pred func(scope) P) func(context.Context, Q) error {
+	return func(ctx context.Context, q Q) error {
 		s, err := scopeOf(ctx)
 		if err != nil {
 			return err
 		}
 		if s.region == "" {
-			return privacy.Denyf("only regulators and administrators read the audit trail")
+			return privacy.Denyf("only regulators and administrators read %s", what)
 		}
-		q.Where(auditentry.HasOrganizationWith(orgs(s)))
+		q.Where(pred(s))
 		return privacy.Allow
 	}
 }
@@ -298,17 +306,9 @@ func RecallPlaceRule() privacy.RecallPlaceQueryRuleFunc {
 // DailyCountRule lets regulators read their region's dashboard counters and
 // administrators all of them.
 func DailyCountRule() privacy.DailyCountQueryRuleFunc {
-	return func(ctx context.Context, q *ent.DailyCountQuery) error {
-		s, err := scopeOf(ctx)
-		if err != nil {
-			return err
-		}
-		if s.region == "" {
-			return privacy.Denyf("only regulators and administrators read dashboard counters")
-		}
-		q.Where(dailycount.RegionCodeHasPrefix(s.region))
-		return privacy.Allow
-	}
+	return regulatorsOnly[*ent.DailyCountQuery]("dashboard counters", func(s scope) predicate.DailyCount {
+		return dailycount.RegionCodeHasPrefix(s.region)
+	})
 }
 
 // RefreshTokenRule keeps refresh tokens to the server's own work.
