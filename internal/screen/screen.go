@@ -87,6 +87,9 @@ func (s *Screener) Run(ctx context.Context, since, now time.Time) (Result, error
 // Findings runs every rule over the data recorded from since as it stands
 // at now, without storing anything.
 func (s *Screener) Findings(ctx context.Context, since, now time.Time) ([]anomaly.Finding, error) {
+	if start := beginning(); since.Before(start) {
+		since = start
+	}
 	var out []anomaly.Finding
 	for _, step := range []func(context.Context, time.Time, time.Time) ([]anomaly.Finding, error){
 		s.coldChain, s.inspections, s.transit, s.massBalance, s.expiry, s.scans,
@@ -100,6 +103,10 @@ func (s *Screener) Findings(ctx context.Context, since, now time.Time) ([]anomal
 	anomaly.SortFindings(out)
 	return out, nil
 }
+
+// beginning stands for "all of history": MySQL compares no times before
+// the year 1000, and the rules look back from since.
+func beginning() time.Time { return time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // Loop screens every interval until ctx ends, each time the data of the
 // last window, logging what it finds and any failure.
