@@ -18,6 +18,7 @@ import (
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
+	"suyuan/ent/scanevent"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -44,6 +45,7 @@ const (
 	tSensorReadings
 	tShelfEvents
 	tTraceCodes
+	tScanEvents
 	tStocks
 	numTables
 )
@@ -82,7 +84,7 @@ func tables() [numTables]tableDef {
 			batch.FieldID, batch.FieldCreatedAt, batch.FieldUpdatedAt,
 			batch.FieldLotCode, batch.FieldProducedAt, batch.FieldQuantity, batch.FieldUnit,
 			batch.FieldExpiresAt, batch.FieldStatus, batch.FieldFacilityID,
-			batch.FieldOrganizationID, batch.FieldProductID,
+			batch.FieldOrganizationID, batch.FieldProductID, batch.FieldScanCount,
 		}},
 		tBatchInputs: {batchinput.Table, []string{
 			batchinput.FieldID, batchinput.FieldQuantity, batchinput.FieldUnit,
@@ -122,6 +124,10 @@ func tables() [numTables]tableDef {
 		tTraceCodes: {tracecode.Table, []string{
 			tracecode.FieldID, tracecode.FieldCode, tracecode.FieldSerial, tracecode.FieldScanCount,
 			tracecode.FieldCreatedAt, tracecode.FieldBatchID,
+		}},
+		tScanEvents: {scanevent.Table, []string{
+			scanevent.FieldID, scanevent.FieldBatchID, scanevent.FieldTraceCodeID, scanevent.FieldScannedAt,
+			scanevent.FieldRegionCode, scanevent.FieldClientHash,
 		}},
 		tStocks: {stock.Table, []string{
 			stock.FieldID, stock.FieldOnHandMilli, stock.FieldUnit, stock.FieldUpdatedAt,

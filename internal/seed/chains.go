@@ -43,7 +43,13 @@ func (g *gen) collect(farms []*producer, dest *fac, at func() time.Time, qty fun
 		if l == nil {
 			continue
 		}
+		if g.inj != nil && g.due(FaultOverShipping, t, 0.03) {
+			g.inj.overLot = l // the farm reports more than it had: see overShip
+		}
 		arr, ok := g.ship(f.fac, dest, t.Add(g.hours(1, 4)), []shipItem{{l, l.qty}})
+		if g.inj != nil {
+			g.inj.overLot = nil
+		}
 		if !ok {
 			continue
 		}

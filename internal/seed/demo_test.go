@@ -125,7 +125,7 @@ func testDemo(t *testing.T, db *store.DB) {
 	})
 
 	t.Run("valid identifiers", func(t *testing.T) { checkIdentifiers(t, db) })
-	t.Run("stock", func(t *testing.T) { checkStock(t, db) })
+	t.Run("stock", func(t *testing.T) { checkStock(t, db, nil) })
 
 	t.Run("idempotent", func(t *testing.T) {
 		before := checksum(t, db)

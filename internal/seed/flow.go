@@ -29,6 +29,15 @@ type lot struct {
 	holdings []holding
 	transit  int64 // on shipments that have departed and not arrived
 	last     time.Time
+	codes    []issued // trace codes, written with the lot
+
+	// With Options.Faults only, see faults.go.
+	fault     string        // the lot fault injected into it, if any
+	excursion time.Duration // total duration of the excursions of its trips
+	excBy     string        // the fault that added more than door openings to it
+	repeat    bool          // it is to get repeated short excursions
+	shelves   []shelving    // where and when it was put on shelves
+	scans     int           // scan events of its codes
 }
 
 // holding is how much of a lot one facility has, and when that last
@@ -37,6 +46,19 @@ type holding struct {
 	fac   *fac
 	milli int64
 	at    time.Time
+	// What produced or delivered, shipped out and shelved there: the
+	// quantities the mass-balance rules compare. phantom names the fault
+	// that added stock from nowhere.
+	in, out, shelved int64
+	phantom          string
+}
+
+// issued is a trace code of a lot.
+type issued struct {
+	id     int64
+	code   string
+	serial string // "" for the lot's opaque code
+	scans  int
 }
 
 // use is a quantity of an input lot consumed by a transformation.
@@ -62,7 +84,9 @@ func (l *lot) avail(f *fac) int64 {
 	return 0
 }
 
-func (l *lot) change(f *fac, delta int64, at time.Time) {
+// change adds delta to what f has of the lot and returns the holding,
+// valid until the next change.
+func (l *lot) change(f *fac, delta int64, at time.Time) *holding {
 	if at.After(l.last) {
 		l.last = at
 	}
@@ -75,13 +99,14 @@ func (l *lot) change(f *fac, delta int64, at time.Time) {
 			if h.milli < 0 {
 				panic(fmt.Sprintf("seed: lot %d overdrawn at facility %d", l.id, f.id)) // callers clamp to avail
 			}
-			return
+			return h
 		}
 	}
 	if delta < 0 {
 		panic(fmt.Sprintf("seed: lot %d taken from facility %d that never had it", l.id, f.id))
 	}
 	l.holdings = append(l.holdings, holding{fac: f, milli: delta, at: at})
+	return &l.holdings[len(l.holdings)-1]
 }
 
 // grain is the smallest quantity the generator records of a unit:
@@ -173,7 +198,7 @@ func (g *gen) newLot(o *org, p *prod, f *fac, at time.Time, milli int64, inputs 
 	if p.spec.shelfDays > 0 {
 		l.expires = at.AddDate(0, 0, p.spec.shelfDays)
 	}
-	l.change(f, milli, at)
+	l.change(f, milli, at).in += milli
 	for _, u := range used {
 		u.lot.change(f, -u.milli, at)
 		g.emit(tBatchInputs, g.id(tBatchInputs), milliFloat(u.milli), string(u.lot.unit()), utc(l.created), l.id, u.lot.id)
@@ -190,6 +215,10 @@ func (g *gen) newLot(o *org, p *prod, f *fac, at time.Time, milli int64, inputs 
 // status, and their stock.
 func (g *gen) endChain() {
 	for _, l := range g.lots {
+		if g.inj != nil {
+			g.scan(l)
+			g.settle(l)
+		}
 		status, updated := "ACTIVE", l.created
 		var onHand int64
 		for _, h := range l.holdings {
@@ -206,9 +235,16 @@ func (g *gen) endChain() {
 			expires = utc(l.expires)
 		}
 		g.emit(tBatches, l.id, utc(l.created), utc(updated), l.code, utc(l.at), milliFloat(l.qty),
-			string(l.unit()), expires, status, l.fac.id, l.org.id, l.prod.id)
+			string(l.unit()), expires, status, l.fac.id, l.org.id, l.prod.id, l.scans)
 		for _, h := range l.holdings {
 			g.emit(tStocks, g.id(tStocks), h.milli, string(l.unit()), utc(h.at), l.id, h.fac.id)
+		}
+		for _, c := range l.codes {
+			var serial any
+			if c.serial != "" {
+				serial = c.serial
+			}
+			g.emit(tTraceCodes, c.id, c.code, serial, c.scans, utc(l.created), l.id)
 		}
 	}
 	clear(g.lots)
@@ -217,9 +253,10 @@ func (g *gen) endChain() {
 
 // inspect has a laboratory test about one lot in five. Market
 // surveillance samples consumer packs, and a few of those fail: the lot is
-// recalled hours after the report.
+// recalled hours after the report. With faults, every carcass is tested
+// too, and only the spoiled pork injected fails.
 func (g *gen) inspect(l *lot) {
-	if !g.chance(0.2) {
+	if !g.chance(0.2) && !(g.inj != nil && l.prod.spec.carcass()) {
 		return
 	}
 	final := l.prod.spec.packaged
@@ -233,7 +270,10 @@ func (g *gen) inspect(l *lot) {
 	}
 	defs := g.profiles[l.prod.spec.profile]
 	failing := -1
-	if final && !g.safe && g.chance(0.02) {
+	switch {
+	case g.inj != nil:
+		failing = g.spoil(l, defs, at)
+	case final && !g.safe && g.chance(0.02):
 		failing = g.intn(len(defs))
 	}
 	result, notes := "PASS", ""
@@ -256,7 +296,13 @@ func (g *gen) inspect(l *lot) {
 		if d.hasMax {
 			hi = d.max
 		}
-		g.emit(tMeasurements, g.id(tMeasurements), d.name, g.measure(d, i == failing), d.unit, lo, hi, id)
+		var v float64
+		if g.inj != nil {
+			v = g.steadyMeasure(l, i, d, at, i == failing)
+		} else {
+			v = g.measure(d, i == failing)
+		}
+		g.emit(tMeasurements, g.id(tMeasurements), d.name, v, d.unit, lo, hi, id)
 	}
 }
 
@@ -290,13 +336,13 @@ const codeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 // traceCodes gives a consumer lot its QR code: an opaque 16-character
 // code of 80 random bits, and for a few lots serialised codes as well.
-// Scan counts are zero: they count scan events, of which there are none
-// yet.
+// They are written with the lot, when its scans are known: without
+// Options.Faults there are none.
 func (g *gen) traceCodes(l *lot) {
-	g.emit(tTraceCodes, g.id(tTraceCodes), g.code(), nil, 0, utc(l.created), l.id)
+	l.codes = append(l.codes, issued{id: g.id(tTraceCodes), code: g.code()})
 	if g.chance(0.05) {
 		for s := range int(min(3, l.qty/1000)) {
-			g.emit(tTraceCodes, g.id(tTraceCodes), g.code(), fmt.Sprintf("%06d", s+1), 0, utc(l.created), l.id)
+			l.codes = append(l.codes, issued{id: g.id(tTraceCodes), code: g.code(), serial: fmt.Sprintf("%06d", s+1)})
 		}
 	}
 }
@@ -351,7 +397,15 @@ func (g *gen) ship(from, to *fac, dep time.Time, items []shipItem) (time.Time, b
 		pool = g.cold
 	}
 	c := pick(g, pool)
-	arr := dep.Add(g.hours(0.3, 0.7) + time.Duration(distanceKm(from, to)/35*float64(time.Hour)).Round(time.Second))
+	drive := time.Duration(distanceKm(from, to) / 35 * float64(time.Hour)).Round(time.Second)
+	var arr time.Time
+	delayed := false
+	if g.inj != nil {
+		arr = dep.Add(g.inj.jitter(g, from, to) + drive)
+		arr, delayed = g.delay(from, to, dep, arr)
+	} else {
+		arr = dep.Add(g.hours(0.3, 0.7) + drive)
+	}
 
 	status := "DELIVERED"
 	switch {
@@ -359,8 +413,14 @@ func (g *gen) ship(from, to *fac, dep time.Time, items []shipItem) (time.Time, b
 		status = "PLANNED"
 	case arr.After(g.anchor):
 		status = "IN_TRANSIT"
-	case cold && !g.safe && g.chance(0.003):
-		status = "REJECTED" // the receiver refused a broken cold chain
+	case cold && !g.safe && g.inj == nil && g.chance(0.003):
+		// The receiver refused a broken cold chain. Not with faults: the
+		// rules would judge its readings, and whether goods that came
+		// back left at all is for the mass-balance rules to decide.
+		status = "REJECTED"
+	}
+	if g.inj != nil && (status == "IN_TRANSIT" || status == "DELIVERED") {
+		g.overShip(from, dep, load)
 	}
 	id := g.id(tShipments)
 	created := dep.Add(-g.hours(2, 20))
@@ -381,14 +441,18 @@ func (g *gen) ship(from, to *fac, dep time.Time, items []shipItem) (time.Time, b
 		g.emit(tShipmentItems, g.id(tShipmentItems), milliFloat(it.milli), string(it.lot.unit()), it.lot.id, id)
 		switch status {
 		case "IN_TRANSIT":
-			it.lot.change(from, -it.milli, dep)
+			it.lot.change(from, -it.milli, dep).out += it.milli
 			it.lot.transit += it.milli
 		case "DELIVERED":
-			it.lot.change(from, -it.milli, dep)
-			it.lot.change(to, it.milli, arr)
+			it.lot.change(from, -it.milli, dep).out += it.milli
+			it.lot.change(to, it.milli, arr).in += it.milli
 		}
 	}
-	if status != "PLANNED" {
+	switch {
+	case status == "PLANNED":
+	case g.inj != nil:
+		g.logTrip(id, from, to, dep, arr, tr, load, status == "DELIVERED", delayed)
+	default:
 		g.readings(id, from, to, dep, arr, tr, status == "REJECTED")
 	}
 	return arr, status == "DELIVERED"
@@ -436,8 +500,7 @@ func (g *gen) readings(shipment int64, from, to *fac, dep, arr time.Time, tr tem
 // shelve puts a quantity of a lot on a shelf and, if that has happened by
 // the anchor, takes it off again: sold out, expired, damaged or recalled.
 func (g *gen) shelve(l *lot, store *fac, at time.Time, milli int64) {
-	if at.After(g.anchor) || (!l.recallAt.IsZero() && !at.Before(l.recallAt)) ||
-		(!l.expires.IsZero() && !at.Before(l.expires)) {
+	if !g.canShelve(l, at) {
 		return
 	}
 	milli = min(milli, l.avail(store))
@@ -460,12 +523,22 @@ func (g *gen) shelve(l *lot, store *fac, at time.Time, milli int64) {
 	}
 	var removedAt, why any
 	updated := at
-	if !removed.After(g.anchor) {
+	if !removed.After(g.anchor) && !(reason == "EXPIRED" && g.leaveExpired(l, at)) {
 		removedAt, why, updated = utc(removed), reason, removed
 	}
 	g.emit(tShelfEvents, g.id(tShelfEvents), utc(at), utc(updated), milliFloat(milli), string(l.unit()),
 		utc(at), removedAt, why, l.id, store.id)
-	l.change(store, -milli, at)
+	l.change(store, -milli, at).shelved += milli
+	if g.inj != nil {
+		l.shelves = append(l.shelves, shelving{store, at})
+	}
+}
+
+// canShelve reports whether a lot can go on a shelf at a time: before the
+// anchor, its recall and its expiry.
+func (g *gen) canShelve(l *lot, at time.Time) bool {
+	return !at.After(g.anchor) && (l.recallAt.IsZero() || at.Before(l.recallAt)) &&
+		(l.expires.IsZero() || at.Before(l.expires))
 }
 
 // shelveReceived shelves most of what a shop has of a lot in one to
@@ -477,8 +550,14 @@ func (g *gen) shelveReceived(l *lot, store *fac, arrived time.Time) {
 		total = have
 	}
 	at := arrived.Add(g.hours(0.5, 3))
-	for _, q := range g.split(total, g.rangeInt(1, 3), grain(l.unit())) {
-		g.shelve(l, store, at, q)
+	over := g.inj != nil && store.kind == "STORE" && l.fault == "" && g.due(FaultOverShelving, arrived, 0.05)
+	parts := g.split(total, g.rangeInt(1, 3), grain(l.unit()))
+	for i, q := range parts {
+		if over && i == len(parts)-1 {
+			g.overShelve(l, store, at)
+		} else {
+			g.shelve(l, store, at, q)
+		}
 		at = at.Add(g.hours(18, 30))
 	}
 }
@@ -518,8 +597,14 @@ func (g *gen) distribute(from *fac, at time.Time, lots []*lot, toMarkets bool) {
 }
 
 func (g *gen) viaChain(from *fac, at time.Time, lots []*lot) {
-	c := g.chains[g.weighted(g.chainWeights())]
-	wh := pick(g, c.warehouses)
+	var c *retailChain
+	var wh *fac
+	if g.inj != nil {
+		c, wh = g.supplied(from)
+	} else {
+		c = g.chains[g.weighted(g.chainWeights())]
+		wh = pick(g, c.warehouses)
+	}
 	items := make([]shipItem, 0, len(lots))
 	for _, l := range lots {
 		items = append(items, shipItem{l, scale(l.avail(from), g.uniform(0.5, 0.9), l.unit())})

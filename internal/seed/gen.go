@@ -118,8 +118,11 @@ type gen struct {
 	widestStores int
 	chainW       []int // chains' weights, see chainWeights
 	// safe turns off rejections and failed inspections, for the lot
-	// benchmarks depend on.
+	// benchmarks depend on, and injected faults.
 	safe bool
+	// inj injects faults and keeps the truth about them; nil unless
+	// Options.Faults is set.
+	inj *injector
 
 	ctx  context.Context
 	cur  *chunk
@@ -127,7 +130,7 @@ type gen struct {
 	free <-chan *chunk
 }
 
-func newGen(p params, seed int64, next [numTables]int64) *gen {
+func newGen(p params, seed int64, next [numTables]int64, faults bool) *gen {
 	g := &gen{
 		p:          p,
 		rng:        rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
@@ -152,6 +155,9 @@ func newGen(p params, seed int64, next [numTables]int64) *gen {
 	g.cropPacks = make([][]*producer, len(g.crops))
 	g.storesIn = make([][]*fac, len(g.regions))
 	g.marketsIn = make([][]*fac, len(g.regions))
+	if faults {
+		g.inj = newInjector(p)
+	}
 	return g
 }
 
@@ -169,8 +175,13 @@ func (g *gen) stats() Stats {
 		Inspections:    g.count[tInspections],
 		Measurements:   g.count[tMeasurements],
 		TraceCodes:     g.count[tTraceCodes],
+		ScanEvents:     g.count[tScanEvents],
 		Stocks:         g.count[tStocks],
 		WidestStores:   g.widestStores,
+		Anchor:         g.anchor.UTC(),
+	}
+	if g.inj != nil {
+		s.Faults = slices.Clone(g.inj.faults)
 	}
 	if g.widest != nil {
 		s.WidestBatchID = int(g.widest.id)

@@ -13,7 +13,9 @@
 // (IN_TRANSIT or DELIVERED) and adds them to the destination's stock once
 // DELIVERED; a PLANNED shipment has not moved anything yet and a REJECTED
 // one went back where it came from, so neither changes any stock.
-// Quantities are recorded in the batch's own unit.
+// Quantities are recorded in the batch's own unit. The only exceptions are
+// the over-shelving and over-shipping faults Generate injects on request
+// (Options.Faults), whose extra quantity comes from nowhere.
 package seed
 
 import (
@@ -51,6 +53,10 @@ type Options struct {
 	// Progress, when not nil, receives one line per phase and periodic
 	// lines with counts and rows per second.
 	Progress io.Writer
+	// Faults makes the data set carry known anomalies, listed in
+	// Stats.Faults, and nothing else a screening rule would flag (see
+	// faults.go). Without it a seed gives the data it always gave.
+	Faults bool
 }
 
 // Stats counts the rows Generate wrote.
@@ -60,7 +66,7 @@ type Stats struct {
 	Shipments, ShipmentItems              int
 	SensorReadings, ShelfEvents           int
 	Inspections, Measurements, TraceCodes int
-	Stocks                                int
+	ScanEvents, Stocks                    int
 	// WidestBatchID is a batch that was distributed, through distribution
 	// centres, to the most stores: at least 1,000 at city scale. Forward
 	// trace and recall benchmarks start from it.
@@ -68,8 +74,18 @@ type Stats struct {
 	// WidestStores is the number of stores and markets WidestBatchID was
 	// delivered to.
 	WidestStores int
-	Elapsed      time.Duration
+	// Anchor is the data set's "now": nothing happens after it, and
+	// screening rules run over the data take it as the current time.
+	Anchor time.Time
+	// Faults lists, when Options.Faults is set, every anomaly in the
+	// data: each (kind, subject) pair a screening of the whole history at
+	// Anchor must raise, and the faults that must raise nothing.
+	Faults  []Fault
+	Elapsed time.Duration
 }
+
+// Anchor is the end of every generated data set, in UTC: see Stats.Anchor.
+func Anchor() time.Time { return genAnchor().UTC() }
 
 // params are the sizes of one scale.
 type params struct {
@@ -114,6 +130,12 @@ var ErrNotEmpty = errors.New("seed: the database already holds batches; generate
 // one very wide lot of ready meals (Stats.WidestBatchID). Chains that
 // started shortly before the end are caught midway: shipments planned or
 // in transit, goods not yet shelved.
+//
+// With Options.Faults the data also holds scans of the trace codes and a
+// few of each fault of FaultNames, listed with what each must raise in
+// Stats.Faults, and nothing else a screening rule of docs/ANOMALIES.md
+// would flag: failed inspections, rejected trips and recalls come only
+// from the faults (see faults.go).
 //
 // Rows are written with multi-row INSERT statements on one connection, in
 // transactions of thousands of rows, while the next rows are being
@@ -168,7 +190,7 @@ func generate(ctx context.Context, db *store.DB, p params, opts Options) (Stats,
 		defer restore()
 	}
 
-	g := newGen(p, opts.Seed, next)
+	g := newGen(p, opts.Seed, next, opts.Faults)
 	pr := newProgress(opts.Progress, start)
 	if err := run(ctx, g, newWriter(conn), pr); err != nil {
 		return Stats{}, err
@@ -333,9 +355,9 @@ func (p *progress) done(s Stats) {
 		return
 	}
 	fmt.Fprintf(p.w, "seed: done in %s: %d organisations, %d facilities, %d products, %d batches (%d inputs), "+
-		"%d shipments (%d items, %d readings), %d shelf events, %d inspections (%d measurements), %d trace codes, %d stocks; "+
-		"widest batch %d reaches %d stores\n",
+		"%d shipments (%d items, %d readings), %d shelf events, %d inspections (%d measurements), %d trace codes (%d scans), %d stocks; "+
+		"widest batch %d reaches %d stores; %d faults\n",
 		s.Elapsed.Round(time.Millisecond), s.Organizations, s.Facilities, s.Products, s.Batches, s.BatchInputs,
 		s.Shipments, s.ShipmentItems, s.SensorReadings, s.ShelfEvents, s.Inspections, s.Measurements,
-		s.TraceCodes, s.Stocks, s.WidestBatchID, s.WidestStores)
+		s.TraceCodes, s.ScanEvents, s.Stocks, s.WidestBatchID, s.WidestStores, len(s.Faults))
 }
