@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"time"
 
+	"suyuan/internal/anomaly"
 	"suyuan/internal/seed"
 	"suyuan/internal/store"
 )
@@ -33,6 +37,8 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	scale := fs.String("scale", "small", "data set size: small or city")
 	seedN := fs.Int64("seed", 1, "random seed; the same seed and scale give the same data")
 	demo := fs.Bool("demo", false, "load only the demo data")
+	faults := fs.Bool("faults", true, "inject known anomalies for the screening rules to find (docs/ANOMALIES.md)")
+	truth := fs.String("truth", "", "write the injected faults, as JSON, to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,7 +59,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if *scale != string(seed.Small) && *scale != string(seed.City) {
 		return fmt.Errorf("scale must be small or city, not %q", *scale)
 	}
-	st, err := seed.Generate(ctx, db, seed.Options{Scale: seed.Scale(*scale), Seed: *seedN, Progress: stderr})
+	st, err := seed.Generate(ctx, db, seed.Options{Scale: seed.Scale(*scale), Seed: *seedN, Faults: *faults, Progress: stderr})
 	if err != nil {
 		return err
 	}
@@ -61,6 +67,11 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	// that keep the dashboard's counters.
 	if err := rebuildCounters(ctx, db, true); err != nil {
 		return err
+	}
+	if *truth != "" {
+		if err := writeTruth(*truth, st); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "seeded %s (seed %d) in %s: %d organisations, %d facilities, %d products, %d batches, %d batch inputs, %d shipments, %d shipment items, %d sensor readings, %d shelf events, %d inspections, %d trace codes\n",
 		*scale, *seedN, st.Elapsed.Round(1e6), st.Organizations, st.Facilities, st.Products, st.Batches, st.BatchInputs,
@@ -79,4 +90,30 @@ func openDB(ctx context.Context, dsn string) (*store.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// writeTruth writes a generated data set's injected faults and its day, so
+// that a screening of it can be scored.
+func writeTruth(path string, st seed.Stats) error {
+	type fault struct {
+		Name        string         `json:"name"`
+		SubjectType string         `json:"subjectType"`
+		SubjectID   int            `json:"subjectId"`
+		Expect      []anomaly.Kind `json:"expect"`
+	}
+	out := struct {
+		Anchor time.Time `json:"anchor"`
+		Faults []fault   `json:"faults"`
+	}{Anchor: st.Anchor, Faults: []fault{}}
+	for _, f := range st.Faults {
+		out.Faults = append(out.Faults, fault{f.Name, string(f.Subject.Type), f.Subject.ID, f.Expect})
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding faults: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("writing faults: %w", err)
+	}
+	return nil
 }
