@@ -145,6 +145,15 @@ func TestRecordingRaisesAlerts(t *testing.T) {
 			}
 		}
 		tn.anonymous.fails("UNAUTHENTICATED", "", `{ alerts(first: 5) { totalCount } }`, nil)
+
+		// A page of alerts with their organisations, batches and shipments
+		// is loaded set at a time: the count, the page, and one statement
+		// per kind of edge present.
+		db.Counter.Reset()
+		a.must(nil, `{ alerts(first: 50) { totalCount edges { node { `+alertFields+` } } } }`, nil)
+		if n := db.Counter.Count(); n != 5 {
+			t.Errorf("a page of 3 alerts took %d statements, want 5", n)
+		}
 	})
 }
 
