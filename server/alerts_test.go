@@ -301,38 +301,54 @@ func TestAlertSubscription(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The subscription is registered once the server has read the
-		// subscribe message; until a first alert arrives, raise new ones on
-		// fresh batches.
-		var got raised
-		for i := 0; ; i++ {
-			lot := a.batch(tn.p.chain.pork, tn.p.plant, fmt.Sprintf("SPOILED-%d", i), 10, "KG", day(1))
-			a.spoil(lot, tn.p.labOrg, 28)
-			m, err := regulator.read(time.Second)
-			if err == nil {
-				if m.Type != "next" {
-					t.Fatalf("got %s %s, want next", m.Type, m.Payload)
+		// A subscription is registered once the server has read the
+		// subscribe message, a moment after it was sent. Until every
+		// subscriber has heard of one, raise alerts on fresh lots: first
+		// the other producer's, so that its socket is surely listening
+		// when the first producer's alerts are raised.
+		await := func(what string, c *wsClient, lotPrefix, product, facility string) raised {
+			t.Helper()
+			for i := 0; i < 10; i++ {
+				lot := a.batch(product, facility, fmt.Sprintf("%s-%d", lotPrefix, i), 10, "KG", day(1))
+				a.spoil(lot, tn.p.labOrg, 28)
+				// Skip what it may also see of earlier lots.
+				for {
+					m, err := c.read(time.Second)
+					if err != nil {
+						break
+					}
+					var p struct{ Data raised }
+					if err := json.Unmarshal(m.Payload, &p); m.Type != "next" || err != nil {
+						t.Fatalf("%s got %s %s", what, m.Type, m.Payload)
+					}
+					if strings.HasPrefix(p.Data.AlertRaised.Batch.LotCode, lotPrefix+"-") {
+						return p.Data
+					}
 				}
-				var p struct{ Data raised }
-				if err := json.Unmarshal(m.Payload, &p); err != nil {
-					t.Fatal(err)
-				}
-				got = p.Data
-				break
 			}
-			if i == 5 {
-				t.Fatalf("no alert reached the regulator: %v", err)
-			}
+			t.Fatalf("no alert reached the %s", what)
+			return raised{}
 		}
+		if got := await("other producer", other, "B-SPOILED", tn.bProduct, tn.bFacility); !strings.HasPrefix(got.AlertRaised.Batch.LotCode, "B-SPOILED-") {
+			t.Errorf("the other producer got %+v", got.AlertRaised)
+		}
+		got := await("regulator", regulator, "SPOILED", tn.p.chain.pork, tn.p.plant)
 		if got.AlertRaised.Organization.ID != tn.p.plantOrg || !strings.HasPrefix(got.AlertRaised.Batch.LotCode, "SPOILED-") {
 			t.Errorf("regulator got %+v", got.AlertRaised)
 		}
-		m, err := producer.read(2 * time.Second)
-		if err != nil || m.Type != "next" {
-			t.Fatalf("the producer got %v %v, want its alert", m, err)
+		if got := await("producer", producer, "SPOILED-AGAIN", tn.p.chain.pork, tn.p.plant); got.AlertRaised.Organization.ID != tn.p.plantOrg {
+			t.Errorf("producer got %+v", got.AlertRaised)
 		}
-		if m, err := other.read(300 * time.Millisecond); err == nil {
-			t.Errorf("another organisation received %s %s", m.Type, m.Payload)
+		// The other producer's socket listened all along and heard only of
+		// its own lots (the alerts of its first lots may follow).
+		for {
+			m, err := other.read(300 * time.Millisecond)
+			if err != nil {
+				break
+			}
+			if strings.Contains(string(m.Payload), `"SPOILED-`) {
+				t.Errorf("another organisation received %s %s", m.Type, m.Payload)
+			}
 		}
 
 		// A page on another site may not open a socket with the user's

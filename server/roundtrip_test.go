@@ -171,3 +171,60 @@ func TestRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordedRowsLoadTheirEdges: what a recording returns can be asked
+// for its related rows, after its transaction has ended.
+func TestRecordedRowsLoadTheirEdges(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		c := a.newChain()
+		var b struct {
+			CreateBatch struct {
+				ID      string
+				Product struct{ ID string }
+			}
+		}
+		a.must(&b, `mutation($in: CreateBatchInput!) { createBatch(input: $in) { id product { id } } }`, map[string]any{"in": map[string]any{
+			"productID": c.pork, "facilityID": c.plant, "lotCode": "EDGE-1", "producedAt": day(0), "quantity": 50, "unit": "KG"}})
+		if b.CreateBatch.Product.ID != c.pork {
+			t.Errorf("createBatch product = %q, want %s", b.CreateBatch.Product.ID, c.pork)
+		}
+		lot := b.CreateBatch.ID
+		var s struct {
+			RecordShipment struct {
+				ID      string
+				Carrier struct{ ID string }
+			}
+		}
+		a.must(&s, `mutation($in: RecordShipmentInput!) { recordShipment(input: $in) { id carrier { id } } }`, map[string]any{"in": map[string]any{
+			"carrierID": c.carrierOrg, "fromFacilityID": c.plant, "toFacilityID": c.store, "departedAt": day(1), "items": []any{item(lot, 20, "KG")}}})
+		if s.RecordShipment.Carrier.ID != c.carrierOrg {
+			t.Errorf("recordShipment carrier = %q", s.RecordShipment.Carrier.ID)
+		}
+		a.must(nil, `mutation($id: ID!) { recordArrival(id: $id, arrivedAt: "2026-03-02T12:00:00Z") { toFacility { id } } }`, map[string]any{"id": s.RecordShipment.ID})
+		var sh struct {
+			ShelveBatch struct{ Batch struct{ ID string } }
+		}
+		a.must(&sh, `mutation($in: ShelveBatchInput!) { shelveBatch(input: $in) { batch { id } } }`, map[string]any{"in": map[string]any{
+			"facilityID": c.store, "batchID": lot, "quantity": 5, "unit": "KG", "shelvedAt": day(1.5)}})
+		if sh.ShelveBatch.Batch.ID != lot {
+			t.Errorf("shelveBatch batch = %q", sh.ShelveBatch.Batch.ID)
+		}
+		var in struct {
+			RecordInspection struct{ Batch struct{ ID string } }
+		}
+		a.must(&in, `mutation($in: RecordInspectionInput!) { recordInspection(input: $in) { batch { id } } }`, map[string]any{"in": map[string]any{
+			"batchID": lot, "labID": c.labOrg, "inspectedAt": day(0.5), "result": "PASS"}})
+		if in.RecordInspection.Batch.ID != lot {
+			t.Errorf("recordInspection batch = %q", in.RecordInspection.Batch.ID)
+		}
+		var codes struct {
+			IssueTraceCodes []struct{ Batch struct{ ID string } }
+		}
+		a.must(&codes, `mutation($in: IssueTraceCodesInput!) { issueTraceCodes(input: $in) { batch { id } } }`, map[string]any{"in": map[string]any{
+			"batchID": lot, "count": 2}})
+		if len(codes.IssueTraceCodes) != 2 || codes.IssueTraceCodes[1].Batch.ID != lot {
+			t.Errorf("issueTraceCodes = %+v", codes.IssueTraceCodes)
+		}
+	})
+}

@@ -133,7 +133,8 @@ func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.B
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // consumeInputs takes each input's quantity from the stock the output's

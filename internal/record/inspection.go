@@ -148,7 +148,8 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 		return nil, err
 	}
 	r.alerts.Publish(ctx, r.client, raised...)
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // judgeInspection runs the inspection rules on a new inspection.

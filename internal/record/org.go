@@ -97,7 +97,8 @@ func (r *Recorder) CreateOrganization(ctx context.Context, in ent.CreateOrganiza
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // UpdateOrganization validates and applies changes to an organisation.
@@ -157,7 +158,8 @@ func (r *Recorder) UpdateOrganization(ctx context.Context, id int, in ent.Update
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // CreateFacility validates and stores a facility.
@@ -190,7 +192,8 @@ func (r *Recorder) CreateFacility(ctx context.Context, in ent.CreateFacilityInpu
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // UpdateFacility validates and applies changes to a facility.
@@ -223,7 +226,8 @@ func (r *Recorder) UpdateFacility(ctx context.Context, id int, in ent.UpdateFaci
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 func facilityFields(region, gln, address *string, lat, lng *float64) error {
@@ -277,7 +281,8 @@ func (r *Recorder) CreateProduct(ctx context.Context, in ent.CreateProductInput)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // UpdateProduct validates and applies changes to a product.
@@ -329,7 +334,8 @@ func (r *Recorder) UpdateProduct(ctx context.Context, id int, in ent.UpdateProdu
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 func productFields(gtin *string, shelfLife *int, lo, hi *float64, desc *string) error {

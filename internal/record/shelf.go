@@ -84,7 +84,8 @@ func (r *Recorder) ShelveBatch(ctx context.Context, in ShelveBatchInput) (*ent.S
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // RemoveFromShelf records that what a shelf event put on the shelf is gone.
@@ -132,5 +133,6 @@ func (r *Recorder) RemoveFromShelf(ctx context.Context, id int, at time.Time, re
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }

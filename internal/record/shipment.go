@@ -137,7 +137,8 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // DepartShipment marks a planned shipment as departed; its items leave the
@@ -204,7 +205,8 @@ func (r *Recorder) DepartShipment(ctx context.Context, id int, at time.Time) (*e
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // RecordArrival marks a shipment in transit as arrived. Accepted goods join
@@ -264,7 +266,8 @@ func (r *Recorder) RecordArrival(ctx context.Context, id int, at time.Time, acce
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // countDeparture counts a departed shipment for the dashboard, in the

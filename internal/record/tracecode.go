@@ -84,5 +84,9 @@ func (r *Recorder) IssueTraceCodes(ctx context.Context, in IssueTraceCodesInput)
 	if err != nil {
 		return nil, err
 	}
+	// Unwrapped, they load their edges outside the finished transaction.
+	for i := range out {
+		out[i] = out[i].Unwrap()
+	}
 	return out, nil
 }
