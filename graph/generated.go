@@ -28323,7 +28323,7 @@ func (ec *executionContext) unmarshalInputAlertWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectID", "subjectIDNEQ", "subjectIDIn", "subjectIDNotIn", "subjectIDGT", "subjectIDGTE", "subjectIDLT", "subjectIDLTE", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "batchID", "batchIDNEQ", "batchIDIn", "batchIDNotIn", "batchIDIsNil", "batchIDNotNil", "shipmentID", "shipmentIDNEQ", "shipmentIDIn", "shipmentIDNotIn", "shipmentIDIsNil", "shipmentIDNotNil", "facilityID", "facilityIDNEQ", "facilityIDIn", "facilityIDNotIn", "facilityIDIsNil", "facilityIDNotNil", "traceCodeID", "traceCodeIDNEQ", "traceCodeIDIn", "traceCodeIDNotIn", "traceCodeIDIsNil", "traceCodeIDNotNil", "recallID", "recallIDNEQ", "recallIDIn", "recallIDNotIn", "recallIDIsNil", "recallIDNotNil", "detectedAt", "detectedAtNEQ", "detectedAtIn", "detectedAtNotIn", "detectedAtGT", "detectedAtGTE", "detectedAtLT", "detectedAtLTE", "lastDetectedAt", "lastDetectedAtNEQ", "lastDetectedAtIn", "lastDetectedAtNotIn", "lastDetectedAtGT", "lastDetectedAtGTE", "lastDetectedAtLT", "lastDetectedAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "statusNote", "statusNoteNEQ", "statusNoteIn", "statusNoteNotIn", "statusNoteGT", "statusNoteGTE", "statusNoteLT", "statusNoteLTE", "statusNoteContains", "statusNoteHasPrefix", "statusNoteHasSuffix", "statusNoteEqualFold", "statusNoteContainsFold", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "statusChangedByID", "statusChangedByIDNEQ", "statusChangedByIDIn", "statusChangedByIDNotIn", "statusChangedByIDIsNil", "statusChangedByIDNotNil", "hasOrganization", "hasOrganizationWith", "hasBatch", "hasBatchWith", "hasShipment", "hasShipmentWith", "hasFacility", "hasFacilityWith", "hasTraceCode", "hasTraceCodeWith", "hasRecall", "hasRecallWith", "hasStatusChangedBy", "hasStatusChangedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "subjectType", "subjectTypeNEQ", "subjectTypeIn", "subjectTypeNotIn", "subjectID", "subjectIDNEQ", "subjectIDIn", "subjectIDNotIn", "subjectIDGT", "subjectIDGTE", "subjectIDLT", "subjectIDLTE", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "batchID", "batchIDNEQ", "batchIDIn", "batchIDNotIn", "batchIDIsNil", "batchIDNotNil", "shipmentID", "shipmentIDNEQ", "shipmentIDIn", "shipmentIDNotIn", "shipmentIDIsNil", "shipmentIDNotNil", "facilityID", "facilityIDNEQ", "facilityIDIn", "facilityIDNotIn", "facilityIDIsNil", "facilityIDNotNil", "traceCodeID", "traceCodeIDNEQ", "traceCodeIDIn", "traceCodeIDNotIn", "traceCodeIDIsNil", "traceCodeIDNotNil", "recallID", "recallIDNEQ", "recallIDIn", "recallIDNotIn", "recallIDIsNil", "recallIDNotNil", "detectedAt", "detectedAtNEQ", "detectedAtIn", "detectedAtNotIn", "detectedAtGT", "detectedAtGTE", "detectedAtLT", "detectedAtLTE", "lastDetectedAt", "lastDetectedAtNEQ", "lastDetectedAtIn", "lastDetectedAtNotIn", "lastDetectedAtGT", "lastDetectedAtGTE", "lastDetectedAtLT", "lastDetectedAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "statusNote", "statusNoteNEQ", "statusNoteIn", "statusNoteNotIn", "statusNoteGT", "statusNoteGTE", "statusNoteLT", "statusNoteLTE", "statusNoteContains", "statusNoteHasPrefix", "statusNoteHasSuffix", "statusNoteEqualFold", "statusNoteContainsFold", "statusChangedAt", "statusChangedAtNEQ", "statusChangedAtIn", "statusChangedAtNotIn", "statusChangedAtGT", "statusChangedAtGTE", "statusChangedAtLT", "statusChangedAtLTE", "statusChangedAtIsNil", "statusChangedAtNotNil", "statusChangedByID", "statusChangedByIDNEQ", "statusChangedByIDIn", "statusChangedByIDNotIn", "statusChangedByIDIsNil", "statusChangedByIDNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29331,104 +29331,6 @@ func (ec *executionContext) unmarshalInputAlertWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.StatusChangedByIDNotNil = data
-		case "hasOrganization":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrganization"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOrganization = data
-		case "hasOrganizationWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrganizationWith"))
-			data, err := ec.unmarshalOOrganizationWhereInput2ᚕᚖsuyuanᚋentᚐOrganizationWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOrganizationWith = data
-		case "hasBatch":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatch"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasBatch = data
-		case "hasBatchWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatchWith"))
-			data, err := ec.unmarshalOBatchWhereInput2ᚕᚖsuyuanᚋentᚐBatchWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasBatchWith = data
-		case "hasShipment":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasShipment"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasShipment = data
-		case "hasShipmentWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasShipmentWith"))
-			data, err := ec.unmarshalOShipmentWhereInput2ᚕᚖsuyuanᚋentᚐShipmentWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasShipmentWith = data
-		case "hasFacility":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFacility"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasFacility = data
-		case "hasFacilityWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFacilityWith"))
-			data, err := ec.unmarshalOFacilityWhereInput2ᚕᚖsuyuanᚋentᚐFacilityWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasFacilityWith = data
-		case "hasTraceCode":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTraceCode"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasTraceCode = data
-		case "hasTraceCodeWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTraceCodeWith"))
-			data, err := ec.unmarshalOTraceCodeWhereInput2ᚕᚖsuyuanᚋentᚐTraceCodeWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasTraceCodeWith = data
-		case "hasRecall":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRecall"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasRecall = data
-		case "hasRecallWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRecallWith"))
-			data, err := ec.unmarshalORecallWhereInput2ᚕᚖsuyuanᚋentᚐRecallWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasRecallWith = data
-		case "hasStatusChangedBy":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasStatusChangedBy"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasStatusChangedBy = data
-		case "hasStatusChangedByWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasStatusChangedByWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖsuyuanᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasStatusChangedByWith = data
 		}
 	}
 	return it, nil
@@ -36468,7 +36370,7 @@ func (ec *executionContext) unmarshalInputRecallWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "class", "classNEQ", "classIn", "classNotIn", "depth", "depthNEQ", "depthIn", "depthNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "initiatedByID", "initiatedByIDNEQ", "initiatedByIDIn", "initiatedByIDNotIn", "initiatedByIDIsNil", "initiatedByIDNotNil", "initiatedAt", "initiatedAtNEQ", "initiatedAtIn", "initiatedAtNotIn", "initiatedAtGT", "initiatedAtGTE", "initiatedAtLT", "initiatedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "closedByID", "closedByIDNEQ", "closedByIDIn", "closedByIDNotIn", "closedByIDIsNil", "closedByIDNotNil", "closingNote", "closingNoteNEQ", "closingNoteIn", "closingNoteNotIn", "closingNoteGT", "closingNoteGTE", "closingNoteLT", "closingNoteLTE", "closingNoteContains", "closingNoteHasPrefix", "closingNoteHasSuffix", "closingNoteEqualFold", "closingNoteContainsFold", "affectedBatches", "affectedBatchesNEQ", "affectedBatchesIn", "affectedBatchesNotIn", "affectedBatchesGT", "affectedBatchesGTE", "affectedBatchesLT", "affectedBatchesLTE", "hasOrganization", "hasOrganizationWith", "hasInitiatedBy", "hasInitiatedByWith", "hasClosedBy", "hasClosedByWith", "hasBatches", "hasBatchesWith", "hasPlaces", "hasPlacesWith", "hasAlerts", "hasAlertsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "class", "classNEQ", "classIn", "classNotIn", "depth", "depthNEQ", "depthIn", "depthNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "organizationID", "organizationIDNEQ", "organizationIDIn", "organizationIDNotIn", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "initiatedByID", "initiatedByIDNEQ", "initiatedByIDIn", "initiatedByIDNotIn", "initiatedByIDIsNil", "initiatedByIDNotNil", "initiatedAt", "initiatedAtNEQ", "initiatedAtIn", "initiatedAtNotIn", "initiatedAtGT", "initiatedAtGTE", "initiatedAtLT", "initiatedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "closedByID", "closedByIDNEQ", "closedByIDIn", "closedByIDNotIn", "closedByIDIsNil", "closedByIDNotNil", "closingNote", "closingNoteNEQ", "closingNoteIn", "closingNoteNotIn", "closingNoteGT", "closingNoteGTE", "closingNoteLT", "closingNoteLTE", "closingNoteContains", "closingNoteHasPrefix", "closingNoteHasSuffix", "closingNoteEqualFold", "closingNoteContainsFold", "affectedBatches", "affectedBatchesNEQ", "affectedBatchesIn", "affectedBatchesNotIn", "affectedBatchesGT", "affectedBatchesGTE", "affectedBatchesLT", "affectedBatchesLTE"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37315,90 +37217,6 @@ func (ec *executionContext) unmarshalInputRecallWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.AffectedBatchesLTE = data
-		case "hasOrganization":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrganization"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOrganization = data
-		case "hasOrganizationWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOrganizationWith"))
-			data, err := ec.unmarshalOOrganizationWhereInput2ᚕᚖsuyuanᚋentᚐOrganizationWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOrganizationWith = data
-		case "hasInitiatedBy":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInitiatedBy"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInitiatedBy = data
-		case "hasInitiatedByWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInitiatedByWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖsuyuanᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInitiatedByWith = data
-		case "hasClosedBy":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClosedBy"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClosedBy = data
-		case "hasClosedByWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClosedByWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖsuyuanᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClosedByWith = data
-		case "hasBatches":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatches"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasBatches = data
-		case "hasBatchesWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBatchesWith"))
-			data, err := ec.unmarshalOBatchWhereInput2ᚕᚖsuyuanᚋentᚐBatchWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasBatchesWith = data
-		case "hasPlaces":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPlaces"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasPlaces = data
-		case "hasPlacesWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPlacesWith"))
-			data, err := ec.unmarshalORecallPlaceWhereInput2ᚕᚖsuyuanᚋentᚐRecallPlaceWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasPlacesWith = data
-		case "hasAlerts":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAlerts"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasAlerts = data
-		case "hasAlertsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAlertsWith"))
-			data, err := ec.unmarshalOAlertWhereInput2ᚕᚖsuyuanᚋentᚐAlertWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasAlertsWith = data
 		}
 	}
 	return it, nil

@@ -269,8 +269,9 @@ func TestRecallListStatements(t *testing.T) {
 	})
 }
 
-// TestRecallNotifiesCarrierOnTheRoad: a carrier with the recalled food on
-// board is told, as are the producer and the stores.
+// TestRecallNotifiesCarrierOnTheRoad: a farm's recall reaches the plant
+// that made loin of its pigs, a carrier with the loin on board and the
+// stores; the farm follows it on their shelves.
 func TestRecallNotifiesCarrierOnTheRoad(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		a := newAPI(t, db, server.Config{})
@@ -280,8 +281,18 @@ func TestRecallNotifiesCarrierOnTheRoad(t *testing.T) {
 		if n := len(tn.carrier.alerts()); n != 0 {
 			t.Fatalf("carrier has %d alerts before the recall", n)
 		}
-		tn.regulator.must(nil, initiateRecall, map[string]any{"in": map[string]any{
-			"batchIDs": []string{p.carcass}, "reason": "carcass TVB-N", "class": "I", "depth": "CONSUMER"}})
+		// The farm recalls its pigs, and follows the loin the plant made
+		// from them onto the store's shelf: neither is its own.
+		farm := a.as(a.login(a.account(atoi(t, p.farmOrg), "STAFF")))
+		var started struct{ InitiateRecall struct{ ID string } }
+		farm.must(&started, initiateRecall, map[string]any{"in": map[string]any{
+			"batchIDs": []string{p.pigs}, "reason": "clenbuterol", "class": "I", "depth": "CONSUMER"}})
+		var rn recallNode
+		farm.must(&rn, recallProgress, map[string]any{"id": started.InitiateRecall.ID})
+		if pl := rn.Node.Progress.Places; len(pl) != 1 || pl[0].Facility.ID != p.store || pl[0].Batch.ID != p.loin ||
+			pl[0].OnShelfAtStart != 100 || pl[0].Outstanding != 100 {
+			t.Errorf("the producer's view of its recall's progress: %+v", rn.Node.Progress)
+		}
 		for who, c := range map[string]*api{"carrier": tn.carrier, "producer": tn.aStaff, "retailer": tn.retailer} {
 			got := c.alerts()
 			if len(got) != 1 || got[0].Kind != "RECALL_NOTICE" || got[0].Severity != "CRITICAL" {

@@ -71,18 +71,25 @@ func (Alert) Fields() []ent.Field {
 }
 
 // Edges of the Alert.
+//
+// None of them filters alerts (has…With): such filters run as subqueries
+// beneath the privacy rules, and would let an organisation probe the rows
+// of others through its alerts.
 func (Alert) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("organization", Organization.Type).Ref("alerts").
-			Field("organization_id").Unique().Required().Immutable(),
-		edge.From("batch", Batch.Type).Ref("alerts").Field("batch_id").Unique().Immutable(),
-		edge.From("shipment", Shipment.Type).Ref("alerts").Field("shipment_id").Unique().Immutable(),
-		edge.From("facility", Facility.Type).Ref("alerts").Field("facility_id").Unique().Immutable(),
-		edge.From("trace_code", TraceCode.Type).Ref("alerts").Field("trace_code_id").Unique().Immutable(),
-		edge.From("recall", Recall.Type).Ref("alerts").Field("recall_id").Unique().Immutable(),
-		edge.From("status_changed_by", User.Type).Ref("alert_changes").Field("status_changed_by_id").Unique(),
+			Field("organization_id").Unique().Required().Immutable().Annotations(noFilter),
+		edge.From("batch", Batch.Type).Ref("alerts").Field("batch_id").Unique().Immutable().Annotations(noFilter),
+		edge.From("shipment", Shipment.Type).Ref("alerts").Field("shipment_id").Unique().Immutable().Annotations(noFilter),
+		edge.From("facility", Facility.Type).Ref("alerts").Field("facility_id").Unique().Immutable().Annotations(noFilter),
+		edge.From("trace_code", TraceCode.Type).Ref("alerts").Field("trace_code_id").Unique().Immutable().Annotations(noFilter),
+		edge.From("recall", Recall.Type).Ref("alerts").Field("recall_id").Unique().Immutable().Annotations(noFilter),
+		edge.From("status_changed_by", User.Type).Ref("alert_changes").Field("status_changed_by_id").Unique().Annotations(noFilter),
 	}
 }
+
+// noFilter keeps an edge out of the generated where input.
+var noFilter = entgql.Skip(entgql.SkipWhereInput)
 
 // Indexes of the Alert.
 func (Alert) Indexes() []ent.Index {
@@ -137,20 +144,23 @@ func (Recall) Fields() []ent.Field {
 	}
 }
 
-// Edges of the Recall.
+// Edges of the Recall. They filter no recalls, for the reason given at
+// Alert's edges: a store must not learn where else a recall reached.
 func (Recall) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("organization", Organization.Type).Ref("recalls").
-			Field("organization_id").Unique().Required().Immutable(),
+			Field("organization_id").Unique().Required().Immutable().Annotations(noFilter),
 		edge.From("initiated_by", User.Type).Ref("recalls_initiated").
-			Field("initiated_by_id").Unique().Immutable(),
+			Field("initiated_by_id").Unique().Immutable().Annotations(noFilter),
 		edge.From("closed_by", User.Type).Ref("recalls_closed").
-			Field("closed_by_id").Unique(),
+			Field("closed_by_id").Unique().Annotations(noFilter),
 		edge.To("batches", Batch.Type).
 			Comment("The root batches recalled; downstream batches follow from lineage.").
-			Annotations(noInput),
-		edge.To("places", RecallPlace.Type).Annotations(noInput),
-		edge.To("alerts", Alert.Type).Annotations(noInput),
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
+		edge.To("places", RecallPlace.Type).
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
+		edge.To("alerts", Alert.Type).
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipWhereInput)),
 	}
 }
 

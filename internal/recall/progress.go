@@ -60,8 +60,9 @@ func (p *Progress) Effectiveness() float64 {
 }
 
 // Load reports, for each recall, what was on each store's shelves at
-// its start and what is there now. Statements: the places, and the shelf
-// events still on a shelf.
+// its start and what is there now: of the places the viewer in ctx may
+// see, all of their shelves, whoever's they are. Statements: the places,
+// and the shelf events still on a shelf.
 func Load(ctx context.Context, client *ent.Client, recallIDs []int) (map[int]*Progress, error) {
 	out := make(map[int]*Progress, len(recallIDs))
 	for _, id := range recallIDs {
@@ -72,7 +73,6 @@ func Load(ctx context.Context, client *ent.Client, recallIDs []int) (map[int]*Pr
 	}
 	places, err := client.RecallPlace.Query().
 		Where(recallplace.RecallIDIn(recallIDs...)).
-		WithBatch().
 		Order(ent.Asc(recallplace.FieldRecallID), ent.Asc(recallplace.FieldFacilityID), ent.Asc(recallplace.FieldBatchID)).
 		All(ctx)
 	if err != nil {
@@ -84,15 +84,18 @@ func Load(ctx context.Context, client *ent.Client, recallIDs []int) (map[int]*Pr
 	}
 	onShelf := map[[2]int]float64{}
 	if len(batchIDs) > 0 {
+		// The place decides what the viewer may learn; the shelf events at
+		// it are read whoever they belong to — a producer follows its
+		// recall onto the shelves of every store.
 		events, err := client.ShelfEvent.Query().
 			Where(shelfevent.BatchIDIn(unique(batchIDs)...), shelfevent.RemovedAtIsNil()).
-			All(ctx)
+			All(tenancy.System(ctx))
 		if err != nil {
 			return nil, fmt.Errorf("reading shelves: %w", err)
 		}
 		units := map[int]quantity.Unit{}
 		for _, p := range places {
-			units[p.BatchID] = p.Edges.Batch.Unit
+			units[p.BatchID] = p.Unit
 		}
 		for _, e := range events {
 			q, err := quantity.Convert(e.Quantity, e.Unit, units[e.BatchID])
