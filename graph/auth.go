@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"suyuan/internal/errcode"
 	"suyuan/internal/viewer"
@@ -25,6 +26,12 @@ func public(field string) bool {
 // caller sees is decided in the data layer (internal/tenancy).
 func requireViewer(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	fc := graphql.GetRootFieldContext(ctx)
+	if onSocket(ctx) && graphql.GetOperationContext(ctx).Operation.Operation != ast.Subscription {
+		// A socket keeps the viewer it was opened with; changes go over
+		// HTTP, where every request shows its credentials afresh.
+		graphql.AddError(ctx, errcode.New(errcode.BadUserInput, "only subscriptions run over a websocket; send queries and mutations over HTTP"))
+		return graphql.Null
+	}
 	if fc == nil || public(fc.Field.Name) || viewer.FromContext(ctx) != nil {
 		return next(ctx)
 	}

@@ -134,7 +134,8 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	srv.AroundRootFields(requireViewer)
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
-	return withLoaders(res, srv)
+	srv.AroundOperations(withLoaders(res))
+	return srv
 }
 
 // authenticateSocket reads the access token a websocket client sends in
@@ -150,6 +151,14 @@ func authenticateSocket(a *auth.Service) transport.WebsocketInitFunc {
 		if err != nil {
 			return ctx, nil, errcode.New(errcode.Unauthenticated, "invalid or expired credentials")
 		}
-		return viewer.NewContext(ctx, v), nil, nil
+		return context.WithValue(viewer.NewContext(ctx, v), socketKey{}, true), nil, nil
 	}
+}
+
+type socketKey struct{}
+
+// onSocket reports whether ctx is an operation sent over a websocket.
+func onSocket(ctx context.Context) bool {
+	on, _ := ctx.Value(socketKey{}).(bool)
+	return on
 }

@@ -2,10 +2,10 @@ package graph
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"suyuan/ent"
@@ -216,12 +216,12 @@ func newLoaders(r *Resolver) *loaders {
 	return l
 }
 
-// withLoaders gives every request its own loaders.
-func withLoaders(res *Resolver, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), loadersKey{}, newLoaders(res))
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+// withLoaders gives every operation its own loaders: each request over
+// HTTP, each subscription over a websocket.
+func withLoaders(res *Resolver) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(context.WithValue(ctx, loadersKey{}, newLoaders(res)))
+	}
 }
 
 func loadersFrom(ctx context.Context) *loaders {

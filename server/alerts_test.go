@@ -351,6 +351,28 @@ func TestAlertSubscription(t *testing.T) {
 			}
 		}
 
+		// Queries and mutations go over HTTP, where credentials are shown
+		// with every request, not over a socket opened with them once.
+		wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer wcancel()
+		if err := wsjson.Write(wctx, regulator.conn, map[string]any{"id": "2", "type": "subscribe",
+			"payload": map[string]any{"query": `mutation { closeRecall(id: "1") { id } }`}}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			m, err := regulator.read(2 * time.Second)
+			if err != nil {
+				t.Fatalf("no answer to a mutation over the socket: %v", err)
+			}
+			if m.ID != "2" {
+				continue
+			}
+			if !strings.Contains(string(m.Payload), "BAD_USER_INPUT") || !strings.Contains(string(m.Payload), "only subscriptions") {
+				t.Errorf("a mutation over the socket: %s %s", m.Type, m.Payload)
+			}
+			break
+		}
+
 		// A page on another site may not open a socket with the user's
 		// browser.
 		dial, cancel := context.WithTimeout(context.Background(), 5*time.Second)
