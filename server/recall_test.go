@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -301,6 +302,43 @@ func TestRecallNotifiesCarrierOnTheRoad(t *testing.T) {
 		}
 		if got := tn.bStaff.alerts(); len(got) != 0 {
 			t.Errorf("an uninvolved producer was notified: %s", kinds(got))
+		}
+	})
+}
+
+// TestConcurrentRecalls: of several recalls of one lot started at once,
+// exactly one is made.
+func TestConcurrentRecalls(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		tn := a.tenants()
+		const n = 6
+		codes := make(chan string, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := tn.regulator.do(initiateRecall, map[string]any{"in": map[string]any{
+					"batchIDs": []string{tn.p.carcass}, "reason": "race", "class": "II", "depth": "RETAIL"}})
+				code := "ok"
+				if len(r.Errors) > 0 {
+					code = r.Errors[0].Extensions.Code
+				}
+				codes <- code
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		got := map[string]int{}
+		for c := range codes {
+			got[c]++
+		}
+		if got["ok"] != 1 || got["INVALID_STATE"] != n-1 {
+			t.Errorf("outcomes %v, want 1 ok and %d INVALID_STATE", got, n-1)
+		}
+		if c := a.count("recalls"); c != 1 {
+			t.Errorf("%d recalls made", c)
 		}
 	})
 }

@@ -147,38 +147,47 @@ func count(ctx context.Context, tx *ent.Tx, a *ent.Alert, n int64) error {
 		return nil
 	}
 	// A shipment breaks its cold chain once, however many alerts say so.
+	// Its row is locked first, and the reads after it lock too, so that
+	// a concurrent departure or alert of the same shipment is seen
+	// committed, not as MySQL's snapshot had it.
+	s, err := tx.Shipment.Query().Where(shipment.ID(*a.ShipmentID)).Modify(lockOnMySQL).Only(ctx)
+	if err != nil {
+		return fmt.Errorf("reading shipment of alert: %w", err)
+	}
 	others, err := tx.Alert.Query().Where(
 		alert.ShipmentID(*a.ShipmentID), alert.IDNEQ(a.ID),
 		alert.KindIn(alert.KindTEMPERATURE_OUT_OF_RANGE, alert.KindSUSTAINED_EXCURSION),
-	).Exist(ctx)
+	).Modify(lockOnMySQL).IDs(ctx)
 	if err != nil {
 		return fmt.Errorf("checking shipment's alerts: %w", err)
 	}
-	if others {
+	if len(others) > 0 {
 		return nil
 	}
-	s, err := tx.Shipment.Query().Where(shipment.ID(*a.ShipmentID)).WithFromFacility().Only(ctx)
+	from, err := tx.Facility.Get(ctx, s.FromFacilityID)
 	if err != nil {
-		return fmt.Errorf("reading shipment of alert: %w", err)
+		return fmt.Errorf("reading shipment's origin: %w", err)
 	}
 	if s.DepartedAt == nil {
 		// Counted when it departs (CountBreach), as its trip is.
 		return nil
 	}
-	return dashboard.Add(ctx, tx, s.Edges.FromFacility.RegionCode, *s.DepartedAt, dashboard.CarrierBreaches, fmt.Sprint(s.CarrierID), n)
+	return dashboard.Add(ctx, tx, from.RegionCode, *s.DepartedAt, dashboard.CarrierBreaches, fmt.Sprint(s.CarrierID), n)
 }
 
 // CountBreach counts, when a shipment departs, a temperature alert raised
 // about it before: readings may be logged before the departure is.
 func CountBreach(ctx context.Context, tx *ent.Tx, shipmentID, carrierID int, region string, departed time.Time) error {
-	breached, err := tx.Alert.Query().Where(
+	// The caller has updated the shipment's row, so holds its lock; this
+	// read locks too, to see alerts committed since the snapshot.
+	breaches, err := tx.Alert.Query().Where(
 		alert.ShipmentID(shipmentID),
 		alert.KindIn(alert.KindTEMPERATURE_OUT_OF_RANGE, alert.KindSUSTAINED_EXCURSION),
-	).Exist(ctx)
+	).Modify(lockOnMySQL).IDs(ctx)
 	if err != nil {
 		return fmt.Errorf("checking shipment's alerts: %w", err)
 	}
-	if !breached {
+	if len(breaches) == 0 {
 		return nil
 	}
 	return dashboard.Add(ctx, tx, region, departed, dashboard.CarrierBreaches, fmt.Sprint(carrierID), 1)

@@ -125,6 +125,18 @@ func (s *Service) Initiate(ctx context.Context, in Input) (*ent.Recall, error) {
 				return errcode.Field(errcode.InvalidState, "batchIDs", "batch %s is already recalled", b.LotCode)
 			}
 		}
+		// Claim the roots with a conditional update: it waits for, and
+		// then sees, a concurrent recall of the same batches, which a
+		// plain read in MySQL's snapshot would not.
+		n, err := tx.Batch.Update().
+			Where(batch.IDIn(roots...), batch.StatusNEQ(batch.StatusRECALLED)).
+			SetStatus(batch.StatusRECALLED).Save(sys)
+		if err != nil {
+			return fmt.Errorf("marking batches recalled: %w", err)
+		}
+		if n != len(roots) {
+			return errcode.Field(errcode.InvalidState, "batchIDs", "some of the batches were recalled meanwhile")
+		}
 		org := v.OrgID
 		if org == 0 {
 			org = rootRows[0].OrganizationID
