@@ -7,9 +7,6 @@ package alert
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -48,12 +45,7 @@ func Raise(ctx context.Context, tx *ent.Tx, now time.Time, f anomaly.Finding, or
 	if t.OrganizationID == 0 {
 		return nil, false, fmt.Errorf("alert %s on %s %d: no organisation concerned", f.Kind, f.Subject.Type, f.Subject.ID)
 	}
-	ev, err := json.Marshal(f.Evidence)
-	if err != nil {
-		return nil, false, fmt.Errorf("encoding evidence: %w", err)
-	}
-	sum := sha256.Sum256(ev)
-	fingerprint := hex.EncodeToString(sum[:16])
+	fingerprint := f.Fingerprint()
 	key := fmt.Sprintf("%s/%s/%d/%d", f.Kind, f.Subject.Type, f.Subject.ID, t.OrganizationID)
 	at := f.At
 	if at.IsZero() {

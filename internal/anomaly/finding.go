@@ -2,6 +2,9 @@ package anomaly
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -97,4 +100,24 @@ func compareFindings(a, b Finding) int {
 		cmp.Compare(a.FacilityID, b.FacilityID),
 		a.At.Compare(b.At),
 	)
+}
+
+// Fingerprint identifies a finding's evidence: when it changes, the rule
+// has found something new about the subject. A statistical finding is
+// identified by the subject's own value alone, not by the sample around
+// it, which moves with every batch or trip that follows.
+func (f Finding) Fingerprint() string {
+	ev := f.Evidence
+	if f.Kind == MeasurementOutlier || f.Kind == TransitOutlier {
+		own := Evidence{Unit: ev.Unit}
+		for _, v := range ev.Values {
+			if v.Name == "value" {
+				own.Values = append(own.Values, v)
+			}
+		}
+		ev = own
+	}
+	b, _ := json.Marshal(ev) // plain data: it always encodes
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }

@@ -106,3 +106,25 @@ func TestFindingsEncode(t *testing.T) {
 		}
 	}
 }
+
+func TestFingerprint(t *testing.T) {
+	subject := Subject{Type: SubjectShipment, ID: 7}
+	outlier := func(value, median float64, n int) Finding {
+		return Finding{Kind: TransitOutlier, Subject: subject, Evidence: Evidence{
+			Summary: "slow", Observed: (value - median) / 3, Unit: "min",
+			Values: []Value{{Name: "value", Value: value, Unit: "min"}, {Name: "median", Value: median}, {Name: "sample size", Value: float64(n)}},
+		}}
+	}
+	if outlier(300, 60, 10).Fingerprint() != outlier(300, 62, 11).Fingerprint() {
+		t.Error("an outlier's fingerprint moves with its sample")
+	}
+	if outlier(300, 60, 10).Fingerprint() == outlier(320, 60, 10).Fingerprint() {
+		t.Error("an outlier's fingerprint ignores its own value")
+	}
+	sustained := func(minutes float64) Finding {
+		return Finding{Kind: SustainedExcursion, Subject: subject, Evidence: Evidence{Observed: minutes, Unit: "min"}}
+	}
+	if sustained(40).Fingerprint() == sustained(55).Fingerprint() {
+		t.Error("a longer excursion has the same fingerprint")
+	}
+}

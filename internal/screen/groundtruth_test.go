@@ -109,6 +109,21 @@ func TestGroundTruth(t *testing.T) {
 			t.Errorf("false alarm: %s", f)
 		}
 
+		// The background screener's view, the last two days, finds part of
+		// the same and nothing else.
+		recent, err := s.Findings(ctx, now.Add(-48*time.Hour), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range recent {
+			if _, ok := want[finding{f.Kind, f.Subject}]; !ok {
+				t.Errorf("screening the last two days: false alarm %s on %s %d", f.Kind, f.Subject.Type, f.Subject.ID)
+			}
+		}
+		if len(recent) == 0 {
+			t.Error("screening the last two days found nothing")
+		}
+
 		// Screening again finds the same and raises nothing new.
 		again, err := s.Run(ctx, time.Time{}, now)
 		if err != nil {

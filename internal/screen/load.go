@@ -35,20 +35,24 @@ type batchLeg struct {
 	product         productRange
 }
 
-// coldChain loads the trips departed since since (minus a margin for
-// trips under way when the last run began), every other trip of the
-// batches on them, and their readings.
+// recentBatches selects the batches on trips that departed or arrived
+// since a time, or are under way: a long haul that left before the window
+// is judged until it arrives.
+const recentBatches = `(
+	SELECT si2.batch_id FROM shipment_items si2 JOIN shipments s ON s.id = si2.shipment_id
+	WHERE s.departed_at >= ? OR s.arrived_at >= ? OR s.status = 'IN_TRANSIT')`
+
+// coldChain loads the trips of recentBatches, every other trip of those
+// batches, and their readings.
 func coldChain(ctx context.Context, db *sql.DB, since time.Time) (map[int]*trip, []batchLeg, error) {
 	legs, err := query(ctx, db, `
 		SELECT si.batch_id, si.shipment_id, p.id, p.category, p.storage_min_c, p.storage_max_c
 		FROM shipment_items si
 		JOIN batches b ON b.id = si.batch_id
 		JOIN products p ON p.id = b.product_id
-		WHERE si.batch_id IN (
-			SELECT si2.batch_id FROM shipment_items si2 JOIN shipments s ON s.id = si2.shipment_id
-			WHERE s.departed_at >= ?)
+		WHERE si.batch_id IN `+recentBatches+`
 		ORDER BY si.batch_id, si.shipment_id`,
-		[]any{since},
+		[]any{since, since},
 		func(rows *sql.Rows) (batchLeg, error) {
 			var l batchLeg
 			var lo, hi sql.NullFloat64
@@ -74,11 +78,9 @@ func coldChain(ctx context.Context, db *sql.DB, since time.Time) (map[int]*trip,
 		SELECT r.shipment_id, r.recorded_at, r.temperature_c
 		FROM sensor_readings r
 		WHERE r.shipment_id IN (
-			SELECT si.shipment_id FROM shipment_items si WHERE si.batch_id IN (
-				SELECT si2.batch_id FROM shipment_items si2 JOIN shipments s ON s.id = si2.shipment_id
-				WHERE s.departed_at >= ?))
+			SELECT si.shipment_id FROM shipment_items si WHERE si.batch_id IN `+recentBatches+`)
 		ORDER BY r.shipment_id, r.recorded_at`,
-		[]any{since},
+		[]any{since, since},
 		func(rows *sql.Rows) (struct{}, error) {
 			var id int
 			var rd anomaly.Reading
@@ -309,6 +311,13 @@ func scans(ctx context.Context, db *sql.DB, from time.Time) ([]codeScans, error)
 
 // query runs q and scans each row with scan.
 func query[T any](ctx context.Context, db *sql.DB, q string, args []any, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	// Times are stored in UTC. SQLite compares them as text, so an
+	// argument in another zone would shift the window by its offset.
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			args[i] = t.UTC()
+		}
+	}
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
