@@ -18,7 +18,7 @@ type DailyCount struct {
 	ID int `json:"id,omitempty"`
 	// RegionCode holds the value of the "region_code" field.
 	RegionCode string `json:"region_code,omitempty"`
-	// YYYY-MM-DD in China Standard Time.
+	// YYYY-MM-DD in China Standard Time; YYYY-MM for metrics counted by month.
 	Day string `json:"day,omitempty"`
 	// Metric holds the value of the "metric" field.
 	Metric string `json:"metric,omitempty"`

@@ -5671,7 +5671,7 @@ type OrganizationAlertCount {
 
 type CarrierCompliance {
   organization: Organization!
-  "Shipments departed in the period."
+  "Shipments departed in the months of the period."
   shipments: Int!
   "Of those, shipments with a temperature alert."
   breached: Int!
@@ -5692,7 +5692,10 @@ type Dashboard {
   alertsByKind: [AlertCount!]!
   "Producers and processors with the most alerts in the period."
   topProducers: [OrganizationAlertCount!]!
-  "Carriers with the most shipments in the period, least compliant first."
+  """
+  Carriers with the most shipments, least compliant first. Carriers are
+  counted by calendar month: these figures cover the months the period touches.
+  """
   carrierCompliance: [CarrierCompliance!]!
 }
 

@@ -61,6 +61,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return adminCmd(ctx, args, stdin, stderr, getenv)
 	case "screen":
 		return screenCmd(ctx, args, stdout, stderr, getenv)
+	case "recount":
+		return recountCmd(ctx, args, stdout, stderr, getenv)
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -69,12 +71,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
-const usage = `usage: suyuan [serve|migrate|seed|screen|admin|help] [flags]
+const usage = `usage: suyuan [serve|migrate|seed|screen|recount|admin|help] [flags]
 
   serve     serve the GraphQL API (the default)
   migrate   create or update the database schema
   seed      fill a database with a generated data set
   screen    run every anomaly rule over the history and store alerts
+  recount   rebuild the dashboard's counters from the rows they count
   admin     create the first administrator (password on standard input)
 
 Run "suyuan COMMAND -h" for a command's flags.`

@@ -62,6 +62,29 @@ func screenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	return nil
 }
 
+// recountCmd rebuilds the dashboard counters from the rows they count: after
+// a bulk load past the recording operations, or after a facility's region
+// was corrected (counters keep the region an event was recorded in).
+func recountCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("recount", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", getenv("SUYUAN_DB"), "database: an SQLite path or a MySQL URL/DSN (env SUYUAN_DB)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	start := time.Now()
+	if err := rebuildCounters(ctx, db, true); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "dashboard counters rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
 // rebuildCounters recounts the dashboard counters when rows were written
 // without them (a bulk load, a database from before the counters).
 func rebuildCounters(ctx context.Context, db *store.DB, always bool) error {

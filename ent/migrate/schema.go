@@ -128,6 +128,11 @@ var (
 				Columns: []*schema.Column{AlertsColumns[13], AlertsColumns[9]},
 			},
 			{
+				Name:    "alert_status_region_code",
+				Unique:  false,
+				Columns: []*schema.Column{AlertsColumns[13], AlertsColumns[8]},
+			},
+			{
 				Name:    "alert_batch_id",
 				Unique:  false,
 				Columns: []*schema.Column{AlertsColumns[16]},

@@ -97,6 +97,8 @@ func (Alert) Indexes() []ent.Index {
 		index.Fields("region_code", "detected_at"),
 		index.Fields("organization_id", "detected_at"),
 		index.Fields("status", "detected_at"),
+		// The dashboard counts open alerts by region from this index alone.
+		index.Fields("status", "region_code"),
 		index.Fields("batch_id"),
 		index.Fields("shipment_id"),
 	}
@@ -219,7 +221,8 @@ func (RecallPlace) Indexes() []ent.Index {
 }
 
 // DailyCount is one denormalised dashboard counter: how many of something
-// happened in a region on a day (China Standard Time), optionally broken
+// happened in a region on a day (China Standard Time; carriers' counters
+// by month), optionally broken
 // down by a key such as an alert's kind and severity or a carrier. It is
 // kept in the transaction that writes the rows it counts.
 type DailyCount struct {
@@ -230,7 +233,7 @@ type DailyCount struct {
 func (DailyCount) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("region_code").MaxLen(6).Immutable(),
-		field.String("day").MaxLen(10).Immutable().Comment("YYYY-MM-DD in China Standard Time."),
+		field.String("day").MaxLen(10).Immutable().Comment("YYYY-MM-DD in China Standard Time; YYYY-MM for metrics counted by month."),
 		field.String("metric").MaxLen(32).Immutable(),
 		field.String("dim").MaxLen(64).Default("").Immutable(),
 		field.Int64("value"),

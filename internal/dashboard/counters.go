@@ -30,9 +30,10 @@ const (
 	// OrgAlerts: alerts raised per organisation; dim "ORGKIND:id".
 	OrgAlerts = "org_alerts"
 	// CarrierTrips: shipments departed per carrier; dim the carrier's id.
+	// Counted by month (see Bucket).
 	CarrierTrips = "carrier_trips"
 	// CarrierBreaches: departed shipments with a temperature alert, per
-	// carrier, on the day they departed; dim the carrier's id.
+	// carrier, in the month they departed; dim the carrier's id.
 	CarrierBreaches = "carrier_breaches"
 )
 
@@ -43,6 +44,21 @@ var cst = time.FixedZone("CST", 8*60*60)
 
 // Day is the calendar day of t in China Standard Time, as YYYY-MM-DD.
 func Day(t time.Time) string { return t.In(cst).Format(time.DateOnly) }
+
+// Month is the calendar month of t in China Standard Time, as YYYY-MM.
+func Month(t time.Time) string { return t.In(cst).Format("2006-01") }
+
+// Bucket is the period a metric's counter of t belongs to. Carrier
+// counters are kept by month: a city has hundreds of carriers in each
+// district every day, and a dashboard adds them up for every carrier, so
+// days would make it read a hundred thousand rows where months make it
+// read a few thousand. The carriers' figures therefore cover whole months.
+func Bucket(metric string, t time.Time) string {
+	if metric == CarrierTrips || metric == CarrierBreaches {
+		return Month(t)
+	}
+	return Day(t)
+}
 
 // IsBreach reports whether an alert kind breaks a shipment's cold chain
 // for the carrier compliance figures.
@@ -57,7 +73,7 @@ func OrgDim(kind string, id int) string { return kind + ":" + strconv.Itoa(id) }
 func Add(ctx context.Context, tx *ent.Tx, region string, at time.Time, metric, dim string, n int64) error {
 	err := tx.DailyCount.Create().
 		SetRegionCode(region).
-		SetDay(Day(at)).
+		SetDay(Bucket(metric, at)).
 		SetMetric(metric).
 		SetDim(dim).
 		SetValue(n).

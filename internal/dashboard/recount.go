@@ -64,7 +64,7 @@ func recount(ctx context.Context, db *sql.DB, query, metric string, dim func(a, 
 		if err := rows.Scan(&at, &region, &a, &b); err != nil {
 			return fmt.Errorf("recounting %s: %w", metric, err)
 		}
-		out[Key{region, Day(at), metric, dim(a, b)}]++
+		out[Key{region, Bucket(metric, at), metric, dim(a, b)}]++
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("recounting %s: %w", metric, err)

@@ -8,10 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"suyuan/ent"
 	"suyuan/ent/alert"
 	"suyuan/ent/dailycount"
 	"suyuan/ent/organization"
+	"suyuan/ent/predicate"
 	"suyuan/ent/recall"
 	"suyuan/internal/tenancy"
 )
@@ -93,12 +96,6 @@ const topN = 10
 // recalls, and one each for the producers' and carriers' names.
 func Load(ctx context.Context, client *ent.Client, region string, from, to time.Time) (*Summary, error) {
 	first, last := Day(from), Day(to)
-	rows, err := client.DailyCount.Query().
-		Where(dailycount.RegionCodeHasPrefix(region), dailycount.DayGTE(first), dailycount.DayLTE(last)).
-		All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading counters: %w", err)
-	}
 	s := &Summary{Region: region, From: from, To: to}
 	days := map[string]*DayCounts{}
 	for d := from.In(cst); Day(d) <= last; d = d.AddDate(0, 0, 1) {
@@ -107,9 +104,19 @@ func Load(ctx context.Context, client *ent.Client, region string, from, to time.
 	for i := range s.Days {
 		days[s.Days[i].Day] = &s.Days[i]
 	}
+	inPeriod := []predicate.DailyCount{dailycount.RegionCodeHasPrefix(region), dailycount.DayGTE(first), dailycount.DayLTE(last)}
+
+	// The day-by-day series, added up over the region's districts.
+	var daily []sum
+	err := client.DailyCount.Query().
+		Where(append(inPeriod, dailycount.MetricIn(Batches, Shipments, ShelfEvents, Inspections, Alerts))...).
+		Modify(sumBy(dailycount.FieldMetric, dailycount.FieldDay, dailycount.FieldDim)).
+		Scan(ctx, &daily)
+	if err != nil {
+		return nil, fmt.Errorf("reading counters: %w", err)
+	}
 	kinds := map[AlertCount]int64{}
-	orgs, trips, breaches := map[int]int64{}, map[int]int64{}, map[int]int64{}
-	for _, r := range rows {
+	for _, r := range daily {
 		d := days[r.Day]
 		if d == nil {
 			continue
@@ -130,14 +137,43 @@ func Load(ctx context.Context, client *ent.Client, region string, from, to time.
 			d.Alerts += r.Value
 			kind, sev, _ := strings.Cut(r.Dim, "/")
 			kinds[AlertCount{Kind: alert.Kind(kind), Severity: alert.Severity(sev)}] += r.Value
-		case OrgAlerts:
-			kind, id, _ := strings.Cut(r.Dim, ":")
-			if kind == string(organization.KindPRODUCER) || kind == string(organization.KindPROCESSOR) {
-				orgs[atoi(id)] += r.Value
-			}
-		case CarrierTrips:
+		}
+	}
+
+	// The producers with the most alerts.
+	var producers []sum
+	err = client.DailyCount.Query().
+		Where(append(inPeriod, dailycount.Metric(OrgAlerts), dailycount.Or(
+			dailycount.DimHasPrefix(string(organization.KindPRODUCER)+":"),
+			dailycount.DimHasPrefix(string(organization.KindPROCESSOR)+":")))...).
+		Modify(sumBy(dailycount.FieldDim), func(s *sql.Selector) {
+			s.OrderBy(sql.Desc("value"), sql.Asc(s.C(dailycount.FieldDim))).Limit(topN)
+		}).
+		Scan(ctx, &producers)
+	if err != nil {
+		return nil, fmt.Errorf("reading counters: %w", err)
+	}
+	orgs := map[int]int64{}
+	for _, r := range producers {
+		_, id, _ := strings.Cut(r.Dim, ":")
+		orgs[atoi(id)] = r.Value
+	}
+
+	// Carriers, counted by month.
+	var carriers []sum
+	err = client.DailyCount.Query().
+		Where(dailycount.RegionCodeHasPrefix(region), dailycount.DayGTE(Month(from)), dailycount.DayLTE(Month(to)),
+			dailycount.MetricIn(CarrierTrips, CarrierBreaches)).
+		Modify(sumBy(dailycount.FieldMetric, dailycount.FieldDim)).
+		Scan(ctx, &carriers)
+	if err != nil {
+		return nil, fmt.Errorf("reading counters: %w", err)
+	}
+	trips, breaches := map[int]int64{}, map[int]int64{}
+	for _, r := range carriers {
+		if r.Metric == CarrierTrips {
 			trips[atoi(r.Dim)] += r.Value
-		case CarrierBreaches:
+		} else {
 			breaches[atoi(r.Dim)] += r.Value
 		}
 	}
@@ -184,11 +220,11 @@ func Load(ctx context.Context, client *ent.Client, region string, from, to time.
 			s.TopProducers = append(s.TopProducers, OrgCount{Organization: o, Alerts: orgs[id]})
 		}
 	}
-	carriers := topKeys(trips, topN*2)
-	if names, err = organizations(ctx, client, carriers); err != nil {
+	busiest := topKeys(trips, topN*2)
+	if names, err = organizations(ctx, client, busiest); err != nil {
 		return nil, err
 	}
-	for _, id := range carriers {
+	for _, id := range busiest {
 		if o := names[id]; o != nil {
 			s.CarrierCompliance = append(s.CarrierCompliance, Compliance{Organization: o, Shipments: trips[id], Breached: breaches[id]})
 		}
@@ -198,6 +234,26 @@ func Load(ctx context.Context, client *ent.Client, region string, from, to time.
 		return s.CarrierCompliance[i].Rate() < s.CarrierCompliance[j].Rate()
 	})
 	return s, nil
+}
+
+// sum is a sum of counters grouped by some of their columns.
+type sum struct {
+	Metric string `json:"metric"`
+	Day    string `json:"day"`
+	Dim    string `json:"dim"`
+	Value  int64  `json:"value"`
+}
+
+// sumBy groups counters by columns, summing their values as "value": the
+// database adds up days and districts, so a dashboard reads few rows.
+func sumBy(columns ...string) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		sel := make([]string, 0, len(columns)+1)
+		for _, c := range columns {
+			sel = append(sel, s.C(c))
+		}
+		s.Select(append(sel, sql.As(sql.Sum(s.C(dailycount.FieldValue)), "value"))...).GroupBy(sel...)
+	}
 }
 
 // topKeys returns the n keys with the largest values, ties by key.

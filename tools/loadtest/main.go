@@ -79,6 +79,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// GraphQL answers errors with status 200, which the attack counts as
+	// success: check that a first request gets an answer without errors.
+	if err := probe(targeter); err != nil {
+		return err
+	}
 	var pacer vegeta.Pacer = vegeta.ConstantPacer{Freq: c.rate, Per: time.Second}
 	opts := []func(*vegeta.Attacker){vegeta.Workers(c.workers), vegeta.KeepAlive(true), vegeta.Timeout(10 * time.Second)}
 	if c.rate == 0 {
@@ -174,7 +179,7 @@ func targets(ctx context.Context, c config) (vegeta.Targeter, error) {
 		}
 		vars := map[string]any{"from": last.AddDate(0, 0, -89), "to": last}
 		return func(t *vegeta.Target) error {
-			t.Header = http.Header{"Authorization": {"Bearer " + c.token}}
+			defer func() { t.Header.Set("Authorization", "Bearer "+c.token) }()
 			return graphql(t, c.base, `query($from: Time, $to: Time) { dashboard(from: $from, to: $to) {
 			  totals { batches shipments shelfEvents inspections inspectionsFailed passRate alerts openAlerts openRecalls }
 			  days { day batches shipments shelfEvents inspections inspectionsFailed alerts }
@@ -220,6 +225,38 @@ func graphql(t *vegeta.Target, base, query string, vars map[string]any) error {
 	}
 	t.Method, t.URL, t.Body = http.MethodPost, base+"/graphql", body
 	t.Header = http.Header{"Content-Type": {"application/json"}}
+	return nil
+}
+
+// probe sends one target and fails if it answers an error status or a
+// GraphQL error.
+func probe(targeter vegeta.Targeter) error {
+	var t vegeta.Target
+	if err := targeter(&t); err != nil {
+		return err
+	}
+	req, err := t.Request()
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("probing %s: %w", t.URL, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("probing %s: %w", t.URL, err)
+	}
+	var answer struct {
+		Errors []struct{ Message string }
+	}
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("probing %s: status %d: %.300s", t.URL, res.StatusCode, body)
+	}
+	if json.Unmarshal(body, &answer) == nil && len(answer.Errors) > 0 {
+		return fmt.Errorf("probing %s: %s", t.URL, answer.Errors[0].Message)
+	}
 	return nil
 }
 
