@@ -13,9 +13,11 @@ import (
 	"suyuan/ent"
 	"suyuan/ent/alert"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/facility"
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
 	"suyuan/ent/recall"
+	"suyuan/ent/recallplace"
 	"suyuan/internal/tenancy"
 )
 
@@ -204,7 +206,11 @@ func Load(ctx context.Context, client *ent.Client, region string, from, to time.
 		return nil, fmt.Errorf("counting open alerts: %w", err)
 	}
 	s.Totals.OpenAlerts = int64(open)
-	recalls, err := client.Recall.Query().Where(recall.StatusEQ(recall.StatusOPEN)).Count(ctx)
+	// Open recalls begun in the region or reaching its shelves.
+	recalls, err := client.Recall.Query().Where(recall.StatusEQ(recall.StatusOPEN), recall.Or(
+		recall.RegionCodeHasPrefix(region),
+		recall.HasPlacesWith(recallplace.HasFacilityWith(facility.RegionCodeHasPrefix(region))),
+	)).Count(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("counting open recalls: %w", err)
 	}

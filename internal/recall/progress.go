@@ -145,16 +145,19 @@ func (s *Service) Close(ctx context.Context, id int, note string) (*ent.Recall, 
 	if len([]rune(note)) > 2000 {
 		return nil, errcode.Field(errcode.BadUserInput, "note", "must be at most 2000 characters")
 	}
-	r, err := s.client.Recall.Query().Where(recall.ID(id)).WithBatches().Only(ctx)
+	r, err := s.client.Recall.Query().Where(recall.ID(id)).Only(ctx)
 	if err != nil {
 		if ent.IsNotFound(err) {
 			return nil, errcode.Field(errcode.NotFound, "id", "recall not found")
 		}
 		return nil, fmt.Errorf("reading recall: %w", err)
 	}
-	may := v.Role == viewer.Admin || v.Role == viewer.Regulator || v.OrgID == r.OrganizationID
+	// A regulator whose region the food merely reached follows the
+	// recall; the region it began in closes it.
+	may := v.Role == viewer.Admin || v.OrgID == r.OrganizationID ||
+		(v.Role == viewer.Regulator && strings.HasPrefix(r.RegionCode, v.RegionPrefix()))
 	if !may {
-		return nil, errcode.New(errcode.Forbidden, "only whoever started the recall or a regulator may close it")
+		return nil, errcode.New(errcode.Forbidden, "only whoever started the recall or a regulator of its region may close it")
 	}
 	sys := tenancy.System(ctx)
 	err = store.InTx(sys, s.client, func(tx *ent.Tx) error {
