@@ -226,5 +226,44 @@ func TestRecordedRowsLoadTheirEdges(t *testing.T) {
 		if len(codes.IssueTraceCodes) != 2 || codes.IssueTraceCodes[1].Batch.ID != lot {
 			t.Errorf("issueTraceCodes = %+v", codes.IssueTraceCodes)
 		}
+
+		// Accounts and keys likewise.
+		var u struct {
+			CreateUser struct {
+				ID           string
+				Organization struct{ ID string }
+			}
+		}
+		a.must(&u, `mutation($in: CreateUserInput!) { createUser(input: $in) { id organization { id } } }`, map[string]any{"in": map[string]any{
+			"organizationID": c.plantOrg, "phone": "13712345678", "password": "a long enough password", "role": "STAFF"}})
+		if u.CreateUser.Organization.ID != c.plantOrg {
+			t.Errorf("createUser organization = %q", u.CreateUser.Organization.ID)
+		}
+		var d struct {
+			DeactivateUser struct{ Organization struct{ ID string } }
+		}
+		a.must(&d, `mutation($id: ID!) { deactivateUser(id: $id) { organization { id } } }`, map[string]any{"id": u.CreateUser.ID})
+		if d.DeactivateUser.Organization.ID != c.plantOrg {
+			t.Errorf("deactivateUser organization = %q", d.DeactivateUser.Organization.ID)
+		}
+		var k struct {
+			CreateAPIKey struct {
+				Key struct {
+					ID           string
+					Organization struct{ ID string }
+				}
+			}
+		}
+		a.must(&k, `mutation($org: ID!) { createAPIKey(organizationID: $org, name: "erp") { key { id organization { id } } } }`, map[string]any{"org": c.plantOrg})
+		if k.CreateAPIKey.Key.Organization.ID != c.plantOrg {
+			t.Errorf("createAPIKey organization = %q", k.CreateAPIKey.Key.Organization.ID)
+		}
+		var r struct {
+			RevokeAPIKey struct{ Organization struct{ ID string } }
+		}
+		a.must(&r, `mutation($id: ID!) { revokeAPIKey(id: $id) { organization { id } } }`, map[string]any{"id": k.CreateAPIKey.Key.ID})
+		if r.RevokeAPIKey.Organization.ID != c.plantOrg {
+			t.Errorf("revokeAPIKey organization = %q", r.RevokeAPIKey.Organization.ID)
+		}
 	})
 }

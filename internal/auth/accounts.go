@@ -122,7 +122,11 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (*ent.User
 		}
 		return audit.Write(ctx, tx, "createUser", "User", out.ID, []string{"organizationID", "phone", "name", "role"})
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // CreateFirstAdmin creates an administrator without a viewer, for the
@@ -206,7 +210,11 @@ func (s *Service) DeactivateUser(ctx context.Context, id int) (*ent.User, error)
 		}
 		return audit.Write(ctx, tx, "deactivateUser", "User", id, []string{"active"})
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }
 
 // CreateAPIKey creates a key for an organisation, by its administrator
@@ -243,7 +251,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, orgID int, name string, canW
 		}
 		return audit.Write(ctx, tx, "createAPIKey", "APIKey", key.ID, []string{"name", "canWrite"})
 	})
-	return key, secret, err
+	if err != nil {
+		return nil, "", err
+	}
+	return key.Unwrap(), secret, nil
 }
 
 // RevokeAPIKey revokes a key; revoking it again changes nothing.
@@ -275,5 +286,9 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id int) (*ent.APIKey, error)
 		out, err = tx.APIKey.Get(ctx, id)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// Unwrapped, it loads its edges outside the finished transaction.
+	return out.Unwrap(), nil
 }

@@ -193,6 +193,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("committing refresh: %w", err)
 	}
+	t.User = t.User.Unwrap() // read in the transaction, its edges load after it
 	return t, nil
 }
 
