@@ -1,9 +1,10 @@
 // Package tenancy enforces who may read which rows, in the data layer: Ent
 // privacy policies that add a filter to every query — root queries,
-// node(id:) lookups, connections, eager-loaded edges and has…With filters
-// alike — so no path can read another tenant's rows. A row the viewer may
-// not see is simply absent: node(id:) answers NOT_FOUND exactly as for a
-// row that does not exist.
+// node(id:) lookups, connections, eager-loaded edges alike — so no path
+// returns another tenant's rows. A row the viewer may not see is simply
+// absent: node(id:) answers NOT_FOUND exactly as for a row that does not
+// exist. The related rows inside a has…With filter are not filtered
+// (docs/SECURITY.md).
 //
 // Administrators see everything; regulators everything in their region;
 // other users (and partner keys) their organisation's rows, and the rows of
