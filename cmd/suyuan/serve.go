@@ -64,7 +64,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	fs.StringVar(&c.publicURL, "public-url", envOr(getenv, "SUYUAN_PUBLIC_URL", consumer.DefaultPublicBaseURL), "base URL consumers reach the server at, for QR codes and links (env SUYUAN_PUBLIC_URL)")
 	fs.StringVar(&c.ipRegions, "ip-regions", getenv("SUYUAN_IP_REGIONS"), "CSV file of IP prefixes and region codes for scan statistics (env SUYUAN_IP_REGIONS; none: regions are not recorded)")
 	fs.DurationVar(&c.pageCacheTTL, "page-cache-ttl", 0, "how long consumer pages are cached (0: the built-in default; negative: no cache)")
-	fs.DurationVar(&c.screenInterval, "screen-interval", time.Minute, "how often the background screener runs the anomaly rules (0: never)")
+	fs.DurationVar(&c.screenInterval, "screen-interval", 5*time.Minute, "how often the background screener runs the anomaly rules (0: never)")
 	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks")
 	if err := fs.Parse(args); err != nil {
 		return c, err
