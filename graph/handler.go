@@ -132,6 +132,7 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	srv.Use(PageLimit{})
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit, complexity.WithFixedScalarValue(0)))
 	srv.AroundRootFields(requireViewer)
+	srv.AroundFields(scopeFilters)
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(withLoaders(res))

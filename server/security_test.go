@@ -478,3 +478,42 @@ func TestScanCounts(t *testing.T) {
 		}
 	})
 }
+
+// TestHasWithFiltersSeeOnlyVisibleRows: a has…With filter matches only
+// related rows the viewer may read, at any depth: a retailer cannot learn
+// where a competitor shelves a lot both sell, nor a carrier through the
+// lots on its trips.
+func TestHasWithFiltersSeeOnlyVisibleRows(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		tn := a.tenants()
+		rival := a.facility(a.org("RETAILER"), "STORE")
+		a.ship(tn.p.carrierOrg, tn.p.warehouse, rival, day(4), day(4.1), item(tn.p.loin, 10, "KG"))
+		a.must(nil, shelveBatch, map[string]any{"in": map[string]any{
+			"facilityID": rival, "batchID": tn.p.loin, "quantity": 5, "unit": "KG", "shelvedAt": day(4.5)}})
+		const shelvedAt = `query($f: ID!) { batches(where: {hasShelfEventsWith: {facilityID: $f}}) { totalCount } }`
+		const carried = `query($f: ID!) { shipments(where: {hasItemsWith: {hasBatchWith: {hasShelfEventsWith: {facilityID: $f}}}}) { totalCount } }`
+		const negated = `query($f: ID!) { batches(where: {not: {hasShelfEventsWith: {facilityID: $f}}, lotCode: "LOIN-1"}) { totalCount } }`
+		for _, c := range []struct {
+			name, query string
+			as          *api
+			facility    string
+			want        int
+		}{
+			{"retailer, its own store", shelvedAt, tn.retailer, tn.p.store, 1},
+			{"retailer, a rival's store", shelvedAt, tn.retailer, rival, 0},
+			{"retailer, not at a rival's store", negated, tn.retailer, rival, 1},
+			{"carrier, through its trips", carried, tn.carrier, rival, 0},
+			{"regulator of the region", shelvedAt, tn.regulator, rival, 1},
+			{"administrator", carried, a, rival, 3},
+		} {
+			var out map[string]struct{ TotalCount int }
+			c.as.must(&out, c.query, map[string]any{"f": c.facility})
+			for _, v := range out {
+				if v.TotalCount != c.want {
+					t.Errorf("%s: %d, want %d", c.name, v.TotalCount, c.want)
+				}
+			}
+		}
+	})
+}

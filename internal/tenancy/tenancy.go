@@ -3,8 +3,9 @@
 // node(id:) lookups, connections, eager-loaded edges alike — so no path
 // returns another tenant's rows. A row the viewer may not see is simply
 // absent: node(id:) answers NOT_FOUND exactly as for a row that does not
-// exist. The related rows inside a has…With filter are not filtered
-// (docs/SECURITY.md).
+// exist. The related rows inside a has…With filter run in a subquery
+// beneath the policies; Filter gives the GraphQL layer the predicate to
+// add there.
 //
 // Administrators see everything; regulators everything in their region;
 // other users (and partner keys) their organisation's rows, and the rows of
@@ -18,6 +19,7 @@ package tenancy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"suyuan/ent"
@@ -154,19 +156,12 @@ func BatchRule() privacy.BatchQueryRuleFunc { return rule[*ent.BatchQuery](batch
 
 // BatchInputRule filters lineage edges: either end visible.
 func BatchInputRule() privacy.BatchInputQueryRuleFunc {
-	return rule[*ent.BatchInputQuery](func(s scope) predicate.BatchInput {
-		return batchinput.Or(batchinput.HasOutputWith(batches(s)), batchinput.HasInputWith(batches(s)))
-	})
+	return rule[*ent.BatchInputQuery](batchInputFilter)
 }
 
 // StockRule filters stock balances.
 func StockRule() privacy.StockQueryRuleFunc {
-	return rule[*ent.StockQuery](func(s scope) predicate.Stock {
-		if s.region != "" {
-			return stock.HasFacilityWith(facilities(s))
-		}
-		return stock.Or(stock.HasFacilityWith(facilities(s)), stock.HasBatchWith(batch.OrganizationID(s.org)))
-	})
+	return rule[*ent.StockQuery](stockFilter)
 }
 
 // ShipmentRule filters shipments.
@@ -174,26 +169,17 @@ func ShipmentRule() privacy.ShipmentQueryRuleFunc { return rule[*ent.ShipmentQue
 
 // ShipmentItemRule filters shipment items.
 func ShipmentItemRule() privacy.ShipmentItemQueryRuleFunc {
-	return rule[*ent.ShipmentItemQuery](func(s scope) predicate.ShipmentItem {
-		return shipmentitem.HasShipmentWith(shipments(s))
-	})
+	return rule[*ent.ShipmentItemQuery](shipmentItemFilter)
 }
 
 // SensorReadingRule filters readings.
 func SensorReadingRule() privacy.SensorReadingQueryRuleFunc {
-	return rule[*ent.SensorReadingQuery](func(s scope) predicate.SensorReading {
-		return sensorreading.Or(sensorreading.HasShipmentWith(shipments(s)), sensorreading.HasFacilityWith(facilities(s)))
-	})
+	return rule[*ent.SensorReadingQuery](sensorReadingFilter)
 }
 
 // ShelfEventRule filters shelf events.
 func ShelfEventRule() privacy.ShelfEventQueryRuleFunc {
-	return rule[*ent.ShelfEventQuery](func(s scope) predicate.ShelfEvent {
-		if s.region != "" {
-			return shelfevent.HasFacilityWith(facilities(s))
-		}
-		return shelfevent.Or(shelfevent.HasFacilityWith(facilities(s)), shelfevent.HasBatchWith(batch.OrganizationID(s.org)))
-	})
+	return rule[*ent.ShelfEventQuery](shelfEventFilter)
 }
 
 // InspectionRule filters inspections.
@@ -203,24 +189,18 @@ func InspectionRule() privacy.InspectionQueryRuleFunc {
 
 // MeasurementRule filters measurements.
 func MeasurementRule() privacy.MeasurementQueryRuleFunc {
-	return rule[*ent.MeasurementQuery](func(s scope) predicate.Measurement {
-		return measurement.HasInspectionWith(inspections(s))
-	})
+	return rule[*ent.MeasurementQuery](measurementFilter)
 }
 
 // TraceCodeRule filters trace codes: the batch's producer's (or the
 // region's).
 func TraceCodeRule() privacy.TraceCodeQueryRuleFunc {
-	return rule[*ent.TraceCodeQuery](func(s scope) predicate.TraceCode {
-		return tracecode.HasBatchWith(owned(s))
-	})
+	return rule[*ent.TraceCodeQuery](traceCodeFilter)
 }
 
 // ScanEventRule filters scans: the batch's producer's (or the region's).
 func ScanEventRule() privacy.ScanEventQueryRuleFunc {
-	return rule[*ent.ScanEventQuery](func(s scope) predicate.ScanEvent {
-		return scanevent.HasBatchWith(owned(s))
-	})
+	return rule[*ent.ScanEventQuery](scanEventFilter)
 }
 
 // owned is the batches an organisation produced, or a region's.
@@ -233,20 +213,22 @@ func owned(s scope) predicate.Batch {
 
 // UserRule filters users: the organisation's own (or the region's).
 func UserRule() privacy.UserQueryRuleFunc {
-	return rule[*ent.UserQuery](func(s scope) predicate.User { return user.HasOrganizationWith(orgs(s)) })
+	return rule[*ent.UserQuery](userFilter)
 }
 
 // APIKeyRule filters API keys: the organisation's own.
 func APIKeyRule() privacy.APIKeyQueryRuleFunc {
-	return rule[*ent.APIKeyQuery](func(s scope) predicate.APIKey { return apikey.HasOrganizationWith(orgs(s)) })
+	return rule[*ent.APIKeyQuery](apiKeyFilter)
 }
 
 // AuditEntryRule lets administrators and regulators (their region's
 // organisations) read the audit trail, and nobody else.
 func AuditEntryRule() privacy.AuditEntryQueryRuleFunc {
-	return regulatorsOnly[*ent.AuditEntryQuery]("the audit trail", func(s scope) predicate.AuditEntry {
-		return auditentry.HasOrganizationWith(orgs(s))
-	})
+	return regulatorsOnly[*ent.AuditEntryQuery]("the audit trail", auditEntryFilter)
+}
+
+func auditEntryFilter(s scope) predicate.AuditEntry {
+	return auditentry.HasOrganizationWith(orgs(s))
 }
 
 // regulatorsOnly builds a query rule for rows that only administrators
@@ -295,13 +277,7 @@ func RecallRule() privacy.RecallQueryRuleFunc { return rule[*ent.RecallQuery](re
 // region's regulators), and to each store its own places: one store does
 // not learn where else the food went.
 func RecallPlaceRule() privacy.RecallPlaceQueryRuleFunc {
-	return rule[*ent.RecallPlaceQuery](func(s scope) predicate.RecallPlace {
-		own := recall.OrganizationID(s.org)
-		if s.region != "" {
-			own = recall.RegionCodeHasPrefix(s.region)
-		}
-		return recallplace.Or(recallplace.HasFacilityWith(facilities(s)), recallplace.HasRecallWith(own))
-	})
+	return rule[*ent.RecallPlaceQuery](recallPlaceFilter)
 }
 
 // DailyCountRule lets regulators read their region's dashboard counters and
@@ -317,6 +293,121 @@ func RefreshTokenRule() privacy.RefreshTokenQueryRuleFunc {
 	return func(ctx context.Context, q *ent.RefreshTokenQuery) error {
 		return privacy.Denyf("refresh tokens are read by the server only")
 	}
+}
+
+func batchInputFilter(s scope) predicate.BatchInput {
+	return batchinput.Or(batchinput.HasOutputWith(batches(s)), batchinput.HasInputWith(batches(s)))
+}
+
+func stockFilter(s scope) predicate.Stock {
+	if s.region != "" {
+		return stock.HasFacilityWith(facilities(s))
+	}
+	return stock.Or(stock.HasFacilityWith(facilities(s)), stock.HasBatchWith(batch.OrganizationID(s.org)))
+}
+
+func shipmentItemFilter(s scope) predicate.ShipmentItem {
+	return shipmentitem.HasShipmentWith(shipments(s))
+}
+
+func sensorReadingFilter(s scope) predicate.SensorReading {
+	return sensorreading.Or(sensorreading.HasShipmentWith(shipments(s)), sensorreading.HasFacilityWith(facilities(s)))
+}
+
+func shelfEventFilter(s scope) predicate.ShelfEvent {
+	if s.region != "" {
+		return shelfevent.HasFacilityWith(facilities(s))
+	}
+	return shelfevent.Or(shelfevent.HasFacilityWith(facilities(s)), shelfevent.HasBatchWith(batch.OrganizationID(s.org)))
+}
+
+func measurementFilter(s scope) predicate.Measurement {
+	return measurement.HasInspectionWith(inspections(s))
+}
+
+func traceCodeFilter(s scope) predicate.TraceCode {
+	return tracecode.HasBatchWith(owned(s))
+}
+
+func scanEventFilter(s scope) predicate.ScanEvent {
+	return scanevent.HasBatchWith(owned(s))
+}
+
+func recallPlaceFilter(s scope) predicate.RecallPlace {
+	own := recall.OrganizationID(s.org)
+	if s.region != "" {
+		own = recall.RegionCodeHasPrefix(s.region)
+	}
+	return recallplace.Or(recallplace.HasFacilityWith(facilities(s)), recallplace.HasRecallWith(own))
+}
+
+func userFilter(s scope) predicate.User {
+	return user.HasOrganizationWith(orgs(s))
+}
+
+func apiKeyFilter(s scope) predicate.APIKey {
+	return apikey.HasOrganizationWith(orgs(s))
+}
+
+// Filter returns the predicate (a predicate.X of package ent/predicate)
+// that limits the reads of the viewer in ctx of the entity type named (an
+// ent.Type… constant). Privacy rules filter the rows a query returns; the
+// related rows inside a has…With filter are matched by a subquery beneath
+// them, so the GraphQL layer adds this predicate there. ok is false when
+// nothing limits the viewer (administrators); err refuses the read.
+func Filter(ctx context.Context, entity string) (pred any, ok bool, err error) {
+	s, err := scopeOf(ctx)
+	if errors.Is(err, privacy.Allow) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	switch entity {
+	case ent.TypeOrganization:
+		return orgs(s), true, nil
+	case ent.TypeFacility:
+		return facilities(s), true, nil
+	case ent.TypeProduct:
+		return products(s), true, nil
+	case ent.TypeBatch:
+		return batches(s), true, nil
+	case ent.TypeBatchInput:
+		return batchInputFilter(s), true, nil
+	case ent.TypeStock:
+		return stockFilter(s), true, nil
+	case ent.TypeShipment:
+		return shipments(s), true, nil
+	case ent.TypeShipmentItem:
+		return shipmentItemFilter(s), true, nil
+	case ent.TypeSensorReading:
+		return sensorReadingFilter(s), true, nil
+	case ent.TypeShelfEvent:
+		return shelfEventFilter(s), true, nil
+	case ent.TypeInspection:
+		return inspections(s), true, nil
+	case ent.TypeMeasurement:
+		return measurementFilter(s), true, nil
+	case ent.TypeTraceCode:
+		return traceCodeFilter(s), true, nil
+	case ent.TypeScanEvent:
+		return scanEventFilter(s), true, nil
+	case ent.TypeUser:
+		return userFilter(s), true, nil
+	case ent.TypeAPIKey:
+		return apiKeyFilter(s), true, nil
+	case ent.TypeAlert:
+		return alerts(s), true, nil
+	case ent.TypeRecall:
+		return recalls(s), true, nil
+	case ent.TypeRecallPlace:
+		return recallPlaceFilter(s), true, nil
+	case ent.TypeAuditEntry:
+		if s.region != "" {
+			return auditEntryFilter(s), true, nil
+		}
+	}
+	return nil, false, privacy.Denyf("filtering on %s is not allowed", entity)
 }
 
 // WriteRule refuses changes by anonymous callers. Which organisation's
