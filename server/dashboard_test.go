@@ -91,8 +91,8 @@ func TestDashboardCounters(t *testing.T) {
 		var d dashboardData
 		db.Counter.Reset()
 		tn.regulator.must(&d, dashboardQuery, vars)
-		if n := db.Counter.Count(); n > 7 {
-			t.Errorf("a dashboard took %d statements, want at most 7", n)
+		if n := db.Counter.Count(); n != 6 {
+			t.Errorf("a dashboard took %d statements, want 6", n)
 		}
 		got := d.Dashboard
 		want := func(what string, got, want int) {

@@ -77,7 +77,7 @@ func Raise(ctx context.Context, tx *ent.Tx, now time.Time, f anomaly.Finding, or
 		if err != nil {
 			return nil, false, fmt.Errorf("raising alert: %w", err)
 		}
-		if err := count(ctx, tx, a, 1); err != nil {
+		if err := countNew(ctx, tx, a); err != nil {
 			return nil, false, err
 		}
 		return a, true, nil
@@ -123,19 +123,19 @@ func lockOnMySQL(s *sql.Selector) {
 	}
 }
 
-// count adds a new alert to the dashboard counters.
-func count(ctx context.Context, tx *ent.Tx, a *ent.Alert, n int64) error {
-	if err := dashboard.Add(ctx, tx, a.RegionCode, a.DetectedAt, dashboard.Alerts, string(a.Kind)+"/"+string(a.Severity), n); err != nil {
+// countNew adds a new alert to the dashboard counters.
+func countNew(ctx context.Context, tx *ent.Tx, a *ent.Alert) error {
+	if err := dashboard.Add(ctx, tx, a.RegionCode, a.DetectedAt, dashboard.Alerts, string(a.Kind)+"/"+string(a.Severity), 1); err != nil {
 		return err
 	}
 	org, err := tx.Organization.Get(ctx, a.OrganizationID)
 	if err != nil {
 		return fmt.Errorf("reading organisation of alert: %w", err)
 	}
-	if err := dashboard.Add(ctx, tx, a.RegionCode, a.DetectedAt, dashboard.OrgAlerts, dashboard.OrgDim(string(org.Kind), org.ID), n); err != nil {
+	if err := dashboard.Add(ctx, tx, a.RegionCode, a.DetectedAt, dashboard.OrgAlerts, dashboard.OrgDim(string(org.Kind), org.ID), 1); err != nil {
 		return err
 	}
-	if a.ShipmentID == nil || !dashboard.IsBreach(anomaly.Kind(a.Kind)) {
+	if a.ShipmentID == nil || !dashboard.IsBreach(a.Kind) {
 		return nil
 	}
 	// A shipment breaks its cold chain once, however many alerts say so.
@@ -148,23 +148,20 @@ func count(ctx context.Context, tx *ent.Tx, a *ent.Alert, n int64) error {
 	}
 	others, err := tx.Alert.Query().Where(
 		alert.ShipmentID(*a.ShipmentID), alert.IDNEQ(a.ID),
-		alert.KindIn(alert.KindTEMPERATURE_OUT_OF_RANGE, alert.KindSUSTAINED_EXCURSION),
+		alert.KindIn(dashboard.BreachKinds()...),
 	).Modify(lockOnMySQL).IDs(ctx)
 	if err != nil {
 		return fmt.Errorf("checking shipment's alerts: %w", err)
 	}
-	if len(others) > 0 {
+	if len(others) > 0 || s.DepartedAt == nil {
+		// Counted already, or when it departs (CountBreach), as its trip is.
 		return nil
 	}
 	from, err := tx.Facility.Get(ctx, s.FromFacilityID)
 	if err != nil {
 		return fmt.Errorf("reading shipment's origin: %w", err)
 	}
-	if s.DepartedAt == nil {
-		// Counted when it departs (CountBreach), as its trip is.
-		return nil
-	}
-	return dashboard.Add(ctx, tx, from.RegionCode, *s.DepartedAt, dashboard.CarrierBreaches, fmt.Sprint(s.CarrierID), n)
+	return dashboard.Add(ctx, tx, from.RegionCode, *s.DepartedAt, dashboard.CarrierBreaches, fmt.Sprint(s.CarrierID), 1)
 }
 
 // CountBreach counts, when a shipment departs, a temperature alert raised
@@ -174,7 +171,7 @@ func CountBreach(ctx context.Context, tx *ent.Tx, shipmentID, carrierID int, reg
 	// read locks too, to see alerts committed since the snapshot.
 	breaches, err := tx.Alert.Query().Where(
 		alert.ShipmentID(shipmentID),
-		alert.KindIn(alert.KindTEMPERATURE_OUT_OF_RANGE, alert.KindSUSTAINED_EXCURSION),
+		alert.KindIn(dashboard.BreachKinds()...),
 	).Modify(lockOnMySQL).IDs(ctx)
 	if err != nil {
 		return fmt.Errorf("checking shipment's alerts: %w", err)

@@ -7,10 +7,12 @@ package dashboard
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
 	"suyuan/ent"
+	"suyuan/ent/alert"
 	"suyuan/ent/dailycount"
 	"suyuan/internal/anomaly"
 )
@@ -60,11 +62,14 @@ func Bucket(metric string, t time.Time) string {
 	return Day(t)
 }
 
-// IsBreach reports whether an alert kind breaks a shipment's cold chain
-// for the carrier compliance figures.
-func IsBreach(k anomaly.Kind) bool {
-	return k == anomaly.TemperatureOutOfRange || k == anomaly.SustainedExcursion
+// BreachKinds are the alert kinds that break a shipment's cold chain for
+// the carrier compliance figures.
+func BreachKinds() []alert.Kind {
+	return []alert.Kind{alert.Kind(anomaly.TemperatureOutOfRange), alert.Kind(anomaly.SustainedExcursion)}
 }
+
+// IsBreach reports whether an alert kind is one of BreachKinds.
+func IsBreach(k alert.Kind) bool { return slices.Contains(BreachKinds(), k) }
 
 // OrgDim is the dim of OrgAlerts for an organisation.
 func OrgDim(kind string, id int) string { return kind + ":" + strconv.Itoa(id) }

@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"suyuan/ent"
-	"suyuan/internal/anomaly"
 )
 
 // Key identifies one counter.
@@ -34,8 +34,17 @@ var recountQueries = []struct {
 	{Alerts, `SELECT a.detected_at, a.region_code, a.kind, a.severity FROM alerts a`, func(a, b string) string { return a + "/" + b }},
 	{OrgAlerts, `SELECT a.detected_at, a.region_code, o.kind, a.organization_id FROM alerts a JOIN organizations o ON o.id = a.organization_id`, func(a, b string) string { return a + ":" + b }},
 	{CarrierBreaches, `SELECT s.departed_at, f.region_code, s.carrier_id, '' FROM shipments s JOIN facilities f ON f.id = s.from_facility_id
-		WHERE s.departed_at IS NOT NULL AND s.id IN (SELECT a.shipment_id FROM alerts a WHERE a.shipment_id IS NOT NULL AND a.kind IN ('` +
-		string(anomaly.TemperatureOutOfRange) + `', '` + string(anomaly.SustainedExcursion) + `'))`, first},
+		WHERE s.departed_at IS NOT NULL AND s.id IN (SELECT a.shipment_id FROM alerts a WHERE a.shipment_id IS NOT NULL AND a.kind IN (` + breachList() + `))`, first},
+}
+
+// breachList is BreachKinds as an SQL list of strings; the kinds are
+// constants of ours, not input.
+func breachList() string {
+	var quoted []string
+	for _, k := range BreachKinds() {
+		quoted = append(quoted, "'"+string(k)+"'")
+	}
+	return strings.Join(quoted, ", ")
 }
 
 func none(string, string) string { return "" }

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,8 +95,9 @@ const topN = 10
 // Load computes the dashboard of the region (a region-code prefix; "" for
 // all) from from to to, both inclusive calendar days in China Standard
 // Time. The caller has checked that the viewer may see the region; ctx
-// must allow reading its counters. Statements: counters, open alerts, open
-// recalls, and one each for the producers' and carriers' names.
+// must allow reading its counters. Statements: the day-by-day sums, the
+// producers' and the carriers' sums, open alerts, open recalls, and the
+// names of the producers and carriers listed.
 func Load(ctx context.Context, client *ent.Client, region string, from, to time.Time) (*Summary, error) {
 	first, last := Day(from), Day(to)
 	s := &Summary{Region: region, From: from, To: to}
@@ -216,8 +218,8 @@ func Load(ctx context.Context, client *ent.Client, region string, from, to time.
 	}
 	s.Totals.OpenRecalls = int64(recalls)
 
-	top := topKeys(orgs, topN)
-	names, err := organizations(ctx, client, top)
+	top, busiest := topKeys(orgs, topN), topKeys(trips, topN*2)
+	names, err := organizations(ctx, client, append(slices.Clone(top), busiest...))
 	if err != nil {
 		return nil, err
 	}
@@ -225,10 +227,6 @@ func Load(ctx context.Context, client *ent.Client, region string, from, to time.
 		if o := names[id]; o != nil {
 			s.TopProducers = append(s.TopProducers, OrgCount{Organization: o, Alerts: orgs[id]})
 		}
-	}
-	busiest := topKeys(trips, topN*2)
-	if names, err = organizations(ctx, client, busiest); err != nil {
-		return nil, err
 	}
 	for _, id := range busiest {
 		if o := names[id]; o != nil {
