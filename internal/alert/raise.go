@@ -114,6 +114,22 @@ func Raise(ctx context.Context, tx *ent.Tx, now time.Time, f anomaly.Finding, or
 	return a, reopened, nil
 }
 
+// RaiseAll raises each finding (see Raise) and returns the alerts
+// subscribers should hear of, to publish once tx has committed.
+func RaiseAll(ctx context.Context, tx *ent.Tx, now time.Time, fs []anomaly.Finding) ([]*ent.Alert, error) {
+	var out []*ent.Alert
+	for _, f := range fs {
+		a, news, err := Raise(ctx, tx, now, f, 0)
+		if err != nil {
+			return nil, err
+		}
+		if news {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
 // lockOnMySQL locks the rows a query reads until the transaction ends, so
 // that two transactions raising the same alert take turns. SQLite needs no
 // row locks: its writers take turns anyway.

@@ -37,17 +37,7 @@ func New(client *ent.Client, now func() time.Time, alerts *alert.Broker) *Record
 // raise stores findings as alerts in tx, and returns the ones to publish
 // once tx has committed.
 func (r *Recorder) raise(ctx context.Context, tx *ent.Tx, fs []anomaly.Finding) ([]*ent.Alert, error) {
-	var out []*ent.Alert
-	for _, f := range fs {
-		a, news, err := alert.Raise(ctx, tx, r.now(), f, 0)
-		if err != nil {
-			return nil, err
-		}
-		if news {
-			out = append(out, a)
-		}
-	}
-	return out, nil
+	return alert.RaiseAll(ctx, tx, r.now(), fs)
 }
 
 // maxClockSkew is how far in the future an event time may lie: devices'

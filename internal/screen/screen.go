@@ -62,17 +62,9 @@ func (s *Screener) Run(ctx context.Context, since, now time.Time) (Result, error
 	for i := 0; i < len(fs); i += chunk {
 		var raised []*ent.Alert
 		err := store.InTx(ctx, s.client, func(tx *ent.Tx) error {
-			raised = raised[:0]
-			for _, f := range fs[i:min(i+chunk, len(fs))] {
-				a, news, err := alert.Raise(ctx, tx, now, f, 0)
-				if err != nil {
-					return err
-				}
-				if news {
-					raised = append(raised, a)
-				}
-			}
-			return nil
+			var err error
+			raised, err = alert.RaiseAll(ctx, tx, now, fs[i:min(i+chunk, len(fs))])
+			return err
 		})
 		if err != nil {
 			return res, err
@@ -100,6 +92,7 @@ func (s *Screener) Findings(ctx context.Context, since, now time.Time) ([]anomal
 		}
 		out = append(out, fs...)
 	}
+	out = dedupe(out)
 	anomaly.SortFindings(out)
 	return out, nil
 }
@@ -145,22 +138,14 @@ func (s *Screener) coldChain(ctx context.Context, since, _ time.Time) ([]anomaly
 	for _, id := range ids {
 		t := trips[id]
 		subject := anomaly.Subject{Type: anomaly.SubjectShipment, ID: id}
-		var gaps []anomaly.Finding
+		// Each product's range; dedupe keeps, of each kind, the finding of
+		// the first product whose range the trip broke.
 		for _, p := range t.products {
 			params := s.rules.ColdChainFor(p.category)
-			// One alert of each kind per trip: the first product whose
-			// range the trip broke.
-			if !has(out, anomaly.TemperatureOutOfRange, subject) {
-				out = append(out, anomaly.OutOfRange(subject, t.readings, p.r, params)...)
-			}
-			if !has(out, anomaly.SustainedExcursion, subject) {
-				out = append(out, anomaly.Sustained(subject, t.readings, p.r, params)...)
-			}
-			if gaps == nil {
-				gaps = anomaly.Gaps(subject, t.readings, params)
-			}
+			out = append(out, anomaly.OutOfRange(subject, t.readings, p.r, params)...)
+			out = append(out, anomaly.Sustained(subject, t.readings, p.r, params)...)
+			out = append(out, anomaly.Gaps(subject, t.readings, params)...)
 		}
-		out = append(out, gaps...)
 	}
 	// Cumulative minutes outside the range over each batch's journey.
 	for i := 0; i < len(legs); {
@@ -177,15 +162,6 @@ func (s *Screener) coldChain(ctx context.Context, since, _ time.Time) ([]anomaly
 		i = j
 	}
 	return out, nil
-}
-
-func has(fs []anomaly.Finding, k anomaly.Kind, s anomaly.Subject) bool {
-	for i := len(fs) - 1; i >= 0 && fs[i].Subject == s; i-- {
-		if fs[i].Kind == k {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Screener) inspections(ctx context.Context, since, now time.Time) ([]anomaly.Finding, error) {
@@ -235,11 +211,12 @@ func (s *Screener) inspections(ctx context.Context, since, now time.Time) ([]ano
 			}
 		}
 	}
-	return dedupe(out), nil
+	return out, nil
 }
 
 // dedupe keeps the first finding of each kind and subject: a batch
-// inspected twice, or outlying in two measurements, has one alert.
+// inspected twice, or outlying in two measurements, a trip carrying two
+// products whose ranges it broke, has one alert.
 func dedupe(fs []anomaly.Finding) []anomaly.Finding {
 	seen := map[struct {
 		k anomaly.Kind
