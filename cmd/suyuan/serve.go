@@ -18,6 +18,7 @@ import (
 	"suyuan/internal/screen"
 	"suyuan/internal/seed"
 	"suyuan/internal/store"
+	"suyuan/internal/tenancy"
 	"suyuan/server"
 	"suyuan/server/consumer"
 )
@@ -123,7 +124,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	// The demo goes into an empty database only: a served data set of
+	// one's own gets no demo lots, and no screening of its whole history
+	// at every start.
+	loadDemo := false
 	if c.demo {
+		used, err := db.Client.Organization.Query().Exist(tenancy.System(ctx))
+		if err != nil {
+			return fmt.Errorf("checking for data: %w", err)
+		}
+		loadDemo = !used
+	}
+	if loadDemo {
 		if err := seed.Demo(ctx, db.Client); err != nil {
 			return fmt.Errorf("loading demo data: %w", err)
 		}
@@ -137,7 +149,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	alerts := alert.NewBroker()
 	if c.screenInterval > 0 {
 		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), alerts)
-		if c.demo {
+		if loadDemo {
 			// The demo's events lie days back, beyond the screening
 			// window: screen its whole history once.
 			if _, err := screener.Run(ctx, time.Time{}, time.Now()); err != nil {
