@@ -13,6 +13,7 @@ import (
 	"suyuan/internal/audit"
 	"suyuan/internal/cnid"
 	"suyuan/internal/errcode"
+	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
 )
@@ -44,22 +45,11 @@ func requireViewer(ctx context.Context) (*viewer.Viewer, error) {
 	return v, nil
 }
 
-// withTx runs fn in a transaction with the system's privileges; callers
-// decide permissions before.
+// withTx runs fn in a transaction with the system's privileges (see
+// store.InTx); callers decide permissions before.
 func (s *Service) withTx(ctx context.Context, fn func(ctx context.Context, tx *ent.Tx) error) error {
 	sys := tenancy.System(ctx)
-	tx, err := s.client.Tx(sys)
-	if err != nil {
-		return fmt.Errorf("starting transaction: %w", err)
-	}
-	if err := fn(sys, tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing: %w", err)
-	}
-	return nil
+	return store.InTx(sys, s.client, func(tx *ent.Tx) error { return fn(sys, tx) })
 }
 
 // CreateUser adds an account. Administrators create any account; an
