@@ -98,11 +98,12 @@ func (o *Options) setDefaults() {
 
 // NewHandler builds the GraphQL HTTP handler: transports, caches, limits,
 // authentication of root fields, the error presenter, panic recovery and
-// per-request dataloaders. It adds to the client the interceptor the
+// per-request dataloaders. It adds to the client the interceptors the
 // loaders rely on.
 func NewHandler(d Deps, opts Options) http.Handler {
 	opts.setDefaults()
 	d.Client.Batch.Intercept(RecordBatches())
+	d.Client.Recall.Intercept(RecordRecalls())
 	if d.Now == nil {
 		d.Now = time.Now
 	}

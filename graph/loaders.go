@@ -20,26 +20,28 @@ const loaderWait = time.Millisecond
 // maxSiblings bounds how many batches one fetch covers.
 const maxSiblings = 1000
 
-// siblings records the ids of every batch a request has loaded through Ent
-// (a page of a connection, eager-loaded edges). When a resolver asks a
-// loader for one batch's journey or lineage, the loader fetches it for all
-// of them at once: gqlgen resolves the nodes of a page concurrently, and
-// gathering their keys by a timer alone splits a page into several fetches
-// whenever the scheduler is slow, so the number of statements would depend
-// on the machine's load.
+// siblings records the ids of every row of one type (batches, recalls) a
+// request has loaded through Ent (a page of a connection, eager-loaded
+// edges). When a resolver asks a loader for one row's journey, lineage or
+// progress, the loader fetches it for all of them at once: gqlgen resolves
+// the nodes of a page concurrently, and gathering their keys by a timer
+// alone splits a page into several fetches whenever the scheduler is slow,
+// so the number of statements would depend on the machine's load.
 type siblings struct {
 	mu  sync.Mutex
 	ids []int
 	has map[int]bool
 }
 
-func (s *siblings) add(bs []*ent.Batch) {
+func newSiblings() *siblings { return &siblings{has: map[int]bool{}} }
+
+func (s *siblings) add(ids ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, b := range bs {
-		if !s.has[b.ID] {
-			s.has[b.ID] = true
-			s.ids = append(s.ids, b.ID)
+	for _, id := range ids {
+		if !s.has[id] {
+			s.has[id] = true
+			s.ids = append(s.ids, id)
 		}
 	}
 }
@@ -51,19 +53,58 @@ func (s *siblings) list() []int {
 	return append([]int(nil), s.ids...)
 }
 
+// with returns missing and the recorded ids not yet known, up to
+// maxSiblings ids.
+func (s *siblings) with(missing []int, known func(int) bool) []int {
+	out := append([]int(nil), missing...)
+	for _, id := range s.list() {
+		if len(out) >= maxSiblings {
+			break
+		}
+		if !known(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // RecordBatches is an Ent interceptor that records, for the loaders of the
 // request in ctx, the ids of the batches every query returns.
 func RecordBatches() ent.Interceptor {
+	return recordLoaded(func(l *loaders, v ent.Value) {
+		switch bs := v.(type) {
+		case []*ent.Batch:
+			for _, b := range bs {
+				l.batches.add(b.ID)
+			}
+		case *ent.Batch:
+			l.batches.add(bs.ID)
+		}
+	})
+}
+
+// RecordRecalls is RecordBatches for recalls.
+func RecordRecalls() ent.Interceptor {
+	return recordLoaded(func(l *loaders, v ent.Value) {
+		switch rs := v.(type) {
+		case []*ent.Recall:
+			for _, r := range rs {
+				l.recalls.add(r.ID)
+			}
+		case *ent.Recall:
+			l.recalls.add(rs.ID)
+		}
+	})
+}
+
+// recordLoaded is an interceptor that hands what every successful query returns
+// to add, with the loaders of the request in ctx, if it has them.
+func recordLoaded(add func(*loaders, ent.Value)) ent.Interceptor {
 	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
 		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
 			v, err := next.Query(ctx, q)
 			if l, ok := ctx.Value(loadersKey{}).(*loaders); ok && err == nil {
-				switch bs := v.(type) {
-				case []*ent.Batch:
-					l.siblings.add(bs)
-				case *ent.Batch:
-					l.siblings.add([]*ent.Batch{bs})
-				}
+				add(l, v)
 			}
 			return v, err
 		})
@@ -128,7 +169,8 @@ type lineageKey struct {
 // it, and cached values must not leak between users. Batch functions
 // tolerate duplicate keys.
 type loaders struct {
-	siblings *siblings
+	batches  *siblings
+	recalls  *siblings
 	journey  *dataloader.Loader[int, []trace.Leg]
 	lineage  *dataloader.Loader[lineageKey, *trace.Lineage]
 	progress *dataloader.Loader[int, *model.RecallProgress]
@@ -136,28 +178,13 @@ type loaders struct {
 
 type loadersKey struct{}
 
-// withSiblings adds the request's sibling batches to missing, up to
-// maxSiblings keys.
-func (l *loaders) withSiblings(missing []int, known func(int) bool) []int {
-	out := append([]int(nil), missing...)
-	for _, id := range l.siblings.list() {
-		if len(out) >= maxSiblings {
-			break
-		}
-		if !known(id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 func newLoaders(r *Resolver) *loaders {
-	l := &loaders{siblings: &siblings{has: map[int]bool{}}}
+	l := &loaders{batches: newSiblings(), recalls: newSiblings()}
 	journeys := newFetched[int, []trace.Leg]()
 	l.journey = dataloader.NewBatchedLoader(func(ctx context.Context, ids []int) []*dataloader.Result[[]trace.Leg] {
 		return journeys.load(ids,
 			func(missing []int) []int {
-				return l.withSiblings(missing, func(id int) bool { _, ok := journeys.vals[id]; return ok })
+				return l.batches.with(missing, func(id int) bool { _, ok := journeys.vals[id]; return ok })
 			},
 			func(ids []int) (map[int][]trace.Leg, error) {
 				js, err := r.reader.Journeys(ctx, ids)
@@ -179,7 +206,7 @@ func newLoaders(r *Resolver) *loaders {
 				}
 				out := append([]lineageKey(nil), missing...)
 				for kind := range kinds {
-					ids := l.withSiblings(nil, func(id int) bool {
+					ids := l.batches.with(nil, func(id int) bool {
 						_, ok := lineages.vals[lineageKey{id, kind.direction, kind.maxDepth}]
 						return ok
 					})
@@ -212,7 +239,7 @@ func newLoaders(r *Resolver) *loaders {
 				return out, nil
 			})
 	}, dataloader.WithWait[lineageKey, *trace.Lineage](loaderWait))
-	l.progress = newProgressLoader(r)
+	l.progress = newProgressLoader(r, l.recalls)
 	return l
 }
 

@@ -15,14 +15,14 @@ import (
 // newProgressLoader batches the progress of the recalls on one page: the
 // places and shelves of all of them, then the public facts of their
 // stores and batches, in four statements.
-func newProgressLoader(r *Resolver) *dataloader.Loader[int, *model.RecallProgress] {
+func newProgressLoader(r *Resolver, recalls *siblings) *dataloader.Loader[int, *model.RecallProgress] {
+	progress := newFetched[int, *model.RecallProgress]()
 	return dataloader.NewBatchedLoader(func(ctx context.Context, ids []int) []*dataloader.Result[*model.RecallProgress] {
-		out := make([]*dataloader.Result[*model.RecallProgress], len(ids))
-		progress, err := r.recallProgress(ctx, ids)
-		for i, id := range ids {
-			out[i] = &dataloader.Result[*model.RecallProgress]{Data: progress[id], Error: err}
-		}
-		return out
+		return progress.load(ids,
+			func(missing []int) []int {
+				return recalls.with(missing, func(id int) bool { _, ok := progress.vals[id]; return ok })
+			},
+			func(ids []int) (map[int]*model.RecallProgress, error) { return r.recallProgress(ctx, ids) })
 	}, dataloader.WithWait[int, *model.RecallProgress](loaderWait))
 }
 

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -218,10 +219,17 @@ func TestAlertWorkflow(t *testing.T) {
 	})
 }
 
-// wsClient speaks graphql-transport-ws.
+// wsClient speaks graphql-transport-ws. One goroutine reads the socket
+// for the life of the test and hands messages over a channel: a read whose
+// context ends closes a coder/websocket connection, so waiting with a
+// deadline must not be a read with a deadline, or a slow server (a busy
+// machine) would lose the socket and every message after it.
 type wsClient struct {
 	t    *testing.T
 	conn *websocket.Conn
+	msgs chan wsMessage
+	done chan struct{} // closed when the socket can be read no more
+	err  error         // why, once done is closed
 }
 
 type wsMessage struct {
@@ -230,22 +238,55 @@ type wsMessage struct {
 	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
-// subscribe opens a socket with token and subscribes to alertRaised.
-func (a *api) subscribe(token string) (*wsClient, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+// dialWS opens a graphql-transport-ws socket and starts reading it.
+func (a *api) dialWS(ctx context.Context) (*wsClient, error) {
 	url := "ws" + strings.TrimPrefix(a.srv.URL, "http") + "/graphql"
 	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 	if err != nil {
 		return nil, err
 	}
+	c := &wsClient{t: a.t, conn: conn, msgs: make(chan wsMessage, 64), done: make(chan struct{})}
 	a.t.Cleanup(func() { conn.CloseNow() })
-	c := &wsClient{t: a.t, conn: conn}
-	init := map[string]any{"type": "connection_init", "payload": map[string]any{"authorization": "Bearer " + token}}
-	if err := wsjson.Write(ctx, conn, init); err != nil {
+	go c.readLoop()
+	return c, nil
+}
+
+// readLoop answers pings and passes every other message on, until the
+// socket closes.
+func (c *wsClient) readLoop() {
+	defer close(c.done)
+	for {
+		var m wsMessage
+		if err := wsjson.Read(context.Background(), c.conn, &m); err != nil {
+			c.err = err
+			return
+		}
+		if m.Type == "ping" {
+			wsjson.Write(context.Background(), c.conn, map[string]string{"type": "pong"})
+			continue
+		}
+		select {
+		case c.msgs <- m:
+		case <-time.After(time.Minute):
+			c.err = errors.New("nobody read the socket's messages for a minute")
+			return
+		}
+	}
+}
+
+// subscribe opens a socket with token and subscribes to alertRaised.
+func (a *api) subscribe(token string) (*wsClient, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := a.dialWS(ctx)
+	if err != nil {
 		return nil, err
 	}
-	m, err := c.read(5 * time.Second)
+	init := map[string]any{"type": "connection_init", "payload": map[string]any{"authorization": "Bearer " + token}}
+	if err := wsjson.Write(ctx, c.conn, init); err != nil {
+		return nil, err
+	}
+	m, err := c.read(10 * time.Second)
 	if err != nil {
 		return nil, err
 	}
@@ -254,23 +295,30 @@ func (a *api) subscribe(token string) (*wsClient, error) {
 	}
 	sub := map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
 		"query": `subscription { alertRaised { id kind organization { id } batch { id lotCode } evidence { summary } } }`}}
-	return c, wsjson.Write(ctx, conn, sub)
+	return c, wsjson.Write(ctx, c.conn, sub)
 }
 
-// read returns the next message other than a ping, answering pings.
+// errNoMessage is what read returns when nothing came within its wait;
+// the socket stays open.
+var errNoMessage = errors.New("no message within the wait")
+
+// read returns the next message other than a ping, waiting at most wait.
+// Messages that arrive later are kept for the next read.
 func (c *wsClient) read(wait time.Duration) (wsMessage, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	for {
-		var m wsMessage
-		if err := wsjson.Read(ctx, c.conn, &m); err != nil {
-			return m, err
-		}
-		if m.Type == "ping" {
-			wsjson.Write(ctx, c.conn, map[string]string{"type": "pong"})
-			continue
-		}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case m := <-c.msgs:
 		return m, nil
+	case <-c.done:
+		select { // messages read before the socket closed come first
+		case m := <-c.msgs:
+			return m, nil
+		default:
+			return wsMessage{}, c.err
+		}
+	case <-timer.C:
+		return wsMessage{}, errNoMessage
 	}
 }
 
@@ -308,7 +356,10 @@ func TestAlertSubscription(t *testing.T) {
 		// when the first producer's alerts are raised.
 		await := func(what string, c *wsClient, lotPrefix, product, facility string) raised {
 			t.Helper()
-			for i := 0; i < 10; i++ {
+			// A busy machine may take long to register a subscription;
+			// give up only after half a minute of fresh lots.
+			deadline := time.Now().Add(30 * time.Second)
+			for i := 0; time.Now().Before(deadline); i++ {
 				lot := a.batch(product, facility, fmt.Sprintf("%s-%d", lotPrefix, i), 10, "KG", day(1))
 				a.spoil(lot, tn.p.labOrg, 28)
 				// Skip what it may also see of earlier lots.
