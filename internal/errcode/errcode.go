@@ -46,6 +46,21 @@ const (
 	Internal                 Code = "INTERNAL"
 )
 
+// All returns every code of the registry, in the order docs/ERRORS.md
+// lists them. A test holds it to the constants above and to that page.
+func All() []Code {
+	return []Code{
+		Unauthenticated, Forbidden, NotFound, BadUserInput, InvalidPhone,
+		InvalidCreditCode, InvalidLicenseNo, InvalidGTIN, InvalidGLN,
+		InvalidRegionCode, InvalidQuantity, InvalidUnit, InvalidTimeOrder,
+		InvalidDigitalLink, InvalidCursor, PageSizeExceeded,
+		QuantityExceedsAvailable, InvalidState, Conflict,
+		ComplexityLimitExceeded, DepthLimitExceeded, AliasLimitExceeded,
+		TokenLimitExceeded, GraphQLParseFailed, GraphQLValidationFailed,
+		RequestTooLarge, RateLimited, Timeout, Internal,
+	}
+}
+
 // Error is an error raised on purpose: its message is written for the
 // client and is safe to show. Field names the offending input, when there is
 // one, as a dotted path such as "input.items.2.quantity".
