@@ -48,7 +48,7 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	defer db.Close()
 	if *demo {
-		if err := seed.Demo(ctx, db.Client); err != nil {
+		if err := seed.DemoAt(ctx, db.Client, time.Now()); err != nil {
 			return err
 		}
 		if err := rebuildCounters(ctx, db, false); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"suyuan/ent"
@@ -16,6 +17,7 @@ import (
 	"suyuan/ent/shipment"
 	"suyuan/internal/cnid"
 	"suyuan/internal/quantity"
+	"suyuan/internal/store"
 )
 
 // DemoTraceCode is the trace code of the demo's chilled pork loin: scan
@@ -78,12 +80,34 @@ func demoGTIN(n int) string {
 //     boxed Mengding Ganlu, sold at a second store (DemoTeaTraceCode);
 //   - Ya'an's market-supervision bureau as the regulator.
 //
-// Times are fixed (the tea was picked in April 2026, the rest happened on
-// 18–20 November 2026), not relative to now; only the pork's expiry is
-// set years ahead so that the demo never shows expired meat. Demo is
+// Demo's times are fixed (the tea was picked in April 2026, the rest
+// happened on 18–20 November 2026), not relative to now, and the pork's
+// expiry is set years ahead so that tests never see expired meat; DemoAt
+// moves the same chain to the days before a given day. Demo is
 // idempotent: when the demo organisations exist it does nothing. It runs
 // in one transaction and bypasses privacy rules, as a system operation.
 func Demo(ctx context.Context, client *ent.Client) error {
+	return loadDemo(ctx, client, 0)
+}
+
+// DemoAt is Demo on a calendar moved by whole days so that the pigs were
+// slaughtered two days before today and the loin cut from them and put on
+// the shelf yesterday, as a
+// new installation should show it: lot codes and delivery notes carry the
+// moved dates, and the chilled pork keeps a week, as real chilled pork does
+// (so a demo left running for a week shows expired meat, and the screener
+// says so). The tea was picked in the spring before.
+func DemoAt(ctx context.Context, client *ent.Client, today time.Time) error {
+	loinDay := time.Date(2026, time.November, 20, 0, 0, 0, 0, cst)
+	t := today.In(cst)
+	want := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, cst).AddDate(0, 0, -1)
+	// Whole days, counted on the calendar (no day in China has a
+	// daylight-saving shift).
+	days := int(want.Sub(loinDay).Round(24*time.Hour) / (24 * time.Hour))
+	return loadDemo(ctx, client, days)
+}
+
+func loadDemo(ctx context.Context, client *ent.Client, shiftDays int) error {
 	ctx = privacy.DecisionContext(ctx, privacy.Allow)
 	farmCode, err := demoCreditCode("93511802MAYD00001")
 	if err != nil {
@@ -102,7 +126,7 @@ func Demo(ctx context.Context, client *ent.Client) error {
 	if err != nil {
 		return fmt.Errorf("seed: starting the demo transaction: %w", err)
 	}
-	d := &demo{tx: tx, ctx: ctx, stock: map[stockKey]*stockEntry{}}
+	d := &demo{tx: tx, ctx: ctx, stock: map[stockKey]*stockEntry{}, shiftDays: shiftDays}
 	if err := d.load(); err != nil {
 		err = errors.Join(err, tx.Rollback())
 		// Someone loading the demo at the same time wins the unique
@@ -135,6 +159,40 @@ type demo struct {
 	ctx   context.Context
 	stock map[stockKey]*stockEntry
 	order []stockKey // insertion order, so that stock IDs are stable
+	// shiftDays moves the demo's calendar (DemoAt); 0 keeps the fixed one.
+	shiftDays int
+}
+
+// at is demoTime on the demo's calendar.
+func (d *demo) at(month time.Month, day, hour, min int) time.Time {
+	return demoTime(month, day, hour, min).AddDate(0, 0, d.shiftDays)
+}
+
+// dated moves the yyyymmdd date in a lot code or document number by the
+// demo's shift: "LJ20261120-01" becomes "LJ20261201-01".
+func (d *demo) dated(code string) string {
+	if d.shiftDays == 0 {
+		return code
+	}
+	i := strings.IndexFunc(code, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i < 0 || len(code) < i+8 {
+		return code
+	}
+	t, err := time.Parse("20060102", code[i:i+8])
+	if err != nil {
+		return code
+	}
+	return code[:i] + t.AddDate(0, 0, d.shiftDays).Format("20060102") + code[i+8:]
+}
+
+// expiry is when a lot made at made with the given shelf life expires:
+// on the fixed calendar, years ahead, so that tests and screenshots taken
+// on any day never show expired meat; on a moved one, as the product says.
+func (d *demo) expiry(made time.Time, shelfDays int) *time.Time {
+	if d.shiftDays == 0 {
+		return ptr(demoExpiry())
+	}
+	return ptr(made.AddDate(0, 0, shelfDays))
 }
 
 func (d *demo) move(b *ent.Batch, facilityID int, amount float64, at time.Time) error {
@@ -310,7 +368,7 @@ func ptr[T any](v T) *T { return &v }
 
 // load writes the demo; every error aborts the transaction.
 func (d *demo) load() error {
-	since := demoTime(time.March, 1, 9, 0)
+	since := d.at(time.March, 1, 9, 0)
 
 	// Organisations.
 	farmOrg, err := d.org("93511802MAYD00001", "雅安市雨城区丰源生猪养殖专业合作社", organization.KindPRODUCER, "511802", "13800000001", "", since)
@@ -394,26 +452,26 @@ func (d *demo) load() error {
 	}
 
 	// Pork: farm → slaughterhouse → cuts → supermarket.
-	pigLot, err := d.produce(pigs, farmOrg, farm, DemoPigLot, demoTime(time.November, 18, 7, 30), 40, nil)
+	pigLot, err := d.produce(pigs, farmOrg, farm, d.dated(DemoPigLot), d.at(time.November, 18, 7, 30), 40, nil)
 	if err != nil {
 		return err
 	}
 	ambient := []float64{11.8, 12.4, 12.9, 12.6}
-	if err := d.ship(carrier, farm, ab, "川TA3721", "YD20261118-0001", demoTime(time.November, 18, 9, 0), demoTime(time.November, 18, 10, 10), ambient,
+	if err := d.ship(carrier, farm, ab, "川TA3721", d.dated("YD20261118-0001"), d.at(time.November, 18, 9, 0), d.at(time.November, 18, 10, 10), ambient,
 		demoItem{pigLot, 40}); err != nil {
 		return err
 	}
-	carcass, err := d.produce(carcassP, abOrg, ab, DemoCarcassLot, demoTime(time.November, 19, 4, 0), 3140, ptr(demoExpiry()),
+	carcass, err := d.produce(carcassP, abOrg, ab, d.dated(DemoCarcassLot), d.at(time.November, 19, 4, 0), 3140, d.expiry(d.at(time.November, 19, 4, 0), 7),
 		demoInput{pigLot, 40})
 	if err != nil {
 		return err
 	}
-	loin, err := d.produce(loinP, abOrg, ab, DemoLoinLot, demoTime(time.November, 20, 5, 0), 124, ptr(demoExpiry()),
+	loin, err := d.produce(loinP, abOrg, ab, d.dated(DemoLoinLot), d.at(time.November, 20, 5, 0), 124, d.expiry(d.at(time.November, 20, 5, 0), 7),
 		demoInput{carcass, 140})
 	if err != nil {
 		return err
 	}
-	if err := d.inspect(loin, lab, demoTime(time.November, 20, 6, 30), "YAJC2026110421",
+	if err := d.inspect(loin, lab, d.at(time.November, 20, 6, 30), "YAJC2026110421",
 		d.measurement("TVB-N", 9.8, "mg/100g", 15),
 		d.measurement("clenbuterol", 0, "μg/kg", 0)); err != nil {
 		return err
@@ -421,14 +479,14 @@ func (d *demo) load() error {
 	// A refrigerated truck logging every five minutes for two hours.
 	chilled := []float64{2.1, 2.3, 2.2, 2.6, 2.8, 3.0, 2.9, 2.7, 2.4, 2.2, 2.0, 1.9,
 		2.1, 2.4, 2.6, 2.9, 3.1, 3.3, 3.0, 2.8, 2.5, 2.3, 2.2, 2.4}
-	if err := d.ship(carrier, ab, store1, "川TB2468", "YD20261120-0001", demoTime(time.November, 20, 8, 0), demoTime(time.November, 20, 10, 0), chilled,
+	if err := d.ship(carrier, ab, store1, "川TB2468", d.dated("YD20261120-0001"), d.at(time.November, 20, 8, 0), d.at(time.November, 20, 10, 0), chilled,
 		demoItem{loin, 60}); err != nil {
 		return err
 	}
-	if err := d.shelve(loin, store1, 20, demoTime(time.November, 20, 11, 0)); err != nil {
+	if err := d.shelve(loin, store1, 20, d.at(time.November, 20, 11, 0)); err != nil {
 		return err
 	}
-	codesAt := demoTime(time.November, 20, 7, 0)
+	codesAt := d.at(time.November, 20, 7, 0)
 	if err := d.traceCode(loin, DemoTraceCode, "", codesAt); err != nil {
 		return err
 	}
@@ -439,36 +497,36 @@ func (d *demo) load() error {
 	}
 
 	// Tea: two pickings → one lot of Mengding Ganlu → second store.
-	leafA, err := d.produce(leafP, coop, garden, DemoLeafLotA, demoTime(time.April, 5, 7, 0), 180, nil)
+	leafA, err := d.produce(leafP, coop, garden, d.dated(DemoLeafLotA), d.at(time.April, 5, 7, 0), 180, nil)
 	if err != nil {
 		return err
 	}
-	leafB, err := d.produce(leafP, coop, garden, DemoLeafLotB, demoTime(time.April, 5, 13, 0), 220, nil)
+	leafB, err := d.produce(leafP, coop, garden, d.dated(DemoLeafLotB), d.at(time.April, 5, 13, 0), 220, nil)
 	if err != nil {
 		return err
 	}
-	if err := d.ship(carrier, garden, teaFac, "川TC1357", "YD20260405-0001", demoTime(time.April, 5, 15, 0), demoTime(time.April, 5, 15, 40), []float64{17.2, 17.8, 18.1, 17.9},
+	if err := d.ship(carrier, garden, teaFac, "川TC1357", d.dated("YD20260405-0001"), d.at(time.April, 5, 15, 0), d.at(time.April, 5, 15, 40), []float64{17.2, 17.8, 18.1, 17.9},
 		demoItem{leafA, 180}, demoItem{leafB, 220}); err != nil {
 		return err
 	}
-	tea, err := d.produce(teaP, teaOrg, teaFac, DemoTeaLot, demoTime(time.April, 6, 16, 0), 350, ptr(demoTime(time.April, 6, 16, 0).AddDate(0, 0, 540)),
+	tea, err := d.produce(teaP, teaOrg, teaFac, d.dated(DemoTeaLot), d.at(time.April, 6, 16, 0), 350, ptr(d.at(time.April, 6, 16, 0).AddDate(0, 0, 540)),
 		demoInput{leafA, 180}, demoInput{leafB, 220})
 	if err != nil {
 		return err
 	}
-	if err := d.inspect(tea, lab, demoTime(time.April, 8, 10, 0), "YAJC2026040117",
+	if err := d.inspect(tea, lab, d.at(time.April, 8, 10, 0), "YAJC2026040117",
 		d.measurement("lead", 0.62, "mg/kg", 5),
 		d.measurement("moisture", 5.4, "%", 7)); err != nil {
 		return err
 	}
-	if err := d.ship(carrier, teaFac, store2, "川TC1357", "YD20261118-0002", demoTime(time.November, 18, 9, 0), demoTime(time.November, 18, 9, 40), []float64{13.8, 14.2, 14.5, 14.1},
+	if err := d.ship(carrier, teaFac, store2, "川TC1357", d.dated("YD20261118-0002"), d.at(time.November, 18, 9, 0), d.at(time.November, 18, 9, 40), []float64{13.8, 14.2, 14.5, 14.1},
 		demoItem{tea, 60}); err != nil {
 		return err
 	}
-	if err := d.shelve(tea, store2, 40, demoTime(time.November, 18, 11, 0)); err != nil {
+	if err := d.shelve(tea, store2, 40, d.at(time.November, 18, 11, 0)); err != nil {
 		return err
 	}
-	if err := d.traceCode(tea, DemoTeaTraceCode, "", demoTime(time.April, 6, 18, 0)); err != nil {
+	if err := d.traceCode(tea, DemoTeaTraceCode, "", d.at(time.April, 6, 18, 0)); err != nil {
 		return err
 	}
 
@@ -493,4 +551,20 @@ func (d *demo) load() error {
 		}
 	}
 	return nil
+}
+
+// FirstRun fills an empty database with what a new installation shows: a
+// small city generated with its injected faults (the Small scale, seed 1)
+// whose last moment is now, the hand-written chain moved to the days
+// before today (DemoAt), and the demo accounts. Screening the result is
+// the caller's: it raises the alerts the faults were made for.
+func FirstRun(ctx context.Context, db *store.DB, now time.Time) (Stats, error) {
+	st, err := Generate(ctx, db, Options{Scale: Small, Seed: 1, Faults: true, Anchor: now})
+	if err != nil {
+		return Stats{}, err
+	}
+	if err := DemoAt(ctx, db.Client, now); err != nil {
+		return Stats{}, err
+	}
+	return st, DemoUsers(ctx, db.Client)
 }

@@ -57,6 +57,9 @@ type Options struct {
 	// Stats.Faults, and nothing else a screening rule would flag (see
 	// faults.go). Without it a seed gives the data it always gave.
 	Faults bool
+	// Anchor is the data set's "now" (Stats.Anchor); zero means the fixed
+	// default, Anchor(). The same seed and anchor give identical rows.
+	Anchor time.Time
 }
 
 // Stats counts the rows Generate wrote.
@@ -191,6 +194,9 @@ func generate(ctx context.Context, db *store.DB, p params, opts Options) (Stats,
 	}
 
 	g := newGen(p, opts.Seed, next, opts.Faults)
+	if !opts.Anchor.IsZero() {
+		g.anchor = opts.Anchor.In(cst)
+	}
 	pr := newProgress(opts.Progress, start)
 	if err := run(ctx, g, newWriter(conn), pr); err != nil {
 		return Stats{}, err
