@@ -120,7 +120,7 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(DefaultPageCache{lru.New[*ast.QueryDocument](opts.QueryCacheSize)})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
 	srv.SetParserTokenLimit(opts.TokenLimit)
 	if opts.Development {
 		srv.Use(extension.Introspection{})
@@ -129,7 +129,7 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	}
 	srv.SetDisableSuggestion(!opts.Development)
 	srv.Use(ShapeLimit{Depth: opts.DepthLimit, Aliases: opts.AliasLimit, Fields: opts.FieldLimit})
-	srv.Use(PageLimit{})
+	srv.Use(PageLimit{}) // before the complexity limit, which prices its page sizes
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit, complexity.WithFixedScalarValue(0)))
 	srv.AroundRootFields(requireViewer)
 	srv.AroundFields(scopeFilters)

@@ -45,6 +45,15 @@ func TestPageSizes(t *testing.T) {
 				t.Errorf("second page has %d, next %v; want the last 5", len(next.Organizations.Edges), next.Organizations.PageInfo.HasNextPage)
 			}
 		})
+		t.Run("default with a null variable", func(t *testing.T) {
+			for _, vars := range []map[string]any{nil, {"n": nil}} {
+				var p page
+				a.must(&p, `query($n: Int) { organizations(first: $n, where: {kind: CARRIER}) { totalCount edges { cursor } } }`, vars)
+				if len(p.Organizations.Edges) != 20 || p.Organizations.TotalCount != 25 {
+					t.Errorf("variables %v gave %d of %d; want the default page of 20 of 25", vars, len(p.Organizations.Edges), p.Organizations.TotalCount)
+				}
+			}
+		})
 		t.Run("default in fragments and nested", func(t *testing.T) {
 			var p struct {
 				Organizations struct{ Edges []struct{ Cursor string } }
