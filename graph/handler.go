@@ -118,8 +118,9 @@ func NewHandler(d Deps, opts Options) http.Handler {
 		PayloadReadLimit:      &readLimit,
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(getQuery{tokenLimit: opts.TokenLimit})
+	srv.AddTransport(postJSON{})
+	srv.AddTransport(refusal{}) // last: answers what no other transport takes
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
 	srv.SetParserTokenLimit(opts.TokenLimit)
 	if opts.Development {
