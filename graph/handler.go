@@ -119,9 +119,10 @@ func NewHandler(d Deps, opts Options) http.Handler {
 		PayloadReadLimit:      &readLimit,
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(DefaultPageCache{lru.New[*ast.QueryDocument](opts.QueryCacheSize)})
+	srv.AddTransport(getQuery{tokenLimit: opts.TokenLimit})
+	srv.AddTransport(postJSON{})
+	srv.AddTransport(refusal{}) // last: answers what no other transport takes
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](opts.QueryCacheSize))
 	srv.SetParserTokenLimit(opts.TokenLimit)
 	if opts.Development {
 		srv.Use(extension.Introspection{})
@@ -130,7 +131,7 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	}
 	srv.SetDisableSuggestion(!opts.Development)
 	srv.Use(ShapeLimit{Depth: opts.DepthLimit, Aliases: opts.AliasLimit, Fields: opts.FieldLimit})
-	srv.Use(PageLimit{})
+	srv.Use(PageLimit{}) // before the complexity limit, which prices its page sizes
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit, complexity.WithFixedScalarValue(0)))
 	srv.AroundRootFields(requireViewer)
 	srv.AroundFields(scopeFilters)

@@ -28,51 +28,21 @@ func isConnection(def *ast.FieldDefinition) bool {
 		def.Arguments.ForName("last") != nil
 }
 
-// DefaultPageCache is the parsed-query cache with one addition: before a
-// validated document is cached and executed, every connection field that
-// asks for neither first nor last gets first: DefaultPageSize. Doing it on
-// the document, once per distinct query, means Ent's eager loading (which
-// reads arguments from the document, not from resolvers) pages by default
-// too. The executor adds a document to the cache before it first runs it,
-// and serves later requests from the cache, so every executed document has
-// been through Add.
-type DefaultPageCache struct {
-	graphql.Cache[*ast.QueryDocument]
-}
-
-// Add sets default page sizes in doc and caches it.
-func (c DefaultPageCache) Add(ctx context.Context, key string, doc *ast.QueryDocument) {
-	for _, op := range doc.Operations {
-		defaultPages(op.SelectionSet)
-	}
-	for _, f := range doc.Fragments {
-		defaultPages(f.SelectionSet)
-	}
-	c.Cache.Add(ctx, key, doc)
-}
-
-func defaultPages(set ast.SelectionSet) {
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if isConnection(s.Definition) && s.Arguments.ForName("first") == nil && s.Arguments.ForName("last") == nil {
-				s.Arguments = append(s.Arguments, &ast.Argument{
-					Name:     "first",
-					Value:    &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(DefaultPageSize), Position: s.Position, ExpectedType: s.Definition.Arguments.ForName("first").Type},
-					Position: s.Position,
-				})
-			}
-			defaultPages(s.SelectionSet)
-		case *ast.InlineFragment:
-			defaultPages(s.SelectionSet)
-		}
-		// Fragment spreads are handled through doc.Fragments.
-	}
-}
-
-// PageLimit refuses, before anything runs, any connection page larger than
-// MaxPageSize, with the variables of the request applied. It is checked
-// up front so that eager loading never fetches an oversized page.
+// PageLimit gives every connection of an operation its page size once the
+// request's variables are known, before anything runs: a connection whose
+// first and last both resolve to nothing — absent, null, or a variable that
+// is absent or null — pages by DefaultPageSize, and one asking for more than
+// MaxPageSize (or a negative size) is refused with PAGE_SIZE_EXCEEDED, so no
+// SQL is issued for it. This holds at every depth and inside fragments.
+//
+// Resolvers, Ent's eager loading (which reads arguments from the document
+// with the request's variables, not from resolvers) and the complexity
+// limit all read a connection's page size from the operation. The parsed
+// document is cached and shared between requests, so it is never changed:
+// when a connection needs its default, the request gets its own copy of the
+// operation — and of the fragments involved — in which that connection says
+// first: DefaultPageSize, sharing every unchanged part with the cached
+// document. PageLimit must run before the complexity limit.
 type PageLimit struct{}
 
 var _ interface {
@@ -88,59 +58,173 @@ func (PageLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationContext implements graphql.OperationContextMutator.
 func (PageLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	w := pageWalker{doc: oc.Doc, vars: oc.Variables, seen: map[string]bool{}}
-	return w.walk(oc.Operation.SelectionSet)
+	p := pager{doc: oc.Doc, vars: oc.Variables, frags: map[string]*fragmentPages{}}
+	set, changed, err := p.selections(oc.Operation.SelectionSet)
+	if err != nil {
+		return err
+	}
+	if !changed {
+		return nil
+	}
+	op := *oc.Operation
+	op.SelectionSet = set
+	doc := *oc.Doc
+	doc.Operations = make(ast.OperationList, len(oc.Doc.Operations))
+	for i, o := range oc.Doc.Operations {
+		if o == oc.Operation {
+			o = &op
+		}
+		doc.Operations[i] = o
+	}
+	doc.Fragments = make(ast.FragmentDefinitionList, len(oc.Doc.Fragments))
+	for i, f := range oc.Doc.Fragments {
+		if fp := p.frags[f.Name]; fp != nil && fp.def != nil {
+			f = fp.def
+		}
+		doc.Fragments[i] = f
+	}
+	oc.Doc, oc.Operation = &doc, &op
+	return nil
 }
 
-type pageWalker struct {
-	doc  *ast.QueryDocument
-	vars map[string]any
-	seen map[string]bool // fragments already checked: variables are the same everywhere
+// pager rewrites selection sets copy-on-write: a set comes back as it was
+// unless something in it needed a default page size.
+type pager struct {
+	doc   *ast.QueryDocument
+	vars  map[string]any
+	frags map[string]*fragmentPages
 }
 
-func (w *pageWalker) walk(set ast.SelectionSet) *gqlerror.Error {
-	for _, sel := range set {
-		var err *gqlerror.Error
+// fragmentPages is a fragment as rewritten for the request: def is its
+// copy, or nil when it needed no change. A fragment is the same wherever it
+// is spread, since the variables are.
+type fragmentPages struct {
+	def *ast.FragmentDefinition
+}
+
+func (p *pager) selections(set ast.SelectionSet) (ast.SelectionSet, bool, *gqlerror.Error) {
+	var out ast.SelectionSet // nil until the first change
+	for i, sel := range set {
+		var repl ast.Selection
 		switch s := sel.(type) {
 		case *ast.Field:
-			if isConnection(s.Definition) {
-				if err = checkPage(s, w.vars); err != nil {
-					return err
-				}
+			f, err := p.field(s)
+			if err != nil {
+				return nil, false, err
 			}
-			err = w.walk(s.SelectionSet)
+			if f != s {
+				repl = f
+			}
 		case *ast.InlineFragment:
-			err = w.walk(s.SelectionSet)
-		case *ast.FragmentSpread:
-			if w.seen[s.Name] {
-				continue
+			inner, changed, err := p.selections(s.SelectionSet)
+			if err != nil {
+				return nil, false, err
 			}
-			w.seen[s.Name] = true
-			if f := w.doc.Fragments.ForName(s.Name); f != nil {
-				err = w.walk(f.SelectionSet)
+			if changed {
+				c := *s
+				c.SelectionSet = inner
+				repl = &c
+			}
+		case *ast.FragmentSpread:
+			def, err := p.fragment(s.Name)
+			if err != nil {
+				return nil, false, err
+			}
+			if def != nil {
+				c := *s
+				c.Definition = def
+				repl = &c
 			}
 		}
-		if err != nil {
-			return err
+		if repl != nil && out == nil {
+			out = make(ast.SelectionSet, len(set))
+			copy(out, set[:i])
+		}
+		if out != nil {
+			if repl == nil {
+				repl = sel
+			}
+			out[i] = repl
 		}
 	}
-	return nil
+	if out == nil {
+		return set, false, nil
+	}
+	return out, true, nil
 }
 
-func checkPage(f *ast.Field, vars map[string]any) *gqlerror.Error {
-	args := f.ArgumentMap(vars)
-	for _, name := range []string{"first", "last"} {
-		n, ok := toInt(args[name])
-		if !ok {
-			continue
+// fragment returns the request's copy of a fragment, or nil when the
+// cached one serves as it is.
+func (p *pager) fragment(name string) (*ast.FragmentDefinition, *gqlerror.Error) {
+	fp := p.frags[name]
+	if fp != nil {
+		return fp.def, nil // rewritten, or in progress (validation forbids cycles)
+	}
+	fp = &fragmentPages{}
+	p.frags[name] = fp
+	f := p.doc.Fragments.ForName(name)
+	if f == nil {
+		return nil, nil
+	}
+	set, changed, err := p.selections(f.SelectionSet)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		c := *f
+		c.SelectionSet = set
+		fp.def = &c
+	}
+	return fp.def, nil
+}
+
+// field checks the page size of a connection field and returns the field,
+// or a copy of it with a default page size or rewritten children.
+func (p *pager) field(f *ast.Field) (*ast.Field, *gqlerror.Error) {
+	var args ast.ArgumentList
+	if isConnection(f.Definition) {
+		values := f.ArgumentMap(p.vars)
+		sizes := 0
+		for _, name := range []string{"first", "last"} {
+			v := values[name]
+			if v == nil {
+				continue
+			}
+			sizes++
+			n, ok := toInt(v)
+			if !ok || n < 0 || n > MaxPageSize {
+				e := gqlerror.ErrorPosf(f.Position, "%s of %s must be between 0 and %d; got %v", name, f.Alias, MaxPageSize, v)
+				e.Extensions = map[string]any{"code": string(errcode.PageSizeExceeded), "field": name}
+				return nil, e
+			}
 		}
-		if n < 0 || n > MaxPageSize {
-			e := gqlerror.ErrorPosf(f.Position, "%s of %s must be between 0 and %d; got %d", name, f.Alias, MaxPageSize, n)
-			e.Extensions = map[string]any{"code": string(errcode.PageSizeExceeded), "field": name}
-			return e
+		if sizes == 0 {
+			args = make(ast.ArgumentList, 0, len(f.Arguments)+1)
+			for _, a := range f.Arguments {
+				if a.Name != "first" && a.Name != "last" { // both say nothing
+					args = append(args, a)
+				}
+			}
+			args = append(args, &ast.Argument{
+				Name:     "first",
+				Value:    &ast.Value{Kind: ast.IntValue, Raw: strconv.Itoa(DefaultPageSize), Position: f.Position, ExpectedType: f.Definition.Arguments.ForName("first").Type},
+				Position: f.Position,
+			})
 		}
 	}
-	return nil
+	set, changed, err := p.selections(f.SelectionSet)
+	if err != nil {
+		return nil, err
+	}
+	if args == nil && !changed {
+		return f, nil
+	}
+	c := *f
+	if args != nil {
+		c.Arguments = args
+	}
+	c.SelectionSet = set
+	return &c, nil
 }
 
 func toInt(v any) (int64, bool) {

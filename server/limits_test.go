@@ -1,8 +1,12 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,6 +47,15 @@ func TestPageSizes(t *testing.T) {
 				map[string]any{"after": p.Organizations.Edges[19].Cursor})
 			if len(next.Organizations.Edges) != 5 || next.Organizations.PageInfo.HasNextPage {
 				t.Errorf("second page has %d, next %v; want the last 5", len(next.Organizations.Edges), next.Organizations.PageInfo.HasNextPage)
+			}
+		})
+		t.Run("default with a null variable", func(t *testing.T) {
+			for _, vars := range []map[string]any{nil, {"n": nil}} {
+				var p page
+				a.must(&p, `query($n: Int) { organizations(first: $n, where: {kind: CARRIER}) { totalCount edges { cursor } } }`, vars)
+				if len(p.Organizations.Edges) != 20 || p.Organizations.TotalCount != 25 {
+					t.Errorf("variables %v gave %d of %d; want the default page of 20 of 25", vars, len(p.Organizations.Edges), p.Organizations.TotalCount)
+				}
 			}
 		})
 		t.Run("default in fragments and nested", func(t *testing.T) {
@@ -239,5 +252,145 @@ func TestModes(t *testing.T) {
 	res.Body.Close()
 	if strings.Contains(buf.String(), "<html") {
 		t.Errorf("production serves the playground")
+	}
+}
+
+// TestRefusals checks that every request refused at the HTTP layer gets a
+// GraphQL-shaped error with a code, the code's status, and nothing of what
+// was sent.
+func TestRefusals(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{}) // production mode
+		const marker = "ECHO-MARKER"
+		mutation := `mutation { removeFromShelf(id: 1, removedAt: "2026-01-01T00:00:00Z", reason: SOLD_OUT) { id } }`
+		batch := "[" + strings.Repeat(`{"query": "{ __typename }", "variables": {"x": "`+marker+`"}},`, 10000) + `{}]`
+		for _, tc := range []struct {
+			name, method, path, contentType, body string
+			header                                string // a header of this value, named X-Big
+			status                                int
+			code, allow                           string
+		}{
+			{"plain text", "POST", "/graphql", "text/plain", `{ __typename } ` + marker, "", 415, "UNSUPPORTED_MEDIA_TYPE", ""},
+			{"form post", "POST", "/graphql", "application/x-www-form-urlencoded", "query=" + url.QueryEscape(`{ __typename }`) + "&x=" + marker, "", 415, "UNSUPPORTED_MEDIA_TYPE", ""},
+			{"multipart", "POST", "/graphql", "multipart/form-data; boundary=x", "--x\r\n\r\n" + marker + "\r\n--x--", "", 415, "UNSUPPORTED_MEDIA_TYPE", ""},
+			{"no content type", "POST", "/graphql", "", `{"query": "{ __typename }", "x": "` + marker + `"}`, "", 415, "UNSUPPORTED_MEDIA_TYPE", ""},
+			{"DELETE", "DELETE", "/graphql", "application/json", `{"query": "{ __typename }"}`, "", 405, "METHOD_NOT_ALLOWED", "POST"},
+			{"PUT", "PUT", "/graphql", "application/json", `{"query": "{ __typename }"}`, "", 405, "METHOD_NOT_ALLOWED", "POST"},
+			{"mutation over GET", "GET", "/graphql?query=" + url.QueryEscape(mutation), "", "", "", 405, "METHOD_NOT_ALLOWED", "POST"},
+			{"named mutation over GET", "GET", "/graphql?operationName=M&query=" + url.QueryEscape(`query Q { __typename } mutation M { logout(refreshToken: "`+marker+`") }`), "", "", "", 405, "METHOD_NOT_ALLOWED", "POST"},
+			{"GET variables not JSON", "GET", "/graphql?query=" + url.QueryEscape(`{ __typename }`) + "&variables=" + marker, "", "", "", 400, "INVALID_REQUEST", ""},
+			{"batch", "POST", "/graphql", "application/json", batch, "", 400, "INVALID_REQUEST", ""},
+			{"query a number", "POST", "/graphql", "application/json", `{"query": 5, "variables": {"x": "` + marker + `"}}`, "", 400, "INVALID_REQUEST", ""},
+			{"variables a string", "POST", "/graphql", "application/json", `{"query": "{ __typename }", "variables": "` + marker + `"}`, "", 400, "INVALID_REQUEST", ""},
+			{"malformed JSON", "POST", "/graphql", "application/json", `{"query": "` + marker, "", 400, "INVALID_REQUEST", ""},
+			{"not an object", "POST", "/graphql", "application/json", `"` + marker + `"`, "", 400, "INVALID_REQUEST", ""},
+			{"no body", "POST", "/graphql", "application/json", "", "", 400, "INVALID_REQUEST", ""},
+			{"100 KB header", "GET", "/graphql?query=" + url.QueryEscape(`{ __typename }`), "", "", strings.Repeat("x", 100<<10), 431, "REQUEST_HEADER_TOO_LARGE", ""},
+			{"100 KB header elsewhere", "GET", "/healthz", "", "", strings.Repeat("x", 100<<10), 431, "REQUEST_HEADER_TOO_LARGE", ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				db.Counter.Reset()
+				req, err := http.NewRequest(tc.method, a.srv.URL+tc.path, strings.NewReader(tc.body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.contentType != "" {
+					req.Header.Set("Content-Type", tc.contentType)
+				}
+				if tc.header != "" {
+					req.Header.Set("X-Big", tc.header)
+				}
+				res, err := a.send(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				r := decode(t, res)
+				if r.Status != tc.status || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != tc.code {
+					t.Fatalf("answered %d %.300s; want %d %s", r.Status, r.Raw, tc.status, tc.code)
+				}
+				if !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+					t.Errorf("Content-Type %q", res.Header.Get("Content-Type"))
+				}
+				if tc.allow != "" && !strings.Contains(res.Header.Get("Allow"), tc.allow) {
+					t.Errorf("Allow %q, want it to name %s", res.Header.Get("Allow"), tc.allow)
+				}
+				if strings.Contains(r.Raw, marker) || strings.Contains(r.Raw, "xxxx") || len(r.Raw) > 1000 {
+					t.Errorf("the answer echoes the request: %.300s", r.Raw)
+				}
+				if n := db.Counter.Count(); n != 0 {
+					t.Errorf("%d SQL statements ran", n)
+				}
+			})
+		}
+		// What is refused is refused; the same endpoint still serves.
+		var out struct {
+			Typename string `json:"__typename"`
+		}
+		a.must(&out, `{ __typename }`, nil)
+	})
+}
+
+// TestOversizedBodyIsAnswered sends a body far over the limit, as a client
+// that writes its whole request before reading the answer, to a server
+// configured as in production: the client must read the 413, not find the
+// connection reset.
+func TestOversizedBodyIsAnswered(t *testing.T) {
+	db := testdb.SQLite(t)
+	s := server.New(db.DB, server.Config{BodyLimit: 1 << 10, Logger: discardLogger(), RateLimit: -1})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	body := `{"query": "{ __typename }", "variables": {"pad": "` + strings.Repeat("x", 6<<20) + `"}}` // more than socket buffers hold
+	for _, chunked := range []bool{false, true} {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		head := "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+		payload := body
+		if chunked {
+			head += "Transfer-Encoding: chunked\r\n\r\n"
+			payload = fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+		} else {
+			head += fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body))
+		}
+		if _, err := io.WriteString(conn, head+payload); err != nil {
+			t.Fatalf("chunked %v: writing the request: %v", chunked, err)
+		}
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("chunked %v: reading the answer: %v", chunked, err)
+		}
+		r := decode(t, res)
+		res.Body.Close()
+		if r.Status != http.StatusRequestEntityTooLarge || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "REQUEST_TOO_LARGE" {
+			t.Errorf("chunked %v: answered %d %.300s", chunked, r.Status, r.Raw)
+		}
+		if !res.Close {
+			t.Errorf("chunked %v: the 413 does not close the connection", chunked)
+		}
+	}
+
+	// A header over the limit is answered in JSON by the production
+	// server too.
+	req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/healthz", nil)
+	req.Header.Set("X-Big", strings.Repeat("x", 100<<10))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if r := decode(t, res); r.Status != http.StatusRequestHeaderFieldsTooLarge || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "REQUEST_HEADER_TOO_LARGE" {
+		t.Errorf("a 100 KB header answered %d %.300s", r.Status, r.Raw)
 	}
 }

@@ -159,7 +159,7 @@ func New(db *store.DB, cfg Config) *Server {
 	})
 
 	r := chi.NewRouter()
-	r.Use(s.requestContext, s.recoverPanics, s.clientIP())
+	r.Use(s.requestContext, s.recoverPanics, limitHeader, s.clientIP())
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Group(func(r chi.Router) {
@@ -221,9 +221,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.cfg.RequestTimeout + 10*time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// Headers up to MaxHeaderBytes are refused by limitHeader, in
+		// JSON with a code; net/http answers larger ones itself.
+		MaxHeaderBytes: 1 << 20,
+		ErrorLog:       slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -299,9 +301,43 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
+// MaxHeaderBytes bounds the request line and header of a request.
+const MaxHeaderBytes = 64 << 10
+
+// limitHeader refuses a request whose request line and header exceed
+// MaxHeaderBytes with 431 REQUEST_HEADER_TOO_LARGE.
+func limitHeader(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				n += len(k) + len(v) + 4
+			}
+		}
+		if n > MaxHeaderBytes {
+			w.Header().Set("Connection", "close")
+			writeError(w, http.StatusRequestHeaderFieldsTooLarge, errcode.HeaderTooLarge,
+				fmt.Sprintf("the request header exceeds %d bytes", MaxHeaderBytes))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// drainLimit is how much of an oversized body is read and thrown away
+// before the 413 is sent.
+const drainLimit = 8 << 20
+
 // limitBody refuses bodies over the limit with 413 before any parsing.
 // The body is read here, bounded, so that an oversized chunked body is
 // refused the same way as one with a Content-Length.
+//
+// A client that sends its whole body before reading the answer (most do)
+// would find the connection reset if the server closed it with the body
+// unread, and never see the 413. So what remains of an oversized body is
+// read and discarded, up to drainLimit, before answering — unless the
+// client waits for "100 Continue" and so has not sent it — and the answer
+// closes the connection.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
@@ -309,6 +345,10 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			return
 		}
 		tooLarge := func() {
+			if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+				io.CopyN(io.Discard, r.Body, drainLimit)
+			}
+			w.Header().Set("Connection", "close")
 			writeError(w, http.StatusRequestEntityTooLarge, errcode.RequestTooLarge,
 				fmt.Sprintf("request body exceeds %d bytes", s.cfg.BodyLimit))
 		}
@@ -318,7 +358,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.BodyLimit+1))
 		if err != nil {
-			writeError(w, http.StatusBadRequest, errcode.BadUserInput, "could not read the request body")
+			writeError(w, http.StatusBadRequest, errcode.InvalidRequest, "could not read the request body")
 			return
 		}
 		if int64(len(body)) > s.cfg.BodyLimit {

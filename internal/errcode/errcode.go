@@ -41,6 +41,10 @@ const (
 	GraphQLParseFailed       Code = "GRAPHQL_PARSE_FAILED"
 	GraphQLValidationFailed  Code = "GRAPHQL_VALIDATION_FAILED"
 	RequestTooLarge          Code = "REQUEST_TOO_LARGE"
+	InvalidRequest           Code = "INVALID_REQUEST"
+	MethodNotAllowed         Code = "METHOD_NOT_ALLOWED"
+	UnsupportedMediaType     Code = "UNSUPPORTED_MEDIA_TYPE"
+	HeaderTooLarge           Code = "REQUEST_HEADER_TOO_LARGE"
 	RateLimited              Code = "RATE_LIMITED"
 	Timeout                  Code = "TIMEOUT"
 	Internal                 Code = "INTERNAL"
@@ -133,6 +137,12 @@ func (c Code) HTTPStatus() int {
 		return http.StatusConflict
 	case RequestTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case MethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case UnsupportedMediaType:
+		return http.StatusUnsupportedMediaType
+	case HeaderTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	case RateLimited:
 		return http.StatusTooManyRequests
 	case Timeout:
