@@ -148,7 +148,7 @@ func authenticateSocket(a *auth.Service) transport.WebsocketInitFunc {
 		if !ok || token == "" {
 			return ctx, nil, errcode.New(errcode.Unauthenticated, "send an access token in connection_init")
 		}
-		v, err := a.Authenticate(token)
+		v, err := a.Authenticate(ctx, token)
 		if err != nil {
 			return ctx, nil, errcode.New(errcode.Unauthenticated, "invalid or expired credentials")
 		}
