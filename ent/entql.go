@@ -499,15 +499,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "User",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			user.FieldCreatedAt:      {Type: field.TypeTime, Column: user.FieldCreatedAt},
-			user.FieldUpdatedAt:      {Type: field.TypeTime, Column: user.FieldUpdatedAt},
-			user.FieldOrganizationID: {Type: field.TypeInt, Column: user.FieldOrganizationID},
-			user.FieldPhone:          {Type: field.TypeString, Column: user.FieldPhone},
-			user.FieldName:           {Type: field.TypeString, Column: user.FieldName},
-			user.FieldPasswordHash:   {Type: field.TypeString, Column: user.FieldPasswordHash},
-			user.FieldRole:           {Type: field.TypeEnum, Column: user.FieldRole},
-			user.FieldActive:         {Type: field.TypeBool, Column: user.FieldActive},
-			user.FieldLastLoginAt:    {Type: field.TypeTime, Column: user.FieldLastLoginAt},
+			user.FieldCreatedAt:       {Type: field.TypeTime, Column: user.FieldCreatedAt},
+			user.FieldUpdatedAt:       {Type: field.TypeTime, Column: user.FieldUpdatedAt},
+			user.FieldOrganizationID:  {Type: field.TypeInt, Column: user.FieldOrganizationID},
+			user.FieldPhone:           {Type: field.TypeString, Column: user.FieldPhone},
+			user.FieldName:            {Type: field.TypeString, Column: user.FieldName},
+			user.FieldPasswordHash:    {Type: field.TypeString, Column: user.FieldPasswordHash},
+			user.FieldRole:            {Type: field.TypeEnum, Column: user.FieldRole},
+			user.FieldActive:          {Type: field.TypeBool, Column: user.FieldActive},
+			user.FieldLastLoginAt:     {Type: field.TypeTime, Column: user.FieldLastLoginAt},
+			user.FieldTokenGeneration: {Type: field.TypeInt, Column: user.FieldTokenGeneration},
 		},
 	}
 	graph.MustAddE(
@@ -4451,6 +4452,11 @@ func (f *UserFilter) WhereActive(p entql.BoolP) {
 // WhereLastLoginAt applies the entql time.Time predicate on the last_login_at field.
 func (f *UserFilter) WhereLastLoginAt(p entql.TimeP) {
 	f.Where(p.Field(user.FieldLastLoginAt))
+}
+
+// WhereTokenGeneration applies the entql int predicate on the token_generation field.
+func (f *UserFilter) WhereTokenGeneration(p entql.IntP) {
+	f.Where(p.Field(user.FieldTokenGeneration))
 }
 
 // WhereHasAlertChanges applies a predicate to check if query has an edge alert_changes.

@@ -22554,6 +22554,8 @@ type UserMutation struct {
 	role                     *viewer.Role
 	active                   *bool
 	last_login_at            *time.Time
+	token_generation         *int
+	addtoken_generation      *int
 	clearedFields            map[string]struct{}
 	alert_changes            map[int]struct{}
 	removedalert_changes     map[int]struct{}
@@ -23009,6 +23011,62 @@ func (m *UserMutation) ResetLastLoginAt() {
 	delete(m.clearedFields, user.FieldLastLoginAt)
 }
 
+// SetTokenGeneration sets the "token_generation" field.
+func (m *UserMutation) SetTokenGeneration(i int) {
+	m.token_generation = &i
+	m.addtoken_generation = nil
+}
+
+// TokenGeneration returns the value of the "token_generation" field in the mutation.
+func (m *UserMutation) TokenGeneration() (r int, exists bool) {
+	v := m.token_generation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenGeneration returns the old "token_generation" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldTokenGeneration(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenGeneration is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenGeneration requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenGeneration: %w", err)
+	}
+	return oldValue.TokenGeneration, nil
+}
+
+// AddTokenGeneration adds i to the "token_generation" field.
+func (m *UserMutation) AddTokenGeneration(i int) {
+	if m.addtoken_generation != nil {
+		*m.addtoken_generation += i
+	} else {
+		m.addtoken_generation = &i
+	}
+}
+
+// AddedTokenGeneration returns the value that was added to the "token_generation" field in this mutation.
+func (m *UserMutation) AddedTokenGeneration() (r int, exists bool) {
+	v := m.addtoken_generation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTokenGeneration resets all changes to the "token_generation" field.
+func (m *UserMutation) ResetTokenGeneration() {
+	m.token_generation = nil
+	m.addtoken_generation = nil
+}
+
 // AddAlertChangeIDs adds the "alert_changes" edge to the Alert entity by ids.
 func (m *UserMutation) AddAlertChangeIDs(ids ...int) {
 	if m.alert_changes == nil {
@@ -23286,7 +23344,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -23314,6 +23372,9 @@ func (m *UserMutation) Fields() []string {
 	if m.last_login_at != nil {
 		fields = append(fields, user.FieldLastLoginAt)
 	}
+	if m.token_generation != nil {
+		fields = append(fields, user.FieldTokenGeneration)
+	}
 	return fields
 }
 
@@ -23340,6 +23401,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Active()
 	case user.FieldLastLoginAt:
 		return m.LastLoginAt()
+	case user.FieldTokenGeneration:
+		return m.TokenGeneration()
 	}
 	return nil, false
 }
@@ -23367,6 +23430,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldActive(ctx)
 	case user.FieldLastLoginAt:
 		return m.OldLastLoginAt(ctx)
+	case user.FieldTokenGeneration:
+		return m.OldTokenGeneration(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -23439,6 +23504,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastLoginAt(v)
 		return nil
+	case user.FieldTokenGeneration:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenGeneration(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -23447,6 +23519,9 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *UserMutation) AddedFields() []string {
 	var fields []string
+	if m.addtoken_generation != nil {
+		fields = append(fields, user.FieldTokenGeneration)
+	}
 	return fields
 }
 
@@ -23455,6 +23530,8 @@ func (m *UserMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case user.FieldTokenGeneration:
+		return m.AddedTokenGeneration()
 	}
 	return nil, false
 }
@@ -23464,6 +23541,13 @@ func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *UserMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case user.FieldTokenGeneration:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTokenGeneration(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User numeric field %s", name)
 }
@@ -23526,6 +23610,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldLastLoginAt:
 		m.ResetLastLoginAt()
+		return nil
+	case user.FieldTokenGeneration:
+		m.ResetTokenGeneration()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

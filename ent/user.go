@@ -37,6 +37,8 @@ type User struct {
 	Active bool `json:"active,omitempty"`
 	// LastLoginAt holds the value of the "last_login_at" field.
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	// Bumped whenever the account's access tokens must stop working at once (deactivation, a password or role change); access tokens carry the generation they were issued under.
+	TokenGeneration int `json:"token_generation,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -121,7 +123,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldActive:
 			values[i] = new(sql.NullBool)
-		case user.FieldID, user.FieldOrganizationID:
+		case user.FieldID, user.FieldOrganizationID, user.FieldTokenGeneration:
 			values[i] = new(sql.NullInt64)
 		case user.FieldPhone, user.FieldName, user.FieldPasswordHash, user.FieldRole:
 			values[i] = new(sql.NullString)
@@ -202,6 +204,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastLoginAt = new(time.Time)
 				*_m.LastLoginAt = value.Time
+			}
+		case user.FieldTokenGeneration:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field token_generation", values[i])
+			} else if value.Valid {
+				_m.TokenGeneration = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -291,6 +299,9 @@ func (_m *User) String() string {
 		builder.WriteString("last_login_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("token_generation=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TokenGeneration))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -121,6 +121,20 @@ func (_c *UserCreate) SetNillableLastLoginAt(v *time.Time) *UserCreate {
 	return _c
 }
 
+// SetTokenGeneration sets the "token_generation" field.
+func (_c *UserCreate) SetTokenGeneration(v int) *UserCreate {
+	_c.mutation.SetTokenGeneration(v)
+	return _c
+}
+
+// SetNillableTokenGeneration sets the "token_generation" field if the given value is not nil.
+func (_c *UserCreate) SetNillableTokenGeneration(v *int) *UserCreate {
+	if v != nil {
+		_c.SetTokenGeneration(*v)
+	}
+	return _c
+}
+
 // AddAlertChangeIDs adds the "alert_changes" edge to the Alert entity by IDs.
 func (_c *UserCreate) AddAlertChangeIDs(ids ...int) *UserCreate {
 	_c.mutation.AddAlertChangeIDs(ids...)
@@ -245,6 +259,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultActive
 		_c.mutation.SetActive(v)
 	}
+	if _, ok := _c.mutation.TokenGeneration(); !ok {
+		v := user.DefaultTokenGeneration
+		_c.mutation.SetTokenGeneration(v)
+	}
 	return nil
 }
 
@@ -288,6 +306,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.Active(); !ok {
 		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "User.active"`)}
+	}
+	if _, ok := _c.mutation.TokenGeneration(); !ok {
+		return &ValidationError{Name: "token_generation", err: errors.New(`ent: missing required field "User.token_generation"`)}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "User.organization"`)}
@@ -350,6 +371,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastLoginAt(); ok {
 		_spec.SetField(user.FieldLastLoginAt, field.TypeTime, value)
 		_node.LastLoginAt = &value
+	}
+	if value, ok := _c.mutation.TokenGeneration(); ok {
+		_spec.SetField(user.FieldTokenGeneration, field.TypeInt, value)
+		_node.TokenGeneration = value
 	}
 	if nodes := _c.mutation.AlertChangesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -574,6 +599,24 @@ func (u *UserUpsert) ClearLastLoginAt() *UserUpsert {
 	return u
 }
 
+// SetTokenGeneration sets the "token_generation" field.
+func (u *UserUpsert) SetTokenGeneration(v int) *UserUpsert {
+	u.Set(user.FieldTokenGeneration, v)
+	return u
+}
+
+// UpdateTokenGeneration sets the "token_generation" field to the value that was provided on create.
+func (u *UserUpsert) UpdateTokenGeneration() *UserUpsert {
+	u.SetExcluded(user.FieldTokenGeneration)
+	return u
+}
+
+// AddTokenGeneration adds v to the "token_generation" field.
+func (u *UserUpsert) AddTokenGeneration(v int) *UserUpsert {
+	u.Add(user.FieldTokenGeneration, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -724,6 +767,27 @@ func (u *UserUpsertOne) UpdateLastLoginAt() *UserUpsertOne {
 func (u *UserUpsertOne) ClearLastLoginAt() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastLoginAt()
+	})
+}
+
+// SetTokenGeneration sets the "token_generation" field.
+func (u *UserUpsertOne) SetTokenGeneration(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetTokenGeneration(v)
+	})
+}
+
+// AddTokenGeneration adds v to the "token_generation" field.
+func (u *UserUpsertOne) AddTokenGeneration(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.AddTokenGeneration(v)
+	})
+}
+
+// UpdateTokenGeneration sets the "token_generation" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateTokenGeneration() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateTokenGeneration()
 	})
 }
 
@@ -1043,6 +1107,27 @@ func (u *UserUpsertBulk) UpdateLastLoginAt() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearLastLoginAt() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearLastLoginAt()
+	})
+}
+
+// SetTokenGeneration sets the "token_generation" field.
+func (u *UserUpsertBulk) SetTokenGeneration(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetTokenGeneration(v)
+	})
+}
+
+// AddTokenGeneration adds v to the "token_generation" field.
+func (u *UserUpsertBulk) AddTokenGeneration(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.AddTokenGeneration(v)
+	})
+}
+
+// UpdateTokenGeneration sets the "token_generation" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateTokenGeneration() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateTokenGeneration()
 	})
 }
 

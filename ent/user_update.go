@@ -129,6 +129,27 @@ func (_u *UserUpdate) ClearLastLoginAt() *UserUpdate {
 	return _u
 }
 
+// SetTokenGeneration sets the "token_generation" field.
+func (_u *UserUpdate) SetTokenGeneration(v int) *UserUpdate {
+	_u.mutation.ResetTokenGeneration()
+	_u.mutation.SetTokenGeneration(v)
+	return _u
+}
+
+// SetNillableTokenGeneration sets the "token_generation" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableTokenGeneration(v *int) *UserUpdate {
+	if v != nil {
+		_u.SetTokenGeneration(*v)
+	}
+	return _u
+}
+
+// AddTokenGeneration adds value to the "token_generation" field.
+func (_u *UserUpdate) AddTokenGeneration(v int) *UserUpdate {
+	_u.mutation.AddTokenGeneration(v)
+	return _u
+}
+
 // AddAlertChangeIDs adds the "alert_changes" edge to the Alert entity by IDs.
 func (_u *UserUpdate) AddAlertChangeIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddAlertChangeIDs(ids...)
@@ -384,6 +405,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastLoginAtCleared() {
 		_spec.ClearField(user.FieldLastLoginAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TokenGeneration(); ok {
+		_spec.SetField(user.FieldTokenGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTokenGeneration(); ok {
+		_spec.AddField(user.FieldTokenGeneration, field.TypeInt, value)
 	}
 	if _u.mutation.AlertChangesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -683,6 +710,27 @@ func (_u *UserUpdateOne) ClearLastLoginAt() *UserUpdateOne {
 	return _u
 }
 
+// SetTokenGeneration sets the "token_generation" field.
+func (_u *UserUpdateOne) SetTokenGeneration(v int) *UserUpdateOne {
+	_u.mutation.ResetTokenGeneration()
+	_u.mutation.SetTokenGeneration(v)
+	return _u
+}
+
+// SetNillableTokenGeneration sets the "token_generation" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableTokenGeneration(v *int) *UserUpdateOne {
+	if v != nil {
+		_u.SetTokenGeneration(*v)
+	}
+	return _u
+}
+
+// AddTokenGeneration adds value to the "token_generation" field.
+func (_u *UserUpdateOne) AddTokenGeneration(v int) *UserUpdateOne {
+	_u.mutation.AddTokenGeneration(v)
+	return _u
+}
+
 // AddAlertChangeIDs adds the "alert_changes" edge to the Alert entity by IDs.
 func (_u *UserUpdateOne) AddAlertChangeIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddAlertChangeIDs(ids...)
@@ -968,6 +1016,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.LastLoginAtCleared() {
 		_spec.ClearField(user.FieldLastLoginAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TokenGeneration(); ok {
+		_spec.SetField(user.FieldTokenGeneration, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTokenGeneration(); ok {
+		_spec.AddField(user.FieldTokenGeneration, field.TypeInt, value)
 	}
 	if _u.mutation.AlertChangesCleared() {
 		edge := &sqlgraph.EdgeSpec{

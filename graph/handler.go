@@ -1,9 +1,7 @@
 package graph
 
 import (
-	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -16,11 +14,9 @@ import (
 	"suyuan/ent"
 	"suyuan/internal/alert"
 	"suyuan/internal/auth"
-	"suyuan/internal/errcode"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
-	"suyuan/internal/viewer"
 )
 
 // Deps are what the resolvers work with.
@@ -113,6 +109,7 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	srv := handler.New(pagedComplexity{es})
 	readLimit := int64(64 << 10)
 	srv.AddTransport(transport.Websocket{
+		Implementation:        socketAcceptor{transport.CoderWebsocketImplementation{}},
 		InitFunc:              authenticateSocket(d.Auth),
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 20 * time.Second,
@@ -138,30 +135,5 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(withLoaders(res))
-	return srv
-}
-
-// authenticateSocket reads the access token a websocket client sends in
-// connection_init ({"authorization": "Bearer …"}): browsers cannot set
-// headers on a websocket. A connection without a valid token is refused.
-func authenticateSocket(a *auth.Service) transport.WebsocketInitFunc {
-	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		token, ok := strings.CutPrefix(p.Authorization(), "Bearer ")
-		if !ok || token == "" {
-			return ctx, nil, errcode.New(errcode.Unauthenticated, "send an access token in connection_init")
-		}
-		v, err := a.Authenticate(token)
-		if err != nil {
-			return ctx, nil, errcode.New(errcode.Unauthenticated, "invalid or expired credentials")
-		}
-		return context.WithValue(viewer.NewContext(ctx, v), socketKey{}, true), nil, nil
-	}
-}
-
-type socketKey struct{}
-
-// onSocket reports whether ctx is an operation sent over a websocket.
-func onSocket(ctx context.Context) bool {
-	on, _ := ctx.Value(socketKey{}).(bool)
-	return on
+	return withSocketSlot(srv)
 }

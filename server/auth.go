@@ -35,7 +35,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				err = auth.ErrBadCredentials
 				break
 			}
-			v, err = s.auth.Authenticate(token)
+			v, err = s.auth.Authenticate(ctx, token)
 		case key != "":
 			v, err = s.auth.AuthenticateKey(ctx, key)
 		default:

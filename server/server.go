@@ -80,6 +80,9 @@ type Config struct {
 	// the background screener — to subscriptions; nil makes one for the
 	// server alone.
 	Alerts *alert.Broker
+	// Now tells the time to logins, tokens and their checks; nil is
+	// time.Now (tests move a clock of their own).
+	Now func() time.Time
 }
 
 // Defaults for Config's zero values.
@@ -141,7 +144,7 @@ func New(db *store.DB, cfg Config) *Server {
 		cfg:    cfg,
 		db:     db,
 		reader: trace.NewReader(db.Client, nil),
-		auth:   auth.NewService(db.Client, db.Dialect, keys, auth.NewHasher(cfg.HashConcurrency), nil),
+		auth:   auth.NewService(db.Client, db.Dialect, keys, auth.NewHasher(cfg.HashConcurrency), cfg.Now),
 	}
 	gql := graph.NewHandler(graph.Deps{
 		Client:   db.Client,

@@ -1039,6 +1039,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	userHooks := schema.User{}.Hooks()
+
+	user.Hooks[1] = userHooks[0]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userFields := schema.User{}.Fields()
@@ -1081,6 +1084,10 @@ func init() {
 	userDescActive := userFields[5].Descriptor()
 	// user.DefaultActive holds the default value on creation for the active field.
 	user.DefaultActive = userDescActive.Default.(bool)
+	// userDescTokenGeneration is the schema descriptor for token_generation field.
+	userDescTokenGeneration := userFields[7].Descriptor()
+	// user.DefaultTokenGeneration holds the default value on creation for the token_generation field.
+	user.DefaultTokenGeneration = userDescTokenGeneration.Default.(int)
 }
 
 const (

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"context"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -8,6 +10,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	gen "suyuan/ent"
+	"suyuan/ent/hook"
 	"suyuan/internal/cnid"
 	"suyuan/internal/viewer"
 )
@@ -34,7 +38,30 @@ func (User) Fields() []ent.Field {
 		field.Bool("active").Default(true),
 		field.Time("last_login_at").SchemaType(datetime()).Optional().Nillable().
 			Annotations(noInput),
+		field.Int("token_generation").Default(0).
+			Comment("Bumped whenever the account's access tokens must stop working at once (deactivation, a password or role change); access tokens carry the generation they were issued under.").
+			Annotations(hidden),
 	}
+}
+
+// Hooks of the User.
+func (User) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(revokeTokens, ent.OpUpdate|ent.OpUpdateOne)}
+}
+
+// revokeTokens bumps the token generation of accounts whose password or
+// role changes or which are deactivated, whatever code path changes them,
+// so that their access tokens are refused from then on.
+func revokeTokens(next ent.Mutator) ent.Mutator {
+	return hook.UserFunc(func(ctx context.Context, m *gen.UserMutation) (ent.Value, error) {
+		_, password := m.PasswordHash()
+		_, role := m.Role()
+		active, setsActive := m.Active()
+		if password || role || (setsActive && !active) {
+			m.AddTokenGeneration(1)
+		}
+		return next.Mutate(ctx, m)
+	})
 }
 
 // Edges of the User.

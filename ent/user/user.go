@@ -36,6 +36,8 @@ const (
 	FieldActive = "active"
 	// FieldLastLoginAt holds the string denoting the last_login_at field in the database.
 	FieldLastLoginAt = "last_login_at"
+	// FieldTokenGeneration holds the string denoting the token_generation field in the database.
+	FieldTokenGeneration = "token_generation"
 	// EdgeAlertChanges holds the string denoting the alert_changes edge name in mutations.
 	EdgeAlertChanges = "alert_changes"
 	// EdgeRecallsInitiated holds the string denoting the recalls_initiated edge name in mutations.
@@ -97,6 +99,7 @@ var Columns = []string{
 	FieldRole,
 	FieldActive,
 	FieldLastLoginAt,
+	FieldTokenGeneration,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -115,7 +118,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "suyuan/ent/runtime"
 var (
-	Hooks  [1]ent.Hook
+	Hooks  [2]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -131,6 +134,8 @@ var (
 	NameValidator func(string) error
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
+	// DefaultTokenGeneration holds the default value on creation for the "token_generation" field.
+	DefaultTokenGeneration int
 )
 
 // RoleValidator is a validator for the "role" field enum values. It is called by the builders before save.
@@ -194,6 +199,11 @@ func ByActive(opts ...sql.OrderTermOption) OrderOption {
 // ByLastLoginAt orders the results by the last_login_at field.
 func ByLastLoginAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastLoginAt, opts...).ToFunc()
+}
+
+// ByTokenGeneration orders the results by the token_generation field.
+func ByTokenGeneration(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTokenGeneration, opts...).ToFunc()
 }
 
 // ByAlertChangesCount orders the results by alert_changes count.

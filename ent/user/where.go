@@ -96,6 +96,11 @@ func LastLoginAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldLastLoginAt, v))
 }
 
+// TokenGeneration applies equality check predicate on the "token_generation" field. It's identical to TokenGenerationEQ.
+func TokenGeneration(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldTokenGeneration, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -479,6 +484,46 @@ func LastLoginAtIsNil() predicate.User {
 // LastLoginAtNotNil applies the NotNil predicate on the "last_login_at" field.
 func LastLoginAtNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldLastLoginAt))
+}
+
+// TokenGenerationEQ applies the EQ predicate on the "token_generation" field.
+func TokenGenerationEQ(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldTokenGeneration, v))
+}
+
+// TokenGenerationNEQ applies the NEQ predicate on the "token_generation" field.
+func TokenGenerationNEQ(v int) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldTokenGeneration, v))
+}
+
+// TokenGenerationIn applies the In predicate on the "token_generation" field.
+func TokenGenerationIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldIn(FieldTokenGeneration, vs...))
+}
+
+// TokenGenerationNotIn applies the NotIn predicate on the "token_generation" field.
+func TokenGenerationNotIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldTokenGeneration, vs...))
+}
+
+// TokenGenerationGT applies the GT predicate on the "token_generation" field.
+func TokenGenerationGT(v int) predicate.User {
+	return predicate.User(sql.FieldGT(FieldTokenGeneration, v))
+}
+
+// TokenGenerationGTE applies the GTE predicate on the "token_generation" field.
+func TokenGenerationGTE(v int) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldTokenGeneration, v))
+}
+
+// TokenGenerationLT applies the LT predicate on the "token_generation" field.
+func TokenGenerationLT(v int) predicate.User {
+	return predicate.User(sql.FieldLT(FieldTokenGeneration, v))
+}
+
+// TokenGenerationLTE applies the LTE predicate on the "token_generation" field.
+func TokenGenerationLTE(v int) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldTokenGeneration, v))
 }
 
 // HasAlertChanges applies the HasEdge predicate on the "alert_changes" edge.

@@ -162,6 +162,10 @@ func (s *Service) ChangePassword(ctx context.Context, oldPassword, newPassword s
 	if err != nil {
 		return fmt.Errorf("hashing password: %w", err)
 	}
+	// The new password bumps the token generation (a hook of the
+	// schema): the account's access tokens, this request's too, stop
+	// working; on this server at once.
+	defer s.accounts.forget(u.ID)
 	return s.withTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		if err := tx.User.UpdateOneID(u.ID).SetPasswordHash(hash).Exec(ctx); err != nil {
 			return fmt.Errorf("storing password: %w", err)
@@ -173,13 +177,15 @@ func (s *Service) ChangePassword(ctx context.Context, oldPassword, newPassword s
 	})
 }
 
-// DeactivateUser stops an account and ends its sessions. Access tokens
-// already issued lapse within AccessTTL.
+// DeactivateUser stops an account and ends its sessions. Its access
+// tokens are refused from then on: on this server at once, on others
+// within AccountCacheTTL.
 func (s *Service) DeactivateUser(ctx context.Context, id int) (*ent.User, error) {
 	v, err := requireViewer(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer s.accounts.forget(id)
 	var out *ent.User
 	err = s.withTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		u, err := tx.User.Get(ctx, id)

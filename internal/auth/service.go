@@ -33,6 +33,8 @@ type Service struct {
 	keys     *KeySet
 	hasher   *Hasher
 	now      func() time.Time
+	// accounts remembers for a moment which accounts' tokens are good.
+	accounts *accounts
 }
 
 // NewService returns a Service over client, whose SQL dialect is
@@ -41,7 +43,8 @@ func NewService(client *ent.Client, dialectName string, keys *KeySet, hasher *Ha
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{client: client, lockRows: dialectName != dialect.SQLite, keys: keys, hasher: hasher, now: now}
+	return &Service{client: client, lockRows: dialectName != dialect.SQLite, keys: keys, hasher: hasher, now: now,
+		accounts: newAccounts(AccountCacheTTL, now)}
 }
 
 // Tokens is what a login or a refresh returns.
@@ -102,7 +105,8 @@ func asUser(ctx context.Context, u *ent.User) context.Context {
 // issue signs an access token and stores a new refresh token in family.
 func (s *Service) issue(ctx context.Context, c *ent.Client, u *ent.User, family string) (*Tokens, error) {
 	now := s.now()
-	v := &viewer.Viewer{UserID: u.ID, OrgID: u.OrganizationID, Role: u.Role, Region: u.Edges.Organization.RegionCode}
+	v := &viewer.Viewer{UserID: u.ID, OrgID: u.OrganizationID, Role: u.Role, Region: u.Edges.Organization.RegionCode,
+		TokenGeneration: u.TokenGeneration}
 	access, exp, err := s.keys.Sign(v, now)
 	if err != nil {
 		return nil, err
@@ -226,8 +230,9 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	})
 }
 
-// RevokeUser revokes every session of a user, after a password change or
-// deactivation.
+// RevokeUser revokes every session (refresh token) of a user, after a
+// password change or deactivation; the change itself bumps the account's
+// token generation, which ends its access tokens.
 func (s *Service) RevokeUser(ctx context.Context, c *ent.Client, userID int) error {
 	err := c.RefreshToken.Update().
 		Where(refreshtoken.UserID(userID), refreshtoken.RevokedAtIsNil()).
@@ -245,11 +250,16 @@ func (s *Service) Hasher() *Hasher { return s.hasher }
 // does not verify.
 var ErrBadCredentials = errors.New("bad credentials")
 
-// Authenticate returns the viewer of an access token.
-func (s *Service) Authenticate(token string) (*viewer.Viewer, error) {
+// Authenticate returns the viewer of an access token: one that verifies,
+// for an account that exists, may be used and has not revoked its tokens
+// since (Check).
+func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewer, error) {
 	v, err := s.keys.Verify(token, s.now())
 	if err != nil {
 		return nil, ErrBadCredentials
+	}
+	if err := s.Check(ctx, v); err != nil {
+		return nil, err
 	}
 	return v, nil
 }

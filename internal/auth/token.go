@@ -78,6 +78,9 @@ type claims struct {
 	Org    int    `json:"org"`
 	Role   string `json:"role"`
 	Region string `json:"region"`
+	// Gen is the account's token generation at issue; the token is
+	// refused once the account's generation moves on.
+	Gen int `json:"gen,omitempty"`
 }
 
 // ErrInvalidToken is returned for any token that does not verify.
@@ -96,7 +99,7 @@ func (ks *KeySet) Sign(v *viewer.Viewer, now time.Time) (string, time.Time, erro
 			ExpiresAt: jwt.NewNumericDate(exp),
 			ID:        randomString(12),
 		},
-		Org: v.OrgID, Role: string(v.Role), Region: v.Region,
+		Org: v.OrgID, Role: string(v.Role), Region: v.Region, Gen: v.TokenGeneration,
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
 	t.Header["kid"] = ks.Active
@@ -131,10 +134,10 @@ func (ks *KeySet) Verify(token string, now time.Time) (*viewer.Viewer, error) {
 	}
 	uid, err := strconv.Atoi(c.Subject)
 	role := viewer.Role(c.Role)
-	if err != nil || uid <= 0 || !role.Valid() {
+	if err != nil || uid <= 0 || !role.Valid() || c.Gen < 0 {
 		return nil, ErrInvalidToken
 	}
-	return &viewer.Viewer{UserID: uid, OrgID: c.Org, Role: role, Region: c.Region}, nil
+	return &viewer.Viewer{UserID: uid, OrgID: c.Org, Role: role, Region: c.Region, TokenGeneration: c.Gen}, nil
 }
 
 // randomString returns n random bytes, URL-safe base64 encoded.

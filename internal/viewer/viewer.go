@@ -55,6 +55,10 @@ type Viewer struct {
 	Region string
 	// ReadOnly is set for API keys without the write scope.
 	ReadOnly bool
+	// TokenGeneration is, for a user, the account's token generation its
+	// access token was issued under; the token is refused once the
+	// account's generation moves on (internal/auth).
+	TokenGeneration int
 }
 
 // RegionPrefix is the part of the region code that names the area a
