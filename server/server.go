@@ -19,7 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/go-chi/chi/v5"
 
 	"suyuan/graph"
@@ -34,6 +33,7 @@ import (
 	"suyuan/internal/trace"
 	"suyuan/server/consumer"
 	"suyuan/server/dashboard"
+	"suyuan/server/playground"
 )
 
 // Config configures the HTTP server.
@@ -191,7 +191,10 @@ func New(db *store.DB, cfg Config) *Server {
 	r.Handle("/dashboard", page)
 	r.Handle("/dashboard/*", page)
 	if cfg.Development {
-		r.Get("/", playground.Handler("Suyuan", "/graphql"))
+		// GraphiQL, served from the binary: it needs no internet access.
+		pg := playground.Handler()
+		r.Get("/", pg.ServeHTTP)
+		r.Handle(playground.AssetPath+"*", pg)
 	} else {
 		r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")

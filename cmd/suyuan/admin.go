@@ -27,7 +27,7 @@ func adminCmd(ctx context.Context, args []string, stdin io.Reader, stderr io.Wri
 	orgName := fs.String("org-name", "Suyuan platform", "the platform organisation's name")
 	credit := fs.String("credit-code", "", "the platform organisation's unified social credit code (required)")
 	region := fs.String("region", "511800", "the platform organisation's region code")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if *phone == "" || *credit == "" {

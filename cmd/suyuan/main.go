@@ -5,7 +5,11 @@
 //	suyuan serve   [flags]   serve the GraphQL API (the default command)
 //	suyuan migrate [flags]   create or update the database schema
 //	suyuan seed    [flags]   fill a database with a generated data set
+//	suyuan screen  [flags]   run every anomaly rule over the history and store alerts
+//	suyuan recount [flags]   rebuild the dashboard's counters from the rows they count
 //	suyuan admin   [flags]   create the first administrator
+//	suyuan version           print the version and source revision
+//	suyuan help              list the commands
 //
 // Run "suyuan COMMAND -h" for a command's flags.
 package main
@@ -16,13 +20,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
+	"runtime/debug"
 	"syscall"
-
-	"suyuan/internal/logging"
 )
 
 func main() {
@@ -30,7 +31,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(2)
+		return // help was asked for, and given
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "suyuan:", err)
@@ -42,17 +43,17 @@ func main() {
 // that tests can run it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "-h" || a == "-help" || a == "--help":
+			cmd, args = "help", args[1:]
+		case a != "" && a[0] != '-':
+			cmd, args = a, args[1:]
+		}
 	}
-	logger, closeLog, err := newLogger(getenv, stderr)
-	if err != nil {
-		return err
-	}
-	defer closeLog.Close()
 	switch cmd {
 	case "serve":
-		return serve(ctx, args, stderr, getenv, logger)
+		return serve(ctx, args, stderr, getenv)
 	case "migrate":
 		return migrateCmd(ctx, args, stderr, getenv)
 	case "seed":
@@ -63,6 +64,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return screenCmd(ctx, args, stdout, stderr, getenv)
 	case "recount":
 		return recountCmd(ctx, args, stdout, stderr, getenv)
+	case "version":
+		if len(args) > 0 {
+			return fmt.Errorf("version takes no arguments, got %q", args)
+		}
+		fmt.Fprintln(stdout, version())
+		return nil
 	case "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -71,46 +78,53 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
-const usage = `usage: suyuan [serve|migrate|seed|screen|recount|admin|help] [flags]
-
-  serve     serve the GraphQL API (the default)
-  migrate   create or update the database schema
-  seed      fill a database with a generated data set
-  screen    run every anomaly rule over the history and store alerts
-  recount   rebuild the dashboard's counters from the rows they count
-  admin     create the first administrator (password on standard input)
-
-Run "suyuan COMMAND -h" for a command's flags.`
-
-// newLogger writes JSON lines to a file per day in SUYUAN_LOG_DIR, kept
-// SUYUAN_LOG_RETENTION_DAYS days (30 by default), and to standard error in
-// development or when no directory is set.
-func newLogger(getenv func(string) string, stderr io.Writer) (*slog.Logger, io.Closer, error) {
-	days := 0
-	if v := getenv("SUYUAN_LOG_RETENTION_DAYS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return nil, nil, fmt.Errorf("SUYUAN_LOG_RETENTION_DAYS must be a positive number of days, not %q", v)
-		}
-		days = n
-	}
-	dir := getenv("SUYUAN_LOG_DIR")
-	logger, closer, err := logging.New(logging.Config{
-		Dir:           dir,
-		RetentionDays: days,
-		Stderr:        dir == "" || getenv("SUYUAN_MODE") != "production",
-		Level:         logLevel(getenv("SUYUAN_LOG_LEVEL")),
-	}, stderr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("setting up logs: %w", err)
-	}
-	return logger, closer, nil
+// commands lists every command, for the usage text; a test holds it, the
+// package comment and run's switch to one another.
+var commands = []struct{ name, summary string }{
+	{"serve", "serve the GraphQL API (the default command)"},
+	{"migrate", "create or update the database schema"},
+	{"seed", "fill a database with a generated data set"},
+	{"screen", "run every anomaly rule over the history and store alerts"},
+	{"recount", "rebuild the dashboard's counters from the rows they count"},
+	{"admin", "create the first administrator"},
+	{"version", "print the version and source revision"},
+	{"help", "list the commands"},
 }
 
-func logLevel(s string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return slog.LevelInfo
+var usage = func() string {
+	s := "usage: suyuan [COMMAND] [flags]\n\nCommands:\n"
+	for _, c := range commands {
+		s += fmt.Sprintf("  %-8s  %s\n", c.name, c.summary)
 	}
-	return l
+	return s + "\nWithout a command, suyuan serves. Run \"suyuan COMMAND -h\" for a command's flags\nand environment variables."
+}()
+
+// version describes the build: the module version, the source revision and
+// its time (when built from a checkout), and the Go version.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "suyuan (no build information)"
+	}
+	s := "suyuan " + info.Main.Version
+	var rev, at, modified string
+	for _, kv := range info.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			rev = kv.Value
+		case "vcs.time":
+			at = kv.Value
+		case "vcs.modified":
+			if kv.Value == "true" {
+				modified = " (modified)"
+			}
+		}
+	}
+	if rev != "" {
+		s += " revision " + rev + modified
+		if at != "" {
+			s += " of " + at
+		}
+	}
+	return s + " " + info.GoVersion
 }

@@ -23,7 +23,7 @@ func screenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	dsn := fs.String("db", getenv("SUYUAN_DB"), "database: an SQLite path or a MySQL URL/DSN (env SUYUAN_DB)")
 	sinceFlag := fs.String("since", "", "screen data recorded from this time on (RFC 3339; default: all of history)")
 	atFlag := fs.String("at", "", "judge the data as of this time (RFC 3339; default: now), e.g. a generated data set's anchor")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	var since time.Time
@@ -69,7 +69,7 @@ func recountCmd(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	fs := flag.NewFlagSet("recount", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dsn := fs.String("db", getenv("SUYUAN_DB"), "database: an SQLite path or a MySQL URL/DSN (env SUYUAN_DB)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	db, err := openDB(ctx, *dsn)

@@ -7,18 +7,25 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
+	"suyuan/ent/user"
+	"suyuan/graph"
 	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
 	"suyuan/internal/auth"
+	"suyuan/internal/logging"
 	"suyuan/internal/scan"
 	"suyuan/internal/screen"
 	"suyuan/internal/seed"
 	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
+	"suyuan/internal/viewer"
 	"suyuan/server"
 	"suyuan/server/consumer"
 )
@@ -27,11 +34,20 @@ import (
 // Production mode refuses to start with it.
 const devSecret = "suyuan-development-secret-do-not-use-in-production"
 
+// Default listen addresses. Development mode publishes its demo passwords
+// and signs tokens with a secret anyone can read in this file, so it
+// listens on the loopback interface unless told otherwise.
+const (
+	devAddr  = "127.0.0.1:8080"
+	prodAddr = ":8080"
+)
+
 // serveConfig is everything serve needs, from flags and environment.
 type serveConfig struct {
 	db              string
 	addr            string
 	mode            string
+	allowRemoteDev  bool
 	secret          string
 	demo            bool
 	requestTimeout  time.Duration
@@ -43,38 +59,110 @@ type serveConfig struct {
 	pageRateLimit   int
 	trustedProxies  string
 	ipRegions       string
+	regions         *scan.Regions
 	pageCacheTTL    time.Duration
 	screenInterval  time.Duration
 	screenWindow    time.Duration
+	log             logConfig
+}
+
+// envVar is an environment variable serve reads: either the default of a
+// flag, or a setting of its own (flag "").
+type envVar struct {
+	name, flag, meaning string
+}
+
+// serveEnv lists every environment variable serve reads, for its help (the
+// README's configuration table is held to it by a test).
+var serveEnv = []envVar{
+	{"SUYUAN_DB", "db", ""},
+	{"SUYUAN_ADDR", "addr", ""},
+	{"SUYUAN_MODE", "mode", ""},
+	{"SUYUAN_ALLOW_REMOTE_DEV", "allow-remote-dev", ""},
+	{"SUYUAN_SECRET", "", "server secret, at least 32 characters; required in production"},
+	{"SUYUAN_JWT_KEYS", "", "file of the JSON key set for access tokens (default: derived from the secret)"},
+	{"SUYUAN_TRUSTED_PROXIES", "trusted-proxies", ""},
+	{"SUYUAN_PUBLIC_URL", "public-url", ""},
+	{"SUYUAN_IP_REGIONS", "ip-regions", ""},
+	{"SUYUAN_LOG_DIR", "", "write logs to a file per day in this directory"},
+	{"SUYUAN_LOG_RETENTION_DAYS", "", "delete log files older than this many days (default 30)"},
+	{"SUYUAN_LOG_LEVEL", "", "debug, info, warn or error (default info)"},
+}
+
+// serveFlags defines serve's flags into c, with defaults from the
+// environment where serveEnv says so.
+func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.db, "db", envOr(getenv, "SUYUAN_DB", store.DefaultSQLite), "database: an SQLite path, or mysql://user:pass@host:3306/dbname")
+	fs.StringVar(&c.addr, "addr", getenv("SUYUAN_ADDR"), "listen address, HOST:PORT (default "+devAddr+" in development, "+prodAddr+" in production)")
+	fs.StringVar(&c.mode, "mode", envOr(getenv, "SUYUAN_MODE", "development"), "development or production")
+	fs.BoolVar(&c.allowRemoteDev, "allow-remote-dev", false, "let development mode, with its published demo passwords and secret, listen on an address other than loopback")
+	fs.BoolVar(&c.demo, "demo", true, "load demo data into an empty database (development mode only)")
+	fs.DurationVar(&c.requestTimeout, "request-timeout", server.DefaultRequestTimeout, "time limit of one request (more than 0)")
+	fs.Int64Var(&c.bodyLimit, "body-limit", server.DefaultBodyLimit, "largest request body, in bytes (more than 0)")
+	fs.IntVar(&c.complexityLimit, "complexity-limit", graph.DefaultComplexityLimit, "largest GraphQL operation cost (more than 0)")
+	fs.IntVar(&c.rateLimit, "rate-limit", server.DefaultRateLimit, "requests per minute per API key, user or anonymous client address (negative: no limit)")
+	fs.IntVar(&c.pageRateLimit, "page-rate-limit", server.DefaultPageRateLimit, "consumer page and QR requests per minute per client address (negative: no limit)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", getenv("SUYUAN_TRUSTED_PROXIES"), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed")
+	fs.StringVar(&c.publicURL, "public-url", envOr(getenv, "SUYUAN_PUBLIC_URL", consumer.DefaultPublicBaseURL), "base URL consumers reach the server at, for QR codes and links")
+	fs.StringVar(&c.ipRegions, "ip-regions", getenv("SUYUAN_IP_REGIONS"), "CSV file of IP prefixes and region codes for scan statistics (none: regions are not recorded)")
+	fs.DurationVar(&c.pageCacheTTL, "page-cache-ttl", consumer.DefaultCacheTTL, "how long consumer pages are cached (0 or negative: no cache)")
+	fs.DurationVar(&c.screenInterval, "screen-interval", 5*time.Minute, "how often the background screener runs the anomaly rules (0: never)")
+	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks (more than 0)")
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "usage: suyuan serve [flags]\n\nServe the GraphQL API, the consumer pages and the dashboard.\n\nFlags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintf(out, "\nEnvironment (a flag on the command line wins over its variable):\n")
+		for _, e := range serveEnv {
+			meaning := e.meaning
+			if e.flag != "" {
+				meaning = "default of --" + e.flag
+			}
+			fmt.Fprintf(out, "  %-26s %s\n", e.name, meaning)
+		}
+	}
+	return fs
 }
 
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var c serveConfig
-	fs.StringVar(&c.db, "db", getenv("SUYUAN_DB"), "database: an SQLite path, or mysql://user:pass@host:3306/dbname (env SUYUAN_DB; default "+store.DefaultSQLite+")")
-	fs.StringVar(&c.addr, "addr", envOr(getenv, "SUYUAN_ADDR", server.DefaultAddr), "listen address (env SUYUAN_ADDR)")
-	fs.StringVar(&c.mode, "mode", envOr(getenv, "SUYUAN_MODE", "development"), "development or production (env SUYUAN_MODE)")
-	fs.BoolVar(&c.demo, "demo", true, "load demo data into an empty database (development mode only)")
-	fs.DurationVar(&c.requestTimeout, "request-timeout", server.DefaultRequestTimeout, "time limit of one request")
-	fs.Int64Var(&c.bodyLimit, "body-limit", server.DefaultBodyLimit, "largest request body, in bytes")
-	fs.IntVar(&c.complexityLimit, "complexity-limit", 0, "largest GraphQL operation cost (0: the built-in default)")
-	fs.IntVar(&c.rateLimit, "rate-limit", server.DefaultRateLimit, "requests per minute per API key, user or anonymous client address (negative: no limit)")
-	fs.IntVar(&c.pageRateLimit, "page-rate-limit", server.DefaultPageRateLimit, "consumer page and QR requests per minute per client address (negative: no limit)")
-	fs.StringVar(&c.trustedProxies, "trusted-proxies", getenv("SUYUAN_TRUSTED_PROXIES"), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed (env SUYUAN_TRUSTED_PROXIES)")
-	fs.StringVar(&c.publicURL, "public-url", envOr(getenv, "SUYUAN_PUBLIC_URL", consumer.DefaultPublicBaseURL), "base URL consumers reach the server at, for QR codes and links (env SUYUAN_PUBLIC_URL)")
-	fs.StringVar(&c.ipRegions, "ip-regions", getenv("SUYUAN_IP_REGIONS"), "CSV file of IP prefixes and region codes for scan statistics (env SUYUAN_IP_REGIONS; none: regions are not recorded)")
-	fs.DurationVar(&c.pageCacheTTL, "page-cache-ttl", 0, "how long consumer pages are cached (0: the built-in default; negative: no cache)")
-	fs.DurationVar(&c.screenInterval, "screen-interval", 5*time.Minute, "how often the background screener runs the anomaly rules (0: never)")
-	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks")
+	fs := serveFlags(&c, stderr, getenv)
+	if v := getenv("SUYUAN_ALLOW_REMOTE_DEV"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("SUYUAN_ALLOW_REMOTE_DEV must be true or false, not %q", v)
+		}
+		c.allowRemoteDev = b
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	if c.screenInterval < 0 || c.screenWindow <= 0 {
-		return c, fmt.Errorf("--screen-interval must not be negative and --screen-window must be positive")
-	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	var err error
+	if c.log, err = parseLogConfig(getenv); err != nil {
+		return c, err
+	}
+	switch {
+	case c.requestTimeout <= 0:
+		return c, fmt.Errorf("--request-timeout must be more than 0, not %s", c.requestTimeout)
+	case c.bodyLimit <= 0:
+		return c, fmt.Errorf("--body-limit must be more than 0 bytes, not %d", c.bodyLimit)
+	case c.complexityLimit <= 0:
+		return c, fmt.Errorf("--complexity-limit must be more than 0, not %d", c.complexityLimit)
+	case c.screenInterval < 0:
+		return c, fmt.Errorf("--screen-interval must not be negative (0: never), not %s", c.screenInterval)
+	case c.screenWindow <= 0:
+		return c, fmt.Errorf("--screen-window must be more than 0, not %s", c.screenWindow)
+	}
+	if err := store.CheckDSN(c.db); err != nil {
+		return c, fmt.Errorf("--db: %w", err)
+	}
+	if err := checkPublicURL(c.publicURL); err != nil {
+		return c, err
 	}
 	c.secret = getenv("SUYUAN_SECRET")
 	if path := getenv("SUYUAN_JWT_KEYS"); path != "" {
@@ -89,6 +177,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		if c.secret == "" {
 			c.secret = devSecret
 		}
+		if c.addr == "" {
+			c.addr = devAddr
+		}
 	case "production":
 		if c.secret == "" || c.secret == devSecret {
 			return c, fmt.Errorf("production mode needs SUYUAN_SECRET set to a secret of your own")
@@ -97,8 +188,18 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 			return c, fmt.Errorf("SUYUAN_SECRET must be at least 32 characters")
 		}
 		c.demo = false
+		if c.addr == "" {
+			c.addr = prodAddr
+		}
 	default:
 		return c, fmt.Errorf("mode must be development or production, not %q", c.mode)
+	}
+	if err := checkAddr(c.addr); err != nil {
+		return c, err
+	}
+	if c.mode == "development" && !c.allowRemoteDev && !loopbackAddr(c.addr) {
+		return c, fmt.Errorf("development mode publishes its demo passwords and signing secret, so it listens only on loopback (such as %s), not on %q; "+
+			"use --mode production, or --allow-remote-dev if every machine that can reach %s may act as an administrator", devAddr, c.addr, c.addr)
 	}
 	if c.keys == nil {
 		c.keys = auth.DerivedKeySet(c.secret)
@@ -108,14 +209,76 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 			return c, fmt.Errorf("--trusted-proxies: %q is not a CIDR prefix", p)
 		}
 	}
+	if c.regions, err = scan.LoadRegions(c.ipRegions); err != nil {
+		return c, fmt.Errorf("--ip-regions: %w", err)
+	}
 	return c, nil
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string, logger *slog.Logger) error {
+// checkAddr refuses a listen address that is not HOST:PORT with a numeric
+// port.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr %q is not HOST:PORT (such as %s or %s)", addr, devAddr, prodAddr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("--addr %q: the port must be a number from 0 to 65535", addr)
+	}
+	return nil
+}
+
+// loopbackAddr reports whether a listen address is on the loopback
+// interface only.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// checkPublicURL refuses a public URL that is not an absolute http(s) URL.
+func checkPublicURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--public-url %q must be an absolute http:// or https:// URL without query or fragment, such as %s", s, consumer.DefaultPublicBaseURL)
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
 	c, err := parseServe(args, stderr, getenv)
 	if err != nil {
 		return err
 	}
+	logger, closeLog, err := newLogger(c.log, c.mode, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog.Close()
+	// Libraries that write to the standard logger write JSON lines too.
+	slog.SetDefault(logger)
+
+	// Listen first: a port in use is reported before a database is
+	// created or a demo loaded.
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", c.addr, err)
+	}
+	defer ln.Close()
+	if c.mode == "development" && !loopbackAddr(ln.Addr().String()) {
+		if !c.allowRemoteDev {
+			return fmt.Errorf("development mode listens only on loopback, and %s is not", ln.Addr())
+		}
+		logger.Warn("DEVELOPMENT MODE IS REACHABLE FROM THE NETWORK: its demo passwords are published and its signing secret is public, " +
+			"so anyone who can reach " + ln.Addr().String() + " can act as an administrator. Use --mode production for anything but a trusted network.")
+	}
+
 	db, err := store.Open(ctx, c.db)
 	if err != nil {
 		return err
@@ -142,6 +305,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 			return fmt.Errorf("loading demo data: %w", err)
 		}
 	}
+	if c.mode == "production" {
+		admins, err := db.Client.User.Query().Where(user.RoleEQ(viewer.Admin)).Exist(tenancy.System(ctx))
+		if err != nil {
+			return fmt.Errorf("checking for an administrator: %w", err)
+		}
+		if !admins {
+			logger.Warn("the database has no administrator, so nobody can log in: create the first one with " +
+				"`suyuan admin --db … --phone … --credit-code …` (password on standard input)")
+		}
+	}
 	if err := rebuildCounters(ctx, db, false); err != nil {
 		return err
 	}
@@ -157,11 +330,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		}
 		go screener.Loop(ctx, c.screenInterval, c.screenWindow, logger)
 	}
-	regions, err := scan.LoadRegions(c.ipRegions)
-	if err != nil {
-		return err
-	}
-	scans := scan.New(db.SQL, scan.Options{Secret: []byte(c.secret), Regions: regions, Logger: logger})
+	scans := scan.New(db.SQL, scan.Options{Secret: []byte(c.secret), Regions: c.regions, Logger: logger})
 	// The recorder stops after the server, so that the scans of the last
 	// requests are written.
 	scanCtx, stopScans := context.WithCancel(context.WithoutCancel(ctx))
@@ -176,16 +345,86 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		Logger:          logger,
 		PublicBaseURL:   c.publicURL,
 		Scans:           scans,
-		PageCacheTTL:    c.pageCacheTTL,
+		PageCacheTTL:    pageCacheTTL(c.pageCacheTTL),
 		Keys:            c.keys,
 		RateLimit:       c.rateLimit,
 		PageRateLimit:   c.pageRateLimit,
 		TrustedProxies:  c.proxies(),
 		Alerts:          alerts,
 	})
-	err = srv.ListenAndServe(ctx)
+	logger.Info("open in a browser", browseURLs(ln.Addr(), c.mode == "development", c.demo)...)
+	err = srv.Serve(ctx, ln)
 	stopScans()
 	return errors.Join(err, <-scansDone)
+}
+
+// browseURLs are the pages a person starting the server wants to open, as
+// log attributes.
+func browseURLs(addr net.Addr, development, demo bool) []any {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip, err := netip.ParseAddr(host); err != nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	base := "http://" + net.JoinHostPort(host, port)
+	var attrs []any
+	if development {
+		attrs = append(attrs, "playground", base+"/")
+	}
+	attrs = append(attrs, "dashboard", base+"/dashboard")
+	if demo {
+		attrs = append(attrs, "consumer_page", base+"/t/"+seed.DemoTraceCode)
+	} else {
+		attrs = append(attrs, "consumer_page", base+"/t/{trace code}")
+	}
+	return attrs
+}
+
+// logConfig is where and what serve logs, from the environment.
+type logConfig struct {
+	dir   string
+	days  int
+	level slog.Level
+}
+
+func parseLogConfig(getenv func(string) string) (logConfig, error) {
+	lc := logConfig{dir: getenv("SUYUAN_LOG_DIR")}
+	if v := getenv("SUYUAN_LOG_RETENTION_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return lc, fmt.Errorf("SUYUAN_LOG_RETENTION_DAYS must be a positive number of days, not %q", v)
+		}
+		lc.days = n
+	}
+	if v := getenv("SUYUAN_LOG_LEVEL"); v != "" {
+		if err := lc.level.UnmarshalText([]byte(v)); err != nil {
+			return lc, fmt.Errorf("SUYUAN_LOG_LEVEL must be debug, info, warn or error, not %q", v)
+		}
+	}
+	return lc, nil
+}
+
+// newLogger writes JSON lines to a file per day in the log directory, and
+// to standard error in development or when no directory is set.
+func newLogger(lc logConfig, mode string, stderr io.Writer) (*slog.Logger, io.Closer, error) {
+	logger, closer, err := logging.New(logging.Config{
+		Dir:           lc.dir,
+		RetentionDays: lc.days,
+		Stderr:        lc.dir == "" || mode != "production",
+		Level:         lc.level,
+	}, stderr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("setting up logs: %w", err)
+	}
+	return logger, closer, nil
+}
+
+// pageCacheTTL maps the flag, where 0 means no cache, to the server's
+// setting, where 0 means the default.
+func pageCacheTTL(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // proxies lists the trusted proxy prefixes.

@@ -18,7 +18,7 @@ func migrateCmd(ctx context.Context, args []string, stderr io.Writer, getenv fun
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dsn := fs.String("db", getenv("SUYUAN_DB"), "database: an SQLite path or a MySQL URL/DSN (env SUYUAN_DB)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	db, err := openDB(ctx, *dsn)
@@ -39,8 +39,11 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	demo := fs.Bool("demo", false, "load only the demo data")
 	faults := fs.Bool("faults", true, "inject known anomalies for the screening rules to find (docs/ANOMALIES.md)")
 	truth := fs.String("truth", "", "write the injected faults, as JSON, to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
+	}
+	if *scale != string(seed.Small) && *scale != string(seed.City) {
+		return fmt.Errorf("--scale must be small or city, not %q", *scale)
 	}
 	db, err := openDB(ctx, *dsn)
 	if err != nil {
@@ -55,9 +58,6 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 			return err
 		}
 		return seed.DemoUsers(ctx, db.Client)
-	}
-	if *scale != string(seed.Small) && *scale != string(seed.City) {
-		return fmt.Errorf("scale must be small or city, not %q", *scale)
 	}
 	st, err := seed.Generate(ctx, db, seed.Options{Scale: seed.Scale(*scale), Seed: *seedN, Faults: *faults, Progress: stderr})
 	if err != nil {
@@ -76,6 +76,17 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	fmt.Fprintf(stdout, "seeded %s (seed %d) in %s: %d organisations, %d facilities, %d products, %d batches, %d batch inputs, %d shipments, %d shipment items, %d sensor readings, %d shelf events, %d inspections, %d trace codes\n",
 		*scale, *seedN, st.Elapsed.Round(1e6), st.Organizations, st.Facilities, st.Products, st.Batches, st.BatchInputs,
 		st.Shipments, st.ShipmentItems, st.SensorReadings, st.ShelfEvents, st.Inspections, st.TraceCodes)
+	return nil
+}
+
+// parseArgs parses a command's flags and refuses arguments it does not take.
+func parseArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q", fs.Name(), fs.Args())
+	}
 	return nil
 }
 

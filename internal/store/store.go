@@ -213,3 +213,11 @@ func Retryable(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
+
+// CheckDSN reports whether dsn names a database Open understands, without
+// connecting to it (or creating an SQLite file), so that a command can refuse
+// a malformed setting before doing anything else.
+func CheckDSN(dsn string) error {
+	_, _, err := parseDSN(dsn)
+	return err
+}
