@@ -61,7 +61,8 @@ func All() []Code {
 		QuantityExceedsAvailable, InvalidState, Conflict,
 		ComplexityLimitExceeded, DepthLimitExceeded, AliasLimitExceeded,
 		TokenLimitExceeded, GraphQLParseFailed, GraphQLValidationFailed,
-		RequestTooLarge, RateLimited, Timeout, Internal,
+		RequestTooLarge, HeaderTooLarge, UnsupportedMediaType,
+		MethodNotAllowed, InvalidRequest, RateLimited, Timeout, Internal,
 	}
 }
 
