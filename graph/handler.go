@@ -136,7 +136,7 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(withLoaders(res))
-	return srv
+	return checkSockets(srv)
 }
 
 // authenticateSocket reads the access token a websocket client sends in
