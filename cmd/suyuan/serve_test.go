@@ -254,6 +254,10 @@ func TestCommandsRefuseBadSettings(t *testing.T) {
 		{"screen", "--db", db, "extra"},
 		{"admin", "--db", db, "--phone", "13800000001", "--credit-code", "91350100M000100Y43", "extra"},
 		{"admin", "--db", db, "--phone", "13800000001", "--credit-code", "12345"},
+		{"admin", "--db", db, "--phone", "12345", "--credit-code", "91350100M000100Y43"},
+		{"admin", "--db", db, "--phone", "13800000001", "--credit-code", "91350100M000100Y43", "--org-name", " "},
+		{"seed", "--db", db, "--truth", filepath.Join(dir, "no", "such", "dir", "truth.json")},
+		{"screen", "--db", db, "--since", "2026-11-25T00:00:00Z", "--at", "2026-11-24T00:00:00Z"},
 		{"version", "extra"},
 		{"migrate", "--db", "not a database"},
 	} {
