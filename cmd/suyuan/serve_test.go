@@ -111,15 +111,21 @@ func TestServeListensFirst(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a server's goroutines.
+// syncBuffer is a bytes.Buffer safe for a server's goroutines, which can
+// wait for a text to be written.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // closed at the next write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 	return s.b.Write(p)
 }
 
@@ -127,6 +133,28 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// waitFor reports whether text is written within d.
+func (s *syncBuffer) waitFor(text string, d time.Duration) bool {
+	deadline := time.After(d)
+	for {
+		s.mu.Lock()
+		if strings.Contains(s.b.String(), text) {
+			s.mu.Unlock()
+			return true
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-deadline:
+			return false
+		}
+	}
 }
 
 // startServe runs serve on a free loopback port until the test ends and
@@ -226,9 +254,8 @@ func TestServeStartup(t *testing.T) {
 				"--db", filepath.Join(dir, "remote.db"), "--screen-interval", "0"}, nil, &stderr, &stderr, env(nil))
 		}()
 		// The warning comes before the database is opened; the URLs after.
-		deadline := time.Now().Add(60 * time.Second)
-		for !strings.Contains(stderr.String(), "open in a browser") && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond) // polling for the start-up line
+		if !stderr.waitFor("open in a browser", time.Minute) {
+			t.Errorf("serve did not start:\n%s", stderr.String())
 		}
 		cancel()
 		if err := <-done; err != nil {
