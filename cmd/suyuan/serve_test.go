@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"suyuan/internal/testdb"
 )
 
 // TestServeRefusesBadSettings holds serve to refusing, before it does
@@ -243,6 +245,18 @@ func TestServeStartup(t *testing.T) {
 		}
 		if strings.Contains(string(b), `"playground"`) {
 			t.Errorf("production names a playground:\n%s", b)
+		}
+	})
+	t.Run("production on MySQL", func(t *testing.T) {
+		db := testdb.MySQL(t) // skips without SUYUAN_TEST_MYSQL_DSN
+		var stderr syncBuffer
+		_, stop := startServe(t, []string{"--db", db.DSN, "--mode", "production", "--screen-interval", "0"},
+			map[string]string{"SUYUAN_SECRET": strings.Repeat("s", 40)}, &stderr)
+		if err := stop(); err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+		if !strings.Contains(stderr.String(), "suyuan admin") {
+			t.Errorf("no advice to create an administrator:\n%s", stderr.String())
 		}
 	})
 	t.Run("development on all interfaces", func(t *testing.T) {
