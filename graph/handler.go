@@ -135,5 +135,5 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(withLoaders(res))
-	return withSocketSlot(srv)
+	return checkSockets(withSocketSlot(srv))
 }

@@ -281,7 +281,8 @@ func (s *Server) requestContext(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-ID", id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		reqlog.Logger(ctx).Info("request",
+		// Who made the request is learned inside (authenticate).
+		reqlog.Logger(ctx).With(reqlog.Attrs(ctx)...).Info("request",
 			"method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 	})

@@ -34,6 +34,12 @@ func adminCmd(ctx context.Context, args []string, stdin io.Reader, stderr io.Wri
 		fs.Usage()
 		return errors.New("admin needs --phone and --credit-code")
 	}
+	if _, err := cnid.Phone(*phone); err != nil {
+		return fmt.Errorf("--phone: %w", err)
+	}
+	if strings.TrimSpace(*orgName) == "" {
+		return errors.New("--org-name must not be empty")
+	}
 	code, err := cnid.CreditCode(*credit)
 	if err != nil {
 		return fmt.Errorf("--credit-code: %w", err)

@@ -41,6 +41,9 @@ func screenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		}
 		*f.into = t
 	}
+	if !since.IsZero() && !since.Before(now) {
+		return fmt.Errorf("--since (%s) must be before --at (%s)", since.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
 	db, err := openDB(ctx, *dsn)
 	if err != nil {
 		return err

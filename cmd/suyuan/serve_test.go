@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"suyuan/internal/testdb"
 )
 
 // TestServeRefusesBadSettings holds serve to refusing, before it does
@@ -111,15 +113,21 @@ func TestServeListensFirst(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a server's goroutines.
+// syncBuffer is a bytes.Buffer safe for a server's goroutines, which can
+// wait for a text to be written.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // closed at the next write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 	return s.b.Write(p)
 }
 
@@ -127,6 +135,28 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// waitFor reports whether text is written within d.
+func (s *syncBuffer) waitFor(text string, d time.Duration) bool {
+	deadline := time.After(d)
+	for {
+		s.mu.Lock()
+		if strings.Contains(s.b.String(), text) {
+			s.mu.Unlock()
+			return true
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-deadline:
+			return false
+		}
+	}
 }
 
 // startServe runs serve on a free loopback port until the test ends and
@@ -217,6 +247,18 @@ func TestServeStartup(t *testing.T) {
 			t.Errorf("production names a playground:\n%s", b)
 		}
 	})
+	t.Run("production on MySQL", func(t *testing.T) {
+		db := testdb.MySQL(t) // skips without SUYUAN_TEST_MYSQL_DSN
+		var stderr syncBuffer
+		_, stop := startServe(t, []string{"--db", db.DSN, "--mode", "production", "--screen-interval", "0"},
+			map[string]string{"SUYUAN_SECRET": strings.Repeat("s", 40)}, &stderr)
+		if err := stop(); err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+		if !strings.Contains(stderr.String(), "suyuan admin") {
+			t.Errorf("no advice to create an administrator:\n%s", stderr.String())
+		}
+	})
 	t.Run("development on all interfaces", func(t *testing.T) {
 		var stderr syncBuffer
 		ctx, cancel := context.WithCancel(context.Background())
@@ -226,9 +268,8 @@ func TestServeStartup(t *testing.T) {
 				"--db", filepath.Join(dir, "remote.db"), "--screen-interval", "0"}, nil, &stderr, &stderr, env(nil))
 		}()
 		// The warning comes before the database is opened; the URLs after.
-		deadline := time.Now().Add(60 * time.Second)
-		for !strings.Contains(stderr.String(), "open in a browser") && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond) // polling for the start-up line
+		if !stderr.waitFor("open in a browser", time.Minute) {
+			t.Errorf("serve did not start:\n%s", stderr.String())
 		}
 		cancel()
 		if err := <-done; err != nil {
@@ -254,6 +295,10 @@ func TestCommandsRefuseBadSettings(t *testing.T) {
 		{"screen", "--db", db, "extra"},
 		{"admin", "--db", db, "--phone", "13800000001", "--credit-code", "91350100M000100Y43", "extra"},
 		{"admin", "--db", db, "--phone", "13800000001", "--credit-code", "12345"},
+		{"admin", "--db", db, "--phone", "12345", "--credit-code", "91350100M000100Y43"},
+		{"admin", "--db", db, "--phone", "13800000001", "--credit-code", "91350100M000100Y43", "--org-name", " "},
+		{"seed", "--db", db, "--truth", filepath.Join(dir, "no", "such", "dir", "truth.json")},
+		{"screen", "--db", db, "--since", "2026-11-25T00:00:00Z", "--at", "2026-11-24T00:00:00Z"},
 		{"version", "extra"},
 		{"migrate", "--db", "not a database"},
 	} {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"suyuan/internal/anomaly"
@@ -44,6 +45,12 @@ func seedCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	if *scale != string(seed.Small) && *scale != string(seed.City) {
 		return fmt.Errorf("--scale must be small or city, not %q", *scale)
+	}
+	if *truth != "" {
+		// Found missing after a long generation would be too late.
+		if fi, err := os.Stat(filepath.Dir(*truth)); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--truth %q: its directory does not exist", *truth)
+		}
 	}
 	db, err := openDB(ctx, *dsn)
 	if err != nil {

@@ -578,3 +578,21 @@ func TestConcurrentRotation(t *testing.T) {
 		t.Errorf("got %d lines, want %d", total, workers*perWorker)
 	}
 }
+
+// TestDurations: a duration is logged as milliseconds with the unit, not
+// as a bare count of nanoseconds.
+func TestDurations(t *testing.T) {
+	var buf bytes.Buffer
+	logger, closer := newLogger(t, Config{Stderr: true}, &buf)
+	defer closer.Close()
+	logger.Info("screened", "elapsed", 1500*time.Microsecond, slog.Duration("long", 2*time.Minute), "zero", time.Duration(0))
+	lines := parseLines(t, buf.Bytes())
+	if len(lines) != 1 {
+		t.Fatalf("got %d lines", len(lines))
+	}
+	for key, want := range map[string]string{"elapsed": "1.5ms", "long": "120000ms", "zero": "0ms"} {
+		if lines[0][key] != want {
+			t.Errorf("%s = %v, want %q", key, lines[0][key], want)
+		}
+	}
+}

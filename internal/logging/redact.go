@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // redacted replaces every masked value.
@@ -55,7 +57,8 @@ var (
 // names a credential (see sensitiveKeyRe), and masks tokens, passwords in
 // URLs and DSNs, and key=value credentials inside string values, error
 // texts and JSON-encodable values, wherever they are, messages included.
-// It also writes the record's time in UTC with milliseconds.
+// It also writes the record's time in UTC with milliseconds, and durations
+// as milliseconds with their unit ("12.5ms") rather than nanoseconds.
 //
 // It is exported so that other handlers (say, a test's) can mask alike.
 func Redact(groups []string, a slog.Attr) slog.Attr {
@@ -80,6 +83,10 @@ func Redact(groups []string, a slog.Attr) slog.Attr {
 		}
 	case slog.KindAny:
 		a.Value = scrubAny(a.Value)
+	case slog.KindDuration:
+		// Milliseconds with their unit, rather than a bare count of
+		// nanoseconds.
+		a.Value = slog.StringValue(strconv.FormatFloat(float64(a.Value.Duration())/float64(time.Millisecond), 'f', -1, 64) + "ms")
 	}
 	return a
 }

@@ -28,6 +28,8 @@ type DB struct {
 	Counter *store.Counter
 	// Name is "sqlite" or "mysql", for subtest names.
 	Name string
+	// DSN opens the database again (store.Open), for a command under test.
+	DSN string
 }
 
 // Each runs f once per available database, as subtests named after them.
@@ -95,5 +97,5 @@ func open(t testing.TB, dsn, name string) *DB {
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrating %s: %v", name, err)
 	}
-	return &DB{DB: db, Counter: c, Name: name}
+	return &DB{DB: db, Counter: c, Name: name, DSN: dsn}
 }
