@@ -82,3 +82,34 @@ func TestTextIsText(t *testing.T) {
 			map[string]any{"p": "pass" + nul + "word"})
 	})
 }
+
+// TestStringFiltersAgree checks that string filters find the same rows on
+// every database: case-sensitive but for the …Fold filters, and with % and
+// _ taken literally.
+func TestStringFiltersAgree(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		*a.seq++
+		a.must(nil, createOrg, map[string]any{"in": map[string]any{"name": "Mixed Case Carrier", "kind": "CARRIER",
+			"creditCode": creditCode(t, 4242), "regionCode": "511802"}})
+		for filter, want := range map[string]int{
+			`nameContains: "Case"`:                1,
+			`nameContains: "case"`:                0,
+			`nameContains: "CASE"`:                0,
+			`nameHasPrefix: "mixed"`:              0,
+			`nameHasPrefix: "Mixed"`:              1,
+			`nameHasSuffix: "CARRIER"`:            0,
+			`nameContainsFold: "cASE"`:            1,
+			`nameEqualFold: "mixed case carrier"`: 1,
+			`name: "mixed case carrier"`:          0,
+			`nameContains: "%"`:                   0,
+			`nameContains: "Mixed_Case"`:          0,
+		} {
+			var out struct{ Organizations struct{ TotalCount int } }
+			a.must(&out, `{ organizations(where: {`+filter+`}) { totalCount } }`, nil)
+			if out.Organizations.TotalCount != want {
+				t.Errorf("%s found %d, want %d", filter, out.Organizations.TotalCount, want)
+			}
+		}
+	})
+}
