@@ -312,6 +312,8 @@ func TestRefusals(t *testing.T) {
 			{"no body", "POST", "/graphql", "application/json", "", "", 400, "INVALID_REQUEST", ""},
 			{"100 KB header", "GET", "/graphql?query=" + url.QueryEscape(`{ __typename }`), "", "", strings.Repeat("x", 100<<10), 431, "REQUEST_HEADER_TOO_LARGE", ""},
 			{"100 KB header elsewhere", "GET", "/healthz", "", "", strings.Repeat("x", 100<<10), 431, "REQUEST_HEADER_TOO_LARGE", ""},
+			{"unknown path", "GET", "/" + marker, "", "", "", 404, "NOT_FOUND", ""},
+			{"DELETE elsewhere", "DELETE", "/healthz", "", "", "", 405, "METHOD_NOT_ALLOWED", ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				db.Counter.Reset()
