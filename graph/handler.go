@@ -128,6 +128,7 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	}
 	srv.SetDisableSuggestion(!opts.Development)
 	srv.Use(ShapeLimit{Depth: opts.DepthLimit, Aliases: opts.AliasLimit, Fields: opts.FieldLimit})
+	srv.Use(PlainText{})
 	srv.Use(PageLimit{}) // before the complexity limit, which prices its page sizes
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit, complexity.WithFixedScalarValue(0)))
 	srv.AroundRootFields(requireViewer)

@@ -58,6 +58,31 @@ func TestPageSizes(t *testing.T) {
 				}
 			}
 		})
+		t.Run("default of an eager-loaded edge with a null variable", func(t *testing.T) {
+			farm := a.org("PRODUCER")
+			for range 25 {
+				a.facility(farm, "FARM")
+			}
+			var p struct {
+				Node struct {
+					Facilities struct {
+						TotalCount int
+						Edges      []struct{ Node struct{ ID string } }
+					}
+				}
+			}
+			for _, q := range []string{
+				`query($id: ID!, $n: Int) { node(id: $id) { ... on Organization { facilities(first: $n) { totalCount edges { node { id } } } } } }`,
+				`query($id: ID!, $n: Int) { node(id: $id) { ...F } } fragment F on Organization { facilities(last: $n) { totalCount edges { node { id } } } }`,
+			} {
+				for _, vars := range []map[string]any{{"id": farm}, {"id": farm, "n": nil}} {
+					a.must(&p, q, vars)
+					if got := len(p.Node.Facilities.Edges); got != 20 || p.Node.Facilities.TotalCount != 25 {
+						t.Errorf("%s with %v gave %d of %d facilities; want 20 of 25", q, vars, got, p.Node.Facilities.TotalCount)
+					}
+				}
+			}
+		})
 		t.Run("default in fragments and nested", func(t *testing.T) {
 			var p struct {
 				Organizations struct{ Edges []struct{ Cursor string } }
@@ -287,6 +312,8 @@ func TestRefusals(t *testing.T) {
 			{"no body", "POST", "/graphql", "application/json", "", "", 400, "INVALID_REQUEST", ""},
 			{"100 KB header", "GET", "/graphql?query=" + url.QueryEscape(`{ __typename }`), "", "", strings.Repeat("x", 100<<10), 431, "REQUEST_HEADER_TOO_LARGE", ""},
 			{"100 KB header elsewhere", "GET", "/healthz", "", "", strings.Repeat("x", 100<<10), 431, "REQUEST_HEADER_TOO_LARGE", ""},
+			{"unknown path", "GET", "/" + marker, "", "", "", 404, "NOT_FOUND", ""},
+			{"DELETE elsewhere", "DELETE", "/healthz", "", "", "", 405, "METHOD_NOT_ALLOWED", ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				db.Counter.Reset()

@@ -163,6 +163,12 @@ func New(db *store.DB, cfg Config) *Server {
 
 	r := chi.NewRouter()
 	r.Use(s.requestContext, s.recoverPanics, limitHeader, s.clientIP())
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, errcode.NotFound, "nothing is served at this path")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusMethodNotAllowed, errcode.MethodNotAllowed, r.Method+" is not allowed at this path")
+	})
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Group(func(r chi.Router) {

@@ -30,6 +30,7 @@ const (
 	InvalidTimeOrder         Code = "INVALID_TIME_ORDER"
 	InvalidDigitalLink       Code = "INVALID_DIGITAL_LINK"
 	InvalidCursor            Code = "INVALID_CURSOR"
+	InvalidText              Code = "INVALID_TEXT"
 	PageSizeExceeded         Code = "PAGE_SIZE_EXCEEDED"
 	QuantityExceedsAvailable Code = "QUANTITY_EXCEEDS_AVAILABLE"
 	InvalidState             Code = "INVALID_STATE"

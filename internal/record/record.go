@@ -6,6 +6,7 @@ package record
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"suyuan/ent"
@@ -13,6 +14,7 @@ import (
 	"suyuan/internal/anomaly"
 	"suyuan/internal/errcode"
 	"suyuan/internal/store"
+	"suyuan/internal/textcheck"
 )
 
 // Recorder performs recording operations against one database.
@@ -77,10 +79,15 @@ func notBefore(t, earlier time.Time, field, what string) error {
 	return nil
 }
 
-// checkText bounds a free-text input.
+// checkText bounds a text input and refuses control and bidirectional
+// formatting characters in it (textcheck.Check); notes and descriptions
+// may span lines.
 func checkText(s, field string, max int) error {
 	if len([]rune(s)) > max {
 		return errcode.Field(errcode.BadUserInput, field, "must be at most %d characters", max)
+	}
+	if err := textcheck.Check(s, textcheck.Multiline(field[strings.LastIndex(field, ".")+1:])); err != nil {
+		return errcode.WithField(err, field)
 	}
 	return nil
 }

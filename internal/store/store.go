@@ -144,6 +144,11 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "busy_timeout(15000)")
+	// LIKE compares case-sensitively, as MariaDB and MySQL do with the
+	// utf8mb4_bin collation Suyuan uses: a nameContains or lotCodeHasPrefix
+	// filter finds the same rows on every database (the …Fold filters
+	// ignore case on every database).
+	q.Add("_pragma", "case_sensitive_like(1)")
 	q.Add("_txlock", "immediate")
 	q.Add("_time_format", "sqlite")
 	return "file:" + path + "?" + q.Encode()
