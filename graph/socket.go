@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -134,7 +135,7 @@ func (c *socketConn) NextReader() (int, io.Reader, error) {
 			return kind, nil, c.refuse(CloseBadRequest, "Invalid message: complete needs an id")
 		}
 	}
-	return kind, strings.NewReader(string(data)), nil
+	return kind, bytes.NewReader(data), nil
 }
 
 // refuse closes the socket with code and reason, and returns the error
