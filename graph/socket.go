@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"suyuan/internal/auth"
+	"suyuan/internal/reqlog"
 	"suyuan/internal/viewer"
 )
 
@@ -24,6 +25,7 @@ const (
 	CloseForbidden        = 4403 // the account may no longer subscribe: its access was revoked
 	CloseInitTimeout      = 4408 // no connection_init in time
 	CloseTooManyInitTries = 4429 // a second connection_init
+	CloseInternalError    = 4500 // the server could not check the credentials
 )
 
 // transportWS is the protocol whose close codes the socket uses; the older
@@ -205,8 +207,13 @@ func authenticateSocket(a *auth.Service) transport.WebsocketInitFunc {
 			return unauthorized("send an access token in connection_init")
 		}
 		v, err := a.Authenticate(ctx, token)
-		if err != nil {
+		if errors.Is(err, auth.ErrBadCredentials) {
 			return unauthorized("invalid or expired credentials")
+		}
+		if err != nil {
+			reqlog.Logger(ctx).Error("authenticating a websocket", "error", err.Error())
+			ctx := transport.WithWebsocketCloseCode(ctx, CloseInternalError)
+			return transport.AppendCloseReason(ctx, "Internal server error"), nil, err
 		}
 		ctx = viewer.NewContext(ctx, v)
 		if slot, ok := ctx.Value(socketSlotKey{}).(*socketSlot); ok {
