@@ -19,6 +19,7 @@ import (
 	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
+	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
@@ -63,6 +64,8 @@ type Client struct {
 	Facility *FacilityClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
+	// LoginThrottle is the client for interacting with the LoginThrottle builders.
+	LoginThrottle *LoginThrottleClient
 	// Measurement is the client for interacting with the Measurement builders.
 	Measurement *MeasurementClient
 	// Organization is the client for interacting with the Organization builders.
@@ -110,6 +113,7 @@ func (c *Client) init() {
 	c.DailyCount = NewDailyCountClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
+	c.LoginThrottle = NewLoginThrottleClient(c.config)
 	c.Measurement = NewMeasurementClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.Product = NewProductClient(c.config)
@@ -224,6 +228,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		DailyCount:    NewDailyCountClient(cfg),
 		Facility:      NewFacilityClient(cfg),
 		Inspection:    NewInspectionClient(cfg),
+		LoginThrottle: NewLoginThrottleClient(cfg),
 		Measurement:   NewMeasurementClient(cfg),
 		Organization:  NewOrganizationClient(cfg),
 		Product:       NewProductClient(cfg),
@@ -265,6 +270,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		DailyCount:    NewDailyCountClient(cfg),
 		Facility:      NewFacilityClient(cfg),
 		Inspection:    NewInspectionClient(cfg),
+		LoginThrottle: NewLoginThrottleClient(cfg),
 		Measurement:   NewMeasurementClient(cfg),
 		Organization:  NewOrganizationClient(cfg),
 		Product:       NewProductClient(cfg),
@@ -309,9 +315,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.DailyCount,
-		c.Facility, c.Inspection, c.Measurement, c.Organization, c.Product, c.Recall,
-		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.SensorReading, c.ShelfEvent,
-		c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
+		c.Facility, c.Inspection, c.LoginThrottle, c.Measurement, c.Organization,
+		c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
+		c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock,
+		c.TraceCode, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -322,9 +329,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.DailyCount,
-		c.Facility, c.Inspection, c.Measurement, c.Organization, c.Product, c.Recall,
-		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.SensorReading, c.ShelfEvent,
-		c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
+		c.Facility, c.Inspection, c.LoginThrottle, c.Measurement, c.Organization,
+		c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
+		c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock,
+		c.TraceCode, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -349,6 +357,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Facility.mutate(ctx, m)
 	case *InspectionMutation:
 		return c.Inspection.mutate(ctx, m)
+	case *LoginThrottleMutation:
+		return c.LoginThrottle.mutate(ctx, m)
 	case *MeasurementMutation:
 		return c.Measurement.mutate(ctx, m)
 	case *OrganizationMutation:
@@ -2043,6 +2053,140 @@ func (c *InspectionClient) mutate(ctx context.Context, m *InspectionMutation) (V
 		return (&InspectionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Inspection mutation op: %q", m.Op())
+	}
+}
+
+// LoginThrottleClient is a client for the LoginThrottle schema.
+type LoginThrottleClient struct {
+	config
+}
+
+// NewLoginThrottleClient returns a client for the LoginThrottle from the given config.
+func NewLoginThrottleClient(c config) *LoginThrottleClient {
+	return &LoginThrottleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `loginthrottle.Hooks(f(g(h())))`.
+func (c *LoginThrottleClient) Use(hooks ...Hook) {
+	c.hooks.LoginThrottle = append(c.hooks.LoginThrottle, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `loginthrottle.Intercept(f(g(h())))`.
+func (c *LoginThrottleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LoginThrottle = append(c.inters.LoginThrottle, interceptors...)
+}
+
+// Create returns a builder for creating a LoginThrottle entity.
+func (c *LoginThrottleClient) Create() *LoginThrottleCreate {
+	mutation := newLoginThrottleMutation(c.config, OpCreate)
+	return &LoginThrottleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LoginThrottle entities.
+func (c *LoginThrottleClient) CreateBulk(builders ...*LoginThrottleCreate) *LoginThrottleCreateBulk {
+	return &LoginThrottleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LoginThrottleClient) MapCreateBulk(slice any, setFunc func(*LoginThrottleCreate, int)) *LoginThrottleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LoginThrottleCreateBulk{err: fmt.Errorf("calling to LoginThrottleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LoginThrottleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LoginThrottleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LoginThrottle.
+func (c *LoginThrottleClient) Update() *LoginThrottleUpdate {
+	mutation := newLoginThrottleMutation(c.config, OpUpdate)
+	return &LoginThrottleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LoginThrottleClient) UpdateOne(_m *LoginThrottle) *LoginThrottleUpdateOne {
+	mutation := newLoginThrottleMutation(c.config, OpUpdateOne, withLoginThrottle(_m))
+	return &LoginThrottleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LoginThrottleClient) UpdateOneID(id int) *LoginThrottleUpdateOne {
+	mutation := newLoginThrottleMutation(c.config, OpUpdateOne, withLoginThrottleID(id))
+	return &LoginThrottleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LoginThrottle.
+func (c *LoginThrottleClient) Delete() *LoginThrottleDelete {
+	mutation := newLoginThrottleMutation(c.config, OpDelete)
+	return &LoginThrottleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LoginThrottleClient) DeleteOne(_m *LoginThrottle) *LoginThrottleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LoginThrottleClient) DeleteOneID(id int) *LoginThrottleDeleteOne {
+	builder := c.Delete().Where(loginthrottle.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LoginThrottleDeleteOne{builder}
+}
+
+// Query returns a query builder for LoginThrottle.
+func (c *LoginThrottleClient) Query() *LoginThrottleQuery {
+	return &LoginThrottleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLoginThrottle},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LoginThrottle entity by its id.
+func (c *LoginThrottleClient) Get(ctx context.Context, id int) (*LoginThrottle, error) {
+	return c.Query().Where(loginthrottle.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LoginThrottleClient) GetX(ctx context.Context, id int) *LoginThrottle {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LoginThrottleClient) Hooks() []Hook {
+	hooks := c.hooks.LoginThrottle
+	return append(hooks[:len(hooks):len(hooks)], loginthrottle.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *LoginThrottleClient) Interceptors() []Interceptor {
+	return c.inters.LoginThrottle
+}
+
+func (c *LoginThrottleClient) mutate(ctx context.Context, m *LoginThrottleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LoginThrottleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LoginThrottleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LoginThrottleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LoginThrottleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LoginThrottle mutation op: %q", m.Op())
 	}
 }
 
@@ -4678,15 +4822,15 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, DailyCount, Facility, Inspection,
-		Measurement, Organization, Product, Recall, RecallPlace, RefreshToken,
-		ScanEvent, SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode,
-		User []ent.Hook
+		LoginThrottle, Measurement, Organization, Product, Recall, RecallPlace,
+		RefreshToken, ScanEvent, SensorReading, ShelfEvent, Shipment, ShipmentItem,
+		Stock, TraceCode, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, DailyCount, Facility, Inspection,
-		Measurement, Organization, Product, Recall, RecallPlace, RefreshToken,
-		ScanEvent, SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode,
-		User []ent.Interceptor
+		LoginThrottle, Measurement, Organization, Product, Recall, RecallPlace,
+		RefreshToken, ScanEvent, SensorReading, ShelfEvent, Shipment, ShipmentItem,
+		Stock, TraceCode, User []ent.Interceptor
 	}
 )
 

@@ -15,6 +15,7 @@ import (
 	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
+	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
@@ -102,6 +103,7 @@ func checkColumn(t, c string) error {
 			dailycount.Table:    dailycount.ValidColumn,
 			facility.Table:      facility.ValidColumn,
 			inspection.Table:    inspection.ValidColumn,
+			loginthrottle.Table: loginthrottle.ValidColumn,
 			measurement.Table:   measurement.ValidColumn,
 			organization.Table:  organization.ValidColumn,
 			product.Table:       product.ValidColumn,

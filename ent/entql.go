@@ -11,6 +11,7 @@ import (
 	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
+	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
@@ -35,7 +36,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -224,6 +225,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   loginthrottle.Table,
+			Columns: loginthrottle.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: loginthrottle.FieldID,
+			},
+		},
+		Type: "LoginThrottle",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			loginthrottle.FieldKey:           {Type: field.TypeString, Column: loginthrottle.FieldKey},
+			loginthrottle.FieldFailures:      {Type: field.TypeInt, Column: loginthrottle.FieldFailures},
+			loginthrottle.FieldLastFailureAt: {Type: field.TypeTime, Column: loginthrottle.FieldLastFailureAt},
+			loginthrottle.FieldBlockedUntil:  {Type: field.TypeTime, Column: loginthrottle.FieldBlockedUntil},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   measurement.Table,
 			Columns: measurement.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -241,7 +259,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			measurement.FieldLimitMax:     {Type: field.TypeFloat64, Column: measurement.FieldLimitMax},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -263,7 +281,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldStatus:       {Type: field.TypeEnum, Column: organization.FieldStatus},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -287,7 +305,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldDescription:    {Type: field.TypeString, Column: product.FieldDescription},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recall.Table,
 			Columns: recall.Columns,
@@ -314,7 +332,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recall.FieldAffectedBatches: {Type: field.TypeInt, Column: recall.FieldAffectedBatches},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recallplace.Table,
 			Columns: recallplace.Columns,
@@ -332,7 +350,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recallplace.FieldUnit:         {Type: field.TypeEnum, Column: recallplace.FieldUnit},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -352,7 +370,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scanevent.Table,
 			Columns: scanevent.Columns,
@@ -370,7 +388,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scanevent.FieldClientHash:  {Type: field.TypeString, Column: scanevent.FieldClientHash},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sensorreading.Table,
 			Columns: sensorreading.Columns,
@@ -390,7 +408,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sensorreading.FieldLongitude:    {Type: field.TypeFloat64, Column: sensorreading.FieldLongitude},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shelfevent.Table,
 			Columns: shelfevent.Columns,
@@ -412,7 +430,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shelfevent.FieldRemovalReason: {Type: field.TypeEnum, Column: shelfevent.FieldRemovalReason},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -435,7 +453,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldReferenceDoc:   {Type: field.TypeString, Column: shipment.FieldReferenceDoc},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentitem.Table,
 			Columns: shipmentitem.Columns,
@@ -452,7 +470,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentitem.FieldUnit:       {Type: field.TypeEnum, Column: shipmentitem.FieldUnit},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stock.Table,
 			Columns: stock.Columns,
@@ -470,7 +488,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stock.FieldUpdatedAt:   {Type: field.TypeTime, Column: stock.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tracecode.Table,
 			Columns: tracecode.Columns,
@@ -488,7 +506,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tracecode.FieldCreatedAt: {Type: field.TypeTime, Column: tracecode.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -2777,6 +2795,66 @@ func (f *InspectionFilter) WhereHasMeasurementsWith(preds ...predicate.Measureme
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *LoginThrottleQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LoginThrottleQuery builder.
+func (_q *LoginThrottleQuery) Filter() *LoginThrottleFilter {
+	return &LoginThrottleFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LoginThrottleMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LoginThrottleMutation builder.
+func (m *LoginThrottleMutation) Filter() *LoginThrottleFilter {
+	return &LoginThrottleFilter{config: m.config, predicateAdder: m}
+}
+
+// LoginThrottleFilter provides a generic filtering capability at runtime for LoginThrottleQuery.
+type LoginThrottleFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LoginThrottleFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *LoginThrottleFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(loginthrottle.FieldID))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *LoginThrottleFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(loginthrottle.FieldKey))
+}
+
+// WhereFailures applies the entql int predicate on the failures field.
+func (f *LoginThrottleFilter) WhereFailures(p entql.IntP) {
+	f.Where(p.Field(loginthrottle.FieldFailures))
+}
+
+// WhereLastFailureAt applies the entql time.Time predicate on the last_failure_at field.
+func (f *LoginThrottleFilter) WhereLastFailureAt(p entql.TimeP) {
+	f.Where(p.Field(loginthrottle.FieldLastFailureAt))
+}
+
+// WhereBlockedUntil applies the entql time.Time predicate on the blocked_until field.
+func (f *LoginThrottleFilter) WhereBlockedUntil(p entql.TimeP) {
+	f.Where(p.Field(loginthrottle.FieldBlockedUntil))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MeasurementQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2805,7 +2883,7 @@ type MeasurementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MeasurementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2889,7 +2967,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3114,7 +3192,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3237,7 +3315,7 @@ type RecallFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecallFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3431,7 +3509,7 @@ type RecallPlaceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecallPlaceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3538,7 +3616,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3627,7 +3705,7 @@ type ScanEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScanEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3720,7 +3798,7 @@ type SensorReadingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SensorReadingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3823,7 +3901,7 @@ type ShelfEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShelfEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3936,7 +4014,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4110,7 +4188,7 @@ type ShipmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4198,7 +4276,7 @@ type StockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4291,7 +4369,7 @@ type TraceCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TraceCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4398,7 +4476,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

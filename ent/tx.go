@@ -30,6 +30,8 @@ type Tx struct {
 	Facility *FacilityClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
+	// LoginThrottle is the client for interacting with the LoginThrottle builders.
+	LoginThrottle *LoginThrottleClient
 	// Measurement is the client for interacting with the Measurement builders.
 	Measurement *MeasurementClient
 	// Organization is the client for interacting with the Organization builders.
@@ -197,6 +199,7 @@ func (tx *Tx) init() {
 	tx.DailyCount = NewDailyCountClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
+	tx.LoginThrottle = NewLoginThrottleClient(tx.config)
 	tx.Measurement = NewMeasurementClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.Product = NewProductClient(tx.config)

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -53,6 +54,10 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 		out := newError(coded.Code, coded.Message)
 		if coded.Field != "" {
 			out.Extensions["field"] = coded.Field
+		}
+		if coded.RetryAfter > 0 {
+			// Whole seconds, rounded up, as in an HTTP Retry-After.
+			out.Extensions["retryAfter"] = int((coded.RetryAfter + time.Second - 1) / time.Second)
 		}
 		if errors.As(err, &gqlE) && gqlE.Path != nil {
 			out.Path = gqlE.Path

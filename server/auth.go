@@ -23,7 +23,9 @@ import (
 // with 401, so a client with an expired token learns it at once.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
+		// Logins are limited by client address too.
+		ctx := auth.WithClientAddr(r.Context(), middleware.GetClientIPAddr(r.Context()))
+		r = r.WithContext(ctx)
 		var (
 			v   *viewer.Viewer
 			err error

@@ -104,6 +104,18 @@ func (f InspectionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InspectionMutation", m)
 }
 
+// The LoginThrottleFunc type is an adapter to allow the use of ordinary
+// function as LoginThrottle mutator.
+type LoginThrottleFunc func(context.Context, *ent.LoginThrottleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LoginThrottleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LoginThrottleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LoginThrottleMutation", m)
+}
+
 // The MeasurementFunc type is an adapter to allow the use of ordinary
 // function as Measurement mutator.
 type MeasurementFunc func(context.Context, *ent.MeasurementMutation) (ent.Value, error)

@@ -15,6 +15,7 @@ import (
 	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
+	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
@@ -304,6 +305,33 @@ func (f TraverseInspection) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.InspectionQuery", q)
+}
+
+// The LoginThrottleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LoginThrottleFunc func(context.Context, *ent.LoginThrottleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LoginThrottleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LoginThrottleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LoginThrottleQuery", q)
+}
+
+// The TraverseLoginThrottle type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLoginThrottle func(context.Context, *ent.LoginThrottleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLoginThrottle) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLoginThrottle) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LoginThrottleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LoginThrottleQuery", q)
 }
 
 // The MeasurementFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -703,6 +731,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.FacilityQuery, predicate.Facility, facility.OrderOption]{typ: ent.TypeFacility, tq: q}, nil
 	case *ent.InspectionQuery:
 		return &query[*ent.InspectionQuery, predicate.Inspection, inspection.OrderOption]{typ: ent.TypeInspection, tq: q}, nil
+	case *ent.LoginThrottleQuery:
+		return &query[*ent.LoginThrottleQuery, predicate.LoginThrottle, loginthrottle.OrderOption]{typ: ent.TypeLoginThrottle, tq: q}, nil
 	case *ent.MeasurementQuery:
 		return &query[*ent.MeasurementQuery, predicate.Measurement, measurement.OrderOption]{typ: ent.TypeMeasurement, tq: q}, nil
 	case *ent.OrganizationQuery:

@@ -401,6 +401,27 @@ var (
 			},
 		},
 	}
+	// LoginThrottlesColumns holds the columns for the "login_throttles" table.
+	LoginThrottlesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "failures", Type: field.TypeInt, Default: 0},
+		{Name: "last_failure_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "blocked_until", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// LoginThrottlesTable holds the schema information for the "login_throttles" table.
+	LoginThrottlesTable = &schema.Table{
+		Name:       "login_throttles",
+		Columns:    LoginThrottlesColumns,
+		PrimaryKey: []*schema.Column{LoginThrottlesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "loginthrottle_last_failure_at",
+				Unique:  false,
+				Columns: []*schema.Column{LoginThrottlesColumns[3]},
+			},
+		},
+	}
 	// MeasurementsColumns holds the columns for the "measurements" table.
 	MeasurementsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1004,6 +1025,7 @@ var (
 		DailyCountsTable,
 		FacilitiesTable,
 		InspectionsTable,
+		LoginThrottlesTable,
 		MeasurementsTable,
 		OrganizationsTable,
 		ProductsTable,
@@ -1065,6 +1087,9 @@ func init() {
 	InspectionsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	InspectionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
+	}
+	LoginThrottlesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
 	}
 	MeasurementsTable.ForeignKeys[0].RefTable = InspectionsTable
 	MeasurementsTable.Annotation = &entsql.Annotation{

@@ -30,6 +30,9 @@ type Facility func(*sql.Selector)
 // Inspection is the predicate function for inspection builders.
 type Inspection func(*sql.Selector)
 
+// LoginThrottle is the predicate function for loginthrottle builders.
+type LoginThrottle func(*sql.Selector)
+
 // Measurement is the predicate function for measurement builders.
 type Measurement func(*sql.Selector)
 

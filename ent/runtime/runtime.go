@@ -12,6 +12,7 @@ import (
 	"suyuan/ent/dailycount"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
+	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
 	"suyuan/ent/product"
@@ -419,6 +420,27 @@ func init() {
 	inspection.DefaultNotes = inspectionDescNotes.Default.(string)
 	// inspection.NotesValidator is a validator for the "notes" field. It is called by the builders before save.
 	inspection.NotesValidator = inspectionDescNotes.Validators[0].(func(string) error)
+	loginthrottle.Policy = privacy.NewPolicies(schema.LoginThrottle{})
+	loginthrottle.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := loginthrottle.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	loginthrottleFields := schema.LoginThrottle{}.Fields()
+	_ = loginthrottleFields
+	// loginthrottleDescKey is the schema descriptor for key field.
+	loginthrottleDescKey := loginthrottleFields[0].Descriptor()
+	// loginthrottle.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	loginthrottle.KeyValidator = loginthrottleDescKey.Validators[0].(func(string) error)
+	// loginthrottleDescFailures is the schema descriptor for failures field.
+	loginthrottleDescFailures := loginthrottleFields[1].Descriptor()
+	// loginthrottle.DefaultFailures holds the default value on creation for the failures field.
+	loginthrottle.DefaultFailures = loginthrottleDescFailures.Default.(int)
+	// loginthrottle.FailuresValidator is a validator for the "failures" field. It is called by the builders before save.
+	loginthrottle.FailuresValidator = loginthrottleDescFailures.Validators[0].(func(int) error)
 	measurement.Policy = privacy.NewPolicies(schema.Measurement{})
 	measurement.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -33,3 +33,20 @@ func Write(ctx context.Context, tx *ent.Tx, op, entity string, id int, fields []
 	}
 	return nil
 }
+
+// WriteUnauthenticated records op by a caller who is not logged in — a
+// failed login — on entity id (0 when there is none), under the
+// organisation the entity belongs to (0: none known), so that who oversees
+// the organisation sees it.
+func WriteUnauthenticated(ctx context.Context, tx *ent.Tx, orgID int, op, entity string, id int, fields []string) error {
+	c := tx.AuditEntry.Create().
+		SetOperation(op).SetEntity(entity).SetEntityID(id).
+		SetFields(fields).SetRequestID(reqlog.ID(ctx))
+	if orgID != 0 {
+		c.SetOrganizationID(orgID)
+	}
+	if err := c.Exec(ctx); err != nil {
+		return fmt.Errorf("writing audit entry: %w", err)
+	}
+	return nil
+}

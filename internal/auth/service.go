@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -35,6 +36,9 @@ type Service struct {
 	now      func() time.Time
 	// accounts remembers for a moment which accounts' tokens are good.
 	accounts *accounts
+	// sweepMu guards swept, when old login throttles were last deleted.
+	sweepMu sync.Mutex
+	swept   time.Time
 }
 
 // NewService returns a Service over client, whose SQL dialect is
@@ -61,18 +65,30 @@ type Tokens struct {
 var errLogin = errcode.New(errcode.Unauthenticated, "wrong phone number or password")
 
 // Login checks a phone number and password and starts a token family.
+// Failed logins are counted by phone number and client address; after a
+// few, further attempts wait (see ThrottleBase) and are refused with
+// RATE_LIMITED until then, without their password being checked.
 func (s *Service) Login(ctx context.Context, phone, password string) (*Tokens, error) {
 	sys := tenancy.System(ctx)
-	phone, err := cnid.Phone(phone)
-	if err != nil || len(password) > MaxPasswordLen {
-		return nil, errLogin
+	phone, phoneErr := cnid.Phone(phone)
+	if phoneErr != nil {
+		phone = ""
+	}
+	keys := throttleKeys(ctx, phone)
+	if d, _, err := s.throttled(sys, s.client, keys, false); err != nil {
+		return nil, err
+	} else if d > 0 {
+		return nil, rateLimited(d)
+	}
+	if phoneErr != nil || len(password) > MaxPasswordLen {
+		return nil, s.failed(ctx, keys, nil)
 	}
 	u, err := s.client.User.Query().Where(user.Phone(phone)).WithOrganization().Only(sys)
 	if ent.IsNotFound(err) {
 		// Spend the same time as a real check, so timing does not tell
 		// either.
 		s.hasher.Verify(ctx, dummyHash, password)
-		return nil, errLogin
+		return nil, s.failed(ctx, keys, nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("finding user: %w", err)
@@ -82,10 +98,23 @@ func (s *Service) Login(ctx context.Context, phone, password string) (*Tokens, e
 		return nil, fmt.Errorf("verifying password: %w", err)
 	}
 	if !ok || !u.Active || u.Edges.Organization.Status != organization.StatusACTIVE {
-		return nil, errLogin
+		return nil, s.failed(ctx, keys, u)
 	}
 	var t *Tokens
 	err = s.withTx(asUser(ctx, u), func(ctx context.Context, tx *ent.Tx) error {
+		// Failures of concurrent attempts, counted while this password
+		// was checked, may have made the phone number or address wait:
+		// then this attempt waits too, whatever its password.
+		d, rows, err := s.throttled(ctx, tx.Client(), keys, s.lockRows)
+		if err != nil {
+			return err
+		}
+		if d > 0 {
+			return rateLimited(d)
+		}
+		if err := s.cleared(ctx, tx, keys, rows); err != nil {
+			return err
+		}
 		if err := tx.User.UpdateOneID(u.ID).SetLastLoginAt(s.now().UTC()).Exec(ctx); err != nil {
 			return fmt.Errorf("recording login: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Code is a stable, machine-readable error code. Clients branch on it, so a
@@ -74,6 +75,9 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
+	// RetryAfter, on a RATE_LIMITED error, is how long to wait before
+	// trying again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
