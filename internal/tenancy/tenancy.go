@@ -9,9 +9,13 @@
 //
 // Administrators see everything; regulators everything in their region;
 // other users (and partner keys) their organisation's rows, and the rows of
-// others that their organisation took part in: a carrier sees the
-// shipments it carries and the batches on them, a retailer the batches it
-// received. Anonymous callers see nothing here; the consumer's public
+// others that their organisation is a party to: the shipper, carrier and
+// receiver of a shipment see it, both its facilities, the organisations
+// involved and the batches on it; a laboratory the batches it inspected;
+// a producer the lots one step up and down the chain from its own. The
+// table "Who sees what" in docs/SECURITY.md states the rules; the
+// predicates below are the only place they are enforced. Anonymous
+// callers see nothing here; the consumer's public
 // trace is answered by internal/trace with public fields only. Internal
 // work (data generation, migrations, background jobs) runs with
 // System(ctx).
@@ -88,55 +92,114 @@ func rule[Q interface{ Where(...P) Q }, P any](pred func(scope) P) func(context.
 	}
 }
 
-// Predicates of what a scope may see, composed for related entities.
+// Predicates of what a scope may see, composed for related entities. The
+// table in docs/SECURITY.md ("Who sees what") is this rule set in words;
+// the two must say the same.
+//
+// The viewer's own rows come first: its organisation, its facilities and
+// the lots it produced (for a regulator, those of its region). Its
+// relations to other rows are built from them: it is a party to a
+// shipment (shipper, carrier or receiver), holds a lot, inspected it as a
+// laboratory, or produced a lot one step up or down the chain from it.
+// Whoever may read a row may read the rows it names — a shipment's carrier
+// and facilities, a batch's product, producer and facility, an
+// inspection's batch and laboratory, a shelf event's or stock balance's
+// facility — with their own fields only: what hangs beneath those (their
+// batches, shipments, stock, shelves, users…) follows its own rule.
 
-func orgs(s scope) predicate.Organization {
+// ownOrgs is the viewer's organisation; a regulator's, those of its region.
+func ownOrgs(s scope) predicate.Organization {
 	if s.region != "" {
 		return organization.RegionCodeHasPrefix(s.region)
 	}
 	return organization.ID(s.org)
 }
 
-func facilities(s scope) predicate.Facility {
+// ownFacilities is the organisation's facilities, or the region's.
+func ownFacilities(s scope) predicate.Facility {
 	if s.region != "" {
 		return facility.RegionCodeHasPrefix(s.region)
 	}
 	return facility.OrganizationID(s.org)
 }
 
-func products(s scope) predicate.Product {
+// produced is the batches an organisation produced, or those made in the
+// region.
+func produced(s scope) predicate.Batch {
 	if s.region != "" {
-		return product.HasOrganizationWith(orgs(s))
+		return batch.HasFacilityWith(ownFacilities(s))
 	}
-	return product.OrganizationID(s.org)
+	return batch.OrganizationID(s.org)
 }
 
-// shipments: those carried by the organisation or leaving or reaching its
-// facilities; for a regulator, those leaving or reaching its region.
+// shipments: those the viewer is a party to — it carries them, or they
+// leave (shipper) or reach (receiver) its facilities; for a regulator,
+// those leaving or reaching its region.
 func shipments(s scope) predicate.Shipment {
-	p := shipment.Or(shipment.HasFromFacilityWith(facilities(s)), shipment.HasToFacilityWith(facilities(s)))
+	p := shipment.Or(shipment.HasFromFacilityWith(ownFacilities(s)), shipment.HasToFacilityWith(ownFacilities(s)))
 	if s.region != "" {
 		return p
 	}
 	return shipment.Or(shipment.CarrierID(s.org), p)
 }
 
-// batches: those produced by the organisation (in the region), and those
-// it holds, shelved or carried.
+// batches: those produced by the organisation (in the region); those it
+// holds in stock or on a shelf; those on shipments it is a party to; those
+// it inspected as a laboratory; and one step along the chain from its
+// own: the lots made directly from them, and the lots used directly in
+// them.
 func batches(s scope) predicate.Batch {
-	held := batch.Or(
-		batch.HasStocksWith(stock.HasFacilityWith(facilities(s))),
-		batch.HasShelfEventsWith(shelfevent.HasFacilityWith(facilities(s))),
+	return batch.Or(
+		produced(s),
+		batch.HasStocksWith(stock.HasFacilityWith(ownFacilities(s))),
+		batch.HasShelfEventsWith(shelfevent.HasFacilityWith(ownFacilities(s))),
 		batch.HasShipmentItemsWith(shipmentitem.HasShipmentWith(shipments(s))),
+		batch.HasInspectionsWith(inspection.HasLabWith(ownOrgs(s))),
+		batch.HasInputsWith(batchinput.HasInputWith(produced(s))),
+		batch.HasUsedInWith(batchinput.HasOutputWith(produced(s))),
 	)
-	if s.region != "" {
-		return batch.Or(batch.HasFacilityWith(facilities(s)), held)
-	}
-	return batch.Or(batch.OrganizationID(s.org), held)
 }
 
+// facilities: its own, and those named by rows it reads: both ends of its
+// shipments, where a lot it sees was made, and where the stock and shelf
+// events it sees (of its own lots, at others' facilities) are.
+func facilities(s scope) predicate.Facility {
+	return facility.Or(
+		ownFacilities(s),
+		facility.HasShipmentsOutWith(shipments(s)),
+		facility.HasShipmentsInWith(shipments(s)),
+		facility.HasBatchesWith(batches(s)),
+		facility.HasStocksWith(stockFilter(s)),
+		facility.HasShelfEventsWith(shelfEventFilter(s)),
+	)
+}
+
+// orgs: its own, and those named by rows it reads: the carriers of its
+// shipments, the organisations of the facilities it sees (the other
+// parties of its shipments, the producers of the lots it sees — a
+// product, a batch and its facility belong to one organisation) and the
+// laboratories of the inspections it sees.
+func orgs(s scope) predicate.Organization {
+	return organization.Or(
+		ownOrgs(s),
+		organization.HasShipmentsWith(shipments(s)),
+		organization.HasFacilitiesWith(facilities(s)),
+		organization.HasInspectionsWith(inspections(s)),
+	)
+}
+
+// products: its own, and those of the lots it sees.
+func products(s scope) predicate.Product {
+	own := product.OrganizationID(s.org)
+	if s.region != "" {
+		own = product.HasOrganizationWith(ownOrgs(s))
+	}
+	return product.Or(own, product.HasBatchesWith(batches(s)))
+}
+
+// inspections: of batches it sees, or performed by it.
 func inspections(s scope) predicate.Inspection {
-	return inspection.Or(inspection.HasBatchWith(batches(s)), inspection.HasLabWith(orgs(s)))
+	return inspection.Or(inspection.HasBatchWith(batches(s)), inspection.HasLabWith(ownOrgs(s)))
 }
 
 // OrganizationRule and the rules below are the query policies of each
@@ -203,14 +266,6 @@ func ScanEventRule() privacy.ScanEventQueryRuleFunc {
 	return rule[*ent.ScanEventQuery](scanEventFilter)
 }
 
-// owned is the batches an organisation produced, or a region's.
-func owned(s scope) predicate.Batch {
-	if s.region != "" {
-		return batch.HasFacilityWith(facilities(s))
-	}
-	return batch.OrganizationID(s.org)
-}
-
 // UserRule filters users: the organisation's own (or the region's).
 func UserRule() privacy.UserQueryRuleFunc {
 	return rule[*ent.UserQuery](userFilter)
@@ -228,7 +283,7 @@ func AuditEntryRule() privacy.AuditEntryQueryRuleFunc {
 }
 
 func auditEntryFilter(s scope) predicate.AuditEntry {
-	return auditentry.HasOrganizationWith(orgs(s))
+	return auditentry.HasOrganizationWith(ownOrgs(s))
 }
 
 // regulatorsOnly builds a query rule for rows that only administrators
@@ -265,7 +320,7 @@ func alerts(s scope) predicate.Alert {
 func recalls(s scope) predicate.Recall {
 	if s.region != "" {
 		return recall.Or(recall.RegionCodeHasPrefix(s.region),
-			recall.HasPlacesWith(recallplace.HasFacilityWith(facilities(s))))
+			recall.HasPlacesWith(recallplace.HasFacilityWith(ownFacilities(s))))
 	}
 	return recall.Or(recall.OrganizationID(s.org), recall.HasAlertsWith(alert.OrganizationID(s.org)))
 }
@@ -301,9 +356,9 @@ func batchInputFilter(s scope) predicate.BatchInput {
 
 func stockFilter(s scope) predicate.Stock {
 	if s.region != "" {
-		return stock.HasFacilityWith(facilities(s))
+		return stock.HasFacilityWith(ownFacilities(s))
 	}
-	return stock.Or(stock.HasFacilityWith(facilities(s)), stock.HasBatchWith(batch.OrganizationID(s.org)))
+	return stock.Or(stock.HasFacilityWith(ownFacilities(s)), stock.HasBatchWith(produced(s)))
 }
 
 func shipmentItemFilter(s scope) predicate.ShipmentItem {
@@ -311,14 +366,14 @@ func shipmentItemFilter(s scope) predicate.ShipmentItem {
 }
 
 func sensorReadingFilter(s scope) predicate.SensorReading {
-	return sensorreading.Or(sensorreading.HasShipmentWith(shipments(s)), sensorreading.HasFacilityWith(facilities(s)))
+	return sensorreading.Or(sensorreading.HasShipmentWith(shipments(s)), sensorreading.HasFacilityWith(ownFacilities(s)))
 }
 
 func shelfEventFilter(s scope) predicate.ShelfEvent {
 	if s.region != "" {
-		return shelfevent.HasFacilityWith(facilities(s))
+		return shelfevent.HasFacilityWith(ownFacilities(s))
 	}
-	return shelfevent.Or(shelfevent.HasFacilityWith(facilities(s)), shelfevent.HasBatchWith(batch.OrganizationID(s.org)))
+	return shelfevent.Or(shelfevent.HasFacilityWith(ownFacilities(s)), shelfevent.HasBatchWith(produced(s)))
 }
 
 func measurementFilter(s scope) predicate.Measurement {
@@ -326,11 +381,11 @@ func measurementFilter(s scope) predicate.Measurement {
 }
 
 func traceCodeFilter(s scope) predicate.TraceCode {
-	return tracecode.HasBatchWith(owned(s))
+	return tracecode.HasBatchWith(produced(s))
 }
 
 func scanEventFilter(s scope) predicate.ScanEvent {
-	return scanevent.HasBatchWith(owned(s))
+	return scanevent.HasBatchWith(produced(s))
 }
 
 func recallPlaceFilter(s scope) predicate.RecallPlace {
@@ -338,15 +393,15 @@ func recallPlaceFilter(s scope) predicate.RecallPlace {
 	if s.region != "" {
 		own = recall.RegionCodeHasPrefix(s.region)
 	}
-	return recallplace.Or(recallplace.HasFacilityWith(facilities(s)), recallplace.HasRecallWith(own))
+	return recallplace.Or(recallplace.HasFacilityWith(ownFacilities(s)), recallplace.HasRecallWith(own))
 }
 
 func userFilter(s scope) predicate.User {
-	return user.HasOrganizationWith(orgs(s))
+	return user.HasOrganizationWith(ownOrgs(s))
 }
 
 func apiKeyFilter(s scope) predicate.APIKey {
-	return apikey.HasOrganizationWith(orgs(s))
+	return apikey.HasOrganizationWith(ownOrgs(s))
 }
 
 // Filter returns the predicate (a predicate.X of package ent/predicate)
