@@ -3,7 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
-
+	"slices"
 	"strings"
 	"testing"
 
@@ -239,5 +239,165 @@ func TestVisibilityTable(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// TestPartiesSeeTheirWork reads, as each party, what it needs for its
+// work, through the edges of the rows it reads, and the views of lineage
+// the table describes.
+func TestPartiesSeeTheirWork(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		ps := a.parties()
+		p := ps.p
+		const shipmentQ = `query($id: ID!) { node(id: $id) { ... on Shipment { carrier { name } fromFacility { name address kind }
+		  toFacility { name address kind organization { name } } items { edges { node { batch { lotCode product { name } producer { name } } } } } } } }`
+
+		t.Run("the carrier reads where to collect and deliver", func(t *testing.T) {
+			r := ps.carrier.do(shipmentQ, map[string]any{"id": p.legToWarehouse})
+			if len(r.Errors) != 0 || !strings.Contains(string(r.Data), `"kind":"SLAUGHTERHOUSE"`) || !strings.Contains(string(r.Data), `"kind":"WAREHOUSE"`) ||
+				!strings.Contains(string(r.Data), `"address":"雨城区 1号"`) || !strings.Contains(string(r.Data), `"lotCode":"LOIN-1"`) {
+				t.Errorf("carrier's shipment: %s", r.Raw)
+			}
+		})
+		t.Run("the receiver reads the shipper and carrier", func(t *testing.T) {
+			r := ps.shop.do(shipmentQ, map[string]any{"id": p.legToWarehouse})
+			if len(r.Errors) != 0 || !strings.Contains(string(r.Data), `"kind":"SLAUGHTERHOUSE"`) || !strings.Contains(string(r.Data), `"carrier":{"name":"CARRIER`) {
+				t.Errorf("receiver's shipment: %s", r.Raw)
+			}
+		})
+		t.Run("the laboratory lists its inspections with their lots", func(t *testing.T) {
+			var out struct {
+				Inspections struct {
+					Edges []struct {
+						Node struct {
+							Batch struct {
+								LotCode  string
+								Product  struct{ Name string }
+								Producer struct{ Name string }
+								Facility struct{ Kind string }
+							}
+						}
+					}
+				}
+			}
+			ps.lab.must(&out, `{ inspections(orderBy: {field: INSPECTED_AT}) { edges { node { batch { lotCode product { name } producer { name } facility { kind } } } } } }`, nil)
+			var lots []string
+			for _, e := range out.Inspections.Edges {
+				if e.Node.Batch.Product.Name == "" || e.Node.Batch.Producer.Name == "" || e.Node.Batch.Facility.Kind == "" {
+					t.Errorf("inspection's batch %+v", e.Node.Batch)
+				}
+				lots = append(lots, e.Node.Batch.LotCode)
+			}
+			if !slices.Equal(lots, []string{"PIG-1", "CARC-1", "LOIN-1"}) {
+				t.Errorf("the laboratory's inspections are of %v", lots)
+			}
+		})
+		t.Run("a producer reads the shelves and stock of its lots", func(t *testing.T) {
+			r := ps.plant.do(`query($id: ID!) { node(id: $id) { ... on Batch { shelfEvents { edges { node { facility { kind } } } }
+			  stocks { edges { node { facility { kind } } } } } } }`, map[string]any{"id": p.loin})
+			if len(r.Errors) != 0 || !strings.Contains(string(r.Data), `"kind":"STORE"`) {
+				t.Errorf("the loin's shelves and stock: %s", r.Raw)
+			}
+		})
+
+		nodes := func(l lineageResult) []string {
+			var out []string
+			for _, n := range l.Lineage.Nodes {
+				out = append(out, n.Batch.LotCode)
+			}
+			slices.Sort(out)
+			return out
+		}
+		t.Run("downstream lineage", func(t *testing.T) {
+			for _, c := range []struct {
+				name      string
+				who       *api
+				root      string
+				want      []string
+				shipments int
+			}{
+				// Its producer answers for the pigs: every lot made from
+				// them, and where they went, as its recall impact shows.
+				{"the farm, of its pigs", ps.farm, p.pigs, []string{"CARC-1", "D-LOT-1", "LOIN-1"}, 4},
+				{"the plant, of its loin", ps.plant, p.loin, []string{"D-LOT-1"}, 3},
+				{"the regulator, of the pigs", ps.regulator, p.pigs, []string{"CARC-1", "D-LOT-1", "LOIN-1"}, 4},
+				// The carrier does not: the lots it carried, and its trips.
+				{"the carrier, of the pigs", ps.carrier, p.pigs, []string{"LOIN-1"}, 3},
+				{"D, of its lot", ps.d, ps.dLot, nil, 1},
+			} {
+				var l lineageResult
+				c.who.must(&l, lineageQuery, map[string]any{"id": c.root, "dir": "DOWNSTREAM"})
+				if got := nodes(l); !slices.Equal(got, c.want) || len(l.Lineage.Shipments) != c.shipments {
+					t.Errorf("%s: %v and %d shipments; want %v and %d", c.name, got, len(l.Lineage.Shipments), c.want, c.shipments)
+				}
+			}
+			// The recall impact shows the farm the same lots.
+			var im impactResult
+			ps.farm.must(&im, impactQuery, map[string]any{"id": p.pigs})
+			var lots []string
+			for _, b := range im.RecallImpact.Batches {
+				lots = append(lots, b.Batch.LotCode)
+			}
+			slices.Sort(lots)
+			if !slices.Equal(lots, []string{"CARC-1", "D-LOT-1", "LOIN-1"}) {
+				t.Errorf("the farm's recall impact reaches %v", lots)
+			}
+		})
+		t.Run("upstream lineage goes one step", func(t *testing.T) {
+			for _, c := range []struct {
+				name string
+				who  *api
+				root string
+				want []string
+			}{
+				{"D, of its lot", ps.d, ps.dLot, []string{"LOIN-1"}},
+				{"the plant, of the loin", ps.plant, p.loin, []string{"CARC-1", "PIG-1", "SALT-1"}},
+				{"the shop, of the loin", ps.shop, p.loin, nil},
+				{"the regulator, of D's lot", ps.regulator, ps.dLot, []string{"CARC-1", "LOIN-1", "PIG-1", "SALT-1"}},
+			} {
+				var l lineageResult
+				c.who.must(&l, lineageQuery, map[string]any{"id": c.root, "dir": "UPSTREAM"})
+				if got := nodes(l); !slices.Equal(got, c.want) {
+					t.Errorf("%s: %v; want %v", c.name, got, c.want)
+				}
+			}
+			ps.s.fails("NOT_FOUND", "batchID", lineageQuery, map[string]any{"id": p.loin, "dir": "DOWNSTREAM"})
+		})
+		t.Run("has…With filters follow the same rules", func(t *testing.T) {
+			for _, c := range []struct {
+				name, query string
+				who         *api
+				want        int
+			}{
+				{"carrier, shipments to a warehouse", `{ shipments(where: {hasToFacilityWith: {kind: WAREHOUSE}}) { totalCount } }`, ps.carrier, 1},
+				{"carrier, organisations with a farm", `{ organizations(where: {hasFacilitiesWith: {kind: FARM}}) { totalCount } }`, ps.carrier, 1},
+				{"lab, producers of a lot it inspected", `{ organizations(where: {hasBatchesWith: {lotCode: "CARC-1"}}) { totalCount } }`, ps.lab, 1},
+				{"lab, producers of a lot it did not", `{ organizations(where: {hasBatchesWith: {lotCode: "SALT-1"}}) { totalCount } }`, ps.lab, 0},
+				{"farm, lots made from its pigs", `{ batches(where: {hasInputsWith: {hasInputWith: {lotCode: "PIG-1"}}}) { totalCount } }`, ps.farm, 1},
+				{"farm, lots made from what was made from them", `{ batches(where: {hasInputsWith: {hasInputWith: {lotCode: "CARC-1"}}}) { totalCount } }`, ps.farm, 0},
+				{"D, producers of what it used", `{ organizations(where: {hasBatchesWith: {hasUsedInWith: {hasOutputWith: {lotCode: "D-LOT-1"}}}}) { totalCount } }`, ps.d, 1},
+				{"S, the pork chain's organisations", `{ organizations(where: {hasFacilitiesWith: {hasShipmentsOutWith: {hasItemsWith: {hasBatchWith: {lotCode: "LOIN-1"}}}}}) { totalCount } }`, ps.s, 0},
+			} {
+				var out map[string]struct{ TotalCount int }
+				c.who.must(&out, c.query, nil)
+				for _, v := range out {
+					if v.TotalCount != c.want {
+						t.Errorf("%s: %d, want %d", c.name, v.TotalCount, c.want)
+					}
+				}
+			}
+		})
+		t.Run("accounts stay with their organisation", func(t *testing.T) {
+			var out struct {
+				Users struct{ TotalCount int }
+				Node  struct{ Users struct{ TotalCount int } }
+			}
+			ps.carrier.must(&out, `query($id: ID!) { users { totalCount } node(id: $id) { ... on Organization { users { totalCount } } } }`,
+				map[string]any{"id": p.plantOrg})
+			if out.Users.TotalCount != 1 || out.Node.Users.TotalCount != 0 {
+				t.Errorf("the carrier reads %d users, %d of the plant", out.Users.TotalCount, out.Node.Users.TotalCount)
+			}
+		})
 	})
 }

@@ -477,6 +477,21 @@ func WriteRule() privacy.MutationRuleFunc {
 	}
 }
 
+// AnswersFor reports whether the viewer answers for a batch it reads (the
+// batch rule let it through) whose producer is producerID, as
+// ProducerOrRegulator decides — administrators, regulators, the producer —
+// without a statement, for views (a lineage) that already hold the batch.
+func AnswersFor(ctx context.Context, producerID int) bool {
+	v := viewer.FromContext(ctx)
+	switch {
+	case v == nil:
+		return false
+	case v.Role == viewer.Admin || v.Role == viewer.Regulator:
+		return true
+	}
+	return v.OrgID == producerID
+}
+
 // ProducerOrRegulator reports whether the viewer may act on a batch as its
 // producer would — see its recall impact, print its codes: administrators,
 // the regulators who see the batch, and the batch's producer.
