@@ -26,6 +26,8 @@ import (
 	"errors"
 	"fmt"
 
+	"entgo.io/ent/dialect/sql"
+
 	"suyuan/ent"
 	"suyuan/ent/alert"
 	"suyuan/ent/apikey"
@@ -107,6 +109,21 @@ func rule[Q interface{ Where(...P) Q }, P any](pred func(scope) P) func(context.
 // facility — with their own fields only: what hangs beneath those (their
 // batches, shipments, stock, shelves, users…) follows its own rule.
 
+// among is the predicate "the row's column is among the values of
+// selected in the rows of table that pred matches", as an uncorrelated
+// subquery: the database computes each set once, outward from the
+// viewer's own rows, instead of testing every row of the outer table with
+// a correlated EXISTS (as Ent's Has…With predicates do).
+func among[P ~func(*sql.Selector), Q ~func(*sql.Selector)](column, table, selected string, pred Q) P {
+	return P(func(s *sql.Selector) {
+		b := sql.Dialect(s.Dialect())
+		t := b.Table(table)
+		sub := b.Select(t.C(selected)).From(t)
+		pred(sub)
+		s.Where(sql.In(s.C(column), sub))
+	})
+}
+
 // ownOrgs is the viewer's organisation; a regulator's, those of its region.
 func ownOrgs(s scope) predicate.Organization {
 	if s.region != "" {
@@ -123,20 +140,39 @@ func ownFacilities(s scope) predicate.Facility {
 	return facility.OrganizationID(s.org)
 }
 
+// atOwn is the predicate "column names one of the viewer's facilities".
+func atOwn[P ~func(*sql.Selector)](s scope, column string) P {
+	return among[P](column, facility.Table, facility.FieldID, ownFacilities(s))
+}
+
+// ofProduced is the predicate "column names a lot the viewer produced".
+func ofProduced[P ~func(*sql.Selector)](s scope, column string) P {
+	return among[P](column, batch.Table, batch.FieldID, produced(s))
+}
+
 // produced is the batches an organisation produced, or those made in the
 // region.
 func produced(s scope) predicate.Batch {
 	if s.region != "" {
-		return batch.HasFacilityWith(ownFacilities(s))
+		return atOwn[predicate.Batch](s, batch.FieldFacilityID)
 	}
 	return batch.OrganizationID(s.org)
+}
+
+// inspectedBy is the inspections the viewer performed as a laboratory (a
+// regulator: the region's laboratories).
+func inspectedBy(s scope) predicate.Inspection {
+	if s.region != "" {
+		return among[predicate.Inspection](inspection.FieldLabID, organization.Table, organization.FieldID, ownOrgs(s))
+	}
+	return inspection.LabID(s.org)
 }
 
 // shipments: those the viewer is a party to — it carries them, or they
 // leave (shipper) or reach (receiver) its facilities; for a regulator,
 // those leaving or reaching its region.
 func shipments(s scope) predicate.Shipment {
-	p := shipment.Or(shipment.HasFromFacilityWith(ownFacilities(s)), shipment.HasToFacilityWith(ownFacilities(s)))
+	p := shipment.Or(atOwn[predicate.Shipment](s, shipment.FieldFromFacilityID), atOwn[predicate.Shipment](s, shipment.FieldToFacilityID))
 	if s.region != "" {
 		return p
 	}
@@ -151,12 +187,12 @@ func shipments(s scope) predicate.Shipment {
 func batches(s scope) predicate.Batch {
 	return batch.Or(
 		produced(s),
-		batch.HasStocksWith(stock.HasFacilityWith(ownFacilities(s))),
-		batch.HasShelfEventsWith(shelfevent.HasFacilityWith(ownFacilities(s))),
-		batch.HasShipmentItemsWith(shipmentitem.HasShipmentWith(shipments(s))),
-		batch.HasInspectionsWith(inspection.HasLabWith(ownOrgs(s))),
-		batch.HasInputsWith(batchinput.HasInputWith(produced(s))),
-		batch.HasUsedInWith(batchinput.HasOutputWith(produced(s))),
+		among[predicate.Batch](batch.FieldID, stock.Table, stock.FieldBatchID, atOwn[predicate.Stock](s, stock.FieldFacilityID)),
+		among[predicate.Batch](batch.FieldID, shelfevent.Table, shelfevent.FieldBatchID, atOwn[predicate.ShelfEvent](s, shelfevent.FieldFacilityID)),
+		among[predicate.Batch](batch.FieldID, shipmentitem.Table, shipmentitem.FieldBatchID, shipmentItemFilter(s)),
+		among[predicate.Batch](batch.FieldID, inspection.Table, inspection.FieldBatchID, inspectedBy(s)),
+		among[predicate.Batch](batch.FieldID, batchinput.Table, batchinput.FieldOutputID, ofProduced[predicate.BatchInput](s, batchinput.FieldInputID)),
+		among[predicate.Batch](batch.FieldID, batchinput.Table, batchinput.FieldInputID, ofProduced[predicate.BatchInput](s, batchinput.FieldOutputID)),
 	)
 }
 
@@ -166,11 +202,11 @@ func batches(s scope) predicate.Batch {
 func facilities(s scope) predicate.Facility {
 	return facility.Or(
 		ownFacilities(s),
-		facility.HasShipmentsOutWith(shipments(s)),
-		facility.HasShipmentsInWith(shipments(s)),
-		facility.HasBatchesWith(batches(s)),
-		facility.HasStocksWith(stockFilter(s)),
-		facility.HasShelfEventsWith(shelfEventFilter(s)),
+		among[predicate.Facility](facility.FieldID, shipment.Table, shipment.FieldFromFacilityID, shipments(s)),
+		among[predicate.Facility](facility.FieldID, shipment.Table, shipment.FieldToFacilityID, shipments(s)),
+		among[predicate.Facility](facility.FieldID, batch.Table, batch.FieldFacilityID, batches(s)),
+		among[predicate.Facility](facility.FieldID, stock.Table, stock.FieldFacilityID, stockFilter(s)),
+		among[predicate.Facility](facility.FieldID, shelfevent.Table, shelfevent.FieldFacilityID, shelfEventFilter(s)),
 	)
 }
 
@@ -182,9 +218,9 @@ func facilities(s scope) predicate.Facility {
 func orgs(s scope) predicate.Organization {
 	return organization.Or(
 		ownOrgs(s),
-		organization.HasShipmentsWith(shipments(s)),
-		organization.HasFacilitiesWith(facilities(s)),
-		organization.HasInspectionsWith(inspections(s)),
+		among[predicate.Organization](organization.FieldID, shipment.Table, shipment.FieldCarrierID, shipments(s)),
+		among[predicate.Organization](organization.FieldID, facility.Table, facility.FieldOrganizationID, facilities(s)),
+		among[predicate.Organization](organization.FieldID, inspection.Table, inspection.FieldLabID, inspections(s)),
 	)
 }
 
@@ -192,14 +228,14 @@ func orgs(s scope) predicate.Organization {
 func products(s scope) predicate.Product {
 	own := product.OrganizationID(s.org)
 	if s.region != "" {
-		own = product.HasOrganizationWith(ownOrgs(s))
+		own = among[predicate.Product](product.FieldOrganizationID, organization.Table, organization.FieldID, ownOrgs(s))
 	}
-	return product.Or(own, product.HasBatchesWith(batches(s)))
+	return product.Or(own, among[predicate.Product](product.FieldID, batch.Table, batch.FieldProductID, batches(s)))
 }
 
 // inspections: of batches it sees, or performed by it.
 func inspections(s scope) predicate.Inspection {
-	return inspection.Or(inspection.HasBatchWith(batches(s)), inspection.HasLabWith(ownOrgs(s)))
+	return inspection.Or(among[predicate.Inspection](inspection.FieldBatchID, batch.Table, batch.FieldID, batches(s)), inspectedBy(s))
 }
 
 // OrganizationRule and the rules below are the query policies of each
@@ -351,41 +387,45 @@ func RefreshTokenRule() privacy.RefreshTokenQueryRuleFunc {
 }
 
 func batchInputFilter(s scope) predicate.BatchInput {
-	return batchinput.Or(batchinput.HasOutputWith(batches(s)), batchinput.HasInputWith(batches(s)))
+	return batchinput.Or(
+		among[predicate.BatchInput](batchinput.FieldOutputID, batch.Table, batch.FieldID, batches(s)),
+		among[predicate.BatchInput](batchinput.FieldInputID, batch.Table, batch.FieldID, batches(s)))
 }
 
 func stockFilter(s scope) predicate.Stock {
 	if s.region != "" {
-		return stock.HasFacilityWith(ownFacilities(s))
+		return atOwn[predicate.Stock](s, stock.FieldFacilityID)
 	}
-	return stock.Or(stock.HasFacilityWith(ownFacilities(s)), stock.HasBatchWith(produced(s)))
+	return stock.Or(atOwn[predicate.Stock](s, stock.FieldFacilityID), ofProduced[predicate.Stock](s, stock.FieldBatchID))
 }
 
 func shipmentItemFilter(s scope) predicate.ShipmentItem {
-	return shipmentitem.HasShipmentWith(shipments(s))
+	return among[predicate.ShipmentItem](shipmentitem.FieldShipmentID, shipment.Table, shipment.FieldID, shipments(s))
 }
 
 func sensorReadingFilter(s scope) predicate.SensorReading {
-	return sensorreading.Or(sensorreading.HasShipmentWith(shipments(s)), sensorreading.HasFacilityWith(ownFacilities(s)))
+	return sensorreading.Or(
+		among[predicate.SensorReading](sensorreading.FieldShipmentID, shipment.Table, shipment.FieldID, shipments(s)),
+		atOwn[predicate.SensorReading](s, sensorreading.FieldFacilityID))
 }
 
 func shelfEventFilter(s scope) predicate.ShelfEvent {
 	if s.region != "" {
-		return shelfevent.HasFacilityWith(ownFacilities(s))
+		return atOwn[predicate.ShelfEvent](s, shelfevent.FieldFacilityID)
 	}
-	return shelfevent.Or(shelfevent.HasFacilityWith(ownFacilities(s)), shelfevent.HasBatchWith(produced(s)))
+	return shelfevent.Or(atOwn[predicate.ShelfEvent](s, shelfevent.FieldFacilityID), ofProduced[predicate.ShelfEvent](s, shelfevent.FieldBatchID))
 }
 
 func measurementFilter(s scope) predicate.Measurement {
-	return measurement.HasInspectionWith(inspections(s))
+	return among[predicate.Measurement](measurement.FieldInspectionID, inspection.Table, inspection.FieldID, inspections(s))
 }
 
 func traceCodeFilter(s scope) predicate.TraceCode {
-	return tracecode.HasBatchWith(produced(s))
+	return ofProduced[predicate.TraceCode](s, tracecode.FieldBatchID)
 }
 
 func scanEventFilter(s scope) predicate.ScanEvent {
-	return scanevent.HasBatchWith(produced(s))
+	return ofProduced[predicate.ScanEvent](s, scanevent.FieldBatchID)
 }
 
 func recallPlaceFilter(s scope) predicate.RecallPlace {
