@@ -15,10 +15,9 @@
 // a producer the lots one step up and down the chain from its own. The
 // table "Who sees what" in docs/SECURITY.md states the rules; the
 // predicates below are the only place they are enforced. Anonymous
-// callers see nothing here; the consumer's public
-// trace is answered by internal/trace with public fields only. Internal
-// work (data generation, migrations, background jobs) runs with
-// System(ctx).
+// callers see nothing here; the consumer's public trace is answered by
+// internal/trace with public fields only. Internal work (data
+// generation, migrations, background jobs) runs with System(ctx).
 package tenancy
 
 import (
