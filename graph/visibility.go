@@ -60,7 +60,9 @@ func unrestricted(ctx context.Context) bool {
 
 // filterLineages removes from lineages the batches, edges, shipments and
 // shelf events the viewer may not see, and drops lineages whose root it
-// may not see.
+// may not see. A downstream lineage is left whole for whoever answers for
+// its root (tenancy.AnswersFor: its producer, the regulators who see it):
+// it reaches what the root's recall impact shows them.
 func (r *Resolver) filterLineages(ctx context.Context, ls map[int]*trace.Lineage) error {
 	if unrestricted(ctx) || len(ls) == 0 {
 		return nil
@@ -93,6 +95,9 @@ func (r *Resolver) filterLineages(ctx context.Context, ls map[int]*trace.Lineage
 	for id, l := range ls {
 		if !vb[l.Root.ID] {
 			delete(ls, id)
+			continue
+		}
+		if l.Direction == trace.Downstream && tenancy.AnswersFor(ctx, l.Root.Producer.ID) {
 			continue
 		}
 		l.Nodes = keep(l.Nodes, func(n trace.Node) bool { return vb[n.Batch.ID] })

@@ -218,7 +218,9 @@ func TestTenancy(t *testing.T) {
 				{"B's batches", tn.bStaff, `{ batches { totalCount } }`, 1},
 				{"A filtering for B's lot", tn.aStaff, `{ batches(where: {lotCode: "B-LOT-1"}) { totalCount } }`, 0},
 				{"A through hasProducerWith", tn.aStaff, `{ organizations(where: {hasBatchesWith: {lotCode: "B-LOT-1"}}) { totalCount } }`, 0},
-				{"A's organisations", tn.aStaff, `{ organizations { totalCount } }`, 1},
+				// Its own, and the farm, carrier, shop and laboratory it
+				// dealt with; not B.
+				{"A's organisations", tn.aStaff, `{ organizations { totalCount } }`, 5},
 				{"carrier sees the batches it carried", tn.carrier, `{ batches { totalCount } }`, 2},
 				{"carrier sees its shipments", tn.carrier, `{ shipments { totalCount } }`, 3},
 				{"retailer sees what it received", tn.retailer, `{ batches { totalCount } }`, 1},

@@ -9,18 +9,23 @@
 //
 // Administrators see everything; regulators everything in their region;
 // other users (and partner keys) their organisation's rows, and the rows of
-// others that their organisation took part in: a carrier sees the
-// shipments it carries and the batches on them, a retailer the batches it
-// received. Anonymous callers see nothing here; the consumer's public
-// trace is answered by internal/trace with public fields only. Internal
-// work (data generation, migrations, background jobs) runs with
-// System(ctx).
+// others that their organisation is a party to: the shipper, carrier and
+// receiver of a shipment see it, both its facilities, the organisations
+// involved and the batches on it; a laboratory the batches it inspected;
+// a producer the lots one step up and down the chain from its own. The
+// table "Who sees what" in docs/SECURITY.md states the rules; the
+// predicates below are the only place they are enforced. Anonymous
+// callers see nothing here; the consumer's public trace is answered by
+// internal/trace with public fields only. Internal work (data
+// generation, migrations, background jobs) runs with System(ctx).
 package tenancy
 
 import (
 	"context"
 	"errors"
 	"fmt"
+
+	"entgo.io/ent/dialect/sql"
 
 	"suyuan/ent"
 	"suyuan/ent/alert"
@@ -88,55 +93,148 @@ func rule[Q interface{ Where(...P) Q }, P any](pred func(scope) P) func(context.
 	}
 }
 
-// Predicates of what a scope may see, composed for related entities.
+// Predicates of what a scope may see, composed for related entities. The
+// table in docs/SECURITY.md ("Who sees what") is this rule set in words;
+// the two must say the same.
+//
+// The viewer's own rows come first: its organisation, its facilities and
+// the lots it produced (for a regulator, those of its region). Its
+// relations to other rows are built from them: it is a party to a
+// shipment (shipper, carrier or receiver), holds a lot, inspected it as a
+// laboratory, or produced a lot one step up or down the chain from it.
+// Whoever may read a row may read the rows it names — a shipment's carrier
+// and facilities, a batch's product, producer and facility, an
+// inspection's batch and laboratory, a shelf event's or stock balance's
+// facility — with their own fields only: what hangs beneath those (their
+// batches, shipments, stock, shelves, users…) follows its own rule.
 
-func orgs(s scope) predicate.Organization {
+// among is the predicate "the row's column is among the values of
+// selected in the rows of table that pred matches", as an uncorrelated
+// subquery: the database computes each set once, outward from the
+// viewer's own rows, instead of testing every row of the outer table with
+// a correlated EXISTS (as Ent's Has…With predicates do).
+func among[P ~func(*sql.Selector), Q ~func(*sql.Selector)](column, table, selected string, pred Q) P {
+	return P(func(s *sql.Selector) {
+		b := sql.Dialect(s.Dialect())
+		t := b.Table(table)
+		sub := b.Select(t.C(selected)).From(t)
+		pred(sub)
+		s.Where(sql.In(s.C(column), sub))
+	})
+}
+
+// ownOrgs is the viewer's organisation; a regulator's, those of its region.
+func ownOrgs(s scope) predicate.Organization {
 	if s.region != "" {
 		return organization.RegionCodeHasPrefix(s.region)
 	}
 	return organization.ID(s.org)
 }
 
-func facilities(s scope) predicate.Facility {
+// ownFacilities is the organisation's facilities, or the region's.
+func ownFacilities(s scope) predicate.Facility {
 	if s.region != "" {
 		return facility.RegionCodeHasPrefix(s.region)
 	}
 	return facility.OrganizationID(s.org)
 }
 
-func products(s scope) predicate.Product {
-	if s.region != "" {
-		return product.HasOrganizationWith(orgs(s))
-	}
-	return product.OrganizationID(s.org)
+// atOwn is the predicate "column names one of the viewer's facilities".
+func atOwn[P ~func(*sql.Selector)](s scope, column string) P {
+	return among[P](column, facility.Table, facility.FieldID, ownFacilities(s))
 }
 
-// shipments: those carried by the organisation or leaving or reaching its
-// facilities; for a regulator, those leaving or reaching its region.
+// ofProduced is the predicate "column names a lot the viewer produced".
+func ofProduced[P ~func(*sql.Selector)](s scope, column string) P {
+	return among[P](column, batch.Table, batch.FieldID, produced(s))
+}
+
+// produced is the batches an organisation produced, or those made in the
+// region.
+func produced(s scope) predicate.Batch {
+	if s.region != "" {
+		return atOwn[predicate.Batch](s, batch.FieldFacilityID)
+	}
+	return batch.OrganizationID(s.org)
+}
+
+// inspectedBy is the inspections the viewer performed as a laboratory (a
+// regulator: the region's laboratories).
+func inspectedBy(s scope) predicate.Inspection {
+	if s.region != "" {
+		return among[predicate.Inspection](inspection.FieldLabID, organization.Table, organization.FieldID, ownOrgs(s))
+	}
+	return inspection.LabID(s.org)
+}
+
+// shipments: those the viewer is a party to — it carries them, or they
+// leave (shipper) or reach (receiver) its facilities; for a regulator,
+// those leaving or reaching its region.
 func shipments(s scope) predicate.Shipment {
-	p := shipment.Or(shipment.HasFromFacilityWith(facilities(s)), shipment.HasToFacilityWith(facilities(s)))
+	p := shipment.Or(atOwn[predicate.Shipment](s, shipment.FieldFromFacilityID), atOwn[predicate.Shipment](s, shipment.FieldToFacilityID))
 	if s.region != "" {
 		return p
 	}
 	return shipment.Or(shipment.CarrierID(s.org), p)
 }
 
-// batches: those produced by the organisation (in the region), and those
-// it holds, shelved or carried.
+// batches: those produced by the organisation (in the region); those it
+// holds in stock or on a shelf; those on shipments it is a party to; those
+// it inspected as a laboratory; and one step along the chain from its
+// own: the lots made directly from them, and the lots used directly in
+// them.
 func batches(s scope) predicate.Batch {
-	held := batch.Or(
-		batch.HasStocksWith(stock.HasFacilityWith(facilities(s))),
-		batch.HasShelfEventsWith(shelfevent.HasFacilityWith(facilities(s))),
-		batch.HasShipmentItemsWith(shipmentitem.HasShipmentWith(shipments(s))),
+	return batch.Or(
+		produced(s),
+		among[predicate.Batch](batch.FieldID, stock.Table, stock.FieldBatchID, atOwn[predicate.Stock](s, stock.FieldFacilityID)),
+		among[predicate.Batch](batch.FieldID, shelfevent.Table, shelfevent.FieldBatchID, atOwn[predicate.ShelfEvent](s, shelfevent.FieldFacilityID)),
+		among[predicate.Batch](batch.FieldID, shipmentitem.Table, shipmentitem.FieldBatchID, shipmentItemFilter(s)),
+		among[predicate.Batch](batch.FieldID, inspection.Table, inspection.FieldBatchID, inspectedBy(s)),
+		among[predicate.Batch](batch.FieldID, batchinput.Table, batchinput.FieldOutputID, ofProduced[predicate.BatchInput](s, batchinput.FieldInputID)),
+		among[predicate.Batch](batch.FieldID, batchinput.Table, batchinput.FieldInputID, ofProduced[predicate.BatchInput](s, batchinput.FieldOutputID)),
 	)
-	if s.region != "" {
-		return batch.Or(batch.HasFacilityWith(facilities(s)), held)
-	}
-	return batch.Or(batch.OrganizationID(s.org), held)
 }
 
+// facilities: its own, and those named by rows it reads: both ends of its
+// shipments, where a lot it sees was made, and where the stock and shelf
+// events it sees (of its own lots, at others' facilities) are.
+func facilities(s scope) predicate.Facility {
+	return facility.Or(
+		ownFacilities(s),
+		among[predicate.Facility](facility.FieldID, shipment.Table, shipment.FieldFromFacilityID, shipments(s)),
+		among[predicate.Facility](facility.FieldID, shipment.Table, shipment.FieldToFacilityID, shipments(s)),
+		among[predicate.Facility](facility.FieldID, batch.Table, batch.FieldFacilityID, batches(s)),
+		among[predicate.Facility](facility.FieldID, stock.Table, stock.FieldFacilityID, stockFilter(s)),
+		among[predicate.Facility](facility.FieldID, shelfevent.Table, shelfevent.FieldFacilityID, shelfEventFilter(s)),
+	)
+}
+
+// orgs: its own, and those named by rows it reads: the carriers of its
+// shipments, the organisations of the facilities it sees (the other
+// parties of its shipments, the producers of the lots it sees — a
+// product, a batch and its facility belong to one organisation) and the
+// laboratories of the inspections it sees.
+func orgs(s scope) predicate.Organization {
+	return organization.Or(
+		ownOrgs(s),
+		among[predicate.Organization](organization.FieldID, shipment.Table, shipment.FieldCarrierID, shipments(s)),
+		among[predicate.Organization](organization.FieldID, facility.Table, facility.FieldOrganizationID, facilities(s)),
+		among[predicate.Organization](organization.FieldID, inspection.Table, inspection.FieldLabID, inspections(s)),
+	)
+}
+
+// products: its own, and those of the lots it sees.
+func products(s scope) predicate.Product {
+	own := product.OrganizationID(s.org)
+	if s.region != "" {
+		own = among[predicate.Product](product.FieldOrganizationID, organization.Table, organization.FieldID, ownOrgs(s))
+	}
+	return product.Or(own, among[predicate.Product](product.FieldID, batch.Table, batch.FieldProductID, batches(s)))
+}
+
+// inspections: of batches it sees, or performed by it.
 func inspections(s scope) predicate.Inspection {
-	return inspection.Or(inspection.HasBatchWith(batches(s)), inspection.HasLabWith(orgs(s)))
+	return inspection.Or(among[predicate.Inspection](inspection.FieldBatchID, batch.Table, batch.FieldID, batches(s)), inspectedBy(s))
 }
 
 // OrganizationRule and the rules below are the query policies of each
@@ -203,14 +301,6 @@ func ScanEventRule() privacy.ScanEventQueryRuleFunc {
 	return rule[*ent.ScanEventQuery](scanEventFilter)
 }
 
-// owned is the batches an organisation produced, or a region's.
-func owned(s scope) predicate.Batch {
-	if s.region != "" {
-		return batch.HasFacilityWith(facilities(s))
-	}
-	return batch.OrganizationID(s.org)
-}
-
 // UserRule filters users: the organisation's own (or the region's).
 func UserRule() privacy.UserQueryRuleFunc {
 	return rule[*ent.UserQuery](userFilter)
@@ -228,7 +318,7 @@ func AuditEntryRule() privacy.AuditEntryQueryRuleFunc {
 }
 
 func auditEntryFilter(s scope) predicate.AuditEntry {
-	return auditentry.HasOrganizationWith(orgs(s))
+	return auditentry.HasOrganizationWith(ownOrgs(s))
 }
 
 // regulatorsOnly builds a query rule for rows that only administrators
@@ -265,7 +355,7 @@ func alerts(s scope) predicate.Alert {
 func recalls(s scope) predicate.Recall {
 	if s.region != "" {
 		return recall.Or(recall.RegionCodeHasPrefix(s.region),
-			recall.HasPlacesWith(recallplace.HasFacilityWith(facilities(s))))
+			recall.HasPlacesWith(recallplace.HasFacilityWith(ownFacilities(s))))
 	}
 	return recall.Or(recall.OrganizationID(s.org), recall.HasAlertsWith(alert.OrganizationID(s.org)))
 }
@@ -296,41 +386,45 @@ func RefreshTokenRule() privacy.RefreshTokenQueryRuleFunc {
 }
 
 func batchInputFilter(s scope) predicate.BatchInput {
-	return batchinput.Or(batchinput.HasOutputWith(batches(s)), batchinput.HasInputWith(batches(s)))
+	return batchinput.Or(
+		among[predicate.BatchInput](batchinput.FieldOutputID, batch.Table, batch.FieldID, batches(s)),
+		among[predicate.BatchInput](batchinput.FieldInputID, batch.Table, batch.FieldID, batches(s)))
 }
 
 func stockFilter(s scope) predicate.Stock {
 	if s.region != "" {
-		return stock.HasFacilityWith(facilities(s))
+		return atOwn[predicate.Stock](s, stock.FieldFacilityID)
 	}
-	return stock.Or(stock.HasFacilityWith(facilities(s)), stock.HasBatchWith(batch.OrganizationID(s.org)))
+	return stock.Or(atOwn[predicate.Stock](s, stock.FieldFacilityID), ofProduced[predicate.Stock](s, stock.FieldBatchID))
 }
 
 func shipmentItemFilter(s scope) predicate.ShipmentItem {
-	return shipmentitem.HasShipmentWith(shipments(s))
+	return among[predicate.ShipmentItem](shipmentitem.FieldShipmentID, shipment.Table, shipment.FieldID, shipments(s))
 }
 
 func sensorReadingFilter(s scope) predicate.SensorReading {
-	return sensorreading.Or(sensorreading.HasShipmentWith(shipments(s)), sensorreading.HasFacilityWith(facilities(s)))
+	return sensorreading.Or(
+		among[predicate.SensorReading](sensorreading.FieldShipmentID, shipment.Table, shipment.FieldID, shipments(s)),
+		atOwn[predicate.SensorReading](s, sensorreading.FieldFacilityID))
 }
 
 func shelfEventFilter(s scope) predicate.ShelfEvent {
 	if s.region != "" {
-		return shelfevent.HasFacilityWith(facilities(s))
+		return atOwn[predicate.ShelfEvent](s, shelfevent.FieldFacilityID)
 	}
-	return shelfevent.Or(shelfevent.HasFacilityWith(facilities(s)), shelfevent.HasBatchWith(batch.OrganizationID(s.org)))
+	return shelfevent.Or(atOwn[predicate.ShelfEvent](s, shelfevent.FieldFacilityID), ofProduced[predicate.ShelfEvent](s, shelfevent.FieldBatchID))
 }
 
 func measurementFilter(s scope) predicate.Measurement {
-	return measurement.HasInspectionWith(inspections(s))
+	return among[predicate.Measurement](measurement.FieldInspectionID, inspection.Table, inspection.FieldID, inspections(s))
 }
 
 func traceCodeFilter(s scope) predicate.TraceCode {
-	return tracecode.HasBatchWith(owned(s))
+	return ofProduced[predicate.TraceCode](s, tracecode.FieldBatchID)
 }
 
 func scanEventFilter(s scope) predicate.ScanEvent {
-	return scanevent.HasBatchWith(owned(s))
+	return ofProduced[predicate.ScanEvent](s, scanevent.FieldBatchID)
 }
 
 func recallPlaceFilter(s scope) predicate.RecallPlace {
@@ -338,15 +432,15 @@ func recallPlaceFilter(s scope) predicate.RecallPlace {
 	if s.region != "" {
 		own = recall.RegionCodeHasPrefix(s.region)
 	}
-	return recallplace.Or(recallplace.HasFacilityWith(facilities(s)), recallplace.HasRecallWith(own))
+	return recallplace.Or(recallplace.HasFacilityWith(ownFacilities(s)), recallplace.HasRecallWith(own))
 }
 
 func userFilter(s scope) predicate.User {
-	return user.HasOrganizationWith(orgs(s))
+	return user.HasOrganizationWith(ownOrgs(s))
 }
 
 func apiKeyFilter(s scope) predicate.APIKey {
-	return apikey.HasOrganizationWith(orgs(s))
+	return apikey.HasOrganizationWith(ownOrgs(s))
 }
 
 // Filter returns the predicate (a predicate.X of package ent/predicate)
@@ -420,6 +514,21 @@ func WriteRule() privacy.MutationRuleFunc {
 		}
 		return privacy.Allow
 	}
+}
+
+// AnswersFor reports whether the viewer answers for a batch it reads (the
+// batch rule let it through) whose producer is producerID, as
+// ProducerOrRegulator decides — administrators, regulators, the producer —
+// without a statement, for views (a lineage) that already hold the batch.
+func AnswersFor(ctx context.Context, producerID int) bool {
+	v := viewer.FromContext(ctx)
+	switch {
+	case v == nil:
+		return false
+	case v.Role == viewer.Admin || v.Role == viewer.Regulator:
+		return true
+	}
+	return v.OrgID == producerID
 }
 
 // ProducerOrRegulator reports whether the viewer may act on a batch as its
