@@ -41,9 +41,20 @@ WHERE shipment_id IN (SELECT shipment_id FROM shipment_items WHERE batch_id IN `
 ORDER BY shipment_id, recorded_at`
 }
 
+// noColdChain marks a context whose journeys need no cold chain.
+type noColdChain struct{}
+
+// WithoutColdChain returns a context in which Journeys (and downstream
+// lineages) leave the legs' cold chain empty and skip reading the
+// readings: for callers that do not show it, such as the recall impact
+// and the FSMA export.
+func WithoutColdChain(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noColdChain{}, true)
+}
+
 // Journeys returns the shipment legs of each batch, in order of departure
 // (planned shipments last), keyed by batch id, each with its cold-chain
-// verdict, in two statements.
+// verdict, in two statements (one under WithoutColdChain).
 func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, error) {
 	out := make(map[int][]Leg, len(batchIDs))
 	if len(batchIDs) == 0 {
@@ -84,7 +95,7 @@ func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, e
 	for _, l := range planned {
 		out[l.BatchID] = append(out[l.BatchID], l)
 	}
-	if len(out) == 0 {
+	if len(out) == 0 || ctx.Value(noColdChain{}) != nil {
 		return out, nil
 	}
 	readings := map[int][]anomaly.Reading{}
