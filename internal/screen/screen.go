@@ -198,7 +198,7 @@ func (s *Screener) SetWatermark(ctx context.Context, t time.Time) error {
 	if n == 0 {
 		// None yet, or one already later: the insert then does nothing.
 		err = s.client.ScreenWatermark.Create().SetName(watermarkName).SetRecordedUntil(t).
-			OnConflictColumns(screenwatermark.FieldName).DoNothing().Exec(ctx)
+			OnConflictColumns(screenwatermark.FieldName).Ignore().Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("setting the screening watermark: %w", err)
 		}
