@@ -138,15 +138,13 @@ func judge(legs []Leg, readings map[int][]anomaly.Reading, p anomaly.ColdChainPa
 	for i := range legs {
 		c := &legs[i].ColdChain
 		c.Readings = len(trips[i])
-		for j, rd := range trips[i] {
-			v := anomaly.Round1(rd.Celsius)
-			if j == 0 || v < *c.MinC {
-				c.MinC = &v
+		if len(trips[i]) > 0 {
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, rd := range trips[i] {
+				lo, hi = min(lo, rd.Celsius), max(hi, rd.Celsius)
 			}
-			v = anomaly.Round1(rd.Celsius)
-			if j == 0 || v > *c.MaxC {
-				c.MaxC = &v
-			}
+			lo, hi = anomaly.Round1(lo), anomaly.Round1(hi)
+			c.MinC, c.MaxC = &lo, &hi
 		}
 		c.MinutesOutOfRange = math.Round(verdicts[i].OutOfRange.Minutes())
 		c.Breaches = []alert.Kind{}
