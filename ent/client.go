@@ -27,6 +27,7 @@ import (
 	"suyuan/ent/recallplace"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
+	"suyuan/ent/screenwatermark"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -80,6 +81,8 @@ type Client struct {
 	RefreshToken *RefreshTokenClient
 	// ScanEvent is the client for interacting with the ScanEvent builders.
 	ScanEvent *ScanEventClient
+	// ScreenWatermark is the client for interacting with the ScreenWatermark builders.
+	ScreenWatermark *ScreenWatermarkClient
 	// SensorReading is the client for interacting with the SensorReading builders.
 	SensorReading *SensorReadingClient
 	// ShelfEvent is the client for interacting with the ShelfEvent builders.
@@ -121,6 +124,7 @@ func (c *Client) init() {
 	c.RecallPlace = NewRecallPlaceClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.ScanEvent = NewScanEventClient(c.config)
+	c.ScreenWatermark = NewScreenWatermarkClient(c.config)
 	c.SensorReading = NewSensorReadingClient(c.config)
 	c.ShelfEvent = NewShelfEventClient(c.config)
 	c.Shipment = NewShipmentClient(c.config)
@@ -218,31 +222,32 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		APIKey:        NewAPIKeyClient(cfg),
-		Alert:         NewAlertClient(cfg),
-		AuditEntry:    NewAuditEntryClient(cfg),
-		Batch:         NewBatchClient(cfg),
-		BatchInput:    NewBatchInputClient(cfg),
-		DailyCount:    NewDailyCountClient(cfg),
-		Facility:      NewFacilityClient(cfg),
-		Inspection:    NewInspectionClient(cfg),
-		LoginThrottle: NewLoginThrottleClient(cfg),
-		Measurement:   NewMeasurementClient(cfg),
-		Organization:  NewOrganizationClient(cfg),
-		Product:       NewProductClient(cfg),
-		Recall:        NewRecallClient(cfg),
-		RecallPlace:   NewRecallPlaceClient(cfg),
-		RefreshToken:  NewRefreshTokenClient(cfg),
-		ScanEvent:     NewScanEventClient(cfg),
-		SensorReading: NewSensorReadingClient(cfg),
-		ShelfEvent:    NewShelfEventClient(cfg),
-		Shipment:      NewShipmentClient(cfg),
-		ShipmentItem:  NewShipmentItemClient(cfg),
-		Stock:         NewStockClient(cfg),
-		TraceCode:     NewTraceCodeClient(cfg),
-		User:          NewUserClient(cfg),
+		ctx:             ctx,
+		config:          cfg,
+		APIKey:          NewAPIKeyClient(cfg),
+		Alert:           NewAlertClient(cfg),
+		AuditEntry:      NewAuditEntryClient(cfg),
+		Batch:           NewBatchClient(cfg),
+		BatchInput:      NewBatchInputClient(cfg),
+		DailyCount:      NewDailyCountClient(cfg),
+		Facility:        NewFacilityClient(cfg),
+		Inspection:      NewInspectionClient(cfg),
+		LoginThrottle:   NewLoginThrottleClient(cfg),
+		Measurement:     NewMeasurementClient(cfg),
+		Organization:    NewOrganizationClient(cfg),
+		Product:         NewProductClient(cfg),
+		Recall:          NewRecallClient(cfg),
+		RecallPlace:     NewRecallPlaceClient(cfg),
+		RefreshToken:    NewRefreshTokenClient(cfg),
+		ScanEvent:       NewScanEventClient(cfg),
+		ScreenWatermark: NewScreenWatermarkClient(cfg),
+		SensorReading:   NewSensorReadingClient(cfg),
+		ShelfEvent:      NewShelfEventClient(cfg),
+		Shipment:        NewShipmentClient(cfg),
+		ShipmentItem:    NewShipmentItemClient(cfg),
+		Stock:           NewStockClient(cfg),
+		TraceCode:       NewTraceCodeClient(cfg),
+		User:            NewUserClient(cfg),
 	}, nil
 }
 
@@ -260,31 +265,32 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:           ctx,
-		config:        cfg,
-		APIKey:        NewAPIKeyClient(cfg),
-		Alert:         NewAlertClient(cfg),
-		AuditEntry:    NewAuditEntryClient(cfg),
-		Batch:         NewBatchClient(cfg),
-		BatchInput:    NewBatchInputClient(cfg),
-		DailyCount:    NewDailyCountClient(cfg),
-		Facility:      NewFacilityClient(cfg),
-		Inspection:    NewInspectionClient(cfg),
-		LoginThrottle: NewLoginThrottleClient(cfg),
-		Measurement:   NewMeasurementClient(cfg),
-		Organization:  NewOrganizationClient(cfg),
-		Product:       NewProductClient(cfg),
-		Recall:        NewRecallClient(cfg),
-		RecallPlace:   NewRecallPlaceClient(cfg),
-		RefreshToken:  NewRefreshTokenClient(cfg),
-		ScanEvent:     NewScanEventClient(cfg),
-		SensorReading: NewSensorReadingClient(cfg),
-		ShelfEvent:    NewShelfEventClient(cfg),
-		Shipment:      NewShipmentClient(cfg),
-		ShipmentItem:  NewShipmentItemClient(cfg),
-		Stock:         NewStockClient(cfg),
-		TraceCode:     NewTraceCodeClient(cfg),
-		User:          NewUserClient(cfg),
+		ctx:             ctx,
+		config:          cfg,
+		APIKey:          NewAPIKeyClient(cfg),
+		Alert:           NewAlertClient(cfg),
+		AuditEntry:      NewAuditEntryClient(cfg),
+		Batch:           NewBatchClient(cfg),
+		BatchInput:      NewBatchInputClient(cfg),
+		DailyCount:      NewDailyCountClient(cfg),
+		Facility:        NewFacilityClient(cfg),
+		Inspection:      NewInspectionClient(cfg),
+		LoginThrottle:   NewLoginThrottleClient(cfg),
+		Measurement:     NewMeasurementClient(cfg),
+		Organization:    NewOrganizationClient(cfg),
+		Product:         NewProductClient(cfg),
+		Recall:          NewRecallClient(cfg),
+		RecallPlace:     NewRecallPlaceClient(cfg),
+		RefreshToken:    NewRefreshTokenClient(cfg),
+		ScanEvent:       NewScanEventClient(cfg),
+		ScreenWatermark: NewScreenWatermarkClient(cfg),
+		SensorReading:   NewSensorReadingClient(cfg),
+		ShelfEvent:      NewShelfEventClient(cfg),
+		Shipment:        NewShipmentClient(cfg),
+		ShipmentItem:    NewShipmentItemClient(cfg),
+		Stock:           NewStockClient(cfg),
+		TraceCode:       NewTraceCodeClient(cfg),
+		User:            NewUserClient(cfg),
 	}, nil
 }
 
@@ -317,8 +323,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.DailyCount,
 		c.Facility, c.Inspection, c.LoginThrottle, c.Measurement, c.Organization,
 		c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
-		c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock,
-		c.TraceCode, c.User,
+		c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem,
+		c.Stock, c.TraceCode, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -331,8 +337,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.DailyCount,
 		c.Facility, c.Inspection, c.LoginThrottle, c.Measurement, c.Organization,
 		c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
-		c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock,
-		c.TraceCode, c.User,
+		c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem,
+		c.Stock, c.TraceCode, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -373,6 +379,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.RefreshToken.mutate(ctx, m)
 	case *ScanEventMutation:
 		return c.ScanEvent.mutate(ctx, m)
+	case *ScreenWatermarkMutation:
+		return c.ScreenWatermark.mutate(ctx, m)
 	case *SensorReadingMutation:
 		return c.SensorReading.mutate(ctx, m)
 	case *ShelfEventMutation:
@@ -3528,6 +3536,140 @@ func (c *ScanEventClient) mutate(ctx context.Context, m *ScanEventMutation) (Val
 	}
 }
 
+// ScreenWatermarkClient is a client for the ScreenWatermark schema.
+type ScreenWatermarkClient struct {
+	config
+}
+
+// NewScreenWatermarkClient returns a client for the ScreenWatermark from the given config.
+func NewScreenWatermarkClient(c config) *ScreenWatermarkClient {
+	return &ScreenWatermarkClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `screenwatermark.Hooks(f(g(h())))`.
+func (c *ScreenWatermarkClient) Use(hooks ...Hook) {
+	c.hooks.ScreenWatermark = append(c.hooks.ScreenWatermark, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `screenwatermark.Intercept(f(g(h())))`.
+func (c *ScreenWatermarkClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ScreenWatermark = append(c.inters.ScreenWatermark, interceptors...)
+}
+
+// Create returns a builder for creating a ScreenWatermark entity.
+func (c *ScreenWatermarkClient) Create() *ScreenWatermarkCreate {
+	mutation := newScreenWatermarkMutation(c.config, OpCreate)
+	return &ScreenWatermarkCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ScreenWatermark entities.
+func (c *ScreenWatermarkClient) CreateBulk(builders ...*ScreenWatermarkCreate) *ScreenWatermarkCreateBulk {
+	return &ScreenWatermarkCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ScreenWatermarkClient) MapCreateBulk(slice any, setFunc func(*ScreenWatermarkCreate, int)) *ScreenWatermarkCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ScreenWatermarkCreateBulk{err: fmt.Errorf("calling to ScreenWatermarkClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ScreenWatermarkCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ScreenWatermarkCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ScreenWatermark.
+func (c *ScreenWatermarkClient) Update() *ScreenWatermarkUpdate {
+	mutation := newScreenWatermarkMutation(c.config, OpUpdate)
+	return &ScreenWatermarkUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ScreenWatermarkClient) UpdateOne(_m *ScreenWatermark) *ScreenWatermarkUpdateOne {
+	mutation := newScreenWatermarkMutation(c.config, OpUpdateOne, withScreenWatermark(_m))
+	return &ScreenWatermarkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ScreenWatermarkClient) UpdateOneID(id int) *ScreenWatermarkUpdateOne {
+	mutation := newScreenWatermarkMutation(c.config, OpUpdateOne, withScreenWatermarkID(id))
+	return &ScreenWatermarkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ScreenWatermark.
+func (c *ScreenWatermarkClient) Delete() *ScreenWatermarkDelete {
+	mutation := newScreenWatermarkMutation(c.config, OpDelete)
+	return &ScreenWatermarkDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ScreenWatermarkClient) DeleteOne(_m *ScreenWatermark) *ScreenWatermarkDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ScreenWatermarkClient) DeleteOneID(id int) *ScreenWatermarkDeleteOne {
+	builder := c.Delete().Where(screenwatermark.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ScreenWatermarkDeleteOne{builder}
+}
+
+// Query returns a query builder for ScreenWatermark.
+func (c *ScreenWatermarkClient) Query() *ScreenWatermarkQuery {
+	return &ScreenWatermarkQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeScreenWatermark},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ScreenWatermark entity by its id.
+func (c *ScreenWatermarkClient) Get(ctx context.Context, id int) (*ScreenWatermark, error) {
+	return c.Query().Where(screenwatermark.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ScreenWatermarkClient) GetX(ctx context.Context, id int) *ScreenWatermark {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ScreenWatermarkClient) Hooks() []Hook {
+	hooks := c.hooks.ScreenWatermark
+	return append(hooks[:len(hooks):len(hooks)], screenwatermark.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ScreenWatermarkClient) Interceptors() []Interceptor {
+	return c.inters.ScreenWatermark
+}
+
+func (c *ScreenWatermarkClient) mutate(ctx context.Context, m *ScreenWatermarkMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ScreenWatermarkCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ScreenWatermarkUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ScreenWatermarkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ScreenWatermarkDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ScreenWatermark mutation op: %q", m.Op())
+	}
+}
+
 // SensorReadingClient is a client for the SensorReading schema.
 type SensorReadingClient struct {
 	config
@@ -4823,14 +4965,14 @@ type (
 	hooks struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, DailyCount, Facility, Inspection,
 		LoginThrottle, Measurement, Organization, Product, Recall, RecallPlace,
-		RefreshToken, ScanEvent, SensorReading, ShelfEvent, Shipment, ShipmentItem,
-		Stock, TraceCode, User []ent.Hook
+		RefreshToken, ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment,
+		ShipmentItem, Stock, TraceCode, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, DailyCount, Facility, Inspection,
 		LoginThrottle, Measurement, Organization, Product, Recall, RecallPlace,
-		RefreshToken, ScanEvent, SensorReading, ShelfEvent, Shipment, ShipmentItem,
-		Stock, TraceCode, User []ent.Interceptor
+		RefreshToken, ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment,
+		ShipmentItem, Stock, TraceCode, User []ent.Interceptor
 	}
 )
 

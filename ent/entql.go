@@ -20,6 +20,7 @@ import (
 	"suyuan/ent/recallplace"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
+	"suyuan/ent/screenwatermark"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -36,7 +37,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -221,6 +222,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldCertificateNo:   {Type: field.TypeString, Column: inspection.FieldCertificateNo},
 			inspection.FieldCertificateFile: {Type: field.TypeString, Column: inspection.FieldCertificateFile},
 			inspection.FieldNotes:           {Type: field.TypeString, Column: inspection.FieldNotes},
+			inspection.FieldReceivedAt:      {Type: field.TypeTime, Column: inspection.FieldReceivedAt},
 		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
@@ -390,6 +392,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   screenwatermark.Table,
+			Columns: screenwatermark.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: screenwatermark.FieldID,
+			},
+		},
+		Type: "ScreenWatermark",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			screenwatermark.FieldName:          {Type: field.TypeString, Column: screenwatermark.FieldName},
+			screenwatermark.FieldRecordedUntil: {Type: field.TypeTime, Column: screenwatermark.FieldRecordedUntil},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sensorreading.Table,
 			Columns: sensorreading.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -406,9 +423,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sensorreading.FieldHumidity:     {Type: field.TypeFloat64, Column: sensorreading.FieldHumidity},
 			sensorreading.FieldLatitude:     {Type: field.TypeFloat64, Column: sensorreading.FieldLatitude},
 			sensorreading.FieldLongitude:    {Type: field.TypeFloat64, Column: sensorreading.FieldLongitude},
+			sensorreading.FieldReceivedAt:   {Type: field.TypeTime, Column: sensorreading.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shelfevent.Table,
 			Columns: shelfevent.Columns,
@@ -428,9 +446,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shelfevent.FieldShelvedAt:     {Type: field.TypeTime, Column: shelfevent.FieldShelvedAt},
 			shelfevent.FieldRemovedAt:     {Type: field.TypeTime, Column: shelfevent.FieldRemovedAt},
 			shelfevent.FieldRemovalReason: {Type: field.TypeEnum, Column: shelfevent.FieldRemovalReason},
+			shelfevent.FieldReceivedAt:    {Type: field.TypeTime, Column: shelfevent.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -451,9 +470,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldArrivedAt:      {Type: field.TypeTime, Column: shipment.FieldArrivedAt},
 			shipment.FieldStatus:         {Type: field.TypeEnum, Column: shipment.FieldStatus},
 			shipment.FieldReferenceDoc:   {Type: field.TypeString, Column: shipment.FieldReferenceDoc},
+			shipment.FieldReceivedAt:     {Type: field.TypeTime, Column: shipment.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentitem.Table,
 			Columns: shipmentitem.Columns,
@@ -470,7 +490,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentitem.FieldUnit:       {Type: field.TypeEnum, Column: shipmentitem.FieldUnit},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stock.Table,
 			Columns: stock.Columns,
@@ -488,7 +508,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stock.FieldUpdatedAt:   {Type: field.TypeTime, Column: stock.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tracecode.Table,
 			Columns: tracecode.Columns,
@@ -506,7 +526,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tracecode.FieldCreatedAt: {Type: field.TypeTime, Column: tracecode.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -2752,6 +2772,11 @@ func (f *InspectionFilter) WhereNotes(p entql.StringP) {
 	f.Where(p.Field(inspection.FieldNotes))
 }
 
+// WhereReceivedAt applies the entql time.Time predicate on the received_at field.
+func (f *InspectionFilter) WhereReceivedAt(p entql.TimeP) {
+	f.Where(p.Field(inspection.FieldReceivedAt))
+}
+
 // WhereHasBatch applies a predicate to check if query has an edge batch.
 func (f *InspectionFilter) WhereHasBatch() {
 	f.Where(entql.HasEdge("batch"))
@@ -3770,6 +3795,56 @@ func (f *ScanEventFilter) WhereHasTraceCodeWith(preds ...predicate.TraceCode) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ScreenWatermarkQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ScreenWatermarkQuery builder.
+func (_q *ScreenWatermarkQuery) Filter() *ScreenWatermarkFilter {
+	return &ScreenWatermarkFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ScreenWatermarkMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ScreenWatermarkMutation builder.
+func (m *ScreenWatermarkMutation) Filter() *ScreenWatermarkFilter {
+	return &ScreenWatermarkFilter{config: m.config, predicateAdder: m}
+}
+
+// ScreenWatermarkFilter provides a generic filtering capability at runtime for ScreenWatermarkQuery.
+type ScreenWatermarkFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ScreenWatermarkFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ScreenWatermarkFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(screenwatermark.FieldID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ScreenWatermarkFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(screenwatermark.FieldName))
+}
+
+// WhereRecordedUntil applies the entql time.Time predicate on the recorded_until field.
+func (f *ScreenWatermarkFilter) WhereRecordedUntil(p entql.TimeP) {
+	f.Where(p.Field(screenwatermark.FieldRecordedUntil))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SensorReadingQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3798,7 +3873,7 @@ type SensorReadingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SensorReadingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3842,6 +3917,11 @@ func (f *SensorReadingFilter) WhereLatitude(p entql.Float64P) {
 // WhereLongitude applies the entql float64 predicate on the longitude field.
 func (f *SensorReadingFilter) WhereLongitude(p entql.Float64P) {
 	f.Where(p.Field(sensorreading.FieldLongitude))
+}
+
+// WhereReceivedAt applies the entql time.Time predicate on the received_at field.
+func (f *SensorReadingFilter) WhereReceivedAt(p entql.TimeP) {
+	f.Where(p.Field(sensorreading.FieldReceivedAt))
 }
 
 // WhereHasShipment applies a predicate to check if query has an edge shipment.
@@ -3901,7 +3981,7 @@ type ShelfEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShelfEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3955,6 +4035,11 @@ func (f *ShelfEventFilter) WhereRemovedAt(p entql.TimeP) {
 // WhereRemovalReason applies the entql string predicate on the removal_reason field.
 func (f *ShelfEventFilter) WhereRemovalReason(p entql.StringP) {
 	f.Where(p.Field(shelfevent.FieldRemovalReason))
+}
+
+// WhereReceivedAt applies the entql time.Time predicate on the received_at field.
+func (f *ShelfEventFilter) WhereReceivedAt(p entql.TimeP) {
+	f.Where(p.Field(shelfevent.FieldReceivedAt))
 }
 
 // WhereHasFacility applies a predicate to check if query has an edge facility.
@@ -4014,7 +4099,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4073,6 +4158,11 @@ func (f *ShipmentFilter) WhereStatus(p entql.StringP) {
 // WhereReferenceDoc applies the entql string predicate on the reference_doc field.
 func (f *ShipmentFilter) WhereReferenceDoc(p entql.StringP) {
 	f.Where(p.Field(shipment.FieldReferenceDoc))
+}
+
+// WhereReceivedAt applies the entql time.Time predicate on the received_at field.
+func (f *ShipmentFilter) WhereReceivedAt(p entql.TimeP) {
+	f.Where(p.Field(shipment.FieldReceivedAt))
 }
 
 // WhereHasAlerts applies a predicate to check if query has an edge alerts.
@@ -4188,7 +4278,7 @@ type ShipmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4276,7 +4366,7 @@ type StockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4369,7 +4459,7 @@ type TraceCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TraceCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4476,7 +4566,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -37,6 +37,8 @@ type Inspection struct {
 	CertificateFile string `json:"certificate_file,omitempty"`
 	// Notes holds the value of the "notes" field.
 	Notes string `json:"notes,omitempty"`
+	// ReceivedAt holds the value of the "received_at" field.
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the InspectionQuery when eager-loading is set.
 	Edges        InspectionEdges `json:"edges"`
@@ -100,7 +102,7 @@ func (*Inspection) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case inspection.FieldResult, inspection.FieldCertificateNo, inspection.FieldCertificateFile, inspection.FieldNotes:
 			values[i] = new(sql.NullString)
-		case inspection.FieldCreatedAt, inspection.FieldUpdatedAt, inspection.FieldInspectedAt:
+		case inspection.FieldCreatedAt, inspection.FieldUpdatedAt, inspection.FieldInspectedAt, inspection.FieldReceivedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -176,6 +178,13 @@ func (_m *Inspection) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field notes", values[i])
 			} else if value.Valid {
 				_m.Notes = value.String
+			}
+		case inspection.FieldReceivedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field received_at", values[i])
+			} else if value.Valid {
+				_m.ReceivedAt = new(time.Time)
+				*_m.ReceivedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -254,6 +263,11 @@ func (_m *Inspection) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("notes=")
 	builder.WriteString(_m.Notes)
+	builder.WriteString(", ")
+	if v := _m.ReceivedAt; v != nil {
+		builder.WriteString("received_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

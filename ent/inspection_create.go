@@ -119,6 +119,20 @@ func (_c *InspectionCreate) SetNillableNotes(v *string) *InspectionCreate {
 	return _c
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (_c *InspectionCreate) SetReceivedAt(v time.Time) *InspectionCreate {
+	_c.mutation.SetReceivedAt(v)
+	return _c
+}
+
+// SetNillableReceivedAt sets the "received_at" field if the given value is not nil.
+func (_c *InspectionCreate) SetNillableReceivedAt(v *time.Time) *InspectionCreate {
+	if v != nil {
+		_c.SetReceivedAt(*v)
+	}
+	return _c
+}
+
 // SetBatch sets the "batch" edge to the Batch entity.
 func (_c *InspectionCreate) SetBatch(v *Batch) *InspectionCreate {
 	return _c.SetBatchID(v.ID)
@@ -206,6 +220,13 @@ func (_c *InspectionCreate) defaults() error {
 	if _, ok := _c.mutation.Notes(); !ok {
 		v := inspection.DefaultNotes
 		_c.mutation.SetNotes(v)
+	}
+	if _, ok := _c.mutation.ReceivedAt(); !ok {
+		if inspection.DefaultReceivedAt == nil {
+			return fmt.Errorf("ent: uninitialized inspection.DefaultReceivedAt (forgotten import ent/runtime?)")
+		}
+		v := inspection.DefaultReceivedAt()
+		_c.mutation.SetReceivedAt(v)
 	}
 	return nil
 }
@@ -319,6 +340,10 @@ func (_c *InspectionCreate) createSpec() (*Inspection, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Notes(); ok {
 		_spec.SetField(inspection.FieldNotes, field.TypeString, value)
 		_node.Notes = value
+	}
+	if value, ok := _c.mutation.ReceivedAt(); ok {
+		_spec.SetField(inspection.FieldReceivedAt, field.TypeTime, value)
+		_node.ReceivedAt = &value
 	}
 	if nodes := _c.mutation.BatchIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -495,6 +520,9 @@ func (u *InspectionUpsertOne) UpdateNewValues() *InspectionUpsertOne {
 		}
 		if _, exists := u.create.mutation.Result(); exists {
 			s.SetIgnore(inspection.FieldResult)
+		}
+		if _, exists := u.create.mutation.ReceivedAt(); exists {
+			s.SetIgnore(inspection.FieldReceivedAt)
 		}
 	}))
 	return u
@@ -773,6 +801,9 @@ func (u *InspectionUpsertBulk) UpdateNewValues() *InspectionUpsertBulk {
 			}
 			if _, exists := b.mutation.Result(); exists {
 				s.SetIgnore(inspection.FieldResult)
+			}
+			if _, exists := b.mutation.ReceivedAt(); exists {
+				s.SetIgnore(inspection.FieldReceivedAt)
 			}
 		}
 	}))

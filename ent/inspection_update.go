@@ -217,6 +217,9 @@ func (_u *InspectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.Notes(); ok {
 		_spec.SetField(inspection.FieldNotes, field.TypeString, value)
 	}
+	if _u.mutation.ReceivedAtCleared() {
+		_spec.ClearField(inspection.FieldReceivedAt, field.TypeTime)
+	}
 	if _u.mutation.MeasurementsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -500,6 +503,9 @@ func (_u *InspectionUpdateOne) sqlSave(ctx context.Context) (_node *Inspection, 
 	}
 	if value, ok := _u.mutation.Notes(); ok {
 		_spec.SetField(inspection.FieldNotes, field.TypeString, value)
+	}
+	if _u.mutation.ReceivedAtCleared() {
+		_spec.ClearField(inspection.FieldReceivedAt, field.TypeTime)
 	}
 	if _u.mutation.MeasurementsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -23,6 +23,7 @@ import (
 	"suyuan/ent/recallplace"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
+	"suyuan/ent/screenwatermark"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -49,29 +50,30 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPIKey        = "APIKey"
-	TypeAlert         = "Alert"
-	TypeAuditEntry    = "AuditEntry"
-	TypeBatch         = "Batch"
-	TypeBatchInput    = "BatchInput"
-	TypeDailyCount    = "DailyCount"
-	TypeFacility      = "Facility"
-	TypeInspection    = "Inspection"
-	TypeLoginThrottle = "LoginThrottle"
-	TypeMeasurement   = "Measurement"
-	TypeOrganization  = "Organization"
-	TypeProduct       = "Product"
-	TypeRecall        = "Recall"
-	TypeRecallPlace   = "RecallPlace"
-	TypeRefreshToken  = "RefreshToken"
-	TypeScanEvent     = "ScanEvent"
-	TypeSensorReading = "SensorReading"
-	TypeShelfEvent    = "ShelfEvent"
-	TypeShipment      = "Shipment"
-	TypeShipmentItem  = "ShipmentItem"
-	TypeStock         = "Stock"
-	TypeTraceCode     = "TraceCode"
-	TypeUser          = "User"
+	TypeAPIKey          = "APIKey"
+	TypeAlert           = "Alert"
+	TypeAuditEntry      = "AuditEntry"
+	TypeBatch           = "Batch"
+	TypeBatchInput      = "BatchInput"
+	TypeDailyCount      = "DailyCount"
+	TypeFacility        = "Facility"
+	TypeInspection      = "Inspection"
+	TypeLoginThrottle   = "LoginThrottle"
+	TypeMeasurement     = "Measurement"
+	TypeOrganization    = "Organization"
+	TypeProduct         = "Product"
+	TypeRecall          = "Recall"
+	TypeRecallPlace     = "RecallPlace"
+	TypeRefreshToken    = "RefreshToken"
+	TypeScanEvent       = "ScanEvent"
+	TypeScreenWatermark = "ScreenWatermark"
+	TypeSensorReading   = "SensorReading"
+	TypeShelfEvent      = "ShelfEvent"
+	TypeShipment        = "Shipment"
+	TypeShipmentItem    = "ShipmentItem"
+	TypeStock           = "Stock"
+	TypeTraceCode       = "TraceCode"
+	TypeUser            = "User"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -9028,6 +9030,7 @@ type InspectionMutation struct {
 	certificate_no      *string
 	certificate_file    *string
 	notes               *string
+	received_at         *time.Time
 	clearedFields       map[string]struct{}
 	batch               *int
 	clearedbatch        bool
@@ -9463,6 +9466,55 @@ func (m *InspectionMutation) ResetNotes() {
 	m.notes = nil
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (m *InspectionMutation) SetReceivedAt(t time.Time) {
+	m.received_at = &t
+}
+
+// ReceivedAt returns the value of the "received_at" field in the mutation.
+func (m *InspectionMutation) ReceivedAt() (r time.Time, exists bool) {
+	v := m.received_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceivedAt returns the old "received_at" field's value of the Inspection entity.
+// If the Inspection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InspectionMutation) OldReceivedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceivedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceivedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceivedAt: %w", err)
+	}
+	return oldValue.ReceivedAt, nil
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (m *InspectionMutation) ClearReceivedAt() {
+	m.received_at = nil
+	m.clearedFields[inspection.FieldReceivedAt] = struct{}{}
+}
+
+// ReceivedAtCleared returns if the "received_at" field was cleared in this mutation.
+func (m *InspectionMutation) ReceivedAtCleared() bool {
+	_, ok := m.clearedFields[inspection.FieldReceivedAt]
+	return ok
+}
+
+// ResetReceivedAt resets all changes to the "received_at" field.
+func (m *InspectionMutation) ResetReceivedAt() {
+	m.received_at = nil
+	delete(m.clearedFields, inspection.FieldReceivedAt)
+}
+
 // ClearBatch clears the "batch" edge to the Batch entity.
 func (m *InspectionMutation) ClearBatch() {
 	m.clearedbatch = true
@@ -9605,7 +9657,7 @@ func (m *InspectionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InspectionMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, inspection.FieldCreatedAt)
 	}
@@ -9633,6 +9685,9 @@ func (m *InspectionMutation) Fields() []string {
 	if m.notes != nil {
 		fields = append(fields, inspection.FieldNotes)
 	}
+	if m.received_at != nil {
+		fields = append(fields, inspection.FieldReceivedAt)
+	}
 	return fields
 }
 
@@ -9659,6 +9714,8 @@ func (m *InspectionMutation) Field(name string) (ent.Value, bool) {
 		return m.CertificateFile()
 	case inspection.FieldNotes:
 		return m.Notes()
+	case inspection.FieldReceivedAt:
+		return m.ReceivedAt()
 	}
 	return nil, false
 }
@@ -9686,6 +9743,8 @@ func (m *InspectionMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldCertificateFile(ctx)
 	case inspection.FieldNotes:
 		return m.OldNotes(ctx)
+	case inspection.FieldReceivedAt:
+		return m.OldReceivedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Inspection field %s", name)
 }
@@ -9758,6 +9817,13 @@ func (m *InspectionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetNotes(v)
 		return nil
+	case inspection.FieldReceivedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceivedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Inspection field %s", name)
 }
@@ -9790,7 +9856,11 @@ func (m *InspectionMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *InspectionMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(inspection.FieldReceivedAt) {
+		fields = append(fields, inspection.FieldReceivedAt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -9803,6 +9873,11 @@ func (m *InspectionMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *InspectionMutation) ClearField(name string) error {
+	switch name {
+	case inspection.FieldReceivedAt:
+		m.ClearReceivedAt()
+		return nil
+	}
 	return fmt.Errorf("unknown Inspection nullable field %s", name)
 }
 
@@ -9836,6 +9911,9 @@ func (m *InspectionMutation) ResetField(name string) error {
 		return nil
 	case inspection.FieldNotes:
 		m.ResetNotes()
+		return nil
+	case inspection.FieldReceivedAt:
+		m.ResetReceivedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Inspection field %s", name)
@@ -17790,6 +17868,386 @@ func (m *ScanEventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ScanEvent edge %s", name)
 }
 
+// ScreenWatermarkMutation represents an operation that mutates the ScreenWatermark nodes in the graph.
+type ScreenWatermarkMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	name           *string
+	recorded_until *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*ScreenWatermark, error)
+	predicates     []predicate.ScreenWatermark
+}
+
+var _ ent.Mutation = (*ScreenWatermarkMutation)(nil)
+
+// screenwatermarkOption allows management of the mutation configuration using functional options.
+type screenwatermarkOption func(*ScreenWatermarkMutation)
+
+// newScreenWatermarkMutation creates new mutation for the ScreenWatermark entity.
+func newScreenWatermarkMutation(c config, op Op, opts ...screenwatermarkOption) *ScreenWatermarkMutation {
+	m := &ScreenWatermarkMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeScreenWatermark,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withScreenWatermarkID sets the ID field of the mutation.
+func withScreenWatermarkID(id int) screenwatermarkOption {
+	return func(m *ScreenWatermarkMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ScreenWatermark
+		)
+		m.oldValue = func(ctx context.Context) (*ScreenWatermark, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ScreenWatermark.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withScreenWatermark sets the old ScreenWatermark of the mutation.
+func withScreenWatermark(node *ScreenWatermark) screenwatermarkOption {
+	return func(m *ScreenWatermarkMutation) {
+		m.oldValue = func(context.Context) (*ScreenWatermark, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ScreenWatermarkMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ScreenWatermarkMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ScreenWatermarkMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ScreenWatermarkMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ScreenWatermark.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *ScreenWatermarkMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ScreenWatermarkMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ScreenWatermark entity.
+// If the ScreenWatermark object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScreenWatermarkMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ScreenWatermarkMutation) ResetName() {
+	m.name = nil
+}
+
+// SetRecordedUntil sets the "recorded_until" field.
+func (m *ScreenWatermarkMutation) SetRecordedUntil(t time.Time) {
+	m.recorded_until = &t
+}
+
+// RecordedUntil returns the value of the "recorded_until" field in the mutation.
+func (m *ScreenWatermarkMutation) RecordedUntil() (r time.Time, exists bool) {
+	v := m.recorded_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecordedUntil returns the old "recorded_until" field's value of the ScreenWatermark entity.
+// If the ScreenWatermark object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScreenWatermarkMutation) OldRecordedUntil(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecordedUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecordedUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecordedUntil: %w", err)
+	}
+	return oldValue.RecordedUntil, nil
+}
+
+// ResetRecordedUntil resets all changes to the "recorded_until" field.
+func (m *ScreenWatermarkMutation) ResetRecordedUntil() {
+	m.recorded_until = nil
+}
+
+// Where appends a list predicates to the ScreenWatermarkMutation builder.
+func (m *ScreenWatermarkMutation) Where(ps ...predicate.ScreenWatermark) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ScreenWatermarkMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ScreenWatermarkMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ScreenWatermark, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ScreenWatermarkMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ScreenWatermarkMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ScreenWatermark).
+func (m *ScreenWatermarkMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ScreenWatermarkMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.name != nil {
+		fields = append(fields, screenwatermark.FieldName)
+	}
+	if m.recorded_until != nil {
+		fields = append(fields, screenwatermark.FieldRecordedUntil)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ScreenWatermarkMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case screenwatermark.FieldName:
+		return m.Name()
+	case screenwatermark.FieldRecordedUntil:
+		return m.RecordedUntil()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ScreenWatermarkMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case screenwatermark.FieldName:
+		return m.OldName(ctx)
+	case screenwatermark.FieldRecordedUntil:
+		return m.OldRecordedUntil(ctx)
+	}
+	return nil, fmt.Errorf("unknown ScreenWatermark field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScreenWatermarkMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case screenwatermark.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case screenwatermark.FieldRecordedUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecordedUntil(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScreenWatermark field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ScreenWatermarkMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ScreenWatermarkMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScreenWatermarkMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ScreenWatermark numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ScreenWatermarkMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ScreenWatermarkMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ScreenWatermarkMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ScreenWatermark nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ScreenWatermarkMutation) ResetField(name string) error {
+	switch name {
+	case screenwatermark.FieldName:
+		m.ResetName()
+		return nil
+	case screenwatermark.FieldRecordedUntil:
+		m.ResetRecordedUntil()
+		return nil
+	}
+	return fmt.Errorf("unknown ScreenWatermark field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ScreenWatermarkMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ScreenWatermarkMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ScreenWatermarkMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ScreenWatermarkMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ScreenWatermarkMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ScreenWatermarkMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ScreenWatermarkMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ScreenWatermark unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ScreenWatermarkMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ScreenWatermark edge %s", name)
+}
+
 // SensorReadingMutation represents an operation that mutates the SensorReading nodes in the graph.
 type SensorReadingMutation struct {
 	config
@@ -17805,6 +18263,7 @@ type SensorReadingMutation struct {
 	addlatitude      *float64
 	longitude        *float64
 	addlongitude     *float64
+	received_at      *time.Time
 	clearedFields    map[string]struct{}
 	shipment         *int
 	clearedshipment  bool
@@ -18313,6 +18772,55 @@ func (m *SensorReadingMutation) ResetLongitude() {
 	delete(m.clearedFields, sensorreading.FieldLongitude)
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (m *SensorReadingMutation) SetReceivedAt(t time.Time) {
+	m.received_at = &t
+}
+
+// ReceivedAt returns the value of the "received_at" field in the mutation.
+func (m *SensorReadingMutation) ReceivedAt() (r time.Time, exists bool) {
+	v := m.received_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceivedAt returns the old "received_at" field's value of the SensorReading entity.
+// If the SensorReading object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SensorReadingMutation) OldReceivedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceivedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceivedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceivedAt: %w", err)
+	}
+	return oldValue.ReceivedAt, nil
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (m *SensorReadingMutation) ClearReceivedAt() {
+	m.received_at = nil
+	m.clearedFields[sensorreading.FieldReceivedAt] = struct{}{}
+}
+
+// ReceivedAtCleared returns if the "received_at" field was cleared in this mutation.
+func (m *SensorReadingMutation) ReceivedAtCleared() bool {
+	_, ok := m.clearedFields[sensorreading.FieldReceivedAt]
+	return ok
+}
+
+// ResetReceivedAt resets all changes to the "received_at" field.
+func (m *SensorReadingMutation) ResetReceivedAt() {
+	m.received_at = nil
+	delete(m.clearedFields, sensorreading.FieldReceivedAt)
+}
+
 // ClearShipment clears the "shipment" edge to the Shipment entity.
 func (m *SensorReadingMutation) ClearShipment() {
 	m.clearedshipment = true
@@ -18401,7 +18909,7 @@ func (m *SensorReadingMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SensorReadingMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.shipment != nil {
 		fields = append(fields, sensorreading.FieldShipmentID)
 	}
@@ -18422,6 +18930,9 @@ func (m *SensorReadingMutation) Fields() []string {
 	}
 	if m.longitude != nil {
 		fields = append(fields, sensorreading.FieldLongitude)
+	}
+	if m.received_at != nil {
+		fields = append(fields, sensorreading.FieldReceivedAt)
 	}
 	return fields
 }
@@ -18445,6 +18956,8 @@ func (m *SensorReadingMutation) Field(name string) (ent.Value, bool) {
 		return m.Latitude()
 	case sensorreading.FieldLongitude:
 		return m.Longitude()
+	case sensorreading.FieldReceivedAt:
+		return m.ReceivedAt()
 	}
 	return nil, false
 }
@@ -18468,6 +18981,8 @@ func (m *SensorReadingMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldLatitude(ctx)
 	case sensorreading.FieldLongitude:
 		return m.OldLongitude(ctx)
+	case sensorreading.FieldReceivedAt:
+		return m.OldReceivedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown SensorReading field %s", name)
 }
@@ -18525,6 +19040,13 @@ func (m *SensorReadingMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLongitude(v)
+		return nil
+	case sensorreading.FieldReceivedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceivedAt(v)
 		return nil
 	}
 	return fmt.Errorf("unknown SensorReading field %s", name)
@@ -18622,6 +19144,9 @@ func (m *SensorReadingMutation) ClearedFields() []string {
 	if m.FieldCleared(sensorreading.FieldLongitude) {
 		fields = append(fields, sensorreading.FieldLongitude)
 	}
+	if m.FieldCleared(sensorreading.FieldReceivedAt) {
+		fields = append(fields, sensorreading.FieldReceivedAt)
+	}
 	return fields
 }
 
@@ -18651,6 +19176,9 @@ func (m *SensorReadingMutation) ClearField(name string) error {
 	case sensorreading.FieldLongitude:
 		m.ClearLongitude()
 		return nil
+	case sensorreading.FieldReceivedAt:
+		m.ClearReceivedAt()
+		return nil
 	}
 	return fmt.Errorf("unknown SensorReading nullable field %s", name)
 }
@@ -18679,6 +19207,9 @@ func (m *SensorReadingMutation) ResetField(name string) error {
 		return nil
 	case sensorreading.FieldLongitude:
 		m.ResetLongitude()
+		return nil
+	case sensorreading.FieldReceivedAt:
+		m.ResetReceivedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown SensorReading field %s", name)
@@ -18790,6 +19321,7 @@ type ShelfEventMutation struct {
 	shelved_at      *time.Time
 	removed_at      *time.Time
 	removal_reason  *shelfevent.RemovalReason
+	received_at     *time.Time
 	clearedFields   map[string]struct{}
 	facility        *int
 	clearedfacility bool
@@ -19268,6 +19800,55 @@ func (m *ShelfEventMutation) ResetRemovalReason() {
 	delete(m.clearedFields, shelfevent.FieldRemovalReason)
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (m *ShelfEventMutation) SetReceivedAt(t time.Time) {
+	m.received_at = &t
+}
+
+// ReceivedAt returns the value of the "received_at" field in the mutation.
+func (m *ShelfEventMutation) ReceivedAt() (r time.Time, exists bool) {
+	v := m.received_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceivedAt returns the old "received_at" field's value of the ShelfEvent entity.
+// If the ShelfEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShelfEventMutation) OldReceivedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceivedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceivedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceivedAt: %w", err)
+	}
+	return oldValue.ReceivedAt, nil
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (m *ShelfEventMutation) ClearReceivedAt() {
+	m.received_at = nil
+	m.clearedFields[shelfevent.FieldReceivedAt] = struct{}{}
+}
+
+// ReceivedAtCleared returns if the "received_at" field was cleared in this mutation.
+func (m *ShelfEventMutation) ReceivedAtCleared() bool {
+	_, ok := m.clearedFields[shelfevent.FieldReceivedAt]
+	return ok
+}
+
+// ResetReceivedAt resets all changes to the "received_at" field.
+func (m *ShelfEventMutation) ResetReceivedAt() {
+	m.received_at = nil
+	delete(m.clearedFields, shelfevent.FieldReceivedAt)
+}
+
 // ClearFacility clears the "facility" edge to the Facility entity.
 func (m *ShelfEventMutation) ClearFacility() {
 	m.clearedfacility = true
@@ -19356,7 +19937,7 @@ func (m *ShelfEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ShelfEventMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, shelfevent.FieldCreatedAt)
 	}
@@ -19384,6 +19965,9 @@ func (m *ShelfEventMutation) Fields() []string {
 	if m.removal_reason != nil {
 		fields = append(fields, shelfevent.FieldRemovalReason)
 	}
+	if m.received_at != nil {
+		fields = append(fields, shelfevent.FieldReceivedAt)
+	}
 	return fields
 }
 
@@ -19410,6 +19994,8 @@ func (m *ShelfEventMutation) Field(name string) (ent.Value, bool) {
 		return m.RemovedAt()
 	case shelfevent.FieldRemovalReason:
 		return m.RemovalReason()
+	case shelfevent.FieldReceivedAt:
+		return m.ReceivedAt()
 	}
 	return nil, false
 }
@@ -19437,6 +20023,8 @@ func (m *ShelfEventMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldRemovedAt(ctx)
 	case shelfevent.FieldRemovalReason:
 		return m.OldRemovalReason(ctx)
+	case shelfevent.FieldReceivedAt:
+		return m.OldReceivedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown ShelfEvent field %s", name)
 }
@@ -19509,6 +20097,13 @@ func (m *ShelfEventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRemovalReason(v)
 		return nil
+	case shelfevent.FieldReceivedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceivedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ShelfEvent field %s", name)
 }
@@ -19560,6 +20155,9 @@ func (m *ShelfEventMutation) ClearedFields() []string {
 	if m.FieldCleared(shelfevent.FieldRemovalReason) {
 		fields = append(fields, shelfevent.FieldRemovalReason)
 	}
+	if m.FieldCleared(shelfevent.FieldReceivedAt) {
+		fields = append(fields, shelfevent.FieldReceivedAt)
+	}
 	return fields
 }
 
@@ -19579,6 +20177,9 @@ func (m *ShelfEventMutation) ClearField(name string) error {
 		return nil
 	case shelfevent.FieldRemovalReason:
 		m.ClearRemovalReason()
+		return nil
+	case shelfevent.FieldReceivedAt:
+		m.ClearReceivedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown ShelfEvent nullable field %s", name)
@@ -19614,6 +20215,9 @@ func (m *ShelfEventMutation) ResetField(name string) error {
 		return nil
 	case shelfevent.FieldRemovalReason:
 		m.ResetRemovalReason()
+		return nil
+	case shelfevent.FieldReceivedAt:
+		m.ResetReceivedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown ShelfEvent field %s", name)
@@ -19724,6 +20328,7 @@ type ShipmentMutation struct {
 	arrived_at             *time.Time
 	status                 *shipment.Status
 	reference_doc          *string
+	received_at            *time.Time
 	clearedFields          map[string]struct{}
 	alerts                 map[int]struct{}
 	removedalerts          map[int]struct{}
@@ -20229,6 +20834,55 @@ func (m *ShipmentMutation) ResetReferenceDoc() {
 	m.reference_doc = nil
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (m *ShipmentMutation) SetReceivedAt(t time.Time) {
+	m.received_at = &t
+}
+
+// ReceivedAt returns the value of the "received_at" field in the mutation.
+func (m *ShipmentMutation) ReceivedAt() (r time.Time, exists bool) {
+	v := m.received_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceivedAt returns the old "received_at" field's value of the Shipment entity.
+// If the Shipment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShipmentMutation) OldReceivedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceivedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceivedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceivedAt: %w", err)
+	}
+	return oldValue.ReceivedAt, nil
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (m *ShipmentMutation) ClearReceivedAt() {
+	m.received_at = nil
+	m.clearedFields[shipment.FieldReceivedAt] = struct{}{}
+}
+
+// ReceivedAtCleared returns if the "received_at" field was cleared in this mutation.
+func (m *ShipmentMutation) ReceivedAtCleared() bool {
+	_, ok := m.clearedFields[shipment.FieldReceivedAt]
+	return ok
+}
+
+// ResetReceivedAt resets all changes to the "received_at" field.
+func (m *ShipmentMutation) ResetReceivedAt() {
+	m.received_at = nil
+	delete(m.clearedFields, shipment.FieldReceivedAt)
+}
+
 // AddAlertIDs adds the "alerts" edge to the Alert entity by ids.
 func (m *ShipmentMutation) AddAlertIDs(ids ...int) {
 	if m.alerts == nil {
@@ -20506,7 +21160,7 @@ func (m *ShipmentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ShipmentMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, shipment.FieldCreatedAt)
 	}
@@ -20537,6 +21191,9 @@ func (m *ShipmentMutation) Fields() []string {
 	if m.reference_doc != nil {
 		fields = append(fields, shipment.FieldReferenceDoc)
 	}
+	if m.received_at != nil {
+		fields = append(fields, shipment.FieldReceivedAt)
+	}
 	return fields
 }
 
@@ -20565,6 +21222,8 @@ func (m *ShipmentMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case shipment.FieldReferenceDoc:
 		return m.ReferenceDoc()
+	case shipment.FieldReceivedAt:
+		return m.ReceivedAt()
 	}
 	return nil, false
 }
@@ -20594,6 +21253,8 @@ func (m *ShipmentMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldStatus(ctx)
 	case shipment.FieldReferenceDoc:
 		return m.OldReferenceDoc(ctx)
+	case shipment.FieldReceivedAt:
+		return m.OldReceivedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Shipment field %s", name)
 }
@@ -20673,6 +21334,13 @@ func (m *ShipmentMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetReferenceDoc(v)
 		return nil
+	case shipment.FieldReceivedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceivedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Shipment field %s", name)
 }
@@ -20712,6 +21380,9 @@ func (m *ShipmentMutation) ClearedFields() []string {
 	if m.FieldCleared(shipment.FieldArrivedAt) {
 		fields = append(fields, shipment.FieldArrivedAt)
 	}
+	if m.FieldCleared(shipment.FieldReceivedAt) {
+		fields = append(fields, shipment.FieldReceivedAt)
+	}
 	return fields
 }
 
@@ -20731,6 +21402,9 @@ func (m *ShipmentMutation) ClearField(name string) error {
 		return nil
 	case shipment.FieldArrivedAt:
 		m.ClearArrivedAt()
+		return nil
+	case shipment.FieldReceivedAt:
+		m.ClearReceivedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Shipment nullable field %s", name)
@@ -20769,6 +21443,9 @@ func (m *ShipmentMutation) ResetField(name string) error {
 		return nil
 	case shipment.FieldReferenceDoc:
 		m.ResetReferenceDoc()
+		return nil
+	case shipment.FieldReceivedAt:
+		m.ResetReceivedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Shipment field %s", name)

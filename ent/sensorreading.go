@@ -33,6 +33,8 @@ type SensorReading struct {
 	Latitude *float64 `json:"latitude,omitempty"`
 	// Longitude holds the value of the "longitude" field.
 	Longitude *float64 `json:"longitude,omitempty"`
+	// ReceivedAt holds the value of the "received_at" field.
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SensorReadingQuery when eager-loading is set.
 	Edges        SensorReadingEdges `json:"edges"`
@@ -83,7 +85,7 @@ func (*SensorReading) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case sensorreading.FieldID, sensorreading.FieldShipmentID, sensorreading.FieldFacilityID:
 			values[i] = new(sql.NullInt64)
-		case sensorreading.FieldRecordedAt:
+		case sensorreading.FieldRecordedAt, sensorreading.FieldReceivedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -152,6 +154,13 @@ func (_m *SensorReading) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Longitude = new(float64)
 				*_m.Longitude = value.Float64
+			}
+		case sensorreading.FieldReceivedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field received_at", values[i])
+			} else if value.Valid {
+				_m.ReceivedAt = new(time.Time)
+				*_m.ReceivedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -228,6 +237,11 @@ func (_m *SensorReading) String() string {
 	if v := _m.Longitude; v != nil {
 		builder.WriteString("longitude=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ReceivedAt; v != nil {
+		builder.WriteString("received_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

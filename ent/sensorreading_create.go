@@ -106,6 +106,20 @@ func (_c *SensorReadingCreate) SetNillableLongitude(v *float64) *SensorReadingCr
 	return _c
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (_c *SensorReadingCreate) SetReceivedAt(v time.Time) *SensorReadingCreate {
+	_c.mutation.SetReceivedAt(v)
+	return _c
+}
+
+// SetNillableReceivedAt sets the "received_at" field if the given value is not nil.
+func (_c *SensorReadingCreate) SetNillableReceivedAt(v *time.Time) *SensorReadingCreate {
+	if v != nil {
+		_c.SetReceivedAt(*v)
+	}
+	return _c
+}
+
 // SetShipment sets the "shipment" edge to the Shipment entity.
 func (_c *SensorReadingCreate) SetShipment(v *Shipment) *SensorReadingCreate {
 	return _c.SetShipmentID(v.ID)
@@ -123,6 +137,9 @@ func (_c *SensorReadingCreate) Mutation() *SensorReadingMutation {
 
 // Save creates the SensorReading in the database.
 func (_c *SensorReadingCreate) Save(ctx context.Context) (*SensorReading, error) {
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -146,6 +163,18 @@ func (_c *SensorReadingCreate) ExecX(ctx context.Context) {
 	if err := _c.Exec(ctx); err != nil {
 		panic(err)
 	}
+}
+
+// defaults sets the default values of the builder before save.
+func (_c *SensorReadingCreate) defaults() error {
+	if _, ok := _c.mutation.ReceivedAt(); !ok {
+		if sensorreading.DefaultReceivedAt == nil {
+			return fmt.Errorf("ent: uninitialized sensorreading.DefaultReceivedAt (forgotten import ent/runtime?)")
+		}
+		v := sensorreading.DefaultReceivedAt()
+		_c.mutation.SetReceivedAt(v)
+	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -222,6 +251,10 @@ func (_c *SensorReadingCreate) createSpec() (*SensorReading, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.Longitude(); ok {
 		_spec.SetField(sensorreading.FieldLongitude, field.TypeFloat64, value)
 		_node.Longitude = &value
+	}
+	if value, ok := _c.mutation.ReceivedAt(); ok {
+		_spec.SetField(sensorreading.FieldReceivedAt, field.TypeTime, value)
+		_node.ReceivedAt = &value
 	}
 	if nodes := _c.mutation.ShipmentIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -341,6 +374,9 @@ func (u *SensorReadingUpsertOne) UpdateNewValues() *SensorReadingUpsertOne {
 		if _, exists := u.create.mutation.Longitude(); exists {
 			s.SetIgnore(sensorreading.FieldLongitude)
 		}
+		if _, exists := u.create.mutation.ReceivedAt(); exists {
+			s.SetIgnore(sensorreading.FieldReceivedAt)
+		}
 	}))
 	return u
 }
@@ -424,6 +460,7 @@ func (_c *SensorReadingCreateBulk) Save(ctx context.Context) ([]*SensorReading, 
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*SensorReadingMutation)
 				if !ok {
@@ -567,6 +604,9 @@ func (u *SensorReadingUpsertBulk) UpdateNewValues() *SensorReadingUpsertBulk {
 			}
 			if _, exists := b.mutation.Longitude(); exists {
 				s.SetIgnore(sensorreading.FieldLongitude)
+			}
+			if _, exists := b.mutation.ReceivedAt(); exists {
+				s.SetIgnore(sensorreading.FieldReceivedAt)
 			}
 		}
 	}))

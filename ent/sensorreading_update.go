@@ -84,6 +84,9 @@ func (_u *SensorReadingUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if _u.mutation.LongitudeCleared() {
 		_spec.ClearField(sensorreading.FieldLongitude, field.TypeFloat64)
 	}
+	if _u.mutation.ReceivedAtCleared() {
+		_spec.ClearField(sensorreading.FieldReceivedAt, field.TypeTime)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -191,6 +194,9 @@ func (_u *SensorReadingUpdateOne) sqlSave(ctx context.Context) (_node *SensorRea
 	}
 	if _u.mutation.LongitudeCleared() {
 		_spec.ClearField(sensorreading.FieldLongitude, field.TypeFloat64)
+	}
+	if _u.mutation.ReceivedAtCleared() {
+		_spec.ClearField(sensorreading.FieldReceivedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &SensorReading{config: _u.config}

@@ -38,6 +38,8 @@ type ShelfEvent struct {
 	RemovedAt *time.Time `json:"removed_at,omitempty"`
 	// RemovalReason holds the value of the "removal_reason" field.
 	RemovalReason *shelfevent.RemovalReason `json:"removal_reason,omitempty"`
+	// ReceivedAt holds the value of the "received_at" field.
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ShelfEventQuery when eager-loading is set.
 	Edges        ShelfEventEdges `json:"edges"`
@@ -90,7 +92,7 @@ func (*ShelfEvent) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case shelfevent.FieldUnit, shelfevent.FieldRemovalReason:
 			values[i] = new(sql.NullString)
-		case shelfevent.FieldCreatedAt, shelfevent.FieldUpdatedAt, shelfevent.FieldShelvedAt, shelfevent.FieldRemovedAt:
+		case shelfevent.FieldCreatedAt, shelfevent.FieldUpdatedAt, shelfevent.FieldShelvedAt, shelfevent.FieldRemovedAt, shelfevent.FieldReceivedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -169,6 +171,13 @@ func (_m *ShelfEvent) assignValues(columns []string, values []any) error {
 				_m.RemovalReason = new(shelfevent.RemovalReason)
 				*_m.RemovalReason = shelfevent.RemovalReason(value.String)
 			}
+		case shelfevent.FieldReceivedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field received_at", values[i])
+			} else if value.Valid {
+				_m.ReceivedAt = new(time.Time)
+				*_m.ReceivedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -244,6 +253,11 @@ func (_m *ShelfEvent) String() string {
 	if v := _m.RemovalReason; v != nil {
 		builder.WriteString("removal_reason=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ReceivedAt; v != nil {
+		builder.WriteString("received_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -111,6 +111,20 @@ func (_c *ShelfEventCreate) SetNillableRemovalReason(v *shelfevent.RemovalReason
 	return _c
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (_c *ShelfEventCreate) SetReceivedAt(v time.Time) *ShelfEventCreate {
+	_c.mutation.SetReceivedAt(v)
+	return _c
+}
+
+// SetNillableReceivedAt sets the "received_at" field if the given value is not nil.
+func (_c *ShelfEventCreate) SetNillableReceivedAt(v *time.Time) *ShelfEventCreate {
+	if v != nil {
+		_c.SetReceivedAt(*v)
+	}
+	return _c
+}
+
 // SetFacility sets the "facility" edge to the Facility entity.
 func (_c *ShelfEventCreate) SetFacility(v *Facility) *ShelfEventCreate {
 	return _c.SetFacilityID(v.ID)
@@ -171,6 +185,13 @@ func (_c *ShelfEventCreate) defaults() error {
 		}
 		v := shelfevent.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.ReceivedAt(); !ok {
+		if shelfevent.DefaultReceivedAt == nil {
+			return fmt.Errorf("ent: uninitialized shelfevent.DefaultReceivedAt (forgotten import ent/runtime?)")
+		}
+		v := shelfevent.DefaultReceivedAt()
+		_c.mutation.SetReceivedAt(v)
 	}
 	return nil
 }
@@ -273,6 +294,10 @@ func (_c *ShelfEventCreate) createSpec() (*ShelfEvent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.RemovalReason(); ok {
 		_spec.SetField(shelfevent.FieldRemovalReason, field.TypeEnum, value)
 		_node.RemovalReason = &value
+	}
+	if value, ok := _c.mutation.ReceivedAt(); ok {
+		_spec.SetField(shelfevent.FieldReceivedAt, field.TypeTime, value)
+		_node.ReceivedAt = &value
 	}
 	if nodes := _c.mutation.FacilityIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -408,6 +433,24 @@ func (u *ShelfEventUpsert) ClearRemovalReason() *ShelfEventUpsert {
 	return u
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (u *ShelfEventUpsert) SetReceivedAt(v time.Time) *ShelfEventUpsert {
+	u.Set(shelfevent.FieldReceivedAt, v)
+	return u
+}
+
+// UpdateReceivedAt sets the "received_at" field to the value that was provided on create.
+func (u *ShelfEventUpsert) UpdateReceivedAt() *ShelfEventUpsert {
+	u.SetExcluded(shelfevent.FieldReceivedAt)
+	return u
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (u *ShelfEventUpsert) ClearReceivedAt() *ShelfEventUpsert {
+	u.SetNull(shelfevent.FieldReceivedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -521,6 +564,27 @@ func (u *ShelfEventUpsertOne) UpdateRemovalReason() *ShelfEventUpsertOne {
 func (u *ShelfEventUpsertOne) ClearRemovalReason() *ShelfEventUpsertOne {
 	return u.Update(func(s *ShelfEventUpsert) {
 		s.ClearRemovalReason()
+	})
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (u *ShelfEventUpsertOne) SetReceivedAt(v time.Time) *ShelfEventUpsertOne {
+	return u.Update(func(s *ShelfEventUpsert) {
+		s.SetReceivedAt(v)
+	})
+}
+
+// UpdateReceivedAt sets the "received_at" field to the value that was provided on create.
+func (u *ShelfEventUpsertOne) UpdateReceivedAt() *ShelfEventUpsertOne {
+	return u.Update(func(s *ShelfEventUpsert) {
+		s.UpdateReceivedAt()
+	})
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (u *ShelfEventUpsertOne) ClearReceivedAt() *ShelfEventUpsertOne {
+	return u.Update(func(s *ShelfEventUpsert) {
+		s.ClearReceivedAt()
 	})
 }
 
@@ -803,6 +867,27 @@ func (u *ShelfEventUpsertBulk) UpdateRemovalReason() *ShelfEventUpsertBulk {
 func (u *ShelfEventUpsertBulk) ClearRemovalReason() *ShelfEventUpsertBulk {
 	return u.Update(func(s *ShelfEventUpsert) {
 		s.ClearRemovalReason()
+	})
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (u *ShelfEventUpsertBulk) SetReceivedAt(v time.Time) *ShelfEventUpsertBulk {
+	return u.Update(func(s *ShelfEventUpsert) {
+		s.SetReceivedAt(v)
+	})
+}
+
+// UpdateReceivedAt sets the "received_at" field to the value that was provided on create.
+func (u *ShelfEventUpsertBulk) UpdateReceivedAt() *ShelfEventUpsertBulk {
+	return u.Update(func(s *ShelfEventUpsert) {
+		s.UpdateReceivedAt()
+	})
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (u *ShelfEventUpsertBulk) ClearReceivedAt() *ShelfEventUpsertBulk {
+	return u.Update(func(s *ShelfEventUpsert) {
+		s.ClearReceivedAt()
 	})
 }
 

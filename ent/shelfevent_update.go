@@ -75,6 +75,18 @@ func (_u *ShelfEventUpdate) ClearRemovalReason() *ShelfEventUpdate {
 	return _u
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (_u *ShelfEventUpdate) SetReceivedAt(v time.Time) *ShelfEventUpdate {
+	_u.mutation.SetReceivedAt(v)
+	return _u
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (_u *ShelfEventUpdate) ClearReceivedAt() *ShelfEventUpdate {
+	_u.mutation.ClearReceivedAt()
+	return _u
+}
+
 // Mutation returns the ShelfEventMutation object of the builder.
 func (_u *ShelfEventUpdate) Mutation() *ShelfEventMutation {
 	return _u.mutation
@@ -118,6 +130,13 @@ func (_u *ShelfEventUpdate) defaults() error {
 		}
 		v := shelfevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _u.mutation.ReceivedAt(); !ok && !_u.mutation.ReceivedAtCleared() {
+		if shelfevent.UpdateDefaultReceivedAt == nil {
+			return fmt.Errorf("ent: uninitialized shelfevent.UpdateDefaultReceivedAt (forgotten import ent/runtime?)")
+		}
+		v := shelfevent.UpdateDefaultReceivedAt()
+		_u.mutation.SetReceivedAt(v)
 	}
 	return nil
 }
@@ -170,6 +189,12 @@ func (_u *ShelfEventUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.RemovalReasonCleared() {
 		_spec.ClearField(shelfevent.FieldRemovalReason, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.ReceivedAt(); ok {
+		_spec.SetField(shelfevent.FieldReceivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReceivedAtCleared() {
+		_spec.ClearField(shelfevent.FieldReceivedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -239,6 +264,18 @@ func (_u *ShelfEventUpdateOne) ClearRemovalReason() *ShelfEventUpdateOne {
 	return _u
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (_u *ShelfEventUpdateOne) SetReceivedAt(v time.Time) *ShelfEventUpdateOne {
+	_u.mutation.SetReceivedAt(v)
+	return _u
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (_u *ShelfEventUpdateOne) ClearReceivedAt() *ShelfEventUpdateOne {
+	_u.mutation.ClearReceivedAt()
+	return _u
+}
+
 // Mutation returns the ShelfEventMutation object of the builder.
 func (_u *ShelfEventUpdateOne) Mutation() *ShelfEventMutation {
 	return _u.mutation
@@ -295,6 +332,13 @@ func (_u *ShelfEventUpdateOne) defaults() error {
 		}
 		v := shelfevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _u.mutation.ReceivedAt(); !ok && !_u.mutation.ReceivedAtCleared() {
+		if shelfevent.UpdateDefaultReceivedAt == nil {
+			return fmt.Errorf("ent: uninitialized shelfevent.UpdateDefaultReceivedAt (forgotten import ent/runtime?)")
+		}
+		v := shelfevent.UpdateDefaultReceivedAt()
+		_u.mutation.SetReceivedAt(v)
 	}
 	return nil
 }
@@ -364,6 +408,12 @@ func (_u *ShelfEventUpdateOne) sqlSave(ctx context.Context) (_node *ShelfEvent, 
 	}
 	if _u.mutation.RemovalReasonCleared() {
 		_spec.ClearField(shelfevent.FieldRemovalReason, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.ReceivedAt(); ok {
+		_spec.SetField(shelfevent.FieldReceivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReceivedAtCleared() {
+		_spec.ClearField(shelfevent.FieldReceivedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ShelfEvent{config: _u.config}

@@ -39,6 +39,8 @@ type Shipment struct {
 	Status shipment.Status `json:"status,omitempty"`
 	// The carrier's or shipper's document number (bill of lading, waybill).
 	ReferenceDoc string `json:"reference_doc,omitempty"`
+	// ReceivedAt holds the value of the "received_at" field.
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ShipmentQuery when eager-loading is set.
 	Edges        ShipmentEdges `json:"edges"`
@@ -139,7 +141,7 @@ func (*Shipment) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case shipment.FieldVehiclePlate, shipment.FieldStatus, shipment.FieldReferenceDoc:
 			values[i] = new(sql.NullString)
-		case shipment.FieldCreatedAt, shipment.FieldUpdatedAt, shipment.FieldDepartedAt, shipment.FieldArrivedAt:
+		case shipment.FieldCreatedAt, shipment.FieldUpdatedAt, shipment.FieldDepartedAt, shipment.FieldArrivedAt, shipment.FieldReceivedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -223,6 +225,13 @@ func (_m *Shipment) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field reference_doc", values[i])
 			} else if value.Valid {
 				_m.ReferenceDoc = value.String
+			}
+		case shipment.FieldReceivedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field received_at", values[i])
+			} else if value.Valid {
+				_m.ReceivedAt = new(time.Time)
+				*_m.ReceivedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -323,6 +332,11 @@ func (_m *Shipment) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("reference_doc=")
 	builder.WriteString(_m.ReferenceDoc)
+	builder.WriteString(", ")
+	if v := _m.ReceivedAt; v != nil {
+		builder.WriteString("received_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -143,6 +143,20 @@ func (_c *ShipmentCreate) SetNillableReferenceDoc(v *string) *ShipmentCreate {
 	return _c
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (_c *ShipmentCreate) SetReceivedAt(v time.Time) *ShipmentCreate {
+	_c.mutation.SetReceivedAt(v)
+	return _c
+}
+
+// SetNillableReceivedAt sets the "received_at" field if the given value is not nil.
+func (_c *ShipmentCreate) SetNillableReceivedAt(v *time.Time) *ShipmentCreate {
+	if v != nil {
+		_c.SetReceivedAt(*v)
+	}
+	return _c
+}
+
 // AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
 func (_c *ShipmentCreate) AddAlertIDs(ids ...int) *ShipmentCreate {
 	_c.mutation.AddAlertIDs(ids...)
@@ -266,6 +280,13 @@ func (_c *ShipmentCreate) defaults() error {
 		v := shipment.DefaultReferenceDoc
 		_c.mutation.SetReferenceDoc(v)
 	}
+	if _, ok := _c.mutation.ReceivedAt(); !ok {
+		if shipment.DefaultReceivedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.DefaultReceivedAt (forgotten import ent/runtime?)")
+		}
+		v := shipment.DefaultReceivedAt()
+		_c.mutation.SetReceivedAt(v)
+	}
 	return nil
 }
 
@@ -373,6 +394,10 @@ func (_c *ShipmentCreate) createSpec() (*Shipment, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ReferenceDoc(); ok {
 		_spec.SetField(shipment.FieldReferenceDoc, field.TypeString, value)
 		_node.ReferenceDoc = value
+	}
+	if value, ok := _c.mutation.ReceivedAt(); ok {
+		_spec.SetField(shipment.FieldReceivedAt, field.TypeTime, value)
+		_node.ReceivedAt = &value
 	}
 	if nodes := _c.mutation.AlertsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -609,6 +634,24 @@ func (u *ShipmentUpsert) UpdateReferenceDoc() *ShipmentUpsert {
 	return u
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (u *ShipmentUpsert) SetReceivedAt(v time.Time) *ShipmentUpsert {
+	u.Set(shipment.FieldReceivedAt, v)
+	return u
+}
+
+// UpdateReceivedAt sets the "received_at" field to the value that was provided on create.
+func (u *ShipmentUpsert) UpdateReceivedAt() *ShipmentUpsert {
+	u.SetExcluded(shipment.FieldReceivedAt)
+	return u
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (u *ShipmentUpsert) ClearReceivedAt() *ShipmentUpsert {
+	u.SetNull(shipment.FieldReceivedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -758,6 +801,27 @@ func (u *ShipmentUpsertOne) SetReferenceDoc(v string) *ShipmentUpsertOne {
 func (u *ShipmentUpsertOne) UpdateReferenceDoc() *ShipmentUpsertOne {
 	return u.Update(func(s *ShipmentUpsert) {
 		s.UpdateReferenceDoc()
+	})
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (u *ShipmentUpsertOne) SetReceivedAt(v time.Time) *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.SetReceivedAt(v)
+	})
+}
+
+// UpdateReceivedAt sets the "received_at" field to the value that was provided on create.
+func (u *ShipmentUpsertOne) UpdateReceivedAt() *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.UpdateReceivedAt()
+	})
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (u *ShipmentUpsertOne) ClearReceivedAt() *ShipmentUpsertOne {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.ClearReceivedAt()
 	})
 }
 
@@ -1076,6 +1140,27 @@ func (u *ShipmentUpsertBulk) SetReferenceDoc(v string) *ShipmentUpsertBulk {
 func (u *ShipmentUpsertBulk) UpdateReferenceDoc() *ShipmentUpsertBulk {
 	return u.Update(func(s *ShipmentUpsert) {
 		s.UpdateReferenceDoc()
+	})
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (u *ShipmentUpsertBulk) SetReceivedAt(v time.Time) *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.SetReceivedAt(v)
+	})
+}
+
+// UpdateReceivedAt sets the "received_at" field to the value that was provided on create.
+func (u *ShipmentUpsertBulk) UpdateReceivedAt() *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.UpdateReceivedAt()
+	})
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (u *ShipmentUpsertBulk) ClearReceivedAt() *ShipmentUpsertBulk {
+	return u.Update(func(s *ShipmentUpsert) {
+		s.ClearReceivedAt()
 	})
 }
 

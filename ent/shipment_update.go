@@ -120,6 +120,18 @@ func (_u *ShipmentUpdate) SetNillableReferenceDoc(v *string) *ShipmentUpdate {
 	return _u
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (_u *ShipmentUpdate) SetReceivedAt(v time.Time) *ShipmentUpdate {
+	_u.mutation.SetReceivedAt(v)
+	return _u
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (_u *ShipmentUpdate) ClearReceivedAt() *ShipmentUpdate {
+	_u.mutation.ClearReceivedAt()
+	return _u
+}
+
 // AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
 func (_u *ShipmentUpdate) AddAlertIDs(ids ...int) *ShipmentUpdate {
 	_u.mutation.AddAlertIDs(ids...)
@@ -272,6 +284,13 @@ func (_u *ShipmentUpdate) defaults() error {
 		v := shipment.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _u.mutation.ReceivedAt(); !ok && !_u.mutation.ReceivedAtCleared() {
+		if shipment.UpdateDefaultReceivedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.UpdateDefaultReceivedAt (forgotten import ent/runtime?)")
+		}
+		v := shipment.UpdateDefaultReceivedAt()
+		_u.mutation.SetReceivedAt(v)
+	}
 	return nil
 }
 
@@ -345,6 +364,12 @@ func (_u *ShipmentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.ReferenceDoc(); ok {
 		_spec.SetField(shipment.FieldReferenceDoc, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReceivedAt(); ok {
+		_spec.SetField(shipment.FieldReceivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReceivedAtCleared() {
+		_spec.ClearField(shipment.FieldReceivedAt, field.TypeTime)
 	}
 	if _u.mutation.AlertsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -591,6 +616,18 @@ func (_u *ShipmentUpdateOne) SetNillableReferenceDoc(v *string) *ShipmentUpdateO
 	return _u
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (_u *ShipmentUpdateOne) SetReceivedAt(v time.Time) *ShipmentUpdateOne {
+	_u.mutation.SetReceivedAt(v)
+	return _u
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (_u *ShipmentUpdateOne) ClearReceivedAt() *ShipmentUpdateOne {
+	_u.mutation.ClearReceivedAt()
+	return _u
+}
+
 // AddAlertIDs adds the "alerts" edge to the Alert entity by IDs.
 func (_u *ShipmentUpdateOne) AddAlertIDs(ids ...int) *ShipmentUpdateOne {
 	_u.mutation.AddAlertIDs(ids...)
@@ -756,6 +793,13 @@ func (_u *ShipmentUpdateOne) defaults() error {
 		v := shipment.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _u.mutation.ReceivedAt(); !ok && !_u.mutation.ReceivedAtCleared() {
+		if shipment.UpdateDefaultReceivedAt == nil {
+			return fmt.Errorf("ent: uninitialized shipment.UpdateDefaultReceivedAt (forgotten import ent/runtime?)")
+		}
+		v := shipment.UpdateDefaultReceivedAt()
+		_u.mutation.SetReceivedAt(v)
+	}
 	return nil
 }
 
@@ -846,6 +890,12 @@ func (_u *ShipmentUpdateOne) sqlSave(ctx context.Context) (_node *Shipment, err 
 	}
 	if value, ok := _u.mutation.ReferenceDoc(); ok {
 		_spec.SetField(shipment.FieldReferenceDoc, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReceivedAt(); ok {
+		_spec.SetField(shipment.FieldReceivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReceivedAtCleared() {
+		_spec.ClearField(shipment.FieldReceivedAt, field.TypeTime)
 	}
 	if _u.mutation.AlertsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -46,6 +46,8 @@ type Tx struct {
 	RefreshToken *RefreshTokenClient
 	// ScanEvent is the client for interacting with the ScanEvent builders.
 	ScanEvent *ScanEventClient
+	// ScreenWatermark is the client for interacting with the ScreenWatermark builders.
+	ScreenWatermark *ScreenWatermarkClient
 	// SensorReading is the client for interacting with the SensorReading builders.
 	SensorReading *SensorReadingClient
 	// ShelfEvent is the client for interacting with the ShelfEvent builders.
@@ -207,6 +209,7 @@ func (tx *Tx) init() {
 	tx.RecallPlace = NewRecallPlaceClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.ScanEvent = NewScanEventClient(tx.config)
+	tx.ScreenWatermark = NewScreenWatermarkClient(tx.config)
 	tx.SensorReading = NewSensorReadingClient(tx.config)
 	tx.ShelfEvent = NewShelfEventClient(tx.config)
 	tx.Shipment = NewShipmentClient(tx.config)

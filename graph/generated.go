@@ -257,12 +257,14 @@ type ComplexityRoot struct {
 	}
 
 	ColdChain struct {
-		MaxC         func(childComplexity int) int
-		MinC         func(childComplexity int) int
-		Readings     func(childComplexity int) int
-		RequiredMaxC func(childComplexity int) int
-		RequiredMinC func(childComplexity int) int
-		Verdict      func(childComplexity int) int
+		Breaches          func(childComplexity int) int
+		MaxC              func(childComplexity int) int
+		MinC              func(childComplexity int) int
+		MinutesOutOfRange func(childComplexity int) int
+		Readings          func(childComplexity int) int
+		RequiredMaxC      func(childComplexity int) int
+		RequiredMinC      func(childComplexity int) int
+		Verdict           func(childComplexity int) int
 	}
 
 	CreateAPIKeyPayload struct {
@@ -1866,6 +1868,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CarrierCompliance.Shipments(childComplexity), true
 
+	case "ColdChain.breaches":
+		if e.ComplexityRoot.ColdChain.Breaches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ColdChain.Breaches(childComplexity), true
 	case "ColdChain.maxC":
 		if e.ComplexityRoot.ColdChain.MaxC == nil {
 			break
@@ -1878,6 +1886,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ColdChain.MinC(childComplexity), true
+	case "ColdChain.minutesOutOfRange":
+		if e.ComplexityRoot.ColdChain.MinutesOutOfRange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ColdChain.MinutesOutOfRange(childComplexity), true
 	case "ColdChain.readings":
 		if e.ComplexityRoot.ColdChain.Readings == nil {
 			break
@@ -5356,9 +5370,9 @@ type TraceInspection {
 }
 
 enum ColdChainVerdict {
-  "Every reading lay within the product's storage range."
+  "No cold-chain screening rule fired on the trip (a stray reading outside the range, such as a door opened at a stop, is no breach)."
   OK
-  "Some reading lay outside it."
+  "A cold-chain screening rule fired: see breaches."
   EXCURSION
   "The product needs its range kept, and no reading was logged."
   NO_DATA
@@ -5366,6 +5380,7 @@ enum ColdChainVerdict {
   NOT_REQUIRED
 }
 
+"A leg's temperatures, judged by the screener's cold-chain rules. Temperatures are rounded to 0.1 °C."
 type ColdChain {
   verdict: ColdChainVerdict!
   readings: Int!
@@ -5373,6 +5388,10 @@ type ColdChain {
   maxC: Float
   requiredMinC: Float
   requiredMaxC: Float
+  "The rules the leg breaks: TEMPERATURE_OUT_OF_RANGE (a reading far out of range), SUSTAINED_EXCURSION (out of range too long at once), CUMULATIVE_EXCURSION (the batch's excursions on all its trips over their budget). Empty when the verdict is not EXCURSION."
+  breaches: [AlertKind!]!
+  "Whole minutes the readings lay outside the storage range: the time from the first to the last reading of each excursion, summed (a single stray reading counts 0)."
+  minutesOutOfRange: Float!
 }
 
 "One shipment that carried a quantity of a batch."
@@ -6137,6 +6156,10 @@ func (ec *executionContext) childFields_ColdChain(ctx context.Context, field gra
 		return ec.fieldContext_ColdChain_requiredMinC(ctx, field)
 	case "requiredMaxC":
 		return ec.fieldContext_ColdChain_requiredMaxC(ctx, field)
+	case "breaches":
+		return ec.fieldContext_ColdChain_breaches(ctx, field)
+	case "minutesOutOfRange":
+		return ec.fieldContext_ColdChain_minutesOutOfRange(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ColdChain", field.Name)
 }
@@ -13784,6 +13807,52 @@ func (ec *executionContext) _ColdChain_requiredMaxC(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_ColdChain_requiredMaxC(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ColdChain", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ColdChain_breaches(ctx context.Context, field graphql.CollectedField, obj *trace.ColdChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ColdChain_breaches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breaches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []alert.Kind) graphql.Marshaler {
+			return ec.marshalNAlertKind2ᚕsuyuanᚋentᚋalertᚐKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ColdChain_breaches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ColdChain", field, false, false, "AlertKind")
+}
+
+func (ec *executionContext) _ColdChain_minutesOutOfRange(ctx context.Context, field graphql.CollectedField, obj *trace.ColdChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ColdChain_minutesOutOfRange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinutesOutOfRange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ColdChain_minutesOutOfRange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ColdChain", field, false, false, "Float")
 }
 
@@ -43618,6 +43687,16 @@ func (ec *executionContext) _ColdChain(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "breaches":
+			out.Values[i] = ec._ColdChain_breaches(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minutesOutOfRange":
+			out.Values[i] = ec._ColdChain_minutesOutOfRange(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48397,6 +48476,36 @@ func (ec *executionContext) unmarshalNAlertKind2suyuanᚋentᚋalertᚐKind(ctx 
 
 func (ec *executionContext) marshalNAlertKind2suyuanᚋentᚋalertᚐKind(ctx context.Context, sel ast.SelectionSet, v alert.Kind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNAlertKind2ᚕsuyuanᚋentᚋalertᚐKindᚄ(ctx context.Context, v any) ([]alert.Kind, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]alert.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAlertKind2suyuanᚋentᚋalertᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNAlertKind2ᚕsuyuanᚋentᚋalertᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []alert.Kind) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertKind2suyuanᚋentᚋalertᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNAlertOrderField2ᚖsuyuanᚋentᚐAlertOrderField(ctx context.Context, v any) (*ent.AlertOrderField, error) {

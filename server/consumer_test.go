@@ -272,7 +272,7 @@ func TestConsumerRoutes(t *testing.T) {
 					t.Errorf("time %q is not RFC 3339 UTC", ts)
 				}
 			}
-			if len(d.Journey) != 2 || d.Journey[0].ColdChain.Verdict != "OK" || d.Journey[1].ColdChain.Verdict != "EXCURSION" || d.Journey[1].ColdChain.MaxC != 9 {
+			if len(d.Journey) != 2 || d.Journey[0].ColdChain.Verdict != "OK" || d.Journey[1].ColdChain.Verdict != "EXCURSION" || d.Journey[1].ColdChain.MaxC != 9.2 {
 				t.Errorf("journey = %+v", d.Journey)
 			}
 			if len(d.Inspections) != 1 || d.Inspections[0].Result != "PASS" || len(d.Inspections[0].Measurements) != 2 {

@@ -19,11 +19,15 @@ import (
 // fsmaExport serves the FSMA 204 sortable spreadsheet as CSV, for a lot's
 // whole trace (?lot=BATCH_ID) or for a product's batches produced in a date
 // range (?product=ID&from=YYYY-MM-DD&to=YYYY-MM-DD, to exclusive).
+// Administrators and regulators get every event; a firm's users and keys
+// get the events their organisation took part in (fsma.Own), of the lots
+// and products it may see, so that each firm can produce its own records.
 func (s *Server) fsmaExport(w http.ResponseWriter, r *http.Request) {
-	if !requireRole(w, r, viewer.Admin, viewer.Regulator) {
+	if !requireRole(w, r, viewer.Admin, viewer.Regulator, viewer.OrgAdmin, viewer.Staff, viewer.Partner) {
 		return
 	}
 	ctx := r.Context()
+	v := viewer.FromContext(ctx)
 	q := r.URL.Query()
 	var (
 		rows []fsma.Row
@@ -67,6 +71,9 @@ func (s *Server) fsmaExport(w http.ResponseWriter, r *http.Request) {
 		writeCodedError(w, r, err)
 		return
 	}
+	if v.Role != viewer.Admin && v.Role != viewer.Regulator {
+		rows = fsma.Own(rows, v.OrgID)
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="fsma204-`+name+`.csv"`)
 	if err := fsma.Write(w, rows); err != nil {
@@ -82,8 +89,10 @@ func intParam(v, field string) (int, error) {
 	return n, nil
 }
 
+// dateParam reads a date of the places of events (fsma.Zone): a product's
+// batches "from 2026-11-20" include one made at 04:00 that day in Ya'an.
 func dateParam(v, field string) (time.Time, error) {
-	t, err := time.Parse(time.DateOnly, v)
+	t, err := time.ParseInLocation(time.DateOnly, v, fsma.Zone)
 	if err != nil {
 		return time.Time{}, errcode.Field(errcode.BadUserInput, field, "%s must be a date, YYYY-MM-DD", field)
 	}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -40,7 +41,7 @@ func TestFSMAExport(t *testing.T) {
 		p := a.porkChain()
 
 		status, recs := a.csv("/export/fsma204.csv?lot=" + p.loin)
-		if status != 200 || len(recs) == 0 || recs[0][0] != "Event Type" || len(recs[0]) != 13 {
+		if status != 200 || len(recs) == 0 || recs[0][0] != "Event Type" || len(recs[0]) != 16 {
 			t.Fatalf("export answered %d %v", status, recs)
 		}
 		events := map[string]int{}
@@ -91,6 +92,103 @@ func TestFSMAExport(t *testing.T) {
 		_, recs = a.csv("/export/fsma204.csv?product=" + p.chain.pork + "&from=2026-03-01&to=2026-03-02")
 		if len(recs) != 3 || recs[1][2] != "'=SUM(A1)" || recs[2][2] != "'=SUM(A1)" {
 			t.Errorf("formula lot exported as %v; want it quoted in a shipping and a receiving row", recs)
+		}
+	})
+}
+
+// TestFSMAExportContents: a transformation's row carries the new lot's
+// quantity, and the input's beside it (21 CFR 1.1350(a)(2)); dates are
+// those of the place, China Standard Time, so the loin made at 04:00 in
+// Ya'an is dated that day, and a product's date range is in local days.
+func TestFSMAExportContents(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		p := a.porkChain()
+		_, recs := a.csv("/export/fsma204.csv?lot=" + p.loin)
+		col := map[string]int{}
+		for i, h := range recs[0] {
+			col[h] = i
+		}
+		var carcass, loin [][]string
+		for _, r := range recs[1:] {
+			if r[0] != "TRANSFORMATION" {
+				continue
+			}
+			switch r[col["Traceability Lot Code"]] {
+			case "CARC-1":
+				carcass = append(carcass, r)
+			case "LOIN-1":
+				loin = append(loin, r)
+			}
+		}
+		if len(carcass) != 1 || len(loin) != 2 {
+			t.Fatalf("transformations: carcass %v, loin %v", carcass, loin)
+		}
+		c := carcass[0]
+		if c[col["Quantity"]] != "800" || c[col["Unit of Measure"]] != "KG" || c[col["Input Traceability Lot Code"]] != "PIG-1" ||
+			c[col["Input Quantity"]] != "10" || c[col["Input Unit of Measure"]] != "HEAD" || c[col["Input Product Description"]] != "生猪 Live pigs" {
+			t.Errorf("carcass row %v", c)
+		}
+		for _, l := range loin {
+			// Made at 2026-03-02 20:00 UTC: 04:00 on the 3rd in Ya'an.
+			if l[col["Event Date"]] != "2026-03-03T04:00:00+08:00" || l[col["Quantity"]] != "300" {
+				t.Errorf("loin row %v", l)
+			}
+		}
+		// The loin is of the 3rd, local time; the carcass of the 2nd.
+		_, recs = a.csv("/export/fsma204.csv?product=" + p.chain.pork + "&from=2026-03-03&to=2026-03-04")
+		lots := map[string]int{}
+		for _, r := range recs[1:] {
+			lots[r[col["Traceability Lot Code"]]]++
+		}
+		if len(lots) != 1 || lots["LOIN-1"] != 6 {
+			t.Errorf("product export of 2026-03-03: %v", recs)
+		}
+	})
+}
+
+// TestFSMAExportPerFirm: each firm gets the rows of the events it took
+// part in, of the lots it may see; others' lots are not found.
+func TestFSMAExportPerFirm(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		tn := a.tenants()
+		p := tn.p
+		farmID := id(t, p.farmOrg)
+		farm := a.as(a.login(a.account(farmID, "STAFF")))
+		events := func(c *api, lot string) (int, map[string]int) {
+			status, recs := c.csv("/export/fsma204.csv?lot=" + lot)
+			n := map[string]int{}
+			if status == 200 {
+				for _, r := range recs[1:] {
+					n[r[0]+" "+r[2]]++
+				}
+			}
+			return status, n
+		}
+		for _, c := range []struct {
+			who    string
+			as     *api
+			lot    string
+			status int
+			want   map[string]int
+		}{
+			{"processor", tn.aStaff, p.loin, 200, map[string]int{"RECEIVING PIG-1": 1, "TRANSFORMATION CARC-1": 1, "TRANSFORMATION LOIN-1": 2, "SHIPPING LOIN-1": 1}},
+			{"carrier", tn.carrier, p.loin, 200, map[string]int{"SHIPPING PIG-1": 1, "RECEIVING PIG-1": 1, "SHIPPING LOIN-1": 2, "RECEIVING LOIN-1": 2}},
+			{"retailer", tn.retailer, p.loin, 200, map[string]int{"RECEIVING LOIN-1": 2, "SHIPPING LOIN-1": 1}},
+			{"producer", farm, p.pigs, 200, map[string]int{"SHIPPING PIG-1": 1}},
+			{"producer, a lot it never held", farm, p.loin, 404, nil},
+			{"another processor", tn.bStaff, p.loin, 404, nil},
+			{"regulator", tn.regulator, p.loin, 200, map[string]int{"SHIPPING PIG-1": 1, "RECEIVING PIG-1": 1, "TRANSFORMATION CARC-1": 1,
+				"TRANSFORMATION LOIN-1": 2, "SHIPPING LOIN-1": 2, "RECEIVING LOIN-1": 2}},
+		} {
+			status, got := events(c.as, c.lot)
+			if status != c.status || (c.want != nil && !maps.Equal(got, c.want)) {
+				t.Errorf("%s: %d %v, want %d %v", c.who, status, got, c.status, c.want)
+			}
+		}
+		if res := tn.anonymous.get("/export/fsma204.csv?lot=" + p.loin); res.StatusCode != 401 {
+			t.Errorf("anonymous: %d", res.StatusCode)
 		}
 	})
 }

@@ -200,6 +200,18 @@ func (f ScanEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScanEventMutation", m)
 }
 
+// The ScreenWatermarkFunc type is an adapter to allow the use of ordinary
+// function as ScreenWatermark mutator.
+type ScreenWatermarkFunc func(context.Context, *ent.ScreenWatermarkMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ScreenWatermarkFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ScreenWatermarkMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScreenWatermarkMutation", m)
+}
+
 // The SensorReadingFunc type is an adapter to allow the use of ordinary
 // function as SensorReading mutator.
 type SensorReadingFunc func(context.Context, *ent.SensorReadingMutation) (ent.Value, error)

@@ -36,6 +36,8 @@ const (
 	FieldCertificateFile = "certificate_file"
 	// FieldNotes holds the string denoting the notes field in the database.
 	FieldNotes = "notes"
+	// FieldReceivedAt holds the string denoting the received_at field in the database.
+	FieldReceivedAt = "received_at"
 	// EdgeBatch holds the string denoting the batch edge name in mutations.
 	EdgeBatch = "batch"
 	// EdgeLab holds the string denoting the lab edge name in mutations.
@@ -79,6 +81,7 @@ var Columns = []string{
 	FieldCertificateNo,
 	FieldCertificateFile,
 	FieldNotes,
+	FieldReceivedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -117,6 +120,8 @@ var (
 	DefaultNotes string
 	// NotesValidator is a validator for the "notes" field. It is called by the builders before save.
 	NotesValidator func(string) error
+	// DefaultReceivedAt holds the default value on creation for the "received_at" field.
+	DefaultReceivedAt func() time.Time
 )
 
 // Result defines the type for the "result" enum field.
@@ -193,6 +198,11 @@ func ByCertificateFile(opts ...sql.OrderTermOption) OrderOption {
 // ByNotes orders the results by the notes field.
 func ByNotes(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNotes, opts...).ToFunc()
+}
+
+// ByReceivedAt orders the results by the received_at field.
+func ByReceivedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReceivedAt, opts...).ToFunc()
 }
 
 // ByBatchField orders the results by batch field.

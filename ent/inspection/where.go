@@ -95,6 +95,11 @@ func Notes(v string) predicate.Inspection {
 	return predicate.Inspection(sql.FieldEQ(FieldNotes, v))
 }
 
+// ReceivedAt applies equality check predicate on the "received_at" field. It's identical to ReceivedAtEQ.
+func ReceivedAt(v time.Time) predicate.Inspection {
+	return predicate.Inspection(sql.FieldEQ(FieldReceivedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Inspection {
 	return predicate.Inspection(sql.FieldEQ(FieldCreatedAt, v))
@@ -468,6 +473,56 @@ func NotesEqualFold(v string) predicate.Inspection {
 // NotesContainsFold applies the ContainsFold predicate on the "notes" field.
 func NotesContainsFold(v string) predicate.Inspection {
 	return predicate.Inspection(sql.FieldContainsFold(FieldNotes, v))
+}
+
+// ReceivedAtEQ applies the EQ predicate on the "received_at" field.
+func ReceivedAtEQ(v time.Time) predicate.Inspection {
+	return predicate.Inspection(sql.FieldEQ(FieldReceivedAt, v))
+}
+
+// ReceivedAtNEQ applies the NEQ predicate on the "received_at" field.
+func ReceivedAtNEQ(v time.Time) predicate.Inspection {
+	return predicate.Inspection(sql.FieldNEQ(FieldReceivedAt, v))
+}
+
+// ReceivedAtIn applies the In predicate on the "received_at" field.
+func ReceivedAtIn(vs ...time.Time) predicate.Inspection {
+	return predicate.Inspection(sql.FieldIn(FieldReceivedAt, vs...))
+}
+
+// ReceivedAtNotIn applies the NotIn predicate on the "received_at" field.
+func ReceivedAtNotIn(vs ...time.Time) predicate.Inspection {
+	return predicate.Inspection(sql.FieldNotIn(FieldReceivedAt, vs...))
+}
+
+// ReceivedAtGT applies the GT predicate on the "received_at" field.
+func ReceivedAtGT(v time.Time) predicate.Inspection {
+	return predicate.Inspection(sql.FieldGT(FieldReceivedAt, v))
+}
+
+// ReceivedAtGTE applies the GTE predicate on the "received_at" field.
+func ReceivedAtGTE(v time.Time) predicate.Inspection {
+	return predicate.Inspection(sql.FieldGTE(FieldReceivedAt, v))
+}
+
+// ReceivedAtLT applies the LT predicate on the "received_at" field.
+func ReceivedAtLT(v time.Time) predicate.Inspection {
+	return predicate.Inspection(sql.FieldLT(FieldReceivedAt, v))
+}
+
+// ReceivedAtLTE applies the LTE predicate on the "received_at" field.
+func ReceivedAtLTE(v time.Time) predicate.Inspection {
+	return predicate.Inspection(sql.FieldLTE(FieldReceivedAt, v))
+}
+
+// ReceivedAtIsNil applies the IsNil predicate on the "received_at" field.
+func ReceivedAtIsNil() predicate.Inspection {
+	return predicate.Inspection(sql.FieldIsNull(FieldReceivedAt))
+}
+
+// ReceivedAtNotNil applies the NotNil predicate on the "received_at" field.
+func ReceivedAtNotNil() predicate.Inspection {
+	return predicate.Inspection(sql.FieldNotNull(FieldReceivedAt))
 }
 
 // HasBatch applies the HasEdge predicate on the "batch" edge.

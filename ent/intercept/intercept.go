@@ -24,6 +24,7 @@ import (
 	"suyuan/ent/recallplace"
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
+	"suyuan/ent/screenwatermark"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -523,6 +524,33 @@ func (f TraverseScanEvent) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ScanEventQuery", q)
 }
 
+// The ScreenWatermarkFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ScreenWatermarkFunc func(context.Context, *ent.ScreenWatermarkQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ScreenWatermarkFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ScreenWatermarkQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ScreenWatermarkQuery", q)
+}
+
+// The TraverseScreenWatermark type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseScreenWatermark func(context.Context, *ent.ScreenWatermarkQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseScreenWatermark) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseScreenWatermark) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScreenWatermarkQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ScreenWatermarkQuery", q)
+}
+
 // The SensorReadingFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SensorReadingFunc func(context.Context, *ent.SensorReadingQuery) (ent.Value, error)
 
@@ -747,6 +775,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.ScanEventQuery:
 		return &query[*ent.ScanEventQuery, predicate.ScanEvent, scanevent.OrderOption]{typ: ent.TypeScanEvent, tq: q}, nil
+	case *ent.ScreenWatermarkQuery:
+		return &query[*ent.ScreenWatermarkQuery, predicate.ScreenWatermark, screenwatermark.OrderOption]{typ: ent.TypeScreenWatermark, tq: q}, nil
 	case *ent.SensorReadingQuery:
 		return &query[*ent.SensorReadingQuery, predicate.SensorReading, sensorreading.OrderOption]{typ: ent.TypeSensorReading, tq: q}, nil
 	case *ent.ShelfEventQuery:

@@ -366,6 +366,7 @@ var (
 		{Name: "certificate_no", Type: field.TypeString, Size: 64, Default: ""},
 		{Name: "certificate_file", Type: field.TypeString, Size: 128, Default: ""},
 		{Name: "notes", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "received_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "batch_id", Type: field.TypeInt},
 		{Name: "lab_id", Type: field.TypeInt},
 	}
@@ -377,13 +378,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "inspections_batches_inspections",
-				Columns:    []*schema.Column{InspectionsColumns[8]},
+				Columns:    []*schema.Column{InspectionsColumns[9]},
 				RefColumns: []*schema.Column{BatchesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "inspections_organizations_inspections",
-				Columns:    []*schema.Column{InspectionsColumns[9]},
+				Columns:    []*schema.Column{InspectionsColumns[10]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -392,12 +393,17 @@ var (
 			{
 				Name:    "inspection_batch_id_inspected_at",
 				Unique:  false,
-				Columns: []*schema.Column{InspectionsColumns[8], InspectionsColumns[3]},
+				Columns: []*schema.Column{InspectionsColumns[9], InspectionsColumns[3]},
 			},
 			{
 				Name:    "inspection_lab_id_inspected_at",
 				Unique:  false,
-				Columns: []*schema.Column{InspectionsColumns[9], InspectionsColumns[3]},
+				Columns: []*schema.Column{InspectionsColumns[10], InspectionsColumns[3]},
+			},
+			{
+				Name:    "inspection_received_at",
+				Unique:  false,
+				Columns: []*schema.Column{InspectionsColumns[8]},
 			},
 		},
 	}
@@ -701,6 +707,18 @@ var (
 			},
 		},
 	}
+	// ScreenWatermarksColumns holds the columns for the "screen_watermarks" table.
+	ScreenWatermarksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true, Size: 32},
+		{Name: "recorded_until", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// ScreenWatermarksTable holds the schema information for the "screen_watermarks" table.
+	ScreenWatermarksTable = &schema.Table{
+		Name:       "screen_watermarks",
+		Columns:    ScreenWatermarksColumns,
+		PrimaryKey: []*schema.Column{ScreenWatermarksColumns[0]},
+	}
 	// SensorReadingsColumns holds the columns for the "sensor_readings" table.
 	SensorReadingsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -709,6 +727,7 @@ var (
 		{Name: "humidity", Type: field.TypeFloat64, Nullable: true},
 		{Name: "latitude", Type: field.TypeFloat64, Nullable: true},
 		{Name: "longitude", Type: field.TypeFloat64, Nullable: true},
+		{Name: "received_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "facility_id", Type: field.TypeInt, Nullable: true},
 		{Name: "shipment_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -720,13 +739,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sensor_readings_facilities_sensor_readings",
-				Columns:    []*schema.Column{SensorReadingsColumns[6]},
+				Columns:    []*schema.Column{SensorReadingsColumns[7]},
 				RefColumns: []*schema.Column{FacilitiesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "sensor_readings_shipments_sensor_readings",
-				Columns:    []*schema.Column{SensorReadingsColumns[7]},
+				Columns:    []*schema.Column{SensorReadingsColumns[8]},
 				RefColumns: []*schema.Column{ShipmentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -735,12 +754,17 @@ var (
 			{
 				Name:    "sensorreading_shipment_id_recorded_at",
 				Unique:  false,
-				Columns: []*schema.Column{SensorReadingsColumns[7], SensorReadingsColumns[1]},
+				Columns: []*schema.Column{SensorReadingsColumns[8], SensorReadingsColumns[1]},
 			},
 			{
 				Name:    "sensorreading_facility_id_recorded_at",
 				Unique:  false,
-				Columns: []*schema.Column{SensorReadingsColumns[6], SensorReadingsColumns[1]},
+				Columns: []*schema.Column{SensorReadingsColumns[7], SensorReadingsColumns[1]},
+			},
+			{
+				Name:    "sensorreading_received_at",
+				Unique:  false,
+				Columns: []*schema.Column{SensorReadingsColumns[6]},
 			},
 		},
 	}
@@ -754,6 +778,7 @@ var (
 		{Name: "shelved_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "removed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "removal_reason", Type: field.TypeEnum, Nullable: true, Enums: []string{"SOLD_OUT", "EXPIRED", "RECALLED", "DAMAGED"}},
+		{Name: "received_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "batch_id", Type: field.TypeInt},
 		{Name: "facility_id", Type: field.TypeInt},
 	}
@@ -765,13 +790,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "shelf_events_batches_shelf_events",
-				Columns:    []*schema.Column{ShelfEventsColumns[8]},
+				Columns:    []*schema.Column{ShelfEventsColumns[9]},
 				RefColumns: []*schema.Column{BatchesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "shelf_events_facilities_shelf_events",
-				Columns:    []*schema.Column{ShelfEventsColumns[9]},
+				Columns:    []*schema.Column{ShelfEventsColumns[10]},
 				RefColumns: []*schema.Column{FacilitiesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -780,12 +805,17 @@ var (
 			{
 				Name:    "shelfevent_batch_id_shelved_at",
 				Unique:  false,
-				Columns: []*schema.Column{ShelfEventsColumns[8], ShelfEventsColumns[5]},
+				Columns: []*schema.Column{ShelfEventsColumns[9], ShelfEventsColumns[5]},
 			},
 			{
 				Name:    "shelfevent_facility_id_shelved_at",
 				Unique:  false,
-				Columns: []*schema.Column{ShelfEventsColumns[9], ShelfEventsColumns[5]},
+				Columns: []*schema.Column{ShelfEventsColumns[10], ShelfEventsColumns[5]},
+			},
+			{
+				Name:    "shelfevent_received_at",
+				Unique:  false,
+				Columns: []*schema.Column{ShelfEventsColumns[8]},
 			},
 		},
 	}
@@ -799,6 +829,7 @@ var (
 		{Name: "arrived_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PLANNED", "IN_TRANSIT", "DELIVERED", "REJECTED"}, Default: "PLANNED"},
 		{Name: "reference_doc", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "received_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "from_facility_id", Type: field.TypeInt},
 		{Name: "to_facility_id", Type: field.TypeInt},
 		{Name: "carrier_id", Type: field.TypeInt},
@@ -811,19 +842,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "shipments_facilities_shipments_out",
-				Columns:    []*schema.Column{ShipmentsColumns[8]},
-				RefColumns: []*schema.Column{FacilitiesColumns[0]},
-				OnDelete:   schema.NoAction,
-			},
-			{
-				Symbol:     "shipments_facilities_shipments_in",
 				Columns:    []*schema.Column{ShipmentsColumns[9]},
 				RefColumns: []*schema.Column{FacilitiesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
-				Symbol:     "shipments_organizations_shipments",
+				Symbol:     "shipments_facilities_shipments_in",
 				Columns:    []*schema.Column{ShipmentsColumns[10]},
+				RefColumns: []*schema.Column{FacilitiesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "shipments_organizations_shipments",
+				Columns:    []*schema.Column{ShipmentsColumns[11]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -832,22 +863,27 @@ var (
 			{
 				Name:    "shipment_carrier_id_departed_at",
 				Unique:  false,
-				Columns: []*schema.Column{ShipmentsColumns[10], ShipmentsColumns[4]},
+				Columns: []*schema.Column{ShipmentsColumns[11], ShipmentsColumns[4]},
 			},
 			{
 				Name:    "shipment_from_facility_id_departed_at",
 				Unique:  false,
-				Columns: []*schema.Column{ShipmentsColumns[8], ShipmentsColumns[4]},
+				Columns: []*schema.Column{ShipmentsColumns[9], ShipmentsColumns[4]},
 			},
 			{
 				Name:    "shipment_to_facility_id_arrived_at",
 				Unique:  false,
-				Columns: []*schema.Column{ShipmentsColumns[9], ShipmentsColumns[5]},
+				Columns: []*schema.Column{ShipmentsColumns[10], ShipmentsColumns[5]},
 			},
 			{
 				Name:    "shipment_departed_at",
 				Unique:  false,
 				Columns: []*schema.Column{ShipmentsColumns[4]},
+			},
+			{
+				Name:    "shipment_received_at",
+				Unique:  false,
+				Columns: []*schema.Column{ShipmentsColumns[8]},
 			},
 		},
 	}
@@ -1033,6 +1069,7 @@ var (
 		RecallPlacesTable,
 		RefreshTokensTable,
 		ScanEventsTable,
+		ScreenWatermarksTable,
 		SensorReadingsTable,
 		ShelfEventsTable,
 		ShipmentsTable,
@@ -1122,6 +1159,9 @@ func init() {
 	ScanEventsTable.ForeignKeys[1].RefTable = TraceCodesTable
 	ScanEventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(55834574848),
+	}
+	ScreenWatermarksTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
 	}
 	SensorReadingsTable.ForeignKeys[0].RefTable = FacilitiesTable
 	SensorReadingsTable.ForeignKeys[1].RefTable = ShipmentsTable

@@ -54,6 +54,9 @@ type RefreshToken func(*sql.Selector)
 // ScanEvent is the predicate function for scanevent builders.
 type ScanEvent func(*sql.Selector)
 
+// ScreenWatermark is the predicate function for screenwatermark builders.
+type ScreenWatermark func(*sql.Selector)
+
 // SensorReading is the predicate function for sensorreading builders.
 type SensorReading func(*sql.Selector)
 

@@ -495,6 +495,30 @@ func (f ScanEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScanEventMutation", m)
 }
 
+// The ScreenWatermarkQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ScreenWatermarkQueryRuleFunc func(context.Context, *ent.ScreenWatermarkQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ScreenWatermarkQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScreenWatermarkQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ScreenWatermarkQuery", q)
+}
+
+// The ScreenWatermarkMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ScreenWatermarkMutationRuleFunc func(context.Context, *ent.ScreenWatermarkMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ScreenWatermarkMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ScreenWatermarkMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScreenWatermarkMutation", m)
+}
+
 // The SensorReadingQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SensorReadingQueryRuleFunc func(context.Context, *ent.SensorReadingQuery) error
@@ -730,6 +754,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ScanEventQuery:
 		return q.Filter(), nil
+	case *ent.ScreenWatermarkQuery:
+		return q.Filter(), nil
 	case *ent.SensorReadingQuery:
 		return q.Filter(), nil
 	case *ent.ShelfEventQuery:
@@ -782,6 +808,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil
 	case *ent.ScanEventMutation:
+		return m.Filter(), nil
+	case *ent.ScreenWatermarkMutation:
 		return m.Filter(), nil
 	case *ent.SensorReadingMutation:
 		return m.Filter(), nil

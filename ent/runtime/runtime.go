@@ -21,6 +21,7 @@ import (
 	"suyuan/ent/refreshtoken"
 	"suyuan/ent/scanevent"
 	"suyuan/ent/schema"
+	"suyuan/ent/screenwatermark"
 	"suyuan/ent/sensorreading"
 	"suyuan/ent/shelfevent"
 	"suyuan/ent/shipment"
@@ -420,6 +421,10 @@ func init() {
 	inspection.DefaultNotes = inspectionDescNotes.Default.(string)
 	// inspection.NotesValidator is a validator for the "notes" field. It is called by the builders before save.
 	inspection.NotesValidator = inspectionDescNotes.Validators[0].(func(string) error)
+	// inspectionDescReceivedAt is the schema descriptor for received_at field.
+	inspectionDescReceivedAt := inspectionFields[7].Descriptor()
+	// inspection.DefaultReceivedAt holds the default value on creation for the received_at field.
+	inspection.DefaultReceivedAt = inspectionDescReceivedAt.Default.(func() time.Time)
 	loginthrottle.Policy = privacy.NewPolicies(schema.LoginThrottle{})
 	loginthrottle.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -827,6 +832,35 @@ func init() {
 	scanevent.DefaultClientHash = scaneventDescClientHash.Default.(string)
 	// scanevent.ClientHashValidator is a validator for the "client_hash" field. It is called by the builders before save.
 	scanevent.ClientHashValidator = scaneventDescClientHash.Validators[0].(func(string) error)
+	screenwatermark.Policy = privacy.NewPolicies(schema.ScreenWatermark{})
+	screenwatermark.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := screenwatermark.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	screenwatermarkFields := schema.ScreenWatermark{}.Fields()
+	_ = screenwatermarkFields
+	// screenwatermarkDescName is the schema descriptor for name field.
+	screenwatermarkDescName := screenwatermarkFields[0].Descriptor()
+	// screenwatermark.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	screenwatermark.NameValidator = func() func(string) error {
+		validators := screenwatermarkDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	sensorreading.Policy = privacy.NewPolicies(schema.SensorReading{})
 	sensorreading.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -910,6 +944,10 @@ func init() {
 			return nil
 		}
 	}()
+	// sensorreadingDescReceivedAt is the schema descriptor for received_at field.
+	sensorreadingDescReceivedAt := sensorreadingFields[7].Descriptor()
+	// sensorreading.DefaultReceivedAt holds the default value on creation for the received_at field.
+	sensorreading.DefaultReceivedAt = sensorreadingDescReceivedAt.Default.(func() time.Time)
 	shelfeventMixin := schema.ShelfEvent{}.Mixin()
 	shelfevent.Policy = privacy.NewPolicies(schema.ShelfEvent{})
 	shelfevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -938,6 +976,12 @@ func init() {
 	shelfeventDescQuantity := shelfeventFields[2].Descriptor()
 	// shelfevent.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
 	shelfevent.QuantityValidator = shelfeventDescQuantity.Validators[0].(func(float64) error)
+	// shelfeventDescReceivedAt is the schema descriptor for received_at field.
+	shelfeventDescReceivedAt := shelfeventFields[7].Descriptor()
+	// shelfevent.DefaultReceivedAt holds the default value on creation for the received_at field.
+	shelfevent.DefaultReceivedAt = shelfeventDescReceivedAt.Default.(func() time.Time)
+	// shelfevent.UpdateDefaultReceivedAt holds the default value on update for the received_at field.
+	shelfevent.UpdateDefaultReceivedAt = shelfeventDescReceivedAt.UpdateDefault.(func() time.Time)
 	shipmentMixin := schema.Shipment{}.Mixin()
 	shipment.Policy = privacy.NewPolicies(schema.Shipment{})
 	shipment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -974,6 +1018,12 @@ func init() {
 	shipment.DefaultReferenceDoc = shipmentDescReferenceDoc.Default.(string)
 	// shipment.ReferenceDocValidator is a validator for the "reference_doc" field. It is called by the builders before save.
 	shipment.ReferenceDocValidator = shipmentDescReferenceDoc.Validators[0].(func(string) error)
+	// shipmentDescReceivedAt is the schema descriptor for received_at field.
+	shipmentDescReceivedAt := shipmentFields[8].Descriptor()
+	// shipment.DefaultReceivedAt holds the default value on creation for the received_at field.
+	shipment.DefaultReceivedAt = shipmentDescReceivedAt.Default.(func() time.Time)
+	// shipment.UpdateDefaultReceivedAt holds the default value on update for the received_at field.
+	shipment.UpdateDefaultReceivedAt = shipmentDescReceivedAt.UpdateDefault.(func() time.Time)
 	shipmentitem.Policy = privacy.NewPolicies(schema.ShipmentItem{})
 	shipmentitem.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

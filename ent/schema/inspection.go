@@ -32,6 +32,7 @@ func (Inspection) Fields() []ent.Field {
 			Comment("Stored name of the uploaded certificate, if any.").
 			MaxLen(128).Default(""),
 		field.String("notes").MaxRuneLen(2000).Default(""),
+		receivedAt(false),
 	}
 }
 
@@ -52,6 +53,7 @@ func (Inspection) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("batch_id", "inspected_at"),
 		index.Fields("lab_id", "inspected_at"),
+		index.Fields("received_at"),
 	}
 }
 

@@ -55,3 +55,18 @@ func unitField() ent.Field {
 func datetime() map[string]string {
 	return map[string]string{dialect.MySQL: "datetime(3)"}
 }
+
+// receivedAt is when the server received the row (its recording time, not
+// its event time): set on insert and, for rows that later recordings change
+// (a shipment's departure and arrival, a shelf event's removal), on each
+// change. The background screener judges what was received since its last
+// run, whatever its event time (docs/ANOMALIES.md). Rows written before
+// the column existed hold NULL.
+func receivedAt(changes bool) ent.Field {
+	f := field.Time("received_at").SchemaType(datetime()).Optional().Nillable().Default(now).
+		Annotations(entgql.Skip(entgql.SkipAll))
+	if changes {
+		return f.UpdateDefault(now)
+	}
+	return f.Immutable()
+}

@@ -31,6 +31,7 @@ func (ShelfEvent) Fields() []ent.Field {
 			Annotations(entgql.OrderField("REMOVED_AT")),
 		field.Enum("removal_reason").Values("SOLD_OUT", "EXPIRED", "RECALLED", "DAMAGED").
 			Optional().Nillable(),
+		receivedAt(true),
 	}
 }
 
@@ -49,6 +50,7 @@ func (ShelfEvent) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("batch_id", "shelved_at"),
 		index.Fields("facility_id", "shelved_at"),
+		index.Fields("received_at"),
 	}
 }
 

@@ -34,6 +34,7 @@ func (Shipment) Fields() []ent.Field {
 		field.String("reference_doc").
 			Comment("The carrier's or shipper's document number (bill of lading, waybill).").
 			MaxRuneLen(64).Default(""),
+		receivedAt(true),
 	}
 }
 
@@ -61,6 +62,7 @@ func (Shipment) Indexes() []ent.Index {
 		index.Fields("from_facility_id", "departed_at"),
 		index.Fields("to_facility_id", "arrived_at"),
 		index.Fields("departed_at"),
+		index.Fields("received_at"),
 	}
 }
 
@@ -128,6 +130,7 @@ func (SensorReading) Fields() []ent.Field {
 		field.Float("humidity").Optional().Nillable().Immutable().Min(0).Max(100),
 		field.Float("latitude").Optional().Nillable().Immutable().Min(-90).Max(90),
 		field.Float("longitude").Optional().Nillable().Immutable().Min(-180).Max(180),
+		receivedAt(false),
 	}
 }
 
@@ -146,6 +149,7 @@ func (SensorReading) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("shipment_id", "recorded_at"),
 		index.Fields("facility_id", "recorded_at"),
+		index.Fields("received_at"),
 	}
 }
 

@@ -3,6 +3,8 @@
 package sensorreading
 
 import (
+	"time"
+
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -27,6 +29,8 @@ const (
 	FieldLatitude = "latitude"
 	// FieldLongitude holds the string denoting the longitude field in the database.
 	FieldLongitude = "longitude"
+	// FieldReceivedAt holds the string denoting the received_at field in the database.
+	FieldReceivedAt = "received_at"
 	// EdgeShipment holds the string denoting the shipment edge name in mutations.
 	EdgeShipment = "shipment"
 	// EdgeFacility holds the string denoting the facility edge name in mutations.
@@ -59,6 +63,7 @@ var Columns = []string{
 	FieldHumidity,
 	FieldLatitude,
 	FieldLongitude,
+	FieldReceivedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -87,6 +92,8 @@ var (
 	LatitudeValidator func(float64) error
 	// LongitudeValidator is a validator for the "longitude" field. It is called by the builders before save.
 	LongitudeValidator func(float64) error
+	// DefaultReceivedAt holds the default value on creation for the "received_at" field.
+	DefaultReceivedAt func() time.Time
 )
 
 // OrderOption defines the ordering options for the SensorReading queries.
@@ -130,6 +137,11 @@ func ByLatitude(opts ...sql.OrderTermOption) OrderOption {
 // ByLongitude orders the results by the longitude field.
 func ByLongitude(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLongitude, opts...).ToFunc()
+}
+
+// ByReceivedAt orders the results by the received_at field.
+func ByReceivedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReceivedAt, opts...).ToFunc()
 }
 
 // ByShipmentField orders the results by shipment field.

@@ -90,6 +90,11 @@ func Longitude(v float64) predicate.SensorReading {
 	return predicate.SensorReading(sql.FieldEQ(FieldLongitude, v))
 }
 
+// ReceivedAt applies equality check predicate on the "received_at" field. It's identical to ReceivedAtEQ.
+func ReceivedAt(v time.Time) predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldEQ(FieldReceivedAt, v))
+}
+
 // ShipmentIDEQ applies the EQ predicate on the "shipment_id" field.
 func ShipmentIDEQ(v int) predicate.SensorReading {
 	return predicate.SensorReading(sql.FieldEQ(FieldShipmentID, v))
@@ -378,6 +383,56 @@ func LongitudeIsNil() predicate.SensorReading {
 // LongitudeNotNil applies the NotNil predicate on the "longitude" field.
 func LongitudeNotNil() predicate.SensorReading {
 	return predicate.SensorReading(sql.FieldNotNull(FieldLongitude))
+}
+
+// ReceivedAtEQ applies the EQ predicate on the "received_at" field.
+func ReceivedAtEQ(v time.Time) predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldEQ(FieldReceivedAt, v))
+}
+
+// ReceivedAtNEQ applies the NEQ predicate on the "received_at" field.
+func ReceivedAtNEQ(v time.Time) predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldNEQ(FieldReceivedAt, v))
+}
+
+// ReceivedAtIn applies the In predicate on the "received_at" field.
+func ReceivedAtIn(vs ...time.Time) predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldIn(FieldReceivedAt, vs...))
+}
+
+// ReceivedAtNotIn applies the NotIn predicate on the "received_at" field.
+func ReceivedAtNotIn(vs ...time.Time) predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldNotIn(FieldReceivedAt, vs...))
+}
+
+// ReceivedAtGT applies the GT predicate on the "received_at" field.
+func ReceivedAtGT(v time.Time) predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldGT(FieldReceivedAt, v))
+}
+
+// ReceivedAtGTE applies the GTE predicate on the "received_at" field.
+func ReceivedAtGTE(v time.Time) predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldGTE(FieldReceivedAt, v))
+}
+
+// ReceivedAtLT applies the LT predicate on the "received_at" field.
+func ReceivedAtLT(v time.Time) predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldLT(FieldReceivedAt, v))
+}
+
+// ReceivedAtLTE applies the LTE predicate on the "received_at" field.
+func ReceivedAtLTE(v time.Time) predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldLTE(FieldReceivedAt, v))
+}
+
+// ReceivedAtIsNil applies the IsNil predicate on the "received_at" field.
+func ReceivedAtIsNil() predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldIsNull(FieldReceivedAt))
+}
+
+// ReceivedAtNotNil applies the NotNil predicate on the "received_at" field.
+func ReceivedAtNotNil() predicate.SensorReading {
+	return predicate.SensorReading(sql.FieldNotNull(FieldReceivedAt))
 }
 
 // HasShipment applies the HasEdge predicate on the "shipment" edge.

@@ -38,6 +38,8 @@ const (
 	FieldRemovedAt = "removed_at"
 	// FieldRemovalReason holds the string denoting the removal_reason field in the database.
 	FieldRemovalReason = "removal_reason"
+	// FieldReceivedAt holds the string denoting the received_at field in the database.
+	FieldReceivedAt = "received_at"
 	// EdgeFacility holds the string denoting the facility edge name in mutations.
 	EdgeFacility = "facility"
 	// EdgeBatch holds the string denoting the batch edge name in mutations.
@@ -72,6 +74,7 @@ var Columns = []string{
 	FieldShelvedAt,
 	FieldRemovedAt,
 	FieldRemovalReason,
+	FieldReceivedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -100,6 +103,10 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
 	QuantityValidator func(float64) error
+	// DefaultReceivedAt holds the default value on creation for the "received_at" field.
+	DefaultReceivedAt func() time.Time
+	// UpdateDefaultReceivedAt holds the default value on update for the "received_at" field.
+	UpdateDefaultReceivedAt func() time.Time
 )
 
 // UnitValidator is a validator for the "unit" field enum values. It is called by the builders before save.
@@ -188,6 +195,11 @@ func ByRemovedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByRemovalReason orders the results by the removal_reason field.
 func ByRemovalReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRemovalReason, opts...).ToFunc()
+}
+
+// ByReceivedAt orders the results by the received_at field.
+func ByReceivedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReceivedAt, opts...).ToFunc()
 }
 
 // ByFacilityField orders the results by facility field.

@@ -91,6 +91,11 @@ func RemovedAt(v time.Time) predicate.ShelfEvent {
 	return predicate.ShelfEvent(sql.FieldEQ(FieldRemovedAt, v))
 }
 
+// ReceivedAt applies equality check predicate on the "received_at" field. It's identical to ReceivedAtEQ.
+func ReceivedAt(v time.Time) predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldEQ(FieldReceivedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.ShelfEvent {
 	return predicate.ShelfEvent(sql.FieldEQ(FieldCreatedAt, v))
@@ -399,6 +404,56 @@ func RemovalReasonIsNil() predicate.ShelfEvent {
 // RemovalReasonNotNil applies the NotNil predicate on the "removal_reason" field.
 func RemovalReasonNotNil() predicate.ShelfEvent {
 	return predicate.ShelfEvent(sql.FieldNotNull(FieldRemovalReason))
+}
+
+// ReceivedAtEQ applies the EQ predicate on the "received_at" field.
+func ReceivedAtEQ(v time.Time) predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldEQ(FieldReceivedAt, v))
+}
+
+// ReceivedAtNEQ applies the NEQ predicate on the "received_at" field.
+func ReceivedAtNEQ(v time.Time) predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldNEQ(FieldReceivedAt, v))
+}
+
+// ReceivedAtIn applies the In predicate on the "received_at" field.
+func ReceivedAtIn(vs ...time.Time) predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldIn(FieldReceivedAt, vs...))
+}
+
+// ReceivedAtNotIn applies the NotIn predicate on the "received_at" field.
+func ReceivedAtNotIn(vs ...time.Time) predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldNotIn(FieldReceivedAt, vs...))
+}
+
+// ReceivedAtGT applies the GT predicate on the "received_at" field.
+func ReceivedAtGT(v time.Time) predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldGT(FieldReceivedAt, v))
+}
+
+// ReceivedAtGTE applies the GTE predicate on the "received_at" field.
+func ReceivedAtGTE(v time.Time) predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldGTE(FieldReceivedAt, v))
+}
+
+// ReceivedAtLT applies the LT predicate on the "received_at" field.
+func ReceivedAtLT(v time.Time) predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldLT(FieldReceivedAt, v))
+}
+
+// ReceivedAtLTE applies the LTE predicate on the "received_at" field.
+func ReceivedAtLTE(v time.Time) predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldLTE(FieldReceivedAt, v))
+}
+
+// ReceivedAtIsNil applies the IsNil predicate on the "received_at" field.
+func ReceivedAtIsNil() predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldIsNull(FieldReceivedAt))
+}
+
+// ReceivedAtNotNil applies the NotNil predicate on the "received_at" field.
+func ReceivedAtNotNil() predicate.ShelfEvent {
+	return predicate.ShelfEvent(sql.FieldNotNull(FieldReceivedAt))
 }
 
 // HasFacility applies the HasEdge predicate on the "facility" edge.

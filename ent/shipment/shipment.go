@@ -38,6 +38,8 @@ const (
 	FieldStatus = "status"
 	// FieldReferenceDoc holds the string denoting the reference_doc field in the database.
 	FieldReferenceDoc = "reference_doc"
+	// FieldReceivedAt holds the string denoting the received_at field in the database.
+	FieldReceivedAt = "received_at"
 	// EdgeAlerts holds the string denoting the alerts edge name in mutations.
 	EdgeAlerts = "alerts"
 	// EdgeCarrier holds the string denoting the carrier edge name in mutations.
@@ -109,6 +111,7 @@ var Columns = []string{
 	FieldArrivedAt,
 	FieldStatus,
 	FieldReferenceDoc,
+	FieldReceivedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -143,6 +146,10 @@ var (
 	DefaultReferenceDoc string
 	// ReferenceDocValidator is a validator for the "reference_doc" field. It is called by the builders before save.
 	ReferenceDocValidator func(string) error
+	// DefaultReceivedAt holds the default value on creation for the "received_at" field.
+	DefaultReceivedAt func() time.Time
+	// UpdateDefaultReceivedAt holds the default value on update for the "received_at" field.
+	UpdateDefaultReceivedAt func() time.Time
 )
 
 // Status defines the type for the "status" enum field.
@@ -229,6 +236,11 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByReferenceDoc orders the results by the reference_doc field.
 func ByReferenceDoc(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReferenceDoc, opts...).ToFunc()
+}
+
+// ByReceivedAt orders the results by the received_at field.
+func ByReceivedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReceivedAt, opts...).ToFunc()
 }
 
 // ByAlertsCount orders the results by alerts count.

@@ -100,6 +100,11 @@ func ReferenceDoc(v string) predicate.Shipment {
 	return predicate.Shipment(sql.FieldEQ(FieldReferenceDoc, v))
 }
 
+// ReceivedAt applies equality check predicate on the "received_at" field. It's identical to ReceivedAtEQ.
+func ReceivedAt(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldEQ(FieldReceivedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Shipment {
 	return predicate.Shipment(sql.FieldEQ(FieldCreatedAt, v))
@@ -488,6 +493,56 @@ func ReferenceDocEqualFold(v string) predicate.Shipment {
 // ReferenceDocContainsFold applies the ContainsFold predicate on the "reference_doc" field.
 func ReferenceDocContainsFold(v string) predicate.Shipment {
 	return predicate.Shipment(sql.FieldContainsFold(FieldReferenceDoc, v))
+}
+
+// ReceivedAtEQ applies the EQ predicate on the "received_at" field.
+func ReceivedAtEQ(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldEQ(FieldReceivedAt, v))
+}
+
+// ReceivedAtNEQ applies the NEQ predicate on the "received_at" field.
+func ReceivedAtNEQ(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldNEQ(FieldReceivedAt, v))
+}
+
+// ReceivedAtIn applies the In predicate on the "received_at" field.
+func ReceivedAtIn(vs ...time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldIn(FieldReceivedAt, vs...))
+}
+
+// ReceivedAtNotIn applies the NotIn predicate on the "received_at" field.
+func ReceivedAtNotIn(vs ...time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldNotIn(FieldReceivedAt, vs...))
+}
+
+// ReceivedAtGT applies the GT predicate on the "received_at" field.
+func ReceivedAtGT(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldGT(FieldReceivedAt, v))
+}
+
+// ReceivedAtGTE applies the GTE predicate on the "received_at" field.
+func ReceivedAtGTE(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldGTE(FieldReceivedAt, v))
+}
+
+// ReceivedAtLT applies the LT predicate on the "received_at" field.
+func ReceivedAtLT(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldLT(FieldReceivedAt, v))
+}
+
+// ReceivedAtLTE applies the LTE predicate on the "received_at" field.
+func ReceivedAtLTE(v time.Time) predicate.Shipment {
+	return predicate.Shipment(sql.FieldLTE(FieldReceivedAt, v))
+}
+
+// ReceivedAtIsNil applies the IsNil predicate on the "received_at" field.
+func ReceivedAtIsNil() predicate.Shipment {
+	return predicate.Shipment(sql.FieldIsNull(FieldReceivedAt))
+}
+
+// ReceivedAtNotNil applies the NotNil predicate on the "received_at" field.
+func ReceivedAtNotNil() predicate.Shipment {
+	return predicate.Shipment(sql.FieldNotNull(FieldReceivedAt))
 }
 
 // HasAlerts applies the HasEdge predicate on the "alerts" edge.

@@ -1,6 +1,11 @@
 // Package fsma writes the electronic sortable spreadsheet that FDA's Food
 // Traceability Rule (FSMA 204) asks for: one row per critical tracking
 // event — shipping, receiving, transformation — with its key data elements.
+//
+// Dates are those of the place of the event: every facility is in China,
+// so times are written in China Standard Time (UTC+08:00, Asia/Shanghai,
+// which keeps no summer time), with the offset, so that a slaughter at
+// 04:00 in Ya'an is dated that day and not the day before in UTC.
 package fsma
 
 import (
@@ -8,6 +13,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,26 +31,56 @@ const (
 	Transformation = "TRANSFORMATION"
 )
 
+// Zone is the time zone event dates are written in: China Standard Time.
+var Zone = time.FixedZone("CST", 8*60*60)
+
 // Row is one critical tracking event.
 type Row struct {
 	EventType string
 	Date      time.Time
-	LotCode   string
-	Product   string
-	GTIN      string
-	Quantity  float64
-	Unit      string
+	// LotCode, Product, GTIN, Quantity and Unit are those of the lot the
+	// event is about: for a transformation, the new lot made (21 CFR
+	// 1.1350(a)(2)).
+	LotCode  string
+	Product  string
+	GTIN     string
+	Quantity float64
+	Unit     string
 	// Location is where the event happened; OtherParty the location
-	// shipped to (shipping), received from (receiving) or, for a
-	// transformation, the input's lot code.
+	// shipped to (shipping) or received from (receiving).
 	Location   string
 	OtherParty string
-	InputLot   string
+	// InputLot, InputProduct, InputQuantity and InputUnit describe, for a
+	// transformation, the input lot and how much of it was used.
+	InputLot      string
+	InputProduct  string
+	InputQuantity float64
+	InputUnit     string
 	// LotSource is where the lot code was assigned: the batch's place of
 	// production.
 	LotSource    string
 	RefDocType   string
 	RefDocNumber string
+	// Parties are the organisations whose event this is and which must
+	// keep it: the shipper and the carrier of a shipping, the receiver
+	// and the carrier of a receiving, the maker of a transformation. Not
+	// written.
+	Parties []int
+}
+
+// Own returns the rows of the events org took part in (Parties), for a
+// firm producing its own records.
+func Own(rows []Row, org int) []Row {
+	var out []Row
+	for _, r := range rows {
+		for _, p := range r.Parties {
+			if p == org {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Header is the spreadsheet's first row.
@@ -52,6 +88,7 @@ var header = []string{
 	"Event Type", "Event Date", "Traceability Lot Code", "Product Description", "GTIN",
 	"Quantity", "Unit of Measure", "Location of Event", "Other Party Location",
 	"Input Traceability Lot Code", "Traceability Lot Code Source", "Reference Document Type", "Reference Document Number",
+	"Input Product Description", "Input Quantity", "Input Unit of Measure",
 }
 
 // Write writes rows as CSV, sorted by date, then lot code and event type,
@@ -72,10 +109,15 @@ func Write(w io.Writer, rows []Row) error {
 		return fmt.Errorf("writing header: %w", err)
 	}
 	for _, r := range rows {
+		inQty := ""
+		if r.InputQuantity != 0 {
+			inQty = amount(r.InputQuantity)
+		}
 		rec := []string{
-			r.EventType, r.Date.UTC().Format(time.RFC3339), r.LotCode, r.Product, r.GTIN,
-			strconv.FormatFloat(r.Quantity, 'f', -1, 64), r.Unit, r.Location, r.OtherParty,
+			r.EventType, r.Date.In(Zone).Format(time.RFC3339), r.LotCode, r.Product, r.GTIN,
+			amount(r.Quantity), r.Unit, r.Location, r.OtherParty,
 			r.InputLot, r.LotSource, r.RefDocType, r.RefDocNumber,
+			r.InputProduct, inQty, r.InputUnit,
 		}
 		for i, f := range rec {
 			rec[i] = defuse(f)
@@ -86,6 +128,12 @@ func Write(w io.Writer, rows []Row) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// amount writes a quantity for people: to the thousandth of its unit (as
+// stock is kept), without binary noise or trailing zeros.
+func amount(q float64) string {
+	return strconv.FormatFloat(math.Round(q*1000)/1000, 'f', -1, 64)
 }
 
 // defuse keeps a spreadsheet from reading a field as a formula (CSV
@@ -102,6 +150,7 @@ func defuse(s string) string {
 // Lot returns the events of a lot's whole trace: every batch upstream and
 // downstream of it, their shipments, receipts and transformations.
 func Lot(ctx context.Context, r *trace.Reader, batchID int) ([]Row, error) {
+	ctx = trace.WithoutColdChain(ctx)
 	down, err := r.Lineage(ctx, batchID, trace.Downstream, trace.MaxMaxDepth)
 	if err != nil {
 		return nil, err
@@ -136,6 +185,7 @@ const MaxRangeDays = 366
 // Product returns the events of the batches of a product produced in
 // [from, to).
 func Product(ctx context.Context, r *trace.Reader, productID int, from, to time.Time) ([]Row, error) {
+	ctx = trace.WithoutColdChain(ctx)
 	if !to.After(from) {
 		return nil, errcode.Field(errcode.InvalidTimeOrder, "to", "the end of the range must be after its start")
 	}
@@ -199,11 +249,13 @@ func rows(batches map[int]*trace.Batch, legs []trace.Leg, edges []trace.Edge) []
 		ship := base
 		ship.EventType, ship.Date = Shipping, *l.DepartedAt
 		ship.Location, ship.OtherParty = place(&l.From), place(&l.To)
+		ship.Parties = []int{l.From.Organization.ID, l.Carrier.ID}
 		out = append(out, ship)
 		if l.Status == shipment.StatusDELIVERED && l.ArrivedAt != nil {
 			recv := base
 			recv.EventType, recv.Date = Receiving, *l.ArrivedAt
 			recv.Location, recv.OtherParty = place(&l.To), place(&l.From)
+			recv.Parties = []int{l.To.Organization.ID, l.Carrier.ID}
 			out = append(out, recv)
 		}
 	}
@@ -218,9 +270,11 @@ func rows(batches map[int]*trace.Batch, legs []trace.Leg, edges []trace.Edge) []
 		out = append(out, Row{
 			EventType: Transformation, Date: outB.ProducedAt,
 			LotCode: outB.LotCode, Product: outB.Product.Name, GTIN: deref(outB.Product.Gtin),
-			Quantity: e.Quantity, Unit: string(e.Unit),
-			Location: place(&outB.Facility), InputLot: inB.LotCode + " (" + inB.Product.Name + ")",
+			Quantity: outB.Quantity, Unit: string(outB.Unit),
+			Location: place(&outB.Facility),
+			InputLot: inB.LotCode, InputProduct: inB.Product.Name, InputQuantity: e.Quantity, InputUnit: string(e.Unit),
 			LotSource: place(&outB.Facility), RefDocType: "Production record", RefDocNumber: outB.LotCode,
+			Parties: []int{outB.Facility.Organization.ID},
 		})
 	}
 	return out

@@ -75,9 +75,29 @@ func (u Unit) Valid() bool {
 // with room to add many of them.
 const MaxAmount = 1e12
 
-// Check validates an amount with its unit: positive, finite, within
-// MaxAmount, and with a known unit.
+// Counted reports whether u counts whole things (pieces, boxes, head of
+// livestock), which come only in whole numbers.
+func (u Unit) Counted() bool {
+	d, _, ok := u.scale()
+	return ok && d == count
+}
+
+// Check validates an amount being recorded with its unit: positive,
+// finite, within MaxAmount, with a known unit, and a whole number when the
+// unit is counted (40.5 HEAD of pigs is a mistake).
 func Check(amount float64, u Unit) error {
+	if err := checkAmount(amount, u); err != nil {
+		return err
+	}
+	if u.Counted() && amount != math.Trunc(amount) {
+		return errcode.New(errcode.InvalidQuantity, "%s is counted in whole numbers; %g is not one", u, amount)
+	}
+	return nil
+}
+
+// checkAmount is Check without the whole-number rule: what stored
+// quantities must satisfy to be added up.
+func checkAmount(amount float64, u Unit) error {
 	if !u.Valid() {
 		return errcode.New(errcode.InvalidUnit, "unknown unit %q", string(u))
 	}
@@ -113,7 +133,7 @@ type Milli int64
 // ToMilli converts amount in unit from into thousandths of unit to, rounding
 // to the nearest thousandth.
 func ToMilli(amount float64, from, to Unit) (Milli, error) {
-	if err := Check(amount, from); err != nil {
+	if err := checkAmount(amount, from); err != nil {
 		return 0, err
 	}
 	v, err := Convert(amount, from, to)

@@ -161,7 +161,7 @@ func (r *Recorder) consumeInputs(ctx context.Context, tx *ent.Tx, out *ent.Batch
 		if err != nil {
 			return err
 		}
-		if err := take(ctx, tx, b, out.FacilityID, m, field+".quantity"); err != nil {
+		if err := take(ctx, tx, b, out.FacilityID, m, out.ProducedAt, field+".quantity", "producedAt"); err != nil {
 			return err
 		}
 		edges = append(edges, tx.BatchInput.Create().

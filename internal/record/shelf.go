@@ -65,7 +65,7 @@ func (r *Recorder) ShelveBatch(ctx context.Context, in ShelveBatchInput) (*ent.S
 		if err != nil {
 			return err
 		}
-		if err := take(ctx, tx, b, fac.ID, m, "quantity"); err != nil {
+		if err := take(ctx, tx, b, fac.ID, m, in.ShelvedAt, "quantity", "shelvedAt"); err != nil {
 			return err
 		}
 		out, err = tx.ShelfEvent.Create().

@@ -111,7 +111,7 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 				return err
 			}
 			if in.DepartedAt != nil {
-				err = take(ctx, tx, b, in.FromFacilityID, m, field+".quantity")
+				err = take(ctx, tx, b, in.FromFacilityID, m, *in.DepartedAt, field+".quantity", "departedAt")
 			} else {
 				err = available(ctx, tx, b, in.FromFacilityID, m, field+".quantity")
 			}
@@ -187,7 +187,7 @@ func (r *Recorder) DepartShipment(ctx context.Context, id int, at time.Time) (*e
 			if err != nil {
 				return err
 			}
-			if err := take(ctx, tx, b, s.FromFacilityID, m, field+".quantity"); err != nil {
+			if err := take(ctx, tx, b, s.FromFacilityID, m, at, field+".quantity", "departedAt"); err != nil {
 				return err
 			}
 		}

@@ -4,19 +4,28 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"suyuan/ent"
 	"suyuan/ent/batch"
+	"suyuan/ent/shipment"
+	"suyuan/ent/shipmentitem"
 	"suyuan/ent/stock"
 	"suyuan/internal/errcode"
 	"suyuan/internal/quantity"
 )
 
-// take removes m of a batch from a facility's stock. The conditional update
-// is the whole of the mass-balance check: it changes the row only while
-// enough is on hand, atomically, so two transactions racing for the same
-// stock cannot both succeed and the balance never goes negative.
-func take(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, m quantity.Milli, field string) error {
+// take removes m of a batch from a facility's stock at time at (a
+// departure, a shelving, a transformation's production, named by
+// timeField). The goods must have reached the facility by then (see
+// reached). The conditional update is the whole of the mass-balance check:
+// it changes the row only while enough is on hand, atomically, so two
+// transactions racing for the same stock cannot both succeed and the
+// balance never goes negative.
+func take(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, m quantity.Milli, at time.Time, field, timeField string) error {
+	if err := reached(ctx, tx, b, facilityID, at, timeField); err != nil {
+		return err
+	}
 	n, err := tx.Stock.Update().
 		Where(stock.BatchID(b.ID), stock.FacilityID(facilityID), stock.OnHandMilliGTE(int64(m))).
 		AddOnHandMilli(-int64(m)).
@@ -32,6 +41,36 @@ func take(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, m quant
 		return err
 	}
 	return exceeds(b, have, m, field)
+}
+
+// reached refuses an event at a facility at time at, when the batch had
+// not reached the facility by then: it is there from its production, when
+// it was produced there, and from the first delivery there. (Stock that
+// came otherwise, such as a bulk load, is not judged.) An event of the
+// goods may not come before an earlier event of the same goods: they are
+// shipped, shelved or used where they are only after they arrived.
+func reached(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, at time.Time, field string) error {
+	var first *time.Time
+	what := ""
+	if b.FacilityID == facilityID {
+		t := b.ProducedAt
+		first, what = &t, "the production of batch "+b.LotCode+" here"
+	}
+	s, err := tx.Shipment.Query().
+		Where(shipment.ToFacilityID(facilityID), shipment.StatusEQ(shipment.StatusDELIVERED),
+			shipment.HasItemsWith(shipmentitem.BatchID(b.ID))).
+		Order(ent.Asc(shipment.FieldArrivedAt)).First(ctx)
+	switch {
+	case ent.IsNotFound(err):
+	case err != nil:
+		return fmt.Errorf("reading deliveries of batch %d: %w", b.ID, err)
+	case s.ArrivedAt != nil && (first == nil || s.ArrivedAt.Before(*first)):
+		first, what = s.ArrivedAt, "the arrival of batch "+b.LotCode+" here"
+	}
+	if first == nil {
+		return nil
+	}
+	return notBefore(at, *first, field, what)
 }
 
 // available checks, without taking, that a facility holds m of a batch.
@@ -84,6 +123,9 @@ func put(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, m quanti
 // toBatchUnit converts a requested quantity to thousandths of the batch's
 // unit, naming field on error.
 func toBatchUnit(b *ent.Batch, amount float64, u quantity.Unit, field string) (quantity.Milli, error) {
+	if err := quantity.Check(amount, u); err != nil {
+		return 0, errcode.WithField(err, field)
+	}
 	m, err := quantity.ToMilli(amount, u, b.Unit)
 	if err != nil {
 		return 0, errcode.WithField(err, field)

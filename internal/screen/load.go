@@ -36,15 +36,17 @@ type batchLeg struct {
 }
 
 // recentBatches selects the batches on trips that departed or arrived
-// since a time, or are under way: a long haul that left before the window
-// is judged until it arrives.
+// since a time, or are under way (a long haul that left before the window
+// is judged until it arrives), and those on trips that were received, or
+// had readings received, since a second time, whatever their event times.
 const recentBatches = `(
 	SELECT si2.batch_id FROM shipment_items si2 JOIN shipments s ON s.id = si2.shipment_id
-	WHERE s.departed_at >= ? OR s.arrived_at >= ? OR s.status = 'IN_TRANSIT')`
+	WHERE s.departed_at >= ? OR s.arrived_at >= ? OR s.status = 'IN_TRANSIT' OR s.received_at >= ?
+		OR s.id IN (SELECT rr.shipment_id FROM sensor_readings rr WHERE rr.received_at >= ?))`
 
 // coldChain loads the trips of recentBatches, every other trip of those
 // batches, and their readings.
-func coldChain(ctx context.Context, db *sql.DB, since time.Time) (map[int]*trip, []batchLeg, error) {
+func coldChain(ctx context.Context, db *sql.DB, since, received time.Time) (map[int]*trip, []batchLeg, error) {
 	legs, err := query(ctx, db, `
 		SELECT si.batch_id, si.shipment_id, p.id, p.category, p.storage_min_c, p.storage_max_c
 		FROM shipment_items si
@@ -52,7 +54,7 @@ func coldChain(ctx context.Context, db *sql.DB, since time.Time) (map[int]*trip,
 		JOIN products p ON p.id = b.product_id
 		WHERE si.batch_id IN `+recentBatches+`
 		ORDER BY si.batch_id, si.shipment_id`,
-		[]any{since, since},
+		[]any{since, since, received, received},
 		func(rows *sql.Rows) (batchLeg, error) {
 			var l batchLeg
 			var lo, hi sql.NullFloat64
@@ -80,7 +82,7 @@ func coldChain(ctx context.Context, db *sql.DB, since time.Time) (map[int]*trip,
 		WHERE r.shipment_id IN (
 			SELECT si.shipment_id FROM shipment_items si WHERE si.batch_id IN `+recentBatches+`)
 		ORDER BY r.shipment_id, r.recorded_at`,
-		[]any{since, since},
+		[]any{since, since, received, received},
 		func(rows *sql.Rows) (struct{}, error) {
 			var id int
 			var rd anomaly.Reading
@@ -111,20 +113,25 @@ func hasProduct(ps []productRange, id int) bool {
 type transit struct {
 	id, from, to      int
 	departed, arrived time.Time
+	// late: the shipment was received (recorded) from the received time on.
+	late bool
 }
 
 // transits loads delivered shipments that arrived within the outlier
 // window before now.
-func transits(ctx context.Context, db *sql.DB, from, now time.Time) ([]transit, error) {
+func transits(ctx context.Context, db *sql.DB, from, now, received time.Time) ([]transit, error) {
 	return query(ctx, db, `
-		SELECT id, from_facility_id, to_facility_id, departed_at, arrived_at
+		SELECT id, from_facility_id, to_facility_id, departed_at, arrived_at,
+			CASE WHEN received_at >= ? THEN 1 ELSE 0 END
 		FROM shipments
 		WHERE status = 'DELIVERED' AND departed_at IS NOT NULL AND arrived_at >= ? AND arrived_at <= ?
 		ORDER BY id`,
-		[]any{from, now},
+		[]any{received, from, now},
 		func(rows *sql.Rows) (transit, error) {
 			var t transit
-			err := rows.Scan(&t.id, &t.from, &t.to, &t.departed, &t.arrived)
+			var late int
+			err := rows.Scan(&t.id, &t.from, &t.to, &t.departed, &t.arrived, &late)
+			t.late = late == 1
 			return t, err
 		})
 }
@@ -134,29 +141,34 @@ type measured struct {
 	inspection, batch, product int
 	at                         time.Time
 	failed                     bool
-	m                          anomaly.Measurement
+	// late: the inspection was received (recorded) from the received time on.
+	late bool
+	m    anomaly.Measurement
 }
 
-// measurements loads inspections made from from to now, with their
+// measurements loads inspections made from from to now, and those
+// received from received on whenever they were made, with their
 // measurements (an inspection without any yields one row with an empty
 // name).
-func measurements(ctx context.Context, db *sql.DB, from, now time.Time) ([]measured, error) {
+func measurements(ctx context.Context, db *sql.DB, from, now, received time.Time) ([]measured, error) {
 	return query(ctx, db, `
 		SELECT i.id, i.batch_id, b.product_id, i.inspected_at, i.result,
+			CASE WHEN i.received_at >= ? THEN 1 ELSE 0 END,
 			COALESCE(m.name, ''), COALESCE(m.value, 0), COALESCE(m.unit, ''), m.limit_min, m.limit_max
 		FROM inspections i
 		JOIN batches b ON b.id = i.batch_id
 		LEFT JOIN measurements m ON m.inspection_id = i.id
-		WHERE i.inspected_at >= ? AND i.inspected_at <= ?
+		WHERE (i.inspected_at >= ? AND i.inspected_at <= ?) OR i.received_at >= ?
 		ORDER BY i.id, m.id`,
-		[]any{from, now},
+		[]any{received, from, now, received},
 		func(rows *sql.Rows) (measured, error) {
 			var x measured
 			var result string
+			var late int
 			var lo, hi sql.NullFloat64
-			err := rows.Scan(&x.inspection, &x.batch, &x.product, &x.at, &result,
+			err := rows.Scan(&x.inspection, &x.batch, &x.product, &x.at, &result, &late,
 				&x.m.Name, &x.m.Value, &x.m.Unit, &lo, &hi)
-			x.failed = result == "FAIL"
+			x.failed, x.late = result == "FAIL", late == 1
 			x.m.LimitMin, x.m.LimitMax = ptr(lo), ptr(hi)
 			return x, err
 		})
@@ -181,12 +193,12 @@ type balances struct {
 }
 
 // touched selects the batches with a shipment departed or a shelf event
-// since a time.
+// since a time, or a shipment or shelf event received since a second time.
 const touched = `(
-	SELECT si.batch_id FROM shipment_items si JOIN shipments s ON s.id = si.shipment_id WHERE s.departed_at >= ?
-	UNION SELECT e.batch_id FROM shelf_events e WHERE e.shelved_at >= ?)`
+	SELECT si.batch_id FROM shipment_items si JOIN shipments s ON s.id = si.shipment_id WHERE s.departed_at >= ? OR s.received_at >= ?
+	UNION SELECT e.batch_id FROM shelf_events e WHERE e.shelved_at >= ? OR e.received_at >= ?)`
 
-func massBalance(ctx context.Context, db *sql.DB, since time.Time) (*balances, error) {
+func massBalance(ctx context.Context, db *sql.DB, since, received time.Time) (*balances, error) {
 	b := &balances{
 		produced: map[balanceKey]int64{}, received: map[balanceKey]int64{},
 		shipped: map[balanceKey]int64{}, shelved: map[balanceKey]int64{},
@@ -203,7 +215,7 @@ func massBalance(ctx context.Context, db *sql.DB, since time.Time) (*balances, e
 		err := rows.Scan(&r.batch, &r.facility, &r.amount, &r.unit, &r.at)
 		return r, err
 	}
-	args := []any{since, since}
+	args := []any{since, received, since, received}
 	produced, err := query(ctx, db, `SELECT id, facility_id, quantity, unit, produced_at FROM batches WHERE id IN `+touched, args, scan)
 	if err != nil {
 		return nil, fmt.Errorf("loading batches: %w", err)

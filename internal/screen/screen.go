@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"suyuan/ent"
+	"suyuan/ent/screenwatermark"
 	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
 	"suyuan/internal/store"
@@ -43,12 +44,30 @@ type Result struct {
 	Elapsed time.Duration
 }
 
-// Run screens the data recorded from since (the zero time: all of
+// Period is what a run screens: the data whose events happened from Since
+// (the zero time: all of history), and the data received — recorded by the
+// server — from Received on, whatever its event times (a logger's file
+// uploaded a day late, a backfill), as the data stands at Now. A zero
+// Received adds nothing.
+type Period struct {
+	Since, Received, Now time.Time
+}
+
+// never stands for "no received time": later than any row's.
+var never = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Run screens the data of events from since (the zero time: all of
 // history) as it stands at now, and stores the findings as alerts.
 func (s *Screener) Run(ctx context.Context, since, now time.Time) (Result, error) {
+	return s.RunPeriod(ctx, Period{Since: since, Now: now})
+}
+
+// RunPeriod screens the data of p, and stores the findings as alerts.
+func (s *Screener) RunPeriod(ctx context.Context, p Period) (Result, error) {
 	start := time.Now()
 	ctx = tenancy.System(ctx)
-	fs, err := s.Findings(ctx, since, now)
+	now := p.Now
+	fs, err := s.FindingsIn(ctx, p)
 	if err != nil {
 		return Result{}, err
 	}
@@ -76,17 +95,25 @@ func (s *Screener) Run(ctx context.Context, since, now time.Time) (Result, error
 	return res, nil
 }
 
-// Findings runs every rule over the data recorded from since as it stands
-// at now, without storing anything.
+// Findings runs every rule over the data of events from since as it
+// stands at now, without storing anything.
 func (s *Screener) Findings(ctx context.Context, since, now time.Time) ([]anomaly.Finding, error) {
-	if start := beginning(); since.Before(start) {
-		since = start
+	return s.FindingsIn(ctx, Period{Since: since, Now: now})
+}
+
+// FindingsIn runs every rule over the data of p, without storing anything.
+func (s *Screener) FindingsIn(ctx context.Context, p Period) ([]anomaly.Finding, error) {
+	if start := beginning(); p.Since.Before(start) {
+		p.Since = start
+	}
+	if p.Received.IsZero() {
+		p.Received = never
 	}
 	var out []anomaly.Finding
-	for _, step := range []func(context.Context, time.Time, time.Time) ([]anomaly.Finding, error){
+	for _, step := range []func(context.Context, Period) ([]anomaly.Finding, error){
 		s.coldChain, s.inspections, s.transit, s.massBalance, s.expiry, s.scans,
 	} {
-		fs, err := step(ctx, since, now)
+		fs, err := step(ctx, p)
 		if err != nil {
 			return nil, err
 		}
@@ -101,8 +128,21 @@ func (s *Screener) Findings(ctx context.Context, since, now time.Time) ([]anomal
 // the year 1000, and the rules look back from since.
 func beginning() time.Time { return time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC) }
 
-// Loop screens every interval until ctx ends, each time the data of the
-// last window, logging what it finds and any failure.
+// WatermarkLag is how far behind a run's start its watermark is left: a
+// recording whose transaction was still open when the run read is received
+// before the run started but seen only once it commits, so the next run
+// reads the last minute again (alerts are idempotent).
+const WatermarkLag = time.Minute
+
+// watermarkName names the background screener's watermark.
+const watermarkName = "background"
+
+// Loop screens every interval until ctx ends, each time the data of
+// events in the last window and the data received since the last run
+// (its watermark, kept in the database), logging what it finds and any
+// failure. A failed run leaves the watermark, so the next reads the same
+// rows again. The first run, with no watermark yet, reads what was
+// received within the window.
 func (s *Screener) Loop(ctx context.Context, interval, window time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -113,19 +153,61 @@ func (s *Screener) Loop(ctx context.Context, interval, window time.Duration, log
 		case <-t.C:
 		}
 		now := time.Now()
-		res, err := s.Run(ctx, now.Add(-window), now)
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Error("screening failed", "err", err)
+		received, err := s.Watermark(ctx)
+		if err == nil {
+			if received.IsZero() {
+				received = now.Add(-window)
 			}
-			continue
+			var res Result
+			res, err = s.RunPeriod(ctx, Period{Since: now.Add(-window), Received: received, Now: now})
+			if err == nil {
+				log.Info("screened", "raised", res.Raised, "findings", len(res.Findings), "elapsed", res.Elapsed)
+				err = s.SetWatermark(ctx, now.Add(-WatermarkLag))
+			}
 		}
-		log.Info("screened", "raised", res.Raised, "findings", len(res.Findings), "elapsed", res.Elapsed)
+		if err != nil && ctx.Err() == nil {
+			log.Error("screening failed", "err", err)
+		}
 	}
 }
 
-func (s *Screener) coldChain(ctx context.Context, since, _ time.Time) ([]anomaly.Finding, error) {
-	trips, legs, err := coldChain(ctx, s.db, since)
+// Watermark returns the received time from which the background screener
+// reads next; zero before its first run.
+func (s *Screener) Watermark(ctx context.Context) (time.Time, error) {
+	w, err := s.client.ScreenWatermark.Query().Where(screenwatermark.Name(watermarkName)).Only(tenancy.System(ctx))
+	switch {
+	case ent.IsNotFound(err):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("reading the screening watermark: %w", err)
+	}
+	return w.RecordedUntil, nil
+}
+
+// SetWatermark moves the background screener's watermark forward to t
+// (never back).
+func (s *Screener) SetWatermark(ctx context.Context, t time.Time) error {
+	ctx = tenancy.System(ctx)
+	t = t.UTC()
+	n, err := s.client.ScreenWatermark.Update().
+		Where(screenwatermark.Name(watermarkName), screenwatermark.RecordedUntilLT(t)).
+		SetRecordedUntil(t).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("moving the screening watermark: %w", err)
+	}
+	if n == 0 {
+		// None yet, or one already later: the insert then does nothing.
+		err = s.client.ScreenWatermark.Create().SetName(watermarkName).SetRecordedUntil(t).
+			OnConflictColumns(screenwatermark.FieldName).Ignore().Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("setting the screening watermark: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Screener) coldChain(ctx context.Context, p Period) ([]anomaly.Finding, error) {
+	trips, legs, err := coldChain(ctx, s.db, p.Since, p.Received)
 	if err != nil {
 		return nil, err
 	}
@@ -164,14 +246,17 @@ func (s *Screener) coldChain(ctx context.Context, since, _ time.Time) ([]anomaly
 	return out, nil
 }
 
-func (s *Screener) inspections(ctx context.Context, since, now time.Time) ([]anomaly.Finding, error) {
+func (s *Screener) inspections(ctx context.Context, p Period) ([]anomaly.Finding, error) {
+	since, now := p.Since, p.Now
 	window := now.Add(-s.rules.Measurements.Window)
-	rows, err := measurements(ctx, s.db, minTime(since, window), now)
+	rows, err := measurements(ctx, s.db, minTime(since, window), now, p.Received)
 	if err != nil {
 		return nil, fmt.Errorf("loading inspections: %w", err)
 	}
 	var out []anomaly.Finding
-	// Failed inspections and limits, for those made since since.
+	late := map[int]bool{} // batches with an inspection received late
+	// Failed inspections and limits, for those made since since or
+	// received since p.Received.
 	for i := 0; i < len(rows); {
 		j := i
 		in := anomaly.Inspection{ID: rows[i].inspection, At: rows[i].at, Failed: rows[i].failed}
@@ -180,7 +265,10 @@ func (s *Screener) inspections(ctx context.Context, since, now time.Time) ([]ano
 				in.Measurements = append(in.Measurements, rows[j].m)
 			}
 		}
-		if !rows[i].at.Before(since) {
+		if rows[i].late {
+			late[rows[i].batch] = true
+		}
+		if !rows[i].at.Before(since) || rows[i].late {
 			b := anomaly.Subject{Type: anomaly.SubjectBatch, ID: rows[i].batch}
 			out = append(out, anomaly.FailedInspection(b, in)...)
 			out = append(out, anomaly.OverLimit(b, in, s.rules.LegalLimits)...)
@@ -205,7 +293,7 @@ func (s *Screener) inspections(ctx context.Context, since, now time.Time) ([]ano
 	}
 	for g, ss := range samples {
 		for _, f := range anomaly.Outliers(anomaly.MeasurementOutlier, ss, s.rules.Measurements, false, g.unit) {
-			if !f.At.Before(since) {
+			if !f.At.Before(since) || late[f.Subject.ID] {
 				f.Evidence.Summary = g.name + ": " + f.Evidence.Summary
 				out = append(out, f)
 			}
@@ -236,13 +324,16 @@ func dedupe(fs []anomaly.Finding) []anomaly.Finding {
 	return out
 }
 
-func (s *Screener) transit(ctx context.Context, since, now time.Time) ([]anomaly.Finding, error) {
-	rows, err := transits(ctx, s.db, now.Add(-s.rules.Transit.Window), now)
+func (s *Screener) transit(ctx context.Context, p Period) ([]anomaly.Finding, error) {
+	since, now := p.Since, p.Now
+	rows, err := transits(ctx, s.db, now.Add(-s.rules.Transit.Window), now, p.Received)
 	if err != nil {
 		return nil, fmt.Errorf("loading transit times: %w", err)
 	}
 	routes := map[[2]int][]anomaly.Sample{}
+	late := map[int]bool{} // shipments whose arrival was received late
 	for _, t := range rows {
+		late[t.id] = t.late
 		k := [2]int{t.from, t.to}
 		routes[k] = append(routes[k], anomaly.Sample{
 			Subject: anomaly.Subject{Type: anomaly.SubjectShipment, ID: t.id},
@@ -253,7 +344,7 @@ func (s *Screener) transit(ctx context.Context, since, now time.Time) ([]anomaly
 	var out []anomaly.Finding
 	for _, ss := range routes {
 		for _, f := range anomaly.Outliers(anomaly.TransitOutlier, ss, s.rules.Transit, true, "min") {
-			if !f.At.Before(since) {
+			if !f.At.Before(since) || late[f.Subject.ID] {
 				out = append(out, f)
 			}
 		}
@@ -261,8 +352,8 @@ func (s *Screener) transit(ctx context.Context, since, now time.Time) ([]anomaly
 	return out, nil
 }
 
-func (s *Screener) massBalance(ctx context.Context, since, _ time.Time) ([]anomaly.Finding, error) {
-	b, err := massBalance(ctx, s.db, since)
+func (s *Screener) massBalance(ctx context.Context, p Period) ([]anomaly.Finding, error) {
+	b, err := massBalance(ctx, s.db, p.Since, p.Received)
 	if err != nil {
 		return nil, err
 	}
@@ -282,16 +373,16 @@ func (s *Screener) massBalance(ctx context.Context, since, _ time.Time) ([]anoma
 	return out, nil
 }
 
-func (s *Screener) expiry(ctx context.Context, _, now time.Time) ([]anomaly.Finding, error) {
-	on, err := shelvedExpired(ctx, s.db, now)
+func (s *Screener) expiry(ctx context.Context, p Period) ([]anomaly.Finding, error) {
+	on, err := shelvedExpired(ctx, s.db, p.Now)
 	if err != nil {
 		return nil, fmt.Errorf("loading expired stock: %w", err)
 	}
-	return anomaly.CheckExpiredOnShelf(now, on), nil
+	return anomaly.CheckExpiredOnShelf(p.Now, on), nil
 }
 
-func (s *Screener) scans(ctx context.Context, since, _ time.Time) ([]anomaly.Finding, error) {
-	codes, err := scans(ctx, s.db, since.Add(-s.rules.Scans.BurstWindow))
+func (s *Screener) scans(ctx context.Context, p Period) ([]anomaly.Finding, error) {
+	codes, err := scans(ctx, s.db, p.Since.Add(-s.rules.Scans.BurstWindow))
 	if err != nil {
 		return nil, fmt.Errorf("loading scans: %w", err)
 	}

@@ -31,6 +31,9 @@ func testFaults(t *testing.T, db *store.DB) {
 		t.Errorf("Stats.Anchor %s, Anchor() %s", st.Anchor, Anchor())
 	}
 
+	// The faults break screening rules, not recording ones.
+	t.Run("recording rules", func(t *testing.T) { checkRecordingRules(t, db) })
+
 	t.Run("every fault, a few times", func(t *testing.T) {
 		n := map[string]int{}
 		for _, f := range st.Faults {

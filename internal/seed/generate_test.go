@@ -33,6 +33,8 @@ func testGenerate(t *testing.T, db *store.DB) {
 		t.Errorf("progress has no final line:\n%s", progress.String())
 	}
 
+	t.Run("recording rules", func(t *testing.T) { checkRecordingRules(t, db) })
+
 	t.Run("stats match rows", func(t *testing.T) {
 		for _, c := range []struct {
 			table string

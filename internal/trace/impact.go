@@ -58,7 +58,7 @@ type Impact struct {
 // is on a shelf and was removed. Statements: the walk, batches, shipments,
 // shelf events, stock, and facilities.
 func (r *Reader) RecallImpact(ctx context.Context, batchID int) (*Impact, error) {
-	l, err := r.Lineage(ctx, batchID, Downstream, MaxMaxDepth)
+	l, err := r.Lineage(WithoutColdChain(ctx), batchID, Downstream, MaxMaxDepth)
 	if err != nil {
 		return nil, err
 	}

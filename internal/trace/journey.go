@@ -4,20 +4,22 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"time"
 
+	"suyuan/ent/alert"
+	"suyuan/internal/anomaly"
 	"suyuan/internal/errcode"
 )
 
 // legQuery reads every shipment leg of a set of batches in one statement:
 // item, shipment, carrier, both facilities with their organisations, the
-// product's storage range and the temperature summary of the trip's
-// readings.
+// product's category and storage range.
 func legQuery(list string) string {
 	return `SELECT si.batch_id, si.quantity, si.unit,
   s.id, s.status, s.vehicle_plate, s.reference_doc, s.departed_at, s.arrived_at, ` +
 		orgColumns("c") + ", " + facilityColumns("ff", "ffo") + ", " + facilityColumns("tf", "tfo") + `,
-  p.storage_min_c, p.storage_max_c, COALESCE(r.n, 0), r.lo, r.hi
+  p.category, p.storage_min_c, p.storage_max_c
 FROM shipment_items si
 JOIN shipments s ON s.id = si.shipment_id
 JOIN batches b ON b.id = si.batch_id
@@ -27,26 +29,40 @@ JOIN facilities ff ON ff.id = s.from_facility_id
 JOIN organizations ffo ON ffo.id = ff.organization_id
 JOIN facilities tf ON tf.id = s.to_facility_id
 JOIN organizations tfo ON tfo.id = tf.organization_id
-LEFT JOIN (
-  SELECT shipment_id, COUNT(*) AS n, MIN(temperature_c) AS lo, MAX(temperature_c) AS hi
-  FROM sensor_readings
-  WHERE shipment_id IN (SELECT shipment_id FROM shipment_items WHERE batch_id IN ` + list + `)
-  GROUP BY shipment_id
-) r ON r.shipment_id = s.id
 WHERE si.batch_id IN ` + list + `
 ORDER BY si.batch_id, s.departed_at, s.id`
 }
 
+// readingQuery reads the temperature readings of every trip of a set of
+// batches in one statement.
+func readingQuery(list string) string {
+	return `SELECT shipment_id, recorded_at, temperature_c FROM sensor_readings
+WHERE shipment_id IN (SELECT shipment_id FROM shipment_items WHERE batch_id IN ` + list + `)
+ORDER BY shipment_id, recorded_at`
+}
+
+// noColdChain marks a context whose journeys need no cold chain.
+type noColdChain struct{}
+
+// WithoutColdChain returns a context in which Journeys (and downstream
+// lineages) leave the legs' cold chain empty and skip reading the
+// readings: for callers that do not show it, such as the recall impact
+// and the FSMA export.
+func WithoutColdChain(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noColdChain{}, true)
+}
+
 // Journeys returns the shipment legs of each batch, in order of departure
-// (planned shipments last), keyed by batch id.
+// (planned shipments last), keyed by batch id, each with its cold-chain
+// verdict, in two statements (one under WithoutColdChain).
 func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, error) {
 	out := make(map[int][]Leg, len(batchIDs))
 	if len(batchIDs) == 0 {
 		return out, nil
 	}
 	list, args := in(unique(batchIDs))
-	args = append(append([]any{}, args...), args...)
 	var planned []Leg
+	categories := map[int]string{}
 	err := r.query(ctx, legQuery(list), args, func(rows *sql.Rows) error {
 		var (
 			l                 Leg
@@ -58,12 +74,13 @@ func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, e
 		dest = append(dest, l.Carrier.dest()...)
 		dest = append(dest, l.From.dest()...)
 		dest = append(dest, l.To.dest()...)
-		dest = append(dest, &cc.RequiredMinC, &cc.RequiredMaxC, &cc.Readings, &cc.MinC, &cc.MaxC)
+		var category string
+		dest = append(dest, &category, &cc.RequiredMinC, &cc.RequiredMaxC)
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
+		categories[l.BatchID] = category
 		l.DepartedAt, l.ArrivedAt = departed.ptr(), arrived.ptr()
-		cc.Verdict = verdict(cc)
 		if l.DepartedAt == nil {
 			planned = append(planned, l)
 			return nil
@@ -78,20 +95,73 @@ func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, e
 	for _, l := range planned {
 		out[l.BatchID] = append(out[l.BatchID], l)
 	}
+	if len(out) == 0 || ctx.Value(noColdChain{}) != nil {
+		return out, nil
+	}
+	readings := map[int][]anomaly.Reading{}
+	err = r.query(ctx, readingQuery(list), args, func(rows *sql.Rows) error {
+		var (
+			id int
+			at timeValue
+			c  float64
+		)
+		if err := rows.Scan(&id, &at, &c); err != nil {
+			return err
+		}
+		readings[id] = append(readings[id], anomaly.Reading{At: at.T, Celsius: c})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading readings: %w", err)
+	}
+	for id, legs := range out {
+		judge(legs, readings, r.rules.ColdChainFor(categories[id]))
+	}
 	return out, nil
 }
 
-func verdict(c *ColdChain) ColdChainVerdict {
-	switch {
-	case c.RequiredMinC == nil && c.RequiredMaxC == nil:
-		return ColdChainNotRequired
-	case c.Readings == 0:
-		return ColdChainNoData
-	case c.RequiredMinC != nil && c.MinC != nil && *c.MinC < *c.RequiredMinC,
-		c.RequiredMaxC != nil && c.MaxC != nil && *c.MaxC > *c.RequiredMaxC:
-		return ColdChainExcursion
+// judge sets the cold-chain summary and verdict of a batch's legs from
+// their trips' readings, by the screener's rules (anomaly.JudgeJourney):
+// a leg is an EXCURSION only when a rule that raises an alert fires on
+// it, not for a door opened at a stop.
+func judge(legs []Leg, readings map[int][]anomaly.Reading, p anomaly.ColdChainParams) {
+	if len(legs) == 0 {
+		return
 	}
-	return ColdChainOK
+	cc := legs[0].ColdChain
+	rng := anomaly.Range{Min: cc.RequiredMinC, Max: cc.RequiredMaxC}
+	trips := make([][]anomaly.Reading, len(legs))
+	for i, l := range legs {
+		trips[i] = readings[l.ShipmentID]
+	}
+	verdicts := anomaly.JudgeJourney(trips, rng, p)
+	for i := range legs {
+		c := &legs[i].ColdChain
+		c.Readings = len(trips[i])
+		if len(trips[i]) > 0 {
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, rd := range trips[i] {
+				lo, hi = min(lo, rd.Celsius), max(hi, rd.Celsius)
+			}
+			lo, hi = anomaly.Round1(lo), anomaly.Round1(hi)
+			c.MinC, c.MaxC = &lo, &hi
+		}
+		c.MinutesOutOfRange = math.Round(verdicts[i].OutOfRange.Minutes())
+		c.Breaches = []alert.Kind{}
+		for _, k := range verdicts[i].Kinds {
+			c.Breaches = append(c.Breaches, alert.Kind(k))
+		}
+		switch {
+		case c.RequiredMinC == nil && c.RequiredMaxC == nil:
+			c.Verdict = ColdChainNotRequired
+		case c.Readings == 0:
+			c.Verdict = ColdChainNoData
+		case verdicts[i].Breached():
+			c.Verdict = ColdChainExcursion
+		default:
+			c.Verdict = ColdChainOK
+		}
+	}
 }
 
 // Placements returns the shelf events of each batch, in order of shelving,

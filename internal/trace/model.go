@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
@@ -116,9 +117,11 @@ type ColdChainVerdict string
 
 // Verdicts.
 const (
-	// ColdChainOK: every reading lay within the storage range.
+	// ColdChainOK: no cold-chain rule fired on the trip (a stray reading
+	// outside the range, such as a door opened at a stop, is no breach).
 	ColdChainOK ColdChainVerdict = "OK"
-	// ColdChainExcursion: some reading lay outside it.
+	// ColdChainExcursion: a screening rule fired: a reading far out of
+	// range, a sustained excursion, or the batch's excursions over budget.
 	ColdChainExcursion ColdChainVerdict = "EXCURSION"
 	// ColdChainNoData: the product needs a range kept, and no reading was logged.
 	ColdChainNoData ColdChainVerdict = "NO_DATA"
@@ -126,7 +129,8 @@ const (
 	ColdChainNotRequired ColdChainVerdict = "NOT_REQUIRED"
 )
 
-// ColdChain summarises a leg's temperature readings.
+// ColdChain summarises a leg's temperature readings. Temperatures are
+// rounded to 0.1 °C and minutes to whole minutes, as people read them.
 type ColdChain struct {
 	Verdict      ColdChainVerdict
 	Readings     int
@@ -134,6 +138,11 @@ type ColdChain struct {
 	MaxC         *float64
 	RequiredMinC *float64
 	RequiredMaxC *float64
+	// Breaches are the screening rules the leg breaks
+	// (anomaly.JudgeJourney); empty unless Verdict is EXCURSION.
+	Breaches []alert.Kind
+	// MinutesOutOfRange is how long the readings lay outside the range.
+	MinutesOutOfRange float64
 }
 
 // Leg is one shipment that carried a quantity of a batch.

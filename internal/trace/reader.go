@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"suyuan/ent"
+	"suyuan/internal/anomaly"
 )
 
 // Reader answers traceability questions over one database.
 type Reader struct {
 	client *ent.Client
 	now    func() time.Time
+	// rules judge the cold chain, as the screener does.
+	rules anomaly.Config
 }
 
 // NewReader returns a Reader over client; now tells the time (nil means
@@ -22,7 +25,7 @@ func NewReader(client *ent.Client, now func() time.Time) *Reader {
 	if now == nil {
 		now = time.Now
 	}
-	return &Reader{client: client, now: now}
+	return &Reader{client: client, now: now, rules: anomaly.DefaultConfig()}
 }
 
 // Depth limits of lineage walks.

@@ -4,10 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
+	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/inspection"
+	"suyuan/internal/anomaly"
 	"suyuan/internal/errcode"
 	"suyuan/internal/gs1"
 )
@@ -18,7 +22,7 @@ const maxCodeLen = 2048
 // Trace answers a scanned code: an opaque trace code, or a GS1 Digital
 // Link URI (https://…/01/{gtin}/10/{lot}[/21/{serial}]). An unknown code is
 // NOT_FOUND and a malformed one BAD_USER_INPUT (or INVALID_GTIN /
-// INVALID_DIGITAL_LINK). It issues six or seven statements whatever the
+// INVALID_DIGITAL_LINK). It issues seven or eight statements whatever the
 // batch's history.
 func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
 	code = strings.TrimSpace(code)
@@ -192,8 +196,38 @@ func warnings(t *Trace) []Warning {
 	}
 	for _, l := range t.Journey {
 		if l.ColdChain.Verdict == ColdChainExcursion {
-			w = append(w, Warning{"COLD_CHAIN_EXCURSION", fmt.Sprintf("The temperature left the required range while it was carried from %s to %s.", l.From.label(), l.To.label())})
+			w = append(w, Warning{"COLD_CHAIN_EXCURSION", fmt.Sprintf("The temperature left the required range while it was carried from %s to %s: %s; %s out of range, up to %s °C.",
+				l.From.label(), l.To.label(), BreachText(l.ColdChain.Breaches), Minutes(l.ColdChain.MinutesOutOfRange), optC(l.ColdChain.MaxC))})
 		}
 	}
 	return w
+}
+
+// BreachText names, in English, the cold-chain rules a leg breaks.
+func BreachText(kinds []alert.Kind) string {
+	var parts []string
+	for _, k := range kinds {
+		switch k {
+		case alert.KindTEMPERATURE_OUT_OF_RANGE:
+			parts = append(parts, "a reading far out of range")
+		case alert.KindSUSTAINED_EXCURSION:
+			parts = append(parts, "a sustained excursion")
+		case alert.KindCUMULATIVE_EXCURSION:
+			parts = append(parts, "excursions over the journey's budget")
+		default:
+			parts = append(parts, string(k))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Minutes writes a duration in whole minutes: "45 min".
+func Minutes(m float64) string { return strconv.FormatFloat(math.Round(m), 'f', -1, 64) + " min" }
+
+// optC writes a temperature rounded to 0.1 °C, or "–".
+func optC(c *float64) string {
+	if c == nil {
+		return "–"
+	}
+	return strconv.FormatFloat(anomaly.Round1(*c), 'f', -1, 64)
 }

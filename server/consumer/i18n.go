@@ -2,9 +2,12 @@ package consumer
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"suyuan/ent/alert"
 )
 
 // lang is a language the pages are written in. Simplified Chinese is the
@@ -42,7 +45,7 @@ var catalogue = map[lang]map[string]string{
 		"warn_INGREDIENT":   "所用原料“%s”（批次 %s）已被召回。",
 		"warn_EXPIRED":      "已超过保质期（%s 到期）。",
 		"warn_INSPECTION":   "该批次有一项实验室检验不合格。",
-		"warn_COLD_CHAIN":   "运输途中温度超出要求：%s → %s，最高 %s °C、最低 %s °C（要求 %s）。",
+		"warn_COLD_CHAIN":   "运输途中温度超出要求：%s → %s，%s，超出范围共 %s 分钟，最高 %s °C、最低 %s °C（要求 %s）。",
 		"product":           "产品",
 		"category":          "类别",
 		"gtin":              "商品条码",
@@ -98,6 +101,13 @@ var catalogue = map[lang]map[string]string{
 		"detail":            "技术细节",
 		"print_title":       "追溯码打印页",
 		"print_note":        "每个二维码对应一个追溯码；扫码即可查看该批次的来源与检验信息。",
+
+		// The cold-chain rules a leg breaks (anomaly.JudgeJourney).
+		"rule_TEMPERATURE_OUT_OF_RANGE": "温度严重超标",
+		"rule_SUSTAINED_EXCURSION":      "持续超标",
+		"rule_CUMULATIVE_EXCURSION":     "全程累计超标过久",
+		"rule_sep":                      "、",
+		"cc_minutes":                    "，超出范围共 %s 分钟",
 	},
 	en: {
 		"site":              "Suyuan · food traceability",
@@ -113,7 +123,7 @@ var catalogue = map[lang]map[string]string{
 		"warn_INGREDIENT":   "An ingredient, “%s” (lot %s), has been recalled.",
 		"warn_EXPIRED":      "Past its use-by date (%s).",
 		"warn_INSPECTION":   "A laboratory inspection of this batch failed.",
-		"warn_COLD_CHAIN":   "The temperature left the required range in transport: %s → %s, up to %s °C, down to %s °C (required %s).",
+		"warn_COLD_CHAIN":   "The temperature left the required range in transport: %s → %s, %s, %s min out of range in all, up to %s °C, down to %s °C (required %s).",
 		"product":           "Product",
 		"category":          "Category",
 		"gtin":              "Barcode (GTIN)",
@@ -169,6 +179,13 @@ var catalogue = map[lang]map[string]string{
 		"detail":            "Details",
 		"print_title":       "Trace code sheet",
 		"print_note":        "Each QR code is one trace code; scanning it shows where the batch came from and its tests.",
+
+		// The cold-chain rules a leg breaks (anomaly.JudgeJourney).
+		"rule_TEMPERATURE_OUT_OF_RANGE": "a reading far out of range",
+		"rule_SUSTAINED_EXCURSION":      "out of range too long at once",
+		"rule_CUMULATIVE_EXCURSION":     "out of range too long over the whole journey",
+		"rule_sep":                      "; ",
+		"cc_minutes":                    ", %s min out of range",
 	},
 }
 
@@ -300,18 +317,37 @@ func (l lang) date(t time.Time) string { return t.In(cst).Format("2006-01-02") }
 
 func (l lang) dateTime(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") }
 
-// num writes a number without trailing zeros.
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+// num writes a number without trailing zeros or binary noise: at most six
+// decimals, so 0.1+0.2 is "0.3".
+func num(v float64) string {
+	r := math.Round(v*1e6) / 1e6
+	if r == 0 {
+		r = 0 // no "-0"
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+// tempC writes a temperature rounded to 0.1 °C, without the unit.
+func tempC(v float64) string { return num(math.Round(v*10) / 10) }
+
+// rules names, in l, the cold-chain rules a leg breaks.
+func (l lang) rules(kinds []alert.Kind) string {
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = l.msg("rule_" + string(k))
+	}
+	return strings.Join(parts, l.msg("rule_sep"))
+}
 
 // tempRange writes a storage range such as "0 ~ 4 °C", "≤ 4 °C" or "≥ -18 °C".
 func tempRange(lo, hi *float64) string {
 	switch {
 	case lo != nil && hi != nil:
-		return num(*lo) + " ~ " + num(*hi) + " °C"
+		return tempC(*lo) + " ~ " + tempC(*hi) + " °C"
 	case hi != nil:
-		return "≤ " + num(*hi) + " °C"
+		return "≤ " + tempC(*hi) + " °C"
 	case lo != nil:
-		return "≥ " + num(*lo) + " °C"
+		return "≥ " + tempC(*lo) + " °C"
 	}
 	return ""
 }
@@ -332,9 +368,10 @@ func limitText(lo, hi *float64, unit string) string {
 	return strings.TrimSpace(s + " " + unit)
 }
 
-func optNum(v *float64) string {
+// optC writes a temperature rounded to 0.1 °C, or "–".
+func optC(v *float64) string {
 	if v == nil {
 		return "–"
 	}
-	return num(*v)
+	return tempC(*v)
 }

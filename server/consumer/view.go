@@ -3,6 +3,7 @@ package consumer
 import (
 	"fmt"
 	"html/template"
+	"math"
 	"strconv"
 	"time"
 
@@ -114,12 +115,14 @@ type (
 		ColdChain  docColdChain `json:"coldChain"`
 	}
 	docColdChain struct {
-		Verdict      string   `json:"verdict"`
-		Readings     int      `json:"readings"`
-		MinC         *float64 `json:"minC"`
-		MaxC         *float64 `json:"maxC"`
-		RequiredMinC *float64 `json:"requiredMinC"`
-		RequiredMaxC *float64 `json:"requiredMaxC"`
+		Verdict           string   `json:"verdict"`
+		Readings          int      `json:"readings"`
+		MinC              *float64 `json:"minC"`
+		MaxC              *float64 `json:"maxC"`
+		RequiredMinC      *float64 `json:"requiredMinC"`
+		RequiredMaxC      *float64 `json:"requiredMaxC"`
+		Breaches          []string `json:"breaches"`
+		MinutesOutOfRange float64  `json:"minutesOutOfRange"`
 	}
 	docShelf struct {
 		Store         docFacility `json:"store"`
@@ -248,7 +251,8 @@ func warnings(t *trace.Trace, l lang) []docWarning {
 				if leg.ColdChain.Verdict == trace.ColdChainExcursion {
 					cc := leg.ColdChain
 					out = append(out, docWarning{w.Code, l.msgf("warn_COLD_CHAIN",
-						l.place(leg.From), l.place(leg.To), optNum(cc.MaxC), optNum(cc.MinC), tempRange(cc.RequiredMinC, cc.RequiredMaxC))})
+						l.place(leg.From), l.place(leg.To), l.rules(cc.Breaches), num(cc.MinutesOutOfRange),
+						optC(cc.MaxC), optC(cc.MinC), tempRange(cc.RequiredMinC, cc.RequiredMaxC))})
 				}
 			}
 		default:
@@ -285,7 +289,7 @@ func newDocument(t *trace.Trace, l lang, ln links) *document {
 		cc := l.ColdChain
 		d.Journey = append(d.Journey, docLeg{Status: string(l.Status), DepartedAt: optTime(l.DepartedAt), ArrivedAt: optTime(l.ArrivedAt),
 			From: toFacility(l.From), To: toFacility(l.To), Carrier: toOrg(l.Carrier), Quantity: l.Quantity, Unit: string(l.Unit),
-			ColdChain: docColdChain{string(cc.Verdict), cc.Readings, cc.MinC, cc.MaxC, cc.RequiredMinC, cc.RequiredMaxC}})
+			ColdChain: toColdChain(cc)})
 	}
 	for _, p := range t.Shelf {
 		var reason *string
@@ -482,8 +486,14 @@ func newPageView(t *trace.Trace, d *document, l lang, css template.CSS, ln links
 		default:
 			s.Cold.Class = "none"
 		}
+		if len(cc.Breaches) > 0 {
+			s.Cold.Text += " · " + l.rules(cc.Breaches)
+		}
 		if cc.Readings > 0 {
-			s.Cold.Detail = l.msgf("cc_detail", optNum(cc.MinC), optNum(cc.MaxC), tempRange(cc.RequiredMinC, cc.RequiredMaxC), cc.Readings)
+			s.Cold.Detail = l.msgf("cc_detail", optC(cc.MinC), optC(cc.MaxC), tempRange(cc.RequiredMinC, cc.RequiredMaxC), cc.Readings)
+			if cc.MinutesOutOfRange > 0 {
+				s.Cold.Detail += l.msgf("cc_minutes", num(cc.MinutesOutOfRange))
+			}
 		}
 		v.Timeline = append(v.Timeline, s)
 	}
@@ -523,4 +533,23 @@ var bannerKey = map[string]string{
 	"EXPIRED":              "banner_EXPIRED",
 	"INSPECTION_FAILED":    "banner_INSPECTION",
 	"COLD_CHAIN_EXCURSION": "banner_COLD_CHAIN",
+}
+
+// toColdChain writes a leg's cold chain for the JSON document, with
+// temperatures rounded to 0.1 °C.
+func toColdChain(cc trace.ColdChain) docColdChain {
+	round := func(v *float64) *float64 {
+		if v == nil {
+			return nil
+		}
+		r := math.Round(*v*10) / 10
+		return &r
+	}
+	d := docColdChain{Verdict: string(cc.Verdict), Readings: cc.Readings, MinC: round(cc.MinC), MaxC: round(cc.MaxC),
+		RequiredMinC: round(cc.RequiredMinC), RequiredMaxC: round(cc.RequiredMaxC),
+		Breaches: []string{}, MinutesOutOfRange: math.Round(cc.MinutesOutOfRange)}
+	for _, k := range cc.Breaches {
+		d.Breaches = append(d.Breaches, string(k))
+	}
+	return d
 }
