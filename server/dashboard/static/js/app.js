@@ -8,7 +8,7 @@ import {renderLineage} from './lineage.js';
 import {
   h, bi, clear, label, labelText, KIND, SEVERITY, SEVERITY_RANK, ALERT_STATUS, BATCH_STATUS,
   COLD_CHAIN, REMOVAL, RECALL_DEPTH, ROLE, CATEGORY, fmtTime, fmtDay, fmtAgo, fmtNum, fmtPct,
-  fmtQty, fmtTemp,
+  fmtQty, fmtTemp, loadRegionNames, regionLabel, regionText,
 } from './format.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -102,7 +102,10 @@ function enter(session) {
   $('#who').hidden = false;
   $('#user-name').textContent = user.name || '';
   const org = user.organization;
-  $('#user-region').textContent = org ? `${org.name}${org.regionCode ? ` · ${org.regionCode}` : ''}` : '';
+  const where = $('#user-region');
+  where.textContent = org ? `${org.name}${org.regionCode ? ` · ${regionText(org.regionCode)}` : ''}` : '';
+  if (org && org.regionCode) where.title = `${org.name} · ${regionText(org.regionCode)} (${org.regionCode})`;
+  else where.removeAttribute('title');
   if (!ALLOWED_ROLES.includes(user.role)) {
     $('#dashboard').hidden = true;
     $('#denied').hidden = false;
@@ -249,7 +252,7 @@ function renderCounters() {
 
 function renderDashboard() {
   const d = state.dash;
-  $('#region').textContent = `辖区 Region ${d.region || ''}`;
+  clear($('#region')).append('辖区 ', h('span', {class: 'en', text: 'Region'}), ' ', d.region ? regionLabel(d.region) : '–');
   $('#period-range').textContent = `${fmtDay(d.from)} – ${fmtDay(d.to)}`;
   $('#updated').textContent = `更新于 Updated ${fmtTime(new Date())}`;
   renderCounters();
@@ -643,7 +646,7 @@ function recallItem(r) {
           h('th', {class: 'num'}, bi('初始', 'At start')), h('th', {class: 'num'}, bi('已下架', 'Removed')),
           h('th', {class: 'num'}, bi('待下架', 'Outstanding')))),
         h('tbody', null, places.map((pl) => h('tr', {class: pl.outstanding > 0 ? 'out' : '', dataset: {facilityId: pl.facility.id}},
-          h('td', null, pl.facility.name, h('span', {class: 'muted small', text: ` ${pl.facility.regionCode || ''}`})),
+          h('td', null, pl.facility.name, ' ', h('span', {class: 'muted small', title: pl.facility.regionCode || null, text: regionText(pl.facility.regionCode)})),
           h('td', {class: 'mono', text: pl.batch.lotCode}),
           h('td', {class: 'num', text: fmtQty(pl.onShelfAtStart, pl.unit)}),
           h('td', {class: 'num', text: fmtQty(pl.removed, pl.unit)}),
@@ -810,7 +813,7 @@ function batchHeader(b, recalled, extra) {
       recalled && status !== 'RECALLED' ? h('span', {class: 'tag bad'}, bi('已召回', 'Recalled')) : null),
     h('dl', {class: 'facts'},
       h('dt', null, bi('生产者', 'Producer')), h('dd', {text: b.producer ? b.producer.name : '–'}),
-      h('dt', null, bi('生产场所', 'Facility')), h('dd', null, b.facility ? `${b.facility.name || '–'} · ${b.facility.regionCode || ''}` : '–'),
+      h('dt', null, bi('生产场所', 'Facility')), h('dd', null, b.facility ? [b.facility.name || '–', b.facility.regionCode ? [' · ', regionLabel(b.facility.regionCode)] : null] : '–'),
       h('dt', null, bi('生产时间', 'Produced')), h('dd', {text: fmtTime(b.producedAt) || '–'}),
       h('dt', null, bi('保质期至', 'Expires')), h('dd', {text: fmtTime(b.expiresAt) || '–'}),
       extra || null),
@@ -911,7 +914,8 @@ function onPeriod(ev) {
   loadDashboard().catch(showError);
 }
 
-function init() {
+async function init() {
+  await loadRegionNames();
   $('#login-form').addEventListener('submit', onLogin);
   $('#logout').addEventListener('click', onLogout);
   $('#denied-logout').addEventListener('click', onLogout);
