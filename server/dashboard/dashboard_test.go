@@ -130,7 +130,7 @@ func TestPageAssets(t *testing.T) {
 // parsed from data, and no style attribute is set (the CSP refuses those).
 func TestScriptsParseNoHTML(t *testing.T) {
 	h := Handler("/dashboard")
-	for _, name := range []string{"app.js", "api.js", "charts.js", "format.js", "lineage.js", "queries.js"} {
+	for _, name := range []string{"app.js", "api.js", "charts.js", "evidence.js", "format.js", "lineage.js", "queries.js"} {
 		src := body(t, get(t, h, http.MethodGet, "/dashboard/static/js/"+name, nil))
 		if src == "" {
 			t.Fatalf("js/%s is empty or missing", name)

@@ -10,6 +10,7 @@ import {
   COLD_CHAIN, REMOVAL, RECALL_DEPTH, ROLE, CATEGORY, fmtTime, fmtDay, fmtAgo, fmtNum, fmtPct,
   fmtQty, fmtTemp, loadRegionNames, regionLabel, regionText,
 } from './format.js';
+import {evidenceZh} from './evidence.js';
 
 const $ = (sel) => document.querySelector(sel);
 const ALLOWED_ROLES = ['REGULATOR', 'ADMIN'];
@@ -327,8 +328,14 @@ function refreshAgo() {
   for (const el of document.querySelectorAll('time[data-ago]')) el.textContent = fmtAgo(el.dateTime);
 }
 
-function evidenceLine(ev) {
+function evidenceLine(kind, ev) {
   if (!ev) return null;
+  const zh = evidenceZh(kind, ev);
+  if (zh) {
+    return h('div', {class: 'a-evidence'},
+      h('p', {class: 'zh', text: zh}),
+      ev.summary ? h('p', {class: 'en', lang: 'en', text: ev.summary}) : null);
+  }
   const bits = [];
   if (ev.summary) bits.push(h('span', {class: 'summary', text: ev.summary}));
   const unit = ev.unit ? ` ${ev.unit}` : '';
@@ -379,7 +386,7 @@ function alertItem(a) {
     h('span', {class: ['status', `st-${a.status}`]}, label(ALERT_STATUS, a.status)),
     h('time', {class: 'a-time', datetime: detected, title: `发现 Detected ${fmtTime(detected)}${again ? ` · 最近 Last ${fmtTime(a.lastDetectedAt)}` : ''}`, dataset: {ago: '1'}}, fmtAgo(detected))),
   subject.length ? h('p', {class: 'a-subject'}, subject.flatMap((x, i) => (i ? [' · ', x] : [x]))) : null,
-  evidenceLine(a.evidence),
+  evidenceLine(a.kind, a.evidence),
   actions);
 }
 
