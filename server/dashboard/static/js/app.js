@@ -647,7 +647,7 @@ function recallItem(r) {
       h('span', {class: amountPositive(p.outstanding) ? 'bad' : ''}, bi('待下架', 'Outstanding'), ` ${fmtAmounts(p.outstanding)}`)),
     places.length ? h('details', {class: 'places'},
       h('summary', null, bi('门店明细', 'Places'), ` (${places.length})`),
-      h('div', {class: 'table-wrap'}, h('table', null,
+      h('div', {class: 'table-wrap'}, stacked(h('table', {class: 'stack'},
         h('thead', null, h('tr', null,
           h('th', null, bi('门店', 'Store')), h('th', null, bi('批次', 'Lot')),
           h('th', {class: 'num'}, bi('初始', 'At start')), h('th', {class: 'num'}, bi('已下架', 'Removed')),
@@ -657,7 +657,7 @@ function recallItem(r) {
           h('td', {class: 'mono', text: pl.batch.lotCode}),
           h('td', {class: 'num', text: fmtQty(pl.onShelfAtStart, pl.unit)}),
           h('td', {class: 'num', text: fmtQty(pl.removed, pl.unit)}),
-          h('td', {class: ['num', pl.outstanding > 0 && 'bad'], text: fmtQty(pl.outstanding, pl.unit)}))))))) : null,
+          h('td', {class: ['num', pl.outstanding > 0 && 'bad'], text: fmtQty(pl.outstanding, pl.unit)})))))))) : null,
     h('div', {class: 'a-actions'}, actionButton('close', '结束召回', 'Close recall', 'ghost')));
 }
 
@@ -827,10 +827,24 @@ function batchHeader(b, recalled, extra) {
   ];
 }
 
+/**
+ * Label each body cell with its column's heading (data-label), which a
+ * narrow screen shows beside the cell when the rows are stacked as cards.
+ */
+function stacked(table) {
+  const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent.replace(/\s+/g, ' ').trim());
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    [...tr.children].forEach((td, i) => {
+      if (heads[i] && !td.hasAttribute('colspan')) td.dataset.label = heads[i];
+    });
+  }
+  return table;
+}
+
 function journeyTable(legs, lots) {
   if (!legs.length) return h('p', {class: 'muted'}, bi('无运输记录', 'No shipments'));
   const showLot = lots && new Set(legs.map((l) => l.batchID)).size > 1;
-  return h('div', {class: 'table-wrap'}, h('table', {class: 'journey'},
+  return h('div', {class: 'table-wrap'}, stacked(h('table', {class: ['journey', 'stack']},
     h('thead', null, h('tr', null,
       showLot ? h('th', null, bi('批次', 'Lot')) : null,
       h('th', null, bi('起运', 'From')), h('th', null, bi('到达', 'To')), h('th', null, bi('承运', 'Carrier')),
@@ -845,13 +859,13 @@ function journeyTable(legs, lots) {
         h('td', {class: 'time', text: fmtTime(l.departedAt) || '–'}), h('td', {class: 'time', text: fmtTime(l.arrivedAt) || '–'}),
         h('td', null, h('span', {class: ['tag', cc.verdict === 'OK' ? 'ok' : bad ? 'bad' : '']}, label(COLD_CHAIN, cc.verdict)),
           cc.minC != null || cc.maxC != null ? h('span', {class: 'small', text: ` ${fmtTemp(cc.minC)} ~ ${fmtTemp(cc.maxC)}`}) : null));
-    }))));
+    })))));
 }
 
 function shelfTable(rows, lots) {
   if (!rows.length) return h('p', {class: 'muted'}, bi('无上架记录', 'Not on any shelf'));
   const showLot = lots && new Set(rows.map((r) => r.batchID)).size > 1;
-  return h('div', {class: 'table-wrap'}, h('table', {class: 'shelf'},
+  return h('div', {class: 'table-wrap'}, stacked(h('table', {class: ['shelf', 'stack']},
     h('thead', null, h('tr', null,
       showLot ? h('th', null, bi('批次', 'Lot')) : null,
       h('th', null, bi('门店', 'Store')), h('th', {class: 'num'}, bi('数量', 'Quantity')),
@@ -862,7 +876,7 @@ function shelfTable(rows, lots) {
       h('td', {class: 'num', text: fmtQty(r.quantity, r.unit)}),
       h('td', {class: 'time', text: fmtTime(r.shelvedAt) || '–'}),
       h('td', {class: 'time'}, r.removedAt ? fmtTime(r.removedAt) : h('span', {class: 'tag warn'}, bi('在架', 'On shelf'))),
-      h('td', null, r.removalReason ? label(REMOVAL, r.removalReason) : ''))))));
+      h('td', null, r.removalReason ? label(REMOVAL, r.removalReason) : '')))))));
 }
 
 function inspectionsBlock(list) {
@@ -870,12 +884,12 @@ function inspectionsBlock(list) {
   return h('div', {class: 'inspections'}, list.map((i) => h('div', {class: 'insp'},
     h('p', null, h('span', {class: ['tag', i.result === 'PASS' ? 'ok' : 'bad']}, i.result === 'PASS' ? bi('合格', 'Pass') : bi('不合格', 'Fail')),
       ' ', fmtTime(i.inspectedAt)),
-    i.measurements && i.measurements.length ? h('div', {class: 'table-wrap'}, h('table', null,
+    i.measurements && i.measurements.length ? h('div', {class: 'table-wrap'}, stacked(h('table', {class: 'stack'},
       h('thead', null, h('tr', null, h('th', null, bi('项目', 'Item')), h('th', {class: 'num'}, bi('结果', 'Result')), h('th', {class: 'num'}, bi('限量', 'Limit')))),
       h('tbody', null, i.measurements.map((m) => h('tr', {class: m.withinLimits ? '' : 'out'},
         h('td', {text: m.name}),
         h('td', {class: 'num', text: `${fmtNum(m.value)} ${m.unit || ''}`}),
-        h('td', {class: 'num', text: `${m.limitMax == null ? '–' : `≤ ${fmtNum(m.limitMax)} ${m.unit || ''}`} ${m.withinLimits ? '✓' : '✗'}`})))))) : null)));
+        h('td', {class: 'num', text: `${m.limitMax == null ? '–' : `≤ ${fmtNum(m.limitMax)} ${m.unit || ''}`} ${m.withinLimits ? '✓' : '✗'}`}))))))) : null)));
 }
 
 function section(zh, en, body, wide) {
