@@ -168,6 +168,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	for _, u := range untitled {
 		t.Errorf("alert without a Chinese title, Chinese evidence and the English summary: %s", u)
 	}
+	// The recall's places, opened, fit the side column.
+	run("opening the recall's places", chromedp.Click("#recall-list details.places summary"), chromedp.WaitVisible("#recall-list details.places[open] td"))
 	regions("1280 px")
 	layout("1280 px")
 	shot("overview")
@@ -233,6 +235,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	run("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(a.srv.URL+"/dashboard"),
 		chromedp.WaitVisible(`body[data-ready="1"]`))
+	run("opening the recall's places on a phone", chromedp.Click("#recall-list details.places summary"), chromedp.WaitVisible("#recall-list details.places[open] td"))
 	regions("390 px")
 	layout("390 px")
 	shot("phone")
