@@ -90,7 +90,7 @@ const SENTENCE = {
     const median = val(ev, 'median interval');
     const n = val(ev, 'gaps');
     let t = `${ev.from ? `${fmtTime(ev.from)} 起 ` : ''}${dur(ev.observed)}无温度记录`;
-    if (num(median) && median > 0) t += `，为本趟中位记录间隔 ${dur(median)} 的 ${fmtNum(Math.round((ev.observed / median) * 10) / 10)} 倍`;
+    if (num(median) && median > 0) t += `，为本趟中位记录间隔 ${dur(median)}的 ${fmtNum(Math.round((ev.observed / median) * 10) / 10)} 倍`;
     if (num(ev.threshold)) t += `（允许 ${dur(ev.threshold)}）`;
     if (n > 1) t += `；共 ${fmtNum(n)} 处中断`;
     return t;
