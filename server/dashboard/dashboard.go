@@ -9,6 +9,10 @@
 // a year and a new build is fetched at once; the same files are also served
 // without the hash (PREFIX/static/...) for revalidation by ETag. The page
 // itself is never cached without revalidation.
+//
+// Besides the files, the assets include regions.json, the names of the
+// regions the page shows as codes (from internal/cnid), built here so that
+// the page does not keep its own copy of them.
 package dashboard
 
 import (
@@ -16,12 +20,15 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"io/fs"
 	"net/http"
 	"path"
 	"sort"
 	"strings"
 	"time"
+
+	"suyuan/internal/cnid"
 )
 
 //go:embed static
@@ -80,9 +87,13 @@ func Handler(prefix string) http.Handler {
 	if err != nil {
 		panic(err) // embedded at build time: cannot fail
 	}
+	names = append(names, "static/"+regionsAsset)
 	sort.Strings(names)
 	for _, p := range names {
 		body, err := staticFS.ReadFile(p)
+		if p == "static/"+regionsAsset {
+			body, err = regionsJSON()
+		}
 		if err != nil {
 			panic(err)
 		}
@@ -102,6 +113,23 @@ func Handler(prefix string) http.Handler {
 	page := bytes.ReplaceAll(indexSrc, []byte(staticPlaceholder), []byte(h.prefix+"/static/"+h.version))
 	h.index = asset{body: page, ctype: "text/html; charset=utf-8", etag: etag(page)}
 	return h
+}
+
+// regionsAsset is the path under static/ of the region names.
+const regionsAsset = "regions.json"
+
+// regionsJSON maps region codes to their names, [Chinese, English]: Ya'an
+// and its districts and counties under their 6-digit codes, and the
+// provinces under their 2-digit prefixes.
+func regionsJSON() ([]byte, error) {
+	m := map[string][2]string{}
+	for _, r := range cnid.ProvinceNames() {
+		m[r.Code] = [2]string{r.Chinese, r.English}
+	}
+	for _, r := range cnid.YaanRegionNames() {
+		m[r.Code] = [2]string{r.Chinese, r.English}
+	}
+	return json.Marshal(m) // map keys are sorted: the same bytes every build
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -129,7 +130,7 @@ func TestPageAssets(t *testing.T) {
 // parsed from data, and no style attribute is set (the CSP refuses those).
 func TestScriptsParseNoHTML(t *testing.T) {
 	h := Handler("/dashboard")
-	for _, name := range []string{"app.js", "api.js", "charts.js", "format.js", "lineage.js", "queries.js"} {
+	for _, name := range []string{"app.js", "api.js", "charts.js", "evidence.js", "format.js", "lineage.js", "queries.js"} {
 		src := body(t, get(t, h, http.MethodGet, "/dashboard/static/js/"+name, nil))
 		if src == "" {
 			t.Fatalf("js/%s is empty or missing", name)
@@ -228,5 +229,42 @@ func TestStrippedPrefix(t *testing.T) {
 	}
 	if !strings.Contains(body(t, get(t, root, http.MethodGet, "/", nil)), `src="/static/v`) {
 		t.Error("root page does not name /static/ assets")
+	}
+}
+
+func TestRegionNames(t *testing.T) {
+	h := Handler("/dashboard")
+	page := body(t, get(t, h, http.MethodGet, "/dashboard/", nil))
+	version := regexp.MustCompile(`/dashboard/static/(v[0-9a-f]{16})/`).FindStringSubmatch(page)
+	if version == nil {
+		t.Fatal("page names no versioned assets")
+	}
+	res := get(t, h, http.MethodGet, "/dashboard/static/"+version[1]+"/regions.json", nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("regions.json: status %d", res.StatusCode)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("regions.json: Content-Type %q", ct)
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != cacheImmutable {
+		t.Errorf("regions.json: Cache-Control %q", cc)
+	}
+	var names map[string][2]string
+	if err := json.Unmarshal([]byte(body(t, res)), &names); err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[string][2]string{
+		"511800": {"雅安市", "Ya'an"},
+		"511802": {"雨城区", "Yucheng District"},
+		"511827": {"宝兴县", "Baoxing County"},
+		"51":     {"四川省", "Sichuan"},
+		"11":     {"北京市", "Beijing"},
+	} {
+		if names[code] != want {
+			t.Errorf("regions.json[%s] = %q, want %q", code, names[code], want)
+		}
+	}
+	if len(names) != 9+34 {
+		t.Errorf("regions.json names %d regions, want Ya'an's 9 and 34 provinces", len(names))
 	}
 }

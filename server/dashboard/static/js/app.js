@@ -8,8 +8,9 @@ import {renderLineage} from './lineage.js';
 import {
   h, bi, clear, label, labelText, KIND, SEVERITY, SEVERITY_RANK, ALERT_STATUS, BATCH_STATUS,
   COLD_CHAIN, REMOVAL, RECALL_DEPTH, ROLE, CATEGORY, fmtTime, fmtDay, fmtAgo, fmtNum, fmtPct,
-  fmtQty, fmtTemp,
+  fmtQty, fmtTemp, loadRegionNames, regionLabel, regionText,
 } from './format.js';
+import {evidenceZh} from './evidence.js';
 
 const $ = (sel) => document.querySelector(sel);
 const ALLOWED_ROLES = ['REGULATOR', 'ADMIN'];
@@ -102,7 +103,10 @@ function enter(session) {
   $('#who').hidden = false;
   $('#user-name').textContent = user.name || '';
   const org = user.organization;
-  $('#user-region').textContent = org ? `${org.name}${org.regionCode ? ` · ${org.regionCode}` : ''}` : '';
+  const where = $('#user-region');
+  where.textContent = org ? `${org.name}${org.regionCode ? ` · ${regionText(org.regionCode)}` : ''}` : '';
+  if (org && org.regionCode) where.title = `${org.name} · ${regionText(org.regionCode)} (${org.regionCode})`;
+  else where.removeAttribute('title');
   if (!ALLOWED_ROLES.includes(user.role)) {
     $('#dashboard').hidden = true;
     $('#denied').hidden = false;
@@ -249,7 +253,7 @@ function renderCounters() {
 
 function renderDashboard() {
   const d = state.dash;
-  $('#region').textContent = `辖区 Region ${d.region || ''}`;
+  clear($('#region')).append('辖区 ', h('span', {class: 'en', text: 'Region'}), ' ', d.region ? regionLabel(d.region) : '–');
   $('#period-range').textContent = `${fmtDay(d.from)} – ${fmtDay(d.to)}`;
   $('#updated').textContent = `更新于 Updated ${fmtTime(new Date())}`;
   renderCounters();
@@ -324,8 +328,14 @@ function refreshAgo() {
   for (const el of document.querySelectorAll('time[data-ago]')) el.textContent = fmtAgo(el.dateTime);
 }
 
-function evidenceLine(ev) {
+function evidenceLine(kind, ev) {
   if (!ev) return null;
+  const zh = evidenceZh(kind, ev);
+  if (zh) {
+    return h('div', {class: 'a-evidence'},
+      h('p', {class: 'zh', text: zh}),
+      ev.summary ? h('p', {class: 'en', lang: 'en', text: ev.summary}) : null);
+  }
   const bits = [];
   if (ev.summary) bits.push(h('span', {class: 'summary', text: ev.summary}));
   const unit = ev.unit ? ` ${ev.unit}` : '';
@@ -376,7 +386,7 @@ function alertItem(a) {
     h('span', {class: ['status', `st-${a.status}`]}, label(ALERT_STATUS, a.status)),
     h('time', {class: 'a-time', datetime: detected, title: `发现 Detected ${fmtTime(detected)}${again ? ` · 最近 Last ${fmtTime(a.lastDetectedAt)}` : ''}`, dataset: {ago: '1'}}, fmtAgo(detected))),
   subject.length ? h('p', {class: 'a-subject'}, subject.flatMap((x, i) => (i ? [' · ', x] : [x]))) : null,
-  evidenceLine(a.evidence),
+  evidenceLine(a.kind, a.evidence),
   actions);
 }
 
@@ -637,17 +647,17 @@ function recallItem(r) {
       h('span', {class: amountPositive(p.outstanding) ? 'bad' : ''}, bi('待下架', 'Outstanding'), ` ${fmtAmounts(p.outstanding)}`)),
     places.length ? h('details', {class: 'places'},
       h('summary', null, bi('门店明细', 'Places'), ` (${places.length})`),
-      h('div', {class: 'table-wrap'}, h('table', null,
+      h('div', {class: 'table-wrap'}, stacked(h('table', {class: 'stack'},
         h('thead', null, h('tr', null,
           h('th', null, bi('门店', 'Store')), h('th', null, bi('批次', 'Lot')),
           h('th', {class: 'num'}, bi('初始', 'At start')), h('th', {class: 'num'}, bi('已下架', 'Removed')),
           h('th', {class: 'num'}, bi('待下架', 'Outstanding')))),
         h('tbody', null, places.map((pl) => h('tr', {class: pl.outstanding > 0 ? 'out' : '', dataset: {facilityId: pl.facility.id}},
-          h('td', null, pl.facility.name, h('span', {class: 'muted small', text: ` ${pl.facility.regionCode || ''}`})),
+          h('td', null, pl.facility.name, ' ', h('span', {class: 'muted small', title: pl.facility.regionCode || null, text: regionText(pl.facility.regionCode)})),
           h('td', {class: 'mono', text: pl.batch.lotCode}),
           h('td', {class: 'num', text: fmtQty(pl.onShelfAtStart, pl.unit)}),
           h('td', {class: 'num', text: fmtQty(pl.removed, pl.unit)}),
-          h('td', {class: ['num', pl.outstanding > 0 && 'bad'], text: fmtQty(pl.outstanding, pl.unit)}))))))) : null,
+          h('td', {class: ['num', pl.outstanding > 0 && 'bad'], text: fmtQty(pl.outstanding, pl.unit)})))))))) : null,
     h('div', {class: 'a-actions'}, actionButton('close', '结束召回', 'Close recall', 'ghost')));
 }
 
@@ -810,17 +820,31 @@ function batchHeader(b, recalled, extra) {
       recalled && status !== 'RECALLED' ? h('span', {class: 'tag bad'}, bi('已召回', 'Recalled')) : null),
     h('dl', {class: 'facts'},
       h('dt', null, bi('生产者', 'Producer')), h('dd', {text: b.producer ? b.producer.name : '–'}),
-      h('dt', null, bi('生产场所', 'Facility')), h('dd', null, b.facility ? `${b.facility.name || '–'} · ${b.facility.regionCode || ''}` : '–'),
+      h('dt', null, bi('生产场所', 'Facility')), h('dd', null, b.facility ? [b.facility.name || '–', b.facility.regionCode ? [' · ', regionLabel(b.facility.regionCode)] : null] : '–'),
       h('dt', null, bi('生产时间', 'Produced')), h('dd', {text: fmtTime(b.producedAt) || '–'}),
       h('dt', null, bi('保质期至', 'Expires')), h('dd', {text: fmtTime(b.expiresAt) || '–'}),
       extra || null),
   ];
 }
 
+/**
+ * Label each body cell with its column's heading (data-label), which a
+ * narrow screen shows beside the cell when the rows are stacked as cards.
+ */
+function stacked(table) {
+  const heads = [...table.querySelectorAll('thead th')].map((th) => th.textContent.replace(/\s+/g, ' ').trim());
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    [...tr.children].forEach((td, i) => {
+      if (heads[i] && !td.hasAttribute('colspan')) td.dataset.label = heads[i];
+    });
+  }
+  return table;
+}
+
 function journeyTable(legs, lots) {
   if (!legs.length) return h('p', {class: 'muted'}, bi('无运输记录', 'No shipments'));
   const showLot = lots && new Set(legs.map((l) => l.batchID)).size > 1;
-  return h('div', {class: 'table-wrap'}, h('table', {class: 'journey'},
+  return h('div', {class: 'table-wrap'}, stacked(h('table', {class: ['journey', 'stack']},
     h('thead', null, h('tr', null,
       showLot ? h('th', null, bi('批次', 'Lot')) : null,
       h('th', null, bi('起运', 'From')), h('th', null, bi('到达', 'To')), h('th', null, bi('承运', 'Carrier')),
@@ -835,13 +859,13 @@ function journeyTable(legs, lots) {
         h('td', {class: 'time', text: fmtTime(l.departedAt) || '–'}), h('td', {class: 'time', text: fmtTime(l.arrivedAt) || '–'}),
         h('td', null, h('span', {class: ['tag', cc.verdict === 'OK' ? 'ok' : bad ? 'bad' : '']}, label(COLD_CHAIN, cc.verdict)),
           cc.minC != null || cc.maxC != null ? h('span', {class: 'small', text: ` ${fmtTemp(cc.minC)} ~ ${fmtTemp(cc.maxC)}`}) : null));
-    }))));
+    })))));
 }
 
 function shelfTable(rows, lots) {
   if (!rows.length) return h('p', {class: 'muted'}, bi('无上架记录', 'Not on any shelf'));
   const showLot = lots && new Set(rows.map((r) => r.batchID)).size > 1;
-  return h('div', {class: 'table-wrap'}, h('table', {class: 'shelf'},
+  return h('div', {class: 'table-wrap'}, stacked(h('table', {class: ['shelf', 'stack']},
     h('thead', null, h('tr', null,
       showLot ? h('th', null, bi('批次', 'Lot')) : null,
       h('th', null, bi('门店', 'Store')), h('th', {class: 'num'}, bi('数量', 'Quantity')),
@@ -852,7 +876,7 @@ function shelfTable(rows, lots) {
       h('td', {class: 'num', text: fmtQty(r.quantity, r.unit)}),
       h('td', {class: 'time', text: fmtTime(r.shelvedAt) || '–'}),
       h('td', {class: 'time'}, r.removedAt ? fmtTime(r.removedAt) : h('span', {class: 'tag warn'}, bi('在架', 'On shelf'))),
-      h('td', null, r.removalReason ? label(REMOVAL, r.removalReason) : ''))))));
+      h('td', null, r.removalReason ? label(REMOVAL, r.removalReason) : '')))))));
 }
 
 function inspectionsBlock(list) {
@@ -860,12 +884,12 @@ function inspectionsBlock(list) {
   return h('div', {class: 'inspections'}, list.map((i) => h('div', {class: 'insp'},
     h('p', null, h('span', {class: ['tag', i.result === 'PASS' ? 'ok' : 'bad']}, i.result === 'PASS' ? bi('合格', 'Pass') : bi('不合格', 'Fail')),
       ' ', fmtTime(i.inspectedAt)),
-    i.measurements && i.measurements.length ? h('div', {class: 'table-wrap'}, h('table', null,
+    i.measurements && i.measurements.length ? h('div', {class: 'table-wrap'}, stacked(h('table', {class: 'stack'},
       h('thead', null, h('tr', null, h('th', null, bi('项目', 'Item')), h('th', {class: 'num'}, bi('结果', 'Result')), h('th', {class: 'num'}, bi('限量', 'Limit')))),
       h('tbody', null, i.measurements.map((m) => h('tr', {class: m.withinLimits ? '' : 'out'},
         h('td', {text: m.name}),
         h('td', {class: 'num', text: `${fmtNum(m.value)} ${m.unit || ''}`}),
-        h('td', {class: 'num', text: `${m.limitMax == null ? '–' : `≤ ${fmtNum(m.limitMax)} ${m.unit || ''}`} ${m.withinLimits ? '✓' : '✗'}`})))))) : null)));
+        h('td', {class: 'num', text: `${m.limitMax == null ? '–' : `≤ ${fmtNum(m.limitMax)} ${m.unit || ''}`} ${m.withinLimits ? '✓' : '✗'}`}))))))) : null)));
 }
 
 function section(zh, en, body, wide) {
@@ -911,7 +935,8 @@ function onPeriod(ev) {
   loadDashboard().catch(showError);
 }
 
-function init() {
+async function init() {
+  await loadRegionNames();
   $('#login-form').addEventListener('submit', onLogin);
   $('#logout').addEventListener('click', onLogout);
   $('#denied-logout').addEventListener('click', onLogout);

@@ -198,3 +198,46 @@ export function fmtQty(q, unit) {
 export function fmtTemp(c) {
   return c === null || c === undefined ? '–' : `${fmtNum(c)} °C`;
 }
+
+// Region names, [Chinese, English] by 6-digit code (Ya'an and its districts
+// and counties) or 2-digit province prefix, from regions.json, which the
+// server builds beside this file from its own table.
+let REGIONS = {};
+
+/** Fetch the region names; the page shows bare codes if this fails. */
+export function loadRegionNames() {
+  return fetch(new URL('../regions.json', import.meta.url))
+    .then((r) => (r.ok ? r.json() : {}))
+    .then((m) => { REGIONS = m && typeof m === 'object' ? m : {}; })
+    .catch(() => {});
+}
+
+/**
+ * [Chinese, English] name of a region code (6 digits, or a 4- or 2-digit
+ * prefix for a city or province), with its city if that is known; the
+ * province and the code for another code in a known province; null otherwise.
+ */
+export function regionName(code) {
+  if (!code) return null;
+  if (code.length === 2) return REGIONS[code] || null; // a province
+  const full = code.length === 4 ? `${code}00` : code; // a city as its 4-digit prefix
+  const n = REGIONS[full];
+  if (n) {
+    const city = REGIONS[`${full.slice(0, 4)}00`];
+    return city && city !== n ? [city[0] + n[0], `${n[1]}, ${city[1]}`] : n;
+  }
+  const p = REGIONS[full.slice(0, 2)];
+  return p ? [`${p[0]} ${code}`, `${p[1]} ${code}`] : null;
+}
+
+/** The Chinese name of a region code, or the code. */
+export function regionText(code) {
+  const n = regionName(code);
+  return n ? n[0] : code || '';
+}
+
+/** A region as 雅安市雨城区 <span class="en">Yucheng District, Ya'an</span>, its code in the title. */
+export function regionLabel(code) {
+  const n = regionName(code);
+  return h('span', {class: 'place', title: code || null, dataset: {region: code || ''}}, n ? bi(n[0], n[1]) : code || '');
+}

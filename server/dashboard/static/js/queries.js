@@ -34,7 +34,7 @@ const ALERT_FIELDS = `id kind severity status subjectType detectedAt lastDetecte
   organization { id name }
   batch { id lotCode product { name } }
   shipment { id referenceDoc }
-  evidence { summary observed threshold unit }`;
+  evidence { summary observed threshold unit from to values { name value unit } regions }`;
 
 export const ALERTS = `query Alerts {
   alerts(first: 50, orderBy: {field: DETECTED_AT, direction: DESC}, where: {statusIn: [OPEN, ACKNOWLEDGED]}) {
