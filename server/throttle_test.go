@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,5 +160,42 @@ func TestLoginThrottle(t *testing.T) {
 				t.Errorf("%d failed logins audited, want %d", all, want)
 			}
 		})
+	})
+}
+
+// TestLoginThrottleBurst: a burst of concurrent guesses is checked only
+// until the phone number must wait: attempts queued for the hasher look
+// again before their password is checked, and a failure is counted before
+// the next attempt looks.
+func TestLoginThrottleBurst(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		clock := newTestClock()
+		a := newAPI(t, db, server.Config{Now: clock.Now, TrustedProxies: []string{"127.0.0.0/8", "::1/128"}})
+		_, org := a.orgID("REGULATOR")
+		phone := a.account(org, "REGULATOR")
+		const burst = 100
+		answers := make(chan loginAnswer, burst)
+		var wg sync.WaitGroup
+		for i := range burst {
+			wg.Go(func() { answers <- a.loginFrom(fmt.Sprintf("10.9.0.%d", i+1), phone, "not the password") })
+		}
+		wg.Wait()
+		close(answers)
+		answered := map[string]int{}
+		for ans := range answers {
+			answered[ans.code]++
+		}
+		// A failure is counted before its hashing slot is given to the
+		// next attempt, which looks again: besides the free failures, only
+		// those already hashing when the last of them was counted are
+		// checked.
+		most := auth.PhoneFreeFailures + server.DefaultHashConcurrency - 1
+		if answered["UNAUTHENTICATED"] > most || answered["UNAUTHENTICATED"]+answered["RATE_LIMITED"] != burst {
+			t.Errorf("%d concurrent wrong passwords were answered %v", burst, answered)
+		}
+		t.Logf("answers: %v", answered)
+		if got := a.loginFrom("10.9.1.1", phone, testPassword); got.code != "RATE_LIMITED" {
+			t.Errorf("the right password after the burst: %+v", got)
+		}
 	})
 }

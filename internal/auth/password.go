@@ -73,6 +73,16 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // Verify reports whether password matches hash, comparing in constant
 // time. A hash made with other parameters still verifies with its own.
 func (h *Hasher) Verify(ctx context.Context, hash, password string) (bool, error) {
+	return h.VerifyAround(ctx, hash, password, nil, nil)
+}
+
+// VerifyAround is Verify, calling before (when not nil) once a hashing
+// slot is free, just before hashing, and after (when not nil) with the
+// result while the slot is still held; an error from either is returned.
+// A login looks again there whether it must wait, after queueing behind a
+// burst of other attempts, and counts a failure before the next attempt
+// in the queue looks.
+func (h *Hasher) VerifyAround(ctx context.Context, hash, password string, before func() error, after func(ok bool) error) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash
@@ -101,8 +111,19 @@ func (h *Hasher) Verify(ctx context.Context, hash, password string) (bool, error
 		return false, err
 	}
 	defer h.release()
+	if before != nil {
+		if err := before(); err != nil {
+			return false, err
+		}
+	}
 	got := argon2.IDKey([]byte(password), salt, iters, memory, threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	ok := subtle.ConstantTimeCompare(got, want) == 1
+	if after != nil {
+		if err := after(ok); err != nil {
+			return false, err
+		}
+	}
+	return ok, nil
 }
 
 func subtleEqual(a, b []byte) int { return subtle.ConstantTimeCompare(a, b) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"suyuan/ent"
@@ -11,6 +12,7 @@ import (
 	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
 	"suyuan/internal/reqlog"
+	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 )
 
@@ -129,6 +131,9 @@ func (s *Service) failed(ctx context.Context, keys []throttleKey, u *ent.User) e
 	if u != nil {
 		userID, orgID = u.ID, u.OrganizationID
 	}
+	if err := s.ensureThrottles(tenancy.System(ctx), keys); err != nil {
+		return err
+	}
 	err := s.withTx(ctx, func(ctx context.Context, tx *ent.Tx) error {
 		_, rows, err := s.throttled(ctx, tx.Client(), keys, s.lockRows)
 		if err != nil {
@@ -171,6 +176,36 @@ func (s *Service) failed(ctx context.Context, keys []throttleKey, u *ent.User) e
 	addr, _ := ctx.Value(clientAddrKey{}).(netip.Addr)
 	reqlog.Logger(ctx).Warn("login failed", "user", userID, "addr", addr.String(), "wait_s", waits.Seconds())
 	return errLogin
+}
+
+// ensureThrottles creates the rows of keys that have none, so that
+// failed reads them under their locks: on MySQL, transactions that lock a
+// missing row and then insert it deadlock one another. Concurrent inserts
+// of one key may deadlock too; the database's victim is run again.
+func (s *Service) ensureThrottles(ctx context.Context, keys []throttleKey) error {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.key
+	}
+	have, err := s.client.LoginThrottle.Query().Where(loginthrottle.KeyIn(names...)).
+		Select(loginthrottle.FieldKey).Strings(ctx)
+	if err != nil {
+		return fmt.Errorf("reading login throttles: %w", err)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if slices.Contains(have, name) {
+			continue
+		}
+		err := store.InTx(ctx, s.client, func(tx *ent.Tx) error {
+			return tx.LoginThrottle.Create().SetKey(name).SetLastFailureAt(s.now().UTC()).
+				OnConflictColumns(loginthrottle.FieldKey).Ignore().Exec(ctx)
+		})
+		if err != nil {
+			return fmt.Errorf("counting a failed login: %w", err)
+		}
+	}
+	return nil
 }
 
 // cleared forgets the failures of the phone number of a successful login
