@@ -59,7 +59,7 @@ func All() []Code {
 		Unauthenticated, Forbidden, NotFound, BadUserInput, InvalidPhone,
 		InvalidCreditCode, InvalidLicenseNo, InvalidGTIN, InvalidGLN,
 		InvalidRegionCode, InvalidQuantity, InvalidUnit, InvalidTimeOrder,
-		InvalidDigitalLink, InvalidCursor, PageSizeExceeded,
+		InvalidDigitalLink, InvalidCursor, InvalidText, PageSizeExceeded,
 		QuantityExceedsAvailable, InvalidState, Conflict,
 		ComplexityLimitExceeded, DepthLimitExceeded, AliasLimitExceeded,
 		TokenLimitExceeded, GraphQLParseFailed, GraphQLValidationFailed,
