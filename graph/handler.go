@@ -97,6 +97,12 @@ func (o *Options) setDefaults() {
 // per-request dataloaders. It adds to the client the interceptors the
 // loaders rely on.
 func NewHandler(d Deps, opts Options) http.Handler {
+	return checkSockets(withSocketSlot(newServer(d, opts)))
+}
+
+// newServer is the GraphQL server of NewHandler without its websocket
+// checks in front (tests add their own field middleware to it).
+func newServer(d Deps, opts Options) *handler.Server {
 	opts.setDefaults()
 	d.Client.Batch.Intercept(RecordBatches())
 	d.Client.Recall.Intercept(RecordRecalls())
@@ -136,5 +142,5 @@ func NewHandler(d Deps, opts Options) http.Handler {
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(withLoaders(res))
-	return checkSockets(withSocketSlot(srv))
+	return srv
 }

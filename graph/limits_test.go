@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -45,7 +44,7 @@ func newPageProbe(t *testing.T, db *testdb.DB) *pageProbe {
 	t.Helper()
 	reader := trace.NewReader(db.Client, nil)
 	alerts := alert.NewBroker()
-	h := NewHandler(Deps{
+	srv := newServer(Deps{
 		Client:   db.Client,
 		Recorder: record.New(db.Client, nil, alerts),
 		Reader:   reader,
@@ -54,7 +53,6 @@ func newPageProbe(t *testing.T, db *testdb.DB) *pageProbe {
 		Recalls:  recall.New(db.Client, reader, alerts, nil),
 	}, Options{ComplexityLimit: 1 << 40})
 	p := &pageProbe{t: t, schema: NewExecutableSchema(Config{Resolvers: &Resolver{}}).Schema()}
-	srv := h.(*handler.Server)
 	srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
 		if fc.Field.Alias == "target" {
@@ -80,7 +78,7 @@ func newPageProbe(t *testing.T, db *testdb.DB) *pageProbe {
 	})
 	admin := &viewer.Viewer{UserID: 1, OrgID: 1, Role: viewer.Admin, Region: "510000"}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), admin)))
+		srv.ServeHTTP(w, r.WithContext(viewer.NewContext(r.Context(), admin)))
 	}))
 	t.Cleanup(p.srv.Close)
 	return p
