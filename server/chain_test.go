@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"suyuan/ent/organization"
-	"suyuan/internal/anomaly"
-	"suyuan/internal/screen"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/testdb"
 )
@@ -215,31 +213,7 @@ func TestPorkChainAsEachParty(t *testing.T) {
 
 		t.Run("late logger data is screened by the next background run", func(t *testing.T) {
 			carrier, regulator := carrier.forTest(t), regulator.forTest(t)
-			ctx, cancel := context.WithCancel(context.Background())
-			s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), nil)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				s.Loop(ctx, 20*time.Millisecond, 48*time.Hour, discardLogger())
-			}()
-			defer func() { cancel(); <-done }()
-			ran := func(after time.Time) {
-				t.Helper()
-				deadline := time.Now().Add(60 * time.Second)
-				for {
-					w, err := s.Watermark(ctx)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if w.After(after.Add(-screen.WatermarkLag)) {
-						return
-					}
-					if time.Now().After(deadline) {
-						t.Fatalf("no background run since %s (watermark %s)", after, w)
-					}
-					time.Sleep(10 * time.Millisecond) // polling, not waiting for an outcome
-				}
-			}
+			ran := backgroundScreener(t, db)
 			// trips lists the carrier's alerts by shipment.
 			trips := func(c *api) map[string][]string {
 				m := map[string][]string{}

@@ -28,33 +28,8 @@ func TestLateReadingsAreScreened(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), nil)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			s.Loop(ctx, 20*time.Millisecond, 48*time.Hour, discardLogger())
-		}()
-		defer func() { cancel(); <-done }()
 		// Wait for a first run, which finds nothing.
-		ran := func(after time.Time) {
-			t.Helper()
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				w, err := s.Watermark(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if w.After(after.Add(-screen.WatermarkLag)) {
-					return
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no background run since %s (watermark %s)", after, w)
-				}
-				time.Sleep(10 * time.Millisecond) // polling, not waiting for an outcome
-			}
-		}
+		ran := backgroundScreener(t, db)
 		ran(time.Now())
 		if got := a.alerts(); len(got) != 0 {
 			t.Fatalf("alerts before the readings came: %s", kinds(got))
@@ -74,4 +49,36 @@ func TestLateReadingsAreScreened(t *testing.T) {
 			t.Fatalf("alerts after the late readings: %+v", got)
 		}
 	})
+}
+
+// backgroundScreener runs the background screening loop, as serve does,
+// every 20 ms until the test ends, and returns a function that waits
+// (polling, up to a minute) for a run that began after a given time.
+func backgroundScreener(t *testing.T, db *testdb.DB) (ranSince func(after time.Time)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Loop(ctx, 20*time.Millisecond, 48*time.Hour, discardLogger())
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return func(after time.Time) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			w, err := s.Watermark(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.After(after.Add(-screen.WatermarkLag)) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no background run since %s (watermark %s)", after, w)
+			}
+			time.Sleep(10 * time.Millisecond) // polling, not waiting for an outcome
+		}
+	}
 }

@@ -16,19 +16,14 @@
 package dashboard
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
-	"io/fs"
 	"net/http"
 	"path"
-	"sort"
 	"strings"
-	"time"
 
 	"suyuan/internal/cnid"
+	"suyuan/server/static"
 )
 
 //go:embed static
@@ -41,25 +36,9 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; " +
 	"form-action 'none'; frame-ancestors 'none'"
 
-// staticPlaceholder in index.html stands for the versioned asset path.
-const staticPlaceholder = "{{static}}"
-
-const (
-	cacheImmutable  = "public, max-age=31536000, immutable"
-	cacheRevalidate = "no-cache"
-)
-
-type asset struct {
-	body  []byte
-	ctype string
-	etag  string
-}
-
 type handler struct {
-	prefix  string
-	version string // "v" + hex, the path segment of the cached asset URLs
-	index   asset
-	assets  map[string]asset // by path under static/, e.g. "js/app.js"
+	prefix string
+	set    *static.Set
 }
 
 // Handler serves the dashboard page and its assets under prefix (e.g.
@@ -72,47 +51,15 @@ func Handler(prefix string) http.Handler {
 	if prefix != "" && !strings.HasPrefix(prefix, "/") {
 		prefix = "/" + prefix
 	}
-	h := &handler{prefix: prefix, assets: map[string]asset{}}
-
-	var indexSrc []byte
-	sum := sha256.New()
-	var names []string
-	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		names = append(names, p)
-		return nil
-	})
+	regions, err := regionsJSON()
+	if err != nil {
+		panic(err) // the region tables are Go values: cannot fail
+	}
+	set, err := static.Load(staticFS, "static", map[string][]byte{regionsAsset: regions}, prefix+"/static/")
 	if err != nil {
 		panic(err) // embedded at build time: cannot fail
 	}
-	names = append(names, "static/"+regionsAsset)
-	sort.Strings(names)
-	for _, p := range names {
-		body, err := staticFS.ReadFile(p)
-		if p == "static/"+regionsAsset {
-			body, err = regionsJSON()
-		}
-		if err != nil {
-			panic(err)
-		}
-		rel := strings.TrimPrefix(p, "static/")
-		if rel == "index.html" {
-			indexSrc = body
-			continue
-		}
-		sum.Write([]byte(rel))
-		sum.Write([]byte{0})
-		sum.Write(body)
-		sum.Write([]byte{0})
-		h.assets[rel] = asset{body: body, ctype: contentType(rel), etag: etag(body)}
-	}
-	h.version = "v" + hex.EncodeToString(sum.Sum(nil))[:16]
-
-	page := bytes.ReplaceAll(indexSrc, []byte(staticPlaceholder), []byte(h.prefix+"/static/"+h.version))
-	h.index = asset{body: page, ctype: "text/html; charset=utf-8", etag: etag(page)}
-	return h
+	return &handler{prefix: prefix, set: set}
 }
 
 // regionsAsset is the path under static/ of the region names.
@@ -152,15 +99,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case rest == "" || rest == "/" || rest == "/index.html":
-		h.serve(w, r, h.index, cacheRevalidate)
+		static.Serve(w, r, h.set.Index, static.CacheRevalidate)
 		return
 	case strings.HasPrefix(rest, "/static/"):
 		rel := strings.TrimPrefix(rest, "/static/")
-		cache := cacheRevalidate
-		if v, after, ok := strings.Cut(rel, "/"); ok && isVersion(v) {
+		cache := static.CacheRevalidate
+		if v, after, ok := strings.Cut(rel, "/"); ok && static.IsVersion(v) {
 			rel = after
-			if v == h.version {
-				cache = cacheImmutable
+			if v == h.set.Version {
+				cache = static.CacheImmutable
 			}
 			// Another build's version: serve this build's file, but do not
 			// let it be kept under that name.
@@ -168,68 +115,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if rel != path.Clean("/" + rel)[1:] {
 			break
 		}
-		if a, ok := h.assets[rel]; ok {
-			h.serve(w, r, a, cache)
+		if a, ok := h.set.Asset(rel); ok {
+			static.Serve(w, r, a, cache)
 			return
 		}
 	}
-	hd.Set("Cache-Control", cacheRevalidate)
+	hd.Set("Cache-Control", static.CacheRevalidate)
 	http.NotFound(w, r)
-}
-
-func (h *handler) serve(w http.ResponseWriter, r *http.Request, a asset, cache string) {
-	hd := w.Header()
-	hd.Set("Content-Type", a.ctype)
-	hd.Set("Cache-Control", cache)
-	hd.Set("ETag", a.etag)
-	// ServeContent answers If-None-Match with 304 and handles HEAD and
-	// ranges; the ETag set above is what it compares.
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
-}
-
-func isVersion(s string) bool {
-	if len(s) != 17 || s[0] != 'v' {
-		return false
-	}
-	for _, c := range s[1:] {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func etag(body []byte) string {
-	s := sha256.Sum256(body)
-	return `"` + hex.EncodeToString(s[:12]) + `"`
-}
-
-// contentType is fixed here rather than taken from the system's MIME table,
-// which differs between machines.
-func contentType(name string) string {
-	base := path.Base(name)
-	if base == "LICENSE" || strings.HasPrefix(base, "LICENSE.") && !strings.HasSuffix(base, ".md") {
-		return "text/plain; charset=utf-8"
-	}
-	switch path.Ext(name) {
-	case ".html":
-		return "text/html; charset=utf-8"
-	case ".js", ".mjs":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	case ".svg":
-		return "image/svg+xml"
-	case ".png":
-		return "image/png"
-	case ".ico":
-		return "image/x-icon"
-	case ".json", ".map":
-		return "application/json"
-	case ".md":
-		return "text/markdown; charset=utf-8"
-	case ".txt":
-		return "text/plain; charset=utf-8"
-	}
-	return "application/octet-stream"
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"suyuan/server/static"
 )
 
 func get(t *testing.T, h http.Handler, method, target string, header map[string]string) *http.Response {
@@ -59,8 +61,8 @@ func TestPageRoutes(t *testing.T) {
 		}
 		checkSecurityHeaders(t, res, target)
 		b := body(t, res)
-		if strings.Contains(b, staticPlaceholder) {
-			t.Errorf("GET %s: placeholder %s left in the page", target, staticPlaceholder)
+		if strings.Contains(b, static.Placeholder) {
+			t.Errorf("GET %s: placeholder %s left in the page", target, static.Placeholder)
 		}
 		if !strings.Contains(b, `src="/dashboard/static/v`) {
 			t.Errorf("GET %s: page does not name versioned assets", target)
@@ -110,8 +112,8 @@ func TestPageAssets(t *testing.T) {
 		if ct := res.Header.Get("Content-Type"); ct != wantType[ext] {
 			t.Errorf("GET %s: Content-Type %q, want %q", target, ct, wantType[ext])
 		}
-		if cc := res.Header.Get("Cache-Control"); cc != cacheImmutable {
-			t.Errorf("GET %s: Cache-Control %q, want %q", target, cc, cacheImmutable)
+		if cc := res.Header.Get("Cache-Control"); cc != static.CacheImmutable {
+			t.Errorf("GET %s: Cache-Control %q, want %q", target, cc, static.CacheImmutable)
 		}
 		if res.Header.Get("ETag") == "" {
 			t.Errorf("GET %s: no ETag", target)
@@ -189,7 +191,7 @@ func TestUnversionedAndConditional(t *testing.T) {
 
 func TestNotFoundAndMethods(t *testing.T) {
 	h := Handler("/dashboard")
-	v := h.(*handler).version
+	v := h.(*handler).set.Version
 	for _, target := range []string{
 		"/dashboard/static/nope.js",
 		"/dashboard/static/" + v + "/nope.js",
@@ -246,7 +248,7 @@ func TestRegionNames(t *testing.T) {
 	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("regions.json: Content-Type %q", ct)
 	}
-	if cc := res.Header.Get("Cache-Control"); cc != cacheImmutable {
+	if cc := res.Header.Get("Cache-Control"); cc != static.CacheImmutable {
 		t.Errorf("regions.json: Cache-Control %q", cc)
 	}
 	var names map[string][2]string

@@ -10,16 +10,11 @@
 package playground
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
-	"io/fs"
 	"net/http"
-	"path"
-	"sort"
 	"strings"
-	"time"
+
+	"suyuan/server/static"
 )
 
 //go:embed static
@@ -36,58 +31,16 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"font-src 'self' data:; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; " +
 	"form-action 'none'; frame-ancestors 'none'"
 
-const staticPlaceholder = "{{static}}"
-
-type asset struct {
-	body  []byte
-	ctype string
-	etag  string
-}
-
-type handler struct {
-	version string // "v" + hex of the assets' hash
-	index   asset
-	assets  map[string]asset // by path under static/
-}
+type handler struct{ set *static.Set }
 
 // Handler serves the page at any path outside AssetPath, and the assets
 // under it. Only GET and HEAD are served.
 func Handler() http.Handler {
-	h := &handler{assets: map[string]asset{}}
-	var names []string
-	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		names = append(names, p)
-		return nil
-	})
+	set, err := static.Load(staticFS, "static", nil, AssetPath)
 	if err != nil {
 		panic(err) // embedded at build time: cannot fail
 	}
-	sort.Strings(names)
-	sum := sha256.New()
-	var indexSrc []byte
-	for _, p := range names {
-		body, err := staticFS.ReadFile(p)
-		if err != nil {
-			panic(err)
-		}
-		rel := strings.TrimPrefix(p, "static/")
-		if rel == "index.html" {
-			indexSrc = body
-			continue
-		}
-		sum.Write([]byte(rel))
-		sum.Write([]byte{0})
-		sum.Write(body)
-		sum.Write([]byte{0})
-		h.assets[rel] = asset{body: body, ctype: contentType(rel), etag: etag(body)}
-	}
-	h.version = "v" + hex.EncodeToString(sum.Sum(nil))[:16]
-	page := bytes.ReplaceAll(indexSrc, []byte(staticPlaceholder), []byte(AssetPath+h.version))
-	h.index = asset{body: page, ctype: "text/html; charset=utf-8", etag: etag(page)}
-	return h
+	return &handler{set: set}
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -103,45 +56,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rel, ok := strings.CutPrefix(r.URL.Path, AssetPath)
 	if !ok {
-		serve(w, r, h.index, "no-cache")
+		static.Serve(w, r, h.set.Index, static.CacheRevalidate)
 		return
 	}
-	if v, rest, ok := strings.Cut(rel, "/"); ok && v == h.version {
-		if a, ok := h.assets[rest]; ok {
-			serve(w, r, a, "public, max-age=31536000, immutable")
+	if v, rest, ok := strings.Cut(rel, "/"); ok && v == h.set.Version {
+		if a, ok := h.set.Asset(rest); ok {
+			static.Serve(w, r, a, static.CacheImmutable)
 			return
 		}
 	}
-	hd.Set("Cache-Control", "no-cache")
+	hd.Set("Cache-Control", static.CacheRevalidate)
 	http.NotFound(w, r)
-}
-
-func serve(w http.ResponseWriter, r *http.Request, a asset, cache string) {
-	hd := w.Header()
-	hd.Set("Content-Type", a.ctype)
-	hd.Set("Cache-Control", cache)
-	hd.Set("ETag", a.etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
-}
-
-func etag(body []byte) string {
-	s := sha256.Sum256(body)
-	return `"` + hex.EncodeToString(s[:12]) + `"`
-}
-
-// contentType is fixed here rather than taken from the system's MIME table,
-// which differs between machines.
-func contentType(name string) string {
-	if path.Base(name) == "LICENSE" {
-		return "text/plain; charset=utf-8"
-	}
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	case ".md":
-		return "text/markdown; charset=utf-8"
-	}
-	return "application/octet-stream"
 }
