@@ -43,7 +43,7 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	t.POST.Do(w, r, exec)
+	t.POST.Do(jsonStatus{w}, r, exec)
 }
 
 // getQuery is gqlgen's GET transport for queries only. Parameters that do
@@ -85,11 +85,27 @@ func (t getQuery) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 			return
 		}
 	}
-	t.GET.Do(w, r, exec)
+	t.GET.Do(jsonStatus{w}, r, exec)
 }
 
 // refusal answers every request no other transport takes: a method other
 // than GET, POST and OPTIONS, or a POST whose body is not JSON.
+// jsonStatus answers with 200 the requests whose query does not parse or
+// validate when the response is application/json, as GraphQL over HTTP
+// asks of that type (clients of it read the errors from the body); gqlgen
+// answers 422. Under application/graphql-response+json gqlgen's 400 stays.
+type jsonStatus struct{ http.ResponseWriter }
+
+func (w jsonStatus) WriteHeader(status int) {
+	if status == http.StatusUnprocessableEntity && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		status = http.StatusOK
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w jsonStatus) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 type refusal struct{}
 
 func (refusal) Supports(*http.Request) bool { return true }

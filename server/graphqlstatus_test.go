@@ -31,12 +31,12 @@ func TestGraphQLStatuses(t *testing.T) {
 		code        string
 		json, gql   int // the status under application/json and application/graphql-response+json
 	}{
-		{"parse", "{ batches { ", "GRAPHQL_PARSE_FAILED", 422, 400},
-		{"validation", "{ noSuchField }", "GRAPHQL_VALIDATION_FAILED", 422, 400},
+		{"parse", "{ batches { ", "GRAPHQL_PARSE_FAILED", 200, 400},
+		{"validation", "{ noSuchField }", "GRAPHQL_VALIDATION_FAILED", 200, 400},
 		{"page size", "{ batches(first: 500) { edges { node { id } } } }", "PAGE_SIZE_EXCEEDED", 200, 200},
 		{"aliases", "{ " + strings.Join(aliases, " ") + " }", "ALIAS_LIMIT_EXCEEDED", 200, 200},
 		{"depth", deep, "DEPTH_LIMIT_EXCEEDED", 200, 200},
-		{"token", "{ " + strings.Repeat("__typename ", 6000) + "}", "TOKEN_LIMIT_EXCEEDED", 422, 400},
+		{"token", "{ " + strings.Repeat("__typename ", 6000) + "}", "TOKEN_LIMIT_EXCEEDED", 200, 400},
 		{"execution", `{ node(id: "999999") { id } }`, "NOT_FOUND", 200, 200},
 	}
 	for _, c := range cases {
