@@ -97,7 +97,7 @@ func (o *Options) setDefaults() {
 // per-request dataloaders. It adds to the client the interceptors the
 // loaders rely on.
 func NewHandler(d Deps, opts Options) http.Handler {
-	return checkSockets(withSocketSlot(newServer(d, opts)))
+	return checkSockets(newServer(d, opts))
 }
 
 // newServer is the GraphQL server of NewHandler without its websocket

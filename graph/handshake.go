@@ -1,8 +1,8 @@
 package graph
 
 import (
+	"context"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,30 +14,28 @@ import (
 // that the websocket library would refuse: a request from another origin,
 // or one that is not a valid handshake. Left to the library, a refusal was
 // answered twice (its plain-text answer, then gqlgen's) and logged as a
-// plain-text line outside the JSON log.
+// plain-text line outside the JSON log. A handshake it lets through gets
+// a slot for its connection (socketSlot).
 func checkSockets(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") == "" { // what gqlgen's websocket transport takes
 			next.ServeHTTP(w, r)
 			return
 		}
-		if status, e := socketHandshakeError(r); e != nil {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(status)
-			json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
-				"message": e.Message, "extensions": map[string]any{"code": e.Code}}}})
+		if e := socketHandshakeError(r); e != nil {
+			refuse(w, e)
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), socketSlotKey{}, &socketSlot{})))
 	})
 }
 
 // socketHandshakeError makes the checks of github.com/coder/websocket's
 // Accept, with its default options: a valid RFC 6455 handshake, and an
 // Origin, if any, on the request's own host.
-func socketHandshakeError(r *http.Request) (int, *errcode.Error) {
-	bad := func(msg string) (int, *errcode.Error) {
-		return http.StatusBadRequest, &errcode.Error{Code: errcode.BadUserInput, Message: msg}
+func socketHandshakeError(r *http.Request) *errcode.Error {
+	bad := func(msg string) *errcode.Error {
+		return &errcode.Error{Code: errcode.BadUserInput, Message: msg}
 	}
 	switch {
 	case !r.ProtoAtLeast(1, 1):
@@ -59,10 +57,10 @@ func socketHandshakeError(r *http.Request) (int, *errcode.Error) {
 	if origin := r.Header.Get("Origin"); origin != "" {
 		u, err := url.Parse(origin)
 		if err != nil || !strings.EqualFold(u.Host, r.Host) {
-			return http.StatusForbidden, errcode.New(errcode.Forbidden, "websockets from another origin are refused")
+			return errcode.New(errcode.Forbidden, "websockets from another origin are refused")
 		}
 	}
-	return 0, nil
+	return nil
 }
 
 // headerHasToken reports whether a comma-separated header holds token, in

@@ -43,16 +43,6 @@ type socketSlot struct {
 
 type socketSlotKey struct{}
 
-// withSocketSlot gives websocket requests a slot for their connection.
-func withSocketSlot(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "" {
-			r = r.WithContext(context.WithValue(r.Context(), socketSlotKey{}, &socketSlot{}))
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // socketAcceptor accepts websockets with gqlgen's implementation and
 // wraps their connections in socketConn.
 type socketAcceptor struct {

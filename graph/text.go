@@ -109,9 +109,8 @@ func checkValue(v any, path, name string) *gqlerror.Error {
 			return nil
 		}
 		if err := textcheck.Check(x, textcheck.Multiline(name)); err != nil {
-			e := errcode.WithField(err, path).(*errcode.Error)
-			return &gqlerror.Error{Err: e, Message: e.Message,
-				Extensions: map[string]any{"code": string(e.Code), "field": e.Field}}
+			// The error presenter gives it its code and field.
+			return gqlerror.WrapIfUnwrapped(errcode.WithField(err, path))
 		}
 	case map[string]any:
 		for k, inner := range x {

@@ -88,8 +88,6 @@ func (t getQuery) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	t.GET.Do(jsonStatus{w}, r, exec)
 }
 
-// refusal answers every request no other transport takes: a method other
-// than GET, POST and OPTIONS, or a POST whose body is not JSON.
 // jsonStatus answers with 200 the requests whose query does not parse or
 // validate when the response is application/json, as GraphQL over HTTP
 // asks of that type (clients of it read the errors from the body); gqlgen
@@ -106,6 +104,8 @@ func (w jsonStatus) WriteHeader(status int) {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w jsonStatus) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// refusal answers every request no other transport takes: a method other
+// than GET, POST and OPTIONS, or a POST whose body is not JSON.
 type refusal struct{}
 
 func (refusal) Supports(*http.Request) bool { return true }

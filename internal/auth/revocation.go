@@ -36,7 +36,6 @@ type accountState struct {
 // access tokens were presented, so that checking a token costs a database
 // read per account and AccountCacheTTL, not per request.
 type accounts struct {
-	ttl time.Duration
 	now func() time.Time
 
 	mu      sync.Mutex
@@ -44,8 +43,8 @@ type accounts struct {
 	changed chan struct{}
 }
 
-func newAccounts(ttl time.Duration, now func() time.Time) *accounts {
-	return &accounts{ttl: ttl, now: now, m: map[int]accountState{}, changed: make(chan struct{})}
+func newAccounts(now func() time.Time) *accounts {
+	return &accounts{now: now, m: map[int]accountState{}, changed: make(chan struct{})}
 }
 
 // get returns the remembered state of an account, if it is recent.
@@ -53,7 +52,7 @@ func (a *accounts) get(id int) (accountState, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	st, ok := a.m[id]
-	if !ok || a.now().Sub(st.read) >= a.ttl {
+	if !ok || a.now().Sub(st.read) >= AccountCacheTTL {
 		return accountState{}, false
 	}
 	return st, true
@@ -65,7 +64,7 @@ func (a *accounts) put(id int, st accountState) {
 	if len(a.m) >= accountCacheMax {
 		now := a.now()
 		for k, v := range a.m {
-			if now.Sub(v.read) >= a.ttl {
+			if now.Sub(v.read) >= AccountCacheTTL {
 				delete(a.m, k)
 			}
 		}

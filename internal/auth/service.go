@@ -48,7 +48,7 @@ func NewService(client *ent.Client, dialectName string, keys *KeySet, hasher *Ha
 		now = time.Now
 	}
 	return &Service{client: client, lockRows: dialectName != dialect.SQLite, keys: keys, hasher: hasher, now: now,
-		accounts: newAccounts(AccountCacheTTL, now)}
+		accounts: newAccounts(now)}
 }
 
 // Tokens is what a login or a refresh returns.

@@ -7,6 +7,8 @@
 package textcheck
 
 import (
+	"strings"
+
 	"suyuan/internal/errcode"
 )
 
@@ -50,7 +52,7 @@ func kind(r rune) string {
 // them, such as notesContains).
 func Multiline(name string) bool {
 	for _, p := range []string{"notes", "note", "description", "reason"} {
-		if len(name) >= len(p) && name[:len(p)] == p {
+		if strings.HasPrefix(name, p) {
 			return true
 		}
 	}
