@@ -19,8 +19,6 @@ type LegVerdict struct {
 	// the sum of its excursions' durations (a single stray reading lasts
 	// zero).
 	OutOfRange time.Duration
-	// Excursions counts the trip's excursions, stray readings included.
-	Excursions int
 }
 
 // Breached reports whether any rule fires on the trip.
@@ -36,7 +34,6 @@ func JudgeJourney(legs [][]Reading, r Range, p ColdChainParams) []LegVerdict {
 	for i, leg := range legs {
 		v := &out[i]
 		for _, ex := range Excursions(leg, r) {
-			v.Excursions++
 			v.OutOfRange += ex.Duration()
 		}
 		if len(OutOfRange(none, leg, r, p)) > 0 {

@@ -50,12 +50,12 @@ func take(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, m quant
 // goods may not come before an earlier event of the same goods: they are
 // shipped, shelved or used where they are only after they arrived.
 func reached(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, at time.Time, field string) error {
+	if b.FacilityID == facilityID {
+		// Made here: no delivery here can come before its production.
+		return notBefore(at, b.ProducedAt, field, "the production of batch "+b.LotCode+" here")
+	}
 	var first *time.Time
 	what := ""
-	if b.FacilityID == facilityID {
-		t := b.ProducedAt
-		first, what = &t, "the production of batch "+b.LotCode+" here"
-	}
 	s, err := tx.Shipment.Query().
 		Where(shipment.ToFacilityID(facilityID), shipment.StatusEQ(shipment.StatusDELIVERED),
 			shipment.HasItemsWith(shipmentitem.BatchID(b.ID))).
@@ -64,7 +64,7 @@ func reached(ctx context.Context, tx *ent.Tx, b *ent.Batch, facilityID int, at t
 	case ent.IsNotFound(err):
 	case err != nil:
 		return fmt.Errorf("reading deliveries of batch %d: %w", b.ID, err)
-	case s.ArrivedAt != nil && (first == nil || s.ArrivedAt.Before(*first)):
+	case s.ArrivedAt != nil:
 		first, what = s.ArrivedAt, "the arrival of batch "+b.LotCode+" here"
 	}
 	if first == nil {

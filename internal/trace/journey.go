@@ -146,6 +146,12 @@ func judge(legs []Leg, readings map[int][]anomaly.Reading, p anomaly.ColdChainPa
 			lo, hi = anomaly.Round1(lo), anomaly.Round1(hi)
 			c.MinC, c.MaxC = &lo, &hi
 		}
+		for _, t := range []**float64{&c.RequiredMinC, &c.RequiredMaxC} {
+			if *t != nil {
+				v := anomaly.Round1(**t)
+				*t = &v
+			}
+		}
 		c.MinutesOutOfRange = math.Round(verdicts[i].OutOfRange.Minutes())
 		c.Breaches = []alert.Kind{}
 		for _, k := range verdicts[i].Kinds {

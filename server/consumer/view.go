@@ -3,7 +3,6 @@ package consumer
 import (
 	"fmt"
 	"html/template"
-	"math"
 	"strconv"
 	"time"
 
@@ -538,16 +537,10 @@ var bannerKey = map[string]string{
 // toColdChain writes a leg's cold chain for the JSON document, with
 // temperatures rounded to 0.1 °C.
 func toColdChain(cc trace.ColdChain) docColdChain {
-	round := func(v *float64) *float64 {
-		if v == nil {
-			return nil
-		}
-		r := math.Round(*v*10) / 10
-		return &r
-	}
-	d := docColdChain{Verdict: string(cc.Verdict), Readings: cc.Readings, MinC: round(cc.MinC), MaxC: round(cc.MaxC),
-		RequiredMinC: round(cc.RequiredMinC), RequiredMaxC: round(cc.RequiredMaxC),
-		Breaches: []string{}, MinutesOutOfRange: math.Round(cc.MinutesOutOfRange)}
+	// The trace has rounded the temperatures and minutes for people.
+	d := docColdChain{Verdict: string(cc.Verdict), Readings: cc.Readings, MinC: cc.MinC, MaxC: cc.MaxC,
+		RequiredMinC: cc.RequiredMinC, RequiredMaxC: cc.RequiredMaxC,
+		Breaches: []string{}, MinutesOutOfRange: cc.MinutesOutOfRange}
 	for _, k := range cc.Breaches {
 		d.Breaches = append(d.Breaches, string(k))
 	}
