@@ -398,13 +398,6 @@ func TestPorkChainAsEachParty(t *testing.T) {
 	})
 }
 
-// forTest returns the client reporting to t, for use inside t.Run.
-func (a *api) forTest(t *testing.T) *api {
-	b := *a
-	b.t = t
-	return &b
-}
-
 // chainReadings uploads a trip's readings, ten minutes apart from start;
 // a fahrenheit value is sent in °F.
 func (a *api) chainReadings(ship string, start time.Time, temps ...any) {

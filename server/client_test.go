@@ -65,6 +65,13 @@ func (a *api) as(token string) *api {
 	return &b
 }
 
+// forTest returns the client reporting to t, for use inside t.Run.
+func (a *api) forTest(t *testing.T) *api {
+	b := *a
+	b.t = t
+	return &b
+}
+
 // platform returns the id of the organisation the test's administrators
 // belong to, creating it directly in the database.
 func (a *api) platform() int {

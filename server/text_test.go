@@ -62,9 +62,7 @@ func TestTextIsText(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				db.Counter.Reset()
-				sub := *a
-				sub.t = t
-				sub.fails("INVALID_TEXT", tc.field, tc.query, tc.vars)
+				a.forTest(t).fails("INVALID_TEXT", tc.field, tc.query, tc.vars)
 				if n := db.Counter.Count(); n != 0 {
 					t.Errorf("%d SQL statements ran before the request was refused", n)
 				}

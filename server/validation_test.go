@@ -150,6 +150,15 @@ func (a *api) takeSnapshot() dbSnapshot {
 	return s
 }
 
+// failsClean is fails, asserting too that the refused call changed no
+// row.
+func (a *api) failsClean(code, field, query string, vars map[string]any) {
+	a.t.Helper()
+	before := a.takeSnapshot()
+	a.fails(code, field, query, vars)
+	a.assertUnchanged(before)
+}
+
 // assertUnchanged fails the test when any table's row count or any row of
 // rowTables differs from before.
 func (a *api) assertUnchanged(before dbSnapshot) {

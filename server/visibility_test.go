@@ -57,6 +57,14 @@ func (a *api) staff(org string) *api {
 	return a.as(a.login(a.account(id(a.t, org), "STAFF")))
 }
 
+// forTest is ps with every client reporting to t, for a subtest.
+func (ps parties) forTest(t *testing.T) parties {
+	for _, c := range []**api{&ps.farm, &ps.plant, &ps.carrier, &ps.shop, &ps.lab, &ps.d, &ps.s, &ps.regulator, &ps.farRegulator} {
+		*c = (*c).forTest(t)
+	}
+	return ps
+}
+
 func (a *api) parties() parties {
 	t := a.t
 	t.Helper()
@@ -225,8 +233,7 @@ func TestVisibilityTable(t *testing.T) {
 		}
 		for _, c := range cells {
 			t.Run(c.relation+"/"+c.entity, func(t *testing.T) {
-				who := c.who.as(c.who.token)
-				who.t = t
+				who := c.who.forTest(t)
 				for _, id := range c.allowed {
 					if !who.sees(id) {
 						t.Errorf("%s %s does not see %s", c.relation, c.entity, id)
@@ -254,6 +261,7 @@ func TestPartiesSeeTheirWork(t *testing.T) {
 		  toFacility { name address kind organization { name } } items { edges { node { batch { lotCode product { name } producer { name } } } } } } } }`
 
 		t.Run("the carrier reads where to collect and deliver", func(t *testing.T) {
+			ps := ps.forTest(t)
 			r := ps.carrier.do(shipmentQ, map[string]any{"id": p.legToWarehouse})
 			if len(r.Errors) != 0 || !strings.Contains(string(r.Data), `"kind":"SLAUGHTERHOUSE"`) || !strings.Contains(string(r.Data), `"kind":"WAREHOUSE"`) ||
 				!strings.Contains(string(r.Data), `"address":"雨城区 1号"`) || !strings.Contains(string(r.Data), `"lotCode":"LOIN-1"`) {
@@ -261,12 +269,14 @@ func TestPartiesSeeTheirWork(t *testing.T) {
 			}
 		})
 		t.Run("the receiver reads the shipper and carrier", func(t *testing.T) {
+			ps := ps.forTest(t)
 			r := ps.shop.do(shipmentQ, map[string]any{"id": p.legToWarehouse})
 			if len(r.Errors) != 0 || !strings.Contains(string(r.Data), `"kind":"SLAUGHTERHOUSE"`) || !strings.Contains(string(r.Data), `"carrier":{"name":"CARRIER`) {
 				t.Errorf("receiver's shipment: %s", r.Raw)
 			}
 		})
 		t.Run("the laboratory lists its inspections with their lots", func(t *testing.T) {
+			ps := ps.forTest(t)
 			var out struct {
 				Inspections struct {
 					Edges []struct {
@@ -294,6 +304,7 @@ func TestPartiesSeeTheirWork(t *testing.T) {
 			}
 		})
 		t.Run("a producer reads the shelves and stock of its lots", func(t *testing.T) {
+			ps := ps.forTest(t)
 			r := ps.plant.do(`query($id: ID!) { node(id: $id) { ... on Batch { shelfEvents { edges { node { facility { kind } } } }
 			  stocks { edges { node { facility { kind } } } } } } }`, map[string]any{"id": p.loin})
 			if len(r.Errors) != 0 || !strings.Contains(string(r.Data), `"kind":"STORE"`) {
@@ -310,6 +321,7 @@ func TestPartiesSeeTheirWork(t *testing.T) {
 			return out
 		}
 		t.Run("downstream lineage", func(t *testing.T) {
+			ps := ps.forTest(t)
 			for _, c := range []struct {
 				name      string
 				who       *api
@@ -345,6 +357,7 @@ func TestPartiesSeeTheirWork(t *testing.T) {
 			}
 		})
 		t.Run("upstream lineage goes one step", func(t *testing.T) {
+			ps := ps.forTest(t)
 			for _, c := range []struct {
 				name string
 				who  *api
@@ -365,6 +378,7 @@ func TestPartiesSeeTheirWork(t *testing.T) {
 			ps.s.fails("NOT_FOUND", "batchID", lineageQuery, map[string]any{"id": p.loin, "dir": "DOWNSTREAM"})
 		})
 		t.Run("has…With filters follow the same rules", func(t *testing.T) {
+			ps := ps.forTest(t)
 			for _, c := range []struct {
 				name, query string
 				who         *api
@@ -389,6 +403,7 @@ func TestPartiesSeeTheirWork(t *testing.T) {
 			}
 		})
 		t.Run("accounts stay with their organisation", func(t *testing.T) {
+			ps := ps.forTest(t)
 			var out struct {
 				Users struct{ TotalCount int }
 				Node  struct{ Users struct{ TotalCount int } }

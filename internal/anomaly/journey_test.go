@@ -35,6 +35,9 @@ func TestJudgeJourney(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := JudgeJourney(c.legs, chilled, meat)
+			if len(got) != len(c.legs) {
+				t.Fatalf("%d verdicts for %d legs", len(got), len(c.legs))
+			}
 			for i, v := range got {
 				if !slices.Equal(v.Kinds, c.kinds[i]) || v.OutOfRange != time.Duration(c.minutes[i]*float64(time.Minute)) {
 					t.Errorf("leg %d: %v, %s; want %v, %v min", i, v.Kinds, v.OutOfRange, c.kinds[i], c.minutes[i])
