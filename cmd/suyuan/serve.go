@@ -136,11 +136,8 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		}
 		c.allowRemoteDev = b
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
 	var err error
 	if c.log, err = parseLogConfig(getenv); err != nil {
