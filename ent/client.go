@@ -16,7 +16,10 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/event"
+	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/loginthrottle"
@@ -59,8 +62,14 @@ type Client struct {
 	Batch *BatchClient
 	// BatchInput is the client for interacting with the BatchInput builders.
 	BatchInput *BatchInputClient
+	// Change is the client for interacting with the Change builders.
+	Change *ChangeClient
 	// DailyCount is the client for interacting with the DailyCount builders.
 	DailyCount *DailyCountClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
+	// EventKey is the client for interacting with the EventKey builders.
+	EventKey *EventKeyClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Inspection is the client for interacting with the Inspection builders.
@@ -113,7 +122,10 @@ func (c *Client) init() {
 	c.AuditEntry = NewAuditEntryClient(c.config)
 	c.Batch = NewBatchClient(c.config)
 	c.BatchInput = NewBatchInputClient(c.config)
+	c.Change = NewChangeClient(c.config)
 	c.DailyCount = NewDailyCountClient(c.config)
+	c.Event = NewEventClient(c.config)
+	c.EventKey = NewEventKeyClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
 	c.LoginThrottle = NewLoginThrottleClient(c.config)
@@ -229,7 +241,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AuditEntry:      NewAuditEntryClient(cfg),
 		Batch:           NewBatchClient(cfg),
 		BatchInput:      NewBatchInputClient(cfg),
+		Change:          NewChangeClient(cfg),
 		DailyCount:      NewDailyCountClient(cfg),
+		Event:           NewEventClient(cfg),
+		EventKey:        NewEventKeyClient(cfg),
 		Facility:        NewFacilityClient(cfg),
 		Inspection:      NewInspectionClient(cfg),
 		LoginThrottle:   NewLoginThrottleClient(cfg),
@@ -272,7 +287,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AuditEntry:      NewAuditEntryClient(cfg),
 		Batch:           NewBatchClient(cfg),
 		BatchInput:      NewBatchInputClient(cfg),
+		Change:          NewChangeClient(cfg),
 		DailyCount:      NewDailyCountClient(cfg),
+		Event:           NewEventClient(cfg),
+		EventKey:        NewEventKeyClient(cfg),
 		Facility:        NewFacilityClient(cfg),
 		Inspection:      NewInspectionClient(cfg),
 		LoginThrottle:   NewLoginThrottleClient(cfg),
@@ -320,11 +338,11 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.DailyCount,
-		c.Facility, c.Inspection, c.LoginThrottle, c.Measurement, c.Organization,
-		c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
-		c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem,
-		c.Stock, c.TraceCode, c.User,
+		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.Change, c.DailyCount,
+		c.Event, c.EventKey, c.Facility, c.Inspection, c.LoginThrottle, c.Measurement,
+		c.Organization, c.Product, c.Recall, c.RecallPlace, c.RefreshToken,
+		c.ScanEvent, c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment,
+		c.ShipmentItem, c.Stock, c.TraceCode, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -334,11 +352,11 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.DailyCount,
-		c.Facility, c.Inspection, c.LoginThrottle, c.Measurement, c.Organization,
-		c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
-		c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem,
-		c.Stock, c.TraceCode, c.User,
+		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.Change, c.DailyCount,
+		c.Event, c.EventKey, c.Facility, c.Inspection, c.LoginThrottle, c.Measurement,
+		c.Organization, c.Product, c.Recall, c.RecallPlace, c.RefreshToken,
+		c.ScanEvent, c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment,
+		c.ShipmentItem, c.Stock, c.TraceCode, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -357,8 +375,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Batch.mutate(ctx, m)
 	case *BatchInputMutation:
 		return c.BatchInput.mutate(ctx, m)
+	case *ChangeMutation:
+		return c.Change.mutate(ctx, m)
 	case *DailyCountMutation:
 		return c.DailyCount.mutate(ctx, m)
+	case *EventMutation:
+		return c.Event.mutate(ctx, m)
+	case *EventKeyMutation:
+		return c.EventKey.mutate(ctx, m)
 	case *FacilityMutation:
 		return c.Facility.mutate(ctx, m)
 	case *InspectionMutation:
@@ -1470,6 +1494,156 @@ func (c *BatchInputClient) mutate(ctx context.Context, m *BatchInputMutation) (V
 	}
 }
 
+// ChangeClient is a client for the Change schema.
+type ChangeClient struct {
+	config
+}
+
+// NewChangeClient returns a client for the Change from the given config.
+func NewChangeClient(c config) *ChangeClient {
+	return &ChangeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `change.Hooks(f(g(h())))`.
+func (c *ChangeClient) Use(hooks ...Hook) {
+	c.hooks.Change = append(c.hooks.Change, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `change.Intercept(f(g(h())))`.
+func (c *ChangeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Change = append(c.inters.Change, interceptors...)
+}
+
+// Create returns a builder for creating a Change entity.
+func (c *ChangeClient) Create() *ChangeCreate {
+	mutation := newChangeMutation(c.config, OpCreate)
+	return &ChangeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Change entities.
+func (c *ChangeClient) CreateBulk(builders ...*ChangeCreate) *ChangeCreateBulk {
+	return &ChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ChangeClient) MapCreateBulk(slice any, setFunc func(*ChangeCreate, int)) *ChangeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ChangeCreateBulk{err: fmt.Errorf("calling to ChangeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ChangeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Change.
+func (c *ChangeClient) Update() *ChangeUpdate {
+	mutation := newChangeMutation(c.config, OpUpdate)
+	return &ChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ChangeClient) UpdateOne(_m *Change) *ChangeUpdateOne {
+	mutation := newChangeMutation(c.config, OpUpdateOne, withChange(_m))
+	return &ChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ChangeClient) UpdateOneID(id int) *ChangeUpdateOne {
+	mutation := newChangeMutation(c.config, OpUpdateOne, withChangeID(id))
+	return &ChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Change.
+func (c *ChangeClient) Delete() *ChangeDelete {
+	mutation := newChangeMutation(c.config, OpDelete)
+	return &ChangeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ChangeClient) DeleteOne(_m *Change) *ChangeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ChangeClient) DeleteOneID(id int) *ChangeDeleteOne {
+	builder := c.Delete().Where(change.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ChangeDeleteOne{builder}
+}
+
+// Query returns a query builder for Change.
+func (c *ChangeClient) Query() *ChangeQuery {
+	return &ChangeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeChange},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Change entity by its id.
+func (c *ChangeClient) Get(ctx context.Context, id int) (*Change, error) {
+	return c.Query().Where(change.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ChangeClient) GetX(ctx context.Context, id int) *Change {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEvents queries the events edge of a Change.
+func (c *ChangeClient) QueryEvents(_m *Change) *EventQuery {
+	query := (&EventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(change.Table, change.FieldID, id),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, change.EventsTable, change.EventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ChangeClient) Hooks() []Hook {
+	hooks := c.hooks.Change
+	return append(hooks[:len(hooks):len(hooks)], change.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ChangeClient) Interceptors() []Interceptor {
+	return c.inters.Change
+}
+
+func (c *ChangeClient) mutate(ctx context.Context, m *ChangeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ChangeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Change mutation op: %q", m.Op())
+	}
+}
+
 // DailyCountClient is a client for the DailyCount schema.
 type DailyCountClient struct {
 	config
@@ -1601,6 +1775,322 @@ func (c *DailyCountClient) mutate(ctx context.Context, m *DailyCountMutation) (V
 		return (&DailyCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown DailyCount mutation op: %q", m.Op())
+	}
+}
+
+// EventClient is a client for the Event schema.
+type EventClient struct {
+	config
+}
+
+// NewEventClient returns a client for the Event from the given config.
+func NewEventClient(c config) *EventClient {
+	return &EventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `event.Hooks(f(g(h())))`.
+func (c *EventClient) Use(hooks ...Hook) {
+	c.hooks.Event = append(c.hooks.Event, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `event.Intercept(f(g(h())))`.
+func (c *EventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Event = append(c.inters.Event, interceptors...)
+}
+
+// Create returns a builder for creating a Event entity.
+func (c *EventClient) Create() *EventCreate {
+	mutation := newEventMutation(c.config, OpCreate)
+	return &EventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Event entities.
+func (c *EventClient) CreateBulk(builders ...*EventCreate) *EventCreateBulk {
+	return &EventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventClient) MapCreateBulk(slice any, setFunc func(*EventCreate, int)) *EventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventCreateBulk{err: fmt.Errorf("calling to EventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Event.
+func (c *EventClient) Update() *EventUpdate {
+	mutation := newEventMutation(c.config, OpUpdate)
+	return &EventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventClient) UpdateOne(_m *Event) *EventUpdateOne {
+	mutation := newEventMutation(c.config, OpUpdateOne, withEvent(_m))
+	return &EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventClient) UpdateOneID(id int) *EventUpdateOne {
+	mutation := newEventMutation(c.config, OpUpdateOne, withEventID(id))
+	return &EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Event.
+func (c *EventClient) Delete() *EventDelete {
+	mutation := newEventMutation(c.config, OpDelete)
+	return &EventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventClient) DeleteOne(_m *Event) *EventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventClient) DeleteOneID(id int) *EventDeleteOne {
+	builder := c.Delete().Where(event.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventDeleteOne{builder}
+}
+
+// Query returns a query builder for Event.
+func (c *EventClient) Query() *EventQuery {
+	return &EventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Event entity by its id.
+func (c *EventClient) Get(ctx context.Context, id int) (*Event, error) {
+	return c.Query().Where(event.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventClient) GetX(ctx context.Context, id int) *Event {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryChange queries the change edge of a Event.
+func (c *EventClient) QueryChange(_m *Event) *ChangeQuery {
+	query := (&ChangeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(change.Table, change.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, event.ChangeTable, event.ChangeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryKeys queries the keys edge of a Event.
+func (c *EventClient) QueryKeys(_m *Event) *EventKeyQuery {
+	query := (&EventKeyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(eventkey.Table, eventkey.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, event.KeysTable, event.KeysColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EventClient) Hooks() []Hook {
+	hooks := c.hooks.Event
+	return append(hooks[:len(hooks):len(hooks)], event.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventClient) Interceptors() []Interceptor {
+	return c.inters.Event
+}
+
+func (c *EventClient) mutate(ctx context.Context, m *EventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Event mutation op: %q", m.Op())
+	}
+}
+
+// EventKeyClient is a client for the EventKey schema.
+type EventKeyClient struct {
+	config
+}
+
+// NewEventKeyClient returns a client for the EventKey from the given config.
+func NewEventKeyClient(c config) *EventKeyClient {
+	return &EventKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `eventkey.Hooks(f(g(h())))`.
+func (c *EventKeyClient) Use(hooks ...Hook) {
+	c.hooks.EventKey = append(c.hooks.EventKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `eventkey.Intercept(f(g(h())))`.
+func (c *EventKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EventKey = append(c.inters.EventKey, interceptors...)
+}
+
+// Create returns a builder for creating a EventKey entity.
+func (c *EventKeyClient) Create() *EventKeyCreate {
+	mutation := newEventKeyMutation(c.config, OpCreate)
+	return &EventKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EventKey entities.
+func (c *EventKeyClient) CreateBulk(builders ...*EventKeyCreate) *EventKeyCreateBulk {
+	return &EventKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventKeyClient) MapCreateBulk(slice any, setFunc func(*EventKeyCreate, int)) *EventKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventKeyCreateBulk{err: fmt.Errorf("calling to EventKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EventKey.
+func (c *EventKeyClient) Update() *EventKeyUpdate {
+	mutation := newEventKeyMutation(c.config, OpUpdate)
+	return &EventKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventKeyClient) UpdateOne(_m *EventKey) *EventKeyUpdateOne {
+	mutation := newEventKeyMutation(c.config, OpUpdateOne, withEventKey(_m))
+	return &EventKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventKeyClient) UpdateOneID(id int) *EventKeyUpdateOne {
+	mutation := newEventKeyMutation(c.config, OpUpdateOne, withEventKeyID(id))
+	return &EventKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EventKey.
+func (c *EventKeyClient) Delete() *EventKeyDelete {
+	mutation := newEventKeyMutation(c.config, OpDelete)
+	return &EventKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventKeyClient) DeleteOne(_m *EventKey) *EventKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventKeyClient) DeleteOneID(id int) *EventKeyDeleteOne {
+	builder := c.Delete().Where(eventkey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for EventKey.
+func (c *EventKeyClient) Query() *EventKeyQuery {
+	return &EventKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEventKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EventKey entity by its id.
+func (c *EventKeyClient) Get(ctx context.Context, id int) (*EventKey, error) {
+	return c.Query().Where(eventkey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventKeyClient) GetX(ctx context.Context, id int) *EventKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEvent queries the event edge of a EventKey.
+func (c *EventKeyClient) QueryEvent(_m *EventKey) *EventQuery {
+	query := (&EventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(eventkey.Table, eventkey.FieldID, id),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, eventkey.EventTable, eventkey.EventColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EventKeyClient) Hooks() []Hook {
+	hooks := c.hooks.EventKey
+	return append(hooks[:len(hooks):len(hooks)], eventkey.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventKeyClient) Interceptors() []Interceptor {
+	return c.inters.EventKey
+}
+
+func (c *EventKeyClient) mutate(ctx context.Context, m *EventKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EventKey mutation op: %q", m.Op())
 	}
 }
 
@@ -4963,16 +5453,18 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Alert, AuditEntry, Batch, BatchInput, DailyCount, Facility, Inspection,
-		LoginThrottle, Measurement, Organization, Product, Recall, RecallPlace,
-		RefreshToken, ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment,
-		ShipmentItem, Stock, TraceCode, User []ent.Hook
+		APIKey, Alert, AuditEntry, Batch, BatchInput, Change, DailyCount, Event,
+		EventKey, Facility, Inspection, LoginThrottle, Measurement, Organization,
+		Product, Recall, RecallPlace, RefreshToken, ScanEvent, ScreenWatermark,
+		SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode,
+		User []ent.Hook
 	}
 	inters struct {
-		APIKey, Alert, AuditEntry, Batch, BatchInput, DailyCount, Facility, Inspection,
-		LoginThrottle, Measurement, Organization, Product, Recall, RecallPlace,
-		RefreshToken, ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment,
-		ShipmentItem, Stock, TraceCode, User []ent.Interceptor
+		APIKey, Alert, AuditEntry, Batch, BatchInput, Change, DailyCount, Event,
+		EventKey, Facility, Inspection, LoginThrottle, Measurement, Organization,
+		Product, Recall, RecallPlace, RefreshToken, ScanEvent, ScreenWatermark,
+		SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode,
+		User []ent.Interceptor
 	}
 )
 

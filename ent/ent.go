@@ -12,7 +12,10 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/event"
+	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/loginthrottle"
@@ -101,7 +104,10 @@ func checkColumn(t, c string) error {
 			auditentry.Table:      auditentry.ValidColumn,
 			batch.Table:           batch.ValidColumn,
 			batchinput.Table:      batchinput.ValidColumn,
+			change.Table:          change.ValidColumn,
 			dailycount.Table:      dailycount.ValidColumn,
+			event.Table:           event.ValidColumn,
+			eventkey.Table:        eventkey.ValidColumn,
 			facility.Table:        facility.ValidColumn,
 			inspection.Table:      inspection.ValidColumn,
 			loginthrottle.Table:   loginthrottle.ValidColumn,

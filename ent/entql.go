@@ -8,7 +8,10 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/event"
+	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/loginthrottle"
@@ -37,7 +40,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 27)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -162,6 +165,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   change.Table,
+			Columns: change.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: change.FieldID,
+			},
+		},
+		Type: "Change",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			change.FieldOperation:      {Type: field.TypeString, Column: change.FieldOperation},
+			change.FieldOrigin:         {Type: field.TypeString, Column: change.FieldOrigin},
+			change.FieldOrganizationID: {Type: field.TypeInt, Column: change.FieldOrganizationID},
+			change.FieldRefs:           {Type: field.TypeJSON, Column: change.FieldRefs},
+			change.FieldRecordedAt:     {Type: field.TypeTime, Column: change.FieldRecordedAt},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   dailycount.Table,
 			Columns: dailycount.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -178,7 +199,49 @@ var schemaGraph = func() *sqlgraph.Schema {
 			dailycount.FieldValue:      {Type: field.TypeInt64, Column: dailycount.FieldValue},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   event.Table,
+			Columns: event.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: event.FieldID,
+			},
+		},
+		Type: "Event",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			event.FieldEventID:             {Type: field.TypeString, Column: event.FieldEventID},
+			event.FieldChangeID:            {Type: field.TypeInt, Column: event.FieldChangeID},
+			event.FieldType:                {Type: field.TypeEnum, Column: event.FieldType},
+			event.FieldAction:              {Type: field.TypeString, Column: event.FieldAction},
+			event.FieldBizStep:             {Type: field.TypeString, Column: event.FieldBizStep},
+			event.FieldDisposition:         {Type: field.TypeString, Column: event.FieldDisposition},
+			event.FieldReadPoint:           {Type: field.TypeString, Column: event.FieldReadPoint},
+			event.FieldBizLocation:         {Type: field.TypeString, Column: event.FieldBizLocation},
+			event.FieldEventTime:           {Type: field.TypeTime, Column: event.FieldEventTime},
+			event.FieldEventTimeZoneOffset: {Type: field.TypeString, Column: event.FieldEventTimeZoneOffset},
+			event.FieldRecordTime:          {Type: field.TypeTime, Column: event.FieldRecordTime},
+			event.FieldErrorDeclared:       {Type: field.TypeBool, Column: event.FieldErrorDeclared},
+			event.FieldBody:                {Type: field.TypeString, Column: event.FieldBody},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   eventkey.Table,
+			Columns: eventkey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: eventkey.FieldID,
+			},
+		},
+		Type: "EventKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			eventkey.FieldEventID: {Type: field.TypeInt, Column: eventkey.FieldEventID},
+			eventkey.FieldKind:    {Type: field.TypeString, Column: eventkey.FieldKind},
+			eventkey.FieldValue:   {Type: field.TypeString, Column: eventkey.FieldValue},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   facility.Table,
 			Columns: facility.Columns,
@@ -202,7 +265,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldLongitude:      {Type: field.TypeFloat64, Column: facility.FieldLongitude},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   inspection.Table,
 			Columns: inspection.Columns,
@@ -225,7 +288,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldReceivedAt:      {Type: field.TypeTime, Column: inspection.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   loginthrottle.Table,
 			Columns: loginthrottle.Columns,
@@ -242,7 +305,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			loginthrottle.FieldBlockedUntil:  {Type: field.TypeTime, Column: loginthrottle.FieldBlockedUntil},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   measurement.Table,
 			Columns: measurement.Columns,
@@ -261,7 +324,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			measurement.FieldLimitMax:     {Type: field.TypeFloat64, Column: measurement.FieldLimitMax},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -283,7 +346,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldStatus:       {Type: field.TypeEnum, Column: organization.FieldStatus},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -307,7 +370,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldDescription:    {Type: field.TypeString, Column: product.FieldDescription},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recall.Table,
 			Columns: recall.Columns,
@@ -334,7 +397,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recall.FieldAffectedBatches: {Type: field.TypeInt, Column: recall.FieldAffectedBatches},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recallplace.Table,
 			Columns: recallplace.Columns,
@@ -352,7 +415,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recallplace.FieldUnit:         {Type: field.TypeEnum, Column: recallplace.FieldUnit},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -372,7 +435,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scanevent.Table,
 			Columns: scanevent.Columns,
@@ -390,7 +453,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scanevent.FieldClientHash:  {Type: field.TypeString, Column: scanevent.FieldClientHash},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   screenwatermark.Table,
 			Columns: screenwatermark.Columns,
@@ -405,7 +468,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			screenwatermark.FieldRecordedUntil: {Type: field.TypeTime, Column: screenwatermark.FieldRecordedUntil},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sensorreading.Table,
 			Columns: sensorreading.Columns,
@@ -426,7 +489,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sensorreading.FieldReceivedAt:   {Type: field.TypeTime, Column: sensorreading.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shelfevent.Table,
 			Columns: shelfevent.Columns,
@@ -449,7 +512,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shelfevent.FieldReceivedAt:    {Type: field.TypeTime, Column: shelfevent.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -473,7 +536,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldReceivedAt:     {Type: field.TypeTime, Column: shipment.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentitem.Table,
 			Columns: shipmentitem.Columns,
@@ -490,7 +553,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentitem.FieldUnit:       {Type: field.TypeEnum, Column: shipmentitem.FieldUnit},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stock.Table,
 			Columns: stock.Columns,
@@ -508,7 +571,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stock.FieldUpdatedAt:   {Type: field.TypeTime, Column: stock.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tracecode.Table,
 			Columns: tracecode.Columns,
@@ -526,7 +589,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tracecode.FieldCreatedAt: {Type: field.TypeTime, Column: tracecode.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -848,6 +911,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"BatchInput",
 		"Batch",
+	)
+	graph.MustAddE(
+		"events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   change.EventsTable,
+			Columns: []string{change.EventsColumn},
+			Bidi:    false,
+		},
+		"Change",
+		"Event",
+	)
+	graph.MustAddE(
+		"change",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   event.ChangeTable,
+			Columns: []string{event.ChangeColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"Change",
+	)
+	graph.MustAddE(
+		"keys",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   event.KeysTable,
+			Columns: []string{event.KeysColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"EventKey",
+	)
+	graph.MustAddE(
+		"event",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   eventkey.EventTable,
+			Columns: []string{eventkey.EventColumn},
+			Bidi:    false,
+		},
+		"EventKey",
+		"Event",
 	)
 	graph.MustAddE(
 		"alerts",
@@ -2402,6 +2513,85 @@ func (f *BatchInputFilter) WhereHasInputWith(preds ...predicate.Batch) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ChangeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ChangeQuery builder.
+func (_q *ChangeQuery) Filter() *ChangeFilter {
+	return &ChangeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ChangeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ChangeMutation builder.
+func (m *ChangeMutation) Filter() *ChangeFilter {
+	return &ChangeFilter{config: m.config, predicateAdder: m}
+}
+
+// ChangeFilter provides a generic filtering capability at runtime for ChangeQuery.
+type ChangeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ChangeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ChangeFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(change.FieldID))
+}
+
+// WhereOperation applies the entql string predicate on the operation field.
+func (f *ChangeFilter) WhereOperation(p entql.StringP) {
+	f.Where(p.Field(change.FieldOperation))
+}
+
+// WhereOrigin applies the entql string predicate on the origin field.
+func (f *ChangeFilter) WhereOrigin(p entql.StringP) {
+	f.Where(p.Field(change.FieldOrigin))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *ChangeFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(change.FieldOrganizationID))
+}
+
+// WhereRefs applies the entql json.RawMessage predicate on the refs field.
+func (f *ChangeFilter) WhereRefs(p entql.BytesP) {
+	f.Where(p.Field(change.FieldRefs))
+}
+
+// WhereRecordedAt applies the entql time.Time predicate on the recorded_at field.
+func (f *ChangeFilter) WhereRecordedAt(p entql.TimeP) {
+	f.Where(p.Field(change.FieldRecordedAt))
+}
+
+// WhereHasEvents applies a predicate to check if query has an edge events.
+func (f *ChangeFilter) WhereHasEvents() {
+	f.Where(entql.HasEdge("events"))
+}
+
+// WhereHasEventsWith applies a predicate to check if query has an edge events with a given conditions (other predicates).
+func (f *ChangeFilter) WhereHasEventsWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *DailyCountQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2430,7 +2620,7 @@ type DailyCountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DailyCountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2467,6 +2657,208 @@ func (f *DailyCountFilter) WhereValue(p entql.Int64P) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EventQuery builder.
+func (_q *EventQuery) Filter() *EventFilter {
+	return &EventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EventMutation builder.
+func (m *EventMutation) Filter() *EventFilter {
+	return &EventFilter{config: m.config, predicateAdder: m}
+}
+
+// EventFilter provides a generic filtering capability at runtime for EventQuery.
+type EventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *EventFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(event.FieldID))
+}
+
+// WhereEventID applies the entql string predicate on the event_id field.
+func (f *EventFilter) WhereEventID(p entql.StringP) {
+	f.Where(p.Field(event.FieldEventID))
+}
+
+// WhereChangeID applies the entql int predicate on the change_id field.
+func (f *EventFilter) WhereChangeID(p entql.IntP) {
+	f.Where(p.Field(event.FieldChangeID))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *EventFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(event.FieldType))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *EventFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(event.FieldAction))
+}
+
+// WhereBizStep applies the entql string predicate on the biz_step field.
+func (f *EventFilter) WhereBizStep(p entql.StringP) {
+	f.Where(p.Field(event.FieldBizStep))
+}
+
+// WhereDisposition applies the entql string predicate on the disposition field.
+func (f *EventFilter) WhereDisposition(p entql.StringP) {
+	f.Where(p.Field(event.FieldDisposition))
+}
+
+// WhereReadPoint applies the entql string predicate on the read_point field.
+func (f *EventFilter) WhereReadPoint(p entql.StringP) {
+	f.Where(p.Field(event.FieldReadPoint))
+}
+
+// WhereBizLocation applies the entql string predicate on the biz_location field.
+func (f *EventFilter) WhereBizLocation(p entql.StringP) {
+	f.Where(p.Field(event.FieldBizLocation))
+}
+
+// WhereEventTime applies the entql time.Time predicate on the event_time field.
+func (f *EventFilter) WhereEventTime(p entql.TimeP) {
+	f.Where(p.Field(event.FieldEventTime))
+}
+
+// WhereEventTimeZoneOffset applies the entql string predicate on the event_time_zone_offset field.
+func (f *EventFilter) WhereEventTimeZoneOffset(p entql.StringP) {
+	f.Where(p.Field(event.FieldEventTimeZoneOffset))
+}
+
+// WhereRecordTime applies the entql time.Time predicate on the record_time field.
+func (f *EventFilter) WhereRecordTime(p entql.TimeP) {
+	f.Where(p.Field(event.FieldRecordTime))
+}
+
+// WhereErrorDeclared applies the entql bool predicate on the error_declared field.
+func (f *EventFilter) WhereErrorDeclared(p entql.BoolP) {
+	f.Where(p.Field(event.FieldErrorDeclared))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *EventFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(event.FieldBody))
+}
+
+// WhereHasChange applies a predicate to check if query has an edge change.
+func (f *EventFilter) WhereHasChange() {
+	f.Where(entql.HasEdge("change"))
+}
+
+// WhereHasChangeWith applies a predicate to check if query has an edge change with a given conditions (other predicates).
+func (f *EventFilter) WhereHasChangeWith(preds ...predicate.Change) {
+	f.Where(entql.HasEdgeWith("change", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasKeys applies a predicate to check if query has an edge keys.
+func (f *EventFilter) WhereHasKeys() {
+	f.Where(entql.HasEdge("keys"))
+}
+
+// WhereHasKeysWith applies a predicate to check if query has an edge keys with a given conditions (other predicates).
+func (f *EventFilter) WhereHasKeysWith(preds ...predicate.EventKey) {
+	f.Where(entql.HasEdgeWith("keys", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *EventKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EventKeyQuery builder.
+func (_q *EventKeyQuery) Filter() *EventKeyFilter {
+	return &EventKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EventKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EventKeyMutation builder.
+func (m *EventKeyMutation) Filter() *EventKeyFilter {
+	return &EventKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// EventKeyFilter provides a generic filtering capability at runtime for EventKeyQuery.
+type EventKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EventKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *EventKeyFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(eventkey.FieldID))
+}
+
+// WhereEventID applies the entql int predicate on the event_id field.
+func (f *EventKeyFilter) WhereEventID(p entql.IntP) {
+	f.Where(p.Field(eventkey.FieldEventID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *EventKeyFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(eventkey.FieldKind))
+}
+
+// WhereValue applies the entql string predicate on the value field.
+func (f *EventKeyFilter) WhereValue(p entql.StringP) {
+	f.Where(p.Field(eventkey.FieldValue))
+}
+
+// WhereHasEvent applies a predicate to check if query has an edge event.
+func (f *EventKeyFilter) WhereHasEvent() {
+	f.Where(entql.HasEdge("event"))
+}
+
+// WhereHasEventWith applies a predicate to check if query has an edge event with a given conditions (other predicates).
+func (f *EventKeyFilter) WhereHasEventWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("event", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *FacilityQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2495,7 +2887,7 @@ type FacilityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FacilityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2716,7 +3108,7 @@ type InspectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InspectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2848,7 +3240,7 @@ type LoginThrottleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LoginThrottleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2908,7 +3300,7 @@ type MeasurementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MeasurementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2992,7 +3384,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3217,7 +3609,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3340,7 +3732,7 @@ type RecallFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecallFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3534,7 +3926,7 @@ type RecallPlaceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecallPlaceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3641,7 +4033,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3730,7 +4122,7 @@ type ScanEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScanEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3823,7 +4215,7 @@ type ScreenWatermarkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScreenWatermarkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3873,7 +4265,7 @@ type SensorReadingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SensorReadingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3981,7 +4373,7 @@ type ShelfEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShelfEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4099,7 +4491,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4278,7 +4670,7 @@ type ShipmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4366,7 +4758,7 @@ type StockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4459,7 +4851,7 @@ type TraceCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TraceCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4566,7 +4958,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -24,8 +24,14 @@ type Tx struct {
 	Batch *BatchClient
 	// BatchInput is the client for interacting with the BatchInput builders.
 	BatchInput *BatchInputClient
+	// Change is the client for interacting with the Change builders.
+	Change *ChangeClient
 	// DailyCount is the client for interacting with the DailyCount builders.
 	DailyCount *DailyCountClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
+	// EventKey is the client for interacting with the EventKey builders.
+	EventKey *EventKeyClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
 	// Inspection is the client for interacting with the Inspection builders.
@@ -198,7 +204,10 @@ func (tx *Tx) init() {
 	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.Batch = NewBatchClient(tx.config)
 	tx.BatchInput = NewBatchInputClient(tx.config)
+	tx.Change = NewChangeClient(tx.config)
 	tx.DailyCount = NewDailyCountClient(tx.config)
+	tx.Event = NewEventClient(tx.config)
+	tx.EventKey = NewEventKeyClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.LoginThrottle = NewLoginThrottleClient(tx.config)

@@ -11,7 +11,7 @@ import (
 )
 
 func (r *Resolver) setAlertStatus(ctx context.Context, id int, status entalert.Status, note string) (*ent.Alert, error) {
-	return alert.SetStatus(ctx, r.client, r.now(), id, status, note)
+	return alert.SetStatus(ctx, r.client, r.log, id, status, note)
 }
 
 // subscribeAlerts streams the alerts the viewer may see as they are

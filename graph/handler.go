@@ -14,6 +14,7 @@ import (
 	"suyuan/ent"
 	"suyuan/internal/alert"
 	"suyuan/internal/auth"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
@@ -21,7 +22,10 @@ import (
 
 // Deps are what the resolvers work with.
 type Deps struct {
-	Client   *ent.Client
+	Client *ent.Client
+	// Log is the recording path that recordings outside Recorder and
+	// Recalls (an alert's review) take.
+	Log      *eventlog.Log
 	Recorder *record.Recorder
 	Reader   *trace.Reader
 	Auth     *auth.Service
@@ -109,7 +113,7 @@ func newServer(d Deps, opts Options) *handler.Server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	res := &Resolver{client: d.Client, recorder: d.Recorder, reader: d.Reader, auth: d.Auth,
+	res := &Resolver{client: d.Client, log: d.Log, recorder: d.Recorder, reader: d.Reader, auth: d.Auth,
 		alerts: d.Alerts, recalls: d.Recalls, now: d.Now}
 	es := NewExecutableSchema(Config{Resolvers: res})
 	srv := handler.New(pagedComplexity{es})

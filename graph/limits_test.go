@@ -18,6 +18,7 @@ import (
 
 	"suyuan/internal/alert"
 	"suyuan/internal/auth"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/seed"
@@ -44,13 +45,15 @@ func newPageProbe(t *testing.T, db *testdb.DB) *pageProbe {
 	t.Helper()
 	reader := trace.NewReader(db.Client, nil)
 	alerts := alert.NewBroker()
+	log := eventlog.New(db.Client, nil)
 	srv := newServer(Deps{
 		Client:   db.Client,
-		Recorder: record.New(db.Client, nil, alerts),
+		Log:      log,
+		Recorder: record.New(db.Client, log, alerts),
 		Reader:   reader,
 		Auth:     auth.NewService(db.Client, db.Dialect, auth.DerivedKeySet(""), auth.NewHasher(1), nil),
 		Alerts:   alerts,
-		Recalls:  recall.New(db.Client, reader, alerts, nil),
+		Recalls:  recall.New(db.Client, log, reader, alerts),
 	}, Options{ComplexityLimit: 1 << 40})
 	p := &pageProbe{t: t, schema: NewExecutableSchema(Config{Resolvers: &Resolver{}}).Schema()}
 	srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {

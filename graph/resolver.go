@@ -11,6 +11,7 @@ import (
 	"suyuan/graph/model"
 	"suyuan/internal/alert"
 	"suyuan/internal/auth"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
@@ -20,6 +21,7 @@ import (
 // per server and must not hold per-request state.
 type Resolver struct {
 	client   *ent.Client
+	log      *eventlog.Log
 	recorder *record.Recorder
 	reader   *trace.Reader
 	auth     *auth.Service

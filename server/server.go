@@ -25,6 +25,7 @@ import (
 	"suyuan/internal/alert"
 	"suyuan/internal/auth"
 	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/reqlog"
@@ -83,6 +84,11 @@ type Config struct {
 	// Now tells the time to logins, tokens and their checks; nil is
 	// time.Now (tests move a clock of their own).
 	Now func() time.Time
+	// Log is the recording path and its outbox; nil makes one for the
+	// server alone. A server sharing its database with others runs the
+	// log's follower (eventlog.Follower), so that their changes reach its
+	// page cache too.
+	Log *eventlog.Log
 }
 
 // Defaults for Config's zero values.
@@ -136,6 +142,9 @@ type Server struct {
 // New builds the server's routes over db.
 func New(db *store.DB, cfg Config) *Server {
 	cfg.setDefaults()
+	if cfg.Log == nil {
+		cfg.Log = eventlog.New(db.Client, nil)
+	}
 	keys := cfg.Keys
 	if keys == nil {
 		keys = auth.DerivedKeySet("")
@@ -148,11 +157,12 @@ func New(db *store.DB, cfg Config) *Server {
 	}
 	gql := graph.NewHandler(graph.Deps{
 		Client:   db.Client,
-		Recorder: record.New(db.Client, nil, cfg.Alerts),
+		Log:      cfg.Log,
+		Recorder: record.New(db.Client, cfg.Log, cfg.Alerts),
 		Reader:   s.reader,
 		Auth:     s.auth,
 		Alerts:   cfg.Alerts,
-		Recalls:  recall.New(db.Client, s.reader, cfg.Alerts, nil),
+		Recalls:  recall.New(db.Client, cfg.Log, s.reader, cfg.Alerts),
 	}, graph.Options{
 		Development:     cfg.Development,
 		ComplexityLimit: cfg.ComplexityLimit,
@@ -186,10 +196,12 @@ func New(db *store.DB, cfg Config) *Server {
 		if cfg.PageRateLimit > 0 {
 			r.Use(s.rateLimit(cfg.PageRateLimit))
 		}
-		consumer.New(db.Client, s.reader, cfg.Scans, consumer.Options{
+		pages := consumer.New(db.Client, s.reader, cfg.Scans, consumer.Options{
 			PublicBaseURL: cfg.PublicBaseURL,
 			CacheTTL:      cfg.PageCacheTTL,
-		}).Mount(r)
+		})
+		cfg.Log.Bus().Subscribe(pages.Apply)
+		pages.Mount(r)
 	})
 	// The regulators' dashboard: a static page that logs in and calls
 	// /graphql like any client.

@@ -19,6 +19,7 @@ import (
 	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
 	"suyuan/internal/auth"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/logging"
 	"suyuan/internal/scan"
 	"suyuan/internal/screen"
@@ -333,7 +334,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	scanCtx, stopScans := context.WithCancel(context.WithoutCancel(ctx))
 	scansDone := make(chan error, 1)
 	go func() { scansDone <- scans.Run(scanCtx) }()
+	// Other servers on this database record too: their changes reach this
+	// one's page cache through the outbox.
+	changes := eventlog.New(db.Client, nil)
+	go changes.Follower().Run(ctx, followInterval)
 	srv := server.New(db, server.Config{
+		Log:             changes,
 		Addr:            c.addr,
 		Development:     c.mode == "development",
 		BodyLimit:       c.bodyLimit,
@@ -354,6 +360,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	stopScans()
 	return errors.Join(err, <-scansDone)
 }
+
+// followInterval is how often a server reads the outbox for the changes
+// other servers on its database record: a change shows on every server's
+// pages within about this long.
+const followInterval = 500 * time.Millisecond
 
 // browseURLs are the pages a person starting the server wants to open, as
 // log attributes.

@@ -12,7 +12,10 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/event"
+	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/loginthrottle"
@@ -227,6 +230,33 @@ func (f TraverseBatchInput) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.BatchInputQuery", q)
 }
 
+// The ChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ChangeFunc func(context.Context, *ent.ChangeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ChangeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ChangeQuery", q)
+}
+
+// The TraverseChange type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseChange func(context.Context, *ent.ChangeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseChange) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseChange) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ChangeQuery", q)
+}
+
 // The DailyCountFunc type is an adapter to allow the use of ordinary function as a Querier.
 type DailyCountFunc func(context.Context, *ent.DailyCountQuery) (ent.Value, error)
 
@@ -252,6 +282,60 @@ func (f TraverseDailyCount) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.DailyCountQuery", q)
+}
+
+// The EventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EventFunc func(context.Context, *ent.EventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EventQuery", q)
+}
+
+// The TraverseEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEvent func(context.Context, *ent.EventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EventQuery", q)
+}
+
+// The EventKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EventKeyFunc func(context.Context, *ent.EventKeyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EventKeyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EventKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EventKeyQuery", q)
+}
+
+// The TraverseEventKey type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEventKey func(context.Context, *ent.EventKeyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEventKey) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEventKey) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EventKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EventKeyQuery", q)
 }
 
 // The FacilityFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -753,8 +837,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.BatchQuery, predicate.Batch, batch.OrderOption]{typ: ent.TypeBatch, tq: q}, nil
 	case *ent.BatchInputQuery:
 		return &query[*ent.BatchInputQuery, predicate.BatchInput, batchinput.OrderOption]{typ: ent.TypeBatchInput, tq: q}, nil
+	case *ent.ChangeQuery:
+		return &query[*ent.ChangeQuery, predicate.Change, change.OrderOption]{typ: ent.TypeChange, tq: q}, nil
 	case *ent.DailyCountQuery:
 		return &query[*ent.DailyCountQuery, predicate.DailyCount, dailycount.OrderOption]{typ: ent.TypeDailyCount, tq: q}, nil
+	case *ent.EventQuery:
+		return &query[*ent.EventQuery, predicate.Event, event.OrderOption]{typ: ent.TypeEvent, tq: q}, nil
+	case *ent.EventKeyQuery:
+		return &query[*ent.EventKeyQuery, predicate.EventKey, eventkey.OrderOption]{typ: ent.TypeEventKey, tq: q}, nil
 	case *ent.FacilityQuery:
 		return &query[*ent.FacilityQuery, predicate.Facility, facility.OrderOption]{typ: ent.TypeFacility, tq: q}, nil
 	case *ent.InspectionQuery:

@@ -298,6 +298,28 @@ var (
 			},
 		},
 	}
+	// ChangesColumns holds the columns for the "changes" table.
+	ChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "operation", Type: field.TypeString, Size: 64},
+		{Name: "origin", Type: field.TypeString, Size: 32},
+		{Name: "organization_id", Type: field.TypeInt, Nullable: true},
+		{Name: "refs", Type: field.TypeJSON},
+		{Name: "recorded_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// ChangesTable holds the schema information for the "changes" table.
+	ChangesTable = &schema.Table{
+		Name:       "changes",
+		Columns:    ChangesColumns,
+		PrimaryKey: []*schema.Column{ChangesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "change_recorded_at",
+				Unique:  false,
+				Columns: []*schema.Column{ChangesColumns[5]},
+			},
+		},
+	}
 	// DailyCountsColumns holds the columns for the "daily_counts" table.
 	DailyCountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -317,6 +339,92 @@ var (
 				Name:    "dailycount_metric_day_region_code_dim",
 				Unique:  true,
 				Columns: []*schema.Column{DailyCountsColumns[3], DailyCountsColumns[2], DailyCountsColumns[1], DailyCountsColumns[4]},
+			},
+		},
+	}
+	// EventsColumns holds the columns for the "events" table.
+	EventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "event_id", Type: field.TypeString, Unique: true, Size: 191},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"ObjectEvent", "AggregationEvent", "TransformationEvent", "TransactionEvent", "AssociationEvent"}},
+		{Name: "action", Type: field.TypeString, Size: 8, Default: ""},
+		{Name: "biz_step", Type: field.TypeString, Size: 191, Default: ""},
+		{Name: "disposition", Type: field.TypeString, Size: 191, Default: ""},
+		{Name: "read_point", Type: field.TypeString, Size: 191, Default: ""},
+		{Name: "biz_location", Type: field.TypeString, Size: 191, Default: ""},
+		{Name: "event_time", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "event_time_zone_offset", Type: field.TypeString, Size: 6},
+		{Name: "record_time", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "error_declared", Type: field.TypeBool, Default: false},
+		{Name: "body", Type: field.TypeString, Size: 2147483647, SchemaType: map[string]string{"mysql": "longtext"}},
+		{Name: "change_id", Type: field.TypeInt},
+	}
+	// EventsTable holds the schema information for the "events" table.
+	EventsTable = &schema.Table{
+		Name:       "events",
+		Columns:    EventsColumns,
+		PrimaryKey: []*schema.Column{EventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "events_changes_events",
+				Columns:    []*schema.Column{EventsColumns[13]},
+				RefColumns: []*schema.Column{ChangesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_event_time",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[8]},
+			},
+			{
+				Name:    "event_record_time",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[10]},
+			},
+			{
+				Name:    "event_change_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[13]},
+			},
+			{
+				Name:    "event_biz_step_event_time",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[4], EventsColumns[8]},
+			},
+		},
+	}
+	// EventKeysColumns holds the columns for the "event_keys" table.
+	EventKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "kind", Type: field.TypeString, Size: 32},
+		{Name: "value", Type: field.TypeString, Size: 191},
+		{Name: "event_id", Type: field.TypeInt},
+	}
+	// EventKeysTable holds the schema information for the "event_keys" table.
+	EventKeysTable = &schema.Table{
+		Name:       "event_keys",
+		Columns:    EventKeysColumns,
+		PrimaryKey: []*schema.Column{EventKeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "event_keys_events_keys",
+				Columns:    []*schema.Column{EventKeysColumns[3]},
+				RefColumns: []*schema.Column{EventsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "eventkey_kind_value_event_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventKeysColumns[1], EventKeysColumns[2], EventKeysColumns[3]},
+			},
+			{
+				Name:    "eventkey_event_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventKeysColumns[3]},
 			},
 		},
 	}
@@ -1058,7 +1166,10 @@ var (
 		AuditEntriesTable,
 		BatchesTable,
 		BatchInputsTable,
+		ChangesTable,
 		DailyCountsTable,
+		EventsTable,
+		EventKeysTable,
 		FacilitiesTable,
 		InspectionsTable,
 		LoginThrottlesTable,
@@ -1113,8 +1224,19 @@ func init() {
 	BatchInputsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
 	}
+	ChangesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
+	}
 	DailyCountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(81604378624),
+	}
+	EventsTable.ForeignKeys[0].RefTable = ChangesTable
+	EventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(107374182400),
+	}
+	EventKeysTable.ForeignKeys[0].RefTable = EventsTable
+	EventKeysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(111669149696),
 	}
 	FacilitiesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	FacilitiesTable.Annotation = &entsql.Annotation{

@@ -21,8 +21,17 @@ type Batch func(*sql.Selector)
 // BatchInput is the predicate function for batchinput builders.
 type BatchInput func(*sql.Selector)
 
+// Change is the predicate function for change builders.
+type Change func(*sql.Selector)
+
 // DailyCount is the predicate function for dailycount builders.
 type DailyCount func(*sql.Selector)
+
+// Event is the predicate function for event builders.
+type Event func(*sql.Selector)
+
+// EventKey is the predicate function for eventkey builders.
+type EventKey func(*sql.Selector)
 
 // Facility is the predicate function for facility builders.
 type Facility func(*sql.Selector)

@@ -231,6 +231,30 @@ func (f BatchInputMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BatchInputMutation", m)
 }
 
+// The ChangeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ChangeQueryRuleFunc func(context.Context, *ent.ChangeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ChangeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ChangeQuery", q)
+}
+
+// The ChangeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ChangeMutationRuleFunc func(context.Context, *ent.ChangeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ChangeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ChangeMutation", m)
+}
+
 // The DailyCountQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DailyCountQueryRuleFunc func(context.Context, *ent.DailyCountQuery) error
@@ -253,6 +277,54 @@ func (f DailyCountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DailyCountMutation", m)
+}
+
+// The EventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EventQueryRuleFunc func(context.Context, *ent.EventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EventQuery", q)
+}
+
+// The EventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EventMutationRuleFunc func(context.Context, *ent.EventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EventMutation", m)
+}
+
+// The EventKeyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EventKeyQueryRuleFunc func(context.Context, *ent.EventKeyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EventKeyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EventKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EventKeyQuery", q)
+}
+
+// The EventKeyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EventKeyMutationRuleFunc func(context.Context, *ent.EventKeyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EventKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EventKeyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EventKeyMutation", m)
 }
 
 // The FacilityQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -732,7 +804,13 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.BatchInputQuery:
 		return q.Filter(), nil
+	case *ent.ChangeQuery:
+		return q.Filter(), nil
 	case *ent.DailyCountQuery:
+		return q.Filter(), nil
+	case *ent.EventQuery:
+		return q.Filter(), nil
+	case *ent.EventKeyQuery:
 		return q.Filter(), nil
 	case *ent.FacilityQuery:
 		return q.Filter(), nil
@@ -787,7 +865,13 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.BatchInputMutation:
 		return m.Filter(), nil
+	case *ent.ChangeMutation:
+		return m.Filter(), nil
 	case *ent.DailyCountMutation:
+		return m.Filter(), nil
+	case *ent.EventMutation:
+		return m.Filter(), nil
+	case *ent.EventKeyMutation:
 		return m.Filter(), nil
 	case *ent.FacilityMutation:
 		return m.Filter(), nil

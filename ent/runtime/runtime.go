@@ -9,7 +9,10 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/event"
+	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/loginthrottle"
@@ -226,6 +229,25 @@ func init() {
 	batchinputDescCreatedAt := batchinputFields[4].Descriptor()
 	// batchinput.DefaultCreatedAt holds the default value on creation for the created_at field.
 	batchinput.DefaultCreatedAt = batchinputDescCreatedAt.Default.(func() time.Time)
+	change.Policy = privacy.NewPolicies(schema.Change{})
+	change.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := change.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	changeFields := schema.Change{}.Fields()
+	_ = changeFields
+	// changeDescOperation is the schema descriptor for operation field.
+	changeDescOperation := changeFields[0].Descriptor()
+	// change.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
+	change.OperationValidator = changeDescOperation.Validators[0].(func(string) error)
+	// changeDescOrigin is the schema descriptor for origin field.
+	changeDescOrigin := changeFields[1].Descriptor()
+	// change.OriginValidator is a validator for the "origin" field. It is called by the builders before save.
+	change.OriginValidator = changeDescOrigin.Validators[0].(func(string) error)
 	dailycount.Policy = privacy.NewPolicies(schema.DailyCount{})
 	dailycount.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -255,6 +277,78 @@ func init() {
 	dailycount.DefaultDim = dailycountDescDim.Default.(string)
 	// dailycount.DimValidator is a validator for the "dim" field. It is called by the builders before save.
 	dailycount.DimValidator = dailycountDescDim.Validators[0].(func(string) error)
+	event.Policy = privacy.NewPolicies(schema.Event{})
+	event.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := event.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	eventFields := schema.Event{}.Fields()
+	_ = eventFields
+	// eventDescEventID is the schema descriptor for event_id field.
+	eventDescEventID := eventFields[0].Descriptor()
+	// event.EventIDValidator is a validator for the "event_id" field. It is called by the builders before save.
+	event.EventIDValidator = eventDescEventID.Validators[0].(func(string) error)
+	// eventDescAction is the schema descriptor for action field.
+	eventDescAction := eventFields[3].Descriptor()
+	// event.DefaultAction holds the default value on creation for the action field.
+	event.DefaultAction = eventDescAction.Default.(string)
+	// event.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	event.ActionValidator = eventDescAction.Validators[0].(func(string) error)
+	// eventDescBizStep is the schema descriptor for biz_step field.
+	eventDescBizStep := eventFields[4].Descriptor()
+	// event.DefaultBizStep holds the default value on creation for the biz_step field.
+	event.DefaultBizStep = eventDescBizStep.Default.(string)
+	// event.BizStepValidator is a validator for the "biz_step" field. It is called by the builders before save.
+	event.BizStepValidator = eventDescBizStep.Validators[0].(func(string) error)
+	// eventDescDisposition is the schema descriptor for disposition field.
+	eventDescDisposition := eventFields[5].Descriptor()
+	// event.DefaultDisposition holds the default value on creation for the disposition field.
+	event.DefaultDisposition = eventDescDisposition.Default.(string)
+	// event.DispositionValidator is a validator for the "disposition" field. It is called by the builders before save.
+	event.DispositionValidator = eventDescDisposition.Validators[0].(func(string) error)
+	// eventDescReadPoint is the schema descriptor for read_point field.
+	eventDescReadPoint := eventFields[6].Descriptor()
+	// event.DefaultReadPoint holds the default value on creation for the read_point field.
+	event.DefaultReadPoint = eventDescReadPoint.Default.(string)
+	// event.ReadPointValidator is a validator for the "read_point" field. It is called by the builders before save.
+	event.ReadPointValidator = eventDescReadPoint.Validators[0].(func(string) error)
+	// eventDescBizLocation is the schema descriptor for biz_location field.
+	eventDescBizLocation := eventFields[7].Descriptor()
+	// event.DefaultBizLocation holds the default value on creation for the biz_location field.
+	event.DefaultBizLocation = eventDescBizLocation.Default.(string)
+	// event.BizLocationValidator is a validator for the "biz_location" field. It is called by the builders before save.
+	event.BizLocationValidator = eventDescBizLocation.Validators[0].(func(string) error)
+	// eventDescEventTimeZoneOffset is the schema descriptor for event_time_zone_offset field.
+	eventDescEventTimeZoneOffset := eventFields[9].Descriptor()
+	// event.EventTimeZoneOffsetValidator is a validator for the "event_time_zone_offset" field. It is called by the builders before save.
+	event.EventTimeZoneOffsetValidator = eventDescEventTimeZoneOffset.Validators[0].(func(string) error)
+	// eventDescErrorDeclared is the schema descriptor for error_declared field.
+	eventDescErrorDeclared := eventFields[11].Descriptor()
+	// event.DefaultErrorDeclared holds the default value on creation for the error_declared field.
+	event.DefaultErrorDeclared = eventDescErrorDeclared.Default.(bool)
+	eventkey.Policy = privacy.NewPolicies(schema.EventKey{})
+	eventkey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := eventkey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	eventkeyFields := schema.EventKey{}.Fields()
+	_ = eventkeyFields
+	// eventkeyDescKind is the schema descriptor for kind field.
+	eventkeyDescKind := eventkeyFields[1].Descriptor()
+	// eventkey.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	eventkey.KindValidator = eventkeyDescKind.Validators[0].(func(string) error)
+	// eventkeyDescValue is the schema descriptor for value field.
+	eventkeyDescValue := eventkeyFields[2].Descriptor()
+	// eventkey.ValueValidator is a validator for the "value" field. It is called by the builders before save.
+	eventkey.ValueValidator = eventkeyDescValue.Validators[0].(func(string) error)
 	facilityMixin := schema.Facility{}.Mixin()
 	facility.Policy = privacy.NewPolicies(schema.Facility{})
 	facility.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"suyuan/ent"
 	"suyuan/ent/alert"
-	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
-	"suyuan/internal/store"
-	"suyuan/internal/tenancy"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/viewer"
 )
 
@@ -29,7 +26,7 @@ const maxNote = 2000
 // SetStatus moves an alert to status with a note, recording who did it.
 // Regulators and administrators may make any move; the organisation the
 // alert concerns may acknowledge and resolve it, not dismiss it.
-func SetStatus(ctx context.Context, client *ent.Client, now time.Time, id int, status alert.Status, note string) (*ent.Alert, error) {
+func SetStatus(ctx context.Context, client *ent.Client, log *eventlog.Log, id int, status alert.Status, note string) (*ent.Alert, error) {
 	v := viewer.FromContext(ctx)
 	if v == nil {
 		return nil, errcode.New(errcode.Unauthenticated, "log in to review alerts")
@@ -47,8 +44,7 @@ func SetStatus(ctx context.Context, client *ent.Client, now time.Time, id int, s
 		}
 		return nil, fmt.Errorf("reading alert: %w", err)
 	}
-	err := store.InTx(tenancy.System(ctx), client, func(tx *ent.Tx) error {
-		ctx := tenancy.System(ctx)
+	_, err := log.Record(ctx, "setAlertStatus", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		a, err := tx.Alert.Query().Where(alert.ID(id)).Modify(lockOnMySQL).Only(ctx)
 		if err != nil {
 			return fmt.Errorf("reading alert: %w", err)
@@ -66,7 +62,7 @@ func SetStatus(ctx context.Context, client *ent.Client, now time.Time, id int, s
 		if !allowed(a.Status, status) {
 			return errcode.Field(errcode.InvalidState, "status", "an alert that is %s cannot become %s", a.Status, status)
 		}
-		up := tx.Alert.UpdateOne(a).SetStatus(status).SetStatusNote(note).SetStatusChangedAt(now.UTC())
+		up := tx.Alert.UpdateOne(a).SetStatus(status).SetStatusNote(note).SetStatusChangedAt(log.Now().UTC())
 		if v.UserID != 0 {
 			up.SetStatusChangedByID(v.UserID)
 		} else {
@@ -75,7 +71,9 @@ func SetStatus(ctx context.Context, client *ent.Client, now time.Time, id int, s
 		if _, err = up.Save(ctx); err != nil {
 			return fmt.Errorf("updating alert: %w", err)
 		}
-		return audit.Write(ctx, tx, "setAlertStatus", "Alert", a.ID, []string{"status", "note"})
+		rec.Changed(ent.TypeAlert, a.ID)
+		rec.Audit("Alert", a.ID, []string{"status", "note"})
+		return nil
 	})
 	if err != nil {
 		return nil, err

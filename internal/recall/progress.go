@@ -9,10 +9,9 @@ import (
 	"suyuan/ent/recall"
 	"suyuan/ent/recallplace"
 	"suyuan/ent/shelfevent"
-	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/quantity"
-	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
 )
@@ -160,7 +159,7 @@ func (s *Service) Close(ctx context.Context, id int, note string) (*ent.Recall, 
 		return nil, errcode.New(errcode.Forbidden, "only whoever started the recall or a regulator of its region may close it")
 	}
 	sys := tenancy.System(ctx)
-	err = store.InTx(sys, s.client, func(tx *ent.Tx) error {
+	_, err = s.log.Record(ctx, "closeRecall", func(sys context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		n, err := tx.Recall.Update().
 			Where(recall.ID(id), recall.StatusEQ(recall.StatusOPEN)).
 			SetStatus(recall.StatusCLOSED).SetClosedAt(s.now().UTC()).SetClosingNote(note).
@@ -172,7 +171,9 @@ func (s *Service) Close(ctx context.Context, id int, note string) (*ent.Recall, 
 		if n == 0 {
 			return errcode.Field(errcode.InvalidState, "id", "recall is already closed")
 		}
-		return audit.Write(ctx, tx, "closeRecall", "Recall", id, []string{"status", "note"})
+		rec.Changed(ent.TypeRecall, id)
+		rec.Audit("Recall", id, []string{"status", "note"})
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -18,10 +18,9 @@ import (
 	"suyuan/ent/shipment"
 	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
-	"suyuan/internal/audit"
 	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/quantity"
-	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/trace"
 	"suyuan/internal/viewer"
@@ -30,18 +29,16 @@ import (
 // Service starts, follows and closes recalls.
 type Service struct {
 	client *ent.Client
+	log    *eventlog.Log
 	reader *trace.Reader
 	alerts *alert.Broker
 	now    func() time.Time
 }
 
-// New returns a Service. Recall notices are published to alerts; now
-// tells the time (nil: time.Now).
-func New(client *ent.Client, reader *trace.Reader, alerts *alert.Broker, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{client: client, reader: reader, alerts: alerts, now: now}
+// New returns a Service recording through log, whose clock it uses.
+// Recall notices are published to alerts.
+func New(client *ent.Client, log *eventlog.Log, reader *trace.Reader, alerts *alert.Broker) *Service {
+	return &Service{client: client, log: log, reader: reader, alerts: alerts, now: log.Now}
 }
 
 // Input starts a recall.
@@ -113,7 +110,7 @@ func (s *Service) Initiate(ctx context.Context, in Input) (*ent.Recall, error) {
 	}
 	var out *ent.Recall
 	var raised []*ent.Alert
-	err = store.InTx(sys, s.client, func(tx *ent.Tx) error {
+	_, err = s.log.Record(ctx, "initiateRecall", func(sys context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		raised = nil
 		rootRows, err := tx.Batch.Query().Where(batch.IDIn(roots...)).WithFacility().
 			Order(ent.Asc(batch.FieldID)).All(sys)
@@ -197,7 +194,11 @@ func (s *Service) Initiate(ctx context.Context, in Input) (*ent.Recall, error) {
 				raised = append(raised, a)
 			}
 		}
-		return audit.Write(ctx, tx, "initiateRecall", "Recall", out.ID, []string{"batchIDs", "reason", "class", "depth"})
+		if err := s.logRecall(sys, tx, rec, out, rootRows, scope); err != nil {
+			return err
+		}
+		rec.Audit("Recall", out.ID, []string{"batchIDs", "reason", "class", "depth"})
+		return nil
 	})
 	if err != nil {
 		return nil, err

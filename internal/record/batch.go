@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -9,9 +10,10 @@ import (
 	"suyuan/ent"
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
-	"suyuan/internal/audit"
 	"suyuan/internal/dashboard"
+	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/gs1"
 	"suyuan/internal/quantity"
 )
@@ -61,7 +63,7 @@ func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.B
 		return nil, errcode.Field(errcode.BadUserInput, "inputs", "at most %d input batches", maxInputs)
 	}
 	var out *ent.Batch
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "createBatch", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		fac, err := tx.Facility.Query().WithOrganization().
 			Where(facility.ID(in.FacilityID)).Only(ctx)
 		if err != nil {
@@ -115,7 +117,8 @@ func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.B
 		if err := put(ctx, tx, out, fac.ID, whole); err != nil {
 			return err
 		}
-		if err := r.consumeInputs(ctx, tx, out, in.Inputs); err != nil {
+		inputs, err := r.consumeInputs(ctx, tx, out, in.Inputs)
+		if err != nil {
 			return err
 		}
 		fields := []string{"productID", "facilityID", "lotCode", "producedAt", "quantity", "unit"}
@@ -128,7 +131,16 @@ func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.B
 		if err := dashboard.Add(ctx, tx, fac.RegionCode, out.ProducedAt, dashboard.Batches, "", 1); err != nil {
 			return err
 		}
-		return audit.Write(ctx, tx, "createBatch", "Batch", out.ID, fields)
+		e := made(out, prod, fac, in, inputs)
+		parties := []int{org.ID}
+		for _, b := range inputs {
+			parties = append(parties, b.OrganizationID)
+			rec.Changed(ent.TypeBatch, b.ID)
+		}
+		rec.Event(e, parties, fac.RegionCode)
+		rec.Changed(ent.TypeBatch, out.ID)
+		rec.Audit("Batch", out.ID, fields)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -139,39 +151,39 @@ func (r *Recorder) CreateBatch(ctx context.Context, in CreateBatchInput) (*ent.B
 
 // consumeInputs takes each input's quantity from the stock the output's
 // facility holds, and records the lineage edge.
-func (r *Recorder) consumeInputs(ctx context.Context, tx *ent.Tx, out *ent.Batch, inputs []BatchQuantity) error {
+func (r *Recorder) consumeInputs(ctx context.Context, tx *ent.Tx, out *ent.Batch, inputs []BatchQuantity) ([]*ent.Batch, error) {
 	if len(inputs) == 0 {
-		return nil
+		return nil, nil
 	}
 	batches, err := listedBatches(ctx, tx, inputs, "inputs")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	edges := make([]*ent.BatchInputCreate, 0, len(inputs))
 	for i, u := range inputs {
 		field := "inputs." + strconv.Itoa(i)
 		b := batches[i]
 		if b.ID == out.ID {
-			return errcode.Field(errcode.BadUserInput, field+".batchID", "a batch cannot be made from itself")
+			return nil, errcode.Field(errcode.BadUserInput, field+".batchID", "a batch cannot be made from itself")
 		}
 		if err := notBefore(out.ProducedAt, b.ProducedAt, "producedAt", "the production of input "+b.LotCode); err != nil {
-			return err
+			return nil, err
 		}
 		m, err := toBatchUnit(b, u.Quantity, u.Unit, field+".quantity")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := take(ctx, tx, b, out.FacilityID, m, out.ProducedAt, field+".quantity", "producedAt"); err != nil {
-			return err
+			return nil, err
 		}
 		edges = append(edges, tx.BatchInput.Create().
 			SetOutputID(out.ID).SetInputID(b.ID).
 			SetQuantity(u.Quantity).SetUnit(u.Unit))
 	}
 	if err := tx.BatchInput.CreateBulk(edges...).Exec(ctx); err != nil {
-		return fmt.Errorf("recording batch inputs: %w", err)
+		return nil, fmt.Errorf("recording batch inputs: %w", err)
 	}
-	return nil
+	return batches, nil
 }
 
 func active(org *ent.Organization, field string) error {
@@ -187,4 +199,35 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// made is the event of a new lot: commissioned at its facility, or, made
+// from input lots, the transformation of those inputs into it (its id the
+// lot's own name, so events of one transformation can be found together).
+// The lot number and expiry are its ILMD.
+func made(out *ent.Batch, p *ent.Product, fac *ent.Facility, in CreateBatchInput, inputs []*ent.Batch) epcis.Event {
+	lot := amount(lotOf(out, p), in.Quantity, in.Unit)
+	var e epcis.Event
+	if len(inputs) == 0 {
+		e = newEvent(epcis.ObjectEvent, in.ProducedAt, epcis.Add, "commissioning", "active")
+		e.QuantityList = []epcis.Quantity{lot}
+	} else {
+		e = newEvent(epcis.TransformationEvent, in.ProducedAt, "", "commissioning", "active")
+		for i, b := range inputs {
+			e.InputQuantityList = append(e.InputQuantityList, amount(lotOf(b, nil), in.Inputs[i].Quantity, in.Inputs[i].Unit))
+		}
+		e.OutputQuantityList = []epcis.Quantity{lot}
+		e.TransformationID = eventlog.Thing("batch", out.ID)
+	}
+	e.ReadPoint, e.BizLocation = placeOf(fac), placeOf(fac)
+	e.ILMD = map[string]json.RawMessage{"cbvmda:lotNumber": jsonString(out.LotCode)}
+	if out.ExpiresAt != nil {
+		e.ILMD["cbvmda:itemExpirationDate"] = jsonString(out.ExpiresAt.Format(time.DateOnly))
+	}
+	return e
+}
+
+func jsonString(s string) json.RawMessage {
+	b, _ := json.Marshal(s) // a string always marshals
+	return b
 }

@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -13,9 +14,10 @@ import (
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
 	"suyuan/internal/anomaly"
-	"suyuan/internal/audit"
 	"suyuan/internal/dashboard"
+	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/viewer"
 )
 
@@ -85,7 +87,7 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 	}
 	var out *ent.Inspection
 	var raised []*ent.Alert
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "recordInspection", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		lab, err := tx.Organization.Get(ctx, in.LabID)
 		if err != nil {
 			return notFound(err, "labID", "laboratory")
@@ -100,7 +102,7 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 		if err := active(lab, "labID"); err != nil {
 			return err
 		}
-		b, err := tx.Batch.Query().Where(batch.ID(in.BatchID)).WithFacility().Only(ctx)
+		b, err := tx.Batch.Query().Where(batch.ID(in.BatchID)).WithFacility().WithProduct().Only(ctx)
 		if err != nil {
 			return notFound(err, "batchID", "batch")
 		}
@@ -117,9 +119,10 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 		if err != nil {
 			return fmt.Errorf("recording inspection: %w", err)
 		}
-		if err := audit.Write(ctx, tx, "recordInspection", "Inspection", out.ID, []string{"batchID", "labID", "inspectedAt", "result", "measurements"}); err != nil {
-			return err
-		}
+		rec.Event(inspected(b, out, in), []int{lab.ID, b.OrganizationID}, b.Edges.Facility.RegionCode)
+		rec.Changed(ent.TypeBatch, b.ID)
+		rec.Changed(ent.TypeInspection, out.ID)
+		rec.Audit("Inspection", out.ID, []string{"batchID", "labID", "inspectedAt", "result", "measurements"})
 		if err := dashboard.Add(ctx, tx, b.Edges.Facility.RegionCode, out.InspectedAt, dashboard.Inspections, string(out.Result), 1); err != nil {
 			return err
 		}
@@ -162,4 +165,38 @@ func (r *Recorder) judgeInspection(b *ent.Batch, in *ent.Inspection, ms []Measur
 		})
 	}
 	return append(anomaly.FailedInspection(subject, judged), anomaly.OverLimit(subject, judged, r.rules.LegalLimits)...)
+}
+
+// inspected is the event of an inspection: the lot observed by the
+// laboratory, conformant or not, with its measurements as the extension
+// suyuan:measurements (laboratory results are not sensor readings:
+// their names and units are the laboratory's own).
+func inspected(b *ent.Batch, out *ent.Inspection, in RecordInspectionInput) epcis.Event {
+	disp := "conformant"
+	if out.Result == inspection.ResultFAIL {
+		disp = "non_conformant"
+	}
+	e := newEvent(epcis.ObjectEvent, in.InspectedAt, epcis.Observe, "inspecting", disp)
+	e.QuantityList = []epcis.Quantity{{EPCClass: lotOf(b, nil)}}
+	e.BizLocation = placeOf(b.Edges.Facility)
+	e.SourceList = []epcis.Source{{Type: "owning_party", Source: eventlog.Party(out.LabID)}}
+	if len(in.Measurements) > 0 {
+		ms := make([]measurementJSON, len(in.Measurements))
+		for i, m := range in.Measurements {
+			ms[i] = measurementJSON{Name: strings.TrimSpace(m.Name), Value: m.Value, Unit: deref(m.Unit), LimitMin: m.LimitMin, LimitMax: m.LimitMax}
+		}
+		if raw, err := json.Marshal(ms); err == nil {
+			e.Extensions = map[string]json.RawMessage{"suyuan:measurements": raw}
+		}
+	}
+	return e
+}
+
+// measurementJSON is a measurement in the suyuan:measurements extension.
+type measurementJSON struct {
+	Name     string   `json:"name"`
+	Value    float64  `json:"value"`
+	Unit     string   `json:"unit,omitempty"`
+	LimitMin *float64 `json:"limitMin,omitempty"`
+	LimitMax *float64 `json:"limitMax,omitempty"`
 }

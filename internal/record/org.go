@@ -6,9 +6,9 @@ import (
 
 	"suyuan/ent"
 	"suyuan/ent/organization"
-	"suyuan/internal/audit"
 	"suyuan/internal/cnid"
 	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/gs1"
 	"suyuan/internal/viewer"
 )
@@ -85,14 +85,16 @@ func (r *Recorder) CreateOrganization(ctx context.Context, in ent.CreateOrganiza
 		return nil, errcode.Field(errcode.InvalidLicenseNo, "licenseNo", "producers and processors must give their food production licence number")
 	}
 	var out *ent.Organization
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "createOrganization", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		c := tx.Organization.Create().SetInput(in)
 		o, err := c.Save(ctx)
 		if err != nil {
 			return conflictOn(err, "creditCode", "an organisation with credit code %s exists", in.CreditCode)
 		}
 		out = o
-		return audit.Write(ctx, tx, "createOrganization", "Organization", o.ID, c.Mutation().Fields())
+		rec.Changed(ent.TypeOrganization, o.ID)
+		rec.Audit("Organization", o.ID, c.Mutation().Fields())
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -135,7 +137,7 @@ func (r *Recorder) UpdateOrganization(ctx context.Context, id int, in ent.Update
 		}
 	}
 	var out *ent.Organization
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "updateOrganization", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		cur, err := tx.Organization.Get(ctx, id)
 		if err != nil {
 			return notFound(err, "id", "organisation")
@@ -153,7 +155,9 @@ func (r *Recorder) UpdateOrganization(ctx context.Context, id int, in ent.Update
 		if err != nil {
 			return conflictOn(err, "creditCode", "another organisation has this credit code")
 		}
-		return audit.Write(ctx, tx, "updateOrganization", "Organization", id, changed(u.Mutation()))
+		rec.Changed(ent.TypeOrganization, id)
+		rec.Audit("Organization", id, changed(u.Mutation()))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -175,7 +179,7 @@ func (r *Recorder) CreateFacility(ctx context.Context, in ent.CreateFacilityInpu
 		return nil, err
 	}
 	var out *ent.Facility
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "createFacility", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		if _, err := tx.Organization.Get(ctx, in.OrganizationID); err != nil {
 			return notFound(err, "organizationID", "organisation")
 		}
@@ -187,7 +191,9 @@ func (r *Recorder) CreateFacility(ctx context.Context, in ent.CreateFacilityInpu
 		if out, err = c.Save(ctx); err != nil {
 			return conflictOn(err, "gln", "another facility has this GLN")
 		}
-		return audit.Write(ctx, tx, "createFacility", "Facility", out.ID, c.Mutation().Fields())
+		rec.Changed(ent.TypeFacility, out.ID)
+		rec.Audit("Facility", out.ID, c.Mutation().Fields())
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -209,7 +215,7 @@ func (r *Recorder) UpdateFacility(ctx context.Context, id int, in ent.UpdateFaci
 		return nil, err
 	}
 	var out *ent.Facility
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "updateFacility", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		cur, err := tx.Facility.Get(ctx, id)
 		if err != nil {
 			return notFound(err, "id", "facility")
@@ -221,7 +227,9 @@ func (r *Recorder) UpdateFacility(ctx context.Context, id int, in ent.UpdateFaci
 		if out, err = u.Save(ctx); err != nil {
 			return conflictOn(err, "gln", "another facility has this GLN")
 		}
-		return audit.Write(ctx, tx, "updateFacility", "Facility", id, changed(u.Mutation()))
+		rec.Changed(ent.TypeFacility, id)
+		rec.Audit("Facility", id, changed(u.Mutation()))
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -264,7 +272,7 @@ func (r *Recorder) CreateProduct(ctx context.Context, in ent.CreateProductInput)
 		return nil, err
 	}
 	var out *ent.Product
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "createProduct", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		if _, err := tx.Organization.Get(ctx, in.OrganizationID); err != nil {
 			return notFound(err, "organizationID", "organisation")
 		}
@@ -276,7 +284,9 @@ func (r *Recorder) CreateProduct(ctx context.Context, in ent.CreateProductInput)
 		if out, err = c.Save(ctx); err != nil {
 			return conflictOn(err, "gtin", "another product has this GTIN")
 		}
-		return audit.Write(ctx, tx, "createProduct", "Product", out.ID, c.Mutation().Fields())
+		rec.Changed(ent.TypeProduct, out.ID)
+		rec.Audit("Product", out.ID, c.Mutation().Fields())
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -301,7 +311,7 @@ func (r *Recorder) UpdateProduct(ctx context.Context, id int, in ent.UpdateProdu
 		return nil, err
 	}
 	var out *ent.Product
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "updateProduct", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		cur, err := tx.Product.Get(ctx, id)
 		if err != nil {
 			return notFound(err, "id", "product")
@@ -329,7 +339,9 @@ func (r *Recorder) UpdateProduct(ctx context.Context, id int, in ent.UpdateProdu
 		if out, err = u.Save(ctx); err != nil {
 			return conflictOn(err, "gtin", "another product has this GTIN")
 		}
-		return audit.Write(ctx, tx, "updateProduct", "Product", id, changed(u.Mutation()))
+		rec.Changed(ent.TypeProduct, id)
+		rec.Audit("Product", id, changed(u.Mutation()))
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -14,8 +14,9 @@ import (
 	"suyuan/ent/shipment"
 	"suyuan/ent/shipmentitem"
 	"suyuan/internal/anomaly"
-	"suyuan/internal/audit"
+	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
 )
 
 // TemperatureUnit is the scale a reading was taken in.
@@ -80,11 +81,6 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 	if len(in.Readings) > MaxReadings {
 		return 0, errcode.Field(errcode.BadUserInput, "readings", "at most %d readings per call", MaxReadings)
 	}
-	type row struct {
-		at          time.Time
-		celsius     float64
-		hum, la, lo *float64
-	}
 	rows := make([]row, len(in.Readings))
 	for i, rd := range in.Readings {
 		field := "readings." + strconv.Itoa(i)
@@ -111,11 +107,12 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 		if err := inRange(rd.Longitude, -180, 180, field+".longitude"); err != nil {
 			return 0, err
 		}
-		rows[i] = row{rd.RecordedAt.UTC(), c, rd.Humidity, rd.Latitude, rd.Longitude}
+		rows[i] = row{rd.RecordedAt, c, rd.Humidity, rd.Latitude, rd.Longitude}
 	}
 	var raised []*ent.Alert
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "addSensorReadings", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		var subject int
+		var e epcis.Event
 		if in.ShipmentID != nil {
 			s, err := tx.Shipment.Query().Where(shipment.ID(*in.ShipmentID)).WithFromFacility().Only(ctx)
 			if err != nil {
@@ -125,6 +122,14 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 				return err
 			}
 			subject = s.ID
+			to, err := tx.Facility.Get(ctx, s.ToFacilityID)
+			if err != nil {
+				return fmt.Errorf("reading the shipment's destination: %w", err)
+			}
+			e = sensed(rows)
+			e.BizTransactionList = trip{id: s.ID}.despatch()
+			rec.Event(e, []int{s.CarrierID, s.Edges.FromFacility.OrganizationID, to.OrganizationID}, s.Edges.FromFacility.RegionCode, to.RegionCode)
+			rec.Changed(ent.TypeShipment, s.ID)
 			// Loggers start before loading, so a reading may predate the
 			// departure a little; not by a day.
 			if s.DepartedAt != nil {
@@ -143,6 +148,10 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 				return err
 			}
 			subject = f.ID
+			e = sensed(rows)
+			e.ReadPoint, e.BizLocation = placeOf(f), placeOf(f)
+			rec.Event(e, []int{f.OrganizationID}, f.RegionCode)
+			rec.Changed(ent.TypeFacility, f.ID)
 		}
 		for start := 0; start < len(rows); start += readingChunk {
 			end := min(start+readingChunk, len(rows))
@@ -151,7 +160,7 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 				bulk = append(bulk, tx.SensorReading.Create().
 					SetNillableShipmentID(in.ShipmentID).
 					SetNillableFacilityID(in.FacilityID).
-					SetRecordedAt(rw.at).
+					SetRecordedAt(rw.at.UTC()).
 					SetTemperatureC(rw.celsius).
 					SetNillableHumidity(rw.hum).
 					SetNillableLatitude(rw.la).
@@ -167,7 +176,7 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 		} else {
 			readings := make([]anomaly.Reading, len(rows))
 			for i, rw := range rows {
-				readings[i] = anomaly.Reading{At: rw.at, Celsius: rw.celsius}
+				readings[i] = anomaly.Reading{At: rw.at.UTC(), Celsius: rw.celsius}
 			}
 			fs, err := r.judgeReadings(ctx, tx, subject, readings)
 			if err != nil {
@@ -177,7 +186,8 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 				return err
 			}
 		}
-		return audit.Write(ctx, tx, "addSensorReadings", entity, subject, []string{"readings"})
+		rec.Audit(entity, subject, []string{"readings"})
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -229,4 +239,40 @@ func (u *TemperatureUnit) UnmarshalGQL(v any) error {
 		return nil
 	}
 	return errcode.New(errcode.InvalidUnit, "temperature unit must be C, F or K")
+}
+
+// row is a reading checked and converted to °C; at keeps the offset it was
+// given in.
+type row struct {
+	at          time.Time
+	celsius     float64
+	hum, la, lo *float64
+}
+
+// sensed is the event of a logger's readings: one sensor element per
+// reading time, temperature in °C, relative humidity in percent, and
+// where the logger was. Its event time is the last reading's; loggers
+// report in UTC, so the offset is the one the readings came in.
+func sensed(rows []row) epcis.Event {
+	last := rows[0].at
+	els := make([]epcis.SensorElement, len(rows))
+	for i, rw := range rows {
+		if rw.at.After(last) {
+			last = rw.at
+		}
+		t, c := rw.at, rw.celsius
+		reports := []epcis.SensorReport{{Type: "Temperature", Value: &c, UOM: "CEL"}}
+		if rw.hum != nil {
+			reports = append(reports, epcis.SensorReport{Type: "RelativeHumidity", Value: rw.hum, UOM: "P1"})
+		}
+		if rw.la != nil && rw.lo != nil {
+			reports = append(reports,
+				epcis.SensorReport{Type: "urn:suyuan:latitude", Value: rw.la, UOM: "DD"},
+				epcis.SensorReport{Type: "urn:suyuan:longitude", Value: rw.lo, UOM: "DD"})
+		}
+		els[i] = epcis.SensorElement{SensorMetadata: &epcis.SensorMetadata{Time: &t}, SensorReport: reports}
+	}
+	e := newEvent(epcis.ObjectEvent, last, epcis.Observe, "sensor_reporting", "")
+	e.SensorElementList = els
+	return e
 }

@@ -13,27 +13,24 @@ import (
 	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
 	"suyuan/internal/errcode"
-	"suyuan/internal/store"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/textcheck"
 )
 
 // Recorder performs recording operations against one database.
 type Recorder struct {
 	client *ent.Client
+	log    *eventlog.Log
 	now    func() time.Time
 	alerts *alert.Broker
 	rules  anomaly.Config
 }
 
-// New returns a Recorder over client. now tells the time; nil means
-// time.Now. Tests pass a fixed clock. Alerts the recording rules raise
-// are published to alerts after their transaction commits; nil publishes
-// nowhere.
-func New(client *ent.Client, now func() time.Time, alerts *alert.Broker) *Recorder {
-	if now == nil {
-		now = time.Now
-	}
-	return &Recorder{client: client, now: now, alerts: alerts, rules: anomaly.DefaultConfig()}
+// New returns a Recorder over client that records through log, whose
+// clock it uses. Alerts the recording rules raise are published to alerts
+// after their transaction commits; nil publishes nowhere.
+func New(client *ent.Client, log *eventlog.Log, alerts *alert.Broker) *Recorder {
+	return &Recorder{client: client, log: log, now: log.Now, alerts: alerts, rules: anomaly.DefaultConfig()}
 }
 
 // raise stores findings as alerts in tx, and returns the ones to publish
@@ -45,11 +42,6 @@ func (r *Recorder) raise(ctx context.Context, tx *ent.Tx, fs []anomaly.Finding) 
 // maxClockSkew is how far in the future an event time may lie: devices'
 // clocks drift, but a reading from tomorrow is a mistake.
 const maxClockSkew = 10 * time.Minute
-
-// withTx runs fn in a transaction; see store.InTx.
-func (r *Recorder) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	return store.InTx(ctx, r.client, fn)
-}
 
 // notFound turns Ent's not-found error for a referenced row into a client
 // error naming the input field; other errors pass through.

@@ -6,11 +6,13 @@ import (
 	"time"
 
 	"suyuan/ent"
+	"suyuan/ent/batch"
 	"suyuan/ent/facility"
 	"suyuan/ent/shelfevent"
-	"suyuan/internal/audit"
 	"suyuan/internal/dashboard"
+	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/quantity"
 )
 
@@ -37,7 +39,7 @@ func (r *Recorder) ShelveBatch(ctx context.Context, in ShelveBatchInput) (*ent.S
 		return nil, err
 	}
 	var out *ent.ShelfEvent
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "shelveBatch", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		fac, err := tx.Facility.Query().Where(facility.ID(in.FacilityID)).WithOrganization().Only(ctx)
 		if err != nil {
 			return notFound(err, "facilityID", "facility")
@@ -51,7 +53,7 @@ func (r *Recorder) ShelveBatch(ctx context.Context, in ShelveBatchInput) (*ent.S
 		if err := active(fac.Edges.Organization, "facilityID"); err != nil {
 			return err
 		}
-		b, err := tx.Batch.Get(ctx, in.BatchID)
+		b, err := tx.Batch.Query().Where(batch.ID(in.BatchID)).WithProduct().Only(ctx)
 		if err != nil {
 			return notFound(err, "batchID", "batch")
 		}
@@ -79,7 +81,14 @@ func (r *Recorder) ShelveBatch(ctx context.Context, in ShelveBatchInput) (*ent.S
 		if err := dashboard.Add(ctx, tx, fac.RegionCode, out.ShelvedAt, dashboard.ShelfEvents, "", 1); err != nil {
 			return err
 		}
-		return audit.Write(ctx, tx, "shelveBatch", "ShelfEvent", out.ID, []string{"facilityID", "batchID", "quantity", "unit", "shelvedAt"})
+		e := newEvent(epcis.ObjectEvent, in.ShelvedAt, epcis.Observe, "stocking", "sellable_accessible")
+		e.QuantityList = []epcis.Quantity{amount(lotOf(b, nil), in.Quantity, in.Unit)}
+		e.ReadPoint, e.BizLocation = placeOf(fac), placeOf(fac)
+		rec.Event(e, []int{fac.OrganizationID, b.OrganizationID}, fac.RegionCode)
+		rec.Changed(ent.TypeBatch, b.ID)
+		rec.Changed(ent.TypeShelfEvent, out.ID)
+		rec.Audit("ShelfEvent", out.ID, []string{"facilityID", "batchID", "quantity", "unit", "shelvedAt"})
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -101,8 +110,9 @@ func (r *Recorder) RemoveFromShelf(ctx context.Context, id int, at time.Time, re
 		return nil, errcode.Field(errcode.BadUserInput, "reason", "unknown removal reason %q", string(reason))
 	}
 	var out *ent.ShelfEvent
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
-		ev, err := tx.ShelfEvent.Query().Where(shelfevent.ID(id)).WithFacility().Only(ctx)
+	_, err = r.log.Record(ctx, "removeFromShelf", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
+		ev, err := tx.ShelfEvent.Query().Where(shelfevent.ID(id)).WithFacility().
+			WithBatch(func(q *ent.BatchQuery) { q.WithProduct() }).Only(ctx)
 		if err != nil {
 			return notFound(err, "id", "shelf event")
 		}
@@ -128,11 +138,33 @@ func (r *Recorder) RemoveFromShelf(ctx context.Context, id int, at time.Time, re
 		if out, err = tx.ShelfEvent.Get(ctx, id); err != nil {
 			return err
 		}
-		return audit.Write(ctx, tx, "removeFromShelf", "ShelfEvent", id, []string{"removedAt", "removalReason"})
+		fac, b := ev.Edges.Facility, ev.Edges.Batch
+		step, disp := removal(reason)
+		e := newEvent(epcis.ObjectEvent, at, epcis.Observe, step, disp)
+		e.QuantityList = []epcis.Quantity{amount(lotOf(b, nil), ev.Quantity, ev.Unit)}
+		e.ReadPoint, e.BizLocation = placeOf(fac), placeOf(fac)
+		rec.Event(e, []int{fac.OrganizationID, b.OrganizationID}, fac.RegionCode)
+		rec.Changed(ent.TypeBatch, b.ID)
+		rec.Changed(ent.TypeShelfEvent, id)
+		rec.Audit("ShelfEvent", id, []string{"removedAt", "removalReason"})
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	// Unwrapped, it loads its edges outside the finished transaction.
 	return out.Unwrap(), nil
+}
+
+// removal is how a removal from the shelf is logged, by its reason.
+func removal(reason shelfevent.RemovalReason) (bizStep, disposition string) {
+	switch reason {
+	case shelfevent.RemovalReasonSOLD_OUT:
+		return "retail_selling", "retail_sold"
+	case shelfevent.RemovalReasonEXPIRED:
+		return "removing", "expired"
+	case shelfevent.RemovalReasonRECALLED:
+		return "removing", "recalled"
+	}
+	return "removing", "damaged"
 }

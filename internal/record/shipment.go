@@ -10,9 +10,10 @@ import (
 	"suyuan/ent/organization"
 	"suyuan/ent/shipment"
 	"suyuan/internal/alert"
-	"suyuan/internal/audit"
 	"suyuan/internal/dashboard"
+	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
 )
 
 // RecordShipmentInput describes a trip and what is on it.
@@ -59,7 +60,7 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 		return nil, err
 	}
 	var out *ent.Shipment
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
+	_, err = r.log.Record(ctx, "recordShipment", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		carrier, err := tx.Organization.Get(ctx, in.CarrierID)
 		if err != nil {
 			return notFound(err, "carrierID", "carrier")
@@ -77,7 +78,8 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 		if err := mayWrite(v, "carrierID", carrier.ID, from.OrganizationID); err != nil {
 			return err
 		}
-		if _, err := tx.Facility.Get(ctx, in.ToFacilityID); err != nil {
+		to, err := tx.Facility.Get(ctx, in.ToFacilityID)
+		if err != nil {
 			return notFound(err, "toFacilityID", "destination facility")
 		}
 		batches, err := listedBatches(ctx, tx, in.Items, "items")
@@ -132,7 +134,19 @@ func (r *Recorder) RecordShipment(ctx context.Context, in RecordShipmentInput) (
 				return err
 			}
 		}
-		return audit.Write(ctx, tx, "recordShipment", "Shipment", out.ID, fields)
+		trip := trip{id: out.ID, carrier: carrier.ID, from: from, to: to}
+		for i, it := range in.Items {
+			trip.items = append(trip.items, amount(lotOf(batches[i], nil), it.Quantity, it.Unit))
+			rec.Changed(ent.TypeBatch, batches[i].ID)
+		}
+		if in.DepartedAt != nil {
+			trip.logShipping(rec, *in.DepartedAt)
+		} else {
+			trip.logPlan(rec, r.now())
+		}
+		rec.Changed(ent.TypeShipment, out.ID)
+		rec.Audit("Shipment", out.ID, fields)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -152,9 +166,9 @@ func (r *Recorder) DepartShipment(ctx context.Context, id int, at time.Time) (*e
 		return nil, err
 	}
 	var out *ent.Shipment
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
-		s, err := tx.Shipment.Query().Where(shipment.ID(id)).WithFromFacility().
-			WithItems(func(q *ent.ShipmentItemQuery) { q.WithBatch() }).Only(ctx)
+	_, err = r.log.Record(ctx, "departShipment", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
+		s, err := tx.Shipment.Query().Where(shipment.ID(id)).WithFromFacility().WithToFacility().
+			WithItems(withLot).Only(ctx)
 		if err != nil {
 			return notFound(err, "id", "shipment")
 		}
@@ -200,7 +214,9 @@ func (r *Recorder) DepartShipment(ctx context.Context, id int, at time.Time) (*e
 		if err := alert.CountBreach(ctx, tx, s.ID, s.CarrierID, s.Edges.FromFacility.RegionCode, at); err != nil {
 			return err
 		}
-		return audit.Write(ctx, tx, "departShipment", "Shipment", id, []string{"status", "departedAt"})
+		tripOf(s).logShipping(rec, at)
+		rec.Audit("Shipment", id, []string{"status", "departedAt"})
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -220,9 +236,9 @@ func (r *Recorder) RecordArrival(ctx context.Context, id int, at time.Time, acce
 		return nil, err
 	}
 	var out *ent.Shipment
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
-		s, err := tx.Shipment.Query().Where(shipment.ID(id)).WithToFacility().
-			WithItems(func(q *ent.ShipmentItemQuery) { q.WithBatch() }).Only(ctx)
+	_, err = r.log.Record(ctx, "recordArrival", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
+		s, err := tx.Shipment.Query().Where(shipment.ID(id)).WithFromFacility().WithToFacility().
+			WithItems(withLot).Only(ctx)
 		if err != nil {
 			return notFound(err, "id", "shipment")
 		}
@@ -261,7 +277,9 @@ func (r *Recorder) RecordArrival(ctx context.Context, id int, at time.Time, acce
 		if out, err = tx.Shipment.Get(ctx, id); err != nil {
 			return err
 		}
-		return audit.Write(ctx, tx, "recordArrival", "Shipment", id, []string{"status", "arrivedAt"})
+		tripOf(s).logArrival(rec, at, accepted)
+		rec.Audit("Shipment", id, []string{"status", "arrivedAt"})
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -284,4 +302,78 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// withLot loads a shipment's items with their batches and the batches'
+// products, which name the lots in its events.
+func withLot(q *ent.ShipmentItemQuery) {
+	q.WithBatch(func(q *ent.BatchQuery) { q.WithProduct() })
+}
+
+// trip is a shipment as its events tell it.
+type trip struct {
+	id, carrier int
+	from, to    *ent.Facility
+	items       []epcis.Quantity
+}
+
+// tripOf reads a shipment loaded with its facilities and withLot.
+func tripOf(s *ent.Shipment) trip {
+	t := trip{id: s.ID, carrier: s.CarrierID, from: s.Edges.FromFacility, to: s.Edges.ToFacility}
+	for _, it := range s.Edges.Items {
+		t.items = append(t.items, amount(lotOf(it.Edges.Batch, nil), it.Quantity, it.Unit))
+	}
+	return t
+}
+
+func (t trip) parties() []int {
+	return []int{t.carrier, t.from.OrganizationID, t.to.OrganizationID}
+}
+
+func (t trip) despatch() []epcis.BizTransaction {
+	return []epcis.BizTransaction{{Type: "desadv", BizTransaction: eventlog.Thing("shipment", t.id)}}
+}
+
+// logPlan logs a planned trip: its goods are bound to the despatch advice
+// before they move.
+func (t trip) logPlan(rec *eventlog.Recording, now time.Time) {
+	e := newEvent(epcis.TransactionEvent, now, epcis.Add, "staging_outbound", "")
+	e.QuantityList = t.items
+	e.BizLocation = placeOf(t.from)
+	e.BizTransactionList = t.despatch()
+	rec.Event(e, t.parties(), t.from.RegionCode, t.to.RegionCode)
+}
+
+// logShipping logs the goods leaving the origin for the destination.
+func (t trip) logShipping(rec *eventlog.Recording, when time.Time) {
+	e := newEvent(epcis.ObjectEvent, when, epcis.Observe, "shipping", "in_transit")
+	e.QuantityList = t.items
+	e.ReadPoint = placeOf(t.from)
+	e.BizTransactionList = t.despatch()
+	e.SourceList = []epcis.Source{
+		{Type: "owning_party", Source: eventlog.Party(t.from.OrganizationID)},
+		{Type: "location", Source: placeOf(t.from).ID},
+	}
+	e.DestinationList = []epcis.Destination{
+		{Type: "owning_party", Destination: eventlog.Party(t.to.OrganizationID)},
+		{Type: "location", Destination: placeOf(t.to).ID},
+	}
+	rec.Event(e, t.parties(), t.from.RegionCode, t.to.RegionCode)
+	rec.Changed(ent.TypeShipment, t.id)
+}
+
+// logArrival logs the goods received at the destination, or refused there
+// and gone back.
+func (t trip) logArrival(rec *eventlog.Recording, when time.Time, accepted bool) {
+	disp := "in_progress"
+	if !accepted {
+		disp = "non_conformant"
+	}
+	e := newEvent(epcis.ObjectEvent, when, epcis.Observe, "receiving", disp)
+	e.QuantityList = t.items
+	e.ReadPoint = placeOf(t.to)
+	e.BizLocation = placeOf(t.to)
+	e.BizTransactionList = t.despatch()
+	rec.Event(e, t.parties(), t.from.RegionCode, t.to.RegionCode)
+	rec.Changed(ent.TypeShipment, t.id)
 }

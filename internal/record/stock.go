@@ -150,7 +150,7 @@ func listedBatches(ctx context.Context, tx *ent.Tx, list []BatchQuantity, field 
 	for i, q := range list {
 		ids[i] = q.BatchID
 	}
-	found, err := tx.Batch.Query().Where(batch.IDIn(ids...)).All(ctx)
+	found, err := tx.Batch.Query().Where(batch.IDIn(ids...)).WithProduct().All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("loading batches: %w", err)
 	}

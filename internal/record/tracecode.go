@@ -4,13 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"suyuan/ent"
+	"suyuan/ent/batch"
 	"suyuan/ent/tracecode"
-	"suyuan/internal/audit"
+	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
 )
 
 // IssueTraceCodesInput asks for new codes for a batch.
@@ -48,8 +52,8 @@ func (r *Recorder) IssueTraceCodes(ctx context.Context, in IssueTraceCodesInput)
 	}
 	serialized := in.Serialized != nil && *in.Serialized
 	var out []*ent.TraceCode
-	err = r.withTx(ctx, func(tx *ent.Tx) error {
-		b, err := tx.Batch.Get(ctx, in.BatchID)
+	_, err = r.log.Record(ctx, "issueTraceCodes", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
+		b, err := tx.Batch.Query().Where(batch.ID(in.BatchID)).WithProduct().WithFacility().Only(ctx)
 		if err != nil {
 			return notFound(err, "batchID", "batch")
 		}
@@ -79,7 +83,10 @@ func (r *Recorder) IssueTraceCodes(ctx context.Context, in IssueTraceCodesInput)
 		if err != nil {
 			return fmt.Errorf("issuing trace codes: %w", err)
 		}
-		return audit.Write(ctx, tx, "issueTraceCodes", "Batch", b.ID, []string{"traceCodes"})
+		rec.Event(labelled(b, out, r.now()), []int{b.OrganizationID}, b.Edges.Facility.RegionCode)
+		rec.Changed(ent.TypeBatch, b.ID)
+		rec.Audit("Batch", b.ID, []string{"traceCodes"})
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -89,4 +96,24 @@ func (r *Recorder) IssueTraceCodes(ctx context.Context, in IssueTraceCodesInput)
 		out[i] = out[i].Unwrap()
 	}
 	return out, nil
+}
+
+// labelled is the event of issuing codes: the packages they label are
+// commissioned as instances of the lot (its lot number in their ILMD). A
+// serialised code of a product with a GTIN is its SGTIN; other codes are
+// named by the service's own URN.
+func labelled(b *ent.Batch, codes []*ent.TraceCode, now time.Time) epcis.Event {
+	e := newEvent(epcis.ObjectEvent, now, epcis.Add, "commissioning", "active")
+	gtin := b.Edges.Product.Gtin
+	for _, c := range codes {
+		if gtin != nil && c.Serial != nil {
+			e.EPCList = append(e.EPCList, eventlog.SGTIN(*gtin, *c.Serial))
+			continue
+		}
+		e.EPCList = append(e.EPCList, "urn:suyuan:code:"+c.Code)
+	}
+	e.ReadPoint, e.BizLocation = placeOf(b.Edges.Facility), placeOf(b.Edges.Facility)
+	lot, _ := json.Marshal(b.LotCode)
+	e.ILMD = map[string]json.RawMessage{"cbvmda:lotNumber": lot}
+	return e
 }

@@ -83,8 +83,8 @@ type Handler struct {
 }
 
 // New returns a Handler over client and reader that records page views in
-// scans (nil records none). It registers Ent hooks on client that drop
-// cached pages when what they show changes; call it once per client.
+// scans (nil records none). Its cache learns of changes through Apply,
+// which the server subscribes to the recording path's changes.
 func New(client *ent.Client, reader *trace.Reader, scans *scan.Recorder, opts Options) *Handler {
 	if opts.PublicBaseURL == "" {
 		opts.PublicBaseURL = DefaultPublicBaseURL
@@ -115,7 +115,7 @@ func New(client *ent.Client, reader *trace.Reader, scans *scan.Recorder, opts Op
 		now:          opts.Now,
 		gzip:         newGzipPool(),
 	}
-	h.registerHooks(client)
+
 	return h
 }
 

@@ -1,0 +1,206 @@
+package eventlog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"suyuan/ent"
+	"suyuan/ent/event"
+	"suyuan/internal/epcis"
+	"suyuan/internal/viewer"
+)
+
+// Change is a committed recording as the outbox tells it.
+type Change struct {
+	ID        int
+	Operation string
+	Origin    string
+	OrgID     int // 0: the service's own work
+	Refs      []string
+	EventIDs  []string
+	// Duplicates are the eventIDs of events the log already held, which
+	// this recording did not append again.
+	Duplicates []string
+}
+
+// keyRows bounds the rows of one bulk insert of keys, well below the
+// placeholder limits of SQLite and MySQL.
+const keyRows = 1000
+
+// append writes rec's change, events and keys in tx. An event whose
+// eventID the log already holds is not appended again: the same fact
+// captured twice is stored once.
+func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Recording) (*Change, error) {
+	now := l.now().UTC()
+	ch := &Change{Operation: rec.op, Origin: l.origin, OrgID: v.OrgID, Refs: rec.refs}
+	if ch.Refs == nil {
+		ch.Refs = []string{}
+	}
+	ids := make([]string, len(rec.events))
+	for i := range rec.events {
+		e := &rec.events[i].e
+		if e.EventID == "" {
+			id, err := epcis.Hash(e)
+			if err != nil {
+				return nil, fmt.Errorf("naming event %d: %w", i, err)
+			}
+			e.EventID = id
+		}
+		ids[i] = e.EventID
+	}
+	held := map[string]bool{}
+	if len(ids) > 0 {
+		old, err := tx.Event.Query().Where(event.EventIDIn(ids...)).Select(event.FieldEventID).Strings(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("finding events already logged: %w", err)
+		}
+		for _, id := range old {
+			held[id] = true
+		}
+	}
+	c := tx.Change.Create().SetOperation(rec.op).SetOrigin(l.origin).SetRefs(ch.Refs).SetRecordedAt(now)
+	if v.OrgID != 0 {
+		c.SetOrganizationID(v.OrgID)
+	}
+	row, err := c.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("writing change: %w", err)
+	}
+	ch.ID = row.ID
+	var creates []*ent.EventCreate
+	var fresh []*pending
+	for i := range rec.events {
+		p := &rec.events[i]
+		if held[p.e.EventID] {
+			ch.Duplicates = append(ch.Duplicates, p.e.EventID)
+			continue
+		}
+		held[p.e.EventID] = true // twice in one recording: once
+		p.e.RecordTime = &now
+		body, err := json.Marshal(&p.e)
+		if err != nil {
+			return nil, fmt.Errorf("encoding event %d: %w", i, err)
+		}
+		creates = append(creates, tx.Event.Create().
+			SetEventID(p.e.EventID).SetChangeID(ch.ID).
+			SetType(event.Type(p.e.Type)).SetAction(string(p.e.Action)).
+			SetBizStep(p.e.BizStep).SetDisposition(p.e.Disposition).
+			SetReadPoint(locationID(p.e.ReadPoint)).SetBizLocation(locationID(p.e.BizLocation)).
+			SetEventTime(p.e.EventTime.UTC()).SetEventTimeZoneOffset(p.e.EventTimeZoneOffset).
+			SetRecordTime(now).SetErrorDeclared(p.e.ErrorDeclaration != nil).
+			SetBody(string(body)))
+		fresh = append(fresh, p)
+		ch.EventIDs = append(ch.EventIDs, p.e.EventID)
+	}
+	if len(creates) == 0 {
+		return ch, nil
+	}
+	events, err := tx.Event.CreateBulk(creates...).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("appending events: %w", err)
+	}
+	var keys []*ent.EventKeyCreate
+	for i, e := range events {
+		for _, k := range Keys(&fresh[i].e, fresh[i].parties, fresh[i].regions) {
+			keys = append(keys, tx.EventKey.Create().SetEventID(e.ID).SetKind(k.Kind).SetValue(k.Value))
+		}
+	}
+	for start := 0; start < len(keys); start += keyRows {
+		if err := tx.EventKey.CreateBulk(keys[start:min(start+keyRows, len(keys))]...).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("indexing events: %w", err)
+		}
+	}
+	return ch, nil
+}
+
+func locationID(l *epcis.Location) string {
+	if l == nil {
+		return ""
+	}
+	return l.ID
+}
+
+// Key is one entry of an event's index.
+type Key struct {
+	Kind, Value string
+}
+
+// Key kinds. The EPCIS query's MATCH_ parameters look up the what-kinds,
+// EQ_bizTransaction_TYPE the bt: kind, the visibility rule party and
+// region.
+const (
+	KindEPC               = "epc"
+	KindParent            = "parent"
+	KindChild             = "child"
+	KindInput             = "input"
+	KindOutput            = "output"
+	KindClass             = "class"
+	KindChildClass        = "child_class"
+	KindInputClass        = "input_class"
+	KindOutputClass       = "output_class"
+	KindParty             = "party"
+	KindRegion            = "region"
+	KindBizTxPrefix       = "bt:"
+	KindSourcePrefix      = "source:"
+	KindDestinationPrefix = "destination:"
+)
+
+// Keys lists what indexes e: its EPCs, classes, parent, business
+// transactions, sources and destinations, and the parties and regions
+// that decide who may read it. Each key is listed once.
+func Keys(e *epcis.Event, parties []int, regions []string) []Key {
+	var ks []Key
+	seen := map[Key]bool{}
+	add := func(kind, value string) {
+		k := Key{kind, value}
+		if value != "" && !seen[k] {
+			seen[k] = true
+			ks = append(ks, k)
+		}
+	}
+	for _, s := range e.EPCList {
+		add(KindEPC, s)
+	}
+	add(KindParent, e.ParentID)
+	for _, s := range e.ChildEPCs {
+		add(KindChild, s)
+	}
+	for _, s := range e.InputEPCList {
+		add(KindInput, s)
+	}
+	for _, s := range e.OutputEPCList {
+		add(KindOutput, s)
+	}
+	for _, q := range e.QuantityList {
+		add(KindClass, q.EPCClass)
+	}
+	for _, q := range e.ChildQuantityList {
+		add(KindChildClass, q.EPCClass)
+	}
+	for _, q := range e.InputQuantityList {
+		add(KindInputClass, q.EPCClass)
+	}
+	for _, q := range e.OutputQuantityList {
+		add(KindOutputClass, q.EPCClass)
+	}
+	for _, bt := range e.BizTransactionList {
+		add(KindBizTxPrefix+bt.Type, bt.BizTransaction)
+	}
+	for _, s := range e.SourceList {
+		add(KindSourcePrefix+s.Type, s.Source)
+	}
+	for _, d := range e.DestinationList {
+		add(KindDestinationPrefix+d.Type, d.Destination)
+	}
+	for _, p := range parties {
+		if p != 0 {
+			add(KindParty, strconv.Itoa(p))
+		}
+	}
+	for _, r := range regions {
+		add(KindRegion, r)
+	}
+	return ks
+}
