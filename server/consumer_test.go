@@ -373,7 +373,9 @@ func TestConsumerCache(t *testing.T) {
 			t.Fatal("banner before the recall")
 		}
 		var salt struct {
-			Batches struct{ Edges []struct{ Node struct{ ID string } } }
+			Batches struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		a.must(&salt, `{ batches(first: 1, where: {lotCode: "SALT-1"}) { edges { node { id } } } }`, nil)
 		if len(salt.Batches.Edges) != 1 {

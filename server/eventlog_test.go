@@ -62,7 +62,9 @@ func TestEveryRecordingLogs(t *testing.T) {
 			"measurements": []any{map[string]any{"name": "clenbuterol", "value": 0.9, "unit": "µg/kg", "limitMax": 0.5}}}})
 		a.must(nil, `mutation($b: ID!) { issueTraceCodes(input: {batchID: $b, count: 2, serialized: true}) { code } }`, map[string]any{"b": pork})
 		var alerts struct {
-			Alerts struct{ Edges []struct{ Node struct{ ID string } } }
+			Alerts struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		a.must(&alerts, `{ alerts(first: 1) { edges { node { id } } } }`, nil)
 		if len(alerts.Alerts.Edges) == 0 {
