@@ -16,6 +16,7 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
 	"suyuan/ent/event"
@@ -25,6 +26,8 @@ import (
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
+	"suyuan/ent/pallet"
+	"suyuan/ent/palletitem"
 	"suyuan/ent/product"
 	"suyuan/ent/recall"
 	"suyuan/ent/recallplace"
@@ -62,6 +65,8 @@ type Client struct {
 	Batch *BatchClient
 	// BatchInput is the client for interacting with the BatchInput builders.
 	BatchInput *BatchInputClient
+	// CaptureJob is the client for interacting with the CaptureJob builders.
+	CaptureJob *CaptureJobClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
 	// DailyCount is the client for interacting with the DailyCount builders.
@@ -80,6 +85,10 @@ type Client struct {
 	Measurement *MeasurementClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// Pallet is the client for interacting with the Pallet builders.
+	Pallet *PalletClient
+	// PalletItem is the client for interacting with the PalletItem builders.
+	PalletItem *PalletItemClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// Recall is the client for interacting with the Recall builders.
@@ -122,6 +131,7 @@ func (c *Client) init() {
 	c.AuditEntry = NewAuditEntryClient(c.config)
 	c.Batch = NewBatchClient(c.config)
 	c.BatchInput = NewBatchInputClient(c.config)
+	c.CaptureJob = NewCaptureJobClient(c.config)
 	c.Change = NewChangeClient(c.config)
 	c.DailyCount = NewDailyCountClient(c.config)
 	c.Event = NewEventClient(c.config)
@@ -131,6 +141,8 @@ func (c *Client) init() {
 	c.LoginThrottle = NewLoginThrottleClient(c.config)
 	c.Measurement = NewMeasurementClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
+	c.Pallet = NewPalletClient(c.config)
+	c.PalletItem = NewPalletItemClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.Recall = NewRecallClient(c.config)
 	c.RecallPlace = NewRecallPlaceClient(c.config)
@@ -241,6 +253,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AuditEntry:      NewAuditEntryClient(cfg),
 		Batch:           NewBatchClient(cfg),
 		BatchInput:      NewBatchInputClient(cfg),
+		CaptureJob:      NewCaptureJobClient(cfg),
 		Change:          NewChangeClient(cfg),
 		DailyCount:      NewDailyCountClient(cfg),
 		Event:           NewEventClient(cfg),
@@ -250,6 +263,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LoginThrottle:   NewLoginThrottleClient(cfg),
 		Measurement:     NewMeasurementClient(cfg),
 		Organization:    NewOrganizationClient(cfg),
+		Pallet:          NewPalletClient(cfg),
+		PalletItem:      NewPalletItemClient(cfg),
 		Product:         NewProductClient(cfg),
 		Recall:          NewRecallClient(cfg),
 		RecallPlace:     NewRecallPlaceClient(cfg),
@@ -287,6 +302,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AuditEntry:      NewAuditEntryClient(cfg),
 		Batch:           NewBatchClient(cfg),
 		BatchInput:      NewBatchInputClient(cfg),
+		CaptureJob:      NewCaptureJobClient(cfg),
 		Change:          NewChangeClient(cfg),
 		DailyCount:      NewDailyCountClient(cfg),
 		Event:           NewEventClient(cfg),
@@ -296,6 +312,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LoginThrottle:   NewLoginThrottleClient(cfg),
 		Measurement:     NewMeasurementClient(cfg),
 		Organization:    NewOrganizationClient(cfg),
+		Pallet:          NewPalletClient(cfg),
+		PalletItem:      NewPalletItemClient(cfg),
 		Product:         NewProductClient(cfg),
 		Recall:          NewRecallClient(cfg),
 		RecallPlace:     NewRecallPlaceClient(cfg),
@@ -338,11 +356,11 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.Change, c.DailyCount,
-		c.Event, c.EventKey, c.Facility, c.Inspection, c.LoginThrottle, c.Measurement,
-		c.Organization, c.Product, c.Recall, c.RecallPlace, c.RefreshToken,
-		c.ScanEvent, c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment,
-		c.ShipmentItem, c.Stock, c.TraceCode, c.User,
+		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.CaptureJob, c.Change,
+		c.DailyCount, c.Event, c.EventKey, c.Facility, c.Inspection, c.LoginThrottle,
+		c.Measurement, c.Organization, c.Pallet, c.PalletItem, c.Product, c.Recall,
+		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.ScreenWatermark, c.SensorReading,
+		c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -352,11 +370,11 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.Change, c.DailyCount,
-		c.Event, c.EventKey, c.Facility, c.Inspection, c.LoginThrottle, c.Measurement,
-		c.Organization, c.Product, c.Recall, c.RecallPlace, c.RefreshToken,
-		c.ScanEvent, c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment,
-		c.ShipmentItem, c.Stock, c.TraceCode, c.User,
+		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.CaptureJob, c.Change,
+		c.DailyCount, c.Event, c.EventKey, c.Facility, c.Inspection, c.LoginThrottle,
+		c.Measurement, c.Organization, c.Pallet, c.PalletItem, c.Product, c.Recall,
+		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.ScreenWatermark, c.SensorReading,
+		c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -375,6 +393,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Batch.mutate(ctx, m)
 	case *BatchInputMutation:
 		return c.BatchInput.mutate(ctx, m)
+	case *CaptureJobMutation:
+		return c.CaptureJob.mutate(ctx, m)
 	case *ChangeMutation:
 		return c.Change.mutate(ctx, m)
 	case *DailyCountMutation:
@@ -393,6 +413,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Measurement.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
+	case *PalletMutation:
+		return c.Pallet.mutate(ctx, m)
+	case *PalletItemMutation:
+		return c.PalletItem.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
 	case *RecallMutation:
@@ -1491,6 +1515,140 @@ func (c *BatchInputClient) mutate(ctx context.Context, m *BatchInputMutation) (V
 		return (&BatchInputDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown BatchInput mutation op: %q", m.Op())
+	}
+}
+
+// CaptureJobClient is a client for the CaptureJob schema.
+type CaptureJobClient struct {
+	config
+}
+
+// NewCaptureJobClient returns a client for the CaptureJob from the given config.
+func NewCaptureJobClient(c config) *CaptureJobClient {
+	return &CaptureJobClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `capturejob.Hooks(f(g(h())))`.
+func (c *CaptureJobClient) Use(hooks ...Hook) {
+	c.hooks.CaptureJob = append(c.hooks.CaptureJob, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `capturejob.Intercept(f(g(h())))`.
+func (c *CaptureJobClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CaptureJob = append(c.inters.CaptureJob, interceptors...)
+}
+
+// Create returns a builder for creating a CaptureJob entity.
+func (c *CaptureJobClient) Create() *CaptureJobCreate {
+	mutation := newCaptureJobMutation(c.config, OpCreate)
+	return &CaptureJobCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CaptureJob entities.
+func (c *CaptureJobClient) CreateBulk(builders ...*CaptureJobCreate) *CaptureJobCreateBulk {
+	return &CaptureJobCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CaptureJobClient) MapCreateBulk(slice any, setFunc func(*CaptureJobCreate, int)) *CaptureJobCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CaptureJobCreateBulk{err: fmt.Errorf("calling to CaptureJobClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CaptureJobCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CaptureJobCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CaptureJob.
+func (c *CaptureJobClient) Update() *CaptureJobUpdate {
+	mutation := newCaptureJobMutation(c.config, OpUpdate)
+	return &CaptureJobUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CaptureJobClient) UpdateOne(_m *CaptureJob) *CaptureJobUpdateOne {
+	mutation := newCaptureJobMutation(c.config, OpUpdateOne, withCaptureJob(_m))
+	return &CaptureJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CaptureJobClient) UpdateOneID(id int) *CaptureJobUpdateOne {
+	mutation := newCaptureJobMutation(c.config, OpUpdateOne, withCaptureJobID(id))
+	return &CaptureJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CaptureJob.
+func (c *CaptureJobClient) Delete() *CaptureJobDelete {
+	mutation := newCaptureJobMutation(c.config, OpDelete)
+	return &CaptureJobDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CaptureJobClient) DeleteOne(_m *CaptureJob) *CaptureJobDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CaptureJobClient) DeleteOneID(id int) *CaptureJobDeleteOne {
+	builder := c.Delete().Where(capturejob.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CaptureJobDeleteOne{builder}
+}
+
+// Query returns a query builder for CaptureJob.
+func (c *CaptureJobClient) Query() *CaptureJobQuery {
+	return &CaptureJobQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCaptureJob},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CaptureJob entity by its id.
+func (c *CaptureJobClient) Get(ctx context.Context, id int) (*CaptureJob, error) {
+	return c.Query().Where(capturejob.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CaptureJobClient) GetX(ctx context.Context, id int) *CaptureJob {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CaptureJobClient) Hooks() []Hook {
+	hooks := c.hooks.CaptureJob
+	return append(hooks[:len(hooks):len(hooks)], capturejob.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CaptureJobClient) Interceptors() []Interceptor {
+	return c.inters.CaptureJob
+}
+
+func (c *CaptureJobClient) mutate(ctx context.Context, m *CaptureJobMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CaptureJobCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CaptureJobUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CaptureJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CaptureJobDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CaptureJob mutation op: %q", m.Op())
 	}
 }
 
@@ -3129,6 +3287,306 @@ func (c *OrganizationClient) mutate(ctx context.Context, m *OrganizationMutation
 		return (&OrganizationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Organization mutation op: %q", m.Op())
+	}
+}
+
+// PalletClient is a client for the Pallet schema.
+type PalletClient struct {
+	config
+}
+
+// NewPalletClient returns a client for the Pallet from the given config.
+func NewPalletClient(c config) *PalletClient {
+	return &PalletClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pallet.Hooks(f(g(h())))`.
+func (c *PalletClient) Use(hooks ...Hook) {
+	c.hooks.Pallet = append(c.hooks.Pallet, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pallet.Intercept(f(g(h())))`.
+func (c *PalletClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Pallet = append(c.inters.Pallet, interceptors...)
+}
+
+// Create returns a builder for creating a Pallet entity.
+func (c *PalletClient) Create() *PalletCreate {
+	mutation := newPalletMutation(c.config, OpCreate)
+	return &PalletCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Pallet entities.
+func (c *PalletClient) CreateBulk(builders ...*PalletCreate) *PalletCreateBulk {
+	return &PalletCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PalletClient) MapCreateBulk(slice any, setFunc func(*PalletCreate, int)) *PalletCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PalletCreateBulk{err: fmt.Errorf("calling to PalletClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PalletCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PalletCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Pallet.
+func (c *PalletClient) Update() *PalletUpdate {
+	mutation := newPalletMutation(c.config, OpUpdate)
+	return &PalletUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PalletClient) UpdateOne(_m *Pallet) *PalletUpdateOne {
+	mutation := newPalletMutation(c.config, OpUpdateOne, withPallet(_m))
+	return &PalletUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PalletClient) UpdateOneID(id int) *PalletUpdateOne {
+	mutation := newPalletMutation(c.config, OpUpdateOne, withPalletID(id))
+	return &PalletUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Pallet.
+func (c *PalletClient) Delete() *PalletDelete {
+	mutation := newPalletMutation(c.config, OpDelete)
+	return &PalletDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PalletClient) DeleteOne(_m *Pallet) *PalletDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PalletClient) DeleteOneID(id int) *PalletDeleteOne {
+	builder := c.Delete().Where(pallet.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PalletDeleteOne{builder}
+}
+
+// Query returns a query builder for Pallet.
+func (c *PalletClient) Query() *PalletQuery {
+	return &PalletQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePallet},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Pallet entity by its id.
+func (c *PalletClient) Get(ctx context.Context, id int) (*Pallet, error) {
+	return c.Query().Where(pallet.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PalletClient) GetX(ctx context.Context, id int) *Pallet {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryItems queries the items edge of a Pallet.
+func (c *PalletClient) QueryItems(_m *Pallet) *PalletItemQuery {
+	query := (&PalletItemClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pallet.Table, pallet.FieldID, id),
+			sqlgraph.To(palletitem.Table, palletitem.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, pallet.ItemsTable, pallet.ItemsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PalletClient) Hooks() []Hook {
+	hooks := c.hooks.Pallet
+	return append(hooks[:len(hooks):len(hooks)], pallet.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PalletClient) Interceptors() []Interceptor {
+	return c.inters.Pallet
+}
+
+func (c *PalletClient) mutate(ctx context.Context, m *PalletMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PalletCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PalletUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PalletUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PalletDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Pallet mutation op: %q", m.Op())
+	}
+}
+
+// PalletItemClient is a client for the PalletItem schema.
+type PalletItemClient struct {
+	config
+}
+
+// NewPalletItemClient returns a client for the PalletItem from the given config.
+func NewPalletItemClient(c config) *PalletItemClient {
+	return &PalletItemClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `palletitem.Hooks(f(g(h())))`.
+func (c *PalletItemClient) Use(hooks ...Hook) {
+	c.hooks.PalletItem = append(c.hooks.PalletItem, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `palletitem.Intercept(f(g(h())))`.
+func (c *PalletItemClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PalletItem = append(c.inters.PalletItem, interceptors...)
+}
+
+// Create returns a builder for creating a PalletItem entity.
+func (c *PalletItemClient) Create() *PalletItemCreate {
+	mutation := newPalletItemMutation(c.config, OpCreate)
+	return &PalletItemCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PalletItem entities.
+func (c *PalletItemClient) CreateBulk(builders ...*PalletItemCreate) *PalletItemCreateBulk {
+	return &PalletItemCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PalletItemClient) MapCreateBulk(slice any, setFunc func(*PalletItemCreate, int)) *PalletItemCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PalletItemCreateBulk{err: fmt.Errorf("calling to PalletItemClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PalletItemCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PalletItemCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PalletItem.
+func (c *PalletItemClient) Update() *PalletItemUpdate {
+	mutation := newPalletItemMutation(c.config, OpUpdate)
+	return &PalletItemUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PalletItemClient) UpdateOne(_m *PalletItem) *PalletItemUpdateOne {
+	mutation := newPalletItemMutation(c.config, OpUpdateOne, withPalletItem(_m))
+	return &PalletItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PalletItemClient) UpdateOneID(id int) *PalletItemUpdateOne {
+	mutation := newPalletItemMutation(c.config, OpUpdateOne, withPalletItemID(id))
+	return &PalletItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PalletItem.
+func (c *PalletItemClient) Delete() *PalletItemDelete {
+	mutation := newPalletItemMutation(c.config, OpDelete)
+	return &PalletItemDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PalletItemClient) DeleteOne(_m *PalletItem) *PalletItemDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PalletItemClient) DeleteOneID(id int) *PalletItemDeleteOne {
+	builder := c.Delete().Where(palletitem.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PalletItemDeleteOne{builder}
+}
+
+// Query returns a query builder for PalletItem.
+func (c *PalletItemClient) Query() *PalletItemQuery {
+	return &PalletItemQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePalletItem},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PalletItem entity by its id.
+func (c *PalletItemClient) Get(ctx context.Context, id int) (*PalletItem, error) {
+	return c.Query().Where(palletitem.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PalletItemClient) GetX(ctx context.Context, id int) *PalletItem {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPallet queries the pallet edge of a PalletItem.
+func (c *PalletItemClient) QueryPallet(_m *PalletItem) *PalletQuery {
+	query := (&PalletClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(palletitem.Table, palletitem.FieldID, id),
+			sqlgraph.To(pallet.Table, pallet.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, palletitem.PalletTable, palletitem.PalletColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PalletItemClient) Hooks() []Hook {
+	hooks := c.hooks.PalletItem
+	return append(hooks[:len(hooks):len(hooks)], palletitem.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PalletItemClient) Interceptors() []Interceptor {
+	return c.inters.PalletItem
+}
+
+func (c *PalletItemClient) mutate(ctx context.Context, m *PalletItemMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PalletItemCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PalletItemUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PalletItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PalletItemDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PalletItem mutation op: %q", m.Op())
 	}
 }
 
@@ -5453,18 +5911,18 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Alert, AuditEntry, Batch, BatchInput, Change, DailyCount, Event,
-		EventKey, Facility, Inspection, LoginThrottle, Measurement, Organization,
-		Product, Recall, RecallPlace, RefreshToken, ScanEvent, ScreenWatermark,
-		SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode,
-		User []ent.Hook
+		APIKey, Alert, AuditEntry, Batch, BatchInput, CaptureJob, Change, DailyCount,
+		Event, EventKey, Facility, Inspection, LoginThrottle, Measurement,
+		Organization, Pallet, PalletItem, Product, Recall, RecallPlace, RefreshToken,
+		ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment, ShipmentItem,
+		Stock, TraceCode, User []ent.Hook
 	}
 	inters struct {
-		APIKey, Alert, AuditEntry, Batch, BatchInput, Change, DailyCount, Event,
-		EventKey, Facility, Inspection, LoginThrottle, Measurement, Organization,
-		Product, Recall, RecallPlace, RefreshToken, ScanEvent, ScreenWatermark,
-		SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode,
-		User []ent.Interceptor
+		APIKey, Alert, AuditEntry, Batch, BatchInput, CaptureJob, Change, DailyCount,
+		Event, EventKey, Facility, Inspection, LoginThrottle, Measurement,
+		Organization, Pallet, PalletItem, Product, Recall, RecallPlace, RefreshToken,
+		ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment, ShipmentItem,
+		Stock, TraceCode, User []ent.Interceptor
 	}
 )
 

@@ -12,6 +12,7 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
 	"suyuan/ent/event"
@@ -21,6 +22,8 @@ import (
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
+	"suyuan/ent/pallet"
+	"suyuan/ent/palletitem"
 	"suyuan/ent/product"
 	"suyuan/ent/recall"
 	"suyuan/ent/recallplace"
@@ -104,6 +107,7 @@ func checkColumn(t, c string) error {
 			auditentry.Table:      auditentry.ValidColumn,
 			batch.Table:           batch.ValidColumn,
 			batchinput.Table:      batchinput.ValidColumn,
+			capturejob.Table:      capturejob.ValidColumn,
 			change.Table:          change.ValidColumn,
 			dailycount.Table:      dailycount.ValidColumn,
 			event.Table:           event.ValidColumn,
@@ -113,6 +117,8 @@ func checkColumn(t, c string) error {
 			loginthrottle.Table:   loginthrottle.ValidColumn,
 			measurement.Table:     measurement.ValidColumn,
 			organization.Table:    organization.ValidColumn,
+			pallet.Table:          pallet.ValidColumn,
+			palletitem.Table:      palletitem.ValidColumn,
 			product.Table:         product.ValidColumn,
 			recall.Table:          recall.ValidColumn,
 			recallplace.Table:     recallplace.ValidColumn,

@@ -8,6 +8,7 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
 	"suyuan/ent/event"
@@ -17,6 +18,8 @@ import (
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
+	"suyuan/ent/pallet"
+	"suyuan/ent/palletitem"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
 	"suyuan/ent/recall"
@@ -40,7 +43,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 27)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 30)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -165,6 +168,31 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   capturejob.Table,
+			Columns: capturejob.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: capturejob.FieldID,
+			},
+		},
+		Type: "CaptureJob",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			capturejob.FieldOrganizationID: {Type: field.TypeInt, Column: capturejob.FieldOrganizationID},
+			capturejob.FieldUserID:         {Type: field.TypeInt, Column: capturejob.FieldUserID},
+			capturejob.FieldAPIKeyID:       {Type: field.TypeInt, Column: capturejob.FieldAPIKeyID},
+			capturejob.FieldRunning:        {Type: field.TypeBool, Column: capturejob.FieldRunning},
+			capturejob.FieldSuccess:        {Type: field.TypeBool, Column: capturejob.FieldSuccess},
+			capturejob.FieldCaptured:       {Type: field.TypeInt, Column: capturejob.FieldCaptured},
+			capturejob.FieldDuplicates:     {Type: field.TypeInt, Column: capturejob.FieldDuplicates},
+			capturejob.FieldChangeID:       {Type: field.TypeInt, Column: capturejob.FieldChangeID},
+			capturejob.FieldErrors:         {Type: field.TypeJSON, Column: capturejob.FieldErrors},
+			capturejob.FieldNotes:          {Type: field.TypeJSON, Column: capturejob.FieldNotes},
+			capturejob.FieldCreatedAt:      {Type: field.TypeTime, Column: capturejob.FieldCreatedAt},
+			capturejob.FieldFinishedAt:     {Type: field.TypeTime, Column: capturejob.FieldFinishedAt},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   change.Table,
 			Columns: change.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -181,7 +209,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			change.FieldRecordedAt:     {Type: field.TypeTime, Column: change.FieldRecordedAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   dailycount.Table,
 			Columns: dailycount.Columns,
@@ -199,7 +227,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			dailycount.FieldValue:      {Type: field.TypeInt64, Column: dailycount.FieldValue},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   event.Table,
 			Columns: event.Columns,
@@ -225,7 +253,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			event.FieldBody:                {Type: field.TypeString, Column: event.FieldBody},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventkey.Table,
 			Columns: eventkey.Columns,
@@ -241,7 +269,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventkey.FieldValue:   {Type: field.TypeString, Column: eventkey.FieldValue},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   facility.Table,
 			Columns: facility.Columns,
@@ -265,7 +293,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldLongitude:      {Type: field.TypeFloat64, Column: facility.FieldLongitude},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   inspection.Table,
 			Columns: inspection.Columns,
@@ -288,7 +316,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldReceivedAt:      {Type: field.TypeTime, Column: inspection.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   loginthrottle.Table,
 			Columns: loginthrottle.Columns,
@@ -305,7 +333,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			loginthrottle.FieldBlockedUntil:  {Type: field.TypeTime, Column: loginthrottle.FieldBlockedUntil},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   measurement.Table,
 			Columns: measurement.Columns,
@@ -324,7 +352,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			measurement.FieldLimitMax:     {Type: field.TypeFloat64, Column: measurement.FieldLimitMax},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -346,7 +374,43 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldStatus:       {Type: field.TypeEnum, Column: organization.FieldStatus},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   pallet.Table,
+			Columns: pallet.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: pallet.FieldID,
+			},
+		},
+		Type: "Pallet",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			pallet.FieldSscc:           {Type: field.TypeString, Column: pallet.FieldSscc},
+			pallet.FieldOrganizationID: {Type: field.TypeInt, Column: pallet.FieldOrganizationID},
+			pallet.FieldFacilityID:     {Type: field.TypeInt, Column: pallet.FieldFacilityID},
+			pallet.FieldPackedAt:       {Type: field.TypeTime, Column: pallet.FieldPackedAt},
+		},
+	}
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   palletitem.Table,
+			Columns: palletitem.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: palletitem.FieldID,
+			},
+		},
+		Type: "PalletItem",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			palletitem.FieldPalletID:  {Type: field.TypeInt, Column: palletitem.FieldPalletID},
+			palletitem.FieldBatchID:   {Type: field.TypeInt, Column: palletitem.FieldBatchID},
+			palletitem.FieldQuantity:  {Type: field.TypeFloat64, Column: palletitem.FieldQuantity},
+			palletitem.FieldUnit:      {Type: field.TypeEnum, Column: palletitem.FieldUnit},
+			palletitem.FieldAddedAt:   {Type: field.TypeTime, Column: palletitem.FieldAddedAt},
+			palletitem.FieldRemovedAt: {Type: field.TypeTime, Column: palletitem.FieldRemovedAt},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -370,7 +434,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldDescription:    {Type: field.TypeString, Column: product.FieldDescription},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recall.Table,
 			Columns: recall.Columns,
@@ -397,7 +461,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recall.FieldAffectedBatches: {Type: field.TypeInt, Column: recall.FieldAffectedBatches},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recallplace.Table,
 			Columns: recallplace.Columns,
@@ -415,7 +479,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recallplace.FieldUnit:         {Type: field.TypeEnum, Column: recallplace.FieldUnit},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -435,7 +499,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scanevent.Table,
 			Columns: scanevent.Columns,
@@ -453,7 +517,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scanevent.FieldClientHash:  {Type: field.TypeString, Column: scanevent.FieldClientHash},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   screenwatermark.Table,
 			Columns: screenwatermark.Columns,
@@ -468,7 +532,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			screenwatermark.FieldRecordedUntil: {Type: field.TypeTime, Column: screenwatermark.FieldRecordedUntil},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sensorreading.Table,
 			Columns: sensorreading.Columns,
@@ -489,7 +553,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sensorreading.FieldReceivedAt:   {Type: field.TypeTime, Column: sensorreading.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shelfevent.Table,
 			Columns: shelfevent.Columns,
@@ -512,7 +576,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shelfevent.FieldReceivedAt:    {Type: field.TypeTime, Column: shelfevent.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -536,7 +600,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldReceivedAt:     {Type: field.TypeTime, Column: shipment.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentitem.Table,
 			Columns: shipmentitem.Columns,
@@ -553,7 +617,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentitem.FieldUnit:       {Type: field.TypeEnum, Column: shipmentitem.FieldUnit},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stock.Table,
 			Columns: stock.Columns,
@@ -571,7 +635,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stock.FieldUpdatedAt:   {Type: field.TypeTime, Column: stock.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tracecode.Table,
 			Columns: tracecode.Columns,
@@ -589,7 +653,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tracecode.FieldCreatedAt: {Type: field.TypeTime, Column: tracecode.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1235,6 +1299,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Organization",
 		"AuditEntry",
+	)
+	graph.MustAddE(
+		"items",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   pallet.ItemsTable,
+			Columns: []string{pallet.ItemsColumn},
+			Bidi:    false,
+		},
+		"Pallet",
+		"PalletItem",
+	)
+	graph.MustAddE(
+		"pallet",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   palletitem.PalletTable,
+			Columns: []string{palletitem.PalletColumn},
+			Bidi:    false,
+		},
+		"PalletItem",
+		"Pallet",
 	)
 	graph.MustAddE(
 		"organization",
@@ -2513,6 +2601,106 @@ func (f *BatchInputFilter) WhereHasInputWith(preds ...predicate.Batch) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *CaptureJobQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CaptureJobQuery builder.
+func (_q *CaptureJobQuery) Filter() *CaptureJobFilter {
+	return &CaptureJobFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CaptureJobMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CaptureJobMutation builder.
+func (m *CaptureJobMutation) Filter() *CaptureJobFilter {
+	return &CaptureJobFilter{config: m.config, predicateAdder: m}
+}
+
+// CaptureJobFilter provides a generic filtering capability at runtime for CaptureJobQuery.
+type CaptureJobFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CaptureJobFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *CaptureJobFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(capturejob.FieldID))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *CaptureJobFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(capturejob.FieldOrganizationID))
+}
+
+// WhereUserID applies the entql int predicate on the user_id field.
+func (f *CaptureJobFilter) WhereUserID(p entql.IntP) {
+	f.Where(p.Field(capturejob.FieldUserID))
+}
+
+// WhereAPIKeyID applies the entql int predicate on the api_key_id field.
+func (f *CaptureJobFilter) WhereAPIKeyID(p entql.IntP) {
+	f.Where(p.Field(capturejob.FieldAPIKeyID))
+}
+
+// WhereRunning applies the entql bool predicate on the running field.
+func (f *CaptureJobFilter) WhereRunning(p entql.BoolP) {
+	f.Where(p.Field(capturejob.FieldRunning))
+}
+
+// WhereSuccess applies the entql bool predicate on the success field.
+func (f *CaptureJobFilter) WhereSuccess(p entql.BoolP) {
+	f.Where(p.Field(capturejob.FieldSuccess))
+}
+
+// WhereCaptured applies the entql int predicate on the captured field.
+func (f *CaptureJobFilter) WhereCaptured(p entql.IntP) {
+	f.Where(p.Field(capturejob.FieldCaptured))
+}
+
+// WhereDuplicates applies the entql int predicate on the duplicates field.
+func (f *CaptureJobFilter) WhereDuplicates(p entql.IntP) {
+	f.Where(p.Field(capturejob.FieldDuplicates))
+}
+
+// WhereChangeID applies the entql int predicate on the change_id field.
+func (f *CaptureJobFilter) WhereChangeID(p entql.IntP) {
+	f.Where(p.Field(capturejob.FieldChangeID))
+}
+
+// WhereErrors applies the entql json.RawMessage predicate on the errors field.
+func (f *CaptureJobFilter) WhereErrors(p entql.BytesP) {
+	f.Where(p.Field(capturejob.FieldErrors))
+}
+
+// WhereNotes applies the entql json.RawMessage predicate on the notes field.
+func (f *CaptureJobFilter) WhereNotes(p entql.BytesP) {
+	f.Where(p.Field(capturejob.FieldNotes))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CaptureJobFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(capturejob.FieldCreatedAt))
+}
+
+// WhereFinishedAt applies the entql time.Time predicate on the finished_at field.
+func (f *CaptureJobFilter) WhereFinishedAt(p entql.TimeP) {
+	f.Where(p.Field(capturejob.FieldFinishedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ChangeQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2541,7 +2729,7 @@ type ChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2620,7 +2808,7 @@ type DailyCountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DailyCountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2685,7 +2873,7 @@ type EventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2818,7 +3006,7 @@ type EventKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2887,7 +3075,7 @@ type FacilityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FacilityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3108,7 +3296,7 @@ type InspectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InspectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3240,7 +3428,7 @@ type LoginThrottleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LoginThrottleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3300,7 +3488,7 @@ type MeasurementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MeasurementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3384,7 +3572,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3581,6 +3769,164 @@ func (f *OrganizationFilter) WhereHasAuditEntriesWith(preds ...predicate.AuditEn
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PalletQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PalletQuery builder.
+func (_q *PalletQuery) Filter() *PalletFilter {
+	return &PalletFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PalletMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PalletMutation builder.
+func (m *PalletMutation) Filter() *PalletFilter {
+	return &PalletFilter{config: m.config, predicateAdder: m}
+}
+
+// PalletFilter provides a generic filtering capability at runtime for PalletQuery.
+type PalletFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PalletFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *PalletFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(pallet.FieldID))
+}
+
+// WhereSscc applies the entql string predicate on the sscc field.
+func (f *PalletFilter) WhereSscc(p entql.StringP) {
+	f.Where(p.Field(pallet.FieldSscc))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *PalletFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(pallet.FieldOrganizationID))
+}
+
+// WhereFacilityID applies the entql int predicate on the facility_id field.
+func (f *PalletFilter) WhereFacilityID(p entql.IntP) {
+	f.Where(p.Field(pallet.FieldFacilityID))
+}
+
+// WherePackedAt applies the entql time.Time predicate on the packed_at field.
+func (f *PalletFilter) WherePackedAt(p entql.TimeP) {
+	f.Where(p.Field(pallet.FieldPackedAt))
+}
+
+// WhereHasItems applies a predicate to check if query has an edge items.
+func (f *PalletFilter) WhereHasItems() {
+	f.Where(entql.HasEdge("items"))
+}
+
+// WhereHasItemsWith applies a predicate to check if query has an edge items with a given conditions (other predicates).
+func (f *PalletFilter) WhereHasItemsWith(preds ...predicate.PalletItem) {
+	f.Where(entql.HasEdgeWith("items", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PalletItemQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PalletItemQuery builder.
+func (_q *PalletItemQuery) Filter() *PalletItemFilter {
+	return &PalletItemFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PalletItemMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PalletItemMutation builder.
+func (m *PalletItemMutation) Filter() *PalletItemFilter {
+	return &PalletItemFilter{config: m.config, predicateAdder: m}
+}
+
+// PalletItemFilter provides a generic filtering capability at runtime for PalletItemQuery.
+type PalletItemFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PalletItemFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *PalletItemFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(palletitem.FieldID))
+}
+
+// WherePalletID applies the entql int predicate on the pallet_id field.
+func (f *PalletItemFilter) WherePalletID(p entql.IntP) {
+	f.Where(p.Field(palletitem.FieldPalletID))
+}
+
+// WhereBatchID applies the entql int predicate on the batch_id field.
+func (f *PalletItemFilter) WhereBatchID(p entql.IntP) {
+	f.Where(p.Field(palletitem.FieldBatchID))
+}
+
+// WhereQuantity applies the entql float64 predicate on the quantity field.
+func (f *PalletItemFilter) WhereQuantity(p entql.Float64P) {
+	f.Where(p.Field(palletitem.FieldQuantity))
+}
+
+// WhereUnit applies the entql string predicate on the unit field.
+func (f *PalletItemFilter) WhereUnit(p entql.StringP) {
+	f.Where(p.Field(palletitem.FieldUnit))
+}
+
+// WhereAddedAt applies the entql time.Time predicate on the added_at field.
+func (f *PalletItemFilter) WhereAddedAt(p entql.TimeP) {
+	f.Where(p.Field(palletitem.FieldAddedAt))
+}
+
+// WhereRemovedAt applies the entql time.Time predicate on the removed_at field.
+func (f *PalletItemFilter) WhereRemovedAt(p entql.TimeP) {
+	f.Where(p.Field(palletitem.FieldRemovedAt))
+}
+
+// WhereHasPallet applies a predicate to check if query has an edge pallet.
+func (f *PalletItemFilter) WhereHasPallet() {
+	f.Where(entql.HasEdge("pallet"))
+}
+
+// WhereHasPalletWith applies a predicate to check if query has an edge pallet with a given conditions (other predicates).
+func (f *PalletItemFilter) WhereHasPalletWith(preds ...predicate.Pallet) {
+	f.Where(entql.HasEdgeWith("pallet", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ProductQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3609,7 +3955,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3732,7 +4078,7 @@ type RecallFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecallFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3926,7 +4272,7 @@ type RecallPlaceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecallPlaceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4033,7 +4379,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4122,7 +4468,7 @@ type ScanEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScanEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4215,7 +4561,7 @@ type ScreenWatermarkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScreenWatermarkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4265,7 +4611,7 @@ type SensorReadingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SensorReadingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4373,7 +4719,7 @@ type ShelfEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShelfEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4491,7 +4837,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4670,7 +5016,7 @@ type ShipmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4758,7 +5104,7 @@ type StockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4851,7 +5197,7 @@ type TraceCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TraceCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4958,7 +5304,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
 	"suyuan/ent/event"
@@ -20,6 +21,8 @@ import (
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
+	"suyuan/ent/pallet"
+	"suyuan/ent/palletitem"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
 	"suyuan/ent/recall"
@@ -58,6 +61,7 @@ const (
 	TypeAuditEntry      = "AuditEntry"
 	TypeBatch           = "Batch"
 	TypeBatchInput      = "BatchInput"
+	TypeCaptureJob      = "CaptureJob"
 	TypeChange          = "Change"
 	TypeDailyCount      = "DailyCount"
 	TypeEvent           = "Event"
@@ -67,6 +71,8 @@ const (
 	TypeLoginThrottle   = "LoginThrottle"
 	TypeMeasurement     = "Measurement"
 	TypeOrganization    = "Organization"
+	TypePallet          = "Pallet"
+	TypePalletItem      = "PalletItem"
 	TypeProduct         = "Product"
 	TypeRecall          = "Recall"
 	TypeRecallPlace     = "RecallPlace"
@@ -6726,6 +6732,1301 @@ func (m *BatchInputMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown BatchInput edge %s", name)
+}
+
+// CaptureJobMutation represents an operation that mutates the CaptureJob nodes in the graph.
+type CaptureJobMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	organization_id    *int
+	addorganization_id *int
+	user_id            *int
+	adduser_id         *int
+	api_key_id         *int
+	addapi_key_id      *int
+	running            *bool
+	success            *bool
+	captured           *int
+	addcaptured        *int
+	duplicates         *int
+	addduplicates      *int
+	change_id          *int
+	addchange_id       *int
+	errors             *[]map[string]interface{}
+	appenderrors       []map[string]interface{}
+	notes              *[]string
+	appendnotes        []string
+	created_at         *time.Time
+	finished_at        *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*CaptureJob, error)
+	predicates         []predicate.CaptureJob
+}
+
+var _ ent.Mutation = (*CaptureJobMutation)(nil)
+
+// capturejobOption allows management of the mutation configuration using functional options.
+type capturejobOption func(*CaptureJobMutation)
+
+// newCaptureJobMutation creates new mutation for the CaptureJob entity.
+func newCaptureJobMutation(c config, op Op, opts ...capturejobOption) *CaptureJobMutation {
+	m := &CaptureJobMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCaptureJob,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCaptureJobID sets the ID field of the mutation.
+func withCaptureJobID(id int) capturejobOption {
+	return func(m *CaptureJobMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CaptureJob
+		)
+		m.oldValue = func(ctx context.Context) (*CaptureJob, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CaptureJob.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCaptureJob sets the old CaptureJob of the mutation.
+func withCaptureJob(node *CaptureJob) capturejobOption {
+	return func(m *CaptureJobMutation) {
+		m.oldValue = func(context.Context) (*CaptureJob, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CaptureJobMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CaptureJobMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CaptureJobMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CaptureJobMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CaptureJob.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *CaptureJobMutation) SetOrganizationID(i int) {
+	m.organization_id = &i
+	m.addorganization_id = nil
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *CaptureJobMutation) OrganizationID() (r int, exists bool) {
+	v := m.organization_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldOrganizationID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// AddOrganizationID adds i to the "organization_id" field.
+func (m *CaptureJobMutation) AddOrganizationID(i int) {
+	if m.addorganization_id != nil {
+		*m.addorganization_id += i
+	} else {
+		m.addorganization_id = &i
+	}
+}
+
+// AddedOrganizationID returns the value that was added to the "organization_id" field in this mutation.
+func (m *CaptureJobMutation) AddedOrganizationID() (r int, exists bool) {
+	v := m.addorganization_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOrganizationID clears the value of the "organization_id" field.
+func (m *CaptureJobMutation) ClearOrganizationID() {
+	m.organization_id = nil
+	m.addorganization_id = nil
+	m.clearedFields[capturejob.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationIDCleared returns if the "organization_id" field was cleared in this mutation.
+func (m *CaptureJobMutation) OrganizationIDCleared() bool {
+	_, ok := m.clearedFields[capturejob.FieldOrganizationID]
+	return ok
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *CaptureJobMutation) ResetOrganizationID() {
+	m.organization_id = nil
+	m.addorganization_id = nil
+	delete(m.clearedFields, capturejob.FieldOrganizationID)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *CaptureJobMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *CaptureJobMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldUserID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *CaptureJobMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *CaptureJobMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *CaptureJobMutation) ClearUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+	m.clearedFields[capturejob.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *CaptureJobMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[capturejob.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *CaptureJobMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+	delete(m.clearedFields, capturejob.FieldUserID)
+}
+
+// SetAPIKeyID sets the "api_key_id" field.
+func (m *CaptureJobMutation) SetAPIKeyID(i int) {
+	m.api_key_id = &i
+	m.addapi_key_id = nil
+}
+
+// APIKeyID returns the value of the "api_key_id" field in the mutation.
+func (m *CaptureJobMutation) APIKeyID() (r int, exists bool) {
+	v := m.api_key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAPIKeyID returns the old "api_key_id" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldAPIKeyID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAPIKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAPIKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAPIKeyID: %w", err)
+	}
+	return oldValue.APIKeyID, nil
+}
+
+// AddAPIKeyID adds i to the "api_key_id" field.
+func (m *CaptureJobMutation) AddAPIKeyID(i int) {
+	if m.addapi_key_id != nil {
+		*m.addapi_key_id += i
+	} else {
+		m.addapi_key_id = &i
+	}
+}
+
+// AddedAPIKeyID returns the value that was added to the "api_key_id" field in this mutation.
+func (m *CaptureJobMutation) AddedAPIKeyID() (r int, exists bool) {
+	v := m.addapi_key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAPIKeyID clears the value of the "api_key_id" field.
+func (m *CaptureJobMutation) ClearAPIKeyID() {
+	m.api_key_id = nil
+	m.addapi_key_id = nil
+	m.clearedFields[capturejob.FieldAPIKeyID] = struct{}{}
+}
+
+// APIKeyIDCleared returns if the "api_key_id" field was cleared in this mutation.
+func (m *CaptureJobMutation) APIKeyIDCleared() bool {
+	_, ok := m.clearedFields[capturejob.FieldAPIKeyID]
+	return ok
+}
+
+// ResetAPIKeyID resets all changes to the "api_key_id" field.
+func (m *CaptureJobMutation) ResetAPIKeyID() {
+	m.api_key_id = nil
+	m.addapi_key_id = nil
+	delete(m.clearedFields, capturejob.FieldAPIKeyID)
+}
+
+// SetRunning sets the "running" field.
+func (m *CaptureJobMutation) SetRunning(b bool) {
+	m.running = &b
+}
+
+// Running returns the value of the "running" field in the mutation.
+func (m *CaptureJobMutation) Running() (r bool, exists bool) {
+	v := m.running
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRunning returns the old "running" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldRunning(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRunning is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRunning requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRunning: %w", err)
+	}
+	return oldValue.Running, nil
+}
+
+// ResetRunning resets all changes to the "running" field.
+func (m *CaptureJobMutation) ResetRunning() {
+	m.running = nil
+}
+
+// SetSuccess sets the "success" field.
+func (m *CaptureJobMutation) SetSuccess(b bool) {
+	m.success = &b
+}
+
+// Success returns the value of the "success" field in the mutation.
+func (m *CaptureJobMutation) Success() (r bool, exists bool) {
+	v := m.success
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSuccess returns the old "success" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldSuccess(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSuccess is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSuccess requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSuccess: %w", err)
+	}
+	return oldValue.Success, nil
+}
+
+// ResetSuccess resets all changes to the "success" field.
+func (m *CaptureJobMutation) ResetSuccess() {
+	m.success = nil
+}
+
+// SetCaptured sets the "captured" field.
+func (m *CaptureJobMutation) SetCaptured(i int) {
+	m.captured = &i
+	m.addcaptured = nil
+}
+
+// Captured returns the value of the "captured" field in the mutation.
+func (m *CaptureJobMutation) Captured() (r int, exists bool) {
+	v := m.captured
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCaptured returns the old "captured" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldCaptured(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCaptured is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCaptured requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCaptured: %w", err)
+	}
+	return oldValue.Captured, nil
+}
+
+// AddCaptured adds i to the "captured" field.
+func (m *CaptureJobMutation) AddCaptured(i int) {
+	if m.addcaptured != nil {
+		*m.addcaptured += i
+	} else {
+		m.addcaptured = &i
+	}
+}
+
+// AddedCaptured returns the value that was added to the "captured" field in this mutation.
+func (m *CaptureJobMutation) AddedCaptured() (r int, exists bool) {
+	v := m.addcaptured
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCaptured resets all changes to the "captured" field.
+func (m *CaptureJobMutation) ResetCaptured() {
+	m.captured = nil
+	m.addcaptured = nil
+}
+
+// SetDuplicates sets the "duplicates" field.
+func (m *CaptureJobMutation) SetDuplicates(i int) {
+	m.duplicates = &i
+	m.addduplicates = nil
+}
+
+// Duplicates returns the value of the "duplicates" field in the mutation.
+func (m *CaptureJobMutation) Duplicates() (r int, exists bool) {
+	v := m.duplicates
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDuplicates returns the old "duplicates" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldDuplicates(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDuplicates is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDuplicates requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDuplicates: %w", err)
+	}
+	return oldValue.Duplicates, nil
+}
+
+// AddDuplicates adds i to the "duplicates" field.
+func (m *CaptureJobMutation) AddDuplicates(i int) {
+	if m.addduplicates != nil {
+		*m.addduplicates += i
+	} else {
+		m.addduplicates = &i
+	}
+}
+
+// AddedDuplicates returns the value that was added to the "duplicates" field in this mutation.
+func (m *CaptureJobMutation) AddedDuplicates() (r int, exists bool) {
+	v := m.addduplicates
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDuplicates resets all changes to the "duplicates" field.
+func (m *CaptureJobMutation) ResetDuplicates() {
+	m.duplicates = nil
+	m.addduplicates = nil
+}
+
+// SetChangeID sets the "change_id" field.
+func (m *CaptureJobMutation) SetChangeID(i int) {
+	m.change_id = &i
+	m.addchange_id = nil
+}
+
+// ChangeID returns the value of the "change_id" field in the mutation.
+func (m *CaptureJobMutation) ChangeID() (r int, exists bool) {
+	v := m.change_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangeID returns the old "change_id" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldChangeID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangeID: %w", err)
+	}
+	return oldValue.ChangeID, nil
+}
+
+// AddChangeID adds i to the "change_id" field.
+func (m *CaptureJobMutation) AddChangeID(i int) {
+	if m.addchange_id != nil {
+		*m.addchange_id += i
+	} else {
+		m.addchange_id = &i
+	}
+}
+
+// AddedChangeID returns the value that was added to the "change_id" field in this mutation.
+func (m *CaptureJobMutation) AddedChangeID() (r int, exists bool) {
+	v := m.addchange_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearChangeID clears the value of the "change_id" field.
+func (m *CaptureJobMutation) ClearChangeID() {
+	m.change_id = nil
+	m.addchange_id = nil
+	m.clearedFields[capturejob.FieldChangeID] = struct{}{}
+}
+
+// ChangeIDCleared returns if the "change_id" field was cleared in this mutation.
+func (m *CaptureJobMutation) ChangeIDCleared() bool {
+	_, ok := m.clearedFields[capturejob.FieldChangeID]
+	return ok
+}
+
+// ResetChangeID resets all changes to the "change_id" field.
+func (m *CaptureJobMutation) ResetChangeID() {
+	m.change_id = nil
+	m.addchange_id = nil
+	delete(m.clearedFields, capturejob.FieldChangeID)
+}
+
+// SetErrors sets the "errors" field.
+func (m *CaptureJobMutation) SetErrors(value []map[string]interface{}) {
+	m.errors = &value
+	m.appenderrors = nil
+}
+
+// Errors returns the value of the "errors" field in the mutation.
+func (m *CaptureJobMutation) Errors() (r []map[string]interface{}, exists bool) {
+	v := m.errors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrors returns the old "errors" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldErrors(ctx context.Context) (v []map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrors is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrors requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrors: %w", err)
+	}
+	return oldValue.Errors, nil
+}
+
+// AppendErrors adds value to the "errors" field.
+func (m *CaptureJobMutation) AppendErrors(value []map[string]interface{}) {
+	m.appenderrors = append(m.appenderrors, value...)
+}
+
+// AppendedErrors returns the list of values that were appended to the "errors" field in this mutation.
+func (m *CaptureJobMutation) AppendedErrors() ([]map[string]interface{}, bool) {
+	if len(m.appenderrors) == 0 {
+		return nil, false
+	}
+	return m.appenderrors, true
+}
+
+// ClearErrors clears the value of the "errors" field.
+func (m *CaptureJobMutation) ClearErrors() {
+	m.errors = nil
+	m.appenderrors = nil
+	m.clearedFields[capturejob.FieldErrors] = struct{}{}
+}
+
+// ErrorsCleared returns if the "errors" field was cleared in this mutation.
+func (m *CaptureJobMutation) ErrorsCleared() bool {
+	_, ok := m.clearedFields[capturejob.FieldErrors]
+	return ok
+}
+
+// ResetErrors resets all changes to the "errors" field.
+func (m *CaptureJobMutation) ResetErrors() {
+	m.errors = nil
+	m.appenderrors = nil
+	delete(m.clearedFields, capturejob.FieldErrors)
+}
+
+// SetNotes sets the "notes" field.
+func (m *CaptureJobMutation) SetNotes(s []string) {
+	m.notes = &s
+	m.appendnotes = nil
+}
+
+// Notes returns the value of the "notes" field in the mutation.
+func (m *CaptureJobMutation) Notes() (r []string, exists bool) {
+	v := m.notes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotes returns the old "notes" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldNotes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotes: %w", err)
+	}
+	return oldValue.Notes, nil
+}
+
+// AppendNotes adds s to the "notes" field.
+func (m *CaptureJobMutation) AppendNotes(s []string) {
+	m.appendnotes = append(m.appendnotes, s...)
+}
+
+// AppendedNotes returns the list of values that were appended to the "notes" field in this mutation.
+func (m *CaptureJobMutation) AppendedNotes() ([]string, bool) {
+	if len(m.appendnotes) == 0 {
+		return nil, false
+	}
+	return m.appendnotes, true
+}
+
+// ClearNotes clears the value of the "notes" field.
+func (m *CaptureJobMutation) ClearNotes() {
+	m.notes = nil
+	m.appendnotes = nil
+	m.clearedFields[capturejob.FieldNotes] = struct{}{}
+}
+
+// NotesCleared returns if the "notes" field was cleared in this mutation.
+func (m *CaptureJobMutation) NotesCleared() bool {
+	_, ok := m.clearedFields[capturejob.FieldNotes]
+	return ok
+}
+
+// ResetNotes resets all changes to the "notes" field.
+func (m *CaptureJobMutation) ResetNotes() {
+	m.notes = nil
+	m.appendnotes = nil
+	delete(m.clearedFields, capturejob.FieldNotes)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CaptureJobMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CaptureJobMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CaptureJobMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *CaptureJobMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *CaptureJobMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the CaptureJob entity.
+// If the CaptureJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaptureJobMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *CaptureJobMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[capturejob.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *CaptureJobMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[capturejob.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *CaptureJobMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, capturejob.FieldFinishedAt)
+}
+
+// Where appends a list predicates to the CaptureJobMutation builder.
+func (m *CaptureJobMutation) Where(ps ...predicate.CaptureJob) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CaptureJobMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CaptureJobMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CaptureJob, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CaptureJobMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CaptureJobMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CaptureJob).
+func (m *CaptureJobMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CaptureJobMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.organization_id != nil {
+		fields = append(fields, capturejob.FieldOrganizationID)
+	}
+	if m.user_id != nil {
+		fields = append(fields, capturejob.FieldUserID)
+	}
+	if m.api_key_id != nil {
+		fields = append(fields, capturejob.FieldAPIKeyID)
+	}
+	if m.running != nil {
+		fields = append(fields, capturejob.FieldRunning)
+	}
+	if m.success != nil {
+		fields = append(fields, capturejob.FieldSuccess)
+	}
+	if m.captured != nil {
+		fields = append(fields, capturejob.FieldCaptured)
+	}
+	if m.duplicates != nil {
+		fields = append(fields, capturejob.FieldDuplicates)
+	}
+	if m.change_id != nil {
+		fields = append(fields, capturejob.FieldChangeID)
+	}
+	if m.errors != nil {
+		fields = append(fields, capturejob.FieldErrors)
+	}
+	if m.notes != nil {
+		fields = append(fields, capturejob.FieldNotes)
+	}
+	if m.created_at != nil {
+		fields = append(fields, capturejob.FieldCreatedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, capturejob.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CaptureJobMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case capturejob.FieldOrganizationID:
+		return m.OrganizationID()
+	case capturejob.FieldUserID:
+		return m.UserID()
+	case capturejob.FieldAPIKeyID:
+		return m.APIKeyID()
+	case capturejob.FieldRunning:
+		return m.Running()
+	case capturejob.FieldSuccess:
+		return m.Success()
+	case capturejob.FieldCaptured:
+		return m.Captured()
+	case capturejob.FieldDuplicates:
+		return m.Duplicates()
+	case capturejob.FieldChangeID:
+		return m.ChangeID()
+	case capturejob.FieldErrors:
+		return m.Errors()
+	case capturejob.FieldNotes:
+		return m.Notes()
+	case capturejob.FieldCreatedAt:
+		return m.CreatedAt()
+	case capturejob.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CaptureJobMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case capturejob.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case capturejob.FieldUserID:
+		return m.OldUserID(ctx)
+	case capturejob.FieldAPIKeyID:
+		return m.OldAPIKeyID(ctx)
+	case capturejob.FieldRunning:
+		return m.OldRunning(ctx)
+	case capturejob.FieldSuccess:
+		return m.OldSuccess(ctx)
+	case capturejob.FieldCaptured:
+		return m.OldCaptured(ctx)
+	case capturejob.FieldDuplicates:
+		return m.OldDuplicates(ctx)
+	case capturejob.FieldChangeID:
+		return m.OldChangeID(ctx)
+	case capturejob.FieldErrors:
+		return m.OldErrors(ctx)
+	case capturejob.FieldNotes:
+		return m.OldNotes(ctx)
+	case capturejob.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case capturejob.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown CaptureJob field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaptureJobMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case capturejob.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case capturejob.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case capturejob.FieldAPIKeyID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAPIKeyID(v)
+		return nil
+	case capturejob.FieldRunning:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRunning(v)
+		return nil
+	case capturejob.FieldSuccess:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSuccess(v)
+		return nil
+	case capturejob.FieldCaptured:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCaptured(v)
+		return nil
+	case capturejob.FieldDuplicates:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDuplicates(v)
+		return nil
+	case capturejob.FieldChangeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangeID(v)
+		return nil
+	case capturejob.FieldErrors:
+		v, ok := value.([]map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrors(v)
+		return nil
+	case capturejob.FieldNotes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotes(v)
+		return nil
+	case capturejob.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case capturejob.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CaptureJob field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CaptureJobMutation) AddedFields() []string {
+	var fields []string
+	if m.addorganization_id != nil {
+		fields = append(fields, capturejob.FieldOrganizationID)
+	}
+	if m.adduser_id != nil {
+		fields = append(fields, capturejob.FieldUserID)
+	}
+	if m.addapi_key_id != nil {
+		fields = append(fields, capturejob.FieldAPIKeyID)
+	}
+	if m.addcaptured != nil {
+		fields = append(fields, capturejob.FieldCaptured)
+	}
+	if m.addduplicates != nil {
+		fields = append(fields, capturejob.FieldDuplicates)
+	}
+	if m.addchange_id != nil {
+		fields = append(fields, capturejob.FieldChangeID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CaptureJobMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case capturejob.FieldOrganizationID:
+		return m.AddedOrganizationID()
+	case capturejob.FieldUserID:
+		return m.AddedUserID()
+	case capturejob.FieldAPIKeyID:
+		return m.AddedAPIKeyID()
+	case capturejob.FieldCaptured:
+		return m.AddedCaptured()
+	case capturejob.FieldDuplicates:
+		return m.AddedDuplicates()
+	case capturejob.FieldChangeID:
+		return m.AddedChangeID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaptureJobMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case capturejob.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrganizationID(v)
+		return nil
+	case capturejob.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case capturejob.FieldAPIKeyID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAPIKeyID(v)
+		return nil
+	case capturejob.FieldCaptured:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCaptured(v)
+		return nil
+	case capturejob.FieldDuplicates:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDuplicates(v)
+		return nil
+	case capturejob.FieldChangeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChangeID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CaptureJob numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CaptureJobMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(capturejob.FieldOrganizationID) {
+		fields = append(fields, capturejob.FieldOrganizationID)
+	}
+	if m.FieldCleared(capturejob.FieldUserID) {
+		fields = append(fields, capturejob.FieldUserID)
+	}
+	if m.FieldCleared(capturejob.FieldAPIKeyID) {
+		fields = append(fields, capturejob.FieldAPIKeyID)
+	}
+	if m.FieldCleared(capturejob.FieldChangeID) {
+		fields = append(fields, capturejob.FieldChangeID)
+	}
+	if m.FieldCleared(capturejob.FieldErrors) {
+		fields = append(fields, capturejob.FieldErrors)
+	}
+	if m.FieldCleared(capturejob.FieldNotes) {
+		fields = append(fields, capturejob.FieldNotes)
+	}
+	if m.FieldCleared(capturejob.FieldFinishedAt) {
+		fields = append(fields, capturejob.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CaptureJobMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CaptureJobMutation) ClearField(name string) error {
+	switch name {
+	case capturejob.FieldOrganizationID:
+		m.ClearOrganizationID()
+		return nil
+	case capturejob.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case capturejob.FieldAPIKeyID:
+		m.ClearAPIKeyID()
+		return nil
+	case capturejob.FieldChangeID:
+		m.ClearChangeID()
+		return nil
+	case capturejob.FieldErrors:
+		m.ClearErrors()
+		return nil
+	case capturejob.FieldNotes:
+		m.ClearNotes()
+		return nil
+	case capturejob.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CaptureJob nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CaptureJobMutation) ResetField(name string) error {
+	switch name {
+	case capturejob.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case capturejob.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case capturejob.FieldAPIKeyID:
+		m.ResetAPIKeyID()
+		return nil
+	case capturejob.FieldRunning:
+		m.ResetRunning()
+		return nil
+	case capturejob.FieldSuccess:
+		m.ResetSuccess()
+		return nil
+	case capturejob.FieldCaptured:
+		m.ResetCaptured()
+		return nil
+	case capturejob.FieldDuplicates:
+		m.ResetDuplicates()
+		return nil
+	case capturejob.FieldChangeID:
+		m.ResetChangeID()
+		return nil
+	case capturejob.FieldErrors:
+		m.ResetErrors()
+		return nil
+	case capturejob.FieldNotes:
+		m.ResetNotes()
+		return nil
+	case capturejob.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case capturejob.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown CaptureJob field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CaptureJobMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CaptureJobMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CaptureJobMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CaptureJobMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CaptureJobMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CaptureJobMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CaptureJobMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CaptureJob unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CaptureJobMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CaptureJob edge %s", name)
 }
 
 // ChangeMutation represents an operation that mutates the Change nodes in the graph.
@@ -15340,6 +16641,1397 @@ func (m *OrganizationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Organization edge %s", name)
+}
+
+// PalletMutation represents an operation that mutates the Pallet nodes in the graph.
+type PalletMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	sscc               *string
+	organization_id    *int
+	addorganization_id *int
+	facility_id        *int
+	addfacility_id     *int
+	packed_at          *time.Time
+	clearedFields      map[string]struct{}
+	items              map[int]struct{}
+	removeditems       map[int]struct{}
+	cleareditems       bool
+	done               bool
+	oldValue           func(context.Context) (*Pallet, error)
+	predicates         []predicate.Pallet
+}
+
+var _ ent.Mutation = (*PalletMutation)(nil)
+
+// palletOption allows management of the mutation configuration using functional options.
+type palletOption func(*PalletMutation)
+
+// newPalletMutation creates new mutation for the Pallet entity.
+func newPalletMutation(c config, op Op, opts ...palletOption) *PalletMutation {
+	m := &PalletMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePallet,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPalletID sets the ID field of the mutation.
+func withPalletID(id int) palletOption {
+	return func(m *PalletMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Pallet
+		)
+		m.oldValue = func(ctx context.Context) (*Pallet, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Pallet.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPallet sets the old Pallet of the mutation.
+func withPallet(node *Pallet) palletOption {
+	return func(m *PalletMutation) {
+		m.oldValue = func(context.Context) (*Pallet, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PalletMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PalletMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PalletMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PalletMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Pallet.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSscc sets the "sscc" field.
+func (m *PalletMutation) SetSscc(s string) {
+	m.sscc = &s
+}
+
+// Sscc returns the value of the "sscc" field in the mutation.
+func (m *PalletMutation) Sscc() (r string, exists bool) {
+	v := m.sscc
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSscc returns the old "sscc" field's value of the Pallet entity.
+// If the Pallet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PalletMutation) OldSscc(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSscc is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSscc requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSscc: %w", err)
+	}
+	return oldValue.Sscc, nil
+}
+
+// ResetSscc resets all changes to the "sscc" field.
+func (m *PalletMutation) ResetSscc() {
+	m.sscc = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *PalletMutation) SetOrganizationID(i int) {
+	m.organization_id = &i
+	m.addorganization_id = nil
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *PalletMutation) OrganizationID() (r int, exists bool) {
+	v := m.organization_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the Pallet entity.
+// If the Pallet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PalletMutation) OldOrganizationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// AddOrganizationID adds i to the "organization_id" field.
+func (m *PalletMutation) AddOrganizationID(i int) {
+	if m.addorganization_id != nil {
+		*m.addorganization_id += i
+	} else {
+		m.addorganization_id = &i
+	}
+}
+
+// AddedOrganizationID returns the value that was added to the "organization_id" field in this mutation.
+func (m *PalletMutation) AddedOrganizationID() (r int, exists bool) {
+	v := m.addorganization_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *PalletMutation) ResetOrganizationID() {
+	m.organization_id = nil
+	m.addorganization_id = nil
+}
+
+// SetFacilityID sets the "facility_id" field.
+func (m *PalletMutation) SetFacilityID(i int) {
+	m.facility_id = &i
+	m.addfacility_id = nil
+}
+
+// FacilityID returns the value of the "facility_id" field in the mutation.
+func (m *PalletMutation) FacilityID() (r int, exists bool) {
+	v := m.facility_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFacilityID returns the old "facility_id" field's value of the Pallet entity.
+// If the Pallet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PalletMutation) OldFacilityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFacilityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFacilityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFacilityID: %w", err)
+	}
+	return oldValue.FacilityID, nil
+}
+
+// AddFacilityID adds i to the "facility_id" field.
+func (m *PalletMutation) AddFacilityID(i int) {
+	if m.addfacility_id != nil {
+		*m.addfacility_id += i
+	} else {
+		m.addfacility_id = &i
+	}
+}
+
+// AddedFacilityID returns the value that was added to the "facility_id" field in this mutation.
+func (m *PalletMutation) AddedFacilityID() (r int, exists bool) {
+	v := m.addfacility_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFacilityID resets all changes to the "facility_id" field.
+func (m *PalletMutation) ResetFacilityID() {
+	m.facility_id = nil
+	m.addfacility_id = nil
+}
+
+// SetPackedAt sets the "packed_at" field.
+func (m *PalletMutation) SetPackedAt(t time.Time) {
+	m.packed_at = &t
+}
+
+// PackedAt returns the value of the "packed_at" field in the mutation.
+func (m *PalletMutation) PackedAt() (r time.Time, exists bool) {
+	v := m.packed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPackedAt returns the old "packed_at" field's value of the Pallet entity.
+// If the Pallet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PalletMutation) OldPackedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPackedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPackedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPackedAt: %w", err)
+	}
+	return oldValue.PackedAt, nil
+}
+
+// ResetPackedAt resets all changes to the "packed_at" field.
+func (m *PalletMutation) ResetPackedAt() {
+	m.packed_at = nil
+}
+
+// AddItemIDs adds the "items" edge to the PalletItem entity by ids.
+func (m *PalletMutation) AddItemIDs(ids ...int) {
+	if m.items == nil {
+		m.items = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.items[ids[i]] = struct{}{}
+	}
+}
+
+// ClearItems clears the "items" edge to the PalletItem entity.
+func (m *PalletMutation) ClearItems() {
+	m.cleareditems = true
+}
+
+// ItemsCleared reports if the "items" edge to the PalletItem entity was cleared.
+func (m *PalletMutation) ItemsCleared() bool {
+	return m.cleareditems
+}
+
+// RemoveItemIDs removes the "items" edge to the PalletItem entity by IDs.
+func (m *PalletMutation) RemoveItemIDs(ids ...int) {
+	if m.removeditems == nil {
+		m.removeditems = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.items, ids[i])
+		m.removeditems[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedItems returns the removed IDs of the "items" edge to the PalletItem entity.
+func (m *PalletMutation) RemovedItemsIDs() (ids []int) {
+	for id := range m.removeditems {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ItemsIDs returns the "items" edge IDs in the mutation.
+func (m *PalletMutation) ItemsIDs() (ids []int) {
+	for id := range m.items {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetItems resets all changes to the "items" edge.
+func (m *PalletMutation) ResetItems() {
+	m.items = nil
+	m.cleareditems = false
+	m.removeditems = nil
+}
+
+// Where appends a list predicates to the PalletMutation builder.
+func (m *PalletMutation) Where(ps ...predicate.Pallet) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PalletMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PalletMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Pallet, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PalletMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PalletMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Pallet).
+func (m *PalletMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PalletMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.sscc != nil {
+		fields = append(fields, pallet.FieldSscc)
+	}
+	if m.organization_id != nil {
+		fields = append(fields, pallet.FieldOrganizationID)
+	}
+	if m.facility_id != nil {
+		fields = append(fields, pallet.FieldFacilityID)
+	}
+	if m.packed_at != nil {
+		fields = append(fields, pallet.FieldPackedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PalletMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pallet.FieldSscc:
+		return m.Sscc()
+	case pallet.FieldOrganizationID:
+		return m.OrganizationID()
+	case pallet.FieldFacilityID:
+		return m.FacilityID()
+	case pallet.FieldPackedAt:
+		return m.PackedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PalletMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case pallet.FieldSscc:
+		return m.OldSscc(ctx)
+	case pallet.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case pallet.FieldFacilityID:
+		return m.OldFacilityID(ctx)
+	case pallet.FieldPackedAt:
+		return m.OldPackedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Pallet field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PalletMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pallet.FieldSscc:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSscc(v)
+		return nil
+	case pallet.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case pallet.FieldFacilityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFacilityID(v)
+		return nil
+	case pallet.FieldPackedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPackedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Pallet field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PalletMutation) AddedFields() []string {
+	var fields []string
+	if m.addorganization_id != nil {
+		fields = append(fields, pallet.FieldOrganizationID)
+	}
+	if m.addfacility_id != nil {
+		fields = append(fields, pallet.FieldFacilityID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PalletMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case pallet.FieldOrganizationID:
+		return m.AddedOrganizationID()
+	case pallet.FieldFacilityID:
+		return m.AddedFacilityID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PalletMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case pallet.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOrganizationID(v)
+		return nil
+	case pallet.FieldFacilityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFacilityID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Pallet numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PalletMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PalletMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PalletMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Pallet nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PalletMutation) ResetField(name string) error {
+	switch name {
+	case pallet.FieldSscc:
+		m.ResetSscc()
+		return nil
+	case pallet.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case pallet.FieldFacilityID:
+		m.ResetFacilityID()
+		return nil
+	case pallet.FieldPackedAt:
+		m.ResetPackedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Pallet field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PalletMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.items != nil {
+		edges = append(edges, pallet.EdgeItems)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PalletMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case pallet.EdgeItems:
+		ids := make([]ent.Value, 0, len(m.items))
+		for id := range m.items {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PalletMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removeditems != nil {
+		edges = append(edges, pallet.EdgeItems)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PalletMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case pallet.EdgeItems:
+		ids := make([]ent.Value, 0, len(m.removeditems))
+		for id := range m.removeditems {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PalletMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareditems {
+		edges = append(edges, pallet.EdgeItems)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PalletMutation) EdgeCleared(name string) bool {
+	switch name {
+	case pallet.EdgeItems:
+		return m.cleareditems
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PalletMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Pallet unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PalletMutation) ResetEdge(name string) error {
+	switch name {
+	case pallet.EdgeItems:
+		m.ResetItems()
+		return nil
+	}
+	return fmt.Errorf("unknown Pallet edge %s", name)
+}
+
+// PalletItemMutation represents an operation that mutates the PalletItem nodes in the graph.
+type PalletItemMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	batch_id      *int
+	addbatch_id   *int
+	quantity      *float64
+	addquantity   *float64
+	unit          *quantity.Unit
+	added_at      *time.Time
+	removed_at    *time.Time
+	clearedFields map[string]struct{}
+	pallet        *int
+	clearedpallet bool
+	done          bool
+	oldValue      func(context.Context) (*PalletItem, error)
+	predicates    []predicate.PalletItem
+}
+
+var _ ent.Mutation = (*PalletItemMutation)(nil)
+
+// palletitemOption allows management of the mutation configuration using functional options.
+type palletitemOption func(*PalletItemMutation)
+
+// newPalletItemMutation creates new mutation for the PalletItem entity.
+func newPalletItemMutation(c config, op Op, opts ...palletitemOption) *PalletItemMutation {
+	m := &PalletItemMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePalletItem,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPalletItemID sets the ID field of the mutation.
+func withPalletItemID(id int) palletitemOption {
+	return func(m *PalletItemMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PalletItem
+		)
+		m.oldValue = func(ctx context.Context) (*PalletItem, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PalletItem.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPalletItem sets the old PalletItem of the mutation.
+func withPalletItem(node *PalletItem) palletitemOption {
+	return func(m *PalletItemMutation) {
+		m.oldValue = func(context.Context) (*PalletItem, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PalletItemMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PalletItemMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PalletItemMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PalletItemMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PalletItem.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPalletID sets the "pallet_id" field.
+func (m *PalletItemMutation) SetPalletID(i int) {
+	m.pallet = &i
+}
+
+// PalletID returns the value of the "pallet_id" field in the mutation.
+func (m *PalletItemMutation) PalletID() (r int, exists bool) {
+	v := m.pallet
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPalletID returns the old "pallet_id" field's value of the PalletItem entity.
+// If the PalletItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PalletItemMutation) OldPalletID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPalletID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPalletID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPalletID: %w", err)
+	}
+	return oldValue.PalletID, nil
+}
+
+// ResetPalletID resets all changes to the "pallet_id" field.
+func (m *PalletItemMutation) ResetPalletID() {
+	m.pallet = nil
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *PalletItemMutation) SetBatchID(i int) {
+	m.batch_id = &i
+	m.addbatch_id = nil
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *PalletItemMutation) BatchID() (r int, exists bool) {
+	v := m.batch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the PalletItem entity.
+// If the PalletItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PalletItemMutation) OldBatchID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// AddBatchID adds i to the "batch_id" field.
+func (m *PalletItemMutation) AddBatchID(i int) {
+	if m.addbatch_id != nil {
+		*m.addbatch_id += i
+	} else {
+		m.addbatch_id = &i
+	}
+}
+
+// AddedBatchID returns the value that was added to the "batch_id" field in this mutation.
+func (m *PalletItemMutation) AddedBatchID() (r int, exists bool) {
+	v := m.addbatch_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *PalletItemMutation) ResetBatchID() {
+	m.batch_id = nil
+	m.addbatch_id = nil
+}
+
+// SetQuantity sets the "quantity" field.
+func (m *PalletItemMutation) SetQuantity(f float64) {
+	m.quantity = &f
+	m.addquantity = nil
+}
+
+// Quantity returns the value of the "quantity" field in the mutation.
+func (m *PalletItemMutation) Quantity() (r float64, exists bool) {
+	v := m.quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuantity returns the old "quantity" field's value of the PalletItem entity.
+// If the PalletItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PalletItemMutation) OldQuantity(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuantity: %w", err)
+	}
+	return oldValue.Quantity, nil
+}
+
+// AddQuantity adds f to the "quantity" field.
+func (m *PalletItemMutation) AddQuantity(f float64) {
+	if m.addquantity != nil {
+		*m.addquantity += f
+	} else {
+		m.addquantity = &f
+	}
+}
+
+// AddedQuantity returns the value that was added to the "quantity" field in this mutation.
+func (m *PalletItemMutation) AddedQuantity() (r float64, exists bool) {
+	v := m.addquantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetQuantity resets all changes to the "quantity" field.
+func (m *PalletItemMutation) ResetQuantity() {
+	m.quantity = nil
+	m.addquantity = nil
+}
+
+// SetUnit sets the "unit" field.
+func (m *PalletItemMutation) SetUnit(q quantity.Unit) {
+	m.unit = &q
+}
+
+// Unit returns the value of the "unit" field in the mutation.
+func (m *PalletItemMutation) Unit() (r quantity.Unit, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnit returns the old "unit" field's value of the PalletItem entity.
+// If the PalletItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PalletItemMutation) OldUnit(ctx context.Context) (v quantity.Unit, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnit: %w", err)
+	}
+	return oldValue.Unit, nil
+}
+
+// ResetUnit resets all changes to the "unit" field.
+func (m *PalletItemMutation) ResetUnit() {
+	m.unit = nil
+}
+
+// SetAddedAt sets the "added_at" field.
+func (m *PalletItemMutation) SetAddedAt(t time.Time) {
+	m.added_at = &t
+}
+
+// AddedAt returns the value of the "added_at" field in the mutation.
+func (m *PalletItemMutation) AddedAt() (r time.Time, exists bool) {
+	v := m.added_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddedAt returns the old "added_at" field's value of the PalletItem entity.
+// If the PalletItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PalletItemMutation) OldAddedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddedAt: %w", err)
+	}
+	return oldValue.AddedAt, nil
+}
+
+// ResetAddedAt resets all changes to the "added_at" field.
+func (m *PalletItemMutation) ResetAddedAt() {
+	m.added_at = nil
+}
+
+// SetRemovedAt sets the "removed_at" field.
+func (m *PalletItemMutation) SetRemovedAt(t time.Time) {
+	m.removed_at = &t
+}
+
+// RemovedAt returns the value of the "removed_at" field in the mutation.
+func (m *PalletItemMutation) RemovedAt() (r time.Time, exists bool) {
+	v := m.removed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemovedAt returns the old "removed_at" field's value of the PalletItem entity.
+// If the PalletItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PalletItemMutation) OldRemovedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemovedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemovedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemovedAt: %w", err)
+	}
+	return oldValue.RemovedAt, nil
+}
+
+// ClearRemovedAt clears the value of the "removed_at" field.
+func (m *PalletItemMutation) ClearRemovedAt() {
+	m.removed_at = nil
+	m.clearedFields[palletitem.FieldRemovedAt] = struct{}{}
+}
+
+// RemovedAtCleared returns if the "removed_at" field was cleared in this mutation.
+func (m *PalletItemMutation) RemovedAtCleared() bool {
+	_, ok := m.clearedFields[palletitem.FieldRemovedAt]
+	return ok
+}
+
+// ResetRemovedAt resets all changes to the "removed_at" field.
+func (m *PalletItemMutation) ResetRemovedAt() {
+	m.removed_at = nil
+	delete(m.clearedFields, palletitem.FieldRemovedAt)
+}
+
+// ClearPallet clears the "pallet" edge to the Pallet entity.
+func (m *PalletItemMutation) ClearPallet() {
+	m.clearedpallet = true
+	m.clearedFields[palletitem.FieldPalletID] = struct{}{}
+}
+
+// PalletCleared reports if the "pallet" edge to the Pallet entity was cleared.
+func (m *PalletItemMutation) PalletCleared() bool {
+	return m.clearedpallet
+}
+
+// PalletIDs returns the "pallet" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PalletID instead. It exists only for internal usage by the builders.
+func (m *PalletItemMutation) PalletIDs() (ids []int) {
+	if id := m.pallet; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPallet resets all changes to the "pallet" edge.
+func (m *PalletItemMutation) ResetPallet() {
+	m.pallet = nil
+	m.clearedpallet = false
+}
+
+// Where appends a list predicates to the PalletItemMutation builder.
+func (m *PalletItemMutation) Where(ps ...predicate.PalletItem) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PalletItemMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PalletItemMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PalletItem, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PalletItemMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PalletItemMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PalletItem).
+func (m *PalletItemMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PalletItemMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.pallet != nil {
+		fields = append(fields, palletitem.FieldPalletID)
+	}
+	if m.batch_id != nil {
+		fields = append(fields, palletitem.FieldBatchID)
+	}
+	if m.quantity != nil {
+		fields = append(fields, palletitem.FieldQuantity)
+	}
+	if m.unit != nil {
+		fields = append(fields, palletitem.FieldUnit)
+	}
+	if m.added_at != nil {
+		fields = append(fields, palletitem.FieldAddedAt)
+	}
+	if m.removed_at != nil {
+		fields = append(fields, palletitem.FieldRemovedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PalletItemMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case palletitem.FieldPalletID:
+		return m.PalletID()
+	case palletitem.FieldBatchID:
+		return m.BatchID()
+	case palletitem.FieldQuantity:
+		return m.Quantity()
+	case palletitem.FieldUnit:
+		return m.Unit()
+	case palletitem.FieldAddedAt:
+		return m.AddedAt()
+	case palletitem.FieldRemovedAt:
+		return m.RemovedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PalletItemMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case palletitem.FieldPalletID:
+		return m.OldPalletID(ctx)
+	case palletitem.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case palletitem.FieldQuantity:
+		return m.OldQuantity(ctx)
+	case palletitem.FieldUnit:
+		return m.OldUnit(ctx)
+	case palletitem.FieldAddedAt:
+		return m.OldAddedAt(ctx)
+	case palletitem.FieldRemovedAt:
+		return m.OldRemovedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PalletItem field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PalletItemMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case palletitem.FieldPalletID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPalletID(v)
+		return nil
+	case palletitem.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case palletitem.FieldQuantity:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuantity(v)
+		return nil
+	case palletitem.FieldUnit:
+		v, ok := value.(quantity.Unit)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnit(v)
+		return nil
+	case palletitem.FieldAddedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddedAt(v)
+		return nil
+	case palletitem.FieldRemovedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemovedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PalletItem field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PalletItemMutation) AddedFields() []string {
+	var fields []string
+	if m.addbatch_id != nil {
+		fields = append(fields, palletitem.FieldBatchID)
+	}
+	if m.addquantity != nil {
+		fields = append(fields, palletitem.FieldQuantity)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PalletItemMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case palletitem.FieldBatchID:
+		return m.AddedBatchID()
+	case palletitem.FieldQuantity:
+		return m.AddedQuantity()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PalletItemMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case palletitem.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBatchID(v)
+		return nil
+	case palletitem.FieldQuantity:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddQuantity(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PalletItem numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PalletItemMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(palletitem.FieldRemovedAt) {
+		fields = append(fields, palletitem.FieldRemovedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PalletItemMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PalletItemMutation) ClearField(name string) error {
+	switch name {
+	case palletitem.FieldRemovedAt:
+		m.ClearRemovedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PalletItem nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PalletItemMutation) ResetField(name string) error {
+	switch name {
+	case palletitem.FieldPalletID:
+		m.ResetPalletID()
+		return nil
+	case palletitem.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case palletitem.FieldQuantity:
+		m.ResetQuantity()
+		return nil
+	case palletitem.FieldUnit:
+		m.ResetUnit()
+		return nil
+	case palletitem.FieldAddedAt:
+		m.ResetAddedAt()
+		return nil
+	case palletitem.FieldRemovedAt:
+		m.ResetRemovedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PalletItem field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PalletItemMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.pallet != nil {
+		edges = append(edges, palletitem.EdgePallet)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PalletItemMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case palletitem.EdgePallet:
+		if id := m.pallet; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PalletItemMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PalletItemMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PalletItemMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedpallet {
+		edges = append(edges, palletitem.EdgePallet)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PalletItemMutation) EdgeCleared(name string) bool {
+	switch name {
+	case palletitem.EdgePallet:
+		return m.clearedpallet
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PalletItemMutation) ClearEdge(name string) error {
+	switch name {
+	case palletitem.EdgePallet:
+		m.ClearPallet()
+		return nil
+	}
+	return fmt.Errorf("unknown PalletItem unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PalletItemMutation) ResetEdge(name string) error {
+	switch name {
+	case palletitem.EdgePallet:
+		m.ResetPallet()
+		return nil
+	}
+	return fmt.Errorf("unknown PalletItem edge %s", name)
 }
 
 // ProductMutation represents an operation that mutates the Product nodes in the graph.

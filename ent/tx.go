@@ -24,6 +24,8 @@ type Tx struct {
 	Batch *BatchClient
 	// BatchInput is the client for interacting with the BatchInput builders.
 	BatchInput *BatchInputClient
+	// CaptureJob is the client for interacting with the CaptureJob builders.
+	CaptureJob *CaptureJobClient
 	// Change is the client for interacting with the Change builders.
 	Change *ChangeClient
 	// DailyCount is the client for interacting with the DailyCount builders.
@@ -42,6 +44,10 @@ type Tx struct {
 	Measurement *MeasurementClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// Pallet is the client for interacting with the Pallet builders.
+	Pallet *PalletClient
+	// PalletItem is the client for interacting with the PalletItem builders.
+	PalletItem *PalletItemClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// Recall is the client for interacting with the Recall builders.
@@ -204,6 +210,7 @@ func (tx *Tx) init() {
 	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.Batch = NewBatchClient(tx.config)
 	tx.BatchInput = NewBatchInputClient(tx.config)
+	tx.CaptureJob = NewCaptureJobClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.DailyCount = NewDailyCountClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
@@ -213,6 +220,8 @@ func (tx *Tx) init() {
 	tx.LoginThrottle = NewLoginThrottleClient(tx.config)
 	tx.Measurement = NewMeasurementClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
+	tx.Pallet = NewPalletClient(tx.config)
+	tx.PalletItem = NewPalletItemClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.Recall = NewRecallClient(tx.config)
 	tx.RecallPlace = NewRecallPlaceClient(tx.config)

@@ -213,6 +213,8 @@ const (
 	KindSCAN_BURST               Kind = "SCAN_BURST"
 	KindSCAN_SPREAD              Kind = "SCAN_SPREAD"
 	KindRECALL_NOTICE            Kind = "RECALL_NOTICE"
+	KindMISSING_CUSTODY          Kind = "MISSING_CUSTODY"
+	KindMASS_BALANCE             Kind = "MASS_BALANCE"
 )
 
 func (k Kind) String() string {
@@ -222,7 +224,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindTEMPERATURE_OUT_OF_RANGE, KindSUSTAINED_EXCURSION, KindCUMULATIVE_EXCURSION, KindLOGGING_GAP, KindINSPECTION_FAILED, KindOVER_LEGAL_LIMIT, KindMEASUREMENT_OUTLIER, KindTRANSIT_OUTLIER, KindOVER_SHELVED, KindOVER_SHIPPED, KindEXPIRED_ON_SHELF, KindSCAN_BURST, KindSCAN_SPREAD, KindRECALL_NOTICE:
+	case KindTEMPERATURE_OUT_OF_RANGE, KindSUSTAINED_EXCURSION, KindCUMULATIVE_EXCURSION, KindLOGGING_GAP, KindINSPECTION_FAILED, KindOVER_LEGAL_LIMIT, KindMEASUREMENT_OUTLIER, KindTRANSIT_OUTLIER, KindOVER_SHELVED, KindOVER_SHIPPED, KindEXPIRED_ON_SHELF, KindSCAN_BURST, KindSCAN_SPREAD, KindRECALL_NOTICE, KindMISSING_CUSTODY, KindMASS_BALANCE:
 		return nil
 	default:
 		return fmt.Errorf("alert: invalid enum value for kind field: %q", k)

@@ -68,6 +68,18 @@ func (f BatchInputFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BatchInputMutation", m)
 }
 
+// The CaptureJobFunc type is an adapter to allow the use of ordinary
+// function as CaptureJob mutator.
+type CaptureJobFunc func(context.Context, *ent.CaptureJobMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CaptureJobFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CaptureJobMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CaptureJobMutation", m)
+}
+
 // The ChangeFunc type is an adapter to allow the use of ordinary
 // function as Change mutator.
 type ChangeFunc func(context.Context, *ent.ChangeMutation) (ent.Value, error)
@@ -174,6 +186,30 @@ func (f OrganizationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrganizationMutation", m)
+}
+
+// The PalletFunc type is an adapter to allow the use of ordinary
+// function as Pallet mutator.
+type PalletFunc func(context.Context, *ent.PalletMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PalletFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PalletMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PalletMutation", m)
+}
+
+// The PalletItemFunc type is an adapter to allow the use of ordinary
+// function as PalletItem mutator.
+type PalletItemFunc func(context.Context, *ent.PalletItemMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PalletItemFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PalletItemMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PalletItemMutation", m)
 }
 
 // The ProductFunc type is an adapter to allow the use of ordinary

@@ -12,6 +12,7 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
 	"suyuan/ent/event"
@@ -21,6 +22,8 @@ import (
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
+	"suyuan/ent/pallet"
+	"suyuan/ent/palletitem"
 	"suyuan/ent/predicate"
 	"suyuan/ent/product"
 	"suyuan/ent/recall"
@@ -228,6 +231,33 @@ func (f TraverseBatchInput) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.BatchInputQuery", q)
+}
+
+// The CaptureJobFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CaptureJobFunc func(context.Context, *ent.CaptureJobQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CaptureJobFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CaptureJobQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CaptureJobQuery", q)
+}
+
+// The TraverseCaptureJob type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCaptureJob func(context.Context, *ent.CaptureJobQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCaptureJob) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCaptureJob) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CaptureJobQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CaptureJobQuery", q)
 }
 
 // The ChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -471,6 +501,60 @@ func (f TraverseOrganization) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.OrganizationQuery", q)
+}
+
+// The PalletFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PalletFunc func(context.Context, *ent.PalletQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PalletFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PalletQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PalletQuery", q)
+}
+
+// The TraversePallet type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePallet func(context.Context, *ent.PalletQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePallet) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePallet) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PalletQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PalletQuery", q)
+}
+
+// The PalletItemFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PalletItemFunc func(context.Context, *ent.PalletItemQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PalletItemFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PalletItemQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PalletItemQuery", q)
+}
+
+// The TraversePalletItem type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePalletItem func(context.Context, *ent.PalletItemQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePalletItem) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePalletItem) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PalletItemQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PalletItemQuery", q)
 }
 
 // The ProductFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -837,6 +921,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.BatchQuery, predicate.Batch, batch.OrderOption]{typ: ent.TypeBatch, tq: q}, nil
 	case *ent.BatchInputQuery:
 		return &query[*ent.BatchInputQuery, predicate.BatchInput, batchinput.OrderOption]{typ: ent.TypeBatchInput, tq: q}, nil
+	case *ent.CaptureJobQuery:
+		return &query[*ent.CaptureJobQuery, predicate.CaptureJob, capturejob.OrderOption]{typ: ent.TypeCaptureJob, tq: q}, nil
 	case *ent.ChangeQuery:
 		return &query[*ent.ChangeQuery, predicate.Change, change.OrderOption]{typ: ent.TypeChange, tq: q}, nil
 	case *ent.DailyCountQuery:
@@ -855,6 +941,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MeasurementQuery, predicate.Measurement, measurement.OrderOption]{typ: ent.TypeMeasurement, tq: q}, nil
 	case *ent.OrganizationQuery:
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
+	case *ent.PalletQuery:
+		return &query[*ent.PalletQuery, predicate.Pallet, pallet.OrderOption]{typ: ent.TypePallet, tq: q}, nil
+	case *ent.PalletItemQuery:
+		return &query[*ent.PalletItemQuery, predicate.PalletItem, palletitem.OrderOption]{typ: ent.TypePalletItem, tq: q}, nil
 	case *ent.ProductQuery:
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
 	case *ent.RecallQuery:

@@ -41,7 +41,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"TEMPERATURE_OUT_OF_RANGE", "SUSTAINED_EXCURSION", "CUMULATIVE_EXCURSION", "LOGGING_GAP", "INSPECTION_FAILED", "OVER_LEGAL_LIMIT", "MEASUREMENT_OUTLIER", "TRANSIT_OUTLIER", "OVER_SHELVED", "OVER_SHIPPED", "EXPIRED_ON_SHELF", "SCAN_BURST", "SCAN_SPREAD", "RECALL_NOTICE"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"TEMPERATURE_OUT_OF_RANGE", "SUSTAINED_EXCURSION", "CUMULATIVE_EXCURSION", "LOGGING_GAP", "INSPECTION_FAILED", "OVER_LEGAL_LIMIT", "MEASUREMENT_OUTLIER", "TRANSIT_OUTLIER", "OVER_SHELVED", "OVER_SHIPPED", "EXPIRED_ON_SHELF", "SCAN_BURST", "SCAN_SPREAD", "RECALL_NOTICE", "MISSING_CUSTODY", "MASS_BALANCE"}},
 		{Name: "severity", Type: field.TypeEnum, Enums: []string{"LOW", "MEDIUM", "HIGH", "CRITICAL"}},
 		{Name: "subject_type", Type: field.TypeEnum, Enums: []string{"BATCH", "SHIPMENT", "FACILITY", "TRACE_CODE", "RECALL"}},
 		{Name: "subject_id", Type: field.TypeInt},
@@ -297,6 +297,28 @@ var (
 				Columns: []*schema.Column{BatchInputsColumns[5], BatchInputsColumns[4]},
 			},
 		},
+	}
+	// CaptureJobsColumns holds the columns for the "capture_jobs" table.
+	CaptureJobsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "organization_id", Type: field.TypeInt, Nullable: true},
+		{Name: "user_id", Type: field.TypeInt, Nullable: true},
+		{Name: "api_key_id", Type: field.TypeInt, Nullable: true},
+		{Name: "running", Type: field.TypeBool, Default: false},
+		{Name: "success", Type: field.TypeBool, Default: false},
+		{Name: "captured", Type: field.TypeInt, Default: 0},
+		{Name: "duplicates", Type: field.TypeInt, Default: 0},
+		{Name: "change_id", Type: field.TypeInt, Nullable: true},
+		{Name: "errors", Type: field.TypeJSON, Nullable: true},
+		{Name: "notes", Type: field.TypeJSON, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// CaptureJobsTable holds the schema information for the "capture_jobs" table.
+	CaptureJobsTable = &schema.Table{
+		Name:       "capture_jobs",
+		Columns:    CaptureJobsColumns,
+		PrimaryKey: []*schema.Column{CaptureJobsColumns[0]},
 	}
 	// ChangesColumns holds the columns for the "changes" table.
 	ChangesColumns = []*schema.Column{
@@ -600,6 +622,56 @@ var (
 				Name:    "organization_name",
 				Unique:  false,
 				Columns: []*schema.Column{OrganizationsColumns[3]},
+			},
+		},
+	}
+	// PalletsColumns holds the columns for the "pallets" table.
+	PalletsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "sscc", Type: field.TypeString, Unique: true, Size: 18},
+		{Name: "organization_id", Type: field.TypeInt},
+		{Name: "facility_id", Type: field.TypeInt},
+		{Name: "packed_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// PalletsTable holds the schema information for the "pallets" table.
+	PalletsTable = &schema.Table{
+		Name:       "pallets",
+		Columns:    PalletsColumns,
+		PrimaryKey: []*schema.Column{PalletsColumns[0]},
+	}
+	// PalletItemsColumns holds the columns for the "pallet_items" table.
+	PalletItemsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "batch_id", Type: field.TypeInt},
+		{Name: "quantity", Type: field.TypeFloat64},
+		{Name: "unit", Type: field.TypeEnum, Enums: []string{"G", "KG", "T", "ML", "L", "PIECE", "BOX", "HEAD"}},
+		{Name: "added_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "removed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "pallet_id", Type: field.TypeInt},
+	}
+	// PalletItemsTable holds the schema information for the "pallet_items" table.
+	PalletItemsTable = &schema.Table{
+		Name:       "pallet_items",
+		Columns:    PalletItemsColumns,
+		PrimaryKey: []*schema.Column{PalletItemsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pallet_items_pallets_items",
+				Columns:    []*schema.Column{PalletItemsColumns[6]},
+				RefColumns: []*schema.Column{PalletsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "palletitem_pallet_id_removed_at",
+				Unique:  false,
+				Columns: []*schema.Column{PalletItemsColumns[6], PalletItemsColumns[5]},
+			},
+			{
+				Name:    "palletitem_batch_id",
+				Unique:  false,
+				Columns: []*schema.Column{PalletItemsColumns[1]},
 			},
 		},
 	}
@@ -1166,6 +1238,7 @@ var (
 		AuditEntriesTable,
 		BatchesTable,
 		BatchInputsTable,
+		CaptureJobsTable,
 		ChangesTable,
 		DailyCountsTable,
 		EventsTable,
@@ -1175,6 +1248,8 @@ var (
 		LoginThrottlesTable,
 		MeasurementsTable,
 		OrganizationsTable,
+		PalletsTable,
+		PalletItemsTable,
 		ProductsTable,
 		RecallsTable,
 		RecallPlacesTable,
@@ -1224,6 +1299,9 @@ func init() {
 	BatchInputsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
 	}
+	CaptureJobsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(115964116992),
+	}
 	ChangesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(103079215104),
 	}
@@ -1256,6 +1334,13 @@ func init() {
 	}
 	OrganizationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
+	}
+	PalletsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(120259084288),
+	}
+	PalletItemsTable.ForeignKeys[0].RefTable = PalletsTable
+	PalletItemsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(124554051584),
 	}
 	ProductsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ProductsTable.Annotation = &entsql.Annotation{

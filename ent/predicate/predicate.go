@@ -21,6 +21,9 @@ type Batch func(*sql.Selector)
 // BatchInput is the predicate function for batchinput builders.
 type BatchInput func(*sql.Selector)
 
+// CaptureJob is the predicate function for capturejob builders.
+type CaptureJob func(*sql.Selector)
+
 // Change is the predicate function for change builders.
 type Change func(*sql.Selector)
 
@@ -47,6 +50,12 @@ type Measurement func(*sql.Selector)
 
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
+
+// Pallet is the predicate function for pallet builders.
+type Pallet func(*sql.Selector)
+
+// PalletItem is the predicate function for palletitem builders.
+type PalletItem func(*sql.Selector)
 
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)

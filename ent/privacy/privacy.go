@@ -231,6 +231,30 @@ func (f BatchInputMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BatchInputMutation", m)
 }
 
+// The CaptureJobQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CaptureJobQueryRuleFunc func(context.Context, *ent.CaptureJobQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CaptureJobQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CaptureJobQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CaptureJobQuery", q)
+}
+
+// The CaptureJobMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CaptureJobMutationRuleFunc func(context.Context, *ent.CaptureJobMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CaptureJobMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CaptureJobMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CaptureJobMutation", m)
+}
+
 // The ChangeQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ChangeQueryRuleFunc func(context.Context, *ent.ChangeQuery) error
@@ -445,6 +469,54 @@ func (f OrganizationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrganizationMutation", m)
+}
+
+// The PalletQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PalletQueryRuleFunc func(context.Context, *ent.PalletQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PalletQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PalletQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PalletQuery", q)
+}
+
+// The PalletMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PalletMutationRuleFunc func(context.Context, *ent.PalletMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PalletMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PalletMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PalletMutation", m)
+}
+
+// The PalletItemQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PalletItemQueryRuleFunc func(context.Context, *ent.PalletItemQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PalletItemQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PalletItemQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PalletItemQuery", q)
+}
+
+// The PalletItemMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PalletItemMutationRuleFunc func(context.Context, *ent.PalletItemMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PalletItemMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PalletItemMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PalletItemMutation", m)
 }
 
 // The ProductQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -804,6 +876,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.BatchInputQuery:
 		return q.Filter(), nil
+	case *ent.CaptureJobQuery:
+		return q.Filter(), nil
 	case *ent.ChangeQuery:
 		return q.Filter(), nil
 	case *ent.DailyCountQuery:
@@ -821,6 +895,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.MeasurementQuery:
 		return q.Filter(), nil
 	case *ent.OrganizationQuery:
+		return q.Filter(), nil
+	case *ent.PalletQuery:
+		return q.Filter(), nil
+	case *ent.PalletItemQuery:
 		return q.Filter(), nil
 	case *ent.ProductQuery:
 		return q.Filter(), nil
@@ -865,6 +943,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.BatchInputMutation:
 		return m.Filter(), nil
+	case *ent.CaptureJobMutation:
+		return m.Filter(), nil
 	case *ent.ChangeMutation:
 		return m.Filter(), nil
 	case *ent.DailyCountMutation:
@@ -882,6 +962,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.MeasurementMutation:
 		return m.Filter(), nil
 	case *ent.OrganizationMutation:
+		return m.Filter(), nil
+	case *ent.PalletMutation:
+		return m.Filter(), nil
+	case *ent.PalletItemMutation:
 		return m.Filter(), nil
 	case *ent.ProductMutation:
 		return m.Filter(), nil

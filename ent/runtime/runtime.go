@@ -9,6 +9,7 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
 	"suyuan/ent/event"
@@ -18,6 +19,8 @@ import (
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
+	"suyuan/ent/pallet"
+	"suyuan/ent/palletitem"
 	"suyuan/ent/product"
 	"suyuan/ent/recall"
 	"suyuan/ent/recallplace"
@@ -229,6 +232,33 @@ func init() {
 	batchinputDescCreatedAt := batchinputFields[4].Descriptor()
 	// batchinput.DefaultCreatedAt holds the default value on creation for the created_at field.
 	batchinput.DefaultCreatedAt = batchinputDescCreatedAt.Default.(func() time.Time)
+	capturejob.Policy = privacy.NewPolicies(schema.CaptureJob{})
+	capturejob.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := capturejob.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	capturejobFields := schema.CaptureJob{}.Fields()
+	_ = capturejobFields
+	// capturejobDescRunning is the schema descriptor for running field.
+	capturejobDescRunning := capturejobFields[3].Descriptor()
+	// capturejob.DefaultRunning holds the default value on creation for the running field.
+	capturejob.DefaultRunning = capturejobDescRunning.Default.(bool)
+	// capturejobDescSuccess is the schema descriptor for success field.
+	capturejobDescSuccess := capturejobFields[4].Descriptor()
+	// capturejob.DefaultSuccess holds the default value on creation for the success field.
+	capturejob.DefaultSuccess = capturejobDescSuccess.Default.(bool)
+	// capturejobDescCaptured is the schema descriptor for captured field.
+	capturejobDescCaptured := capturejobFields[5].Descriptor()
+	// capturejob.DefaultCaptured holds the default value on creation for the captured field.
+	capturejob.DefaultCaptured = capturejobDescCaptured.Default.(int)
+	// capturejobDescDuplicates is the schema descriptor for duplicates field.
+	capturejobDescDuplicates := capturejobFields[6].Descriptor()
+	// capturejob.DefaultDuplicates holds the default value on creation for the duplicates field.
+	capturejob.DefaultDuplicates = capturejobDescDuplicates.Default.(int)
 	change.Policy = privacy.NewPolicies(schema.Change{})
 	change.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -689,6 +719,50 @@ func init() {
 			return nil
 		}
 	}()
+	pallet.Policy = privacy.NewPolicies(schema.Pallet{})
+	pallet.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := pallet.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	palletFields := schema.Pallet{}.Fields()
+	_ = palletFields
+	// palletDescSscc is the schema descriptor for sscc field.
+	palletDescSscc := palletFields[0].Descriptor()
+	// pallet.SsccValidator is a validator for the "sscc" field. It is called by the builders before save.
+	pallet.SsccValidator = func() func(string) error {
+		validators := palletDescSscc.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sscc string) error {
+			for _, fn := range fns {
+				if err := fn(sscc); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	palletitem.Policy = privacy.NewPolicies(schema.PalletItem{})
+	palletitem.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := palletitem.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	palletitemFields := schema.PalletItem{}.Fields()
+	_ = palletitemFields
+	// palletitemDescQuantity is the schema descriptor for quantity field.
+	palletitemDescQuantity := palletitemFields[2].Descriptor()
+	// palletitem.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	palletitem.QuantityValidator = palletitemDescQuantity.Validators[0].(func(float64) error)
 	productMixin := schema.Product{}.Mixin()
 	product.Policy = privacy.NewPolicies(schema.Product{})
 	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {

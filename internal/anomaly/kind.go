@@ -26,6 +26,12 @@ const (
 	// RecallNotice is not a rule: a recall raises it for every
 	// organisation the recalled food reached.
 	RecallNotice Kind = "RECALL_NOTICE"
+	// MissingCustody and MassBalance are not rules either: a partner's
+	// captured event that is true but has a hole before it — goods used,
+	// received or shelved where they were never recorded as arriving, or
+	// more of them than arrived — is stored and raises them.
+	MissingCustody Kind = "MISSING_CUSTODY"
+	MassBalance    Kind = "MASS_BALANCE"
 )
 
 // Kinds lists every kind, rules first.
@@ -34,6 +40,7 @@ func Kinds() []Kind {
 		TemperatureOutOfRange, SustainedExcursion, CumulativeExcursion, LoggingGap,
 		InspectionFailed, OverLegalLimit, MeasurementOutlier, TransitOutlier,
 		OverShelved, OverShipped, ExpiredOnShelf, ScanBurst, ScanSpread, RecallNotice,
+		MissingCustody, MassBalance,
 	}
 }
 
@@ -75,8 +82,10 @@ func (k Kind) DefaultSeverity() Severity {
 		return Low
 	case SustainedExcursion, CumulativeExcursion, MeasurementOutlier, ExpiredOnShelf, ScanBurst:
 		return Medium
-	case TemperatureOutOfRange, InspectionFailed, OverShelved, OverShipped, ScanSpread:
+	case TemperatureOutOfRange, InspectionFailed, OverShelved, OverShipped, ScanSpread, MassBalance:
 		return High
+	case MissingCustody:
+		return Medium
 	case OverLegalLimit:
 		return Critical
 	}

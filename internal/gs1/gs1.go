@@ -69,6 +69,19 @@ func GLN(s string) (string, error) {
 	return s, nil
 }
 
+// SSCC validates an 18-digit Serial Shipping Container Code (AI 00) and
+// returns it without surrounding spaces.
+func SSCC(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) != 18 || !isDigits(s) {
+		return "", errcode.New(errcode.BadUserInput, "sscc must have 18 digits")
+	}
+	if checkDigit(s[:17]) != s[17] {
+		return "", errcode.New(errcode.BadUserInput, "sscc check digit is wrong")
+	}
+	return s, nil
+}
+
 // isDigits reports whether s is non-empty and made of ASCII digits only.
 func isDigits(s string) bool {
 	if s == "" {

@@ -1,0 +1,1134 @@
+package record
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"suyuan/ent"
+	"suyuan/ent/batch"
+	"suyuan/ent/event"
+	"suyuan/ent/facility"
+	"suyuan/ent/inspection"
+	"suyuan/ent/organization"
+	"suyuan/ent/pallet"
+	"suyuan/ent/palletitem"
+	"suyuan/ent/product"
+	"suyuan/ent/shelfevent"
+	"suyuan/ent/shipment"
+	"suyuan/ent/shipmentitem"
+	"suyuan/ent/stock"
+	"suyuan/internal/anomaly"
+	"suyuan/internal/epcis"
+	"suyuan/internal/errcode"
+	"suyuan/internal/eventlog"
+	"suyuan/internal/quantity"
+	"suyuan/internal/viewer"
+)
+
+// CaptureResult is what a capture stored.
+type CaptureResult struct {
+	// Captured counts the events appended to the log; Duplicates those it
+	// already held (the same eventID), which were neither stored nor
+	// projected again.
+	Captured, Duplicates int
+	// Change is the outbox entry of the capture (0 when nothing was new).
+	Change int
+	// Notes say what was stored but not projected onto the graph, and
+	// which holes raised alerts, by event index.
+	Notes []string
+}
+
+// Capture records a partner's EPCIS events as one recording: all of them
+// or, on a refusal, none. Each event is appended to the log and projected
+// onto the graph as far as it consistently goes (docs/EPCIS.md, "How
+// events map onto the graph"): a commissioning makes a lot, a
+// transformation lots with their lineage, an aggregation packs a pallet,
+// shipping and receiving move stock on a shipment, sensor reports become
+// readings, stocking shelves goods, inspecting records an inspection. A
+// true event with a hole before it — goods used, received or shelved where
+// they never arrived, or more of them than arrived — is stored and
+// projected, and the hole raised as an alert; what the graph has no place
+// for is stored and noted. Refused are only events that are not the
+// caller's to say: at a facility of another organisation, about a product
+// or lot it has no part in.
+func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*CaptureResult, error) {
+	ctx, v, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v.ReadOnly {
+		return nil, errcode.New(errcode.Forbidden, "this API key may only read")
+	}
+	for _, e := range events {
+		if e.EventID == "" {
+			if e.EventID, err = epcis.Hash(e); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var res *CaptureResult
+	var raised []*ent.Alert
+	ch, err := r.log.Record(ctx, "capture", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
+		p := &projector{r: r, tx: tx, v: v, rec: rec, res: &CaptureResult{},
+			places: map[string]*ent.Facility{}, lots: map[string]*ent.Batch{}, products: map[string]*ent.Product{}}
+		held, err := p.held(ctx, events)
+		if err != nil {
+			return err
+		}
+		if err := p.callerOrg(ctx); err != nil {
+			return err
+		}
+		for i, e := range events {
+			if held[e.EventID] {
+				p.res.Duplicates++
+				continue
+			}
+			held[e.EventID] = true // twice in one document: once
+			p.i, p.e = i, e
+			p.parties, p.regions = []int{v.OrgID}, nil
+			if err := p.project(ctx); err != nil {
+				return err
+			}
+			rec.Event(*e, p.parties, p.regions...)
+			p.res.Captured++
+		}
+		if p.res.Captured == 0 {
+			// Nothing new: the log holds every event already. The change
+			// still records that the document came.
+			rec.Changed("CaptureDuplicate", 0)
+		}
+		raised, err = r.raise(ctx, tx, p.findings)
+		res = p.res
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Change = ch.ID
+	r.alerts.Publish(ctx, r.client, raised...)
+	return res, nil
+}
+
+// projector projects the events of one capture inside its transaction,
+// remembering what it resolved.
+type projector struct {
+	r   *Recorder
+	tx  *ent.Tx
+	v   *viewer.Viewer
+	org *ent.Organization // the caller's; nil for an administrator
+	rec *eventlog.Recording
+	res *CaptureResult
+
+	i        int
+	e        *epcis.Event
+	parties  []int
+	regions  []string
+	findings []anomaly.Finding
+
+	places   map[string]*ent.Facility
+	lots     map[string]*ent.Batch
+	products map[string]*ent.Product
+}
+
+// held returns which of the events the log holds already, by eventID.
+func (p *projector) held(ctx context.Context, events []*epcis.Event) (map[string]bool, error) {
+	held := map[string]bool{}
+	ids := make([]string, 0, len(events))
+	for _, e := range events {
+		ids = append(ids, e.EventID)
+	}
+	for start := 0; start < len(ids); start += keyChunk {
+		old, err := p.tx.Event.Query().Where(event.EventIDIn(ids[start:min(start+keyChunk, len(ids))]...)).
+			Select(event.FieldEventID).Strings(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("finding events already captured: %w", err)
+		}
+		for _, id := range old {
+			held[id] = true
+		}
+	}
+	return held, nil
+}
+
+// keyChunk bounds the values of one IN list.
+const keyChunk = 500
+
+func (p *projector) callerOrg(ctx context.Context) error {
+	if p.v.OrgID == 0 {
+		return nil
+	}
+	o, err := p.tx.Organization.Get(ctx, p.v.OrgID)
+	if err != nil {
+		return fmt.Errorf("reading the caller's organisation: %w", err)
+	}
+	p.org = o
+	return active(o, "organization")
+}
+
+// field names a field of the current event for a refusal.
+func (p *projector) field(name string) string {
+	return "epcisBody.eventList." + strconv.Itoa(p.i) + "." + name
+}
+
+func (p *projector) note(format string, args ...any) {
+	p.res.Notes = append(p.res.Notes, fmt.Sprintf("event %d: ", p.i)+fmt.Sprintf(format, args...))
+}
+
+// project maps the current event onto the graph.
+func (p *projector) project(ctx context.Context) error {
+	e := p.e
+	where, err := p.location(ctx)
+	if err != nil {
+		return err
+	}
+	step := e.BizStep
+	switch {
+	case e.Type == epcis.TransformationEvent:
+		err = p.transform(ctx, where)
+	case e.Type == epcis.AggregationEvent:
+		err = p.aggregate(ctx, where)
+	case e.Type == epcis.ObjectEvent && e.Action == epcis.Add && len(e.QuantityList) > 0:
+		err = p.commission(ctx, where)
+	case step == "shipping" || step == "departing":
+		err = p.ship(ctx, where)
+	case step == "receiving" || step == "arriving" || step == "accepting":
+		err = p.receive(ctx, where)
+	case step == "stocking":
+		err = p.stock(ctx, where)
+	case step == "retail_selling":
+		err = p.sell(ctx, where, shelfevent.RemovalReasonSOLD_OUT)
+	case step == "inspecting":
+		err = p.inspect(ctx, where)
+	case e.Disposition == "destroyed" || step == "destroying":
+		err = p.destroy(ctx, where)
+	case e.Disposition == "expired":
+		err = p.sell(ctx, where, shelfevent.RemovalReasonEXPIRED)
+	case e.Disposition == "recalled":
+		err = p.recall(ctx)
+	case len(e.SensorElementList) == 0:
+		p.note("stored; the graph has no place for a %s %s", e.Type, step)
+	}
+	if err != nil {
+		return err
+	}
+	if len(e.SensorElementList) > 0 && step != "shipping" && step != "departing" {
+		return p.sensed(ctx, where, nil)
+	}
+	return nil
+}
+
+// location resolves where the event happened — its business location, or
+// its read point — and checks that it is the caller's to speak of. A
+// location the service does not know is no facility of anyone's: the
+// event is stored for the caller alone.
+func (p *projector) location(ctx context.Context) (*ent.Facility, error) {
+	name, field := "", ""
+	switch {
+	case p.e.BizLocation != nil && p.e.BizLocation.ID != "":
+		name, field = p.e.BizLocation.ID, "bizLocation.id"
+	case p.e.ReadPoint != nil && p.e.ReadPoint.ID != "":
+		name, field = p.e.ReadPoint.ID, "readPoint.id"
+	default:
+		return nil, nil
+	}
+	f, err := p.place(ctx, name)
+	if err != nil || f == nil {
+		return nil, err
+	}
+	if !p.mayAt(f) {
+		return nil, errcode.Field(errcode.Forbidden, p.field(field), "this facility is another organisation's: only it records what happens there")
+	}
+	p.parties = append(p.parties, f.OrganizationID)
+	p.regions = append(p.regions, f.RegionCode)
+	return f, nil
+}
+
+// mayAt tells whether the caller speaks for what happens at f: its own
+// facility; a laboratory or regulator inspecting anywhere; an
+// administrator anywhere.
+func (p *projector) mayAt(f *ent.Facility) bool {
+	switch {
+	case p.v.Role == viewer.Admin:
+		return true
+	case f.OrganizationID == p.v.OrgID:
+		return true
+	case p.e.BizStep == "inspecting" && p.org != nil &&
+		(p.org.Kind == organization.KindLAB || p.org.Kind == organization.KindREGULATOR):
+		return true
+	}
+	return false
+}
+
+// place resolves a location name to a facility, or nil when no facility
+// has it.
+func (p *projector) place(ctx context.Context, name string) (*ent.Facility, error) {
+	if f, ok := p.places[name]; ok {
+		return f, nil
+	}
+	gln, id, ok := parsePlace(name)
+	var f *ent.Facility
+	var err error
+	switch {
+	case !ok:
+	case id != 0:
+		f, err = p.tx.Facility.Get(ctx, id)
+	default:
+		f, err = p.tx.Facility.Query().Where(facility.Gln(gln)).Only(ctx)
+	}
+	if ent.IsNotFound(err) {
+		f, err = nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolving location %s: %w", name, err)
+	}
+	if f == nil {
+		p.note("location %s is no registered facility", name)
+	}
+	p.places[name] = f
+	return f, nil
+}
+
+// lot resolves an EPC class to a batch, or nil when there is none.
+func (p *projector) lot(ctx context.Context, class string) (*ent.Batch, error) {
+	if b, ok := p.lots[class]; ok {
+		return b, nil
+	}
+	ref, ok := parseLot(class)
+	var b *ent.Batch
+	var err error
+	switch {
+	case !ok:
+	case ref.batchID != 0:
+		b, err = p.tx.Batch.Query().Where(batch.ID(ref.batchID)).WithProduct().Only(ctx)
+	default:
+		b, err = p.tx.Batch.Query().
+			Where(batch.LotCode(ref.lot), batch.HasProductWith(product.Gtin(ref.gtin))).
+			WithProduct().Only(ctx)
+	}
+	if ent.IsNotFound(err) {
+		b, err = nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolving lot %s: %w", class, err)
+	}
+	if b != nil {
+		p.lots[class] = b
+		p.parties = append(p.parties, b.OrganizationID)
+	}
+	return b, nil
+}
+
+// amount converts a quantity element to the graph's amount and unit. An
+// element without a quantity, or in a unit the graph has not, is noted.
+func (p *projector) amount(q epcis.Quantity) (float64, quantity.Unit, bool) {
+	if q.Quantity == nil {
+		p.note("%s: no quantity", q.EPCClass)
+		return 0, "", false
+	}
+	u, ok := unitOf(q.UOM)
+	if !ok {
+		p.note("%s: unit %q has no counterpart in the graph", q.EPCClass, q.UOM)
+		return 0, "", false
+	}
+	return *q.Quantity, u, true
+}
+
+// unitOf is the graph's unit of a UN/CEFACT code; no code is a count.
+func unitOf(code string) (quantity.Unit, bool) {
+	for _, u := range []quantity.Unit{quantity.Gram, quantity.Kilogram, quantity.Tonne, quantity.Millilitre,
+		quantity.Litre, quantity.Piece, quantity.Box, quantity.Head} {
+		if uom(u) == code {
+			return u, true
+		}
+	}
+	if code == "" || code == "C62" || code == "EA" {
+		return quantity.Piece, true
+	}
+	return "", false
+}
+
+// commission makes a lot for every class of an ADD event: its product is
+// the one registered with the GTIN, which must be the caller's; it is made
+// where the event happened, when it happened, with the expiry of its ILMD.
+func (p *projector) commission(ctx context.Context, where *ent.Facility) error {
+	if where == nil {
+		p.note("commissioning stored without a lot: no registered facility")
+		return nil
+	}
+	for j, q := range p.e.QuantityList {
+		if _, err := p.makeLot(ctx, where, q, "quantityList."+strconv.Itoa(j)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// makeLot makes the lot a quantity element names at where, unless it
+// exists; it returns the lot, or nil when it was not made.
+func (p *projector) makeLot(ctx context.Context, where *ent.Facility, q epcis.Quantity, field string) (*ent.Batch, error) {
+	if b, err := p.lot(ctx, q.EPCClass); err != nil || b != nil {
+		if b != nil {
+			p.note("%s: lot exists already; not made again", q.EPCClass)
+		}
+		return nil, err
+	}
+	ref, ok := parseLot(q.EPCClass)
+	if !ok || ref.gtin == "" {
+		p.note("%s: not a lot of a GTIN; stored without a lot", q.EPCClass)
+		return nil, nil
+	}
+	prod, err := p.product(ctx, ref.gtin)
+	if err != nil || prod == nil {
+		return nil, err
+	}
+	if prod.OrganizationID != where.OrganizationID {
+		return nil, errcode.Field(errcode.Forbidden, p.field(field+".epcClass"), "the product of GTIN %s is another organisation's", ref.gtin)
+	}
+	amount, unit, ok := p.amount(q)
+	if !ok {
+		return nil, nil
+	}
+	if _, err := quantity.Convert(amount, unit, prod.Unit); err != nil {
+		return nil, errcode.WithField(err, p.field(field+".uom"))
+	}
+	if err := quantity.Check(amount, unit); err != nil || amount == 0 {
+		p.note("%s: quantity %g cannot make a lot", q.EPCClass, amount)
+		return nil, nil
+	}
+	produced := p.e.EventTime.UTC()
+	c := p.tx.Batch.Create().SetProductID(prod.ID).SetOrganizationID(where.OrganizationID).
+		SetFacilityID(where.ID).SetLotCode(ref.lot).SetProducedAt(produced).
+		SetQuantity(amount).SetUnit(unit)
+	if exp := p.expiry(); exp != nil {
+		c.SetExpiresAt(*exp)
+	} else if prod.ShelfLifeDays != nil {
+		c.SetExpiresAt(produced.AddDate(0, 0, *prod.ShelfLifeDays))
+	}
+	b, err := c.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("making lot %s: %w", q.EPCClass, err)
+	}
+	b.Edges.Product = prod
+	whole, err := quantity.ToMilli(amount, unit, unit)
+	if err != nil {
+		return nil, errcode.WithField(err, p.field(field+".quantity"))
+	}
+	if err := put(ctx, p.tx, b, where.ID, whole); err != nil {
+		return nil, err
+	}
+	p.lots[q.EPCClass] = b
+	p.rec.Changed(ent.TypeBatch, b.ID)
+	return b, nil
+}
+
+// product resolves a GTIN to its registered product, noting an unknown one.
+func (p *projector) product(ctx context.Context, gtin string) (*ent.Product, error) {
+	if pr, ok := p.products[gtin]; ok {
+		return pr, nil
+	}
+	pr, err := p.tx.Product.Query().Where(product.Gtin(gtin)).Only(ctx)
+	if ent.IsNotFound(err) {
+		p.note("GTIN %s is no registered product; stored without a lot", gtin)
+		pr, err = nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolving GTIN %s: %w", gtin, err)
+	}
+	p.products[gtin] = pr
+	return pr, nil
+}
+
+// expiry reads the ILMD's expiry or best-before date: a date alone is a
+// day, kept as its midnight UTC.
+func (p *projector) expiry() *time.Time {
+	for _, k := range []string{"cbvmda:itemExpirationDate", "cbvmda:bestBeforeDate", "itemExpirationDate", "bestBeforeDate"} {
+		raw, ok := p.e.ILMD[k]
+		if !ok {
+			continue
+		}
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			continue
+		}
+		for _, layout := range []string{time.DateOnly, time.RFC3339Nano} {
+			if t, err := time.Parse(layout, s); err == nil {
+				t = t.UTC()
+				return &t
+			}
+		}
+	}
+	return nil
+}
+
+// take takes a quantity of a lot from a facility's stock for the event. A
+// lot that never reached the facility, or less of it than the event uses,
+// is a hole before the event: as much as there is is taken, and the hole
+// raised.
+func (p *projector) take(ctx context.Context, b *ent.Batch, where *ent.Facility, amount float64, unit quantity.Unit, field string) error {
+	m, err := toBatchUnit(b, amount, unit, p.field(field))
+	if err != nil {
+		return err
+	}
+	have, err := onHand(ctx, p.tx, b.ID, where.ID)
+	if err != nil {
+		return err
+	}
+	got := min(have, m)
+	if got > 0 {
+		if _, err := p.tx.Stock.Update().Where(stock.BatchID(b.ID), stock.FacilityID(where.ID)).
+			AddOnHandMilli(-int64(got)).Save(ctx); err != nil {
+			return fmt.Errorf("taking stock of lot %d: %w", b.ID, err)
+		}
+	}
+	if got == m {
+		return nil
+	}
+	kind, what := anomaly.MassBalance, fmt.Sprintf("uses %s %s of lot %s at %s, which held %s", m, b.Unit, b.LotCode, where.Name, have)
+	if have == 0 && b.FacilityID != where.ID {
+		kind, what = anomaly.MissingCustody, fmt.Sprintf("uses lot %s at %s, where it was never recorded as arriving", b.LotCode, where.Name)
+	}
+	p.hole(kind, b, where, what)
+	return nil
+}
+
+// hole raises an alert on a captured event with a hole before it.
+func (p *projector) hole(kind anomaly.Kind, b *ent.Batch, where *ent.Facility, what string) {
+	p.note("%s: %s", kind, what)
+	p.findings = append(p.findings, anomaly.Finding{
+		Kind: kind, Severity: kind.DefaultSeverity(),
+		Subject:    anomaly.Subject{Type: anomaly.SubjectBatch, ID: b.ID},
+		FacilityID: where.ID,
+		At:         p.e.EventTime.UTC(),
+		Evidence: anomaly.Evidence{
+			Summary: fmt.Sprintf("A captured %s %s event %s", p.e.Type, p.e.BizStep, what),
+			Values:  []anomaly.Value{{Name: "event", Value: float64(p.i)}},
+		},
+	})
+}
+
+// transform makes the outputs of a transformation from its inputs: each
+// input's quantity is taken where it happened, each output made there with
+// every input as its ingredient, the input's quantity shared among the
+// outputs in proportion to theirs.
+func (p *projector) transform(ctx context.Context, where *ent.Facility) error {
+	if where == nil {
+		p.note("transformation stored without lots: no registered facility")
+		return nil
+	}
+	type input struct {
+		b      *ent.Batch
+		amount float64
+		unit   quantity.Unit
+	}
+	var ins []input
+	for j, q := range p.e.InputQuantityList {
+		b, err := p.lot(ctx, q.EPCClass)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			p.note("input %s is no lot the service knows", q.EPCClass)
+			continue
+		}
+		amount, unit, ok := p.amount(q)
+		if !ok {
+			continue
+		}
+		if err := p.take(ctx, b, where, amount, unit, "inputQuantityList."+strconv.Itoa(j)+".quantity"); err != nil {
+			return err
+		}
+		ins = append(ins, input{b, amount, unit})
+		p.rec.Changed(ent.TypeBatch, b.ID)
+	}
+	var outs []*ent.Batch
+	var total float64
+	for j, q := range p.e.OutputQuantityList {
+		b, err := p.makeLot(ctx, where, q, "outputQuantityList."+strconv.Itoa(j))
+		if err != nil {
+			return err
+		}
+		if b != nil {
+			outs = append(outs, b)
+			total += b.Quantity
+		}
+	}
+	var edges []*ent.BatchInputCreate
+	for _, out := range outs {
+		share := 1 / float64(len(outs))
+		if total > 0 {
+			share = out.Quantity / total
+		}
+		for _, in := range ins {
+			amount := math.Round(in.amount*share*1000) / 1000
+			if amount <= 0 {
+				continue
+			}
+			edges = append(edges, p.tx.BatchInput.Create().SetOutputID(out.ID).SetInputID(in.b.ID).
+				SetQuantity(amount).SetUnit(in.unit))
+		}
+	}
+	if len(edges) > 0 {
+		if err := p.tx.BatchInput.CreateBulk(edges...).Exec(ctx); err != nil {
+			return fmt.Errorf("recording the transformation's lineage: %w", err)
+		}
+	}
+	return nil
+}
+
+// aggregate packs lots on a pallet (ADD) or takes them off (DELETE; all of
+// them when the event names no children).
+func (p *projector) aggregate(ctx context.Context, where *ent.Facility) error {
+	sscc, ok := parseSSCC(p.e.ParentID)
+	if !ok {
+		p.note("parent %s is no SSCC; stored without a pallet", p.e.ParentID)
+		return nil
+	}
+	pl, err := p.tx.Pallet.Query().Where(pallet.Sscc(sscc)).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return fmt.Errorf("reading pallet %s: %w", sscc, err)
+	}
+	at := p.e.EventTime.UTC()
+	switch p.e.Action {
+	case epcis.Add:
+		if where == nil {
+			p.note("packing stored without a pallet: no registered facility")
+			return nil
+		}
+		if pl == nil {
+			if pl, err = p.tx.Pallet.Create().SetSscc(sscc).SetOrganizationID(where.OrganizationID).
+				SetFacilityID(where.ID).SetPackedAt(at).Save(ctx); err != nil {
+				return fmt.Errorf("making pallet %s: %w", sscc, err)
+			}
+		} else if !p.mayPallet(pl) {
+			return errcode.Field(errcode.Forbidden, p.field("parentID"), "this pallet is another organisation's")
+		}
+		for _, q := range p.e.ChildQuantityList {
+			b, err := p.lot(ctx, q.EPCClass)
+			if err != nil {
+				return err
+			}
+			amount, unit, ok := p.amount(q)
+			if b == nil || !ok {
+				if b == nil {
+					p.note("child %s is no lot the service knows", q.EPCClass)
+				}
+				continue
+			}
+			if err := p.tx.PalletItem.Create().SetPalletID(pl.ID).SetBatchID(b.ID).
+				SetQuantity(amount).SetUnit(unit).SetAddedAt(at).Exec(ctx); err != nil {
+				return fmt.Errorf("packing pallet %s: %w", sscc, err)
+			}
+		}
+	case epcis.Delete:
+		if pl == nil {
+			p.note("unpacking of pallet %s, which was never packed", sscc)
+			return nil
+		}
+		if !p.mayPallet(pl) {
+			return errcode.Field(errcode.Forbidden, p.field("parentID"), "this pallet is another organisation's")
+		}
+		q := p.tx.PalletItem.Update().Where(palletitem.PalletID(pl.ID), palletitem.RemovedAtIsNil())
+		if len(p.e.ChildQuantityList) > 0 {
+			var ids []int
+			for _, c := range p.e.ChildQuantityList {
+				if b, err := p.lot(ctx, c.EPCClass); err != nil {
+					return err
+				} else if b != nil {
+					ids = append(ids, b.ID)
+				}
+			}
+			q.Where(palletitem.BatchIDIn(ids...))
+		}
+		if err := q.SetRemovedAt(at).Exec(ctx); err != nil {
+			return fmt.Errorf("unpacking pallet %s: %w", sscc, err)
+		}
+	}
+	return nil
+}
+
+// mayPallet tells whether the caller may change what is on a pallet: its
+// packer, whoever holds it now (where its goods are), or an administrator.
+func (p *projector) mayPallet(pl *ent.Pallet) bool {
+	return p.v.Role == viewer.Admin || pl.OrganizationID == p.v.OrgID
+}
+
+// goods lists the lots and quantities the event moves: its quantity
+// elements, and the contents of the pallets it names.
+func (p *projector) goods(ctx context.Context) ([]goodsLine, error) {
+	var out []goodsLine
+	for j, q := range p.e.QuantityList {
+		b, err := p.lot(ctx, q.EPCClass)
+		if err != nil {
+			return nil, err
+		}
+		amount, unit, ok := p.amount(q)
+		if b == nil || !ok {
+			if b == nil {
+				p.note("%s is no lot the service knows", q.EPCClass)
+			}
+			continue
+		}
+		out = append(out, goodsLine{b, amount, unit, "quantityList." + strconv.Itoa(j) + ".quantity"})
+	}
+	for _, epc := range p.e.EPCList {
+		sscc, ok := parseSSCC(epc)
+		if !ok {
+			continue
+		}
+		items, err := p.tx.PalletItem.Query().
+			Where(palletitem.HasPalletWith(pallet.Sscc(sscc)), palletitem.RemovedAtIsNil()).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading pallet %s: %w", sscc, err)
+		}
+		if len(items) == 0 {
+			p.note("pallet %s holds nothing the service knows", sscc)
+		}
+		for _, it := range items {
+			b, err := p.tx.Batch.Query().Where(batch.ID(it.BatchID)).WithProduct().Only(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("reading a lot on pallet %s: %w", sscc, err)
+			}
+			p.parties = append(p.parties, b.OrganizationID)
+			out = append(out, goodsLine{b, it.Quantity, it.Unit, "epcList"})
+		}
+	}
+	return out, nil
+}
+
+type goodsLine struct {
+	b      *ent.Batch
+	amount float64
+	unit   quantity.Unit
+	field  string
+}
+
+// destination reads where a shipping event sends the goods.
+func (p *projector) destination(ctx context.Context) (*ent.Facility, error) {
+	for _, d := range p.e.DestinationList {
+		if d.Type != "location" {
+			continue
+		}
+		f, err := p.place(ctx, d.Destination)
+		if err != nil || f != nil {
+			if f != nil {
+				p.parties = append(p.parties, f.OrganizationID)
+				p.regions = append(p.regions, f.RegionCode)
+			}
+			return f, err
+		}
+	}
+	return nil, nil
+}
+
+// despatch is the business transaction a shipment is known by: a despatch
+// advice, or else a purchase order, or else the first given.
+func (p *projector) despatch() string {
+	for _, want := range []string{"desadv", "po", ""} {
+		for _, bt := range p.e.BizTransactionList {
+			if want == "" || bt.Type == want {
+				return bt.BizTransaction
+			}
+		}
+	}
+	return ""
+}
+
+// ship departs a shipment from where the event happened to its
+// destination location, carried by the caller (a carrier), or by the
+// shipper itself: its goods leave the origin's stock.
+func (p *projector) ship(ctx context.Context, from *ent.Facility) error {
+	if from == nil {
+		p.note("shipping stored without a shipment: no registered origin")
+		return nil
+	}
+	to, err := p.destination(ctx)
+	if err != nil {
+		return err
+	}
+	if to == nil || to.ID == from.ID {
+		p.note("shipping stored without a shipment: no registered destination location")
+		return p.sensed(ctx, from, nil)
+	}
+	goods, err := p.goods(ctx)
+	if err != nil {
+		return err
+	}
+	if len(goods) == 0 {
+		p.note("shipping stored without a shipment: nothing on it the service knows")
+		return nil
+	}
+	carrier := from.OrganizationID
+	if p.org != nil && p.org.Kind == organization.KindCARRIER {
+		carrier = p.org.ID
+	}
+	doc := p.despatch()
+	if len(doc) > 64 {
+		doc = doc[:64]
+	}
+	at := p.e.EventTime.UTC()
+	s, err := p.tx.Shipment.Create().SetCarrierID(carrier).SetFromFacilityID(from.ID).SetToFacilityID(to.ID).
+		SetReferenceDoc(doc).SetDepartedAt(at).SetStatus(shipment.StatusIN_TRANSIT).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("recording shipment: %w", err)
+	}
+	items := make([]*ent.ShipmentItemCreate, 0, len(goods))
+	for _, g := range goods {
+		if err := p.take(ctx, g.b, from, g.amount, g.unit, g.field); err != nil {
+			return err
+		}
+		items = append(items, p.tx.ShipmentItem.Create().SetShipmentID(s.ID).SetBatchID(g.b.ID).
+			SetQuantity(g.amount).SetUnit(g.unit))
+		p.rec.Changed(ent.TypeBatch, g.b.ID)
+	}
+	if err := p.tx.ShipmentItem.CreateBulk(items...).Exec(ctx); err != nil {
+		return fmt.Errorf("recording shipment items: %w", err)
+	}
+	if err := countDeparture(ctx, p.tx, carrier, from.RegionCode, at); err != nil {
+		return err
+	}
+	p.parties = append(p.parties, carrier)
+	p.rec.Changed(ent.TypeShipment, s.ID)
+	return p.sensed(ctx, from, s)
+}
+
+// receive delivers the shipment in transit to where the event happened
+// that carries its goods (its despatch advice, or else the latest one
+// with them). Goods received that no shipment brought are a hole: they
+// join the stock all the same, and the missing custody link is raised.
+func (p *projector) receive(ctx context.Context, to *ent.Facility) error {
+	if to == nil {
+		p.note("receiving stored: no registered facility")
+		return nil
+	}
+	goods, err := p.goods(ctx)
+	if err != nil {
+		return err
+	}
+	q := p.tx.Shipment.Query().Where(shipment.ToFacilityID(to.ID), shipment.StatusEQ(shipment.StatusIN_TRANSIT)).
+		WithItems(withLot)
+	if doc := p.despatch(); doc != "" {
+		if id, ok := ownID(doc, "urn:suyuan:shipment:"); ok {
+			q.Where(shipment.ID(id))
+		} else {
+			q.Where(shipment.ReferenceDoc(doc))
+		}
+	} else if len(goods) > 0 {
+		ids := make([]int, len(goods))
+		for i, g := range goods {
+			ids[i] = g.b.ID
+		}
+		q.Where(shipment.HasItemsWith(shipmentitem.BatchIDIn(ids...)))
+	}
+	s, err := q.Order(ent.Desc(shipment.FieldDepartedAt)).First(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return fmt.Errorf("finding the shipment received: %w", err)
+	}
+	at := p.e.EventTime.UTC()
+	if s != nil && s.DepartedAt != nil && at.After(*s.DepartedAt) {
+		accepted := p.e.Disposition != "non_conformant" && p.e.Disposition != "returned"
+		status, dest := shipment.StatusDELIVERED, to.ID
+		if !accepted {
+			status, dest = shipment.StatusREJECTED, s.FromFacilityID
+		}
+		if err := p.tx.Shipment.UpdateOne(s).SetStatus(status).SetArrivedAt(at).Exec(ctx); err != nil {
+			return fmt.Errorf("recording arrival: %w", err)
+		}
+		for i, it := range s.Edges.Items {
+			m, err := toBatchUnit(it.Edges.Batch, it.Quantity, it.Unit, p.field("items."+strconv.Itoa(i)))
+			if err != nil {
+				return err
+			}
+			if err := put(ctx, p.tx, it.Edges.Batch, dest, m); err != nil {
+				return err
+			}
+			p.rec.Changed(ent.TypeBatch, it.BatchID)
+		}
+		p.parties = append(p.parties, s.CarrierID)
+		p.rec.Changed(ent.TypeShipment, s.ID)
+		return nil
+	}
+	for _, g := range goods {
+		m, err := toBatchUnit(g.b, g.amount, g.unit, p.field(g.field))
+		if err != nil {
+			return err
+		}
+		if err := put(ctx, p.tx, g.b, to.ID, m); err != nil {
+			return err
+		}
+		p.hole(anomaly.MissingCustody, g.b, to, fmt.Sprintf("receives lot %s at %s, where no shipment was recorded bringing it", g.b.LotCode, to.Name))
+		p.rec.Changed(ent.TypeBatch, g.b.ID)
+	}
+	return nil
+}
+
+// stock shelves the goods at a store or market: taken from its stock (a
+// shortfall is a hole, raised), put on its shelf.
+func (p *projector) stock(ctx context.Context, store *ent.Facility) error {
+	if store == nil || (store.Kind != facility.KindSTORE && store.Kind != facility.KindMARKET) {
+		p.note("stocking stored: not at a registered store or market")
+		return nil
+	}
+	goods, err := p.goods(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range goods {
+		if err := p.take(ctx, g.b, store, g.amount, g.unit, g.field); err != nil {
+			return err
+		}
+		se, err := p.tx.ShelfEvent.Create().SetFacilityID(store.ID).SetBatchID(g.b.ID).
+			SetQuantity(g.amount).SetUnit(g.unit).SetShelvedAt(p.e.EventTime.UTC()).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("recording shelf event: %w", err)
+		}
+		p.rec.Changed(ent.TypeBatch, g.b.ID)
+		p.rec.Changed(ent.TypeShelfEvent, se.ID)
+	}
+	return nil
+}
+
+// sell takes the lots off the shelves of where the event happened: sold,
+// or expired.
+func (p *projector) sell(ctx context.Context, store *ent.Facility, why shelfevent.RemovalReason) error {
+	if store == nil {
+		p.note("stored: no registered facility")
+		return nil
+	}
+	goods, err := p.goods(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range goods {
+		ids, err := p.tx.ShelfEvent.Query().Where(shelfevent.FacilityID(store.ID), shelfevent.BatchID(g.b.ID),
+			shelfevent.RemovedAtIsNil(), shelfevent.ShelvedAtLTE(p.e.EventTime.UTC())).IDs(ctx)
+		if err != nil {
+			return fmt.Errorf("reading shelves: %w", err)
+		}
+		if len(ids) == 0 {
+			p.note("lot %s is on no shelf at %s", g.b.LotCode, store.Name)
+			continue
+		}
+		if err := p.tx.ShelfEvent.Update().Where(shelfevent.IDIn(ids...)).
+			SetRemovedAt(p.e.EventTime.UTC()).SetRemovalReason(why).Exec(ctx); err != nil {
+			return fmt.Errorf("taking lot %s off the shelf: %w", g.b.LotCode, err)
+		}
+		p.rec.Changed(ent.TypeBatch, g.b.ID)
+		p.rec.Changed(ent.TypeShelfEvent, ids...)
+	}
+	return nil
+}
+
+// inspect records the inspection of each lot by the caller's laboratory:
+// failed when the disposition is non_conformant, with the sensor reports
+// and the suyuan:measurements extension as its measurements.
+func (p *projector) inspect(ctx context.Context, _ *ent.Facility) error {
+	if p.org == nil || (p.org.Kind != organization.KindLAB && p.org.Kind != organization.KindREGULATOR) {
+		p.note("inspecting stored: inspections are recorded by laboratories and regulators")
+		return nil
+	}
+	result := inspection.ResultPASS
+	if p.e.Disposition == "non_conformant" {
+		result = inspection.ResultFAIL
+	}
+	ms := p.measurements()
+	for j, q := range p.e.QuantityList {
+		b, err := p.lot(ctx, q.EPCClass)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			p.note("quantityList.%d: %s is no lot the service knows", j, q.EPCClass)
+			continue
+		}
+		in, err := p.tx.Inspection.Create().SetBatchID(b.ID).SetLabID(p.org.ID).
+			SetInspectedAt(p.e.EventTime.UTC()).SetResult(result).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("recording inspection: %w", err)
+		}
+		if len(ms) > 0 {
+			bulk := make([]*ent.MeasurementCreate, len(ms))
+			for k, m := range ms {
+				bulk[k] = p.tx.Measurement.Create().SetInspectionID(in.ID).SetName(m.Name).SetValue(m.Value).
+					SetUnit(m.Unit).SetNillableLimitMin(m.LimitMin).SetNillableLimitMax(m.LimitMax)
+			}
+			if err := p.tx.Measurement.CreateBulk(bulk...).Exec(ctx); err != nil {
+				return fmt.Errorf("recording measurements: %w", err)
+			}
+		}
+		subject := anomaly.Subject{Type: anomaly.SubjectBatch, ID: b.ID}
+		judged := anomaly.Inspection{ID: in.ID, At: in.InspectedAt, Failed: result == inspection.ResultFAIL}
+		for _, m := range ms {
+			judged.Measurements = append(judged.Measurements, anomaly.Measurement{Name: m.Name, Value: m.Value, Unit: m.Unit, LimitMin: m.LimitMin, LimitMax: m.LimitMax})
+		}
+		p.findings = append(p.findings, anomaly.FailedInspection(subject, judged)...)
+		p.findings = append(p.findings, anomaly.OverLimit(subject, judged, p.r.rules.LegalLimits)...)
+		p.rec.Changed(ent.TypeBatch, b.ID)
+		p.rec.Changed(ent.TypeInspection, in.ID)
+	}
+	return nil
+}
+
+// measurements reads an inspection's results: the suyuan:measurements
+// extension as the service writes it, and sensor reports with a value.
+func (p *projector) measurements() []measurementJSON {
+	var ms []measurementJSON
+	if raw, ok := p.e.Extensions["suyuan:measurements"]; ok {
+		json.Unmarshal(raw, &ms) // a malformed extension is kept in the event, not projected
+	}
+	for _, el := range p.e.SensorElementList {
+		for _, r := range el.SensorReport {
+			if r.Value == nil {
+				continue
+			}
+			name := r.Type
+			if i := strings.LastIndexAny(name, ":/-"); i >= 0 {
+				name = name[i+1:]
+			}
+			if len(name) > 64 || name == "" {
+				continue
+			}
+			ms = append(ms, measurementJSON{Name: name, Value: *r.Value, Unit: r.UOM})
+		}
+	}
+	return ms
+}
+
+// destroy marks the lots destroyed and empties their stock where it
+// happened.
+func (p *projector) destroy(ctx context.Context, where *ent.Facility) error {
+	goods, err := p.goods(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range goods {
+		if where != nil {
+			if err := p.take(ctx, g.b, where, g.amount, g.unit, g.field); err != nil {
+				return err
+			}
+		}
+		if g.b.OrganizationID == p.v.OrgID || p.v.Role == viewer.Admin {
+			if err := p.tx.Batch.UpdateOne(g.b).SetStatus(batch.StatusDESTROYED).Exec(ctx); err != nil {
+				return fmt.Errorf("marking lot %s destroyed: %w", g.b.LotCode, err)
+			}
+		}
+		p.rec.Changed(ent.TypeBatch, g.b.ID)
+	}
+	return nil
+}
+
+// recall marks the caller's own lots recalled. A recall of others' lots is
+// a regulator's or their producer's to start, through initiateRecall: the
+// event is stored and noted.
+func (p *projector) recall(ctx context.Context) error {
+	goods, err := p.goods(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range goods {
+		if g.b.OrganizationID != p.v.OrgID && p.v.Role != viewer.Admin {
+			p.note("lot %s is another organisation's to recall", g.b.LotCode)
+			continue
+		}
+		if err := p.tx.Batch.UpdateOne(g.b).SetStatus(batch.StatusRECALLED).Exec(ctx); err != nil {
+			return fmt.Errorf("marking lot %s recalled: %w", g.b.LotCode, err)
+		}
+		p.rec.Changed(ent.TypeBatch, g.b.ID)
+	}
+	return nil
+}
+
+// sensed stores an event's temperature reports as readings: of the
+// shipment it departs, or the one its despatch advice names, or else of
+// where it happened.
+func (p *projector) sensed(ctx context.Context, where *ent.Facility, s *ent.Shipment) error {
+	if len(p.e.SensorElementList) == 0 {
+		return nil
+	}
+	if s == nil {
+		if doc := p.despatch(); doc != "" {
+			q := p.tx.Shipment.Query()
+			if id, ok := ownID(doc, "urn:suyuan:shipment:"); ok {
+				q.Where(shipment.ID(id))
+			} else {
+				q.Where(shipment.ReferenceDoc(doc))
+			}
+			found, err := q.Order(ent.Desc(shipment.FieldID)).First(ctx)
+			if err != nil && !ent.IsNotFound(err) {
+				return fmt.Errorf("finding the shipment sensed: %w", err)
+			}
+			if found != nil {
+				if p.v.Role != viewer.Admin && found.CarrierID != p.v.OrgID && (where == nil || where.OrganizationID != p.v.OrgID) {
+					return errcode.Field(errcode.Forbidden, p.field("bizTransactionList"), "only the shipment's carrier or shipper records its readings")
+				}
+				s = found
+				p.parties = append(p.parties, found.CarrierID)
+			}
+		}
+	}
+	if s == nil && where == nil {
+		p.note("sensor reports stored: no shipment or registered facility to attach them to")
+		return nil
+	}
+	var bulk []*ent.SensorReadingCreate
+	for _, el := range p.e.SensorElementList {
+		for _, r := range el.SensorReport {
+			c, ok := celsius(r)
+			if !ok {
+				continue
+			}
+			at := p.e.EventTime
+			switch {
+			case r.Time != nil:
+				at = *r.Time
+			case el.SensorMetadata != nil && el.SensorMetadata.Time != nil:
+				at = *el.SensorMetadata.Time
+			}
+			rd := p.tx.SensorReading.Create().SetRecordedAt(at.UTC()).SetTemperatureC(c)
+			if s != nil {
+				rd.SetShipmentID(s.ID)
+			} else {
+				rd.SetFacilityID(where.ID)
+			}
+			bulk = append(bulk, rd)
+		}
+	}
+	for start := 0; start < len(bulk); start += readingChunk {
+		if err := p.tx.SensorReading.CreateBulk(bulk[start:min(start+readingChunk, len(bulk))]...).Exec(ctx); err != nil {
+			return fmt.Errorf("storing readings: %w", err)
+		}
+	}
+	if s != nil {
+		p.rec.Changed(ent.TypeShipment, s.ID)
+	}
+	return nil
+}
+
+// celsius reads a temperature report in °C.
+func celsius(r epcis.SensorReport) (float64, bool) {
+	typ := r.Type
+	if i := strings.LastIndexAny(typ, ":-/"); i >= 0 {
+		typ = typ[i+1:]
+	}
+	if typ != "Temperature" || r.Value == nil {
+		return 0, false
+	}
+	v := *r.Value
+	switch r.UOM {
+	case "CEL", "":
+	case "FAH":
+		v = (v - 32) * 5 / 9
+	case "KEL":
+		v -= 273.15
+	default:
+		return 0, false
+	}
+	if math.IsNaN(v) || v < -100 || v > 100 {
+		return 0, false
+	}
+	return v, true
+}
