@@ -28,6 +28,8 @@ type Tx struct {
 	DailyCount *DailyCountClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
+	// IdempotencyRecord is the client for interacting with the IdempotencyRecord builders.
+	IdempotencyRecord *IdempotencyRecordClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
 	// LoginThrottle is the client for interacting with the LoginThrottle builders.
@@ -200,6 +202,7 @@ func (tx *Tx) init() {
 	tx.BatchInput = NewBatchInputClient(tx.config)
 	tx.DailyCount = NewDailyCountClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
+	tx.IdempotencyRecord = NewIdempotencyRecordClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.LoginThrottle = NewLoginThrottleClient(tx.config)
 	tx.Measurement = NewMeasurementClient(tx.config)
