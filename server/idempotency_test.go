@@ -343,6 +343,7 @@ func TestIdempotencyKeyConcurrent(t *testing.T) {
 				fresh++
 			}
 		}
+		t.Logf("%s: of %d requests, 1 did the work, %d got its answer again, %d were told the key was in use", db.Name, n, len(done)-fresh, n-len(done))
 		if fresh != 1 {
 			t.Errorf("%d requests did the work; want 1", fresh)
 		}

@@ -209,6 +209,11 @@ func TestOrganizationGLN(t *testing.T) {
 		if out.OrganizationByKey == nil || out.OrganizationByKey.ID != farm {
 			t.Fatalf("the GLN's holder changed: %+v, want %s", out.OrganizationByKey, farm)
 		}
+		var kept struct{ Node struct{ Gln *string } }
+		a.must(&kept, `query($id: ID!) { node(id: $id) { ... on Organization { gln } } }`, map[string]any{"id": other})
+		if kept.Node.Gln != nil {
+			t.Fatalf("a refused update stored the GLN %q", *kept.Node.Gln)
+		}
 
 		var made struct{ CreateOrganization struct{ ID string } }
 		a.must(&made, createOrg, in(" "+gln(t, 8)))
