@@ -40,7 +40,8 @@ func (c *clock) advance(d time.Duration) {
 // rig is Middleware in front of a handler that counts its work, over a
 // test database, served over HTTP. The caller is user 1, or the user named
 // by the X-User header. A body starting with "hold" makes the handler
-// signal entered and wait for release; one starting with "panic", panic.
+// signal entered and wait for release; one starting with "panic", panic;
+// one starting with "big" answers more than MaxAnswer bytes.
 type rig struct {
 	t                *testing.T
 	db               *testdb.DB
@@ -65,6 +66,10 @@ func newRig(t *testing.T, db *testdb.DB) *rig {
 			panic("the handler failed")
 		}
 		n := g.work.Add(1)
+		if strings.HasPrefix(string(body), "big") {
+			io.WriteString(w, strings.Repeat("x", idempotency.MaxAnswer+1))
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain")
 		w.Header().Set("Location", "/things/"+strconv.FormatInt(n, 10))
 		w.WriteHeader(http.StatusCreated)
@@ -274,6 +279,25 @@ func TestExpiry(t *testing.T) {
 		}
 		if n := g.rows(); n != 1 {
 			t.Errorf("%d keys after the write; want the expired ones swept", n)
+		}
+	})
+}
+
+// TestAnswerTooLarge: an answer too large to keep is sent; its retry is
+// told so, and the work is not done again.
+func TestAnswerTooLarge(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		g := newRig(t, db)
+		if r := g.post("big", "k1"); r.status != http.StatusOK || len(r.body) != idempotency.MaxAnswer+1 {
+			t.Fatalf("first: %d, %d bytes", r.status, len(r.body))
+		}
+		r := g.post("big", "k1")
+		if r.status != http.StatusInternalServerError || !strings.Contains(r.body, `"INTERNAL"`) ||
+			r.header.Get(idempotency.ReplayedHeader) != "true" {
+			t.Errorf("retry: %d %v %.200s", r.status, r.header, r.body)
+		}
+		if n := g.work.Load(); n != 1 {
+			t.Errorf("the work ran %d times", n)
 		}
 	})
 }

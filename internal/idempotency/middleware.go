@@ -26,8 +26,8 @@ const (
 	// MaxKeyLen bounds a key, in bytes.
 	MaxKeyLen = 255
 	// MaxAnswer bounds the answer body kept for a key. A larger answer is
-	// sent but not kept: the key is released, and a retry does the work
-	// again (no recording answers anything near this size).
+	// sent but not kept: a retry gets an INTERNAL error saying so (no
+	// recording answers anything near this size).
 	MaxAnswer = 8 << 20
 	// retryAfter is what a request meeting a key in use is told to wait:
 	// recordings take milliseconds, so soon is right.
@@ -157,16 +157,19 @@ func Middleware(s *Store, opts Options) func(http.Handler) http.Handler {
 
 // serve runs the request of a claimed key and keeps its answer. If the
 // handler panics, the claim is released before the panic goes on, so a
-// retry is not refused as in use until the lease runs out.
+// retry is not refused as in use until the lease runs out. Once the
+// handler has returned, the work may have been done, so the claim is never
+// released: if keeping the answer fails, retries are refused as in use
+// until the lease runs out (and then run again, as after a crash).
 func (s *Store) serve(w http.ResponseWriter, r *http.Request, next http.Handler, id int) {
 	// Recording the answer must happen whether or not the request's
 	// deadline has passed or its client has gone: the work is done.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), completeTimeout)
 	defer cancel()
 	rec := &recorder{ResponseWriter: w}
-	kept := false
+	returned := false
 	defer func() {
-		if kept {
+		if returned {
 			return
 		}
 		if err := s.release(ctx, id); err != nil {
@@ -174,20 +177,24 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request, next http.Handler,
 		}
 	}()
 	next.ServeHTTP(rec, r)
-	if rec.overflow {
-		reqlog.Logger(ctx).Warn("answer too large to keep for its Idempotency-Key; the key is released", "bytes", rec.body.Len())
-		return
-	}
+	returned = true
 	if rec.status == 0 {
 		rec.snapshot(http.StatusOK)
 	}
-	if err := s.complete(ctx, id, rec.status, rec.header, rec.body.Bytes()); err != nil {
-		// The client has its answer; a retry will find the key in use until
-		// the lease runs out, then run again.
-		reqlog.Logger(ctx).Error("keeping the answer to an idempotency key", "error", err.Error())
-		return
+	status, header, body := rec.status, rec.header, rec.body.Bytes()
+	if rec.overflow {
+		// The work is done and must not be done again; what a retry can
+		// be told is that, not the answer.
+		reqlog.Logger(ctx).Warn("answer too large to keep for its Idempotency-Key; retries get an error instead")
+		status, header = http.StatusInternalServerError, http.Header{"Content-Type": {"application/json"}}
+		body, _ = json.Marshal(map[string]any{"errors": []map[string]any{{
+			"message":    "the request with this Idempotency-Key was answered, but its answer was too large to keep; read the result with a query instead of retrying",
+			"extensions": map[string]any{"code": errcode.Internal},
+		}}})
 	}
-	kept = true
+	if err := s.complete(ctx, id, status, header, body); err != nil {
+		reqlog.Logger(ctx).Error("keeping the answer to an idempotency key", "error", err.Error())
+	}
 }
 
 // recorder passes an answer on to the client and keeps a copy.
