@@ -22,6 +22,7 @@ import (
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
+	"suyuan/ent/idempotencyrecord"
 	"suyuan/ent/inspection"
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
@@ -77,6 +78,8 @@ type Client struct {
 	EventKey *EventKeyClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
+	// IdempotencyRecord is the client for interacting with the IdempotencyRecord builders.
+	IdempotencyRecord *IdempotencyRecordClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
 	// LoginThrottle is the client for interacting with the LoginThrottle builders.
@@ -137,6 +140,7 @@ func (c *Client) init() {
 	c.Event = NewEventClient(c.config)
 	c.EventKey = NewEventKeyClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
+	c.IdempotencyRecord = NewIdempotencyRecordClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
 	c.LoginThrottle = NewLoginThrottleClient(c.config)
 	c.Measurement = NewMeasurementClient(c.config)
@@ -246,38 +250,39 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		APIKey:          NewAPIKeyClient(cfg),
-		Alert:           NewAlertClient(cfg),
-		AuditEntry:      NewAuditEntryClient(cfg),
-		Batch:           NewBatchClient(cfg),
-		BatchInput:      NewBatchInputClient(cfg),
-		CaptureJob:      NewCaptureJobClient(cfg),
-		Change:          NewChangeClient(cfg),
-		DailyCount:      NewDailyCountClient(cfg),
-		Event:           NewEventClient(cfg),
-		EventKey:        NewEventKeyClient(cfg),
-		Facility:        NewFacilityClient(cfg),
-		Inspection:      NewInspectionClient(cfg),
-		LoginThrottle:   NewLoginThrottleClient(cfg),
-		Measurement:     NewMeasurementClient(cfg),
-		Organization:    NewOrganizationClient(cfg),
-		Pallet:          NewPalletClient(cfg),
-		PalletItem:      NewPalletItemClient(cfg),
-		Product:         NewProductClient(cfg),
-		Recall:          NewRecallClient(cfg),
-		RecallPlace:     NewRecallPlaceClient(cfg),
-		RefreshToken:    NewRefreshTokenClient(cfg),
-		ScanEvent:       NewScanEventClient(cfg),
-		ScreenWatermark: NewScreenWatermarkClient(cfg),
-		SensorReading:   NewSensorReadingClient(cfg),
-		ShelfEvent:      NewShelfEventClient(cfg),
-		Shipment:        NewShipmentClient(cfg),
-		ShipmentItem:    NewShipmentItemClient(cfg),
-		Stock:           NewStockClient(cfg),
-		TraceCode:       NewTraceCodeClient(cfg),
-		User:            NewUserClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		APIKey:            NewAPIKeyClient(cfg),
+		Alert:             NewAlertClient(cfg),
+		AuditEntry:        NewAuditEntryClient(cfg),
+		Batch:             NewBatchClient(cfg),
+		BatchInput:        NewBatchInputClient(cfg),
+		CaptureJob:        NewCaptureJobClient(cfg),
+		Change:            NewChangeClient(cfg),
+		DailyCount:        NewDailyCountClient(cfg),
+		Event:             NewEventClient(cfg),
+		EventKey:          NewEventKeyClient(cfg),
+		Facility:          NewFacilityClient(cfg),
+		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
+		Inspection:        NewInspectionClient(cfg),
+		LoginThrottle:     NewLoginThrottleClient(cfg),
+		Measurement:       NewMeasurementClient(cfg),
+		Organization:      NewOrganizationClient(cfg),
+		Pallet:            NewPalletClient(cfg),
+		PalletItem:        NewPalletItemClient(cfg),
+		Product:           NewProductClient(cfg),
+		Recall:            NewRecallClient(cfg),
+		RecallPlace:       NewRecallPlaceClient(cfg),
+		RefreshToken:      NewRefreshTokenClient(cfg),
+		ScanEvent:         NewScanEventClient(cfg),
+		ScreenWatermark:   NewScreenWatermarkClient(cfg),
+		SensorReading:     NewSensorReadingClient(cfg),
+		ShelfEvent:        NewShelfEventClient(cfg),
+		Shipment:          NewShipmentClient(cfg),
+		ShipmentItem:      NewShipmentItemClient(cfg),
+		Stock:             NewStockClient(cfg),
+		TraceCode:         NewTraceCodeClient(cfg),
+		User:              NewUserClient(cfg),
 	}, nil
 }
 
@@ -295,38 +300,39 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		APIKey:          NewAPIKeyClient(cfg),
-		Alert:           NewAlertClient(cfg),
-		AuditEntry:      NewAuditEntryClient(cfg),
-		Batch:           NewBatchClient(cfg),
-		BatchInput:      NewBatchInputClient(cfg),
-		CaptureJob:      NewCaptureJobClient(cfg),
-		Change:          NewChangeClient(cfg),
-		DailyCount:      NewDailyCountClient(cfg),
-		Event:           NewEventClient(cfg),
-		EventKey:        NewEventKeyClient(cfg),
-		Facility:        NewFacilityClient(cfg),
-		Inspection:      NewInspectionClient(cfg),
-		LoginThrottle:   NewLoginThrottleClient(cfg),
-		Measurement:     NewMeasurementClient(cfg),
-		Organization:    NewOrganizationClient(cfg),
-		Pallet:          NewPalletClient(cfg),
-		PalletItem:      NewPalletItemClient(cfg),
-		Product:         NewProductClient(cfg),
-		Recall:          NewRecallClient(cfg),
-		RecallPlace:     NewRecallPlaceClient(cfg),
-		RefreshToken:    NewRefreshTokenClient(cfg),
-		ScanEvent:       NewScanEventClient(cfg),
-		ScreenWatermark: NewScreenWatermarkClient(cfg),
-		SensorReading:   NewSensorReadingClient(cfg),
-		ShelfEvent:      NewShelfEventClient(cfg),
-		Shipment:        NewShipmentClient(cfg),
-		ShipmentItem:    NewShipmentItemClient(cfg),
-		Stock:           NewStockClient(cfg),
-		TraceCode:       NewTraceCodeClient(cfg),
-		User:            NewUserClient(cfg),
+		ctx:               ctx,
+		config:            cfg,
+		APIKey:            NewAPIKeyClient(cfg),
+		Alert:             NewAlertClient(cfg),
+		AuditEntry:        NewAuditEntryClient(cfg),
+		Batch:             NewBatchClient(cfg),
+		BatchInput:        NewBatchInputClient(cfg),
+		CaptureJob:        NewCaptureJobClient(cfg),
+		Change:            NewChangeClient(cfg),
+		DailyCount:        NewDailyCountClient(cfg),
+		Event:             NewEventClient(cfg),
+		EventKey:          NewEventKeyClient(cfg),
+		Facility:          NewFacilityClient(cfg),
+		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
+		Inspection:        NewInspectionClient(cfg),
+		LoginThrottle:     NewLoginThrottleClient(cfg),
+		Measurement:       NewMeasurementClient(cfg),
+		Organization:      NewOrganizationClient(cfg),
+		Pallet:            NewPalletClient(cfg),
+		PalletItem:        NewPalletItemClient(cfg),
+		Product:           NewProductClient(cfg),
+		Recall:            NewRecallClient(cfg),
+		RecallPlace:       NewRecallPlaceClient(cfg),
+		RefreshToken:      NewRefreshTokenClient(cfg),
+		ScanEvent:         NewScanEventClient(cfg),
+		ScreenWatermark:   NewScreenWatermarkClient(cfg),
+		SensorReading:     NewSensorReadingClient(cfg),
+		ShelfEvent:        NewShelfEventClient(cfg),
+		Shipment:          NewShipmentClient(cfg),
+		ShipmentItem:      NewShipmentItemClient(cfg),
+		Stock:             NewStockClient(cfg),
+		TraceCode:         NewTraceCodeClient(cfg),
+		User:              NewUserClient(cfg),
 	}, nil
 }
 
@@ -357,10 +363,11 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.CaptureJob, c.Change,
-		c.DailyCount, c.Event, c.EventKey, c.Facility, c.Inspection, c.LoginThrottle,
-		c.Measurement, c.Organization, c.Pallet, c.PalletItem, c.Product, c.Recall,
-		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.ScreenWatermark, c.SensorReading,
-		c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
+		c.DailyCount, c.Event, c.EventKey, c.Facility, c.IdempotencyRecord,
+		c.Inspection, c.LoginThrottle, c.Measurement, c.Organization, c.Pallet,
+		c.PalletItem, c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
+		c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem,
+		c.Stock, c.TraceCode, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -371,10 +378,11 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.CaptureJob, c.Change,
-		c.DailyCount, c.Event, c.EventKey, c.Facility, c.Inspection, c.LoginThrottle,
-		c.Measurement, c.Organization, c.Pallet, c.PalletItem, c.Product, c.Recall,
-		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.ScreenWatermark, c.SensorReading,
-		c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
+		c.DailyCount, c.Event, c.EventKey, c.Facility, c.IdempotencyRecord,
+		c.Inspection, c.LoginThrottle, c.Measurement, c.Organization, c.Pallet,
+		c.PalletItem, c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
+		c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem,
+		c.Stock, c.TraceCode, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -405,6 +413,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.EventKey.mutate(ctx, m)
 	case *FacilityMutation:
 		return c.Facility.mutate(ctx, m)
+	case *IdempotencyRecordMutation:
+		return c.IdempotencyRecord.mutate(ctx, m)
 	case *InspectionMutation:
 		return c.Inspection.mutate(ctx, m)
 	case *LoginThrottleMutation:
@@ -2527,6 +2537,140 @@ func (c *FacilityClient) mutate(ctx context.Context, m *FacilityMutation) (Value
 		return (&FacilityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Facility mutation op: %q", m.Op())
+	}
+}
+
+// IdempotencyRecordClient is a client for the IdempotencyRecord schema.
+type IdempotencyRecordClient struct {
+	config
+}
+
+// NewIdempotencyRecordClient returns a client for the IdempotencyRecord from the given config.
+func NewIdempotencyRecordClient(c config) *IdempotencyRecordClient {
+	return &IdempotencyRecordClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `idempotencyrecord.Hooks(f(g(h())))`.
+func (c *IdempotencyRecordClient) Use(hooks ...Hook) {
+	c.hooks.IdempotencyRecord = append(c.hooks.IdempotencyRecord, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `idempotencyrecord.Intercept(f(g(h())))`.
+func (c *IdempotencyRecordClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IdempotencyRecord = append(c.inters.IdempotencyRecord, interceptors...)
+}
+
+// Create returns a builder for creating a IdempotencyRecord entity.
+func (c *IdempotencyRecordClient) Create() *IdempotencyRecordCreate {
+	mutation := newIdempotencyRecordMutation(c.config, OpCreate)
+	return &IdempotencyRecordCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IdempotencyRecord entities.
+func (c *IdempotencyRecordClient) CreateBulk(builders ...*IdempotencyRecordCreate) *IdempotencyRecordCreateBulk {
+	return &IdempotencyRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IdempotencyRecordClient) MapCreateBulk(slice any, setFunc func(*IdempotencyRecordCreate, int)) *IdempotencyRecordCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IdempotencyRecordCreateBulk{err: fmt.Errorf("calling to IdempotencyRecordClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IdempotencyRecordCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IdempotencyRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IdempotencyRecord.
+func (c *IdempotencyRecordClient) Update() *IdempotencyRecordUpdate {
+	mutation := newIdempotencyRecordMutation(c.config, OpUpdate)
+	return &IdempotencyRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IdempotencyRecordClient) UpdateOne(_m *IdempotencyRecord) *IdempotencyRecordUpdateOne {
+	mutation := newIdempotencyRecordMutation(c.config, OpUpdateOne, withIdempotencyRecord(_m))
+	return &IdempotencyRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IdempotencyRecordClient) UpdateOneID(id int) *IdempotencyRecordUpdateOne {
+	mutation := newIdempotencyRecordMutation(c.config, OpUpdateOne, withIdempotencyRecordID(id))
+	return &IdempotencyRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IdempotencyRecord.
+func (c *IdempotencyRecordClient) Delete() *IdempotencyRecordDelete {
+	mutation := newIdempotencyRecordMutation(c.config, OpDelete)
+	return &IdempotencyRecordDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IdempotencyRecordClient) DeleteOne(_m *IdempotencyRecord) *IdempotencyRecordDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IdempotencyRecordClient) DeleteOneID(id int) *IdempotencyRecordDeleteOne {
+	builder := c.Delete().Where(idempotencyrecord.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IdempotencyRecordDeleteOne{builder}
+}
+
+// Query returns a query builder for IdempotencyRecord.
+func (c *IdempotencyRecordClient) Query() *IdempotencyRecordQuery {
+	return &IdempotencyRecordQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIdempotencyRecord},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IdempotencyRecord entity by its id.
+func (c *IdempotencyRecordClient) Get(ctx context.Context, id int) (*IdempotencyRecord, error) {
+	return c.Query().Where(idempotencyrecord.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IdempotencyRecordClient) GetX(ctx context.Context, id int) *IdempotencyRecord {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IdempotencyRecordClient) Hooks() []Hook {
+	hooks := c.hooks.IdempotencyRecord
+	return append(hooks[:len(hooks):len(hooks)], idempotencyrecord.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IdempotencyRecordClient) Interceptors() []Interceptor {
+	return c.inters.IdempotencyRecord
+}
+
+func (c *IdempotencyRecordClient) mutate(ctx context.Context, m *IdempotencyRecordMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IdempotencyRecordCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IdempotencyRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IdempotencyRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IdempotencyRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IdempotencyRecord mutation op: %q", m.Op())
 	}
 }
 
@@ -5912,17 +6056,17 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, CaptureJob, Change, DailyCount,
-		Event, EventKey, Facility, Inspection, LoginThrottle, Measurement,
-		Organization, Pallet, PalletItem, Product, Recall, RecallPlace, RefreshToken,
-		ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment, ShipmentItem,
-		Stock, TraceCode, User []ent.Hook
+		Event, EventKey, Facility, IdempotencyRecord, Inspection, LoginThrottle,
+		Measurement, Organization, Pallet, PalletItem, Product, Recall, RecallPlace,
+		RefreshToken, ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment,
+		ShipmentItem, Stock, TraceCode, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, CaptureJob, Change, DailyCount,
-		Event, EventKey, Facility, Inspection, LoginThrottle, Measurement,
-		Organization, Pallet, PalletItem, Product, Recall, RecallPlace, RefreshToken,
-		ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment, ShipmentItem,
-		Stock, TraceCode, User []ent.Interceptor
+		Event, EventKey, Facility, IdempotencyRecord, Inspection, LoginThrottle,
+		Measurement, Organization, Pallet, PalletItem, Product, Recall, RecallPlace,
+		RefreshToken, ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment,
+		ShipmentItem, Stock, TraceCode, User []ent.Interceptor
 	}
 )
 

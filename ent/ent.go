@@ -18,6 +18,7 @@ import (
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
+	"suyuan/ent/idempotencyrecord"
 	"suyuan/ent/inspection"
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
@@ -102,36 +103,37 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:          apikey.ValidColumn,
-			alert.Table:           alert.ValidColumn,
-			auditentry.Table:      auditentry.ValidColumn,
-			batch.Table:           batch.ValidColumn,
-			batchinput.Table:      batchinput.ValidColumn,
-			capturejob.Table:      capturejob.ValidColumn,
-			change.Table:          change.ValidColumn,
-			dailycount.Table:      dailycount.ValidColumn,
-			event.Table:           event.ValidColumn,
-			eventkey.Table:        eventkey.ValidColumn,
-			facility.Table:        facility.ValidColumn,
-			inspection.Table:      inspection.ValidColumn,
-			loginthrottle.Table:   loginthrottle.ValidColumn,
-			measurement.Table:     measurement.ValidColumn,
-			organization.Table:    organization.ValidColumn,
-			pallet.Table:          pallet.ValidColumn,
-			palletitem.Table:      palletitem.ValidColumn,
-			product.Table:         product.ValidColumn,
-			recall.Table:          recall.ValidColumn,
-			recallplace.Table:     recallplace.ValidColumn,
-			refreshtoken.Table:    refreshtoken.ValidColumn,
-			scanevent.Table:       scanevent.ValidColumn,
-			screenwatermark.Table: screenwatermark.ValidColumn,
-			sensorreading.Table:   sensorreading.ValidColumn,
-			shelfevent.Table:      shelfevent.ValidColumn,
-			shipment.Table:        shipment.ValidColumn,
-			shipmentitem.Table:    shipmentitem.ValidColumn,
-			stock.Table:           stock.ValidColumn,
-			tracecode.Table:       tracecode.ValidColumn,
-			user.Table:            user.ValidColumn,
+			apikey.Table:            apikey.ValidColumn,
+			alert.Table:             alert.ValidColumn,
+			auditentry.Table:        auditentry.ValidColumn,
+			batch.Table:             batch.ValidColumn,
+			batchinput.Table:        batchinput.ValidColumn,
+			capturejob.Table:        capturejob.ValidColumn,
+			change.Table:            change.ValidColumn,
+			dailycount.Table:        dailycount.ValidColumn,
+			event.Table:             event.ValidColumn,
+			eventkey.Table:          eventkey.ValidColumn,
+			facility.Table:          facility.ValidColumn,
+			idempotencyrecord.Table: idempotencyrecord.ValidColumn,
+			inspection.Table:        inspection.ValidColumn,
+			loginthrottle.Table:     loginthrottle.ValidColumn,
+			measurement.Table:       measurement.ValidColumn,
+			organization.Table:      organization.ValidColumn,
+			pallet.Table:            pallet.ValidColumn,
+			palletitem.Table:        palletitem.ValidColumn,
+			product.Table:           product.ValidColumn,
+			recall.Table:            recall.ValidColumn,
+			recallplace.Table:       recallplace.ValidColumn,
+			refreshtoken.Table:      refreshtoken.ValidColumn,
+			scanevent.Table:         scanevent.ValidColumn,
+			screenwatermark.Table:   screenwatermark.ValidColumn,
+			sensorreading.Table:     sensorreading.ValidColumn,
+			shelfevent.Table:        shelfevent.ValidColumn,
+			shipment.Table:          shipment.ValidColumn,
+			shipmentitem.Table:      shipmentitem.ValidColumn,
+			stock.Table:             stock.ValidColumn,
+			tracecode.Table:         tracecode.ValidColumn,
+			user.Table:              user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -3258,6 +3258,11 @@ func (_q *OrganizationQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, organization.FieldLicenseNo)
 				fieldSeen[organization.FieldLicenseNo] = struct{}{}
 			}
+		case "gln":
+			if _, ok := fieldSeen[organization.FieldGln]; !ok {
+				selectedFields = append(selectedFields, organization.FieldGln)
+				fieldSeen[organization.FieldGln] = struct{}{}
+			}
 		case "regionCode":
 			if _, ok := fieldSeen[organization.FieldRegionCode]; !ok {
 				selectedFields = append(selectedFields, organization.FieldRegionCode)

@@ -121,6 +121,7 @@ type CreateOrganizationInput struct {
 	Kind         organization.Kind
 	CreditCode   string
 	LicenseNo    *string
+	Gln          *string
 	RegionCode   string
 	ContactPhone *string
 	Status       *organization.Status
@@ -133,6 +134,9 @@ func (i *CreateOrganizationInput) Mutate(m *OrganizationMutation) {
 	m.SetCreditCode(i.CreditCode)
 	if v := i.LicenseNo; v != nil {
 		m.SetLicenseNo(*v)
+	}
+	if v := i.Gln; v != nil {
+		m.SetGln(*v)
 	}
 	m.SetRegionCode(i.RegionCode)
 	if v := i.ContactPhone; v != nil {
@@ -156,6 +160,8 @@ type UpdateOrganizationInput struct {
 	CreditCode        *string
 	ClearLicenseNo    bool
 	LicenseNo         *string
+	ClearGln          bool
+	Gln               *string
 	RegionCode        *string
 	ClearContactPhone bool
 	ContactPhone      *string
@@ -178,6 +184,12 @@ func (i *UpdateOrganizationInput) Mutate(m *OrganizationMutation) {
 	}
 	if v := i.LicenseNo; v != nil {
 		m.SetLicenseNo(*v)
+	}
+	if i.ClearGln {
+		m.ClearGln()
+	}
+	if v := i.Gln; v != nil {
+		m.SetGln(*v)
 	}
 	if v := i.RegionCode; v != nil {
 		m.SetRegionCode(*v)

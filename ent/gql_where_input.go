@@ -4315,6 +4315,23 @@ type OrganizationWhereInput struct {
 	LicenseNoEqualFold    *string  `json:"licenseNoEqualFold,omitempty"`
 	LicenseNoContainsFold *string  `json:"licenseNoContainsFold,omitempty"`
 
+	// "gln" field predicates.
+	Gln             *string  `json:"gln,omitempty"`
+	GlnNEQ          *string  `json:"glnNEQ,omitempty"`
+	GlnIn           []string `json:"glnIn,omitempty"`
+	GlnNotIn        []string `json:"glnNotIn,omitempty"`
+	GlnGT           *string  `json:"glnGT,omitempty"`
+	GlnGTE          *string  `json:"glnGTE,omitempty"`
+	GlnLT           *string  `json:"glnLT,omitempty"`
+	GlnLTE          *string  `json:"glnLTE,omitempty"`
+	GlnContains     *string  `json:"glnContains,omitempty"`
+	GlnHasPrefix    *string  `json:"glnHasPrefix,omitempty"`
+	GlnHasSuffix    *string  `json:"glnHasSuffix,omitempty"`
+	GlnIsNil        bool     `json:"glnIsNil,omitempty"`
+	GlnNotNil       bool     `json:"glnNotNil,omitempty"`
+	GlnEqualFold    *string  `json:"glnEqualFold,omitempty"`
+	GlnContainsFold *string  `json:"glnContainsFold,omitempty"`
+
 	// "region_code" field predicates.
 	RegionCode             *string  `json:"regionCode,omitempty"`
 	RegionCodeNEQ          *string  `json:"regionCodeNEQ,omitempty"`
@@ -4659,6 +4676,51 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 	}
 	if i.LicenseNoContainsFold != nil {
 		predicates = append(predicates, organization.LicenseNoContainsFold(*i.LicenseNoContainsFold))
+	}
+	if i.Gln != nil {
+		predicates = append(predicates, organization.GlnEQ(*i.Gln))
+	}
+	if i.GlnNEQ != nil {
+		predicates = append(predicates, organization.GlnNEQ(*i.GlnNEQ))
+	}
+	if len(i.GlnIn) > 0 {
+		predicates = append(predicates, organization.GlnIn(i.GlnIn...))
+	}
+	if len(i.GlnNotIn) > 0 {
+		predicates = append(predicates, organization.GlnNotIn(i.GlnNotIn...))
+	}
+	if i.GlnGT != nil {
+		predicates = append(predicates, organization.GlnGT(*i.GlnGT))
+	}
+	if i.GlnGTE != nil {
+		predicates = append(predicates, organization.GlnGTE(*i.GlnGTE))
+	}
+	if i.GlnLT != nil {
+		predicates = append(predicates, organization.GlnLT(*i.GlnLT))
+	}
+	if i.GlnLTE != nil {
+		predicates = append(predicates, organization.GlnLTE(*i.GlnLTE))
+	}
+	if i.GlnContains != nil {
+		predicates = append(predicates, organization.GlnContains(*i.GlnContains))
+	}
+	if i.GlnHasPrefix != nil {
+		predicates = append(predicates, organization.GlnHasPrefix(*i.GlnHasPrefix))
+	}
+	if i.GlnHasSuffix != nil {
+		predicates = append(predicates, organization.GlnHasSuffix(*i.GlnHasSuffix))
+	}
+	if i.GlnIsNil {
+		predicates = append(predicates, organization.GlnIsNil())
+	}
+	if i.GlnNotNil {
+		predicates = append(predicates, organization.GlnNotNil())
+	}
+	if i.GlnEqualFold != nil {
+		predicates = append(predicates, organization.GlnEqualFold(*i.GlnEqualFold))
+	}
+	if i.GlnContainsFold != nil {
+		predicates = append(predicates, organization.GlnContainsFold(*i.GlnContainsFold))
 	}
 	if i.RegionCode != nil {
 		predicates = append(predicates, organization.RegionCodeEQ(*i.RegionCode))

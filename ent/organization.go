@@ -29,6 +29,8 @@ type Organization struct {
 	CreditCode string `json:"credit_code,omitempty"`
 	// Food production licence number, SC + 14 digits; producers and processors only.
 	LicenseNo *string `json:"license_no,omitempty"`
+	// GS1 Global Location Number of the organisation as a party (GS1's party GLN), 13 digits; its facilities carry their own.
+	Gln *string `json:"gln,omitempty"`
 	// Six-digit administrative division code.
 	RegionCode string `json:"region_code,omitempty"`
 	// Mainland mobile number; private: never shown to the public.
@@ -178,7 +180,7 @@ func (*Organization) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case organization.FieldID:
 			values[i] = new(sql.NullInt64)
-		case organization.FieldName, organization.FieldKind, organization.FieldCreditCode, organization.FieldLicenseNo, organization.FieldRegionCode, organization.FieldContactPhone, organization.FieldStatus:
+		case organization.FieldName, organization.FieldKind, organization.FieldCreditCode, organization.FieldLicenseNo, organization.FieldGln, organization.FieldRegionCode, organization.FieldContactPhone, organization.FieldStatus:
 			values[i] = new(sql.NullString)
 		case organization.FieldCreatedAt, organization.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -239,6 +241,13 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LicenseNo = new(string)
 				*_m.LicenseNo = value.String
+			}
+		case organization.FieldGln:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field gln", values[i])
+			} else if value.Valid {
+				_m.Gln = new(string)
+				*_m.Gln = value.String
 			}
 		case organization.FieldRegionCode:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -362,6 +371,11 @@ func (_m *Organization) String() string {
 	builder.WriteString(", ")
 	if v := _m.LicenseNo; v != nil {
 		builder.WriteString("license_no=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.Gln; v != nil {
+		builder.WriteString("gln=")
 		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")

@@ -92,6 +92,20 @@ func (_c *OrganizationCreate) SetNillableLicenseNo(v *string) *OrganizationCreat
 	return _c
 }
 
+// SetGln sets the "gln" field.
+func (_c *OrganizationCreate) SetGln(v string) *OrganizationCreate {
+	_c.mutation.SetGln(v)
+	return _c
+}
+
+// SetNillableGln sets the "gln" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableGln(v *string) *OrganizationCreate {
+	if v != nil {
+		_c.SetGln(*v)
+	}
+	return _c
+}
+
 // SetRegionCode sets the "region_code" field.
 func (_c *OrganizationCreate) SetRegionCode(v string) *OrganizationCreate {
 	_c.mutation.SetRegionCode(v)
@@ -371,6 +385,11 @@ func (_c *OrganizationCreate) check() error {
 			return &ValidationError{Name: "license_no", err: fmt.Errorf(`ent: validator failed for field "Organization.license_no": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Gln(); ok {
+		if err := organization.GlnValidator(v); err != nil {
+			return &ValidationError{Name: "gln", err: fmt.Errorf(`ent: validator failed for field "Organization.gln": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.RegionCode(); !ok {
 		return &ValidationError{Name: "region_code", err: errors.New(`ent: missing required field "Organization.region_code"`)}
 	}
@@ -442,6 +461,10 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.LicenseNo(); ok {
 		_spec.SetField(organization.FieldLicenseNo, field.TypeString, value)
 		_node.LicenseNo = &value
+	}
+	if value, ok := _c.mutation.Gln(); ok {
+		_spec.SetField(organization.FieldGln, field.TypeString, value)
+		_node.Gln = &value
 	}
 	if value, ok := _c.mutation.RegionCode(); ok {
 		_spec.SetField(organization.FieldRegionCode, field.TypeString, value)
@@ -733,6 +756,24 @@ func (u *OrganizationUpsert) ClearLicenseNo() *OrganizationUpsert {
 	return u
 }
 
+// SetGln sets the "gln" field.
+func (u *OrganizationUpsert) SetGln(v string) *OrganizationUpsert {
+	u.Set(organization.FieldGln, v)
+	return u
+}
+
+// UpdateGln sets the "gln" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateGln() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldGln)
+	return u
+}
+
+// ClearGln clears the value of the "gln" field.
+func (u *OrganizationUpsert) ClearGln() *OrganizationUpsert {
+	u.SetNull(organization.FieldGln)
+	return u
+}
+
 // SetRegionCode sets the "region_code" field.
 func (u *OrganizationUpsert) SetRegionCode(v string) *OrganizationUpsert {
 	u.Set(organization.FieldRegionCode, v)
@@ -894,6 +935,27 @@ func (u *OrganizationUpsertOne) UpdateLicenseNo() *OrganizationUpsertOne {
 func (u *OrganizationUpsertOne) ClearLicenseNo() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.ClearLicenseNo()
+	})
+}
+
+// SetGln sets the "gln" field.
+func (u *OrganizationUpsertOne) SetGln(v string) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetGln(v)
+	})
+}
+
+// UpdateGln sets the "gln" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateGln() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateGln()
+	})
+}
+
+// ClearGln clears the value of the "gln" field.
+func (u *OrganizationUpsertOne) ClearGln() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearGln()
 	})
 }
 
@@ -1231,6 +1293,27 @@ func (u *OrganizationUpsertBulk) UpdateLicenseNo() *OrganizationUpsertBulk {
 func (u *OrganizationUpsertBulk) ClearLicenseNo() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.ClearLicenseNo()
+	})
+}
+
+// SetGln sets the "gln" field.
+func (u *OrganizationUpsertBulk) SetGln(v string) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetGln(v)
+	})
+}
+
+// UpdateGln sets the "gln" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateGln() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateGln()
+	})
+}
+
+// ClearGln clears the value of the "gln" field.
+func (u *OrganizationUpsertBulk) ClearGln() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearGln()
 	})
 }
 

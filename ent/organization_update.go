@@ -107,6 +107,26 @@ func (_u *OrganizationUpdate) ClearLicenseNo() *OrganizationUpdate {
 	return _u
 }
 
+// SetGln sets the "gln" field.
+func (_u *OrganizationUpdate) SetGln(v string) *OrganizationUpdate {
+	_u.mutation.SetGln(v)
+	return _u
+}
+
+// SetNillableGln sets the "gln" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableGln(v *string) *OrganizationUpdate {
+	if v != nil {
+		_u.SetGln(*v)
+	}
+	return _u
+}
+
+// ClearGln clears the value of the "gln" field.
+func (_u *OrganizationUpdate) ClearGln() *OrganizationUpdate {
+	_u.mutation.ClearGln()
+	return _u
+}
+
 // SetRegionCode sets the "region_code" field.
 func (_u *OrganizationUpdate) SetRegionCode(v string) *OrganizationUpdate {
 	_u.mutation.SetRegionCode(v)
@@ -584,6 +604,11 @@ func (_u *OrganizationUpdate) check() error {
 			return &ValidationError{Name: "license_no", err: fmt.Errorf(`ent: validator failed for field "Organization.license_no": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Gln(); ok {
+		if err := organization.GlnValidator(v); err != nil {
+			return &ValidationError{Name: "gln", err: fmt.Errorf(`ent: validator failed for field "Organization.gln": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.RegionCode(); ok {
 		if err := organization.RegionCodeValidator(v); err != nil {
 			return &ValidationError{Name: "region_code", err: fmt.Errorf(`ent: validator failed for field "Organization.region_code": %w`, err)}
@@ -637,6 +662,12 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.LicenseNoCleared() {
 		_spec.ClearField(organization.FieldLicenseNo, field.TypeString)
+	}
+	if value, ok := _u.mutation.Gln(); ok {
+		_spec.SetField(organization.FieldGln, field.TypeString, value)
+	}
+	if _u.mutation.GlnCleared() {
+		_spec.ClearField(organization.FieldGln, field.TypeString)
 	}
 	if value, ok := _u.mutation.RegionCode(); ok {
 		_spec.SetField(organization.FieldRegionCode, field.TypeString, value)
@@ -1190,6 +1221,26 @@ func (_u *OrganizationUpdateOne) ClearLicenseNo() *OrganizationUpdateOne {
 	return _u
 }
 
+// SetGln sets the "gln" field.
+func (_u *OrganizationUpdateOne) SetGln(v string) *OrganizationUpdateOne {
+	_u.mutation.SetGln(v)
+	return _u
+}
+
+// SetNillableGln sets the "gln" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableGln(v *string) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetGln(*v)
+	}
+	return _u
+}
+
+// ClearGln clears the value of the "gln" field.
+func (_u *OrganizationUpdateOne) ClearGln() *OrganizationUpdateOne {
+	_u.mutation.ClearGln()
+	return _u
+}
+
 // SetRegionCode sets the "region_code" field.
 func (_u *OrganizationUpdateOne) SetRegionCode(v string) *OrganizationUpdateOne {
 	_u.mutation.SetRegionCode(v)
@@ -1680,6 +1731,11 @@ func (_u *OrganizationUpdateOne) check() error {
 			return &ValidationError{Name: "license_no", err: fmt.Errorf(`ent: validator failed for field "Organization.license_no": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Gln(); ok {
+		if err := organization.GlnValidator(v); err != nil {
+			return &ValidationError{Name: "gln", err: fmt.Errorf(`ent: validator failed for field "Organization.gln": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.RegionCode(); ok {
 		if err := organization.RegionCodeValidator(v); err != nil {
 			return &ValidationError{Name: "region_code", err: fmt.Errorf(`ent: validator failed for field "Organization.region_code": %w`, err)}
@@ -1750,6 +1806,12 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if _u.mutation.LicenseNoCleared() {
 		_spec.ClearField(organization.FieldLicenseNo, field.TypeString)
+	}
+	if value, ok := _u.mutation.Gln(); ok {
+		_spec.SetField(organization.FieldGln, field.TypeString, value)
+	}
+	if _u.mutation.GlnCleared() {
+		_spec.ClearField(organization.FieldGln, field.TypeString)
 	}
 	if value, ok := _u.mutation.RegionCode(); ok {
 		_spec.SetField(organization.FieldRegionCode, field.TypeString, value)

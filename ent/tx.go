@@ -36,6 +36,8 @@ type Tx struct {
 	EventKey *EventKeyClient
 	// Facility is the client for interacting with the Facility builders.
 	Facility *FacilityClient
+	// IdempotencyRecord is the client for interacting with the IdempotencyRecord builders.
+	IdempotencyRecord *IdempotencyRecordClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
 	// LoginThrottle is the client for interacting with the LoginThrottle builders.
@@ -216,6 +218,7 @@ func (tx *Tx) init() {
 	tx.Event = NewEventClient(tx.config)
 	tx.EventKey = NewEventKeyClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
+	tx.IdempotencyRecord = NewIdempotencyRecordClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.LoginThrottle = NewLoginThrottleClient(tx.config)
 	tx.Measurement = NewMeasurementClient(tx.config)

@@ -476,6 +476,7 @@ type ComplexityRoot struct {
 		CreatedAt    func(childComplexity int) int
 		CreditCode   func(childComplexity int) int
 		Facilities   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
+		Gln          func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Inspections  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
 		Kind         func(childComplexity int) int
@@ -541,24 +542,28 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Alerts        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AlertOrder, where *ent.AlertWhereInput) int
-		AuditEntries  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) int
-		Batches       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BatchOrder, where *ent.BatchWhereInput) int
-		Dashboard     func(childComplexity int, region *string, from *time.Time, to *time.Time) int
-		Facilities    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
-		Inspections   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
-		Lineage       func(childComplexity int, batchID int, direction trace.Direction, maxDepth *int) int
-		Me            func(childComplexity int) int
-		Node          func(childComplexity int, id int) int
-		Nodes         func(childComplexity int, ids []int) int
-		Organizations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
-		Products      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
-		RecallImpact  func(childComplexity int, batchID int) int
-		Recalls       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RecallOrder, where *ent.RecallWhereInput) int
-		ShelfEvents   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) int
-		Shipments     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) int
-		Trace         func(childComplexity int, code string) int
-		Users         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		Alerts            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AlertOrder, where *ent.AlertWhereInput) int
+		AuditEntries      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) int
+		BatchByLot        func(childComplexity int, gtin string, lot string) int
+		Batches           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BatchOrder, where *ent.BatchWhereInput) int
+		Dashboard         func(childComplexity int, region *string, from *time.Time, to *time.Time) int
+		Facilities        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
+		FacilityByGln     func(childComplexity int, gln string) int
+		Inspections       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
+		Lineage           func(childComplexity int, batchID int, direction trace.Direction, maxDepth *int) int
+		Me                func(childComplexity int) int
+		Node              func(childComplexity int, id int) int
+		Nodes             func(childComplexity int, ids []int) int
+		OrganizationByKey func(childComplexity int, gln *string, creditCode *string, licenseNo *string) int
+		Organizations     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
+		ProductByGtin     func(childComplexity int, gtin string) int
+		Products          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
+		RecallImpact      func(childComplexity int, batchID int) int
+		Recalls           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RecallOrder, where *ent.RecallWhereInput) int
+		ShelfEvents       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShelfEventOrder, where *ent.ShelfEventWhereInput) int
+		Shipments         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ShipmentOrder, where *ent.ShipmentWhereInput) int
+		Trace             func(childComplexity int, code string) int
+		Users             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 	}
 
 	Recall struct {
@@ -979,6 +984,10 @@ type QueryResolver interface {
 	Trace(ctx context.Context, code string) (*trace.Trace, error)
 	Lineage(ctx context.Context, batchID int, direction trace.Direction, maxDepth *int) (*trace.Lineage, error)
 	RecallImpact(ctx context.Context, batchID int) (*trace.Impact, error)
+	OrganizationByKey(ctx context.Context, gln *string, creditCode *string, licenseNo *string) (*ent.Organization, error)
+	FacilityByGln(ctx context.Context, gln string) (*ent.Facility, error)
+	ProductByGtin(ctx context.Context, gtin string) (*ent.Product, error)
+	BatchByLot(ctx context.Context, gtin string, lot string) (*ent.Batch, error)
 	Me(ctx context.Context) (*ent.User, error)
 	Dashboard(ctx context.Context, region *string, from *time.Time, to *time.Time) (*dashboard.Summary, error)
 }
@@ -3017,6 +3026,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Facilities(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.FacilityOrder), args["where"].(*ent.FacilityWhereInput)), true
+	case "Organization.gln":
+		if e.ComplexityRoot.Organization.Gln == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Gln(childComplexity), true
 	case "Organization.id":
 		if e.ComplexityRoot.Organization.ID == nil {
 			break
@@ -3318,6 +3333,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditEntries(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.AuditEntryOrder), args["where"].(*ent.AuditEntryWhereInput)), true
+	case "Query.batchByLot":
+		if e.ComplexityRoot.Query.BatchByLot == nil {
+			break
+		}
+
+		args, err := ec.field_Query_batchByLot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BatchByLot(childComplexity, args["gtin"].(string), args["lot"].(string)), true
 	case "Query.batches":
 		if e.ComplexityRoot.Query.Batches == nil {
 			break
@@ -3351,6 +3377,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Facilities(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.FacilityOrder), args["where"].(*ent.FacilityWhereInput)), true
+	case "Query.facilityByGLN":
+		if e.ComplexityRoot.Query.FacilityByGln == nil {
+			break
+		}
+
+		args, err := ec.field_Query_facilityByGLN_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FacilityByGln(childComplexity, args["gln"].(string)), true
 	case "Query.inspections":
 		if e.ComplexityRoot.Query.Inspections == nil {
 			break
@@ -3402,6 +3439,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]int)), true
+	case "Query.organizationByKey":
+		if e.ComplexityRoot.Query.OrganizationByKey == nil {
+			break
+		}
+
+		args, err := ec.field_Query_organizationByKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OrganizationByKey(childComplexity, args["gln"].(*string), args["creditCode"].(*string), args["licenseNo"].(*string)), true
 	case "Query.organizations":
 		if e.ComplexityRoot.Query.Organizations == nil {
 			break
@@ -3413,6 +3461,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organizations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.OrganizationOrder), args["where"].(*ent.OrganizationWhereInput)), true
+	case "Query.productByGTIN":
+		if e.ComplexityRoot.Query.ProductByGtin == nil {
+			break
+		}
+
+		args, err := ec.field_Query_productByGTIN_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProductByGtin(childComplexity, args["gtin"].(string)), true
 	case "Query.products":
 		if e.ComplexityRoot.Query.Products == nil {
 			break
@@ -5528,6 +5587,26 @@ extend type Query {
 }
 
 # ---------------------------------------------------------------------------
+# Finding rows by the keys partners hold (README, "Finding things by GS1
+# keys"). Each answers what node(id:) would: null for a row that does not
+# exist and for one the caller may not read alike. A malformed key is an
+# error with its code (INVALID_GLN, INVALID_GTIN, …) and field.
+
+extend type Query {
+  """
+  The organisation with a party GLN (13 digits), a unified social credit
+  code or a food production licence number: exactly one of the three.
+  """
+  organizationByKey(gln: String, creditCode: String, licenseNo: String): Organization
+  "The facility with a GLN (13 digits)."
+  facilityByGLN(gln: String!): Facility
+  "The product with a GTIN of 8, 12, 13 or 14 digits (compared as GTIN-14)."
+  productByGTIN(gtin: String!): Product
+  "The batch with a lot code (GS1 AI 10) of the product with a GTIN."
+  batchByLot(gtin: String!, lot: String!): Batch
+}
+
+# ---------------------------------------------------------------------------
 # Accounts, sessions and partner keys (docs/SECURITY.md).
 
 type AuthPayload {
@@ -6526,6 +6605,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_creditCode(ctx, field)
 	case "licenseNo":
 		return ec.fieldContext_Organization_licenseNo(ctx, field)
+	case "gln":
+		return ec.fieldContext_Organization_gln(ctx, field)
 	case "regionCode":
 		return ec.fieldContext_Organization_regionCode(ctx, field)
 	case "contactPhone":
@@ -9294,6 +9375,28 @@ func (ec *executionContext) field_Query_auditEntries_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_batchByLot_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gtin",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gtin"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lot",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lot"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_batches_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9432,6 +9535,20 @@ func (ec *executionContext) field_Query_facilities_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_facilityByGLN_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gln",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gln"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_inspections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9544,6 +9661,36 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_organizationByKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gln",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gln"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "creditCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["creditCode"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "licenseNo",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["licenseNo"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_organizations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9595,6 +9742,20 @@ func (ec *executionContext) field_Query_organizations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_productByGTIN_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "gtin",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["gtin"] = arg0
 	return args, nil
 }
 
@@ -18285,6 +18446,29 @@ func (ec *executionContext) fieldContext_Organization_licenseNo(_ context.Contex
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
+func (ec *executionContext) _Organization_gln(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_gln(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gln, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_gln(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
+}
+
 func (ec *executionContext) _Organization_regionCode(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20143,6 +20327,182 @@ func (ec *executionContext) fieldContext_Query_recallImpact(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_recallImpact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_organizationByKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_organizationByKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OrganizationByKey(ctx, fc.Args["gln"].(*string), fc.Args["creditCode"].(*string), fc.Args["licenseNo"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalOOrganization2ᚖsuyuanᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_organizationByKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_organizationByKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_facilityByGLN(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_facilityByGLN(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FacilityByGln(ctx, fc.Args["gln"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Facility) graphql.Marshaler {
+			return ec.marshalOFacility2ᚖsuyuanᚋentᚐFacility(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_facilityByGLN(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Facility(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_facilityByGLN_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_productByGTIN(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_productByGTIN(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProductByGtin(ctx, fc.Args["gtin"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Product) graphql.Marshaler {
+			return ec.marshalOProduct2ᚖsuyuanᚋentᚐProduct(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_productByGTIN(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_productByGTIN_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_batchByLot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_batchByLot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BatchByLot(ctx, fc.Args["gtin"].(string), fc.Args["lot"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Batch) graphql.Marshaler {
+			return ec.marshalOBatch2ᚖsuyuanᚋentᚐBatch(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_batchByLot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Batch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_batchByLot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -31655,7 +32015,7 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "kind", "creditCode", "licenseNo", "regionCode", "contactPhone", "status"}
+	fieldsInOrder := [...]string{"name", "kind", "creditCode", "licenseNo", "gln", "regionCode", "contactPhone", "status"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31690,6 +32050,13 @@ func (ec *executionContext) unmarshalInputCreateOrganizationInput(ctx context.Co
 				return it, err
 			}
 			it.LicenseNo = data
+		case "gln":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gln"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gln = data
 		case "regionCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
 			data, err := ec.unmarshalNString2string(ctx, v)
@@ -34376,7 +34743,7 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "creditCode", "creditCodeNEQ", "creditCodeIn", "creditCodeNotIn", "creditCodeGT", "creditCodeGTE", "creditCodeLT", "creditCodeLTE", "creditCodeContains", "creditCodeHasPrefix", "creditCodeHasSuffix", "creditCodeEqualFold", "creditCodeContainsFold", "licenseNo", "licenseNoNEQ", "licenseNoIn", "licenseNoNotIn", "licenseNoGT", "licenseNoGTE", "licenseNoLT", "licenseNoLTE", "licenseNoContains", "licenseNoHasPrefix", "licenseNoHasSuffix", "licenseNoIsNil", "licenseNoNotNil", "licenseNoEqualFold", "licenseNoContainsFold", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "contactPhone", "contactPhoneNEQ", "contactPhoneIn", "contactPhoneNotIn", "contactPhoneGT", "contactPhoneGTE", "contactPhoneLT", "contactPhoneLTE", "contactPhoneContains", "contactPhoneHasPrefix", "contactPhoneHasSuffix", "contactPhoneIsNil", "contactPhoneNotNil", "contactPhoneEqualFold", "contactPhoneContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "hasFacilities", "hasFacilitiesWith", "hasProducts", "hasProductsWith", "hasBatches", "hasBatchesWith", "hasShipments", "hasShipmentsWith", "hasInspections", "hasInspectionsWith", "hasUsers", "hasUsersWith", "hasAPIKeys", "hasAPIKeysWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "creditCode", "creditCodeNEQ", "creditCodeIn", "creditCodeNotIn", "creditCodeGT", "creditCodeGTE", "creditCodeLT", "creditCodeLTE", "creditCodeContains", "creditCodeHasPrefix", "creditCodeHasSuffix", "creditCodeEqualFold", "creditCodeContainsFold", "licenseNo", "licenseNoNEQ", "licenseNoIn", "licenseNoNotIn", "licenseNoGT", "licenseNoGTE", "licenseNoLT", "licenseNoLTE", "licenseNoContains", "licenseNoHasPrefix", "licenseNoHasSuffix", "licenseNoIsNil", "licenseNoNotNil", "licenseNoEqualFold", "licenseNoContainsFold", "gln", "glnNEQ", "glnIn", "glnNotIn", "glnGT", "glnGTE", "glnLT", "glnLTE", "glnContains", "glnHasPrefix", "glnHasSuffix", "glnIsNil", "glnNotNil", "glnEqualFold", "glnContainsFold", "regionCode", "regionCodeNEQ", "regionCodeIn", "regionCodeNotIn", "regionCodeGT", "regionCodeGTE", "regionCodeLT", "regionCodeLTE", "regionCodeContains", "regionCodeHasPrefix", "regionCodeHasSuffix", "regionCodeEqualFold", "regionCodeContainsFold", "contactPhone", "contactPhoneNEQ", "contactPhoneIn", "contactPhoneNotIn", "contactPhoneGT", "contactPhoneGTE", "contactPhoneLT", "contactPhoneLTE", "contactPhoneContains", "contactPhoneHasPrefix", "contactPhoneHasSuffix", "contactPhoneIsNil", "contactPhoneNotNil", "contactPhoneEqualFold", "contactPhoneContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "hasFacilities", "hasFacilitiesWith", "hasProducts", "hasProductsWith", "hasBatches", "hasBatchesWith", "hasShipments", "hasShipmentsWith", "hasInspections", "hasInspectionsWith", "hasUsers", "hasUsersWith", "hasAPIKeys", "hasAPIKeysWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34887,6 +35254,111 @@ func (ec *executionContext) unmarshalInputOrganizationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.LicenseNoContainsFold = data
+		case "gln":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gln"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gln = data
+		case "glnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnNEQ = data
+		case "glnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnIn = data
+		case "glnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnNotIn = data
+		case "glnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnGT = data
+		case "glnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnGTE = data
+		case "glnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnLT = data
+		case "glnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnLTE = data
+		case "glnContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnContains = data
+		case "glnHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnHasPrefix = data
+		case "glnHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnHasSuffix = data
+		case "glnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnIsNil = data
+		case "glnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnNotNil = data
+		case "glnEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnEqualFold = data
+		case "glnContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("glnContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GlnContainsFold = data
 		case "regionCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -41433,7 +41905,7 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "kind", "creditCode", "licenseNo", "clearLicenseNo", "regionCode", "contactPhone", "clearContactPhone", "status"}
+	fieldsInOrder := [...]string{"name", "kind", "creditCode", "licenseNo", "clearLicenseNo", "gln", "clearGln", "regionCode", "contactPhone", "clearContactPhone", "status"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -41475,6 +41947,20 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationInput(ctx context.Co
 				return it, err
 			}
 			it.ClearLicenseNo = data
+		case "gln":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gln"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gln = data
+		case "clearGln":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearGln"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearGln = data
 		case "regionCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionCode"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -45088,6 +45574,11 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "gln":
+			out.Values[i] = ec._Organization_gln(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "regionCode":
 			out.Values[i] = ec._Organization_regionCode(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -45624,6 +46115,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_recallImpact(ctx, field)
+				})
+		case "organizationByKey":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_organizationByKey(ctx, field)
+				})
+		case "facilityByGLN":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_facilityByGLN(ctx, field)
+				})
+		case "productByGTIN":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_productByGTIN(ctx, field)
+				})
+		case "batchByLot":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_batchByLot(ctx, field)
 				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

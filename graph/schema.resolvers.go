@@ -53,12 +53,20 @@ func (r *batchResolver) Lineage(ctx context.Context, obj *ent.Batch, direction t
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input ent.CreateOrganizationInput) (*ent.Organization, error) {
-	return r.recorder.CreateOrganization(ctx, input)
+	if err := partyGLN(input.Gln); err != nil {
+		return nil, err
+	}
+	o, err := r.recorder.CreateOrganization(ctx, input)
+	return o, r.glnConflict(ctx, err, input.Gln, 0)
 }
 
 // UpdateOrganization is the resolver for the updateOrganization field.
 func (r *mutationResolver) UpdateOrganization(ctx context.Context, id int, input ent.UpdateOrganizationInput) (*ent.Organization, error) {
-	return r.recorder.UpdateOrganization(ctx, id, input)
+	if err := partyGLN(input.Gln); err != nil {
+		return nil, err
+	}
+	o, err := r.recorder.UpdateOrganization(ctx, id, input)
+	return o, r.glnConflict(ctx, err, input.Gln, id)
 }
 
 // CreateFacility is the resolver for the createFacility field.
@@ -226,6 +234,26 @@ func (r *queryResolver) RecallImpact(ctx context.Context, batchID int) (*trace.I
 		return nil, err
 	}
 	return r.reader.RecallImpact(ctx, batchID)
+}
+
+// OrganizationByKey is the resolver for the organizationByKey field.
+func (r *queryResolver) OrganizationByKey(ctx context.Context, gln *string, creditCode *string, licenseNo *string) (*ent.Organization, error) {
+	return r.organizationByKey(ctx, gln, creditCode, licenseNo)
+}
+
+// FacilityByGln is the resolver for the facilityByGLN field.
+func (r *queryResolver) FacilityByGln(ctx context.Context, gln string) (*ent.Facility, error) {
+	return r.facilityByGLN(ctx, gln)
+}
+
+// ProductByGtin is the resolver for the productByGTIN field.
+func (r *queryResolver) ProductByGtin(ctx context.Context, gtin string) (*ent.Product, error) {
+	return r.productByGTIN(ctx, gtin)
+}
+
+// BatchByLot is the resolver for the batchByLot field.
+func (r *queryResolver) BatchByLot(ctx context.Context, gtin string, lot string) (*ent.Batch, error) {
+	return r.batchByLot(ctx, gtin, lot)
 }
 
 // Me is the resolver for the me field.

@@ -26,6 +26,7 @@ import (
 	"suyuan/internal/auth"
 	"suyuan/internal/errcode"
 	"suyuan/internal/eventlog"
+	"suyuan/internal/idempotency"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/reqlog"
@@ -186,7 +187,7 @@ func New(db *store.DB, cfg Config) *Server {
 		if cfg.RateLimit > 0 {
 			r.Use(s.rateLimit(cfg.RateLimit))
 		}
-		r.Handle("/graphql", gql)
+		r.With(idempotency.Middleware(idempotency.NewStore(db.Client, nil), idempotency.Options{Classify: graph.IdempotencyClass, Lease: 2 * cfg.RequestTimeout})).Handle("/graphql", gql)
 		r.Get("/export/fsma204.csv", s.fsmaExport)
 	})
 	// Consumer pages have a budget of their own: shoppers in one shop can

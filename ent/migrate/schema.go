@@ -486,6 +486,38 @@ var (
 			},
 		},
 	}
+	// IdempotencyRecordsColumns holds the columns for the "idempotency_records" table.
+	IdempotencyRecordsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "scope", Type: field.TypeString, Size: 32},
+		{Name: "key", Type: field.TypeString, Size: 255},
+		{Name: "fingerprint", Type: field.TypeString, Size: 64},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"PROCESSING", "COMPLETED"}, Default: "PROCESSING"},
+		{Name: "locked_until", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "response_status", Type: field.TypeInt, Nullable: true},
+		{Name: "response_header", Type: field.TypeJSON, Nullable: true},
+		{Name: "response_body", Type: field.TypeBytes, Nullable: true, SchemaType: map[string]string{"mysql": "mediumblob"}},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "expires_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+	}
+	// IdempotencyRecordsTable holds the schema information for the "idempotency_records" table.
+	IdempotencyRecordsTable = &schema.Table{
+		Name:       "idempotency_records",
+		Columns:    IdempotencyRecordsColumns,
+		PrimaryKey: []*schema.Column{IdempotencyRecordsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencyrecord_scope_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyRecordsColumns[1], IdempotencyRecordsColumns[2]},
+			},
+			{
+				Name:    "idempotencyrecord_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyRecordsColumns[10]},
+			},
+		},
+	}
 	// InspectionsColumns holds the columns for the "inspections" table.
 	InspectionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -603,6 +635,7 @@ var (
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PRODUCER", "PROCESSOR", "CARRIER", "RETAILER", "LAB", "REGULATOR"}},
 		{Name: "credit_code", Type: field.TypeString, Unique: true, Size: 18},
 		{Name: "license_no", Type: field.TypeString, Nullable: true, Size: 16},
+		{Name: "gln", Type: field.TypeString, Unique: true, Nullable: true, Size: 13},
 		{Name: "region_code", Type: field.TypeString, Size: 6},
 		{Name: "contact_phone", Type: field.TypeString, Nullable: true, Size: 11},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "SUSPENDED", "REVOKED"}, Default: "ACTIVE"},
@@ -616,12 +649,17 @@ var (
 			{
 				Name:    "organization_region_code_kind",
 				Unique:  false,
-				Columns: []*schema.Column{OrganizationsColumns[7], OrganizationsColumns[4]},
+				Columns: []*schema.Column{OrganizationsColumns[8], OrganizationsColumns[4]},
 			},
 			{
 				Name:    "organization_name",
 				Unique:  false,
 				Columns: []*schema.Column{OrganizationsColumns[3]},
+			},
+			{
+				Name:    "organization_license_no",
+				Unique:  false,
+				Columns: []*schema.Column{OrganizationsColumns[6]},
 			},
 		},
 	}
@@ -1244,6 +1282,7 @@ var (
 		EventsTable,
 		EventKeysTable,
 		FacilitiesTable,
+		IdempotencyRecordsTable,
 		InspectionsTable,
 		LoginThrottlesTable,
 		MeasurementsTable,
@@ -1319,6 +1358,11 @@ func init() {
 	FacilitiesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	FacilitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(8589934592),
+	}
+	IdempotencyRecordsTable.Annotation = &entsql.Annotation{
+		Charset:        "utf8mb4",
+		Collation:      "utf8mb4_bin",
+		IncrementStart: func(i int) *int { return &i }(128849018880),
 	}
 	InspectionsTable.ForeignKeys[0].RefTable = BatchesTable
 	InspectionsTable.ForeignKeys[1].RefTable = OrganizationsTable

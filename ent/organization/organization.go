@@ -30,6 +30,8 @@ const (
 	FieldCreditCode = "credit_code"
 	// FieldLicenseNo holds the string denoting the license_no field in the database.
 	FieldLicenseNo = "license_no"
+	// FieldGln holds the string denoting the gln field in the database.
+	FieldGln = "gln"
 	// FieldRegionCode holds the string denoting the region_code field in the database.
 	FieldRegionCode = "region_code"
 	// FieldContactPhone holds the string denoting the contact_phone field in the database.
@@ -139,6 +141,7 @@ var Columns = []string{
 	FieldKind,
 	FieldCreditCode,
 	FieldLicenseNo,
+	FieldGln,
 	FieldRegionCode,
 	FieldContactPhone,
 	FieldStatus,
@@ -174,6 +177,8 @@ var (
 	CreditCodeValidator func(string) error
 	// LicenseNoValidator is a validator for the "license_no" field. It is called by the builders before save.
 	LicenseNoValidator func(string) error
+	// GlnValidator is a validator for the "gln" field. It is called by the builders before save.
+	GlnValidator func(string) error
 	// RegionCodeValidator is a validator for the "region_code" field. It is called by the builders before save.
 	RegionCodeValidator func(string) error
 	// ContactPhoneValidator is a validator for the "contact_phone" field. It is called by the builders before save.
@@ -270,6 +275,11 @@ func ByCreditCode(opts ...sql.OrderTermOption) OrderOption {
 // ByLicenseNo orders the results by the license_no field.
 func ByLicenseNo(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLicenseNo, opts...).ToFunc()
+}
+
+// ByGln orders the results by the gln field.
+func ByGln(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGln, opts...).ToFunc()
 }
 
 // ByRegionCode orders the results by the region_code field.

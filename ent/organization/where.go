@@ -80,6 +80,11 @@ func LicenseNo(v string) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldLicenseNo, v))
 }
 
+// Gln applies equality check predicate on the "gln" field. It's identical to GlnEQ.
+func Gln(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldGln, v))
+}
+
 // RegionCode applies equality check predicate on the "region_code" field. It's identical to RegionCodeEQ.
 func RegionCode(v string) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldRegionCode, v))
@@ -393,6 +398,81 @@ func LicenseNoEqualFold(v string) predicate.Organization {
 // LicenseNoContainsFold applies the ContainsFold predicate on the "license_no" field.
 func LicenseNoContainsFold(v string) predicate.Organization {
 	return predicate.Organization(sql.FieldContainsFold(FieldLicenseNo, v))
+}
+
+// GlnEQ applies the EQ predicate on the "gln" field.
+func GlnEQ(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldGln, v))
+}
+
+// GlnNEQ applies the NEQ predicate on the "gln" field.
+func GlnNEQ(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldGln, v))
+}
+
+// GlnIn applies the In predicate on the "gln" field.
+func GlnIn(vs ...string) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldGln, vs...))
+}
+
+// GlnNotIn applies the NotIn predicate on the "gln" field.
+func GlnNotIn(vs ...string) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldGln, vs...))
+}
+
+// GlnGT applies the GT predicate on the "gln" field.
+func GlnGT(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldGT(FieldGln, v))
+}
+
+// GlnGTE applies the GTE predicate on the "gln" field.
+func GlnGTE(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldGTE(FieldGln, v))
+}
+
+// GlnLT applies the LT predicate on the "gln" field.
+func GlnLT(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldLT(FieldGln, v))
+}
+
+// GlnLTE applies the LTE predicate on the "gln" field.
+func GlnLTE(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldLTE(FieldGln, v))
+}
+
+// GlnContains applies the Contains predicate on the "gln" field.
+func GlnContains(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldContains(FieldGln, v))
+}
+
+// GlnHasPrefix applies the HasPrefix predicate on the "gln" field.
+func GlnHasPrefix(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldHasPrefix(FieldGln, v))
+}
+
+// GlnHasSuffix applies the HasSuffix predicate on the "gln" field.
+func GlnHasSuffix(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldHasSuffix(FieldGln, v))
+}
+
+// GlnIsNil applies the IsNil predicate on the "gln" field.
+func GlnIsNil() predicate.Organization {
+	return predicate.Organization(sql.FieldIsNull(FieldGln))
+}
+
+// GlnNotNil applies the NotNil predicate on the "gln" field.
+func GlnNotNil() predicate.Organization {
+	return predicate.Organization(sql.FieldNotNull(FieldGln))
+}
+
+// GlnEqualFold applies the EqualFold predicate on the "gln" field.
+func GlnEqualFold(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldEqualFold(FieldGln, v))
+}
+
+// GlnContainsFold applies the ContainsFold predicate on the "gln" field.
+func GlnContainsFold(v string) predicate.Organization {
+	return predicate.Organization(sql.FieldContainsFold(FieldGln, v))
 }
 
 // RegionCodeEQ applies the EQ predicate on the "region_code" field.

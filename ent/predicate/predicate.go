@@ -39,6 +39,9 @@ type EventKey func(*sql.Selector)
 // Facility is the predicate function for facility builders.
 type Facility func(*sql.Selector)
 
+// IdempotencyRecord is the predicate function for idempotencyrecord builders.
+type IdempotencyRecord func(*sql.Selector)
+
 // Inspection is the predicate function for inspection builders.
 type Inspection func(*sql.Selector)
 

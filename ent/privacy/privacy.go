@@ -375,6 +375,30 @@ func (f FacilityMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.FacilityMutation", m)
 }
 
+// The IdempotencyRecordQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type IdempotencyRecordQueryRuleFunc func(context.Context, *ent.IdempotencyRecordQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f IdempotencyRecordQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IdempotencyRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.IdempotencyRecordQuery", q)
+}
+
+// The IdempotencyRecordMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type IdempotencyRecordMutationRuleFunc func(context.Context, *ent.IdempotencyRecordMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f IdempotencyRecordMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.IdempotencyRecordMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IdempotencyRecordMutation", m)
+}
+
 // The InspectionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type InspectionQueryRuleFunc func(context.Context, *ent.InspectionQuery) error
@@ -888,6 +912,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.FacilityQuery:
 		return q.Filter(), nil
+	case *ent.IdempotencyRecordQuery:
+		return q.Filter(), nil
 	case *ent.InspectionQuery:
 		return q.Filter(), nil
 	case *ent.LoginThrottleQuery:
@@ -954,6 +980,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.EventKeyMutation:
 		return m.Filter(), nil
 	case *ent.FacilityMutation:
+		return m.Filter(), nil
+	case *ent.IdempotencyRecordMutation:
 		return m.Filter(), nil
 	case *ent.InspectionMutation:
 		return m.Filter(), nil

@@ -15,6 +15,7 @@ import (
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
+	"suyuan/ent/idempotencyrecord"
 	"suyuan/ent/inspection"
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
@@ -503,6 +504,33 @@ func init() {
 			return nil
 		}
 	}()
+	idempotencyrecord.Policy = privacy.NewPolicies(schema.IdempotencyRecord{})
+	idempotencyrecord.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := idempotencyrecord.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	idempotencyrecordFields := schema.IdempotencyRecord{}.Fields()
+	_ = idempotencyrecordFields
+	// idempotencyrecordDescScope is the schema descriptor for scope field.
+	idempotencyrecordDescScope := idempotencyrecordFields[0].Descriptor()
+	// idempotencyrecord.ScopeValidator is a validator for the "scope" field. It is called by the builders before save.
+	idempotencyrecord.ScopeValidator = idempotencyrecordDescScope.Validators[0].(func(string) error)
+	// idempotencyrecordDescKey is the schema descriptor for key field.
+	idempotencyrecordDescKey := idempotencyrecordFields[1].Descriptor()
+	// idempotencyrecord.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	idempotencyrecord.KeyValidator = idempotencyrecordDescKey.Validators[0].(func(string) error)
+	// idempotencyrecordDescFingerprint is the schema descriptor for fingerprint field.
+	idempotencyrecordDescFingerprint := idempotencyrecordFields[2].Descriptor()
+	// idempotencyrecord.FingerprintValidator is a validator for the "fingerprint" field. It is called by the builders before save.
+	idempotencyrecord.FingerprintValidator = idempotencyrecordDescFingerprint.Validators[0].(func(string) error)
+	// idempotencyrecordDescCreatedAt is the schema descriptor for created_at field.
+	idempotencyrecordDescCreatedAt := idempotencyrecordFields[8].Descriptor()
+	// idempotencyrecord.DefaultCreatedAt holds the default value on creation for the created_at field.
+	idempotencyrecord.DefaultCreatedAt = idempotencyrecordDescCreatedAt.Default.(func() time.Time)
 	inspectionMixin := schema.Inspection{}.Mixin()
 	inspection.Policy = privacy.NewPolicies(schema.Inspection{})
 	inspection.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -683,8 +711,26 @@ func init() {
 			return nil
 		}
 	}()
+	// organizationDescGln is the schema descriptor for gln field.
+	organizationDescGln := organizationFields[4].Descriptor()
+	// organization.GlnValidator is a validator for the "gln" field. It is called by the builders before save.
+	organization.GlnValidator = func() func(string) error {
+		validators := organizationDescGln.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(gln string) error {
+			for _, fn := range fns {
+				if err := fn(gln); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// organizationDescRegionCode is the schema descriptor for region_code field.
-	organizationDescRegionCode := organizationFields[4].Descriptor()
+	organizationDescRegionCode := organizationFields[5].Descriptor()
 	// organization.RegionCodeValidator is a validator for the "region_code" field. It is called by the builders before save.
 	organization.RegionCodeValidator = func() func(string) error {
 		validators := organizationDescRegionCode.Validators
@@ -702,7 +748,7 @@ func init() {
 		}
 	}()
 	// organizationDescContactPhone is the schema descriptor for contact_phone field.
-	organizationDescContactPhone := organizationFields[5].Descriptor()
+	organizationDescContactPhone := organizationFields[6].Descriptor()
 	// organization.ContactPhoneValidator is a validator for the "contact_phone" field. It is called by the builders before save.
 	organization.ContactPhoneValidator = func() func(string) error {
 		validators := organizationDescContactPhone.Validators

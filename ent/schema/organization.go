@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"suyuan/internal/cnid"
+	"suyuan/internal/gs1"
 )
 
 // Organization is a business or authority: a producer, processor, carrier,
@@ -38,6 +39,11 @@ func (Organization) Fields() []ent.Field {
 			Optional().Nillable().
 			MaxLen(16).
 			Validate(validator(cnid.LicenseNo)),
+		field.String("gln").
+			Comment("GS1 Global Location Number of the organisation as a party (GS1's party GLN), 13 digits; its facilities carry their own.").
+			Optional().Nillable().MaxLen(13).
+			Validate(validator(gs1.GLN)).
+			Unique(),
 		field.String("region_code").
 			Comment("Six-digit administrative division code.").
 			MaxLen(6).
@@ -83,6 +89,9 @@ func (Organization) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("region_code", "kind"),
 		index.Fields("name"),
+		// Partners find an organisation by its licence number
+		// (organizationByKey); the number is not unique in the data.
+		index.Fields("license_no"),
 	}
 }
 

@@ -48,6 +48,8 @@ const (
 	UnsupportedMediaType     Code = "UNSUPPORTED_MEDIA_TYPE"
 	HeaderTooLarge           Code = "REQUEST_HEADER_TOO_LARGE"
 	RateLimited              Code = "RATE_LIMITED"
+	IdempotencyKeyReused     Code = "IDEMPOTENCY_KEY_REUSED"
+	IdempotencyKeyInUse      Code = "IDEMPOTENCY_KEY_IN_USE"
 	Timeout                  Code = "TIMEOUT"
 	Internal                 Code = "INTERNAL"
 )
@@ -64,7 +66,8 @@ func All() []Code {
 		ComplexityLimitExceeded, DepthLimitExceeded, AliasLimitExceeded,
 		TokenLimitExceeded, GraphQLParseFailed, GraphQLValidationFailed,
 		RequestTooLarge, HeaderTooLarge, UnsupportedMediaType,
-		MethodNotAllowed, InvalidRequest, RateLimited, Timeout, Internal,
+		MethodNotAllowed, InvalidRequest, RateLimited, IdempotencyKeyReused,
+		IdempotencyKeyInUse, Timeout, Internal,
 	}
 }
 
@@ -139,8 +142,10 @@ func (c Code) HTTPStatus() int {
 		return http.StatusForbidden
 	case NotFound:
 		return http.StatusNotFound
-	case QuantityExceedsAvailable, InvalidState, Conflict:
+	case QuantityExceedsAvailable, InvalidState, Conflict, IdempotencyKeyInUse:
 		return http.StatusConflict
+	case IdempotencyKeyReused:
+		return http.StatusUnprocessableEntity
 	case RequestTooLarge:
 		return http.StatusRequestEntityTooLarge
 	case MethodNotAllowed:

@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -42,11 +43,12 @@ func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Rec
 	for i := range rec.events {
 		e := &rec.events[i].e
 		if e.EventID == "" {
-			id, err := epcis.Hash(e)
-			if err != nil {
-				return nil, fmt.Errorf("naming event %d: %w", i, err)
-			}
-			e.EventID = id
+			// The service's own recordings are each a fact of their own,
+			// even when two say the same (two equal shelvings at one
+			// instant): a random id, where a partner's event without one
+			// is named by its content hash before it comes here, so that
+			// capturing it twice stores it once.
+			e.EventID = newUUID()
 		}
 		ids[i] = e.EventID
 	}
@@ -203,4 +205,13 @@ func Keys(e *epcis.Event, parties []int, regions []string) []Key {
 		add(KindRegion, r)
 	}
 	return ks
+}
+
+// newUUID returns a random (version 4) UUID URN.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails: crypto/rand panics rather than return an error
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
