@@ -1,0 +1,591 @@
+package epcis
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"suyuan/internal/gs1"
+)
+
+// KeyKind is the kind of GS1 key an identifier names.
+type KeyKind string
+
+// The kinds of key ParseKey reads. SGTIN, LGTIN, GTIN, SSCC and SGLN are
+// the ones the graph projects onto; the others are valid identifiers the
+// service keeps on events but does not project.
+const (
+	KindSGTIN KeyKind = "sgtin" // one serialised trade item: GTIN + serial
+	KindLGTIN KeyKind = "lgtin" // a batch/lot of a trade item: GTIN + lot (an EPC class)
+	KindGTIN  KeyKind = "gtin"  // every instance of a trade item (urn:epc:idpat:sgtin:…*)
+	KindSSCC  KeyKind = "sscc"  // a logistic unit
+	KindSGLN  KeyKind = "sgln"  // a location: GLN + optional extension
+	KindPGLN  KeyKind = "pgln"  // a party
+	KindGRAI  KeyKind = "grai"
+	KindGIAI  KeyKind = "giai"
+	KindGDTI  KeyKind = "gdti"
+	KindGSRN  KeyKind = "gsrn"
+	KindGSRNP KeyKind = "gsrnp"
+	KindGINC  KeyKind = "ginc"
+	KindGSIN  KeyKind = "gsin"
+)
+
+// Projected reports whether the graph maps keys of kind k onto its nodes.
+func (k KeyKind) Projected() bool {
+	switch k {
+	case KindSGTIN, KindLGTIN, KindGTIN, KindSSCC, KindSGLN:
+		return true
+	}
+	return false
+}
+
+// DefaultResolver is the canonical Digital Link base GS1 uses, and the one
+// the event hash normalises every key to.
+const DefaultResolver = "https://id.gs1.org"
+
+// unknownPrefixLen is the company prefix length URN assumes when a key did
+// not come from an EPC URN. GS1 company prefixes are 6 to 12 digits and
+// the real length cannot be derived from the key; 7 is GS1's convention
+// for examples. The URN is syntactically valid but its split may not be
+// the allocated one, which is why this package writes Digital Link URIs
+// for keys it makes.
+const unknownPrefixLen = 7
+
+// Key is a GS1 key as EPCIS events name it, whichever syntax it came in.
+// Keys are compared by their DigitalLink(DefaultResolver) form.
+type Key struct {
+	Kind KeyKind
+	// GTIN is 14 digits for SGTIN, LGTIN and GTIN.
+	GTIN string
+	// Serial is the serial (SGTIN), or the serial component of GRAI and
+	// GDTI, percent-decoded.
+	Serial string
+	// Lot is the batch/lot (LGTIN), percent-decoded.
+	Lot string
+	// GLN is 13 digits for SGLN and PGLN.
+	GLN string
+	// Extension is the SGLN extension, empty for the location itself
+	// (EPC URN extension "0").
+	Extension string
+	// Value is the key's element string as in a Digital Link, for the
+	// kinds above that have no field of their own: SSCC (18 digits),
+	// GRAI, GIAI, GDTI, GSRN, GSRNP, GINC, GSIN.
+	Value string
+	// PrefixLen is the GS1 company prefix length when the key came from
+	// an EPC URN, 0 when unknown.
+	PrefixLen int
+}
+
+// ErrNotAKey is wrapped by ParseKey's errors when s is not in any key
+// syntax at all (as opposed to a key with, say, a wrong check digit).
+var errNotAKey = errors.New("not a GS1 key URI")
+
+// IsNotAKey reports whether err says that the string was in no key
+// syntax, so that a caller may treat it as an opaque URI.
+func IsNotAKey(err error) bool { return errors.Is(err, errNotAKey) }
+
+// ParseKey reads an EPC URN (urn:epc:id:…, urn:epc:class:lgtin:…,
+// urn:epc:idpat:sgtin:…*) or a GS1 Digital Link URI on any host. Check
+// digits are verified; GTINs come back as 14 digits. A Digital Link with
+// both lot and serial names the serialised item (the lot is dropped, as
+// GS1's canonicalisation does); a consumer product variant (22) and the
+// query string are ignored.
+func ParseKey(s string) (Key, error) {
+	switch {
+	case strings.HasPrefix(s, "urn:epc:"):
+		return parseEPCURN(s)
+	case strings.HasPrefix(s, "https://"), strings.HasPrefix(s, "http://"):
+		return parseDL(s)
+	}
+	return Key{}, fmt.Errorf("%q: %w", s, errNotAKey)
+}
+
+// URN returns the key as an EPC URN. Keys that did not come from a URN
+// use a 7-digit company prefix (see unknownPrefixLen).
+func (k Key) URN() string {
+	n := k.PrefixLen
+	if n == 0 {
+		n = unknownPrefixLen
+	}
+	switch k.Kind {
+	case KindSGTIN, KindLGTIN, KindGTIN:
+		// GTIN-14: indicator, company prefix, item reference, check.
+		cp, ir := k.GTIN[1:1+n], k.GTIN[0:1]+k.GTIN[1+n:13]
+		switch k.Kind {
+		case KindSGTIN:
+			return "urn:epc:id:sgtin:" + cp + "." + ir + "." + urnEscape(k.Serial)
+		case KindLGTIN:
+			return "urn:epc:class:lgtin:" + cp + "." + ir + "." + urnEscape(k.Lot)
+		}
+		return "urn:epc:idpat:sgtin:" + cp + "." + ir + ".*"
+	case KindSSCC:
+		return "urn:epc:id:sscc:" + k.Value[1:1+n] + "." + k.Value[0:1] + k.Value[1+n:17]
+	case KindSGLN:
+		ext := k.Extension
+		if ext == "" {
+			ext = "0"
+		}
+		return "urn:epc:id:sgln:" + k.GLN[:n] + "." + k.GLN[n:12] + "." + urnEscape(ext)
+	case KindPGLN:
+		return "urn:epc:id:pgln:" + k.GLN[:n] + "." + k.GLN[n:12]
+	case KindGRAI:
+		return "urn:epc:id:grai:" + k.Value[1:1+n] + "." + k.Value[1+n:13] + "." + urnEscape(k.Serial)
+	case KindGDTI:
+		return "urn:epc:id:gdti:" + k.Value[:n] + "." + k.Value[n:12] + "." + urnEscape(k.Serial)
+	case KindGIAI:
+		return "urn:epc:id:giai:" + k.Value[:n] + "." + urnEscape(k.Value[n:])
+	case KindGINC:
+		return "urn:epc:id:ginc:" + k.Value[:n] + "." + urnEscape(k.Value[n:])
+	case KindGSRN, KindGSRNP:
+		return "urn:epc:id:" + string(k.Kind) + ":" + k.Value[:n] + "." + k.Value[n:17]
+	case KindGSIN:
+		return "urn:epc:id:gsin:" + k.Value[:n] + "." + k.Value[n:16]
+	}
+	return ""
+}
+
+// DigitalLink returns the key as a GS1 Digital Link URI on base (no
+// trailing slash; empty means DefaultResolver), in canonical form: AIs in
+// numeric form, GTIN as 14 digits, only the most specific qualifier.
+func (k Key) DigitalLink(base string) string {
+	if base == "" {
+		base = DefaultResolver
+	}
+	base = strings.TrimRight(base, "/")
+	switch k.Kind {
+	case KindSGTIN:
+		return base + "/01/" + k.GTIN + "/21/" + dlEscape(k.Serial)
+	case KindLGTIN:
+		return base + "/01/" + k.GTIN + "/10/" + dlEscape(k.Lot)
+	case KindGTIN:
+		return base + "/01/" + k.GTIN
+	case KindSSCC:
+		return base + "/00/" + k.Value
+	case KindSGLN:
+		if k.Extension == "" {
+			return base + "/414/" + k.GLN
+		}
+		return base + "/414/" + k.GLN + "/254/" + dlEscape(k.Extension)
+	case KindPGLN:
+		return base + "/417/" + k.GLN
+	case KindGRAI:
+		return base + "/8003/" + k.Value + dlEscape(k.Serial)
+	case KindGDTI:
+		return base + "/253/" + k.Value + dlEscape(k.Serial)
+	case KindGIAI:
+		return base + "/8004/" + dlEscape(k.Value)
+	case KindGINC:
+		return base + "/401/" + dlEscape(k.Value)
+	case KindGSRN:
+		return base + "/8018/" + k.Value
+	case KindGSRNP:
+		return base + "/8017/" + k.Value
+	case KindGSIN:
+		return base + "/402/" + k.Value
+	}
+	return ""
+}
+
+// LGTIN returns the Digital Link URI (on DefaultResolver) of a batch/lot
+// of gtin (8 to 14 digits). EPCIS 2.0 recommends Digital Link URIs, and
+// they need no company prefix length, which we do not know for our own
+// keys. It panics on an invalid GTIN or lot: callers pass validated keys.
+func LGTIN(gtin, lot string) string {
+	g, err := gs1.GTIN(gtin)
+	if err != nil || gs1.LotCode(lot) != nil {
+		panic(fmt.Sprintf("epcis.LGTIN(%q, %q): invalid GTIN or lot", gtin, lot))
+	}
+	return Key{Kind: KindLGTIN, GTIN: g, Lot: lot}.DigitalLink("")
+}
+
+// SGLN returns the Digital Link URI of location gln with extension ext
+// (empty or "0" for the location itself). It panics on an invalid GLN.
+func SGLN(gln, ext string) string {
+	g, err := gs1.GLN(gln)
+	if err != nil {
+		panic(fmt.Sprintf("epcis.SGLN(%q): %v", gln, err))
+	}
+	if ext == "0" {
+		ext = ""
+	}
+	return Key{Kind: KindSGLN, GLN: g, Extension: ext}.DigitalLink("")
+}
+
+// SSCC returns the Digital Link URI of the 18-digit SSCC. It panics on an
+// invalid SSCC.
+func SSCC(sscc string) string {
+	if len(sscc) != 18 || !digits(sscc) || checkDigit(sscc[:17]) != sscc[17] {
+		panic(fmt.Sprintf("epcis.SSCC(%q): not a valid SSCC", sscc))
+	}
+	return Key{Kind: KindSSCC, Value: sscc}.DigitalLink("")
+}
+
+// parseEPCURN reads the EPC URN forms of the keys.
+func parseEPCURN(s string) (Key, error) {
+	var scheme, body string
+	for _, p := range [...]string{"urn:epc:id:", "urn:epc:class:", "urn:epc:idpat:"} {
+		if strings.HasPrefix(s, p) {
+			scheme, body, _ = strings.Cut(s[len(p):], ":")
+			scheme = p[len("urn:epc:"):] + scheme
+			break
+		}
+	}
+	parts := strings.Split(body, ".")
+	bad := func(why string) (Key, error) {
+		return Key{}, fmt.Errorf("%q: %s", s, why)
+	}
+	cp := parts[0]
+	if len(cp) < 6 || len(cp) > 12 || !digits(cp) {
+		if scheme == "id:sgtin" || scheme == "class:lgtin" || scheme == "id:sscc" || scheme == "id:sgln" {
+			return bad("company prefix must be 6 to 12 digits")
+		}
+		return Key{}, fmt.Errorf("%q: %w", s, errNotAKey)
+	}
+	n := len(cp)
+	// ref checks that a numeric reference completes the company prefix
+	// to total digits.
+	ref := func(r string, total int) bool { return len(r) == total-n && (r == "" || digits(r)) }
+	switch scheme {
+	case "id:sgtin", "class:lgtin", "idpat:sgtin":
+		if len(parts) != 3 || !ref(parts[1], 13) || parts[1] == "" {
+			return bad("must be companyPrefix.itemRef.value with 13 digits of prefix and item reference")
+		}
+		g := parts[1][:1] + cp + parts[1][1:]
+		k := Key{GTIN: g + string(checkDigit(g)), PrefixLen: n}
+		switch scheme {
+		case "id:sgtin":
+			k.Kind = KindSGTIN
+			v, err := urnValue(parts[2], 20)
+			if err != nil {
+				return bad("serial " + err.Error())
+			}
+			k.Serial = v
+		case "class:lgtin":
+			k.Kind = KindLGTIN
+			v, err := urnValue(parts[2], 20)
+			if err != nil {
+				return bad("lot " + err.Error())
+			}
+			k.Lot = v
+		default:
+			if parts[2] != "*" {
+				return bad("an sgtin pattern must end in .*")
+			}
+			k.Kind = KindGTIN
+		}
+		return k, nil
+	case "id:sscc":
+		if len(parts) != 2 || !ref(parts[1], 17) {
+			return bad("must be companyPrefix.serialRef with 17 digits in all")
+		}
+		v := parts[1][:1] + cp + parts[1][1:]
+		return Key{Kind: KindSSCC, Value: v + string(checkDigit(v)), PrefixLen: n}, nil
+	case "id:sgln", "id:pgln":
+		want := 3
+		if scheme == "id:pgln" {
+			want = 2
+		}
+		if len(parts) != want || !ref(parts[1], 12) {
+			return bad("must be companyPrefix.locationRef with 12 digits in all")
+		}
+		g := cp + parts[1]
+		k := Key{Kind: KindPGLN, GLN: g + string(checkDigit(g)), PrefixLen: n}
+		if scheme == "id:sgln" {
+			k.Kind = KindSGLN
+			ext, err := urnValue(parts[2], 20)
+			if err != nil {
+				return bad("extension " + err.Error())
+			}
+			if ext != "0" {
+				k.Extension = ext
+			}
+		}
+		return k, nil
+	case "id:grai", "id:gdti":
+		if len(parts) < 3 || !ref(parts[1], 12) {
+			return bad("must be companyPrefix.typeRef.serial with 12 digits of prefix and reference")
+		}
+		ser, err := urnValue(strings.Join(parts[2:], "."), 17)
+		if err != nil && !(scheme == "id:gdti" && parts[2] == "") {
+			return bad("serial " + err.Error())
+		}
+		if scheme == "id:grai" {
+			v := "0" + cp + parts[1]
+			return Key{Kind: KindGRAI, Value: v + string(checkDigit(v)), Serial: ser, PrefixLen: n}, nil
+		}
+		v := cp + parts[1]
+		return Key{Kind: KindGDTI, Value: v + string(checkDigit(v)), Serial: ser, PrefixLen: n}, nil
+	case "id:giai", "id:ginc":
+		if len(parts) < 2 {
+			return bad("must be companyPrefix.reference")
+		}
+		r, err := urnValue(strings.Join(parts[1:], "."), 30-n)
+		if err != nil {
+			return bad("reference " + err.Error())
+		}
+		kind := KindGIAI
+		if scheme == "id:ginc" {
+			kind = KindGINC
+		}
+		return Key{Kind: kind, Value: cp + r, PrefixLen: n}, nil
+	case "id:gsrn", "id:gsrnp", "id:gsin":
+		total, kind := 17, KindGSRN
+		switch scheme {
+		case "id:gsrnp":
+			kind = KindGSRNP
+		case "id:gsin":
+			total, kind = 16, KindGSIN
+		}
+		if len(parts) != 2 || !ref(parts[1], total) {
+			return bad(fmt.Sprintf("must be companyPrefix.reference with %d digits in all", total))
+		}
+		v := cp + parts[1]
+		return Key{Kind: kind, Value: v + string(checkDigit(v)), PrefixLen: n}, nil
+	}
+	return Key{}, fmt.Errorf("%q: %w", s, errNotAKey)
+}
+
+// urnValue percent-decodes an EPC URN component and checks it is 1 to max
+// characters of GS1 character set 82.
+func urnValue(v string, max int) (string, error) {
+	d, err := url.PathUnescape(v)
+	if err != nil {
+		return "", errors.New("has an invalid percent-encoding")
+	}
+	if d == "" || len(d) > max || !cset82(d) {
+		return "", fmt.Errorf("must be 1 to %d characters of GS1 character set 82", max)
+	}
+	return d, nil
+}
+
+// dlShort maps the Digital Link short names GS1 once allowed to AIs.
+func dlShort(ai string) string {
+	switch ai {
+	case "gtin":
+		return "01"
+	case "sscc":
+		return "00"
+	case "gln":
+		return "414"
+	case "party":
+		return "417"
+	case "lot":
+		return "10"
+	case "ser":
+		return "21"
+	case "cpv":
+		return "22"
+	case "grai":
+		return "8003"
+	case "giai":
+		return "8004"
+	case "gdti":
+		return "253"
+	case "gsrn":
+		return "8018"
+	case "gsrnp":
+		return "8017"
+	case "ginc":
+		return "401"
+	case "gsin":
+		return "402"
+	}
+	return ai
+}
+
+// parseDL reads a Digital Link URI: the first primary-key AI in the path
+// and its qualifiers.
+func parseDL(s string) (Key, error) {
+	u := s
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	_, rest, _ := strings.Cut(u, "://")
+	_, path, ok := strings.Cut(rest, "/")
+	if !ok {
+		return Key{}, fmt.Errorf("%q: %w", s, errNotAKey)
+	}
+	segs := strings.Split(strings.TrimSuffix(path, "/"), "/")
+	start := -1
+	for i := 0; i+1 < len(segs); i++ {
+		switch dlShort(segs[i]) {
+		case "01", "00", "414", "417", "8003", "8004", "253", "8018", "8017", "401", "402":
+			start = i
+		}
+		if start >= 0 {
+			break
+		}
+	}
+	if start < 0 {
+		return Key{}, fmt.Errorf("%q: %w", s, errNotAKey)
+	}
+	segs = segs[start:]
+	if len(segs)%2 != 0 {
+		return Key{}, fmt.Errorf("%q: a Digital Link path must be pairs of AI and value", s)
+	}
+	vals := map[string]string{}
+	for i := 0; i < len(segs); i += 2 {
+		ai := dlShort(segs[i])
+		if _, dup := vals[ai]; dup {
+			return Key{}, fmt.Errorf("%q: AI %s appears twice", s, ai)
+		}
+		v, err := url.PathUnescape(segs[i+1])
+		if err != nil || v == "" {
+			return Key{}, fmt.Errorf("%q: AI %s has an invalid value", s, ai)
+		}
+		vals[ai] = v
+	}
+	bad := func(why string) (Key, error) { return Key{}, fmt.Errorf("%q: %s", s, why) }
+	checked := func(v string, n int) bool { return len(v) == n && digits(v) && checkDigit(v[:n-1]) == v[n-1] }
+	primary := dlShort(segs[0])
+	v := vals[primary]
+	var k Key
+	switch primary {
+	case "01":
+		g, err := gs1.GTIN(v)
+		if err != nil || strings.TrimSpace(v) != v {
+			return bad("GTIN is not valid (digits or check digit)")
+		}
+		k.GTIN = g
+		switch {
+		case vals["21"] != "":
+			k.Kind, k.Serial = KindSGTIN, vals["21"]
+		case vals["10"] != "":
+			k.Kind, k.Lot = KindLGTIN, vals["10"]
+		default:
+			k.Kind = KindGTIN
+		}
+		for ai := range vals {
+			if ai != "01" && ai != "10" && ai != "21" && ai != "22" {
+				return bad("AI " + ai + " may not qualify a GTIN")
+			}
+		}
+		for _, q := range []string{k.Serial, k.Lot, vals["22"]} {
+			if q != "" && !cset82(q) || len(q) > 20 {
+				return bad("lot, serial and variant must be 1 to 20 characters of GS1 character set 82")
+			}
+		}
+	case "00":
+		if !checked(v, 18) {
+			return bad("SSCC must be 18 digits with a valid check digit")
+		}
+		k = Key{Kind: KindSSCC, Value: v}
+	case "414", "417":
+		if !checked(v, 13) {
+			return bad("GLN must be 13 digits with a valid check digit")
+		}
+		k = Key{Kind: KindSGLN, GLN: v}
+		if primary == "417" {
+			k.Kind = KindPGLN
+		} else if ext := vals["254"]; ext != "" {
+			if !cset82(ext) {
+				return bad("GLN extension must be 1 to 20 characters of GS1 character set 82")
+			}
+			k.Extension = ext
+		}
+	case "8003":
+		if len(v) < 14 || !checked(v[:14], 14) {
+			return bad("GRAI must start with 14 digits with a valid check digit")
+		}
+		k = Key{Kind: KindGRAI, Value: v[:14], Serial: v[14:]}
+	case "253":
+		if len(v) < 13 || !checked(v[:13], 13) {
+			return bad("GDTI must start with 13 digits with a valid check digit")
+		}
+		k = Key{Kind: KindGDTI, Value: v[:13], Serial: v[13:]}
+	case "8018", "8017":
+		if !checked(v, 18) {
+			return bad("GSRN must be 18 digits with a valid check digit")
+		}
+		k = Key{Kind: KindGSRN, Value: v}
+		if primary == "8017" {
+			k.Kind = KindGSRNP
+		}
+	case "402":
+		if !checked(v, 17) {
+			return bad("GSIN must be 17 digits with a valid check digit")
+		}
+		k = Key{Kind: KindGSIN, Value: v}
+	case "8004", "401":
+		if len(v) > 30 || !cset82(v) {
+			return bad("GIAI/GINC must be up to 30 characters of GS1 character set 82")
+		}
+		k = Key{Kind: KindGIAI, Value: v}
+		if primary == "401" {
+			k.Kind = KindGINC
+		}
+	}
+	return k, nil
+}
+
+// digits reports whether s is non-empty ASCII digits.
+func digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkDigit is gs1.CheckDigit for input known to be 1 to 17 digits.
+func checkDigit(d string) byte {
+	c, err := gs1.CheckDigit(d)
+	if err != nil {
+		panic("epcis: check digit of " + d) // callers check digits first
+	}
+	return c
+}
+
+// cset82 reports whether v is made of GS1 character set 82.
+func cset82(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '!', c == '"':
+		case c >= '%' && c <= '?':
+		case c >= 'A' && c <= 'Z', c == '_', c >= 'a' && c <= 'z':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// dlEscape percent-encodes the characters of set 82 that GS1 Digital Link
+// (table 7-1) requires escaped in a path segment.
+func dlEscape(v string) string {
+	return escapeSet(v, "!\"#%&()*+,/:<>? ")
+}
+
+// urnEscape percent-encodes the characters EPC Tag Data Standard requires
+// escaped in a URN component.
+func urnEscape(v string) string {
+	return escapeSet(v, "\"%&/<>?#")
+}
+
+func escapeSet(v, set string) string {
+	if !strings.ContainsAny(v, set) {
+		return v
+	}
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if strings.IndexByte(set, c) >= 0 {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
