@@ -36,8 +36,10 @@ func (o *obj) str(k, v string) {
 	}
 }
 
+// strs writes a list of strings; a nil list is absent, an empty one is
+// written empty, since the schema tells "epcList": [] from no epcList.
 func (o *obj) strs(k string, vs []string) {
-	if len(vs) == 0 {
+	if vs == nil {
 		return
 	}
 	o.key(k)
@@ -87,7 +89,7 @@ func (o *obj) ext(m map[string]json.RawMessage) {
 
 // list appends a member holding an array of objects written by each.
 func list[T any](o *obj, k string, items []T, each func(*T, []byte) []byte) {
-	if len(items) == 0 {
+	if items == nil {
 		return
 	}
 	o.key(k)

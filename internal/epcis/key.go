@@ -188,37 +188,38 @@ func (k Key) DigitalLink(base string) string {
 }
 
 // LGTIN returns the Digital Link URI (on DefaultResolver) of a batch/lot
-// of gtin (8 to 14 digits). EPCIS 2.0 recommends Digital Link URIs, and
-// they need no company prefix length, which we do not know for our own
-// keys. It panics on an invalid GTIN or lot: callers pass validated keys.
+// of gtin: https://id.gs1.org/01/{gtin14}/10/{lot}. EPCIS 2.0 recommends
+// Digital Link URIs, and they need no GS1 company prefix length, which is
+// unknown for the service's own keys (an EPC URN cannot be written
+// without it). A GTIN-8, -12 or -13 is zero-padded to 14 digits. The
+// constructors do not check their input, so that they never fail on the
+// write path; Validate, or ParseKey on the result, catches a wrong key.
 func LGTIN(gtin, lot string) string {
-	g, err := gs1.GTIN(gtin)
-	if err != nil || gs1.LotCode(lot) != nil {
-		panic(fmt.Sprintf("epcis.LGTIN(%q, %q): invalid GTIN or lot", gtin, lot))
-	}
-	return Key{Kind: KindLGTIN, GTIN: g, Lot: lot}.DigitalLink("")
+	return Key{Kind: KindLGTIN, GTIN: pad(gtin, 14), Lot: lot}.DigitalLink("")
 }
 
 // SGLN returns the Digital Link URI of location gln with extension ext
-// (empty or "0" for the location itself). It panics on an invalid GLN.
+// (empty or "0" for the location itself): https://id.gs1.org/414/{gln}
+// [/254/{ext}].
 func SGLN(gln, ext string) string {
-	g, err := gs1.GLN(gln)
-	if err != nil {
-		panic(fmt.Sprintf("epcis.SGLN(%q): %v", gln, err))
-	}
 	if ext == "0" {
 		ext = ""
 	}
-	return Key{Kind: KindSGLN, GLN: g, Extension: ext}.DigitalLink("")
+	return Key{Kind: KindSGLN, GLN: gln, Extension: ext}.DigitalLink("")
 }
 
-// SSCC returns the Digital Link URI of the 18-digit SSCC. It panics on an
-// invalid SSCC.
+// SSCC returns the Digital Link URI of an 18-digit SSCC:
+// https://id.gs1.org/00/{sscc}.
 func SSCC(sscc string) string {
-	if len(sscc) != 18 || !digits(sscc) || checkDigit(sscc[:17]) != sscc[17] {
-		panic(fmt.Sprintf("epcis.SSCC(%q): not a valid SSCC", sscc))
-	}
 	return Key{Kind: KindSSCC, Value: sscc}.DigitalLink("")
+}
+
+// pad left-pads an all-digit s with zeros to n digits.
+func pad(s string, n int) string {
+	if len(s) < n && digits(s) {
+		return strings.Repeat("0", n-len(s)) + s
+	}
+	return s
 }
 
 // parseEPCURN reads the EPC URN forms of the keys.
