@@ -324,7 +324,7 @@ func (d *Decoder) member(lvl level, key string, raw json.RawMessage) error {
 		h.EPCISHeader = raw
 	default:
 		if err := unknown(&h.Extensions, key, raw); err != nil {
-			return validationProblem(err, -1, "")
+			return validationProblem(under(key, err), -1, "")
 		}
 	}
 	return nil
