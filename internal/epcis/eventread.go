@@ -18,32 +18,59 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 // read is UnmarshalJSON with the namespace prefixes of the enclosing
 // document, which the event shares unless it has its own @context.
 func (e *Event) read(b []byte, ctx map[string]string) error {
-	m, keys, err := members(b)
-	if err != nil {
-		return err
-	}
 	*e = Event{Context: ctx}
-	for _, k := range keys {
-		if err := e.set(k, m[k]); err != nil {
+	l := &lexer{s: string(b)}
+	if err := l.object(func(k string) error {
+		if err := e.set(l, k); err != nil {
 			return under(k, err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	return nil
+	return l.end()
 }
 
-func (e *Event) set(k string, v json.RawMessage) error {
+// unmarshalWith is UnmarshalJSON for the parts of an event.
+func unmarshalWith(b []byte, read func(*lexer) error) error {
+	l := &lexer{s: string(b)}
+	if err := read(l); err != nil {
+		return err
+	}
+	return l.end()
+}
+
+// list reads an array of objects with read.
+func readList[T any](l *lexer, read func(*T, *lexer) error) ([]T, error) {
+	out := []T{}
+	err := l.array(func(i int) error {
+		var zero T
+		out = append(out, zero)
+		if err := read(&out[i], l); err != nil {
+			return under(itoa(i), err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (e *Event) set(l *lexer, k string) error {
 	var err error
 	switch k {
 	case "@context":
+		var raw json.RawMessage
+		if raw, err = l.raw(); err != nil {
+			return err
+		}
 		own := maps.Clone(e.Context)
 		if own == nil {
 			own = map[string]string{}
 		}
-		err = readContext(v, own)
+		err = readContext(raw, own)
 		e.Context = own
 	case "type":
 		var s string
-		if s, err = readString(v); err == nil {
+		if s, err = l.str(); err == nil {
 			switch t := Type(s); t {
 			case ObjectEvent, AggregationEvent, TransformationEvent, TransactionEvent, AssociationEvent:
 				e.Type = t
@@ -52,44 +79,44 @@ func (e *Event) set(k string, v json.RawMessage) error {
 			}
 		}
 	case "eventID":
-		e.EventID, err = readURI(v)
+		e.EventID, err = l.uri()
 	case "eventTime":
-		e.EventTime, err = readTime(v)
+		e.EventTime, err = l.time()
 	case "eventTimeZoneOffset":
-		e.EventTimeZoneOffset, err = readString(v)
+		e.EventTimeZoneOffset, err = l.str()
 		if err == nil && !validOffset(e.EventTimeZoneOffset) {
 			err = errAt("", "must be a time zone offset ±hh:mm, not %q", e.EventTimeZoneOffset)
 		}
 	case "recordTime":
-		e.RecordTime, err = readTimePtr(v)
+		e.RecordTime, err = l.timePtr()
 	case "errorDeclaration":
 		e.ErrorDeclaration = new(ErrorDeclaration)
-		err = e.ErrorDeclaration.UnmarshalJSON(v)
+		err = e.ErrorDeclaration.readFrom(l)
 	case "certificationInfo":
-		e.CertificationInfo, err = readCertificationInfo(v)
+		e.CertificationInfo, err = readCertificationInfo(l)
 	case "parentID":
-		e.ParentID, err = readURI(v)
+		e.ParentID, err = l.uri()
 	case "epcList":
-		e.EPCList, err = readStrings(v, readURI)
+		e.EPCList, err = l.uris()
 	case "childEPCs":
-		e.ChildEPCs, err = readStrings(v, readURI)
+		e.ChildEPCs, err = l.uris()
 	case "inputEPCList":
-		e.InputEPCList, err = readStrings(v, readURI)
+		e.InputEPCList, err = l.uris()
 	case "outputEPCList":
-		e.OutputEPCList, err = readStrings(v, readURI)
+		e.OutputEPCList, err = l.uris()
 	case "quantityList":
-		e.QuantityList, err = readList(v, (*Quantity).read)
+		e.QuantityList, err = readList(l, (*Quantity).readFrom)
 	case "childQuantityList":
-		e.ChildQuantityList, err = readList(v, (*Quantity).read)
+		e.ChildQuantityList, err = readList(l, (*Quantity).readFrom)
 	case "inputQuantityList":
-		e.InputQuantityList, err = readList(v, (*Quantity).read)
+		e.InputQuantityList, err = readList(l, (*Quantity).readFrom)
 	case "outputQuantityList":
-		e.OutputQuantityList, err = readList(v, (*Quantity).read)
+		e.OutputQuantityList, err = readList(l, (*Quantity).readFrom)
 	case "transformationID":
-		e.TransformationID, err = readURI(v)
+		e.TransformationID, err = l.uri()
 	case "action":
 		var s string
-		if s, err = readString(v); err == nil {
+		if s, err = l.str(); err == nil {
 			switch a := Action(s); a {
 			case Add, Observe, Delete:
 				e.Action = a
@@ -98,55 +125,76 @@ func (e *Event) set(k string, v json.RawMessage) error {
 			}
 		}
 	case "bizStep":
-		e.BizStep, err = readURI(v)
+		e.BizStep, err = l.uri()
 		e.BizStep = bizSteps().norm(e.BizStep)
 	case "disposition":
-		e.Disposition, err = readURI(v)
+		e.Disposition, err = l.uri()
 		e.Disposition = dispositions().norm(e.Disposition)
 	case "persistentDisposition":
 		e.PersistentDisposition = new(PersistentDisposition)
-		err = e.PersistentDisposition.UnmarshalJSON(v)
+		err = e.PersistentDisposition.readFrom(l)
 	case "readPoint":
 		e.ReadPoint = new(Location)
-		err = e.ReadPoint.UnmarshalJSON(v)
+		err = e.ReadPoint.readFrom(l)
 	case "bizLocation":
 		e.BizLocation = new(Location)
-		err = e.BizLocation.UnmarshalJSON(v)
+		err = e.BizLocation.readFrom(l)
 	case "bizTransactionList":
-		e.BizTransactionList, err = readList(v, func(t *BizTransaction, b json.RawMessage) error { return t.UnmarshalJSON(b) })
+		e.BizTransactionList, err = readList(l, (*BizTransaction).readFrom)
 	case "sourceList":
-		e.SourceList, err = readList(v, func(t *Source, b json.RawMessage) error { return t.UnmarshalJSON(b) })
+		e.SourceList, err = readList(l, (*Source).readFrom)
 	case "destinationList":
-		e.DestinationList, err = readList(v, func(t *Destination, b json.RawMessage) error { return t.UnmarshalJSON(b) })
+		e.DestinationList, err = readList(l, (*Destination).readFrom)
 	case "sensorElementList":
-		e.SensorElementList, err = readList(v, func(t *SensorElement, b json.RawMessage) error { return t.UnmarshalJSON(b) })
+		e.SensorElementList, err = readList(l, (*SensorElement).readFrom)
 	case "ilmd":
-		var m map[string]json.RawMessage
-		if m, _, err = members(v); err == nil {
-			e.ILMD = m
-		}
+		m := map[string]json.RawMessage{}
+		err = l.object(func(k string) error {
+			v, err := l.raw()
+			if err != nil {
+				return under(k, err)
+			}
+			m[k] = v
+			return nil
+		})
+		e.ILMD = m
 	default:
-		return unknown(&e.Extensions, k, v)
+		return l.ext(&e.Extensions, k)
 	}
 	return err
 }
 
-// read is the UnmarshalJSON of a QuantityElement.
-func (q *Quantity) read(b json.RawMessage) error {
-	m, keys, err := members(b)
-	if err != nil {
-		return err
+// readCertificationInfo reads certificationInfo, which JSON-LD lets be a
+// URI or a set of URIs. The model holds one: a set of one is accepted,
+// larger sets are refused rather than silently cut.
+func readCertificationInfo(l *lexer) (string, error) {
+	if l.peek() == '[' {
+		list, err := l.uris()
+		if err != nil {
+			return "", err
+		}
+		if len(list) != 1 {
+			return "", errAt("", "must be a single URI; this service keeps one certificationInfo per event")
+		}
+		return list[0], nil
 	}
+	return l.uri()
+}
+
+// UnmarshalJSON reads a QuantityElement.
+func (q *Quantity) UnmarshalJSON(b []byte) error { return unmarshalWith(b, q.readFrom) }
+
+func (q *Quantity) readFrom(l *lexer) error {
 	*q = Quantity{}
-	for _, k := range keys {
-		v := m[k]
+	return l.object(func(k string) error {
+		var err error
 		switch k {
 		case "epcClass":
-			q.EPCClass, err = readURI(v)
+			q.EPCClass, err = l.uri()
 		case "quantity":
-			q.Quantity, err = readNumber(v)
+			q.Quantity, err = l.num()
 		case "uom":
-			q.UOM, err = readString(v)
+			q.UOM, err = l.str()
 		default:
 			// QuantityElement has no extension point in EPCIS 2.0.
 			err = errAt("", "is not a member of a quantity element")
@@ -154,309 +202,289 @@ func (q *Quantity) read(b json.RawMessage) error {
 		if err != nil {
 			return under(k, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
-// UnmarshalJSON reads a QuantityElement.
-func (q *Quantity) UnmarshalJSON(b []byte) error { return q.read(b) }
-
 // UnmarshalJSON reads a readPoint or bizLocation.
-func (l *Location) UnmarshalJSON(b []byte) error {
-	m, keys, err := members(b)
-	if err != nil {
-		return err
-	}
-	*l = Location{}
-	for _, k := range keys {
+func (loc *Location) UnmarshalJSON(b []byte) error { return unmarshalWith(b, loc.readFrom) }
+
+func (loc *Location) readFrom(l *lexer) error {
+	*loc = Location{}
+	err := l.object(func(k string) error {
+		var err error
 		if k == "id" {
-			l.ID, err = readURI(m[k])
+			loc.ID, err = l.uri()
 		} else {
-			err = unknown(&l.Extensions, k, m[k])
+			err = l.ext(&loc.Extensions, k)
 		}
 		if err != nil {
 			return under(k, err)
 		}
+		return nil
+	})
+	if err == nil && loc.ID == "" {
+		err = errAt("id", "is required")
 	}
-	if l.ID == "" {
-		return errAt("id", "is required")
-	}
-	return nil
+	return err
 }
 
 // UnmarshalJSON reads a bizTransaction, normalising a CBV type.
-func (t *BizTransaction) UnmarshalJSON(b []byte) error {
-	m, keys, err := members(b)
-	if err != nil {
-		return err
-	}
+func (t *BizTransaction) UnmarshalJSON(b []byte) error { return unmarshalWith(b, t.readFrom) }
+
+func (t *BizTransaction) readFrom(l *lexer) error {
 	*t = BizTransaction{}
-	for _, k := range keys {
+	err := l.object(func(k string) error {
+		var err error
 		switch k {
 		case "type":
-			t.Type, err = readURI(m[k])
+			t.Type, err = l.uri()
 			t.Type = bizTransactionTypes().norm(t.Type)
 		case "bizTransaction":
-			t.BizTransaction, err = readURI(m[k])
+			t.BizTransaction, err = l.uri()
 		default:
 			err = errAt("", "is not a member of a business transaction")
 		}
 		if err != nil {
 			return under(k, err)
 		}
+		return nil
+	})
+	if err == nil && t.BizTransaction == "" {
+		err = errAt("bizTransaction", "is required")
 	}
-	if t.BizTransaction == "" {
-		return errAt("bizTransaction", "is required")
-	}
-	return nil
+	return err
 }
 
 // UnmarshalJSON reads a source, normalising a CBV type.
-func (s *Source) UnmarshalJSON(b []byte) error {
-	typ, id, err := readSourceDest(b, "source")
-	*s = Source{Type: typ, Source: id}
+func (s *Source) UnmarshalJSON(b []byte) error { return unmarshalWith(b, s.readFrom) }
+
+func (s *Source) readFrom(l *lexer) error {
+	var err error
+	s.Type, s.Source, err = readSourceDest(l, "source")
 	return err
 }
 
 // UnmarshalJSON reads a destination, normalising a CBV type.
-func (d *Destination) UnmarshalJSON(b []byte) error {
-	typ, id, err := readSourceDest(b, "destination")
-	*d = Destination{Type: typ, Destination: id}
+func (d *Destination) UnmarshalJSON(b []byte) error { return unmarshalWith(b, d.readFrom) }
+
+func (d *Destination) readFrom(l *lexer) error {
+	var err error
+	d.Type, d.Destination, err = readSourceDest(l, "destination")
 	return err
 }
 
-func readSourceDest(b []byte, name string) (typ, id string, err error) {
-	m, keys, err := members(b)
-	if err != nil {
-		return "", "", err
-	}
-	for _, k := range keys {
+func readSourceDest(l *lexer, name string) (typ, id string, err error) {
+	err = l.object(func(k string) error {
+		var err error
 		switch k {
 		case "type":
-			typ, err = readURI(m[k])
+			typ, err = l.uri()
 			typ = sourceDestTypes().norm(typ)
 		case name:
-			id, err = readURI(m[k])
+			id, err = l.uri()
 		default:
 			err = errAt("", "is not a member of a %s", name)
 		}
 		if err != nil {
-			return "", "", under(k, err)
+			return under(k, err)
 		}
-	}
-	if typ == "" {
+		return nil
+	})
+	switch {
+	case err != nil:
+		return "", "", err
+	case typ == "":
 		return "", "", errAt("type", "is required")
-	}
-	if id == "" {
+	case id == "":
 		return "", "", errAt(name, "is required")
 	}
 	return typ, id, nil
 }
 
 // UnmarshalJSON reads persistentDisposition, normalising CBV terms.
-func (p *PersistentDisposition) UnmarshalJSON(b []byte) error {
-	m, keys, err := members(b)
-	if err != nil {
-		return err
-	}
+func (p *PersistentDisposition) UnmarshalJSON(b []byte) error { return unmarshalWith(b, p.readFrom) }
+
+func (p *PersistentDisposition) readFrom(l *lexer) error {
 	*p = PersistentDisposition{}
-	for _, k := range keys {
+	return l.object(func(k string) error {
+		var (
+			list []string
+			err  error
+		)
 		switch k {
-		case "set":
-			p.Set, err = readStrings(m[k], readDisposition)
-		case "unset":
-			p.Unset, err = readStrings(m[k], readDisposition)
+		case "set", "unset":
+			if list, err = l.uris(); err == nil {
+				for i, d := range list {
+					list[i] = dispositions().norm(d)
+				}
+			}
+			if k == "set" {
+				p.Set = list
+			} else {
+				p.Unset = list
+			}
 		default:
 			err = errAt("", "is not a member of persistentDisposition")
 		}
 		if err != nil {
 			return under(k, err)
 		}
-	}
-	return nil
-}
-
-func readDisposition(v json.RawMessage) (string, error) {
-	s, err := readURI(v)
-	return dispositions().norm(s), err
+		return nil
+	})
 }
 
 // UnmarshalJSON reads an errorDeclaration, normalising a CBV reason.
-func (d *ErrorDeclaration) UnmarshalJSON(b []byte) error {
-	m, keys, err := members(b)
-	if err != nil {
-		return err
-	}
+func (d *ErrorDeclaration) UnmarshalJSON(b []byte) error { return unmarshalWith(b, d.readFrom) }
+
+func (d *ErrorDeclaration) readFrom(l *lexer) error {
 	*d = ErrorDeclaration{}
-	for _, k := range keys {
-		v := m[k]
+	return l.object(func(k string) error {
+		var err error
 		switch k {
 		case "declarationTime":
-			d.DeclarationTime, err = readTime(v)
+			d.DeclarationTime, err = l.time()
 		case "reason":
-			d.Reason, err = readURI(v)
+			d.Reason, err = l.uri()
 			d.Reason = errorReasons().norm(d.Reason)
 		case "correctiveEventIDs":
-			d.CorrectiveEventIDs, err = readStrings(v, readURI)
+			d.CorrectiveEventIDs, err = l.uris()
 		default:
-			err = unknown(&d.Extensions, k, v)
+			err = l.ext(&d.Extensions, k)
 		}
 		if err != nil {
 			return under(k, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // UnmarshalJSON reads a sensorElement.
-func (s *SensorElement) UnmarshalJSON(b []byte) error {
-	m, keys, err := members(b)
-	if err != nil {
-		return err
-	}
+func (s *SensorElement) UnmarshalJSON(b []byte) error { return unmarshalWith(b, s.readFrom) }
+
+func (s *SensorElement) readFrom(l *lexer) error {
 	*s = SensorElement{}
-	for _, k := range keys {
-		v := m[k]
+	return l.object(func(k string) error {
+		var err error
 		switch k {
 		case "type":
-			s.Type, err = readString(v)
+			s.Type, err = l.str()
 		case "sensorMetadata":
 			s.SensorMetadata = new(SensorMetadata)
-			err = s.SensorMetadata.UnmarshalJSON(v)
+			err = s.SensorMetadata.readFrom(l)
 		case "sensorReport":
-			s.SensorReport, err = readList(v, func(r *SensorReport, b json.RawMessage) error { return r.UnmarshalJSON(b) })
+			s.SensorReport, err = readList(l, (*SensorReport).readFrom)
 		default:
-			err = unknown(&s.Extensions, k, v)
+			err = l.ext(&s.Extensions, k)
 		}
 		if err != nil {
 			return under(k, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // UnmarshalJSON reads sensorMetadata.
-func (s *SensorMetadata) UnmarshalJSON(b []byte) error {
-	m, keys, err := members(b)
-	if err != nil {
-		return err
-	}
-	*s = SensorMetadata{}
-	for _, k := range keys {
-		v := m[k]
+func (m *SensorMetadata) UnmarshalJSON(b []byte) error { return unmarshalWith(b, m.readFrom) }
+
+func (m *SensorMetadata) readFrom(l *lexer) error {
+	*m = SensorMetadata{}
+	return l.object(func(k string) error {
+		var err error
 		switch k {
 		case "time":
-			s.Time, err = readTimePtr(v)
+			m.Time, err = l.timePtr()
 		case "startTime":
-			s.StartTime, err = readTimePtr(v)
+			m.StartTime, err = l.timePtr()
 		case "endTime":
-			s.EndTime, err = readTimePtr(v)
+			m.EndTime, err = l.timePtr()
 		case "deviceID":
-			s.DeviceID, err = readURI(v)
+			m.DeviceID, err = l.uri()
 		case "bizRules":
-			s.BizRules, err = readURI(v)
+			m.BizRules, err = l.uri()
 		case "deviceMetadata":
-			s.DeviceMetadata, err = readURI(v)
+			m.DeviceMetadata, err = l.uri()
 		case "rawData":
-			s.RawData, err = readURI(v)
+			m.RawData, err = l.uri()
 		case "dataProcessingMethod":
-			s.DataProcessingMethod, err = readURI(v)
+			m.DataProcessingMethod, err = l.uri()
 		default:
-			err = unknown(&s.Extensions, k, v)
+			err = l.ext(&m.Extensions, k)
 		}
 		if err != nil {
 			return under(k, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // UnmarshalJSON reads a sensorReport, normalising the measurement type
 // (gs1:Temperature, Temperature, https://gs1.org/voc/Temperature →
 // Temperature), the alert type and a CBV component.
-func (r *SensorReport) UnmarshalJSON(b []byte) error {
-	m, keys, err := members(b)
-	if err != nil {
-		return err
-	}
+func (r *SensorReport) UnmarshalJSON(b []byte) error { return unmarshalWith(b, r.readFrom) }
+
+func (r *SensorReport) readFrom(l *lexer) error {
 	*r = SensorReport{}
-	for _, k := range keys {
-		v := m[k]
+	return l.object(func(k string) error {
+		var err error
 		switch k {
 		case "type":
-			r.Type, err = readURI(v)
+			r.Type, err = l.uri()
 			r.Type = measurementTypes().norm(r.Type)
 		case "exception":
-			r.Exception, err = readURI(v)
+			r.Exception, err = l.uri()
 			r.Exception = sensorAlertTypes().norm(r.Exception)
 		case "deviceID":
-			r.DeviceID, err = readURI(v)
+			r.DeviceID, err = l.uri()
 		case "time":
-			r.Time, err = readTimePtr(v)
+			r.Time, err = l.timePtr()
 		case "value":
-			r.Value, err = readNumber(v)
+			r.Value, err = l.num()
 		case "minValue":
-			r.MinValue, err = readNumber(v)
+			r.MinValue, err = l.num()
 		case "maxValue":
-			r.MaxValue, err = readNumber(v)
+			r.MaxValue, err = l.num()
 		case "meanValue":
-			r.MeanValue, err = readNumber(v)
+			r.MeanValue, err = l.num()
 		case "sDev":
-			r.SDev, err = readNumber(v)
+			r.SDev, err = l.num()
 		case "percRank":
-			r.PercRank, err = readNumber(v)
+			r.PercRank, err = l.num()
 		case "percValue":
-			r.PercValue, err = readNumber(v)
+			r.PercValue, err = l.num()
 		case "uom":
-			r.UOM, err = readString(v)
+			r.UOM, err = l.str()
 		case "stringValue":
-			r.StringVal, err = readString(v)
+			r.StringVal, err = l.str()
 		case "booleanValue":
-			r.BoolVal, err = readBool(v)
+			r.BoolVal, err = l.boolean()
 		case "hexBinaryValue":
-			r.HexBinaryValue, err = readString(v)
+			r.HexBinaryValue, err = l.str()
 		case "uriValue":
-			r.URIValue, err = readURI(v)
+			r.URIValue, err = l.uri()
 		case "component":
-			r.Component, err = readURI(v)
+			r.Component, err = l.uri()
 			r.Component = components().norm(r.Component)
 		case "deviceMetadata":
-			r.DeviceMetadata, err = readURI(v)
+			r.DeviceMetadata, err = l.uri()
 		case "rawData":
-			r.RawData, err = readURI(v)
+			r.RawData, err = l.uri()
 		case "dataProcessingMethod":
-			r.DataProcessingMethod, err = readURI(v)
+			r.DataProcessingMethod, err = l.uri()
 		case "microorganism":
-			r.Microorganism, err = readURI(v)
+			r.Microorganism, err = l.uri()
 		case "chemicalSubstance":
-			r.ChemicalSubstance, err = readURI(v)
+			r.ChemicalSubstance, err = l.uri()
 		case "bizRules":
-			r.BizRules, err = readURI(v)
+			r.BizRules, err = l.uri()
 		case "coordinateReferenceSystem":
-			r.CoordinateReferenceSystem, err = readURI(v)
+			r.CoordinateReferenceSystem, err = l.uri()
 		default:
-			err = unknown(&r.Extensions, k, v)
+			err = l.ext(&r.Extensions, k)
 		}
 		if err != nil {
 			return under(k, err)
 		}
-	}
-	return nil
-}
-
-// readCertificationInfo reads certificationInfo, which JSON-LD lets be a
-// URI or a set of URIs. The model holds one: a set of one is accepted,
-// larger sets are refused rather than silently cut.
-func readCertificationInfo(v json.RawMessage) (string, error) {
-	if len(v) > 0 && v[0] == '[' {
-		l, err := readStrings(v, readURI)
-		if err != nil {
-			return "", err
-		}
-		if len(l) != 1 {
-			return "", errAt("", "must be a single URI; this service keeps one certificationInfo per event")
-		}
-		return l[0], nil
-	}
-	return readURI(v)
+		return nil
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"suyuan/internal/gs1"
@@ -77,9 +78,18 @@ type Key struct {
 	PrefixLen int
 }
 
-// ErrNotAKey is wrapped by ParseKey's errors when s is not in any key
+// errNotAKey is matched by ParseKey's errors when s is not in any key
 // syntax at all (as opposed to a key with, say, a wrong check digit).
 var errNotAKey = errors.New("not a GS1 key URI")
+
+// notAKey is the error for s being in no key syntax. The event hash asks
+// ParseKey about every value, most of which are not keys, so this error
+// is cheap to make and formatted only when read.
+type notAKey string
+
+func (e notAKey) Error() string { return strconv.Quote(string(e)) + ": not a GS1 key URI" }
+
+func (e notAKey) Is(target error) bool { return target == errNotAKey }
 
 // IsNotAKey reports whether err says that the string was in no key
 // syntax, so that a caller may treat it as an opaque URI.
@@ -98,7 +108,7 @@ func ParseKey(s string) (Key, error) {
 	case strings.HasPrefix(s, "https://"), strings.HasPrefix(s, "http://"):
 		return parseDL(s)
 	}
-	return Key{}, fmt.Errorf("%q: %w", s, errNotAKey)
+	return Key{}, notAKey(s)
 }
 
 // URN returns the key as an EPC URN. Keys that did not come from a URN
@@ -232,16 +242,25 @@ func parseEPCURN(s string) (Key, error) {
 			break
 		}
 	}
-	parts := strings.Split(body, ".")
+	// companyPrefix.reference.rest; the last component (a serial, lot or
+	// extension) may itself hold dots.
+	cp, rest, has1 := strings.Cut(body, ".")
+	p1, p2, has2 := strings.Cut(rest, ".")
+	nparts := 1
+	if has1 {
+		nparts++
+	}
+	if has2 {
+		nparts++
+	}
 	bad := func(why string) (Key, error) {
 		return Key{}, fmt.Errorf("%q: %s", s, why)
 	}
-	cp := parts[0]
 	if len(cp) < 6 || len(cp) > 12 || !digits(cp) {
 		if scheme == "id:sgtin" || scheme == "class:lgtin" || scheme == "id:sscc" || scheme == "id:sgln" {
 			return bad("company prefix must be 6 to 12 digits")
 		}
-		return Key{}, fmt.Errorf("%q: %w", s, errNotAKey)
+		return Key{}, notAKey(s)
 	}
 	n := len(cp)
 	// ref checks that a numeric reference completes the company prefix
@@ -249,52 +268,52 @@ func parseEPCURN(s string) (Key, error) {
 	ref := func(r string, total int) bool { return len(r) == total-n && (r == "" || digits(r)) }
 	switch scheme {
 	case "id:sgtin", "class:lgtin", "idpat:sgtin":
-		if len(parts) != 3 || !ref(parts[1], 13) || parts[1] == "" {
+		if nparts != 3 || !ref(p1, 13) || p1 == "" {
 			return bad("must be companyPrefix.itemRef.value with 13 digits of prefix and item reference")
 		}
-		g := parts[1][:1] + cp + parts[1][1:]
+		g := p1[:1] + cp + p1[1:]
 		k := Key{GTIN: g + string(checkDigit(g)), PrefixLen: n}
 		switch scheme {
 		case "id:sgtin":
 			k.Kind = KindSGTIN
-			v, err := urnValue(parts[2], 20)
+			v, err := urnValue(p2, 20)
 			if err != nil {
 				return bad("serial " + err.Error())
 			}
 			k.Serial = v
 		case "class:lgtin":
 			k.Kind = KindLGTIN
-			v, err := urnValue(parts[2], 20)
+			v, err := urnValue(p2, 20)
 			if err != nil {
 				return bad("lot " + err.Error())
 			}
 			k.Lot = v
 		default:
-			if parts[2] != "*" {
+			if p2 != "*" {
 				return bad("an sgtin pattern must end in .*")
 			}
 			k.Kind = KindGTIN
 		}
 		return k, nil
 	case "id:sscc":
-		if len(parts) != 2 || !ref(parts[1], 17) {
+		if nparts != 2 || !ref(p1, 17) {
 			return bad("must be companyPrefix.serialRef with 17 digits in all")
 		}
-		v := parts[1][:1] + cp + parts[1][1:]
+		v := p1[:1] + cp + p1[1:]
 		return Key{Kind: KindSSCC, Value: v + string(checkDigit(v)), PrefixLen: n}, nil
 	case "id:sgln", "id:pgln":
 		want := 3
 		if scheme == "id:pgln" {
 			want = 2
 		}
-		if len(parts) != want || !ref(parts[1], 12) {
+		if nparts != want || !ref(p1, 12) {
 			return bad("must be companyPrefix.locationRef with 12 digits in all")
 		}
-		g := cp + parts[1]
+		g := cp + p1
 		k := Key{Kind: KindPGLN, GLN: g + string(checkDigit(g)), PrefixLen: n}
 		if scheme == "id:sgln" {
 			k.Kind = KindSGLN
-			ext, err := urnValue(parts[2], 20)
+			ext, err := urnValue(p2, 20)
 			if err != nil {
 				return bad("extension " + err.Error())
 			}
@@ -304,24 +323,24 @@ func parseEPCURN(s string) (Key, error) {
 		}
 		return k, nil
 	case "id:grai", "id:gdti":
-		if len(parts) < 3 || !ref(parts[1], 12) {
+		if nparts < 3 || !ref(p1, 12) {
 			return bad("must be companyPrefix.typeRef.serial with 12 digits of prefix and reference")
 		}
-		ser, err := urnValue(strings.Join(parts[2:], "."), 17)
-		if err != nil && !(scheme == "id:gdti" && parts[2] == "") {
+		ser, err := urnValue(p2, 17)
+		if err != nil && !(scheme == "id:gdti" && p2 == "") {
 			return bad("serial " + err.Error())
 		}
 		if scheme == "id:grai" {
-			v := "0" + cp + parts[1]
+			v := "0" + cp + p1
 			return Key{Kind: KindGRAI, Value: v + string(checkDigit(v)), Serial: ser, PrefixLen: n}, nil
 		}
-		v := cp + parts[1]
+		v := cp + p1
 		return Key{Kind: KindGDTI, Value: v + string(checkDigit(v)), Serial: ser, PrefixLen: n}, nil
 	case "id:giai", "id:ginc":
-		if len(parts) < 2 {
+		if nparts < 2 {
 			return bad("must be companyPrefix.reference")
 		}
-		r, err := urnValue(strings.Join(parts[1:], "."), 30-n)
+		r, err := urnValue(rest, 30-n)
 		if err != nil {
 			return bad("reference " + err.Error())
 		}
@@ -338,13 +357,13 @@ func parseEPCURN(s string) (Key, error) {
 		case "id:gsin":
 			total, kind = 16, KindGSIN
 		}
-		if len(parts) != 2 || !ref(parts[1], total) {
+		if nparts != 2 || !ref(p1, total) {
 			return bad(fmt.Sprintf("must be companyPrefix.reference with %d digits in all", total))
 		}
-		v := cp + parts[1]
+		v := cp + p1
 		return Key{Kind: kind, Value: v + string(checkDigit(v)), PrefixLen: n}, nil
 	}
-	return Key{}, fmt.Errorf("%q: %w", s, errNotAKey)
+	return Key{}, notAKey(s)
 }
 
 // urnValue percent-decodes an EPC URN component and checks it is 1 to max
@@ -402,45 +421,50 @@ func parseDL(s string) (Key, error) {
 	if i := strings.IndexAny(u, "?#"); i >= 0 {
 		u = u[:i]
 	}
-	_, rest, _ := strings.Cut(u, "://")
-	_, path, ok := strings.Cut(rest, "/")
+	_, hostPath, _ := strings.Cut(u, "://")
+	_, path, ok := strings.Cut(hostPath, "/")
 	if !ok {
-		return Key{}, fmt.Errorf("%q: %w", s, errNotAKey)
+		return Key{}, notAKey(s)
 	}
-	segs := strings.Split(strings.TrimSuffix(path, "/"), "/")
-	start := -1
-	for i := 0; i+1 < len(segs); i++ {
-		switch dlShort(segs[i]) {
-		case "01", "00", "414", "417", "8003", "8004", "253", "8018", "8017", "401", "402":
-			start = i
+	// Skip any path before the first primary key AI (resolvers may mount
+	// links under a prefix), then read AI/value pairs.
+	var (
+		vals    dlValues
+		primary string
+	)
+	rest := strings.TrimSuffix(path, "/")
+	for rest != "" {
+		seg, after, _ := strings.Cut(rest, "/")
+		ai := dlShort(seg)
+		if primary == "" {
+			if !isPrimaryAI(ai) || after == "" {
+				rest = after
+				continue
+			}
+			primary = ai
 		}
-		if start >= 0 {
-			break
+		raw, next, _ := strings.Cut(after, "/")
+		if after == "" {
+			return Key{}, fmt.Errorf("%q: a Digital Link path must be pairs of AI and value", s)
 		}
-	}
-	if start < 0 {
-		return Key{}, fmt.Errorf("%q: %w", s, errNotAKey)
-	}
-	segs = segs[start:]
-	if len(segs)%2 != 0 {
-		return Key{}, fmt.Errorf("%q: a Digital Link path must be pairs of AI and value", s)
-	}
-	vals := map[string]string{}
-	for i := 0; i < len(segs); i += 2 {
-		ai := dlShort(segs[i])
-		if _, dup := vals[ai]; dup {
+		if _, dup := vals.get(ai); dup {
 			return Key{}, fmt.Errorf("%q: AI %s appears twice", s, ai)
 		}
-		v, err := url.PathUnescape(segs[i+1])
+		v, err := url.PathUnescape(raw)
 		if err != nil || v == "" {
 			return Key{}, fmt.Errorf("%q: AI %s has an invalid value", s, ai)
 		}
-		vals[ai] = v
+		if !vals.add(ai, v) {
+			return Key{}, fmt.Errorf("%q: too many AIs in the path", s)
+		}
+		rest = next
+	}
+	if primary == "" {
+		return Key{}, notAKey(s)
 	}
 	bad := func(why string) (Key, error) { return Key{}, fmt.Errorf("%q: %s", s, why) }
 	checked := func(v string, n int) bool { return len(v) == n && digits(v) && checkDigit(v[:n-1]) == v[n-1] }
-	primary := dlShort(segs[0])
-	v := vals[primary]
+	v, _ := vals.get(primary)
 	var k Key
 	switch primary {
 	case "01":
@@ -449,20 +473,23 @@ func parseDL(s string) (Key, error) {
 			return bad("GTIN is not valid (digits or check digit)")
 		}
 		k.GTIN = g
+		ser, _ := vals.get("21")
+		lot, _ := vals.get("10")
+		cpv, _ := vals.get("22")
 		switch {
-		case vals["21"] != "":
-			k.Kind, k.Serial = KindSGTIN, vals["21"]
-		case vals["10"] != "":
-			k.Kind, k.Lot = KindLGTIN, vals["10"]
+		case ser != "":
+			k.Kind, k.Serial = KindSGTIN, ser
+		case lot != "":
+			k.Kind, k.Lot = KindLGTIN, lot
 		default:
 			k.Kind = KindGTIN
 		}
-		for ai := range vals {
-			if ai != "01" && ai != "10" && ai != "21" && ai != "22" {
-				return bad("AI " + ai + " may not qualify a GTIN")
+		for _, p := range vals.pairs[:vals.n] {
+			if p.ai != "01" && p.ai != "10" && p.ai != "21" && p.ai != "22" {
+				return bad("AI " + p.ai + " may not qualify a GTIN")
 			}
 		}
-		for _, q := range []string{k.Serial, k.Lot, vals["22"]} {
+		for _, q := range [...]string{k.Serial, k.Lot, cpv} {
 			if q != "" && !cset82(q) || len(q) > 20 {
 				return bad("lot, serial and variant must be 1 to 20 characters of GS1 character set 82")
 			}
@@ -479,7 +506,7 @@ func parseDL(s string) (Key, error) {
 		k = Key{Kind: KindSGLN, GLN: v}
 		if primary == "417" {
 			k.Kind = KindPGLN
-		} else if ext := vals["254"]; ext != "" {
+		} else if ext, _ := vals.get("254"); ext != "" {
 			if !cset82(ext) {
 				return bad("GLN extension must be 1 to 20 characters of GS1 character set 82")
 			}
@@ -518,6 +545,40 @@ func parseDL(s string) (Key, error) {
 		}
 	}
 	return k, nil
+}
+
+// isPrimaryAI reports whether ai starts a key this package reads.
+func isPrimaryAI(ai string) bool {
+	switch ai {
+	case "01", "00", "414", "417", "8003", "8004", "253", "8018", "8017", "401", "402":
+		return true
+	}
+	return false
+}
+
+// dlValues holds the AI/value pairs of a Digital Link path; a path has
+// only a few, so a small array beats a map.
+type dlValues struct {
+	pairs [6]struct{ ai, v string }
+	n     int
+}
+
+func (d *dlValues) add(ai, v string) bool {
+	if d.n == len(d.pairs) {
+		return false
+	}
+	d.pairs[d.n].ai, d.pairs[d.n].v = ai, v
+	d.n++
+	return true
+}
+
+func (d *dlValues) get(ai string) (string, bool) {
+	for _, p := range d.pairs[:d.n] {
+		if p.ai == ai {
+			return p.v, true
+		}
+	}
+	return "", false
 }
 
 // digits reports whether s is non-empty ASCII digits.

@@ -36,9 +36,13 @@ func TestParseKey(t *testing.T) {
 		{in: "https://id.gs1.org/00/106141412345678909", wantFail: true},                           // check digit
 		{in: "https://id.gs1.org/414/0614141073468", wantFail: true},                               // check digit
 		{in: "https://id.gs1.org/01/04012345123456/10/" + "L12345678901234567890", wantFail: true}, // lot too long
-		{in: "urn:epc:id:sgtin:0614141.1073.2017", wantFail: true},                                 // 11 digits
-		{in: "urn:epc:id:sgtin:0614141.107346.", wantFail: true},                                   // no serial
-		{in: "urn:epc:idpat:sgtin:0614141.107346.12", wantFail: true},                              // pattern without *
+		{in: "urn:epc:id:sgtin:0614141.107346.20.17", kind: KindSGTIN, dl: "https://id.gs1.org/01/10614141073464/21/20.17", urn: "urn:epc:id:sgtin:0614141.107346.20.17"},
+		{in: "https://id.gs1.org/01/04012345123456/10", wantFail: true},                // AI without value
+		{in: "https://id.gs1.org/01/04012345123456/01/04012345123456", wantFail: true}, // AI twice
+		{in: "https://id.gs1.org/01/04012345123456/17/261231", wantFail: true},         // not a qualifier of a GTIN
+		{in: "urn:epc:id:sgtin:0614141.1073.2017", wantFail: true},                     // 11 digits
+		{in: "urn:epc:id:sgtin:0614141.107346.", wantFail: true},                       // no serial
+		{in: "urn:epc:idpat:sgtin:0614141.107346.12", wantFail: true},                  // pattern without *
 		{in: "http://transaction.acme.com/po/12345678", notAKey: true},
 		{in: "urn:epcglobal:cbv:bt:5200001000008:4711", notAKey: true},
 		{in: "urn:epc:id:cpi:0614141.123ABC.123456789", notAKey: true},

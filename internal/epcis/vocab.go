@@ -65,15 +65,13 @@ const Temperature = "Temperature"
 // prefixes that spell a term as a URI. The first web prefix is the one the
 // event hash uses.
 type vocab struct {
-	terms string // space-separated, with a leading and trailing space
-	web   string // https://ref.gs1.org/cbv/BizStep- or https://gs1.org/voc/
-	curie string // cbv:BizStep- or gs1:
-	urn   string // urn:epcglobal:cbv:bizstep: (empty for GS1 voc)
+	isTerm func(string) bool
+	web    string // https://ref.gs1.org/cbv/BizStep- or https://gs1.org/voc/
+	curie  string // cbv:BizStep- or gs1:
+	urn    string // urn:epcglobal:cbv:bizstep: (empty for GS1 voc)
 }
 
-func (v vocab) has(term string) bool {
-	return term != "" && !strings.ContainsRune(term, ' ') && strings.Contains(v.terms, " "+term+" ")
-}
+func (v vocab) has(term string) bool { return v.isTerm(term) }
 
 // norm returns the bare term when s spells a term of v in any of the
 // accepted forms, and s unchanged otherwise (a private vocabulary URI).
@@ -109,55 +107,56 @@ func (v vocab) expand(s string) string {
 // so that no package state can be changed.
 func bizSteps() vocab {
 	return vocab{
-		terms: " accepting arriving assembling collecting commissioning consigning creating_class_instance cycle_counting decommissioning departing destroying disassembling dispensing encoding entering_exiting holding inspecting installing killing loading other packing picking receiving removing repackaging repairing replacing reserving retail_selling sampling sensor_reporting shipping staging_outbound stock_taking stocking storing transforming transporting unloading unpacking void_shipping ",
-		web:   "https://ref.gs1.org/cbv/BizStep-", curie: "cbv:BizStep-", urn: "urn:epcglobal:cbv:bizstep:",
+		isTerm: isBizSteps,
+		web:    "https://ref.gs1.org/cbv/BizStep-", curie: "cbv:BizStep-", urn: "urn:epcglobal:cbv:bizstep:",
 	}
 }
 
 func dispositions() vocab {
 	return vocab{
-		terms: " active available completeness_verified completeness_inferred conformant container_closed container_open damaged destroyed dispensed disposed encoded expired in_progress in_transit inactive mismatch_instance mismatch_class mismatch_quantity needs_replacement no_pedigree_match non_conformant non_sellable_other partially_dispensed recalled reserved retail_sold returned sellable_accessible sellable_not_accessible stolen unavailable unknown ",
-		web:   "https://ref.gs1.org/cbv/Disp-", curie: "cbv:Disp-", urn: "urn:epcglobal:cbv:disp:",
+		isTerm: isDispositions,
+		web:    "https://ref.gs1.org/cbv/Disp-", curie: "cbv:Disp-", urn: "urn:epcglobal:cbv:disp:",
 	}
 }
 
 func bizTransactionTypes() vocab {
 	return vocab{
-		terms: " bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt ",
-		web:   "https://ref.gs1.org/cbv/BTT-", curie: "cbv:BTT-", urn: "urn:epcglobal:cbv:btt:",
+		isTerm: isBizTransactionTypes,
+		web:    "https://ref.gs1.org/cbv/BTT-", curie: "cbv:BTT-", urn: "urn:epcglobal:cbv:btt:",
 	}
 }
 
 func sourceDestTypes() vocab {
 	return vocab{
-		terms: " owning_party possessing_party location ",
-		web:   "https://ref.gs1.org/cbv/SDT-", curie: "cbv:SDT-", urn: "urn:epcglobal:cbv:sdt:",
+		isTerm: isSourceDestTypes,
+		web:    "https://ref.gs1.org/cbv/SDT-", curie: "cbv:SDT-", urn: "urn:epcglobal:cbv:sdt:",
 	}
 }
 
 func errorReasons() vocab {
 	return vocab{
-		terms: " did_not_occur incorrect_data ",
-		web:   "https://ref.gs1.org/cbv/ER-", curie: "cbv:ER-", urn: "urn:epcglobal:cbv:er:",
+		isTerm: isErrorReasons,
+		web:    "https://ref.gs1.org/cbv/ER-", curie: "cbv:ER-", urn: "urn:epcglobal:cbv:er:",
 	}
 }
 
 func components() vocab {
 	return vocab{
-		terms: " x y z axial_distance azimuth height spherical_radius polar_angle elevation_angle easting northing latitude longitude altitude ",
-		web:   "https://ref.gs1.org/cbv/Comp-", curie: "cbv:Comp-",
+		isTerm: isComponents,
+		web:    "https://ref.gs1.org/cbv/Comp-", curie: "cbv:Comp-",
 	}
 }
 
 func measurementTypes() vocab {
 	return vocab{
-		terms: " AbsoluteHumidity AbsorbedDose AbsorbedDoseRate Acceleration Radioactivity Altitude AmountOfSubstance AmountOfSubstancePerUnitVolume Angle AngularAcceleration AngularMomentum AngularVelocity Area Capacitance Conductance Conductivity Count Density Dimensionless DoseEquivalent DoseEquivalentRate DynamicViscosity ElectricCharge ElectricCurrent ElectricCurrentDensity ElectricFieldStrength Energy Exposure Force Frequency Illuminance Inductance Irradiance KinematicViscosity Length LinearMomentum Luminance LuminousFlux LuminousIntensity MagneticFlux MagneticFluxDensity MagneticVectorPotential Mass MassConcentration MassFlowRate MassPerAreaTime MemoryCapacity MolalityOfSolute MolarEnergy MolarMass MolarVolume Power Pressure RadiantFlux RadiantIntensity RelativeHumidity Resistance Resistivity SolidAngle SpecificVolume Speed SurfaceDensity SurfaceTension Temperature Time Torque Voltage Volume VolumeFlowRate VolumeFraction VolumetricFlux Wavenumber ",
-		web:   "https://gs1.org/voc/", curie: "gs1:",
+		isTerm: isMeasurementTypes,
+		web:    "https://gs1.org/voc/", curie: "gs1:",
 	}
 }
 
 func sensorAlertTypes() vocab {
-	return vocab{terms: " ALARM_CONDITION ERROR_CONDITION ", web: "https://gs1.org/voc/", curie: "gs1:"}
+	return vocab{
+		isTerm: isSensorAlertTypes, web: "https://gs1.org/voc/", curie: "gs1:"}
 }
 
 // IsCBVBizStep reports whether s is a CBV 2.0 business step in any of its
@@ -174,3 +173,91 @@ func NormBizStep(s string) string { return bizSteps().norm(s) }
 
 // NormDisposition is NormBizStep for dispositions.
 func NormDisposition(s string) string { return dispositions().norm(s) }
+
+func isBizSteps(s string) bool {
+	switch s {
+	case "accepting", "arriving", "assembling", "collecting", "commissioning", "consigning", "creating_class_instance",
+		"cycle_counting", "decommissioning", "departing", "destroying", "disassembling", "dispensing",
+		"encoding", "entering_exiting", "holding", "inspecting", "installing", "killing", "loading",
+		"other", "packing", "picking", "receiving", "removing", "repackaging", "repairing", "replacing",
+		"reserving", "retail_selling", "sampling", "sensor_reporting", "shipping", "staging_outbound",
+		"stock_taking", "stocking", "storing", "transforming", "transporting", "unloading", "unpacking",
+		"void_shipping":
+		return true
+	}
+	return false
+}
+
+func isDispositions(s string) bool {
+	switch s {
+	case "active", "available", "completeness_verified", "completeness_inferred", "conformant", "container_closed",
+		"container_open", "damaged", "destroyed", "dispensed", "disposed", "encoded", "expired", "in_progress",
+		"in_transit", "inactive", "mismatch_instance", "mismatch_class", "mismatch_quantity", "needs_replacement",
+		"no_pedigree_match", "non_conformant", "non_sellable_other", "partially_dispensed", "recalled",
+		"reserved", "retail_sold", "returned", "sellable_accessible", "sellable_not_accessible", "stolen",
+		"unavailable", "unknown":
+		return true
+	}
+	return false
+}
+
+func isBizTransactionTypes(s string) bool {
+	switch s {
+	case "bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder", "recadv", "rma", "testprd",
+		"testres", "upevt":
+		return true
+	}
+	return false
+}
+
+func isSourceDestTypes(s string) bool {
+	switch s {
+	case "owning_party", "possessing_party", "location":
+		return true
+	}
+	return false
+}
+
+func isErrorReasons(s string) bool {
+	switch s {
+	case "did_not_occur", "incorrect_data":
+		return true
+	}
+	return false
+}
+
+func isComponents(s string) bool {
+	switch s {
+	case "x", "y", "z", "axial_distance", "azimuth", "height", "spherical_radius", "polar_angle", "elevation_angle",
+		"easting", "northing", "latitude", "longitude", "altitude":
+		return true
+	}
+	return false
+}
+
+func isMeasurementTypes(s string) bool {
+	switch s {
+	case "AbsoluteHumidity", "AbsorbedDose", "AbsorbedDoseRate", "Acceleration", "Radioactivity", "Altitude",
+		"AmountOfSubstance", "AmountOfSubstancePerUnitVolume", "Angle", "AngularAcceleration", "AngularMomentum",
+		"AngularVelocity", "Area", "Capacitance", "Conductance", "Conductivity", "Count", "Density",
+		"Dimensionless", "DoseEquivalent", "DoseEquivalentRate", "DynamicViscosity", "ElectricCharge",
+		"ElectricCurrent", "ElectricCurrentDensity", "ElectricFieldStrength", "Energy", "Exposure", "Force",
+		"Frequency", "Illuminance", "Inductance", "Irradiance", "KinematicViscosity", "Length", "LinearMomentum",
+		"Luminance", "LuminousFlux", "LuminousIntensity", "MagneticFlux", "MagneticFluxDensity", "MagneticVectorPotential",
+		"Mass", "MassConcentration", "MassFlowRate", "MassPerAreaTime", "MemoryCapacity", "MolalityOfSolute",
+		"MolarEnergy", "MolarMass", "MolarVolume", "Power", "Pressure", "RadiantFlux", "RadiantIntensity",
+		"RelativeHumidity", "Resistance", "Resistivity", "SolidAngle", "SpecificVolume", "Speed", "SurfaceDensity",
+		"SurfaceTension", "Temperature", "Time", "Torque", "Voltage", "Volume", "VolumeFlowRate", "VolumeFraction",
+		"VolumetricFlux", "Wavenumber":
+		return true
+	}
+	return false
+}
+
+func isSensorAlertTypes(s string) bool {
+	switch s {
+	case "ALARM_CONDITION", "ERROR_CONDITION":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,111 @@
+package epcis
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"testing"
+)
+
+// bigDocument returns an EPCISDocument of n varied events, about 2 kB
+// each at n = 10,000 (20 MB).
+func bigDocument(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"@context":["https://ref.gs1.org/standards/epcis/epcis-context.jsonld",{"ex":"https://ns.example.com/"}],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2024-05-01T00:00:00Z","epcisBody":{"eventList":[`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"type":"ObjectEvent","action":"OBSERVE","eventTime":"2024-05-01T08:%02d:%02d.%03d+08:00","eventTimeZoneOffset":"+08:00",
+"epcList":[`, i/60%60, i%60, i%1000)
+		for j := 0; j < 8; j++ {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"urn:epc:id:sgtin:4012345.011111.%d"`, i*8+j)
+		}
+		fmt.Fprintf(&b, `],"quantityList":[{"epcClass":"urn:epc:class:lgtin:4012345.011111.L%d","quantity":%d.5,"uom":"KGM"},{"epcClass":"https://id.gs1.org/01/04012345111118/10/B%d","quantity":12,"uom":"XBX"}],
+"bizStep":"urn:epcglobal:cbv:bizstep:shipping","disposition":"in_transit","readPoint":{"id":"urn:epc:id:sgln:4012345.00011.%d"},"bizLocation":{"id":"https://id.gs1.org/414/4012345000115"},
+"bizTransactionList":[{"type":"po","bizTransaction":"urn:epcglobal:cbv:bt:4012345000009:PO%d"},{"type":"desadv","bizTransaction":"urn:epcglobal:cbv:bt:4012345000009:D%d"}],
+"sourceList":[{"type":"owning_party","source":"urn:epc:id:pgln:4012345.00000"},{"type":"location","source":"urn:epc:id:sgln:4012345.00011.0"}],
+"destinationList":[{"type":"owning_party","destination":"https://id.gs1.org/417/4012345000009"}],
+"sensorElementList":[{"sensorMetadata":{"time":"2024-05-01T08:00:00Z","deviceID":"urn:epc:id:giai:4000001.111"},"sensorReport":[{"type":"gs1:Temperature","value":%d.25,"uom":"CEL"},{"type":"RelativeHumidity","value":55,"uom":"P1"}]}],
+"ex:shift":"night","ex:crew":{"ex:lead":"Wang","ex:size":%d}}`, i, i%100, i, i%50+1, i, i, i%30, i%7)
+	}
+	b.WriteString(`]}}`)
+	return b.Bytes()
+}
+
+func TestBigDocumentStreams(t *testing.T) {
+	doc := bigDocument(500)
+	d := NewDecoder(bytes.NewReader(doc), Limits{MaxEvents: 500})
+	n := 0
+	for {
+		e, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Hash(e); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 500 {
+		t.Fatalf("%d events", n)
+	}
+}
+
+// BenchmarkDecodeValidateHash decodes, validates and hashes a 10,000-event
+// document; the events/s metric is the capture path's ceiling.
+func BenchmarkDecodeValidateHash(b *testing.B) {
+	doc := bigDocument(10000)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		d := NewDecoder(bytes.NewReader(doc), Limits{MaxEvents: 10000})
+		for {
+			e, err := d.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := Hash(e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(10000*b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkWriteQueryDocument writes 10,000 events.
+func BenchmarkWriteQueryDocument(b *testing.B) {
+	d := NewDecoder(bytes.NewReader(bigDocument(10000)), Limits{})
+	var events []*Event
+	for {
+		e, err := d.Next()
+		if err != nil {
+			break
+		}
+		events = append(events, e)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		w := NewQueryDocumentWriter(io.Discard, "", events[0].EventTime)
+		for _, e := range events {
+			if err := w.Write(e); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(events)*b.N)/b.Elapsed().Seconds(), "events/s")
+}
