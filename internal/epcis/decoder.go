@@ -44,6 +44,12 @@ type DocumentHeader struct {
 // level is where in the document's nesting the decoder is.
 type level int
 
+// frame is one open object or array.
+type frame struct {
+	lvl   level
+	first bool // nothing read in it yet
+}
+
 const (
 	levelTop level = iota
 	levelBody
@@ -62,19 +68,21 @@ const (
 // Limits.MaxEvents of them) until the end of the document; documents that
 // put the header first, as GS1's examples mostly do, are streamed.
 type Decoder struct {
-	dec    *json.Decoder
+	s      *stream
 	limits Limits
 
-	hdr     DocumentHeader
-	hdrDone bool
-	seen    map[string]bool // header members read
-	stack   []level
-	inList  bool // positioned inside an eventList array
-	lists   int  // eventLists met
-	query   bool // the eventList was under queryResults
-	listAt  string
+	hdr       DocumentHeader
+	hdrDone   bool
+	seen      map[string]bool // header members read
+	stack     []frame
+	inList    bool // positioned inside an eventList array
+	listFirst bool // no event of the list read yet
+	lists     int  // eventLists met
+	query     bool // the eventList was under queryResults
+	listAt    string
 
 	buffered []json.RawMessage // events read before the header was complete
+	raw      []byte            // the current event's text, reused
 	count    int               // events read so far
 	returned int               // events returned by Next
 	err      error             // sticky
@@ -82,9 +90,7 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder reading one document from r.
 func NewDecoder(r io.Reader, limits Limits) *Decoder {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	return &Decoder{dec: dec, limits: limits, seen: map[string]bool{}}
+	return &Decoder{s: newStream(r), limits: limits, seen: map[string]bool{}}
 }
 
 // Header reads up to the first event and returns the document header.
@@ -101,14 +107,15 @@ func (d *Decoder) Header() (DocumentHeader, error) {
 }
 
 func (d *Decoder) readHeader() error {
-	tok, err := d.dec.Token()
+	c, err := d.s.peek()
 	if err != nil {
-		return d.syntax(err, -1)
+		return d.syntax(unexpectedEOF(err), -1)
 	}
-	if delim, ok := tok.(json.Delim); !ok || delim != '{' {
+	if c != '{' {
 		return d.refuse(-1, "", "an EPCIS document must be a JSON object")
 	}
-	d.stack = append(d.stack, levelTop)
+	d.s.next()
+	d.stack = append(d.stack, frame{levelTop, true})
 	if err := d.advance(); err != nil {
 		return err
 	}
@@ -123,7 +130,7 @@ func (d *Decoder) readHeader() error {
 			if raw == nil {
 				break
 			}
-			d.buffered = append(d.buffered, raw)
+			d.buffered = append(d.buffered, append(json.RawMessage(nil), raw...))
 		}
 	}
 	return d.finishHeader()
@@ -168,19 +175,28 @@ func (d *Decoder) finishHeader() error {
 // the start of an eventList (inList) or the document has ended.
 func (d *Decoder) advance() error {
 	for len(d.stack) > 0 {
-		lvl := d.stack[len(d.stack)-1]
-		if !d.dec.More() {
-			if _, err := d.dec.Token(); err != nil { // the closing brace
-				return d.syntax(err, -1)
-			}
+		top := &d.stack[len(d.stack)-1]
+		lvl := top.lvl
+		c, err := d.s.peek()
+		if err != nil {
+			return d.syntax(unexpectedEOF(err), -1)
+		}
+		if c == '}' {
+			d.s.next()
 			d.stack = d.stack[:len(d.stack)-1]
 			continue
 		}
-		tok, err := d.dec.Token()
+		if !top.first {
+			if c != ',' {
+				return d.syntax(d.s.syntaxErr(), -1)
+			}
+			d.s.next()
+		}
+		top.first = false
+		key, err := d.s.key()
 		if err != nil {
 			return d.syntax(err, -1)
 		}
-		key, _ := tok.(string)
 		path := d.path(key)
 		switch {
 		case lvl == levelTop && key == "epcisBody":
@@ -188,18 +204,18 @@ func (d *Decoder) advance() error {
 			if err := d.open('{', path); err != nil {
 				return err
 			}
-			d.stack = append(d.stack, levelBody)
+			d.stack = append(d.stack, frame{levelBody, true})
 		case lvl == levelBody && key == "queryResults":
 			if err := d.open('{', path); err != nil {
 				return err
 			}
 			d.query = true
-			d.stack = append(d.stack, levelQueryResults)
+			d.stack = append(d.stack, frame{levelQueryResults, true})
 		case lvl == levelQueryResults && key == "resultsBody":
 			if err := d.open('{', path); err != nil {
 				return err
 			}
-			d.stack = append(d.stack, levelResultsBody)
+			d.stack = append(d.stack, frame{levelResultsBody, true})
 		case (lvl == levelBody || lvl == levelResultsBody) && key == "eventList":
 			if d.lists > 0 {
 				return d.refuse(-1, path, "appears twice")
@@ -210,11 +226,15 @@ func (d *Decoder) advance() error {
 			d.lists++
 			d.listAt = path
 			d.inList = true
+			d.listFirst = true
 			return nil
 		default:
-			var raw json.RawMessage
-			if err := d.dec.Decode(&raw); err != nil {
+			raw, err := d.s.value(nil)
+			if err != nil {
 				return d.syntax(err, -1)
+			}
+			if !json.Valid(raw) {
+				return d.syntax(d.s.syntaxErr(), -1)
 			}
 			if err := d.member(lvl, key, raw); err != nil {
 				return err
@@ -222,7 +242,10 @@ func (d *Decoder) advance() error {
 		}
 	}
 	// The document has ended: nothing may follow it.
-	if _, err := d.dec.Token(); err != io.EOF {
+	if _, err := d.s.peek(); err != io.EOF {
+		if err != nil {
+			return d.syntax(err, -1)
+		}
 		return d.refuse(-1, "", "the document must be a single JSON object with nothing after it")
 	}
 	return nil
@@ -231,8 +254,8 @@ func (d *Decoder) advance() error {
 // path returns the document path of key in the innermost open object.
 func (d *Decoder) path(key string) string {
 	p := ""
-	for _, l := range d.stack {
-		switch l {
+	for _, f := range d.stack {
+		switch f.lvl {
 		case levelBody:
 			p = "epcisBody"
 		case levelQueryResults:
@@ -246,17 +269,18 @@ func (d *Decoder) path(key string) string {
 
 // open reads the delimiter that must start the value of the member at path.
 func (d *Decoder) open(want json.Delim, path string) error {
-	tok, err := d.dec.Token()
+	c, err := d.s.peek()
 	if err != nil {
-		return d.syntax(err, -1)
+		return d.syntax(unexpectedEOF(err), -1)
 	}
-	if delim, ok := tok.(json.Delim); !ok || delim != want {
+	if c != byte(want) {
 		kind := "an object"
 		if want == '[' {
 			kind = "an array"
 		}
 		return d.refuse(-1, path, "must be %s", kind)
 	}
+	d.s.next()
 	return nil
 }
 
@@ -331,18 +355,28 @@ func (d *Decoder) member(lvl level, key string, raw json.RawMessage) error {
 }
 
 // nextRaw returns the raw JSON of the next event of the list, or nil
-// after the last, having read the rest of the document.
-func (d *Decoder) nextRaw() (json.RawMessage, error) {
+// after the last, having read the rest of the document. The text is in a
+// buffer the next call reuses.
+func (d *Decoder) nextRaw() ([]byte, error) {
 	if !d.inList {
 		return nil, nil
 	}
-	if !d.dec.More() {
-		if _, err := d.dec.Token(); err != nil { // ]
-			return nil, d.syntax(err, -1)
-		}
+	c, err := d.s.peek()
+	if err != nil {
+		return nil, d.syntax(unexpectedEOF(err), d.count)
+	}
+	if c == ']' {
+		d.s.next()
 		d.inList = false
 		return nil, d.advance()
 	}
+	if !d.listFirst {
+		if c != ',' {
+			return nil, d.syntax(d.s.syntaxErr(), d.count)
+		}
+		d.s.next()
+	}
+	d.listFirst = false
 	i := d.count
 	if d.limits.MaxEvents > 0 && i >= d.limits.MaxEvents {
 		p := NewProblem(CaptureLimitExceededException,
@@ -351,10 +385,11 @@ func (d *Decoder) nextRaw() (json.RawMessage, error) {
 		p.Field = idx(d.listAt, i)
 		return nil, p
 	}
-	var raw json.RawMessage
-	if err := d.dec.Decode(&raw); err != nil {
+	raw, err := d.s.value(d.raw[:0])
+	if err != nil {
 		return nil, d.syntax(err, i)
 	}
+	d.raw = raw
 	d.count++
 	return raw, nil
 }
@@ -368,7 +403,7 @@ func (d *Decoder) Next() (*Event, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
-	var raw json.RawMessage
+	var raw []byte
 	i := d.returned
 	if len(d.buffered) > 0 {
 		raw = d.buffered[0]
@@ -410,21 +445,17 @@ func (d *Decoder) refuse(i int, path, format string, args ...any) *Problem {
 // syntax turns a JSON or reader error into a Problem: malformed JSON is
 // the sender's fault, a failing reader is not.
 func (d *Decoder) syntax(err error, i int) error {
-	var se *json.SyntaxError
-	var ute *json.UnmarshalTypeError
+	var p *Problem
 	switch {
-	case errors.As(err, &se):
-		p := d.refuse(i, "", "the document is not valid JSON at byte %d: %v", se.Offset, se)
-		p.Err = err
+	case errors.As(err, &p):
 		return p
-	case errors.As(err, &ute):
-		p := d.refuse(i, "", "the document is not valid JSON: %v", ute)
-		p.Err = err
-		return p
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		p := d.refuse(i, "", "the document ends before it is complete")
-		p.Err = err
-		return p
+	case errors.Is(err, errSyntax):
+		p = d.refuse(i, "", "the document is not valid JSON (%v)", err)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		p = d.refuse(i, "", "the document ends before it is complete")
+	default:
+		return fmt.Errorf("epcis: reading document: %w", err)
 	}
-	return fmt.Errorf("epcis: reading document: %w", err)
+	p.Err = err
+	return p
 }

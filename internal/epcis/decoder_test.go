@@ -44,7 +44,10 @@ func TestDecoderRefusals(t *testing.T) {
 		field  string
 	}{
 		{"bad JSON", `{"type":"EPCISDocument",`, Limits{}, ValidationException, -1, ""},
-		{"bad JSON in an event", docHead + okEvent + `,{"type":"ObjectEvent",]}}`, Limits{}, ValidationException, 1, ""},
+		{"bad JSON in an event", docHead + okEvent + `,{"type":"ObjectEvent",]}}`, Limits{}, ValidationException, 1, "epcisBody.eventList.1"},
+		{"trailing comma in the list", docHead + okEvent + `,]}}`, Limits{}, ValidationException, 1, ""},
+		{"bad JSON in the header", `{"type":"EPCISDocument","schemaVersion":2.0.1}`, Limits{}, ValidationException, -1, ""},
+		{"document cut short", docHead + okEvent, Limits{}, ValidationException, 1, ""},
 		{"not an object", `[1,2]`, Limits{}, ValidationException, -1, ""},
 		{"empty input", ``, Limits{}, ValidationException, -1, ""},
 		{"something after the document", doc(okEvent) + ` {}`, Limits{}, ValidationException, -1, ""},

@@ -27,11 +27,11 @@ import (
 // (RalphTro/epcis-event-hash-generator) on its published vectors; see
 // hash_test.go for the few it does not.
 func Hash(e *Event) (string, error) {
-	pre, err := preHash(e)
+	pre, err := appendPreHash(make([]byte, 0, 4096), e)
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256([]byte(pre))
+	sum := sha256.Sum256(pre)
 	return "ni:///sha-256;" + hex.EncodeToString(sum[:]) + "?ver=CBV2.0", nil
 }
 
@@ -54,13 +54,25 @@ type hasher struct {
 	ns map[string]string
 }
 
+// preHash returns the pre-hash string of e, the text Hash digests.
 func preHash(e *Event) (string, error) {
+	b, err := appendPreHash(nil, e)
+	return string(b), err
+}
+
+// hbuf collects a pre-hash string.
+type hbuf struct{ b []byte }
+
+func (h *hbuf) WriteString(s string) { h.b = append(h.b, s...) }
+
+func (h *hbuf) char(c byte) { h.b = append(h.b, c) }
+
+func appendPreHash(buf []byte, e *Event) ([]byte, error) {
 	if e.Type == "" || e.EventTime.IsZero() {
-		return "", errors.New("epcis: an event needs a type and an eventTime to be hashed")
+		return nil, errors.New("epcis: an event needs a type and an eventTime to be hashed")
 	}
 	h := hasher{ns: e.Context}
-	var b strings.Builder
-	b.Grow(512)
+	b := hbuf{b: buf}
 	b.WriteString("eventType=")
 	b.WriteString(string(e.Type))
 	b.WriteString("eventTime=")
@@ -133,7 +145,7 @@ func preHash(e *Event) (string, error) {
 	if len(e.ILMD) > 0 {
 		s, err := h.generic(e.ILMD)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		rest = append(rest, "ilmd"+s)
 	}
@@ -143,25 +155,25 @@ func preHash(e *Event) (string, error) {
 		}
 		s, err := h.member(k, v)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		rest = append(rest, s...)
 	}
 	writeSorted(&b, rest)
-	return b.String(), nil
+	return b.b, nil
 }
 
 // field writes name=value for a value that needs no canonicalisation.
-func (h hasher) field(b *strings.Builder, name, v string) {
+func (h hasher) field(b *hbuf, name, v string) {
 	if v = strings.TrimSpace(v); v != "" {
 		b.WriteString(name)
-		b.WriteByte('=')
+		b.char('=')
 		b.WriteString(v)
 	}
 }
 
 // value writes name=canon(value).
-func (h hasher) value(b *strings.Builder, name, v string) { b.WriteString(h.pair(name, v)) }
+func (h hasher) value(b *hbuf, name, v string) { b.WriteString(h.pair(name, v)) }
 
 func (h hasher) pair(name, v string) string {
 	if v = h.canon(v); v == "" {
@@ -170,23 +182,29 @@ func (h hasher) pair(name, v string) string {
 	return name + "=" + v
 }
 
-func (h hasher) epcs(b *strings.Builder, name string, l []string) {
+func (h hasher) epcs(b *hbuf, name string, l []string) {
 	if len(l) == 0 {
 		return
 	}
 	vals := make([]string, 0, len(l))
 	for _, id := range l {
-		if p := h.pair("epc", id); p != "" {
-			vals = append(vals, p)
+		if v := h.canon(id); v != "" {
+			vals = append(vals, v)
 		}
 	}
-	if len(vals) > 0 {
-		b.WriteString(name)
-		writeSorted(b, vals)
+	if len(vals) == 0 {
+		return
+	}
+	// Every entry starts "epc=", so sorting the values sorts the entries.
+	slices.Sort(vals)
+	b.WriteString(name)
+	for _, v := range vals {
+		b.WriteString("epc=")
+		b.WriteString(v)
 	}
 }
 
-func (h hasher) quantities(b *strings.Builder, name string, l []Quantity) {
+func (h hasher) quantities(b *hbuf, name string, l []Quantity) {
 	if len(l) == 0 {
 		return
 	}
@@ -203,7 +221,7 @@ func (h hasher) quantities(b *strings.Builder, name string, l []Quantity) {
 	writeSorted(b, vals)
 }
 
-func (h hasher) location(b *strings.Builder, name string, l *Location) {
+func (h hasher) location(b *hbuf, name string, l *Location) {
 	if l == nil {
 		return
 	}
@@ -213,7 +231,7 @@ func (h hasher) location(b *strings.Builder, name string, l *Location) {
 }
 
 // extensions writes the user extensions of an element after its fields.
-func (h hasher) extensions(b *strings.Builder, m map[string]json.RawMessage) {
+func (h hasher) extensions(b *hbuf, m map[string]json.RawMessage) {
 	if len(m) == 0 {
 		return
 	}
@@ -222,7 +240,7 @@ func (h hasher) extensions(b *strings.Builder, m map[string]json.RawMessage) {
 }
 
 func (h hasher) sensorElement(s *SensorElement) string {
-	var b strings.Builder
+	var b hbuf
 	b.WriteString("sensorElement")
 	if m := s.SensorMetadata; m != nil {
 		b.WriteString("sensorMetadata")
@@ -239,7 +257,7 @@ func (h hasher) sensorElement(s *SensorElement) string {
 	reports := make([]string, 0, len(s.SensorReport))
 	for i := range s.SensorReport {
 		r := &s.SensorReport[i]
-		var rb strings.Builder
+		var rb hbuf
 		rb.WriteString("sensorReport")
 		h.value(&rb, "type", measurementTypes().expand(r.Type))
 		h.value(&rb, "exception", sensorAlertTypes().expand(r.Exception))
@@ -272,25 +290,25 @@ func (h hasher) sensorElement(s *SensorElement) string {
 		h.value(&rb, "uom", r.UOM)
 		h.value(&rb, "coordinateReferenceSystem", r.CoordinateReferenceSystem)
 		h.extensions(&rb, r.Extensions)
-		reports = append(reports, rb.String())
+		reports = append(reports, string(rb.b))
 	}
 	writeSorted(&b, reports)
 	h.extensions(&b, s.Extensions)
-	return b.String()
+	return string(b.b)
 }
 
-func (h hasher) timeField(b *strings.Builder, name string, t *time.Time) {
+func (h hasher) timeField(b *hbuf, name string, t *time.Time) {
 	if t != nil {
 		b.WriteString(name)
-		b.WriteByte('=')
+		b.char('=')
 		b.WriteString(hashTime(*t))
 	}
 }
 
-func (h hasher) number(b *strings.Builder, name string, f *float64) {
+func (h hasher) number(b *hbuf, name string, f *float64) {
 	if f != nil {
 		b.WriteString(name)
-		b.WriteByte('=')
+		b.char('=')
 		b.WriteString(pyNumber(*f))
 	}
 }
@@ -476,7 +494,7 @@ func sorted(vals []string) string {
 	return strings.Join(vals, "")
 }
 
-func writeSorted(b *strings.Builder, vals []string) {
+func writeSorted(b *hbuf, vals []string) {
 	slices.Sort(vals)
 	for _, v := range vals {
 		b.WriteString(v)

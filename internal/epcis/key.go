@@ -237,8 +237,9 @@ func parseEPCURN(s string) (Key, error) {
 	var scheme, body string
 	for _, p := range [...]string{"urn:epc:id:", "urn:epc:class:", "urn:epc:idpat:"} {
 		if strings.HasPrefix(s, p) {
-			scheme, body, _ = strings.Cut(s[len(p):], ":")
-			scheme = p[len("urn:epc:"):] + scheme
+			var kind string
+			kind, body, _ = strings.Cut(s[len(p):], ":")
+			scheme = schemeName(p[len("urn:epc:"):len(p)-1], kind)
 			break
 		}
 	}
@@ -271,8 +272,12 @@ func parseEPCURN(s string) (Key, error) {
 		if nparts != 3 || !ref(p1, 13) || p1 == "" {
 			return bad("must be companyPrefix.itemRef.value with 13 digits of prefix and item reference")
 		}
-		g := p1[:1] + cp + p1[1:]
-		k := Key{GTIN: g + string(checkDigit(g)), PrefixLen: n}
+		var g [14]byte
+		copy(g[:], p1[:1])
+		copy(g[1:], cp)
+		copy(g[1+n:], p1[1:])
+		g[13] = checkDigit(string(g[:13]))
+		k := Key{GTIN: string(g[:]), PrefixLen: n}
 		switch scheme {
 		case "id:sgtin":
 			k.Kind = KindSGTIN
@@ -364,6 +369,17 @@ func parseEPCURN(s string) (Key, error) {
 		return Key{Kind: kind, Value: v + string(checkDigit(v)), PrefixLen: n}, nil
 	}
 	return Key{}, notAKey(s)
+}
+
+// schemeName returns class+":"+kind ("id:sgtin") without allocating for
+// the schemes ParseKey knows.
+func schemeName(class, kind string) string {
+	for _, s := range [...]string{"id:sgtin", "class:lgtin", "idpat:sgtin", "id:sscc", "id:sgln", "id:pgln", "id:grai", "id:gdti", "id:giai", "id:ginc", "id:gsrn", "id:gsrnp", "id:gsin"} {
+		if len(s) == len(class)+1+len(kind) && s[:len(class)] == class && s[len(class)] == ':' && s[len(class)+1:] == kind {
+			return s
+		}
+	}
+	return class + ":" + kind
 }
 
 // urnValue percent-decodes an EPC URN component and checks it is 1 to max
