@@ -108,17 +108,25 @@ func (l *lexer) array(elem func(i int) error) error {
 	}
 }
 
-// rawString reads a string at l.i (which must be '"').
+// rawString reads a string at l.i (which must be '"'). JSON text is
+// UTF-8; a string that is not is refused rather than passed on, since
+// writing it again would change it (and the event's hash).
 func (l *lexer) rawString() (string, error) {
 	l.i++
 	start := l.i
+	ascii := true
 	for l.i < len(l.s) {
 		c := l.s[l.i]
 		switch {
 		case c == '"':
 			s := l.s[start:l.i]
 			l.i++
+			if !ascii && !utf8.ValidString(s) {
+				return "", errAt("", "is not valid UTF-8")
+			}
 			return s, nil
+		case c >= utf8.RuneSelf:
+			ascii = false
 		case c == '\\':
 			return l.escaped(start)
 		case c < 0x20:
@@ -138,7 +146,10 @@ func (l *lexer) escaped(start int) (string, error) {
 		switch {
 		case c == '"':
 			l.i++
-			return b.String(), nil
+			if s := b.String(); utf8.ValidString(s) {
+				return s, nil
+			}
+			return "", errAt("", "is not valid UTF-8")
 		case c < 0x20:
 			return "", l.syntaxErr()
 		case c != '\\':
