@@ -30,6 +30,10 @@ const (
 	KindGSRNP KeyKind = "gsrnp"
 	KindGINC  KeyKind = "ginc"
 	KindGSIN  KeyKind = "gsin"
+	KindSGCN  KeyKind = "sgcn" // a coupon: GCN + optional serial
+	KindCPI   KeyKind = "cpi"  // a component/part: CPID + optional serial
+	KindITIP  KeyKind = "itip" // a piece of a trade item: GTIN + piece + total + optional serial
+	KindUPUI  KeyKind = "upui" // a unit pack: GTIN + third-party controlled identifier
 )
 
 // Projected reports whether the graph maps keys of kind k onto its nodes.
@@ -59,8 +63,9 @@ type Key struct {
 	Kind KeyKind
 	// GTIN is 14 digits for SGTIN, LGTIN and GTIN.
 	GTIN string
-	// Serial is the serial (SGTIN), or the serial component of GRAI and
-	// GDTI, percent-decoded.
+	// Serial is the serial (SGTIN, ITIP), the serial component of GRAI,
+	// GDTI, SGCN and CPI (empty for their class), or the UPUI's
+	// third-party controlled identifier, percent-decoded.
 	Serial string
 	// Lot is the batch/lot (LGTIN), percent-decoded.
 	Lot string
@@ -71,7 +76,8 @@ type Key struct {
 	Extension string
 	// Value is the key's element string as in a Digital Link, for the
 	// kinds above that have no field of their own: SSCC (18 digits),
-	// GRAI, GIAI, GDTI, GSRN, GSRNP, GINC, GSIN.
+	// GRAI (14 digits), GIAI, GDTI (13), GSRN, GSRNP, GINC, GSIN, SGCN
+	// (13), CPI (its CPID); for ITIP the piece and total, 4 digits.
 	Value string
 	// PrefixLen is the GS1 company prefix length when the key came from
 	// an EPC URN, 0 when unknown.
@@ -96,7 +102,8 @@ func (e notAKey) Is(target error) bool { return target == errNotAKey }
 func IsNotAKey(err error) bool { return errors.Is(err, errNotAKey) }
 
 // ParseKey reads an EPC URN (urn:epc:id:…, urn:epc:class:lgtin:…,
-// urn:epc:idpat:sgtin:…*) or a GS1 Digital Link URI on any host. Check
+// urn:epc:idpat:…*) or a GS1 Digital Link URI on any host, of the kinds
+// above. Check
 // digits are verified; GTINs come back as 14 digits. A Digital Link with
 // both lot and serial names the serialised item (the lot is dropped, as
 // GS1's canonicalisation does); a consumer product variant (22) and the
@@ -140,9 +147,28 @@ func (k Key) URN() string {
 	case KindPGLN:
 		return "urn:epc:id:pgln:" + k.GLN[:n] + "." + k.GLN[n:12]
 	case KindGRAI:
+		if k.Serial == "" {
+			return "urn:epc:idpat:grai:" + k.Value[1:1+n] + "." + k.Value[1+n:13] + ".*"
+		}
 		return "urn:epc:id:grai:" + k.Value[1:1+n] + "." + k.Value[1+n:13] + "." + urnEscape(k.Serial)
-	case KindGDTI:
-		return "urn:epc:id:gdti:" + k.Value[:n] + "." + k.Value[n:12] + "." + urnEscape(k.Serial)
+	case KindGDTI, KindSGCN:
+		if k.Serial == "" {
+			return "urn:epc:idpat:" + string(k.Kind) + ":" + k.Value[:n] + "." + k.Value[n:12] + ".*"
+		}
+		return "urn:epc:id:" + string(k.Kind) + ":" + k.Value[:n] + "." + k.Value[n:12] + "." + urnEscape(k.Serial)
+	case KindCPI:
+		if k.Serial == "" {
+			return "urn:epc:idpat:cpi:" + k.Value[:n] + "." + urnEscape(k.Value[n:]) + ".*"
+		}
+		return "urn:epc:id:cpi:" + k.Value[:n] + "." + urnEscape(k.Value[n:]) + "." + k.Serial
+	case KindITIP:
+		cp, ir := k.GTIN[1:1+n], k.GTIN[0:1]+k.GTIN[1+n:13]
+		if k.Serial == "" {
+			return "urn:epc:idpat:itip:" + cp + "." + ir + "." + k.Value[:2] + "." + k.Value[2:] + ".*"
+		}
+		return "urn:epc:id:itip:" + cp + "." + ir + "." + k.Value[:2] + "." + k.Value[2:] + "." + urnEscape(k.Serial)
+	case KindUPUI:
+		return "urn:epc:id:upui:" + k.GTIN[1:1+n] + "." + k.GTIN[0:1] + k.GTIN[1+n:13] + "." + urnEscape(k.Serial)
 	case KindGIAI:
 		return "urn:epc:id:giai:" + k.Value[:n] + "." + urnEscape(k.Value[n:])
 	case KindGINC:
@@ -193,6 +219,20 @@ func (k Key) DigitalLink(base string) string {
 		return base + "/8017/" + k.Value
 	case KindGSIN:
 		return base + "/402/" + k.Value
+	case KindSGCN:
+		return base + "/255/" + k.Value + k.Serial
+	case KindCPI:
+		if k.Serial == "" {
+			return base + "/8010/" + dlEscape(k.Value)
+		}
+		return base + "/8010/" + dlEscape(k.Value) + "/8011/" + k.Serial
+	case KindITIP:
+		if k.Serial == "" {
+			return base + "/8006/" + k.GTIN + k.Value
+		}
+		return base + "/8006/" + k.GTIN + k.Value + "/21/" + dlEscape(k.Serial)
+	case KindUPUI:
+		return base + "/01/" + k.GTIN + "/235/" + dlEscape(k.Serial)
 	}
 	return ""
 }
@@ -341,6 +381,77 @@ func parseEPCURN(s string) (Key, error) {
 		}
 		v := cp + p1
 		return Key{Kind: KindGDTI, Value: v + string(checkDigit(v)), Serial: ser, PrefixLen: n}, nil
+	case "idpat:grai", "idpat:gdti", "idpat:sgcn":
+		if nparts != 3 || p2 != "*" || !ref(p1, 12) {
+			return bad("must be companyPrefix.reference.* with 12 digits of prefix and reference")
+		}
+		switch scheme {
+		case "idpat:grai":
+			v := "0" + cp + p1
+			return Key{Kind: KindGRAI, Value: v + string(checkDigit(v)), PrefixLen: n}, nil
+		case "idpat:gdti":
+			return Key{Kind: KindGDTI, Value: cp + p1 + string(checkDigit(cp+p1)), PrefixLen: n}, nil
+		}
+		return Key{Kind: KindSGCN, Value: cp + p1 + string(checkDigit(cp+p1)), PrefixLen: n}, nil
+	case "id:sgcn":
+		if nparts != 3 || !ref(p1, 12) || len(p2) > 12 || !digits(p2) {
+			return bad("must be companyPrefix.couponRef.serial with 12 digits of prefix and reference and a numeric serial")
+		}
+		return Key{Kind: KindSGCN, Value: cp + p1 + string(checkDigit(cp+p1)), Serial: p2, PrefixLen: n}, nil
+	case "id:cpi", "idpat:cpi":
+		ref, err := url.PathUnescape(p1)
+		if nparts != 3 || err != nil || ref == "" || n+len(ref) > 30 {
+			return bad("must be companyPrefix.partRef.serial")
+		}
+		k := Key{Kind: KindCPI, Value: cp + ref, PrefixLen: n}
+		switch {
+		case scheme == "idpat:cpi" && p2 == "*":
+		case scheme == "id:cpi" && len(p2) <= 12 && digits(p2):
+			k.Serial = p2
+		default:
+			return bad("serial must be up to 12 digits")
+		}
+		return k, nil
+	case "id:itip", "idpat:itip", "id:upui", "idpat:upui":
+		if nparts != 3 || !ref(p1, 13) || p1 == "" {
+			return bad("must start companyPrefix.itemRef with 13 digits of prefix and item reference")
+		}
+		var g [14]byte
+		copy(g[:], p1[:1])
+		copy(g[1:], cp)
+		copy(g[1+n:], p1[1:])
+		g[13] = checkDigit(string(g[:13]))
+		k := Key{GTIN: string(g[:]), PrefixLen: n}
+		last := p2
+		if scheme == "id:itip" || scheme == "idpat:itip" {
+			pp, rest, ok1 := strings.Cut(p2, ".")
+			tt, ser, ok2 := strings.Cut(rest, ".")
+			if !ok1 || !ok2 || len(pp) != 2 || len(tt) != 2 || !digits(pp) || !digits(tt) {
+				return bad("must be companyPrefix.itemRef.piece.total.serial")
+			}
+			k.Kind, k.Value, last = KindITIP, pp+tt, ser
+		} else {
+			k.Kind = KindUPUI
+		}
+		if strings.HasPrefix(scheme, "idpat:") {
+			if last != "*" {
+				return bad("a pattern must end in .*")
+			}
+			if k.Kind == KindUPUI {
+				k.Kind = KindGTIN
+			}
+			return k, nil
+		}
+		max := 20
+		if k.Kind == KindUPUI {
+			max = 28
+		}
+		v, err := urnValue(last, max)
+		if err != nil {
+			return bad("serial " + err.Error())
+		}
+		k.Serial = v
+		return k, nil
 	case "id:giai", "id:ginc":
 		if nparts < 2 {
 			return bad("must be companyPrefix.reference")
@@ -374,7 +485,8 @@ func parseEPCURN(s string) (Key, error) {
 // schemeName returns class+":"+kind ("id:sgtin") without allocating for
 // the schemes ParseKey knows.
 func schemeName(class, kind string) string {
-	for _, s := range [...]string{"id:sgtin", "class:lgtin", "idpat:sgtin", "id:sscc", "id:sgln", "id:pgln", "id:grai", "id:gdti", "id:giai", "id:ginc", "id:gsrn", "id:gsrnp", "id:gsin"} {
+	for _, s := range [...]string{"id:sgtin", "class:lgtin", "idpat:sgtin", "id:sscc", "id:sgln", "id:pgln", "id:grai", "id:gdti", "id:giai", "id:ginc", "id:gsrn", "id:gsrnp", "id:gsin",
+		"idpat:grai", "idpat:gdti", "idpat:sgcn", "id:sgcn", "id:cpi", "idpat:cpi", "id:itip", "idpat:itip", "id:upui", "idpat:upui"} {
 		if len(s) == len(class)+1+len(kind) && s[:len(class)] == class && s[len(class)] == ':' && s[len(class)+1:] == kind {
 			return s
 		}
@@ -426,6 +538,12 @@ func dlShort(ai string) string {
 		return "401"
 	case "gsin":
 		return "402"
+	case "itip":
+		return "8006"
+	case "cpid":
+		return "8010"
+	case "gcn":
+		return "255"
 	}
 	return ai
 }
@@ -492,7 +610,13 @@ func parseDL(s string) (Key, error) {
 		ser, _ := vals.get("21")
 		lot, _ := vals.get("10")
 		cpv, _ := vals.get("22")
+		tpx, _ := vals.get("235")
 		switch {
+		case tpx != "":
+			if len(tpx) > 28 || !cset82(tpx) || ser != "" || lot != "" {
+				return bad("a third-party controlled identifier (235) is 1 to 28 characters of set 82, alone")
+			}
+			k.Kind, k.Serial = KindUPUI, tpx
 		case ser != "":
 			k.Kind, k.Serial = KindSGTIN, ser
 		case lot != "":
@@ -501,7 +625,7 @@ func parseDL(s string) (Key, error) {
 			k.Kind = KindGTIN
 		}
 		for _, p := range vals.pairs[:vals.n] {
-			if p.ai != "01" && p.ai != "10" && p.ai != "21" && p.ai != "22" {
+			if p.ai != "01" && p.ai != "10" && p.ai != "21" && p.ai != "22" && p.ai != "235" {
 				return bad("AI " + p.ai + " may not qualify a GTIN")
 			}
 		}
@@ -551,6 +675,37 @@ func parseDL(s string) (Key, error) {
 			return bad("GSIN must be 17 digits with a valid check digit")
 		}
 		k = Key{Kind: KindGSIN, Value: v}
+	case "8006":
+		if len(v) != 18 || !digits(v) {
+			return bad("ITIP must be 18 digits")
+		}
+		g, err := gs1.GTIN(v[:14])
+		if err != nil {
+			return bad("ITIP's GTIN is not valid (check digit)")
+		}
+		k = Key{Kind: KindITIP, GTIN: g, Value: v[14:]}
+		if ser, ok := vals.get("21"); ok {
+			if len(ser) > 20 || !cset82(ser) {
+				return bad("serial must be 1 to 20 characters of GS1 character set 82")
+			}
+			k.Serial = ser
+		}
+	case "8010":
+		if len(v) > 30 || v == "" {
+			return bad("CPID must be up to 30 characters")
+		}
+		k = Key{Kind: KindCPI, Value: v}
+		if ser, ok := vals.get("8011"); ok {
+			if len(ser) > 12 || !digits(ser) {
+				return bad("CPI serial (8011) must be up to 12 digits")
+			}
+			k.Serial = ser
+		}
+	case "255":
+		if len(v) < 13 || len(v) > 25 || !digits(v) || !checked(v[:13], 13) {
+			return bad("GCN must be 13 digits with a valid check digit and up to 12 digits of serial")
+		}
+		k = Key{Kind: KindSGCN, Value: v[:13], Serial: v[13:]}
 	case "8004", "401":
 		if len(v) > 30 || !cset82(v) {
 			return bad("GIAI/GINC must be up to 30 characters of GS1 character set 82")
@@ -566,7 +721,7 @@ func parseDL(s string) (Key, error) {
 // isPrimaryAI reports whether ai starts a key this package reads.
 func isPrimaryAI(ai string) bool {
 	switch ai {
-	case "01", "00", "414", "417", "8003", "8004", "253", "8018", "8017", "401", "402":
+	case "01", "00", "414", "417", "8003", "8004", "253", "8018", "8017", "401", "402", "8006", "8010", "255":
 		return true
 	}
 	return false

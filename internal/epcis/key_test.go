@@ -45,7 +45,20 @@ func TestParseKey(t *testing.T) {
 		{in: "urn:epc:idpat:sgtin:0614141.107346.12", wantFail: true},                  // pattern without *
 		{in: "http://transaction.acme.com/po/12345678", notAKey: true},
 		{in: "urn:epcglobal:cbv:bt:5200001000008:4711", notAKey: true},
-		{in: "urn:epc:id:cpi:0614141.123ABC.123456789", notAKey: true},
+		{in: "urn:epc:id:cpi:0614141.123ABC.123456789", kind: KindCPI, dl: "https://id.gs1.org/8010/0614141123ABC/8011/123456789", urn: "urn:epc:id:cpi:0614141.123ABC.123456789"},
+		{in: "urn:epc:id:cpi:0614141.11111111111111-A%23%2F.1234", kind: KindCPI, dl: "https://id.gs1.org/8010/061414111111111111111-A%23%2F/8011/1234", urn: "urn:epc:id:cpi:0614141.11111111111111-A%23%2F.1234"},
+		{in: "urn:epc:idpat:cpi:4012345.ABC.*", kind: KindCPI, dl: "https://id.gs1.org/8010/4012345ABC", urn: "urn:epc:idpat:cpi:4012345.ABC.*"},
+		{in: "urn:epc:id:itip:4012345.011111.01.02.987", kind: KindITIP, dl: "https://id.gs1.org/8006/040123451111180102/21/987", urn: "urn:epc:id:itip:4012345.011111.01.02.987"},
+		{in: "urn:epc:idpat:itip:4012345.012345.01.02.*", kind: KindITIP, dl: "https://id.gs1.org/8006/040123451234560102", urn: "urn:epc:idpat:itip:4012345.012345.01.02.*"},
+		{in: "urn:epc:id:upui:1234567.098765.51qIgY)%3C%26Jp3*j7'SDB", kind: KindUPUI, dl: "https://id.gs1.org/01/01234567987651/235/51qIgY%29%3C%26Jp3%2Aj7'SDB"},
+		{in: "urn:epc:idpat:upui:1234567.098765.*", kind: KindGTIN, dl: "https://id.gs1.org/01/01234567987651"},
+		{in: "urn:epc:id:sgcn:4012345.99999.44", kind: KindSGCN, dl: "https://id.gs1.org/255/401234599999044", urn: "urn:epc:id:sgcn:4012345.99999.44"},
+		{in: "urn:epc:idpat:sgcn:4012345.99999.*", kind: KindSGCN, dl: "https://id.gs1.org/255/4012345999990", urn: "urn:epc:idpat:sgcn:4012345.99999.*"},
+		{in: "urn:epc:idpat:grai:4012345.66666.*", kind: KindGRAI, dl: "https://id.gs1.org/8003/04012345666663", urn: "urn:epc:idpat:grai:4012345.66666.*"},
+		{in: "urn:epc:idpat:gdti:4012345.55555.*", kind: KindGDTI, dl: "https://id.gs1.org/253/4012345555554", urn: "urn:epc:idpat:gdti:4012345.55555.*"},
+		{in: "https://id.gs1.org/8006/040123451111190102/21/987", wantFail: true}, // GTIN check digit
+		{in: "https://id.gs1.org/255/4012345999991", wantFail: true},              // check digit
+		{in: "urn:epc:id:foo:4012345.1", notAKey: true},
 		{in: "geo:50.9,6.9", notAKey: true},
 	} {
 		k, err := ParseKey(c.in)
