@@ -103,60 +103,66 @@ func (v vocab) expand(s string) string {
 }
 
 // The code lists of CBV 2.0 and the GS1 Web Vocabulary, from the JSON-LD
-// context GS1 publishes for EPCIS 2.0. Functions rather than variables,
-// so that no package state can be changed.
+// context GS1 publishes for EPCIS 2.0 — plus the business step
+// "transforming", which the service records and many EPCIS systems send
+// (urn:epcglobal:cbv:bizstep:transforming) but which that context does not
+// list; it is accepted as a term and hashed as
+// https://ref.gs1.org/cbv/BizStep-transforming. Functions rather than
+// variables, so that no package state can be changed.
 func bizSteps() vocab {
 	return vocab{
-		isTerm: isBizSteps,
+		isTerm: isBizStepTerm,
 		web:    "https://ref.gs1.org/cbv/BizStep-", curie: "cbv:BizStep-", urn: "urn:epcglobal:cbv:bizstep:",
 	}
 }
 
 func dispositions() vocab {
 	return vocab{
-		isTerm: isDispositions,
+		isTerm: isDispositionTerm,
 		web:    "https://ref.gs1.org/cbv/Disp-", curie: "cbv:Disp-", urn: "urn:epcglobal:cbv:disp:",
 	}
 }
 
 func bizTransactionTypes() vocab {
 	return vocab{
-		isTerm: isBizTransactionTypes,
+		isTerm: isBizTransactionTypeTerm,
 		web:    "https://ref.gs1.org/cbv/BTT-", curie: "cbv:BTT-", urn: "urn:epcglobal:cbv:btt:",
 	}
 }
 
 func sourceDestTypes() vocab {
 	return vocab{
-		isTerm: isSourceDestTypes,
+		isTerm: isSourceDestTypeTerm,
 		web:    "https://ref.gs1.org/cbv/SDT-", curie: "cbv:SDT-", urn: "urn:epcglobal:cbv:sdt:",
 	}
 }
 
 func errorReasons() vocab {
 	return vocab{
-		isTerm: isErrorReasons,
+		isTerm: isErrorReasonTerm,
 		web:    "https://ref.gs1.org/cbv/ER-", curie: "cbv:ER-", urn: "urn:epcglobal:cbv:er:",
 	}
 }
 
 func components() vocab {
 	return vocab{
-		isTerm: isComponents,
+		isTerm: isComponentTerm,
 		web:    "https://ref.gs1.org/cbv/Comp-", curie: "cbv:Comp-",
 	}
 }
 
 func measurementTypes() vocab {
 	return vocab{
-		isTerm: isMeasurementTypes,
+		isTerm: isMeasurementTypeTerm,
 		web:    "https://gs1.org/voc/", curie: "gs1:",
 	}
 }
 
 func sensorAlertTypes() vocab {
 	return vocab{
-		isTerm: isSensorAlertTypes, web: "https://gs1.org/voc/", curie: "gs1:"}
+		isTerm: isSensorAlertTypeTerm,
+		web:    "https://gs1.org/voc/", curie: "gs1:",
+	}
 }
 
 // IsCBVBizStep reports whether s is a CBV 2.0 business step in any of its
@@ -174,7 +180,7 @@ func NormBizStep(s string) string { return bizSteps().norm(s) }
 // NormDisposition is NormBizStep for dispositions.
 func NormDisposition(s string) string { return dispositions().norm(s) }
 
-func isBizSteps(s string) bool {
+func isBizStepTerm(s string) bool {
 	switch s {
 	case "accepting", "arriving", "assembling", "collecting", "commissioning", "consigning", "creating_class_instance",
 		"cycle_counting", "decommissioning", "departing", "destroying", "disassembling", "dispensing",
@@ -188,7 +194,7 @@ func isBizSteps(s string) bool {
 	return false
 }
 
-func isDispositions(s string) bool {
+func isDispositionTerm(s string) bool {
 	switch s {
 	case "active", "available", "completeness_verified", "completeness_inferred", "conformant", "container_closed",
 		"container_open", "damaged", "destroyed", "dispensed", "disposed", "encoded", "expired", "in_progress",
@@ -201,7 +207,7 @@ func isDispositions(s string) bool {
 	return false
 }
 
-func isBizTransactionTypes(s string) bool {
+func isBizTransactionTypeTerm(s string) bool {
 	switch s {
 	case "bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder", "recadv", "rma", "testprd",
 		"testres", "upevt":
@@ -210,7 +216,7 @@ func isBizTransactionTypes(s string) bool {
 	return false
 }
 
-func isSourceDestTypes(s string) bool {
+func isSourceDestTypeTerm(s string) bool {
 	switch s {
 	case "owning_party", "possessing_party", "location":
 		return true
@@ -218,7 +224,7 @@ func isSourceDestTypes(s string) bool {
 	return false
 }
 
-func isErrorReasons(s string) bool {
+func isErrorReasonTerm(s string) bool {
 	switch s {
 	case "did_not_occur", "incorrect_data":
 		return true
@@ -226,7 +232,7 @@ func isErrorReasons(s string) bool {
 	return false
 }
 
-func isComponents(s string) bool {
+func isComponentTerm(s string) bool {
 	switch s {
 	case "x", "y", "z", "axial_distance", "azimuth", "height", "spherical_radius", "polar_angle", "elevation_angle",
 		"easting", "northing", "latitude", "longitude", "altitude":
@@ -235,7 +241,7 @@ func isComponents(s string) bool {
 	return false
 }
 
-func isMeasurementTypes(s string) bool {
+func isMeasurementTypeTerm(s string) bool {
 	switch s {
 	case "AbsoluteHumidity", "AbsorbedDose", "AbsorbedDoseRate", "Acceleration", "Radioactivity", "Altitude",
 		"AmountOfSubstance", "AmountOfSubstancePerUnitVolume", "Angle", "AngularAcceleration", "AngularMomentum",
@@ -254,7 +260,7 @@ func isMeasurementTypes(s string) bool {
 	return false
 }
 
-func isSensorAlertTypes(s string) bool {
+func isSensorAlertTypeTerm(s string) bool {
 	switch s {
 	case "ALARM_CONDITION", "ERROR_CONDITION":
 		return true
