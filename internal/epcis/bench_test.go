@@ -19,8 +19,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// bigDocument returns an EPCISDocument of n varied events, about 2 kB
-// each at n = 10,000 (20 MB).
+// bigDocument returns an EPCISDocument of n varied events of about 2 kB
+// each (20 MB at n = 10,000): 20 EPCs, two quantities, business
+// transactions, sources, a destination, a sensor element and extensions.
 func bigDocument(n int) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"@context":["https://ref.gs1.org/standards/epcis/epcis-context.jsonld",{"ex":"https://ns.example.com/"}],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2024-05-01T00:00:00Z","epcisBody":{"eventList":[`)
@@ -30,11 +31,11 @@ func bigDocument(n int) []byte {
 		}
 		fmt.Fprintf(&b, `{"type":"ObjectEvent","action":"OBSERVE","eventTime":"2024-05-01T08:%02d:%02d.%03d+08:00","eventTimeZoneOffset":"+08:00",
 "epcList":[`, i/60%60, i%60, i%1000)
-		for j := 0; j < 8; j++ {
+		for j := 0; j < 20; j++ {
 			if j > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, `"urn:epc:id:sgtin:4012345.011111.%d"`, i*8+j)
+			fmt.Fprintf(&b, `"urn:epc:id:sgtin:4012345.011111.%d"`, i*20+j)
 		}
 		fmt.Fprintf(&b, `],"quantityList":[{"epcClass":"urn:epc:class:lgtin:4012345.011111.L%d","quantity":%d.5,"uom":"KGM"},{"epcClass":"https://id.gs1.org/01/04012345111118/10/B%d","quantity":12,"uom":"XBX"}],
 "bizStep":"urn:epcglobal:cbv:bizstep:shipping","disposition":"in_transit","readPoint":{"id":"urn:epc:id:sgln:4012345.00011.%d"},"bizLocation":{"id":"https://id.gs1.org/414/4012345000115"},

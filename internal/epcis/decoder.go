@@ -67,6 +67,11 @@ const (
 // cannot be interpreted yet, so the Decoder keeps their raw JSON (at most
 // Limits.MaxEvents of them) until the end of the document; documents that
 // put the header first, as GS1's examples mostly do, are streamed.
+//
+// When streaming, the end of the document is read only after the last
+// event: a malformed or refused tail makes the call after the last event
+// return a *Problem instead of io.EOF. A capture must therefore keep
+// nothing unless Next ends with io.EOF.
 type Decoder struct {
 	s      *stream
 	limits Limits

@@ -552,7 +552,10 @@ func dlShort(ai string) string {
 // and its qualifiers.
 func parseDL(s string) (Key, error) {
 	u := s
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u = u[:i]
+	}
+	if i := strings.IndexByte(u, '?'); i >= 0 {
 		u = u[:i]
 	}
 	_, hostPath, _ := strings.Cut(u, "://")
@@ -805,7 +808,11 @@ func urnEscape(v string) string {
 }
 
 func escapeSet(v, set string) string {
-	if !strings.ContainsAny(v, set) {
+	clean := true
+	for i := 0; i < len(v) && clean; i++ {
+		clean = strings.IndexByte(set, v[i]) < 0
+	}
+	if clean {
 		return v
 	}
 	const hex = "0123456789ABCDEF"

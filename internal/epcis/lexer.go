@@ -299,7 +299,7 @@ func (l *lexer) uri() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if s == "" || strings.ContainsAny(s, " \t\n\r") {
+	if s == "" || hasSpace(s) {
 		return "", errAt("", "must be a URI, not %q", s)
 	}
 	return s, nil

@@ -287,7 +287,7 @@ func checkSpan(start, end *time.Time) error {
 // spaces: what EPCIS can check of a URI without knowing its scheme.
 func isURI(s string) bool {
 	i := strings.IndexByte(s, ':')
-	if i <= 0 || i == len(s)-1 || strings.ContainsAny(s, " \t\r\n") {
+	if i <= 0 || i == len(s)-1 || hasSpace(s) {
 		return false
 	}
 	for j := 0; j < i; j++ {
@@ -300,6 +300,18 @@ func isURI(s string) bool {
 		}
 	}
 	return true
+}
+
+// hasSpace reports whether s holds a space, tab or line break, which no
+// URI may.
+func hasSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r':
+			return true
+		}
+	}
+	return false
 }
 
 // validUOM reports whether s has the shape of a UN/CEFACT Rec 20 code:
