@@ -146,8 +146,8 @@ func (p *Problem) MarshalJSON() ([]byte, error) {
 	return json.Marshal(b)
 }
 
-// ContentType is the media type of a marshalled Problem.
-const ContentType = "application/problem+json"
+// ProblemContentType is the media type of a marshalled Problem.
+const ProblemContentType = "application/problem+json"
 
 // fieldError is a refusal found while reading or checking an event, with
 // the path of the member below the event; the decoder and Validate turn
