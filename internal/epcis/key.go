@@ -574,7 +574,12 @@ func parseDL(s string) (Key, error) {
 		seg, after, _ := strings.Cut(rest, "/")
 		ai := dlShort(seg)
 		if primary == "" {
-			if !isPrimaryAI(ai) || after == "" {
+			// A key starts at a primary AI followed by a value of its
+			// shape; anything before is a path prefix, so that an
+			// ordinary URL that happens to hold "/01/" is not taken
+			// for a broken key.
+			val, _, _ := strings.Cut(after, "/")
+			if !isPrimaryAI(ai) || !keyShaped(ai, val) {
 				rest = after
 				continue
 			}
@@ -728,6 +733,29 @@ func isPrimaryAI(ai string) bool {
 		return true
 	}
 	return false
+}
+
+// keyShaped reports whether v has the length and characters of the key
+// that AI ai starts (check digits aside).
+func keyShaped(ai, v string) bool {
+	switch ai {
+	case "01":
+		n := len(v)
+		return (n == 8 || n == 12 || n == 13 || n == 14) && digits(v)
+	case "00", "8018", "8017", "8006":
+		return len(v) == 18 && digits(v)
+	case "414", "417":
+		return len(v) == 13 && digits(v)
+	case "402":
+		return len(v) == 17 && digits(v)
+	case "8003":
+		return len(v) >= 14 && len(v) <= 30 && digits(v[:14])
+	case "253":
+		return len(v) >= 13 && len(v) <= 30 && digits(v[:13])
+	case "255":
+		return len(v) >= 13 && len(v) <= 25 && digits(v)
+	}
+	return v != "" && len(v) <= 30 // 8004, 401, 8010: alphanumeric
 }
 
 // dlValues holds the AI/value pairs of a Digital Link path; a path has

@@ -60,6 +60,9 @@ func TestParseKey(t *testing.T) {
 		{in: "https://id.gs1.org/255/4012345999991", wantFail: true},              // check digit
 		{in: "urn:epc:id:foo:4012345.1", notAKey: true},
 		{in: "geo:50.9,6.9", notAKey: true},
+		{in: "https://example.com/sites/01/dock-3", notAKey: true},              // "/01/" but no GTIN after it
+		{in: "https://example.com/2024/01/05/report.html", notAKey: true},       // a date in a path
+		{in: "https://example.com/2024/01/05/01/4012345123457", wantFail: true}, // GTIN-shaped, wrong check digit
 	} {
 		k, err := ParseKey(c.in)
 		switch {
