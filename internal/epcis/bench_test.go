@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -47,6 +48,59 @@ func bigDocument(n int) []byte {
 	}
 	b.WriteString(`]}}`)
 	return b.Bytes()
+}
+
+// TestDecoderHoldsOneEventAtATime feeds a 20 MB document through a pipe
+// and checks that the live heap stays far below the document's size.
+func TestDecoderHoldsOneEventAtATime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 20 MB")
+	}
+	doc := bigDocument(10000)
+	pr, pw := io.Pipe()
+	go func(b []byte) {
+		// Write in small pieces, as a network would deliver it.
+		for len(b) > 0 {
+			n := min(len(b), 32<<10)
+			if _, err := pw.Write(b[:n]); err != nil {
+				return
+			}
+			b = b[n:]
+		}
+		pw.Close()
+	}(doc)
+	size := len(doc)
+	// The document itself is live throughout (the writer holds it), so it
+	// is in the baseline; what the decoder holds comes on top.
+	var base runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&base)
+	d := NewDecoder(pr, Limits{MaxEvents: 10000})
+	peak := uint64(0)
+	for i := 0; ; i++ {
+		e, err := d.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Hash(e); err != nil {
+			t.Fatal(err)
+		}
+		if i%2500 == 0 {
+			var m runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > base.HeapAlloc {
+				peak = max(peak, m.HeapAlloc-base.HeapAlloc)
+			}
+		}
+	}
+	if peak > uint64(size)/10 {
+		t.Errorf("live heap grew by %d bytes decoding a %d-byte document", peak, size)
+	}
+	t.Logf("live heap grew by at most %d bytes for a %d-byte document", peak, size)
 }
 
 func TestBigDocumentStreams(t *testing.T) {
