@@ -126,7 +126,7 @@ func (e *Event) set(l *lexer, k string) error {
 		}
 	case "bizStep":
 		e.BizStep, err = l.uri()
-		e.BizStep = bizSteps().norm(e.BizStep)
+		e.BizStep = NormBizStep(e.BizStep)
 	case "disposition":
 		e.Disposition, err = l.uri()
 		e.Disposition = dispositions().norm(e.Disposition)

@@ -103,31 +103,26 @@ func list[T any](o *obj, k string, items []T, each func(*T, []byte) []byte) {
 	o.b = append(o.b, ']')
 }
 
-// standardPrefixes are the prefixes the EPCIS 2.0 context defines; an
-// event needs no @context of its own for them.
-func standardPrefix(p string) bool {
-	switch p {
-	case "epcis", "cbv", "cbvmda", "gs1", "rdfs", "owl", "xsd", "dcterms":
-		return true
-	}
-	return false
-}
-
 // MarshalJSON writes the event in the EPCIS 2.0 JSON-LD shape, CBV terms
-// in their bare form. When the event's Context defines prefixes beyond
-// the standard context's, they are written as the event's own @context,
-// so that a stored event stays self-describing (JSON-LD allows a context
-// on any node; the EPCIS schema allows it on events).
+// in their bare form. The prefixes in the event's Context (those its
+// document declared) are written as the event's own @context, so that a
+// stored event stays self-describing and hashes the same when read again
+// (JSON-LD allows a context on any node; the EPCIS schema allows it on
+// events). DocumentWriter leaves that @context out when the document's
+// own binds the same prefixes: that is the shape of GS1's examples, and
+// the reference hash implementation counts an event's @context as data.
 func (e Event) MarshalJSON() ([]byte, error) {
-	return e.appendJSON(make([]byte, 0, 512)), nil
+	return e.appendJSON(make([]byte, 0, 512), true), nil
 }
 
-func (e *Event) appendJSON(b []byte) []byte {
+// appendJSON appends the event, with its own @context when withContext
+// is set and it has prefixes.
+func (e *Event) appendJSON(b []byte, withContext bool) []byte {
 	o := obj{b: b}
 	o.open()
 	var own []string
-	for p := range e.Context {
-		if !standardPrefix(p) {
+	if withContext {
+		for p := range e.Context {
 			own = append(own, p)
 		}
 	}

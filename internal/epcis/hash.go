@@ -150,7 +150,7 @@ func appendPreHash(buf []byte, e *Event) ([]byte, error) {
 		rest = append(rest, "ilmd"+s)
 	}
 	for k, v := range e.Extensions {
-		if h.key(k) == rdfsComment {
+		if k == "rdfs:comment" || h.key(k) == rdfsComment {
 			continue // a comment says nothing about the event
 		}
 		s, err := h.member(k, v)
@@ -394,26 +394,14 @@ func (h hasher) key(k string) string {
 	return k
 }
 
-// prefix resolves a namespace prefix from the event's context, falling
-// back on the prefixes of the EPCIS 2.0 context, which every EPCIS
-// document has in scope.
+// prefix resolves a namespace prefix from the event's context: the
+// prefixes its document (or the event itself) declared. The prefixes the
+// EPCIS context defines (cbvmda, gs1, …) are not assumed: the reference
+// implementation expands only declared ones, and partners check event IDs
+// with it, so an undeclared cbvmda:lotNumber stays as written.
 func (h hasher) prefix(p string) (string, bool) {
-	if iri, ok := h.ns[p]; ok {
-		return iri, true
-	}
-	switch p {
-	case "rdfs":
-		return "http://www.w3.org/2000/01/rdf-schema#", true
-	case "cbvmda":
-		return "urn:epcglobal:cbv:mda:", true
-	case "gs1":
-		return "https://gs1.org/voc/", true
-	case "cbv":
-		return "https://ref.gs1.org/cbv/", true
-	case "epcis":
-		return "https://ref.gs1.org/epcis/", true
-	}
-	return "", false
+	iri, ok := h.ns[p]
+	return iri, ok
 }
 
 // canon canonicalises one value as the pre-hash string needs it.

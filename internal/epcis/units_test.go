@@ -61,7 +61,7 @@ func TestCelsius(t *testing.T) {
 
 func TestVocab(t *testing.T) {
 	for _, s := range []string{"shipping", "urn:epcglobal:cbv:bizstep:shipping", "https://ref.gs1.org/cbv/BizStep-shipping", "cbv:BizStep-shipping",
-		BizStepCommissioning, BizStepReceiving, BizStepTransforming, BizStepStoring, BizStepStocking, BizStepRetailSelling, BizStepInspecting,
+		BizStepCommissioning, BizStepReceiving, BizStepStoring, BizStepStocking, BizStepRetailSelling, BizStepInspecting,
 		BizStepHolding, BizStepDestroying, BizStepPacking, BizStepUnpacking, BizStepLoading, BizStepDeparting, BizStepArriving, BizStepAccepting} {
 		if !IsCBVBizStep(s) {
 			t.Errorf("IsCBVBizStep(%q) = false", s)
@@ -83,5 +83,11 @@ func TestVocab(t *testing.T) {
 	}
 	if NormBizStep("urn:epcglobal:cbv:bizstep:retail_selling") != "retail_selling" || NormDisposition("https://example.com/d") != "https://example.com/d" {
 		t.Error("Norm")
+	}
+	// transforming is no CBV 2.0 term: every spelling becomes the URN.
+	for _, s := range []string{"transforming", "https://ref.gs1.org/cbv/BizStep-transforming", BizStepTransforming} {
+		if NormBizStep(s) != BizStepTransforming || IsCBVBizStep(s) {
+			t.Errorf("NormBizStep(%q) = %q", s, NormBizStep(s))
+		}
 	}
 }

@@ -19,10 +19,14 @@ const (
 	BizStepShipping      = "shipping"
 	BizStepStocking      = "stocking"
 	BizStepStoring       = "storing"
-	BizStepTransforming  = "transforming"
-	BizStepTransporting  = "transporting"
-	BizStepUnloading     = "unloading"
-	BizStepUnpacking     = "unpacking"
+	// BizStepTransforming is not a CBV 2.0 term (GS1's EPCIS 2.0 context
+	// has none for transformations); the service writes it as the URN many
+	// systems use, which the event hash maps to
+	// https://ref.gs1.org/cbv/BizStep-transforming.
+	BizStepTransforming = "urn:epcglobal:cbv:bizstep:transforming"
+	BizStepTransporting = "transporting"
+	BizStepUnloading    = "unloading"
+	BizStepUnpacking    = "unpacking"
 )
 
 // CBV 2.0 dispositions, as bare terms.
@@ -103,12 +107,8 @@ func (v vocab) expand(s string) string {
 }
 
 // The code lists of CBV 2.0 and the GS1 Web Vocabulary, from the JSON-LD
-// context GS1 publishes for EPCIS 2.0 — plus the business step
-// "transforming", which the service records and many EPCIS systems send
-// (urn:epcglobal:cbv:bizstep:transforming) but which that context does not
-// list; it is accepted as a term and hashed as
-// https://ref.gs1.org/cbv/BizStep-transforming. Functions rather than
-// variables, so that no package state can be changed.
+// context GS1 publishes for EPCIS 2.0. Functions rather than variables,
+// so that no package state can be changed.
 func bizSteps() vocab {
 	return vocab{
 		isTerm: isBizStepTerm,
@@ -174,8 +174,16 @@ func IsCBVBizStep(s string) bool { v := bizSteps(); return v.has(v.norm(s)) }
 func IsCBVDisposition(s string) bool { v := dispositions(); return v.has(v.norm(s)) }
 
 // NormBizStep returns the bare CBV term for any spelling of a CBV business
-// step, and s unchanged otherwise.
-func NormBizStep(s string) string { return bizSteps().norm(s) }
+// step, and s unchanged otherwise — except that the spellings of
+// "transforming", which is not a CBV 2.0 term and so has no meaning bare
+// in JSON-LD, become BizStepTransforming.
+func NormBizStep(s string) string {
+	switch s {
+	case "transforming", "cbv:BizStep-transforming", "https://ref.gs1.org/cbv/BizStep-transforming":
+		return BizStepTransforming
+	}
+	return bizSteps().norm(s)
+}
 
 // NormDisposition is NormBizStep for dispositions.
 func NormDisposition(s string) string { return dispositions().norm(s) }
@@ -187,7 +195,7 @@ func isBizStepTerm(s string) bool {
 		"encoding", "entering_exiting", "holding", "inspecting", "installing", "killing", "loading",
 		"other", "packing", "picking", "receiving", "removing", "repackaging", "repairing", "replacing",
 		"reserving", "retail_selling", "sampling", "sensor_reporting", "shipping", "staging_outbound",
-		"stock_taking", "stocking", "storing", "transforming", "transporting", "unloading", "unpacking",
+		"stock_taking", "stocking", "storing", "transporting", "unloading", "unpacking",
 		"void_shipping":
 		return true
 	}

@@ -31,7 +31,8 @@ type DocumentWriter struct {
 // NewDocumentWriter returns a writer of an EPCISDocument with hdr's
 // members; an empty Type means EPCISDocument, an empty SchemaVersion "2.0"
 // and a zero CreationDate the current time. A nil RawContext writes the
-// EPCIS 2.0 context URL, followed by hdr.Context's prefixes when given.
+// EPCIS 2.0 context URL, followed by an object of hdr.Context's prefixes
+// when there are any.
 func NewDocumentWriter(w io.Writer, hdr DocumentHeader) *DocumentWriter {
 	if hdr.Type == "" {
 		hdr.Type = "EPCISDocument"
@@ -41,7 +42,9 @@ func NewDocumentWriter(w io.Writer, hdr DocumentHeader) *DocumentWriter {
 
 // NewQueryDocumentWriter returns a writer of the EPCISQueryDocument that
 // answers the named query (SimpleEventQuery when empty), created at
-// creationDate (now when zero).
+// creationDate (now when zero), with the plain EPCIS context. To declare
+// the extension prefixes of the events once for the document, use
+// NewDocumentWriter with Type "EPCISQueryDocument" and a Context.
 func NewQueryDocumentWriter(w io.Writer, queryName string, creationDate time.Time) *DocumentWriter {
 	if queryName == "" {
 		queryName = "SimpleEventQuery"
@@ -67,9 +70,7 @@ func (d *DocumentWriter) start() {
 		o.b = appendString(o.b, ContextURL)
 		prefixes := make([]string, 0, len(h.Context))
 		for p := range h.Context {
-			if !standardPrefix(p) {
-				prefixes = append(prefixes, p)
-			}
+			prefixes = append(prefixes, p)
 		}
 		slices.Sort(prefixes)
 		for _, p := range prefixes {
@@ -119,7 +120,10 @@ func (d *DocumentWriter) write(b []byte) {
 	}
 }
 
-// Write appends one event to the document.
+// Write appends one event to the document. The event carries its own
+// @context only when it uses a prefix the document's context does not
+// bind the same way; pass the prefixes the events use in the header's
+// Context to avoid that.
 func (d *DocumentWriter) Write(e *Event) error {
 	if d.err != nil {
 		return d.err
@@ -132,9 +136,21 @@ func (d *DocumentWriter) Write(e *Event) error {
 		b = append(b, ',')
 	}
 	d.n++
-	d.buf = e.appendJSON(b)
+	d.buf = e.appendJSON(b, !d.declares(e.Context))
 	d.write(d.buf)
 	return d.err
+}
+
+// declares reports whether the document's context binds every prefix of
+// ctx to the same IRI, so that an event with that context needs none of
+// its own.
+func (d *DocumentWriter) declares(ctx map[string]string) bool {
+	for p, iri := range ctx {
+		if d.hdr.Context[p] != iri {
+			return false
+		}
+	}
+	return true
 }
 
 // Close ends the document and flushes it. Closing twice is an error.
@@ -163,7 +179,7 @@ func (d *DocumentWriter) Close() error {
 
 // Encode writes one event as EPCIS 2.0 JSON-LD: the same as MarshalJSON.
 func Encode(w io.Writer, e *Event) error {
-	if _, err := w.Write(e.appendJSON(nil)); err != nil {
+	if _, err := w.Write(e.appendJSON(nil, true)); err != nil {
 		return fmt.Errorf("epcis: writing event: %w", err)
 	}
 	return nil

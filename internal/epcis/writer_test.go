@@ -50,9 +50,9 @@ func TestQueryDocumentWriter(t *testing.T) {
 	if len(l) != 2 || l[0]["bizStep"] != "shipping" || l[1]["ex:note"] != "fragile" {
 		t.Errorf("events: %v", l)
 	}
-	// The event with an extension carries the prefix it needs, and only
-	// that: gs1 is in the standard context.
-	if ctx, _ := l[1]["@context"].(map[string]any); len(ctx) != 1 || ctx["ex"] != "https://ns.example.com/" {
+	// The event carries the prefixes its document declared, so that it
+	// reads back (and hashes) the same.
+	if ctx, _ := l[1]["@context"].(map[string]any); len(ctx) != 2 || ctx["ex"] != "https://ns.example.com/" || ctx["gs1"] != "https://gs1.org/voc/" {
 		t.Errorf("event @context = %v", l[1]["@context"])
 	}
 	// And it reads back.
