@@ -92,6 +92,13 @@ type Event struct {
 	// Extensions holds the event's user extension fields (namespaced keys
 	// the standard does not define), kept as they came.
 	Extensions map[string]json.RawMessage `json:"-"`
+
+	// Context maps the namespace prefixes in scope for the event's
+	// extension and ILMD keys (such as "example") to their IRIs, from the
+	// document's @context and the event's own. The event hash needs them:
+	// it names extension fields by IRI, not by prefix. The Decoder shares
+	// one map between the events of a document; treat it as read-only.
+	Context map[string]string `json:"-"`
 }
 
 // Quantity is an amount of a class of objects (a lot): QuantityElement.
@@ -105,7 +112,8 @@ type Quantity struct {
 // Location is a read point or business location, named by an SGLN URN or
 // a Digital Link URI.
 type Location struct {
-	ID string `json:"id"`
+	ID         string                     `json:"id"`
+	Extensions map[string]json.RawMessage `json:"-"`
 }
 
 // BizTransaction is a business transaction an event took part in.
@@ -140,13 +148,19 @@ type ErrorDeclaration struct {
 	DeclarationTime    time.Time `json:"declarationTime"`
 	Reason             string    `json:"reason,omitempty"`
 	CorrectiveEventIDs []string  `json:"correctiveEventIDs,omitempty"`
+
+	Extensions map[string]json.RawMessage `json:"-"`
 }
 
 // SensorElement is what one sensor reported, with the metadata shared by
 // its reports.
 type SensorElement struct {
+	// Type is the optional JSON-LD type, "epcis:SensorElement" when given.
+	Type           string          `json:"type,omitempty"`
 	SensorMetadata *SensorMetadata `json:"sensorMetadata,omitempty"`
 	SensorReport   []SensorReport  `json:"sensorReport"`
+
+	Extensions map[string]json.RawMessage `json:"-"`
 }
 
 // SensorMetadata describes the device and time of a sensor element.
@@ -156,6 +170,12 @@ type SensorMetadata struct {
 	EndTime   *time.Time `json:"endTime,omitempty"`
 	DeviceID  string     `json:"deviceID,omitempty"`
 	BizRules  string     `json:"bizRules,omitempty"`
+
+	DeviceMetadata       string `json:"deviceMetadata,omitempty"`
+	RawData              string `json:"rawData,omitempty"`
+	DataProcessingMethod string `json:"dataProcessingMethod,omitempty"`
+
+	Extensions map[string]json.RawMessage `json:"-"`
 }
 
 // SensorReport is one measured value: Type is a gs1: measurement type such
@@ -172,4 +192,21 @@ type SensorReport struct {
 	StringVal string     `json:"stringValue,omitempty"`
 	BoolVal   *bool      `json:"booleanValue,omitempty"`
 	Component string     `json:"component,omitempty"`
+
+	BizRules string `json:"bizRules,omitempty"`
+	// Exception is a sensor alert type (ALARM_CONDITION, ERROR_CONDITION).
+	Exception                 string   `json:"exception,omitempty"`
+	DeviceMetadata            string   `json:"deviceMetadata,omitempty"`
+	RawData                   string   `json:"rawData,omitempty"`
+	DataProcessingMethod      string   `json:"dataProcessingMethod,omitempty"`
+	Microorganism             string   `json:"microorganism,omitempty"`
+	ChemicalSubstance         string   `json:"chemicalSubstance,omitempty"`
+	HexBinaryValue            string   `json:"hexBinaryValue,omitempty"`
+	URIValue                  string   `json:"uriValue,omitempty"`
+	SDev                      *float64 `json:"sDev,omitempty"`
+	PercRank                  *float64 `json:"percRank,omitempty"`
+	PercValue                 *float64 `json:"percValue,omitempty"`
+	CoordinateReferenceSystem string   `json:"coordinateReferenceSystem,omitempty"`
+
+	Extensions map[string]json.RawMessage `json:"-"`
 }

@@ -1,7 +1,6 @@
 package eventlog
 
 import (
-	"net/url"
 	"strconv"
 	"time"
 
@@ -14,25 +13,24 @@ import (
 // event hash normalises every Digital Link to); where it has none, by a
 // URN of the service's own (urn:suyuan:…), which a partner reads as an
 // opaque identifier. docs/EPCIS.md lists them.
-const dlBase = "https://id.gs1.org"
 
 // LotClass names a lot: GTIN and lot number, or the batch's own URN.
 func LotClass(gtin *string, lot string, batchID int) string {
 	if gtin != nil && *gtin != "" {
-		return dlBase + "/01/" + *gtin + "/10/" + url.PathEscape(lot)
+		return epcis.LGTIN(*gtin, lot)
 	}
 	return "urn:suyuan:batch:" + strconv.Itoa(batchID)
 }
 
 // SGTIN names one serialised package of a trade item.
 func SGTIN(gtin, serial string) string {
-	return dlBase + "/01/" + gtin + "/21/" + url.PathEscape(serial)
+	return epcis.Key{Kind: epcis.KindSGTIN, GTIN: gtin, Serial: serial}.DigitalLink("")
 }
 
 // Place names a facility: its GLN, or its own URN.
 func Place(gln *string, facilityID int) *epcis.Location {
 	if gln != nil && *gln != "" {
-		return &epcis.Location{ID: dlBase + "/414/" + *gln}
+		return &epcis.Location{ID: epcis.SGLN(*gln, "")}
 	}
 	return &epcis.Location{ID: "urn:suyuan:facility:" + strconv.Itoa(facilityID)}
 }

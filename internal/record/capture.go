@@ -340,16 +340,10 @@ func (p *projector) amount(q epcis.Quantity) (float64, quantity.Unit, bool) {
 
 // unitOf is the graph's unit of a UN/CEFACT code; no code is a count.
 func unitOf(code string) (quantity.Unit, bool) {
-	for _, u := range []quantity.Unit{quantity.Gram, quantity.Kilogram, quantity.Tonne, quantity.Millilitre,
-		quantity.Litre, quantity.Piece, quantity.Box, quantity.Head} {
-		if uom(u) == code {
-			return u, true
-		}
-	}
-	if code == "" || code == "C62" || code == "EA" {
+	if code == "" {
 		return quantity.Piece, true
 	}
-	return "", false
+	return epcis.UnitFromUOM(code)
 }
 
 // commission makes a lot for every class of an ADD event: its product is

@@ -14,25 +14,8 @@ import (
 
 // uom is the UN/CEFACT Rec 20 code of a unit.
 func uom(u quantity.Unit) string {
-	switch u {
-	case quantity.Gram:
-		return "GRM"
-	case quantity.Kilogram:
-		return "KGM"
-	case quantity.Tonne:
-		return "TNE"
-	case quantity.Millilitre:
-		return "MLT"
-	case quantity.Litre:
-		return "LTR"
-	case quantity.Piece:
-		return "H87"
-	case quantity.Box:
-		return "XBX"
-	case quantity.Head:
-		return "HEA"
-	}
-	return ""
+	code, _ := epcis.UOMFromUnit(u) // every unit of the graph has one
+	return code
 }
 
 // lotOf names batch b, whose product must be loaded or given.
