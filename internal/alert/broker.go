@@ -28,8 +28,10 @@ func NewBroker() *Broker {
 	return &Broker{subs: map[*subscription]struct{}{}}
 }
 
-// subscriberBuffer is how many alerts may wait for a subscriber.
-const subscriberBuffer = 64
+// subscriberBuffer is how many alerts may wait for a subscriber: more
+// than the screener stores in one transaction (200), so a subscriber that
+// keeps up loses none of a run's burst.
+const subscriberBuffer = 256
 
 // Subscribe returns a channel of the alerts wants accepts, published from
 // now until ctx ends; then the channel is closed.

@@ -70,7 +70,7 @@ func TestDefaultSeverity(t *testing.T) {
 		TemperatureOutOfRange: High, SustainedExcursion: Medium, CumulativeExcursion: Medium, LoggingGap: Low,
 		InspectionFailed: High, OverLegalLimit: Critical, MeasurementOutlier: Medium, TransitOutlier: Low,
 		OverShelved: High, OverShipped: High, ExpiredOnShelf: Medium, ScanBurst: Medium, ScanSpread: High,
-		RecallNotice: High,
+		RecallNotice: High, MissingCustody: Medium, MassBalance: High,
 	}
 	for _, k := range Kinds() {
 		if got := k.DefaultSeverity(); got != want[k] {

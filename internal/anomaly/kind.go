@@ -44,6 +44,17 @@ func Kinds() []Kind {
 	}
 }
 
+// Screened reports whether the background screener raises the kind; the
+// others are raised where the fact arrives (a recall, a captured event with
+// a hole before it).
+func (k Kind) Screened() bool {
+	switch k {
+	case RecallNotice, MissingCustody, MassBalance:
+		return false
+	}
+	return true
+}
+
 // Severity ranks findings.
 type Severity string
 

@@ -54,6 +54,7 @@ func TestLoopPublishes(t *testing.T) {
 	}
 	if stored == 0 || len(seen) != stored {
 		t.Errorf("published %d alerts, stored %d", len(seen), stored)
+
 	}
 	for id, n := range seen {
 		if n != 1 {
