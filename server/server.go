@@ -26,6 +26,7 @@ import (
 	"suyuan/internal/auth"
 	"suyuan/internal/errcode"
 	"suyuan/internal/eventlog"
+	"suyuan/server/epcis"
 	"suyuan/internal/idempotency"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
@@ -156,10 +157,13 @@ func New(db *store.DB, cfg Config) *Server {
 		reader: trace.NewReader(db.Client, nil),
 		auth:   auth.NewService(db.Client, db.Dialect, keys, auth.NewHasher(cfg.HashConcurrency), cfg.Now),
 	}
+	// One recorder for GraphQL and EPCIS capture: one recording path.
+	recorder := record.New(db.Client, cfg.Log, cfg.Alerts)
+	idempotent := idempotency.NewStore(db.Client, nil)
 	gql := graph.NewHandler(graph.Deps{
 		Client:   db.Client,
 		Log:      cfg.Log,
-		Recorder: record.New(db.Client, cfg.Log, cfg.Alerts),
+		Recorder: recorder,
 		Reader:   s.reader,
 		Auth:     s.auth,
 		Alerts:   cfg.Alerts,
@@ -187,8 +191,18 @@ func New(db *store.DB, cfg Config) *Server {
 		if cfg.RateLimit > 0 {
 			r.Use(s.rateLimit(cfg.RateLimit))
 		}
-		r.With(idempotency.Middleware(idempotency.NewStore(db.Client, nil), idempotency.Options{Classify: graph.IdempotencyClass, Lease: 2 * cfg.RequestTimeout})).Handle("/graphql", gql)
+		r.With(idempotency.Middleware(idempotent, idempotency.Options{Classify: graph.IdempotencyClass, Lease: 2 * cfg.RequestTimeout})).Handle("/graphql", gql)
 		r.Get("/export/fsma204.csv", s.fsmaExport)
+	})
+	// Partner systems speak EPCIS 2.0: documents far larger than a
+	// GraphQL request, so the capture route bounds its body itself.
+	r.Group(func(r chi.Router) {
+		r.Use(s.timeout, s.authenticate)
+		if cfg.RateLimit > 0 {
+			r.Use(s.rateLimit(cfg.RateLimit))
+		}
+		epcis.New(db.Client, cfg.Log, recorder).Mount(r,
+			idempotency.Middleware(idempotent, idempotency.Options{Lease: 2 * cfg.RequestTimeout}))
 	})
 	// Consumer pages have a budget of their own: shoppers in one shop can
 	// share an address, and cached pages cost little.

@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"suyuan/ent/privacy"
+	"suyuan/internal/tenancy"
 )
 
 // Change is one recording, as its entry in the outbox: written in the same
@@ -109,9 +110,14 @@ func (Event) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }
 
-// Policy of the Event: read through the log's own visibility rule
-// (internal/eventlog), written by the recording path only.
-func (Event) Policy() ent.Policy { return systemOnly() }
+// Policy of the Event: read by the parties to it (internal/tenancy),
+// written by the recording path only, with the system's privileges.
+func (Event) Policy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{tenancy.EventRule()},
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}
 
 // EventKey indexes an event by what it names and who may read it: each
 // EPC, class, parent, input and output, business transaction, source and

@@ -118,6 +118,28 @@ func ParseKey(s string) (Key, error) {
 	return Key{}, notAKey(s)
 }
 
+// Canonical writes s as the log indexes and compares it: a GS1 key as its
+// Digital Link on DefaultResolver, so that an EPC URN and any Digital
+// Link of the same key are one value. An EPC pattern
+// (urn:epc:idpat:sgtin:…*) becomes the Digital Link prefix of what it
+// matches, ending in *; another value ending in * and what is no GS1 key
+// are kept as given.
+func Canonical(s string) string {
+	if strings.HasPrefix(s, "urn:epc:idpat:") {
+		if k, err := ParseKey(s); err == nil {
+			return k.DigitalLink(DefaultResolver) + "/*"
+		}
+		return s
+	}
+	if strings.HasSuffix(s, "*") {
+		return s
+	}
+	if k, err := ParseKey(s); err == nil {
+		return k.DigitalLink(DefaultResolver)
+	}
+	return s
+}
+
 // URN returns the key as an EPC URN. Keys that did not come from a URN
 // use a 7-digit company prefix (see unknownPrefixLen).
 func (k Key) URN() string {

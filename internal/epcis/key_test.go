@@ -130,3 +130,19 @@ func TestKeyConstructors(t *testing.T) {
 		t.Error("Projected")
 	}
 }
+
+func TestCanonical(t *testing.T) {
+	for in, want := range map[string]string{
+		"urn:epc:id:sgtin:0614141.107346.2017":          "https://id.gs1.org/01/10614141073464/21/2017",
+		"https://example.com/01/10614141073464/21/2017": "https://id.gs1.org/01/10614141073464/21/2017",
+		"urn:epc:class:lgtin:4012345.012345.998877":     "https://id.gs1.org/01/04012345123456/10/998877",
+		"urn:epc:idpat:sgtin:0614141.107346.*":          "https://id.gs1.org/01/10614141073464/*",
+		"urn:epc:id:sgln:0614141.00777.0":               "https://id.gs1.org/414/0614141007776",
+		"urn:suyuan:batch:7":                            "urn:suyuan:batch:7",
+		"https://id.gs1.org/01/0061414*":                "https://id.gs1.org/01/0061414*",
+	} {
+		if got := Canonical(in); got != want {
+			t.Errorf("Canonical(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

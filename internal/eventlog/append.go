@@ -10,6 +10,7 @@ import (
 	"suyuan/ent"
 	"suyuan/ent/event"
 	"suyuan/internal/epcis"
+	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
 )
 
@@ -117,11 +118,13 @@ func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Rec
 	return ch, nil
 }
 
+// locationID is the location's column value: canonical, so that a query
+// by the location's URN or Digital Link finds it.
 func locationID(l *epcis.Location) string {
 	if l == nil {
 		return ""
 	}
-	return l.ID
+	return epcis.Canonical(l.ID)
 }
 
 // Key is one entry of an event's index.
@@ -142,8 +145,8 @@ const (
 	KindChildClass        = "child_class"
 	KindInputClass        = "input_class"
 	KindOutputClass       = "output_class"
-	KindParty             = "party"
-	KindRegion            = "region"
+	KindParty             = tenancy.EventPartyKey
+	KindRegion            = tenancy.EventRegionKey
 	KindBizTxPrefix       = "bt:"
 	KindSourcePrefix      = "source:"
 	KindDestinationPrefix = "destination:"
@@ -151,13 +154,20 @@ const (
 
 // Keys lists what indexes e: its EPCs, classes, parent, business
 // transactions, sources and destinations, and the parties and regions
-// that decide who may read it. Each key is listed once.
+// that decide who may read it. GS1 keys are indexed in their canonical
+// form (epcis.Canonical). Each key is listed once.
 func Keys(e *epcis.Event, parties []int, regions []string) []Key {
 	var ks []Key
 	seen := map[Key]bool{}
 	add := func(kind, value string) {
+		if value == "" {
+			return
+		}
+		if kind != KindParty && kind != KindRegion {
+			value = epcis.Canonical(value)
+		}
 		k := Key{kind, value}
-		if value != "" && !seen[k] {
+		if !seen[k] {
 			seen[k] = true
 			ks = append(ks, k)
 		}

@@ -296,6 +296,9 @@ func (p *projector) place(ctx context.Context, name string) (*ent.Facility, erro
 // lot resolves an EPC class to a batch, or nil when there is none.
 func (p *projector) lot(ctx context.Context, class string) (*ent.Batch, error) {
 	if b, ok := p.lots[class]; ok {
+		if b != nil {
+			p.parties = append(p.parties, b.OrganizationID)
+		}
 		return b, nil
 	}
 	ref, ok := parseLot(class)

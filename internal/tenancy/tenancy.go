@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -34,6 +35,8 @@ import (
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/event"
+	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/measurement"
@@ -236,6 +239,29 @@ func products(s scope) predicate.Product {
 func inspections(s scope) predicate.Inspection {
 	return inspection.Or(among[predicate.Inspection](inspection.FieldBatchID, batch.Table, batch.FieldID, batches(s)), inspectedBy(s))
 }
+
+// events: of the log, those the organisation is party to — it recorded
+// the event, or the event happened at its facility, moved its goods, was
+// about its lots, or named it as a carrier (eventlog.Keys lists the
+// parties); for a regulator, those that happened in its region.
+func events(s scope) predicate.Event {
+	keys := eventkey.And(eventkey.Kind(EventPartyKey), eventkey.Value(strconv.Itoa(s.org)))
+	if s.region != "" {
+		keys = eventkey.And(eventkey.Kind(EventRegionKey), eventkey.ValueHasPrefix(s.region))
+	}
+	return among[predicate.Event](event.FieldID, eventkey.Table, eventkey.FieldEventID, keys)
+}
+
+// The kinds of the event index's keys that say who may read an event:
+// the id of an organisation party to it, the code of the region it
+// happened in. The log (internal/eventlog) writes them.
+const (
+	EventPartyKey  = "party"
+	EventRegionKey = "region"
+)
+
+// EventRule filters the event log.
+func EventRule() privacy.EventQueryRuleFunc { return rule[*ent.EventQuery](events) }
 
 // OrganizationRule and the rules below are the query policies of each
 // entity, referred to from its Ent schema.

@@ -1,0 +1,267 @@
+package epcis
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	gs1 "suyuan/internal/epcis"
+	"suyuan/internal/eventlog"
+	"suyuan/internal/viewer"
+)
+
+// events answers GET /epcis/events with the query its parameters ask.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	q, p := parseQuery(r.URL.Query())
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	h.answer(w, r, q, false)
+}
+
+// event answers one event by its eventID.
+func (h *Handler) event(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathParam(r, "eventID")
+	if !ok {
+		writeProblem(w, gs1.NewProblem(gs1.QueryParameterException, "the eventID is not a valid path segment"))
+		return
+	}
+	h.answer(w, r, eventlog.Query{EventIDs: []string{id}, PerPage: 1}, true)
+}
+
+// epcEvents answers the events that name an EPC or, for a class (a lot),
+// the events that name a quantity of it.
+func (h *Handler) epcEvents(w http.ResponseWriter, r *http.Request) {
+	epc, ok := pathParam(r, "epc")
+	if !ok {
+		writeProblem(w, gs1.NewProblem(gs1.QueryParameterException, "the EPC is not a valid path segment"))
+		return
+	}
+	q, p := parseQuery(r.URL.Query())
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	param := "anyEPC"
+	if k, err := gs1.ParseKey(epc); err == nil && (k.Kind == gs1.KindLGTIN || k.Kind == gs1.KindGTIN) {
+		param = "anyEPCClass"
+	}
+	q.Match[param] = append(q.Match[param], gs1.Canonical(epc))
+	h.answer(w, r, q, false)
+}
+
+// typeEvents answers the events of one type.
+func (h *Handler) typeEvents(w http.ResponseWriter, r *http.Request) {
+	t := gs1.Type(param(r, "type"))
+	if !knownType(t) {
+		writeProblem(w, gs1.NewProblem(gs1.NoSuchResourceException, "no such event type"))
+		return
+	}
+	q, p := parseQuery(r.URL.Query())
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	q.EventTypes = []gs1.Type{t}
+	h.answer(w, r, q, false)
+}
+
+// eventTypes lists the event types.
+func (h *Handler) eventTypes(w http.ResponseWriter, _ *http.Request) {
+	ts := gs1.Types()
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = string(t)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"@context": gs1.ContextURL, "type": "Collection", "member": names})
+}
+
+// answer runs q for the caller and writes its page as an
+// EPCISQueryDocument, with the next page's Link. one answers a single
+// event: none is 404.
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, q eventlog.Query, one bool) {
+	if viewer.FromContext(r.Context()) == nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="suyuan"`)
+		writeProblem(w, security(http.StatusUnauthorized, "log in, or send an API key, to query events"))
+		return
+	}
+	page, err := h.log.Find(r.Context(), q)
+	if errors.Is(err, eventlog.ErrBadToken) {
+		writeProblem(w, gs1.NewProblem(gs1.QueryParameterException, err.Error()))
+		return
+	}
+	if err != nil {
+		writeProblem(w, h.problem(r, err))
+		return
+	}
+	if one && len(page.Events) == 0 {
+		writeProblem(w, gs1.NewProblem(gs1.NoSuchResourceException, "no such event, or not one you may read"))
+		return
+	}
+	events := make([]*gs1.Event, 0, len(page.Events))
+	for _, raw := range page.Events {
+		var e gs1.Event
+		if err := json.Unmarshal(raw, &e); err != nil {
+			writeProblem(w, h.problem(r, err))
+			return
+		}
+		events = append(events, &e)
+	}
+	if page.Next != "" {
+		next := *r.URL
+		vals := next.Query()
+		vals.Set("nextPageToken", page.Next)
+		next.RawQuery = vals.Encode()
+		w.Header().Set("Link", "<"+next.RequestURI()+`>; rel="next"`)
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	w.WriteHeader(http.StatusOK)
+	dw := gs1.NewQueryDocumentWriter(w, "SimpleEventQuery", h.now().UTC())
+	for _, e := range events {
+		if err := dw.Write(e); err != nil {
+			return // the client went away
+		}
+	}
+	dw.Close()
+}
+
+// parseQuery reads the SimpleEventQuery parameters. A value may list
+// alternatives separated by |; a parameter may also be repeated.
+func parseQuery(vals url.Values) (eventlog.Query, *gs1.Problem) {
+	q := eventlog.Query{PerPage: DefaultPerPage, Match: map[string][]string{}, BizTransactions: map[string][]string{}}
+	bad := func(name, why string) (eventlog.Query, *gs1.Problem) {
+		p := gs1.NewProblem(gs1.QueryParameterException, name+": "+why)
+		p.Field = name
+		return eventlog.Query{}, p
+	}
+	for name, raw := range vals {
+		var list []string
+		for _, v := range raw {
+			for _, s := range strings.Split(v, "|") {
+				if s = strings.TrimSpace(s); s != "" {
+					list = append(list, s)
+				}
+			}
+		}
+		if len(list) == 0 {
+			return bad(name, "has no value")
+		}
+		switch {
+		case name == "eventType":
+			for _, s := range list {
+				if !knownType(gs1.Type(s)) {
+					return bad(name, "unknown event type "+s)
+				}
+				q.EventTypes = append(q.EventTypes, gs1.Type(s))
+			}
+		case name == "EQ_action":
+			for _, s := range list {
+				if s != "ADD" && s != "OBSERVE" && s != "DELETE" {
+					return bad(name, "action is ADD, OBSERVE or DELETE")
+				}
+			}
+			q.Actions = list
+		case name == "EQ_bizStep":
+			q.BizSteps = normalised(list, gs1.NormBizStep)
+		case name == "EQ_disposition":
+			q.Dispositions = normalised(list, gs1.NormDisposition)
+		case name == "EQ_readPoint":
+			q.ReadPoints = canonical(list)
+		case name == "EQ_bizLocation":
+			q.BizLocations = canonical(list)
+		case name == "EQ_eventID":
+			q.EventIDs = list
+		case name == "GE_eventTime", name == "LT_eventTime", name == "GE_recordTime", name == "LT_recordTime":
+			if len(list) != 1 {
+				return bad(name, "takes one time")
+			}
+			t, err := time.Parse(time.RFC3339Nano, list[0])
+			if err != nil {
+				return bad(name, "is not an RFC 3339 time with its offset")
+			}
+			switch name {
+			case "GE_eventTime":
+				q.GEEventTime = t
+			case "LT_eventTime":
+				q.LTEventTime = t
+			case "GE_recordTime":
+				q.GERecordTime = t
+			default:
+				q.LTRecordTime = t
+			}
+		case strings.HasPrefix(name, "MATCH_"):
+			param := strings.TrimPrefix(name, "MATCH_")
+			if !matchParam(param) {
+				return bad(name, "unknown parameter")
+			}
+			q.Match[param] = append(q.Match[param], canonical(list)...)
+		case strings.HasPrefix(name, "EQ_bizTransaction_"):
+			typ := strings.TrimPrefix(name, "EQ_bizTransaction_")
+			q.BizTransactions[typ] = append(q.BizTransactions[typ], list...)
+		case strings.HasPrefix(name, "GE_value_"), strings.HasPrefix(name, "LT_value_"):
+			if len(list) != 1 {
+				return bad(name, "takes one number")
+			}
+			f, err := strconv.ParseFloat(list[0], 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return bad(name, "is not a number")
+			}
+			q.Values = append(q.Values, eventlog.ValueBound{UOM: name[len("GE_value_"):], Value: f, Less: strings.HasPrefix(name, "LT_")})
+		case name == "perPage":
+			n, err := strconv.Atoi(list[0])
+			if err != nil || n < 1 || n > MaxPerPage {
+				return bad(name, "is a number from 1 to "+strconv.Itoa(MaxPerPage))
+			}
+			q.PerPage = n
+		case name == "nextPageToken":
+			q.After = list[0]
+		default:
+			return bad(name, "unknown or unsupported query parameter")
+		}
+	}
+	return q, nil
+}
+
+func knownType(t gs1.Type) bool {
+	for _, k := range gs1.Types() {
+		if k == t {
+			return true
+		}
+	}
+	return false
+}
+
+func matchParam(p string) bool {
+	for _, m := range eventlog.MatchParams() {
+		if m == p {
+			return true
+		}
+	}
+	return false
+}
+
+func normalised(list []string, norm func(string) string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = norm(s)
+	}
+	return out
+}
+
+// canonical writes GS1 keys in the form the log indexes them by, so an
+// EPC URN finds events recorded with the Digital Link and the other way
+// round.
+func canonical(list []string) []string {
+	return normalised(list, gs1.Canonical)
+}
+
+func param(r *http.Request, name string) string {
+	s, _ := pathParam(r, name)
+	return s
+}

@@ -1,0 +1,353 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"suyuan/internal/epcis"
+	"suyuan/internal/testdb"
+	"suyuan/server"
+)
+
+// epcisChain is a chain whose facilities have GLNs, with a logged-in
+// client for each party, as partner systems would capture for it.
+type epcisChain struct {
+	chain
+	farmGLN, plantGLN, storeGLN, otherGLN      string
+	pigsGTIN, porkGTIN                         string
+	asFarm, asPlant, asCarrier, asStore, asLab *api
+	asOutsider, asRegulator                    *api
+}
+
+func (a *api) epcisChain(n int) epcisChain {
+	a.t.Helper()
+	c := epcisChain{chain: a.newChain()}
+	c.farmGLN, c.plantGLN, c.storeGLN, c.otherGLN = gln(a.t, 4*n), gln(a.t, 4*n+1), gln(a.t, 4*n+2), gln(a.t, 4*n+3)
+	a.must(nil, updateFacGLN, map[string]any{"id": c.farm, "gln": c.farmGLN})
+	a.must(nil, updateFacGLN, map[string]any{"id": c.plant, "gln": c.plantGLN})
+	a.must(nil, updateFacGLN, map[string]any{"id": c.store, "gln": c.storeGLN})
+	for _, p := range []struct {
+		id  string
+		out *string
+	}{{c.pigs, &c.pigsGTIN}, {c.pork, &c.porkGTIN}} {
+		var g struct{ Node struct{ Gtin string } }
+		a.must(&g, productGTINOf, map[string]any{"id": p.id})
+		*p.out = g.Node.Gtin
+	}
+	staff := func(org string) *api { return a.as(a.login(a.account(id(a.t, org), "STAFF"))) }
+	c.asFarm, c.asPlant, c.asCarrier, c.asStore, c.asLab = staff(c.farmOrg), staff(c.plantOrg), staff(c.carrierOrg), staff(c.shopOrg), staff(c.labOrg)
+	other := a.org("PRODUCER")
+	otherFarm := a.facility(other, "FARM")
+	a.must(nil, updateFacGLN, map[string]any{"id": otherFarm, "gln": c.otherGLN})
+	c.asOutsider = staff(other)
+	c.asRegulator = a.regulator("511802")
+	return c
+}
+
+// regulator returns a client for a regulator of region.
+func (a *api) regulator(region string) *api {
+	a.t.Helper()
+	*a.seq++
+	var out struct{ CreateOrganization struct{ ID string } }
+	a.must(&out, createOrg, map[string]any{"in": map[string]any{
+		"name": "Bureau " + strconv.Itoa(*a.seq), "kind": "REGULATOR",
+		"creditCode": creditCode(a.t, *a.seq), "regionCode": region,
+	}})
+	return a.as(a.login(a.account(id(a.t, out.CreateOrganization.ID), "REGULATOR")))
+}
+
+func sgln(g string) string { return epcis.SGLN(g, "") }
+
+// epcisDoc wraps events in an EPCISDocument.
+func epcisDoc(events ...map[string]any) map[string]any {
+	return map[string]any{
+		"@context": []any{"https://ref.gs1.org/standards/epcis/epcis-context.jsonld"},
+		"type":     "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-03-05T10:00:00+08:00",
+		"epcisBody": map[string]any{"eventList": events},
+	}
+}
+
+// objectEvent is an ObjectEvent of quantities of lots at a location, at
+// a time given in Ya'an's offset.
+func objectEvent(action, step, where, at string, qs ...map[string]any) map[string]any {
+	e := map[string]any{
+		"type": "ObjectEvent", "action": action, "bizStep": step,
+		"eventTime": at, "eventTimeZoneOffset": "+08:00",
+		"bizLocation": map[string]any{"id": where}, "quantityList": qs,
+	}
+	if action == "OBSERVE" || action == "ADD" {
+		e["disposition"] = map[string]string{"commissioning": "active", "shipping": "in_transit", "receiving": "in_progress", "stocking": "sellable_accessible"}[step]
+		if e["disposition"] == "" {
+			delete(e, "disposition")
+		}
+	}
+	return e
+}
+
+func qty(class string, n float64, uom string) map[string]any {
+	return map[string]any{"epcClass": class, "quantity": n, "uom": uom}
+}
+
+// captureAnswer is what a capture or a query answered.
+type captureAnswer struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+// epcisDo sends a request to the EPCIS binding.
+func (a *api) epcisDo(method, path string, body []byte, header map[string]string) captureAnswer {
+	a.t.Helper()
+	req, err := http.NewRequest(method, a.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/ld+json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := a.send(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	out := captureAnswer{status: res.StatusCode, header: res.Header, raw: string(raw)}
+	if len(raw) > 0 && json.Unmarshal(raw, &out.body) != nil {
+		a.t.Fatalf("%s %s answered %d with no JSON: %s", method, path, res.StatusCode, raw)
+	}
+	return out
+}
+
+// capture posts an EPCISDocument and expects it captured.
+func (a *api) capture(doc map[string]any) captureAnswer {
+	a.t.Helper()
+	b, err := json.Marshal(doc)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	res := a.epcisDo("POST", "/epcis/capture", b, nil)
+	if res.status != http.StatusAccepted {
+		a.t.Fatalf("capture answered %d: %s", res.status, res.raw)
+	}
+	if !strings.HasPrefix(res.header.Get("Location"), "/epcis/capture/") {
+		a.t.Fatalf("capture gave no Location of its job: %v", res.header)
+	}
+	return res
+}
+
+// refused posts an EPCISDocument and expects it refused with status and
+// the problem type's name in its type.
+func (a *api) captureRefused(doc any, status int, problem string, header map[string]string) captureAnswer {
+	a.t.Helper()
+	var b []byte
+	switch d := doc.(type) {
+	case string:
+		b = []byte(d)
+	default:
+		var err error
+		if b, err = json.Marshal(d); err != nil {
+			a.t.Fatal(err)
+		}
+	}
+	res := a.epcisDo("POST", "/epcis/capture", b, header)
+	if res.status != status || !strings.HasSuffix(str(res.body["type"]), problem) {
+		a.t.Fatalf("capture answered %d %s, want %d %s: %s", res.status, str(res.body["type"]), status, problem, res.raw)
+	}
+	if res.header.Get("Content-Type") != epcis.ProblemContentType {
+		a.t.Errorf("a refusal came as %q", res.header.Get("Content-Type"))
+	}
+	return res
+}
+
+// events queries /epcis/events and returns the eventIDs of the answer.
+func (a *api) events(query string) ([]map[string]any, captureAnswer) {
+	a.t.Helper()
+	res := a.epcisDo("GET", "/epcis/events?"+query, nil, nil)
+	if res.status != http.StatusOK {
+		a.t.Fatalf("query %s answered %d: %s", query, res.status, res.raw)
+	}
+	return eventList(a.t, res.body), res
+}
+
+func eventList(t *testing.T, body map[string]any) []map[string]any {
+	t.Helper()
+	if body["type"] != "EPCISQueryDocument" {
+		t.Fatalf("not a query document: %v", body)
+	}
+	results := body["epcisBody"].(map[string]any)["queryResults"].(map[string]any)["resultsBody"].(map[string]any)
+	var out []map[string]any
+	for _, e := range results["eventList"].([]any) {
+		out = append(out, e.(map[string]any))
+	}
+	return out
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func num(v any) int {
+	f, _ := v.(float64)
+	return int(f)
+}
+
+// count returns the rows of the tables a refused capture must not touch.
+func (a *api) captureRows() map[string]int {
+	out := map[string]int{}
+	for _, t := range []string{"events", "event_keys", "changes", "batches", "shipments", "stocks", "capture_jobs", "alerts"} {
+		out[t] = a.count(t)
+	}
+	return out
+}
+
+// TestEPCISPorkChain: a farm, a plant and a shop whose systems speak EPCIS
+// record the pork chain by capture alone — commissioning, shipping,
+// receiving, transforming, stocking — and GraphQL then traces it like any
+// chain recorded through it. Each party then reads from the log the
+// events it is party to, and no other.
+func TestEPCISPorkChain(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		c := a.epcisChain(1)
+		pigs, pork := epcis.LGTIN(c.pigsGTIN, "PIG-1"), epcis.LGTIN(c.porkGTIN, "LOIN-1")
+		desadv := func(n string) []any {
+			return []any{map[string]any{"type": "desadv", "bizTransaction": "urn:epcglobal:cbv:bt:" + c.farmGLN + ":" + n}}
+		}
+
+		born := objectEvent("ADD", "commissioning", sgln(c.farmGLN), "2026-03-01T08:00:00+08:00", qty(pigs, 10, "HEA"))
+		born["ilmd"] = map[string]any{"cbvmda:itemExpirationDate": "2026-06-01"}
+		sent := objectEvent("OBSERVE", "shipping", sgln(c.farmGLN), "2026-03-02T06:00:00+08:00", qty(pigs, 10, "HEA"))
+		sent["destinationList"] = []any{map[string]any{"type": "location", "destination": sgln(c.plantGLN)}}
+		sent["bizTransactionList"] = desadv("D-1")
+		res := c.asFarm.capture(epcisDoc(born, sent))
+		if num(res.body["captured"]) != 2 || res.body["success"] != true {
+			t.Fatalf("the farm's capture: %s", res.raw)
+		}
+
+		got := objectEvent("OBSERVE", "receiving", sgln(c.plantGLN), "2026-03-02T11:00:00+08:00", qty(pigs, 10, "HEA"))
+		got["bizTransactionList"] = desadv("D-1")
+		cut := map[string]any{
+			"type": "TransformationEvent", "bizStep": "commissioning",
+			"eventTime": "2026-03-03T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+			"bizLocation":        map[string]any{"id": "urn:epc:id:sgln:" + c.plantGLN[:7] + "." + c.plantGLN[7:12] + ".0"},
+			"inputQuantityList":  []any{qty(pigs, 10, "HEA")},
+			"outputQuantityList": []any{qty(pork, 500, "KGM")},
+		}
+		toShop := objectEvent("OBSERVE", "shipping", sgln(c.plantGLN), "2026-03-04T05:00:00+08:00", qty(pork, 200, "KGM"))
+		toShop["destinationList"] = []any{map[string]any{"type": "location", "destination": sgln(c.storeGLN)}}
+		toShop["bizTransactionList"] = desadv("D-2")
+		c.asPlant.capture(epcisDoc(got, cut, toShop))
+
+		arrived := objectEvent("OBSERVE", "receiving", sgln(c.storeGLN), "2026-03-04T09:30:00+08:00", qty(pork, 200, "KGM"))
+		arrived["bizTransactionList"] = desadv("D-2")
+		shelved := objectEvent("OBSERVE", "stocking", sgln(c.storeGLN), "2026-03-04T10:00:00+08:00", qty(pork, 40, "KGM"))
+		c.asStore.capture(epcisDoc(arrived, shelved))
+
+		// GraphQL sees the chain: the loin's lineage reaches the farm's
+		// pigs, the pigs went to the plant and the loin to the shop.
+		var lot struct{ BatchByLot struct{ ID string } }
+		a.must(&lot, batchByLot, map[string]any{"gtin": c.porkGTIN, "lot": "LOIN-1"})
+		var up struct {
+			Lineage struct {
+				Nodes []struct{ Batch struct{ LotCode string } }
+				Edges []struct{ Quantity float64 }
+			}
+		}
+		a.must(&up, `query($b: ID!) { lineage(batchId: $b, direction: UPSTREAM) { nodes { batch { lotCode } } edges { quantity } } }`, map[string]any{"b": lot.BatchByLot.ID})
+		if len(up.Lineage.Nodes) != 1 || up.Lineage.Nodes[0].Batch.LotCode != "PIG-1" || len(up.Lineage.Edges) != 1 || up.Lineage.Edges[0].Quantity != 10 {
+			t.Errorf("the loin's lineage: %+v", up.Lineage)
+		}
+		var down struct {
+			Lineage struct {
+				Shipments []struct {
+					Status   string
+					To       struct{ ID string }
+					Quantity float64
+				}
+				ShelfEvents []struct{ Quantity float64 }
+			}
+		}
+		a.must(&down, `query($b: ID!) { lineage(batchId: $b, direction: DOWNSTREAM) { shipments { status to { id } quantity } shelfEvents { quantity } } }`, map[string]any{"b": lot.BatchByLot.ID})
+		if len(down.Lineage.Shipments) != 1 || down.Lineage.Shipments[0].To.ID != c.store || down.Lineage.Shipments[0].Status != "DELIVERED" ||
+			len(down.Lineage.ShelfEvents) != 1 || down.Lineage.ShelfEvents[0].Quantity != 40 {
+			t.Errorf("where the loin went: %+v", down.Lineage)
+		}
+		if n := a.count("alerts"); n != 0 {
+			t.Errorf("a chain without holes raised %d alerts", n)
+		}
+
+		// The log: each party reads what it is party to.
+		all, _ := a.events("perPage=100")
+		if len(all) != 7 {
+			t.Fatalf("the administrator reads %d events, want 7", len(all))
+		}
+		for _, e := range all {
+			if e["eventTimeZoneOffset"] != "+08:00" || e["recordTime"] == nil || !strings.HasPrefix(str(e["eventID"]), "ni:///sha-256;") {
+				t.Errorf("an event as stored: %v", e)
+			}
+		}
+		for who, cl := range map[string]*api{"farm": c.asFarm, "plant": c.asPlant, "store": c.asStore, "carrier": c.asCarrier, "outsider": c.asOutsider, "regulator": c.asRegulator} {
+			evs, _ := cl.events("perPage=100")
+			// The farm: its two, the plant's receipt and use of its pigs;
+			// the plant: all but the pigs' birth; the shop: the loin's
+			// despatch, arrival and shelving; the region's regulator: all.
+			want := map[string]int{"farm": 4, "plant": 6, "store": 3, "carrier": 0, "outsider": 0, "regulator": 7}[who]
+			if len(evs) != want {
+				var steps []string
+				for _, e := range evs {
+					steps = append(steps, str(e["type"])+" "+str(e["bizStep"]))
+				}
+				t.Errorf("%s reads %d events, want %d: %v", who, len(evs), want, steps)
+			}
+		}
+
+		// The same fact in another syntax: the pigs' lot as an EPC URN
+		// class finds the events that name it as a Digital Link.
+		urn := "urn:epc:class:lgtin:" + c.pigsGTIN[1:8] + "." + c.pigsGTIN[:1] + c.pigsGTIN[8:13] + ".PIG-1"
+		byURN, _ := a.events("MATCH_anyEPCClass=" + url.QueryEscape(urn))
+		if len(byURN) != 4 {
+			t.Errorf("MATCH_anyEPCClass by the lot's URN found %d events, want 4 (commissioned, shipped, received, used)", len(byURN))
+		}
+		byPath := a.epcisDo("GET", "/epcis/epcs/"+url.PathEscape(pigs)+"/events", nil, nil)
+		if byPath.status != 200 || len(eventList(t, byPath.body)) != 4 {
+			t.Errorf("/epcs/{lot}/events: %d %s", byPath.status, byPath.raw)
+		}
+		atPlant, _ := a.events("EQ_bizLocation=" + url.QueryEscape(sgln(c.plantGLN)) + "&eventType=ObjectEvent")
+		if len(atPlant) != 2 {
+			t.Errorf("ObjectEvents at the plant: %d, want 2", len(atPlant))
+		}
+		transformations := a.epcisDo("GET", "/epcis/eventTypes/TransformationEvent/events", nil, nil)
+		if transformations.status != 200 || len(eventList(t, transformations.body)) != 1 {
+			t.Errorf("/eventTypes/TransformationEvent/events: %d %s", transformations.status, transformations.raw)
+		}
+		bt, _ := a.events("EQ_bizTransaction_desadv=" + url.QueryEscape("urn:epcglobal:cbv:bt:"+c.farmGLN+":D-1"))
+		if len(bt) != 2 {
+			t.Errorf("the despatch advice D-1 names %d events, want 2", len(bt))
+		}
+		late, _ := a.events("GE_eventTime=" + url.QueryEscape("2026-03-04T00:00:00+08:00"))
+		if len(late) != 3 {
+			t.Errorf("events from 4 March: %d, want 3", len(late))
+		}
+		one := a.epcisDo("GET", "/epcis/events/"+url.PathEscape(str(all[0]["eventID"])), nil, nil)
+		if one.status != 200 || len(eventList(t, one.body)) != 1 {
+			t.Errorf("one event by its id: %d %s", one.status, one.raw)
+		}
+		if hidden := c.asOutsider.epcisDo("GET", "/epcis/events/"+url.PathEscape(str(all[0]["eventID"])), nil, nil); hidden.status != 404 {
+			t.Errorf("an outsider reading the farm's event by its id: %d %s", hidden.status, hidden.raw)
+		}
+	})
+}
