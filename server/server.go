@@ -26,7 +26,6 @@ import (
 	"suyuan/internal/auth"
 	"suyuan/internal/errcode"
 	"suyuan/internal/eventlog"
-	"suyuan/server/epcis"
 	"suyuan/internal/idempotency"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
@@ -36,6 +35,7 @@ import (
 	"suyuan/internal/trace"
 	"suyuan/server/consumer"
 	"suyuan/server/dashboard"
+	"suyuan/server/epcis"
 	"suyuan/server/playground"
 )
 

@@ -133,7 +133,7 @@ func (l *Log) Find(ctx context.Context, q Query) (*Page, error) {
 	last := after
 	for scanned := 0; len(page.Events) < per && scanned < maxScan; {
 		rows, err := l.client.Event.Query().Where(append(ps, event.IDGT(last))...).
-			Order(ent.Asc(event.FieldID)).Limit(per + 1).
+			Order(ent.Asc(event.FieldID)).Limit(per+1).
 			Select(event.FieldID, event.FieldBody).All(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("querying events: %w", err)
