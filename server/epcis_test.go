@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -348,6 +350,260 @@ func TestEPCISPorkChain(t *testing.T) {
 		}
 		if hidden := c.asOutsider.epcisDo("GET", "/epcis/events/"+url.PathEscape(str(all[0]["eventID"])), nil, nil); hidden.status != 404 {
 			t.Errorf("an outsider reading the farm's event by its id: %d %s", hidden.status, hidden.raw)
+		}
+	})
+}
+
+// TestEPCISCaptureRefusals: what is malformed or not the caller's to say
+// is refused with its problem and stores nothing — no event, no key, no
+// change, no lot, no capture job.
+func TestEPCISCaptureRefusals(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		c := a.epcisChain(2)
+		pigs := epcis.LGTIN(c.pigsGTIN, "PIG-9")
+		good := objectEvent("ADD", "commissioning", sgln(c.farmGLN), "2026-03-01T08:00:00+08:00", qty(pigs, 10, "HEA"))
+		noTime := objectEvent("ADD", "commissioning", sgln(c.farmGLN), "", qty(pigs, 10, "HEA"))
+		delete(noTime, "eventTime")
+		var key struct{ CreateAPIKey struct{ Secret string } }
+		a.must(&key, `mutation($o: ID!) { createAPIKey(organizationID: $o, name: "reader") { secret } }`, map[string]any{"o": c.farmOrg})
+		before := a.captureRows()
+		for _, tc := range []struct {
+			name    string
+			as      *api
+			doc     any
+			header  map[string]string
+			status  int
+			problem string
+			field   string
+		}{
+			{"no credentials", a.as(""), epcisDoc(good), nil, 401, "SecurityException", ""},
+			{"a read-only API key", a.as(""), epcisDoc(good), map[string]string{"X-API-Key": key.CreateAPIKey.Secret}, 403, "SecurityException", ""},
+			{"not JSON", c.asFarm, `{"type": "EPCISDocument", "epcisBody": {"eventList": [`, nil, 400, "ValidationException", ""},
+			{"not a document", c.asFarm, `[1, 2]`, nil, 400, "ValidationException", ""},
+			{"a query document", c.asFarm, map[string]any{"@context": "https://ref.gs1.org/standards/epcis/epcis-context.jsonld", "type": "EPCISQueryDocument", "schemaVersion": "2.0", "creationDate": "2026-03-05T10:00:00Z", "epcisBody": map[string]any{"queryResults": map[string]any{}}}, nil, 400, "ValidationException", ""},
+			{"an event without its time, after a good one", c.asFarm, epcisDoc(good, noTime), nil, 400, "ValidationException", "epcisBody.eventList.1.eventTime"},
+			{"another organisation's facility", c.asOutsider, epcisDoc(good), nil, 403, "SecurityException", "epcisBody.eventList.0.bizLocation.id"},
+			{"no event", c.asFarm, epcisDoc(), nil, 400, "ValidationException", ""},
+			{"an unknown error behaviour", c.asFarm, epcisDoc(good), map[string]string{"GS1-Capture-Error-Behaviour": "ignore"}, 400, "ValidationException", ""},
+			{"not JSON-LD", c.asFarm, epcisDoc(good), map[string]string{"Content-Type": "text/xml"}, 415, "UnsupportedMediaTypeException", ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				res := tc.as.forTest(t).captureRefused(tc.doc, tc.status, tc.problem, tc.header)
+				if tc.field != "" && str(res.body["field"]) != tc.field {
+					t.Errorf("the problem names %q, want %q: %s", res.body["field"], tc.field, res.raw)
+				}
+				if str(res.body["detail"]) == "" || strings.Contains(strings.ToLower(res.raw), "sql") {
+					t.Errorf("the problem does not say what is wrong, or says too much: %s", res.raw)
+				}
+				if after := a.captureRows(); !equalCounts(before, after) {
+					t.Errorf("a refused capture stored something: %v, then %v", before, after)
+				}
+			})
+		}
+		t.Run("too large", func(t *testing.T) {
+			body := `{"type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-03-05T10:00:00Z", "padding": "` +
+				strings.Repeat("x", 21<<20) + `"}`
+			c.asFarm.forTest(t).captureRefused(body, 413, "CaptureLimitExceededException", nil)
+			if after := a.captureRows(); !equalCounts(before, after) {
+				t.Errorf("a refused capture stored something: %v, then %v", before, after)
+			}
+		})
+	})
+}
+
+func equalCounts(a, b map[string]int) bool {
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestEPCISCaptureFacts: the same fact captured twice is stored once; a
+// retry with its Idempotency-Key is answered again without a second
+// capture; a true event with a hole before it is stored and the hole
+// raised as an alert; with GS1-Capture-Error-Behaviour: proceed, the
+// events that may be captured are, and the job says which were not.
+func TestEPCISCaptureFacts(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		c := a.epcisChain(3)
+		pigs, pork := epcis.LGTIN(c.pigsGTIN, "PIG-3"), epcis.LGTIN(c.porkGTIN, "LOIN-3")
+		born := objectEvent("ADD", "commissioning", sgln(c.farmGLN), "2026-03-01T08:00:00+08:00", qty(pigs, 10, "HEA"))
+		doc := epcisDoc(born)
+		first := c.asFarm.capture(doc)
+		events := a.count("events")
+		again := c.asFarm.capture(doc)
+		if num(again.body["captured"]) != 0 || num(again.body["duplicates"]) != 1 || a.count("events") != events {
+			t.Errorf("the same event captured again: %s; %d events, were %d", again.raw, a.count("events"), events)
+		}
+		if first.header.Get("Location") == again.header.Get("Location") {
+			t.Error("two captures share a capture job")
+		}
+
+		t.Run("Idempotency-Key", func(t *testing.T) {
+			b, _ := json.Marshal(epcisDoc(objectEvent("OBSERVE", "inspecting", sgln(c.farmGLN), "2026-03-01T09:00:00+08:00", qty(pigs, 10, "HEA"))))
+			h := map[string]string{"Idempotency-Key": "farm-capture-1"}
+			one := c.asFarm.epcisDo("POST", "/epcis/capture", b, h)
+			jobs := a.count("capture_jobs")
+			two := c.asFarm.epcisDo("POST", "/epcis/capture", b, h)
+			if one.status != 202 || two.status != 202 || two.header.Get("Idempotent-Replayed") != "true" ||
+				two.header.Get("Location") != one.header.Get("Location") || a.count("capture_jobs") != jobs {
+				t.Errorf("a retry: %d %v, then %d %v; %d jobs, were %d", one.status, one.header, two.status, two.header, a.count("capture_jobs"), jobs)
+			}
+			other := c.asFarm.epcisDo("POST", "/epcis/capture", append(b[:len(b):len(b)], ' '), h)
+			if other.status != http.StatusUnprocessableEntity {
+				t.Errorf("another document under the same key: %d %s", other.status, other.raw)
+			}
+		})
+
+		t.Run("holes are stored and raised", func(t *testing.T) {
+			// The plant makes loin from pigs no shipment brought it, and
+			// the shop receives loin no shipment brought, then shelves
+			// more than it received.
+			cut := map[string]any{
+				"type": "TransformationEvent", "eventTime": "2026-03-03T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+				"bizLocation":        map[string]any{"id": sgln(c.plantGLN)},
+				"inputQuantityList":  []any{qty(pigs, 4, "HEA")},
+				"outputQuantityList": []any{qty(pork, 200, "KGM")},
+			}
+			c.asPlant.capture(epcisDoc(cut))
+			got := objectEvent("OBSERVE", "receiving", sgln(c.storeGLN), "2026-03-04T09:30:00+08:00", qty(pork, 30, "KGM"))
+			shelved := objectEvent("OBSERVE", "stocking", sgln(c.storeGLN), "2026-03-04T10:00:00+08:00", qty(pork, 50, "KGM"))
+			res := c.asStore.capture(epcisDoc(got, shelved))
+			if num(res.body["captured"]) != 2 || len(res.body["notes"].([]any)) < 2 {
+				t.Errorf("the shop's capture: %s", res.raw)
+			}
+			var alerts struct {
+				Alerts struct {
+					Edges []struct {
+						Node struct {
+							Kind     string
+							Severity string
+							Subject  struct{ ID string } `json:"batch"`
+						}
+					}
+				}
+			}
+			a.must(&alerts, `{ alerts(first: 20) { edges { node { kind severity batch { id } } } } }`, nil)
+			kinds := map[string]int{}
+			for _, e := range alerts.Alerts.Edges {
+				kinds[e.Node.Kind]++
+			}
+			// The pigs at the plant, the loin at the shop; 50 kg shelved of 30.
+			if kinds["MISSING_CUSTODY"] != 2 || kinds["MASS_BALANCE"] != 1 {
+				t.Errorf("alerts raised: %v", kinds)
+			}
+			var lot struct{ BatchByLot struct{ ID string } }
+			a.must(&lot, batchByLot, map[string]any{"gtin": c.porkGTIN, "lot": "LOIN-3"})
+			if lot.BatchByLot.ID == "" {
+				t.Error("the loin made from pigs of unknown custody was not stored")
+			}
+			job := c.asStore.epcisDo("GET", res.header.Get("Location"), nil, nil)
+			if job.status != 200 || job.body["success"] != true || num(job.body["captured"]) != 2 {
+				t.Errorf("the shop's capture job: %d %s", job.status, job.raw)
+			}
+			if other := c.asFarm.epcisDo("GET", res.header.Get("Location"), nil, nil); other.status != 404 {
+				t.Errorf("the farm reading the shop's capture job: %d", other.status)
+			}
+		})
+
+		t.Run("proceed", func(t *testing.T) {
+			mine := objectEvent("ADD", "commissioning", sgln(c.farmGLN), "2026-03-05T08:00:00+08:00", qty(epcis.LGTIN(c.pigsGTIN, "PIG-4"), 5, "HEA"))
+			theirs := objectEvent("ADD", "commissioning", sgln(c.otherGLN), "2026-03-05T08:00:00+08:00", qty(epcis.LGTIN(c.pigsGTIN, "PIG-5"), 5, "HEA"))
+			b, _ := json.Marshal(epcisDoc(theirs, mine))
+			res := c.asFarm.epcisDo("POST", "/epcis/capture", b, map[string]string{"GS1-Capture-Error-Behaviour": "proceed"})
+			errs, _ := res.body["errors"].([]any)
+			if res.status != 202 || res.body["success"] != false || num(res.body["captured"]) != 1 || len(errs) != 1 ||
+				num(errs[0].(map[string]any)["eventIndex"]) != 0 {
+				t.Fatalf("proceed: %d %s", res.status, res.raw)
+			}
+			var lot struct{ BatchByLot *struct{ ID string } }
+			a.must(&lot, `query($g: String!) { batchByLot(gtin: $g, lot: "PIG-4") { id } }`, map[string]any{"g": c.pigsGTIN})
+			if lot.BatchByLot == nil {
+				t.Error("the farm's own event was not captured")
+			}
+		})
+	})
+}
+
+// TestEPCISQuery: the query's parameters are checked, its pages follow
+// one another without a gap or a repeat, and GS1's own example documents
+// are captured and found again by what they name.
+func TestEPCISQuery(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		c := a.epcisChain(4)
+		var evs []map[string]any
+		for i := range 7 {
+			evs = append(evs, objectEvent("ADD", "commissioning", sgln(c.farmGLN), "2026-03-0"+strconv.Itoa(i+1)+"T08:00:00+08:00",
+				qty(epcis.LGTIN(c.pigsGTIN, "Q-"+strconv.Itoa(i)), 1, "HEA")))
+		}
+		c.asFarm.capture(epcisDoc(evs...))
+
+		all, _ := c.asFarm.events("perPage=100")
+		var paged []string
+		next := "/epcis/events?perPage=3"
+		for pages := 0; next != ""; pages++ {
+			if pages > 5 {
+				t.Fatal("the pages never end")
+			}
+			res := c.asFarm.epcisDo("GET", next, nil, nil)
+			if res.status != 200 {
+				t.Fatalf("%s: %d %s", next, res.status, res.raw)
+			}
+			for _, e := range eventList(t, res.body) {
+				paged = append(paged, str(e["eventID"]))
+			}
+			next = ""
+			if l := res.header.Get("Link"); l != "" {
+				next = strings.TrimSuffix(strings.TrimPrefix(l, "<"), `>; rel="next"`)
+			}
+		}
+		if len(paged) != len(all) || len(all) != 7 {
+			t.Fatalf("paged %d events, all at once %d", len(paged), len(all))
+		}
+		for i, e := range all {
+			if paged[i] != str(e["eventID"]) {
+				t.Errorf("page order differs at %d", i)
+			}
+		}
+
+		for _, q := range []string{"perPage=0", "perPage=100000", "nextPageToken=forged", "MATCH_nothing=1", "eventType=WrongEvent",
+			"GE_eventTime=yesterday", "EQ_action=MOVE", "GE_value_CEL=warm", "colour=red", "eventType="} {
+			res := c.asFarm.epcisDo("GET", "/epcis/events?"+q, nil, nil)
+			if res.status != 400 || !strings.HasSuffix(str(res.body["type"]), "QueryParameterException") {
+				t.Errorf("%s: %d %s", q, res.status, res.raw)
+			}
+		}
+		if res := a.as("").epcisDo("GET", "/epcis/events", nil, nil); res.status != 401 {
+			t.Errorf("an anonymous query: %d", res.status)
+		}
+		if res := a.epcisDo("GET", "/epcis/eventTypes/NoEvent/events", nil, nil); res.status != 404 {
+			t.Errorf("an unknown event type: %d", res.status)
+		}
+
+		// GS1's examples name places and goods the service does not
+		// know: stored for the farm that sent them, found by what they
+		// name in either syntax, read by no one else.
+		raw, err := os.ReadFile(filepath.Join("..", "internal", "epcis", "testdata", "gs1", "Example_9.6.1-ObjectEvent.jsonld"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := c.asFarm.epcisDo("POST", "/epcis/capture", raw, nil)
+		if res.status != 202 || num(res.body["captured"]) == 0 {
+			t.Fatalf("GS1's example: %d %s", res.status, res.raw)
+		}
+		found, _ := c.asFarm.events("MATCH_epc=" + url.QueryEscape("urn:epc:id:sgtin:0614141.107346.2017"))
+		byDL, _ := c.asFarm.events("MATCH_epc=" + url.QueryEscape("https://id.gs1.org/01/10614141073464/21/2017"))
+		pattern, _ := c.asFarm.events("MATCH_epc=" + url.QueryEscape("urn:epc:idpat:sgtin:0614141.107346.*"))
+		if len(found) == 0 || len(found) != len(byDL) || len(pattern) < len(found) {
+			t.Errorf("GS1's example found by its EPC URN %d, Digital Link %d, pattern %d times", len(found), len(byDL), len(pattern))
+		}
+		if theirs, _ := c.asOutsider.events("MATCH_epc=" + url.QueryEscape("urn:epc:id:sgtin:0614141.107346.2017")); len(theirs) != 0 {
+			t.Errorf("an outsider reads %d of the farm's captured examples", len(theirs))
 		}
 	})
 }

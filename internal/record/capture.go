@@ -85,7 +85,10 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 		}
 		for i, e := range events {
 			if held[e.EventID] {
+				// Neither projected nor stored again: the log counts it
+				// among the change's duplicates.
 				p.res.Duplicates++
+				rec.Event(*e, nil)
 				continue
 			}
 			held[e.EventID] = true // twice in one document: once
@@ -96,11 +99,6 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 			}
 			rec.Event(*e, p.parties, p.regions...)
 			p.res.Captured++
-		}
-		if p.res.Captured == 0 {
-			// Nothing new: the log holds every event already. The change
-			// still records that the document came.
-			rec.Changed("CaptureDuplicate", 0)
 		}
 		raised, err = r.raise(ctx, tx, p.findings)
 		res = p.res

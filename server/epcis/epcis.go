@@ -159,6 +159,10 @@ func (h *Handler) capture(w http.ResponseWriter, r *http.Request) {
 		}
 		events = append(events, e)
 	}
+	if len(events) == 0 {
+		writeProblem(w, gs1.NewProblem(gs1.ValidationException, "the document holds no event"))
+		return
+	}
 	job := h.client.CaptureJob.Create().SetCreatedAt(h.now().UTC()).SetSuccess(true)
 	if v.OrgID != 0 {
 		job.SetOrganizationID(v.OrgID)
