@@ -546,6 +546,7 @@ type ComplexityRoot struct {
 		AuditEntries      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditEntryOrder, where *ent.AuditEntryWhereInput) int
 		BatchByLot        func(childComplexity int, gtin string, lot string) int
 		Batches           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BatchOrder, where *ent.BatchWhereInput) int
+		BatchesBySscc     func(childComplexity int, sscc string) int
 		Dashboard         func(childComplexity int, region *string, from *time.Time, to *time.Time) int
 		Facilities        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
 		FacilityByGln     func(childComplexity int, gln string) int
@@ -988,6 +989,7 @@ type QueryResolver interface {
 	FacilityByGln(ctx context.Context, gln string) (*ent.Facility, error)
 	ProductByGtin(ctx context.Context, gtin string) (*ent.Product, error)
 	BatchByLot(ctx context.Context, gtin string, lot string) (*ent.Batch, error)
+	BatchesBySscc(ctx context.Context, sscc string) ([]*ent.Batch, error)
 	Me(ctx context.Context) (*ent.User, error)
 	Dashboard(ctx context.Context, region *string, from *time.Time, to *time.Time) (*dashboard.Summary, error)
 }
@@ -3355,6 +3357,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Batches(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.BatchOrder), args["where"].(*ent.BatchWhereInput)), true
+	case "Query.batchesBySSCC":
+		if e.ComplexityRoot.Query.BatchesBySscc == nil {
+			break
+		}
+
+		args, err := ec.field_Query_batchesBySSCC_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BatchesBySscc(childComplexity, args["sscc"].(string)), true
 	case "Query.dashboard":
 		if e.ComplexityRoot.Query.Dashboard == nil {
 			break
@@ -5604,6 +5617,11 @@ extend type Query {
   productByGTIN(gtin: String!): Product
   "The batch with a lot code (GS1 AI 10) of the product with a GTIN."
   batchByLot(gtin: String!, lot: String!): Batch
+  """
+  The batches on the pallet with an SSCC (18 digits) now, as captured
+  AggregationEvents packed it; those you may read.
+  """
+  batchesBySSCC(sscc: String!): [Batch!]!
 }
 
 # ---------------------------------------------------------------------------
@@ -9394,6 +9412,20 @@ func (ec *executionContext) field_Query_batchByLot_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["lot"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_batchesBySSCC_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sscc",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sscc"] = arg0
 	return args, nil
 }
 
@@ -20503,6 +20535,50 @@ func (ec *executionContext) fieldContext_Query_batchByLot(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_batchByLot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_batchesBySSCC(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_batchesBySSCC(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().BatchesBySscc(ctx, fc.Args["sscc"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Batch) graphql.Marshaler {
+			return ec.marshalNBatch2ᚕᚖsuyuanᚋentᚐBatchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_batchesBySSCC(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Batch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_batchesBySSCC_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -46140,6 +46216,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_batchByLot(ctx, field)
 				})
+		case "batchesBySSCC":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_batchesBySSCC(ctx, field)
+				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -49149,6 +49231,22 @@ func (ec *executionContext) marshalNAuthPayload2ᚖsuyuanᚋgraphᚋmodelᚐAuth
 		return graphql.Null
 	}
 	return ec._AuthPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBatch2ᚕᚖsuyuanᚋentᚐBatchᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Batch) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBatch2ᚖsuyuanᚋentᚐBatch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNBatch2ᚖsuyuanᚋentᚐBatch(ctx context.Context, sel ast.SelectionSet, v *ent.Batch) graphql.Marshaler {

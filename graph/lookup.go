@@ -7,6 +7,8 @@ import (
 	"suyuan/ent/batch"
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
+	"suyuan/ent/pallet"
+	"suyuan/ent/palletitem"
 	"suyuan/ent/product"
 	"suyuan/internal/cnid"
 	"suyuan/internal/errcode"
@@ -119,6 +121,31 @@ func (r *Resolver) batchByLot(ctx context.Context, gtin, lot string) (*ent.Batch
 		return nil, err
 	}
 	return absentAsNil(q.Only(ctx))
+}
+
+// batchesBySSCC lists the lots on a pallet now. Pallets are the capture
+// path's own rows: which lots a pallet holds is read with the system's
+// privileges, and the lots themselves through the caller's policies, so an
+// SSCC tells a caller nothing of lots it may not read.
+func (r *Resolver) batchesBySSCC(ctx context.Context, sscc string) ([]*ent.Batch, error) {
+	v, err := gs1.SSCC(sscc)
+	if err != nil {
+		return nil, errcode.WithField(err, "sscc")
+	}
+	ids, err := r.client.PalletItem.Query().
+		Where(palletitem.HasPalletWith(pallet.Sscc(v)), palletitem.RemovedAtIsNil()).
+		Select(palletitem.FieldBatchID).Ints(tenancy.System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return []*ent.Batch{}, nil
+	}
+	q, err := r.client.Batch.Query().Where(batch.IDIn(ids...)).Order(ent.Asc(batch.FieldID)).CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return q.All(ctx)
 }
 
 // absentAsNil answers a lookup that found nothing with null rather than

@@ -256,6 +256,11 @@ func (r *queryResolver) BatchByLot(ctx context.Context, gtin string, lot string)
 	return r.batchByLot(ctx, gtin, lot)
 }
 
+// BatchesBySscc is the resolver for the batchesBySSCC field.
+func (r *queryResolver) BatchesBySscc(ctx context.Context, sscc string) ([]*ent.Batch, error) {
+	return r.batchesBySSCC(ctx, sscc)
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 	v := viewer.FromContext(ctx)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"suyuan/internal/epcis"
+	"suyuan/internal/gs1"
 	"suyuan/internal/testdb"
 	"suyuan/server"
 )
@@ -216,19 +217,35 @@ func (a *api) captureRows() map[string]int {
 	return out
 }
 
-// TestEPCISPorkChain: a farm, a plant and a shop whose systems speak EPCIS
-// record the pork chain by capture alone — commissioning, shipping,
-// receiving, transforming, stocking — and GraphQL then traces it like any
-// chain recorded through it. Each party then reads from the log the
-// events it is party to, and no other.
+// TestEPCISPorkChain: a farm, a slaughterhouse, a cold-chain carrier, a
+// supermarket and a laboratory whose systems speak EPCIS record the pork
+// chain by capture alone — the pigs commissioned and shipped, received and
+// slaughtered into two cuts in a transformation told in two parts, the
+// loin packed on a pallet that ships its contents, the carrier's
+// temperature readings, the shop's receipt and shelf, the laboratory's
+// inspection — and GraphQL traces it like any chain recorded through it.
+// Each party then reads from the log the events it is party to, no other.
 func TestEPCISPorkChain(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		a := newAPI(t, db, server.Config{})
 		c := a.epcisChain(1)
-		pigs, pork := epcis.LGTIN(c.pigsGTIN, "PIG-1"), epcis.LGTIN(c.porkGTIN, "LOIN-1")
+		ribsProduct := a.product(c.plantOrg, "排骨 Pork ribs", "KG")
+		var g struct{ Node struct{ Gtin string } }
+		a.must(&g, productGTINOf, map[string]any{"id": ribsProduct})
+		carrierGLN := gln(t, 99)
+		a.must(nil, updateOrgGLN, map[string]any{"id": c.carrierOrg, "gln": carrierGLN})
+		pigs, pork, ribs := epcis.LGTIN(c.pigsGTIN, "PIG-1"), epcis.LGTIN(c.porkGTIN, "LOIN-1"), epcis.LGTIN(g.Node.Gtin, "RIB-1")
+		ssccBody := "069010000000000" + "01"
+		check, err := gs1.CheckDigit(ssccBody)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sscc := ssccBody + string(check)
+		palletID := epcis.SSCC(sscc)
 		desadv := func(n string) []any {
 			return []any{map[string]any{"type": "desadv", "bizTransaction": "urn:epcglobal:cbv:bt:" + c.farmGLN + ":" + n}}
 		}
+		slaughter := "urn:uuid:7f3c5a2e-0d4b-4c61-9a8e-2b7d1f6e9c10"
 
 		born := objectEvent("ADD", "commissioning", sgln(c.farmGLN), "2026-03-01T08:00:00+08:00", qty(pigs, 10, "HEA"))
 		born["ilmd"] = map[string]any{"cbvmda:itemExpirationDate": "2026-06-01"}
@@ -240,53 +257,128 @@ func TestEPCISPorkChain(t *testing.T) {
 			t.Fatalf("the farm's capture: %s", res.raw)
 		}
 
+		// The plant's system tells the slaughter in two parts: the pigs
+		// go in, then — in a later document — the two cuts come out.
 		got := objectEvent("OBSERVE", "receiving", sgln(c.plantGLN), "2026-03-02T11:00:00+08:00", qty(pigs, 10, "HEA"))
 		got["bizTransactionList"] = desadv("D-1")
-		cut := map[string]any{
-			"type": "TransformationEvent", "bizStep": "commissioning",
-			"eventTime": "2026-03-03T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
-			"bizLocation":        map[string]any{"id": "urn:epc:id:sgln:" + c.plantGLN[:7] + "." + c.plantGLN[7:12] + ".0"},
-			"inputQuantityList":  []any{qty(pigs, 10, "HEA")},
-			"outputQuantityList": []any{qty(pork, 500, "KGM")},
+		in := map[string]any{
+			"type": "TransformationEvent", "transformationID": slaughter,
+			"eventTime": "2026-03-03T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+			"bizLocation":       map[string]any{"id": "urn:epc:id:sgln:" + c.plantGLN[:7] + "." + c.plantGLN[7:12] + ".0"},
+			"inputQuantityList": []any{qty(pigs, 10, "HEA")},
 		}
-		toShop := objectEvent("OBSERVE", "shipping", sgln(c.plantGLN), "2026-03-04T05:00:00+08:00", qty(pork, 200, "KGM"))
-		toShop["destinationList"] = []any{map[string]any{"type": "location", "destination": sgln(c.storeGLN)}}
-		toShop["bizTransactionList"] = desadv("D-2")
-		c.asPlant.capture(epcisDoc(got, cut, toShop))
+		c.asPlant.capture(epcisDoc(got, in))
+		out := map[string]any{
+			"type": "TransformationEvent", "bizStep": "commissioning", "transformationID": slaughter,
+			"eventTime": "2026-03-03T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+			"bizLocation":        map[string]any{"id": sgln(c.plantGLN)},
+			"outputQuantityList": []any{qty(pork, 500, "KGM"), qty(ribs, 300, "KGM")},
+		}
+		packed := map[string]any{
+			"type": "AggregationEvent", "action": "ADD", "bizStep": "packing", "parentID": palletID,
+			"eventTime": "2026-03-04T04:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+			"bizLocation":       map[string]any{"id": sgln(c.plantGLN)},
+			"childQuantityList": []any{qty(pork, 200, "KGM")},
+		}
+		toShop := map[string]any{
+			"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
+			"eventTime": "2026-03-04T05:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+			"bizLocation": map[string]any{"id": sgln(c.plantGLN)}, "epcList": []any{palletID},
+			"bizTransactionList": desadv("D-2"),
+			"destinationList": []any{
+				map[string]any{"type": "location", "destination": sgln(c.storeGLN)},
+				map[string]any{"type": "possessing_party", "destination": "urn:epc:id:pgln:" + carrierGLN[:7] + "." + carrierGLN[7:12]},
+			},
+		}
+		c.asPlant.capture(epcisDoc(out, packed, toShop))
 
-		arrived := objectEvent("OBSERVE", "receiving", sgln(c.storeGLN), "2026-03-04T09:30:00+08:00", qty(pork, 200, "KGM"))
+		// The carrier's system reports the truck's temperatures.
+		reading := func(at string, v float64) map[string]any {
+			return map[string]any{"type": "Temperature", "value": v, "uom": "CEL", "time": at}
+		}
+		truck := map[string]any{
+			"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "transporting",
+			"eventTime": "2026-03-04T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+			"epcList": []any{palletID}, "bizTransactionList": desadv("D-2"),
+			"sensorElementList": []any{map[string]any{"sensorReport": []any{
+				reading("2026-03-04T06:00:00+08:00", 2.5), reading("2026-03-04T07:00:00+08:00", 3.0), reading("2026-03-04T08:00:00+08:00", 2.8),
+			}}},
+		}
+		c.asCarrier.capture(epcisDoc(truck))
+
+		arrived := objectEvent("OBSERVE", "receiving", sgln(c.storeGLN), "2026-03-04T09:30:00+08:00")
+		delete(arrived, "quantityList")
+		arrived["epcList"] = []any{palletID}
 		arrived["bizTransactionList"] = desadv("D-2")
 		shelved := objectEvent("OBSERVE", "stocking", sgln(c.storeGLN), "2026-03-04T10:00:00+08:00", qty(pork, 40, "KGM"))
 		c.asStore.capture(epcisDoc(arrived, shelved))
 
+		tested := objectEvent("OBSERVE", "inspecting", sgln(c.storeGLN), "2026-03-04T15:00:00+08:00", qty(pork, 0.5, "KGM"))
+		tested["disposition"] = "conformant"
+		c.asLab.capture(epcisDoc(tested))
+
 		// GraphQL sees the chain: the loin's lineage reaches the farm's
-		// pigs, the pigs went to the plant and the loin to the shop.
+		// pigs through the slaughter, sharing the pigs between the cuts.
 		var lot struct{ BatchByLot struct{ ID string } }
 		a.must(&lot, batchByLot, map[string]any{"gtin": c.porkGTIN, "lot": "LOIN-1"})
 		var up struct {
 			Lineage struct {
 				Nodes []struct{ Batch struct{ LotCode string } }
-				Edges []struct{ Quantity float64 }
+				Edges []struct {
+					Quantity float64
+					Unit     string
+				}
 			}
 		}
-		a.must(&up, `query($b: ID!) { lineage(batchId: $b, direction: UPSTREAM) { nodes { batch { lotCode } } edges { quantity } } }`, map[string]any{"b": lot.BatchByLot.ID})
-		if len(up.Lineage.Nodes) != 1 || up.Lineage.Nodes[0].Batch.LotCode != "PIG-1" || len(up.Lineage.Edges) != 1 || up.Lineage.Edges[0].Quantity != 10 {
-			t.Errorf("the loin's lineage: %+v", up.Lineage)
+		a.must(&up, `query($b: ID!) { lineage(batchId: $b, direction: UPSTREAM) { nodes { batch { lotCode } } edges { quantity unit } } }`, map[string]any{"b": lot.BatchByLot.ID})
+		if len(up.Lineage.Nodes) != 1 || up.Lineage.Nodes[0].Batch.LotCode != "PIG-1" || len(up.Lineage.Edges) != 1 ||
+			up.Lineage.Edges[0].Quantity != 6.25 || up.Lineage.Edges[0].Unit != "HEAD" {
+			t.Errorf("the loin's lineage (500 of 800 kg made from 10 pigs): %+v", up.Lineage)
 		}
+		var pigLot struct{ BatchByLot struct{ ID string } }
+		a.must(&pigLot, batchByLot, map[string]any{"gtin": c.pigsGTIN, "lot": "PIG-1"})
 		var down struct {
 			Lineage struct {
+				Nodes     []struct{ Batch struct{ LotCode string } }
 				Shipments []struct {
-					Status   string
-					To       struct{ ID string }
-					Quantity float64
+					Status    string
+					Carrier   struct{ ID string }
+					To        struct{ ID string }
+					Quantity  float64
+					ColdChain struct {
+						Verdict  string
+						Readings int
+					}
 				}
 				ShelfEvents []struct{ Quantity float64 }
 			}
 		}
-		a.must(&down, `query($b: ID!) { lineage(batchId: $b, direction: DOWNSTREAM) { shipments { status to { id } quantity } shelfEvents { quantity } } }`, map[string]any{"b": lot.BatchByLot.ID})
-		if len(down.Lineage.Shipments) != 1 || down.Lineage.Shipments[0].To.ID != c.store || down.Lineage.Shipments[0].Status != "DELIVERED" ||
-			len(down.Lineage.ShelfEvents) != 1 || down.Lineage.ShelfEvents[0].Quantity != 40 {
-			t.Errorf("where the loin went: %+v", down.Lineage)
+		a.must(&down, `query($b: ID!) { lineage(batchId: $b, direction: DOWNSTREAM) { nodes { batch { lotCode } }
+			shipments { status carrier { id } to { id } quantity coldChain { verdict readings } } shelfEvents { quantity } } }`,
+			map[string]any{"b": pigLot.BatchByLot.ID})
+		l := down.Lineage
+		if len(l.Nodes) != 2 || len(l.Shipments) != 2 || len(l.ShelfEvents) != 1 || l.ShelfEvents[0].Quantity != 40 {
+			t.Fatalf("where the pigs went: %+v", l)
+		}
+		for _, s := range l.Shipments {
+			if s.Quantity == 200 && (s.To.ID != c.store || s.Status != "DELIVERED" || s.Carrier.ID != c.carrierOrg ||
+				s.ColdChain.Readings != 3 || s.ColdChain.Verdict != "OK") {
+				t.Errorf("the loin's trip to the shop: %+v", s)
+			}
+		}
+		var pallet struct{ BatchesBySSCC []struct{ LotCode string } }
+		a.must(&pallet, `query($s: String!) { batchesBySSCC(sscc: $s) { lotCode } }`, map[string]any{"s": sscc})
+		if len(pallet.BatchesBySSCC) != 1 || pallet.BatchesBySSCC[0].LotCode != "LOIN-1" {
+			t.Errorf("what is on the pallet: %+v", pallet.BatchesBySSCC)
+		}
+		var hidden struct{ BatchesBySSCC []struct{ LotCode string } }
+		c.asOutsider.must(&hidden, `query($s: String!) { batchesBySSCC(sscc: $s) { lotCode } }`, map[string]any{"s": sscc})
+		if len(hidden.BatchesBySSCC) != 0 {
+			t.Errorf("an outsider reads the pallet's lots: %+v", hidden.BatchesBySSCC)
+		}
+		a.fails("BAD_USER_INPUT", "sscc", `{ batchesBySSCC(sscc: "123") { id } }`, nil)
+		if n := a.count("inspections"); n != 1 {
+			t.Errorf("%d inspections recorded", n)
 		}
 		if n := a.count("alerts"); n != 0 {
 			t.Errorf("a chain without holes raised %d alerts", n)
@@ -294,20 +386,23 @@ func TestEPCISPorkChain(t *testing.T) {
 
 		// The log: each party reads what it is party to.
 		all, _ := a.events("perPage=100")
-		if len(all) != 7 {
-			t.Fatalf("the administrator reads %d events, want 7", len(all))
+		if len(all) != 11 {
+			t.Fatalf("the administrator reads %d events, want 11", len(all))
 		}
 		for _, e := range all {
 			if e["eventTimeZoneOffset"] != "+08:00" || e["recordTime"] == nil || !strings.HasPrefix(str(e["eventID"]), "ni:///sha-256;") {
 				t.Errorf("an event as stored: %v", e)
 			}
 		}
-		for who, cl := range map[string]*api{"farm": c.asFarm, "plant": c.asPlant, "store": c.asStore, "carrier": c.asCarrier, "outsider": c.asOutsider, "regulator": c.asRegulator} {
+		for who, cl := range map[string]*api{"farm": c.asFarm, "plant": c.asPlant, "store": c.asStore, "carrier": c.asCarrier, "lab": c.asLab, "outsider": c.asOutsider, "regulator": c.asRegulator} {
 			evs, _ := cl.events("perPage=100")
-			// The farm: its two, the plant's receipt and use of its pigs;
-			// the plant: all but the pigs' birth; the shop: the loin's
-			// despatch, arrival and shelving; the region's regulator: all.
-			want := map[string]int{"farm": 4, "plant": 6, "store": 3, "carrier": 0, "outsider": 0, "regulator": 7}[who]
+			// The farm: its two, the plant's receipt of its pigs and both
+			// parts of the slaughter that used them. The plant: all but the pigs' birth. The
+			// carrier: the trip it carried — its despatch, its readings,
+			// its arrival. The shop: the loin's despatch to it, what
+			// happened to it there. The laboratory: its inspection. The
+			// region's regulator: all.
+			want := map[string]int{"farm": 5, "plant": 10, "carrier": 3, "store": 5, "lab": 1, "outsider": 0, "regulator": 11}[who]
 			if len(evs) != want {
 				var steps []string
 				for _, e := range evs {
@@ -328,21 +423,33 @@ func TestEPCISPorkChain(t *testing.T) {
 		if byPath.status != 200 || len(eventList(t, byPath.body)) != 4 {
 			t.Errorf("/epcs/{lot}/events: %d %s", byPath.status, byPath.raw)
 		}
+		onPallet, _ := a.events("MATCH_anyEPC=" + url.QueryEscape("urn:epc:id:sscc:"+sscc[1:8]+"."+sscc[:1]+sscc[8:17]))
+		if len(onPallet) != 4 {
+			t.Errorf("events naming the pallet: %d, want 4 (packed, shipped, carried, received)", len(onPallet))
+		}
+		slaughtered, _ := a.events("EQ_transformationID=" + url.QueryEscape(slaughter))
+		if len(slaughtered) != 2 {
+			t.Errorf("the slaughter's parts: %d, want 2", len(slaughtered))
+		}
 		atPlant, _ := a.events("EQ_bizLocation=" + url.QueryEscape(sgln(c.plantGLN)) + "&eventType=ObjectEvent")
 		if len(atPlant) != 2 {
 			t.Errorf("ObjectEvents at the plant: %d, want 2", len(atPlant))
 		}
 		transformations := a.epcisDo("GET", "/epcis/eventTypes/TransformationEvent/events", nil, nil)
-		if transformations.status != 200 || len(eventList(t, transformations.body)) != 1 {
+		if transformations.status != 200 || len(eventList(t, transformations.body)) != 2 {
 			t.Errorf("/eventTypes/TransformationEvent/events: %d %s", transformations.status, transformations.raw)
 		}
 		bt, _ := a.events("EQ_bizTransaction_desadv=" + url.QueryEscape("urn:epcglobal:cbv:bt:"+c.farmGLN+":D-1"))
 		if len(bt) != 2 {
 			t.Errorf("the despatch advice D-1 names %d events, want 2", len(bt))
 		}
-		late, _ := a.events("GE_eventTime=" + url.QueryEscape("2026-03-04T00:00:00+08:00"))
+		warm, _ := a.events("GE_value_FAH=" + url.QueryEscape("37.2")) // 2.9 °C
+		if len(warm) != 1 {
+			t.Errorf("events with a reading of at least 37.2 °F: %d, want 1", len(warm))
+		}
+		late, _ := a.events("GE_eventTime=" + url.QueryEscape("2026-03-04T09:00:00+08:00"))
 		if len(late) != 3 {
-			t.Errorf("events from 4 March: %d, want 3", len(late))
+			t.Errorf("events from 09:00 on 4 March: %d, want 3", len(late))
 		}
 		one := a.epcisDo("GET", "/epcis/events/"+url.PathEscape(str(all[0]["eventID"])), nil, nil)
 		if one.status != 200 || len(eventList(t, one.body)) != 1 {

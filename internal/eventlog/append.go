@@ -147,6 +147,7 @@ const (
 	KindOutputClass       = "output_class"
 	KindParty             = tenancy.EventPartyKey
 	KindRegion            = tenancy.EventRegionKey
+	KindTransformation    = "transformation"
 	KindBizTxPrefix       = "bt:"
 	KindSourcePrefix      = "source:"
 	KindDestinationPrefix = "destination:"
@@ -163,7 +164,7 @@ func Keys(e *epcis.Event, parties []int, regions []string) []Key {
 		if value == "" {
 			return
 		}
-		if kind != KindParty && kind != KindRegion {
+		if kind != KindParty && kind != KindRegion && kind != KindTransformation {
 			value = epcis.Canonical(value)
 		}
 		k := Key{kind, value}
@@ -197,6 +198,7 @@ func Keys(e *epcis.Event, parties []int, regions []string) []Key {
 	for _, q := range e.OutputQuantityList {
 		add(KindOutputClass, q.EPCClass)
 	}
+	add(KindTransformation, e.TransformationID)
 	for _, bt := range e.BizTransactionList {
 		add(KindBizTxPrefix+bt.Type, bt.BizTransaction)
 	}

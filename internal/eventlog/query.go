@@ -30,6 +30,7 @@ type Query struct {
 	BizSteps, Dispositions     []string
 	ReadPoints, BizLocations   []string
 	EventIDs                   []string
+	TransformationIDs          []string
 	GEEventTime, LTEventTime   time.Time
 	GERecordTime, LTRecordTime time.Time
 	// Match holds the MATCH_ parameters by what they look at: epc,
@@ -124,6 +125,9 @@ func (l *Log) Find(ctx context.Context, q Query) (*Page, error) {
 	}
 	for param, vals := range q.Match {
 		ps = append(ps, keyed(keyKinds(param), vals))
+	}
+	if len(q.TransformationIDs) > 0 {
+		ps = append(ps, keyed([]string{KindTransformation}, q.TransformationIDs))
 	}
 	for typ, vals := range q.BizTransactions {
 		ps = append(ps, keyed([]string{KindBizTxPrefix + typ}, vals))

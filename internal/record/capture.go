@@ -11,7 +11,9 @@ import (
 
 	"suyuan/ent"
 	"suyuan/ent/batch"
+	"suyuan/ent/batchinput"
 	"suyuan/ent/event"
+	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
@@ -75,7 +77,8 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 	var raised []*ent.Alert
 	ch, err := r.log.Record(ctx, "capture", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		p := &projector{r: r, tx: tx, v: v, rec: rec, res: &CaptureResult{},
-			places: map[string]*ent.Facility{}, lots: map[string]*ent.Batch{}, products: map[string]*ent.Product{}}
+			places: map[string]*ent.Facility{}, lots: map[string]*ent.Batch{}, products: map[string]*ent.Product{},
+			transformations: map[string]transformation{}}
 		held, err := p.held(ctx, events)
 		if err != nil {
 			return err
@@ -131,6 +134,9 @@ type projector struct {
 	places   map[string]*ent.Facility
 	lots     map[string]*ent.Batch
 	products map[string]*ent.Product
+	// transformations holds the parts of transformations seen in this
+	// capture, by transformationID (the log holds those of earlier ones).
+	transformations map[string]transformation
 }
 
 // held returns which of the events the log holds already, by eventID.
@@ -509,18 +515,16 @@ func (p *projector) hole(kind anomaly.Kind, b *ent.Batch, where *ent.Facility, w
 // transform makes the outputs of a transformation from its inputs: each
 // input's quantity is taken where it happened, each output made there with
 // every input as its ingredient, the input's quantity shared among the
-// outputs in proportion to theirs.
+// outputs in proportion to theirs. A transformation may come in parts —
+// several events sharing its transformationID, inputs in one and outputs
+// in another — and each part is linked to what the earlier parts brought,
+// in this capture or in the log.
 func (p *projector) transform(ctx context.Context, where *ent.Facility) error {
 	if where == nil {
 		p.note("transformation stored without lots: no registered facility")
 		return nil
 	}
-	type input struct {
-		b      *ent.Batch
-		amount float64
-		unit   quantity.Unit
-	}
-	var ins []input
+	var this transformation
 	for j, q := range p.e.InputQuantityList {
 		b, err := p.lot(ctx, q.EPCClass)
 		if err != nil {
@@ -537,42 +541,118 @@ func (p *projector) transform(ctx context.Context, where *ent.Facility) error {
 		if err := p.take(ctx, b, where, amount, unit, "inputQuantityList."+strconv.Itoa(j)+".quantity"); err != nil {
 			return err
 		}
-		ins = append(ins, input{b, amount, unit})
+		this.ins = append(this.ins, transformInput{b, amount, unit})
 		p.rec.Changed(ent.TypeBatch, b.ID)
 	}
-	var outs []*ent.Batch
-	var total float64
 	for j, q := range p.e.OutputQuantityList {
 		b, err := p.makeLot(ctx, where, q, "outputQuantityList."+strconv.Itoa(j))
 		if err != nil {
 			return err
 		}
 		if b != nil {
-			outs = append(outs, b)
-			total += b.Quantity
+			this.outs = append(this.outs, b)
 		}
 	}
-	var edges []*ent.BatchInputCreate
-	for _, out := range outs {
-		share := 1 / float64(len(outs))
-		if total > 0 {
-			share = out.Quantity / total
+	var before transformation
+	if id := p.e.TransformationID; id != "" {
+		var err error
+		if before, err = p.earlierParts(ctx, id); err != nil {
+			return err
 		}
+		part := p.transformations[id]
+		part.ins = append(part.ins, this.ins...)
+		part.outs = append(part.outs, this.outs...)
+		p.transformations[id] = part
+	}
+	var total float64
+	for _, out := range append(before.outs[:len(before.outs):len(before.outs)], this.outs...) {
+		total += out.Quantity
+	}
+	share := func(out *ent.Batch, n int) float64 {
+		if total > 0 {
+			return out.Quantity / total
+		}
+		return 1 / float64(n)
+	}
+	n := len(before.outs) + len(this.outs)
+	var edges []*ent.BatchInputCreate
+	link := func(out *ent.Batch, ins []transformInput) {
 		for _, in := range ins {
-			amount := math.Round(in.amount*share*1000) / 1000
-			if amount <= 0 {
+			amount := math.Round(in.amount*share(out, n)*1000) / 1000
+			if amount <= 0 || out.ID == in.b.ID {
 				continue
 			}
 			edges = append(edges, p.tx.BatchInput.Create().SetOutputID(out.ID).SetInputID(in.b.ID).
 				SetQuantity(amount).SetUnit(in.unit))
 		}
 	}
+	for _, out := range this.outs {
+		link(out, append(before.ins[:len(before.ins):len(before.ins)], this.ins...))
+	}
+	for _, out := range before.outs {
+		link(out, this.ins)
+	}
 	if len(edges) > 0 {
-		if err := p.tx.BatchInput.CreateBulk(edges...).Exec(ctx); err != nil {
+		// A lot given twice as an input of one transformation is one
+		// ingredient: the first share stands.
+		if err := p.tx.BatchInput.CreateBulk(edges...).
+			OnConflictColumns(batchinput.FieldOutputID, batchinput.FieldInputID).Ignore().Exec(ctx); err != nil {
 			return fmt.Errorf("recording the transformation's lineage: %w", err)
 		}
 	}
 	return nil
+}
+
+// transformation is what the parts of a transformation brought.
+type transformation struct {
+	ins  []transformInput
+	outs []*ent.Batch
+}
+
+type transformInput struct {
+	b      *ent.Batch
+	amount float64
+	unit   quantity.Unit
+}
+
+// earlierParts returns what the earlier parts of transformation id
+// brought: those of this capture, and those the log holds. Lots are
+// resolved again, quietly: they were checked when their part came.
+func (p *projector) earlierParts(ctx context.Context, id string) (transformation, error) {
+	out := p.transformations[id]
+	bodies, err := p.tx.Event.Query().
+		Where(event.HasKeysWith(eventkey.Kind(eventlog.KindTransformation), eventkey.Value(id))).
+		Order(ent.Asc(event.FieldID)).Select(event.FieldBody).Strings(ctx)
+	if err != nil {
+		return out, fmt.Errorf("reading the earlier parts of transformation %s: %w", id, err)
+	}
+	for _, body := range bodies {
+		var e epcis.Event
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return out, fmt.Errorf("reading a logged part of transformation %s: %w", id, err)
+		}
+		for _, q := range e.InputQuantityList {
+			b, err := p.lot(ctx, q.EPCClass)
+			if err != nil {
+				return out, err
+			}
+			u, ok := unitOf(q.UOM)
+			if b == nil || q.Quantity == nil || !ok {
+				continue
+			}
+			out.ins = append(out.ins, transformInput{b, *q.Quantity, u})
+		}
+		for _, q := range e.OutputQuantityList {
+			b, err := p.lot(ctx, q.EPCClass)
+			if err != nil {
+				return out, err
+			}
+			if b != nil {
+				out.outs = append(out.outs, b)
+			}
+		}
+	}
+	return out, nil
 }
 
 // aggregate packs lots on a pallet (ADD) or takes them off (DELETE; all of
@@ -720,6 +800,40 @@ func (p *projector) destination(ctx context.Context) (*ent.Facility, error) {
 	return nil, nil
 }
 
+// carrier reads who carries a shipment: a carrier organisation the
+// shipping event names as the party taking possession (a destination of
+// type possessing_party), or nil.
+func (p *projector) carrier(ctx context.Context) (*ent.Organization, error) {
+	for _, d := range p.e.DestinationList {
+		if d.Type != "possessing_party" {
+			continue
+		}
+		gln, id, ok := parseParty(d.Destination)
+		if !ok {
+			continue
+		}
+		q := p.tx.Organization.Query().Where(organization.KindEQ(organization.KindCARRIER))
+		if id != 0 {
+			q.Where(organization.ID(id))
+		} else {
+			q.Where(organization.Gln(gln))
+		}
+		o, err := q.Only(ctx)
+		switch {
+		case ent.IsNotFound(err):
+			p.note("possessing party %s is no registered carrier", d.Destination)
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("resolving carrier %s: %w", d.Destination, err)
+		}
+		if err := active(o, p.field("destinationList")); err != nil {
+			return nil, err
+		}
+		return o, nil
+	}
+	return nil, nil
+}
+
 // despatch is the business transaction a shipment is known by: a despatch
 // advice, or else a purchase order, or else the first given.
 func (p *projector) despatch() string {
@@ -758,7 +872,12 @@ func (p *projector) ship(ctx context.Context, from *ent.Facility) error {
 		return nil
 	}
 	carrier := from.OrganizationID
-	if p.org != nil && p.org.Kind == organization.KindCARRIER {
+	switch c, err := p.carrier(ctx); {
+	case err != nil:
+		return err
+	case c != nil:
+		carrier = c.ID
+	case p.org != nil && p.org.Kind == organization.KindCARRIER:
 		carrier = p.org.ID
 	}
 	doc := p.despatch()
@@ -1052,7 +1171,7 @@ func (p *projector) sensed(ctx context.Context, where *ent.Facility, s *ent.Ship
 			} else {
 				q.Where(shipment.ReferenceDoc(doc))
 			}
-			found, err := q.Order(ent.Desc(shipment.FieldID)).First(ctx)
+			found, err := q.WithFromFacility().WithToFacility().Order(ent.Desc(shipment.FieldID)).First(ctx)
 			if err != nil && !ent.IsNotFound(err) {
 				return fmt.Errorf("finding the shipment sensed: %w", err)
 			}
@@ -1060,8 +1179,14 @@ func (p *projector) sensed(ctx context.Context, where *ent.Facility, s *ent.Ship
 				if p.v.Role != viewer.Admin && found.CarrierID != p.v.OrgID && (where == nil || where.OrganizationID != p.v.OrgID) {
 					return errcode.Field(errcode.Forbidden, p.field("bizTransactionList"), "only the shipment's carrier or shipper records its readings")
 				}
+				// Readings on a trip concern its carrier, its shipper and
+				// its receiver, and the regions it runs between.
 				s = found
 				p.parties = append(p.parties, found.CarrierID)
+				for _, f := range []*ent.Facility{found.Edges.FromFacility, found.Edges.ToFacility} {
+					p.parties = append(p.parties, f.OrganizationID)
+					p.regions = append(p.regions, f.RegionCode)
+				}
 			}
 		}
 	}

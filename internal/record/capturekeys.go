@@ -42,6 +42,18 @@ func parsePlace(s string) (gln string, facilityID int, ok bool) {
 	return k.GLN, 0, true
 }
 
+// parseParty reads a party: its GLN (PGLN) or the service's id.
+func parseParty(s string) (gln string, orgID int, ok bool) {
+	if id, ok := ownID(s, "urn:suyuan:org:"); ok {
+		return "", id, true
+	}
+	k, err := epcis.ParseKey(s)
+	if err != nil || k.Kind != epcis.KindPGLN {
+		return "", 0, false
+	}
+	return k.GLN, 0, true
+}
+
 // parseSSCC reads a logistic unit's SSCC.
 func parseSSCC(s string) (string, bool) {
 	k, err := epcis.ParseKey(s)

@@ -177,6 +177,8 @@ func parseQuery(vals url.Values) (eventlog.Query, *gs1.Problem) {
 			q.BizLocations = canonical(list)
 		case name == "EQ_eventID":
 			q.EventIDs = list
+		case name == "EQ_transformationID":
+			q.TransformationIDs = list
 		case name == "GE_eventTime", name == "LT_eventTime", name == "GE_recordTime", name == "LT_recordTime":
 			if len(list) != 1 {
 				return bad(name, "takes one time")
