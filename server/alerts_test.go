@@ -225,7 +225,7 @@ func TestAlertWorkflow(t *testing.T) {
 // deadline must not be a read with a deadline, or a slow server (a busy
 // machine) would lose the socket and every message after it.
 type wsClient struct {
-	t    *testing.T
+	t    testing.TB
 	conn *websocket.Conn
 	msgs chan wsMessage
 	done chan struct{} // closed when the socket can be read no more

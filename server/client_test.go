@@ -22,7 +22,7 @@ import (
 
 // api is a GraphQL client for one test server over one test database.
 type api struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	db    *testdb.DB
 	seq   *int   // numbers the organisations and products a test creates
@@ -31,7 +31,7 @@ type api struct {
 
 // newAPI serves db over HTTP and logs in as a platform administrator, as
 // whom requests are made until as() says otherwise.
-func newAPI(t *testing.T, db *testdb.DB, cfg server.Config) *api {
+func newAPI(t testing.TB, db *testdb.DB, cfg server.Config) *api {
 	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = discardLogger()
@@ -66,7 +66,7 @@ func (a *api) as(token string) *api {
 }
 
 // forTest returns the client reporting to t, for use inside t.Run.
-func (a *api) forTest(t *testing.T) *api {
+func (a *api) forTest(t testing.TB) *api {
 	b := *a
 	b.t = t
 	return &b
@@ -186,7 +186,7 @@ func (a *api) get(path string) *http.Response {
 	return res
 }
 
-func decode(t *testing.T, res *http.Response) response {
+func decode(t testing.TB, res *http.Response) response {
 	t.Helper()
 	raw, err := io.ReadAll(res.Body)
 	if err != nil {

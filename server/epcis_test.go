@@ -185,7 +185,7 @@ func (a *api) events(query string) ([]map[string]any, captureAnswer) {
 	return eventList(a.t, res.body), res
 }
 
-func eventList(t *testing.T, body map[string]any) []map[string]any {
+func eventList(t testing.TB, body map[string]any) []map[string]any {
 	t.Helper()
 	if body["type"] != "EPCISQueryDocument" {
 		t.Fatalf("not a query document: %v", body)

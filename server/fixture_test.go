@@ -15,7 +15,7 @@ import (
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // creditCode returns a valid unified social credit code numbered n.
-func creditCode(t *testing.T, n int) string {
+func creditCode(t testing.TB, n int) string {
 	t.Helper()
 	first := fmt.Sprintf("91511800MA%07d", n)
 	c, err := cnid.CreditCodeCheckChar(first)
@@ -26,7 +26,7 @@ func creditCode(t *testing.T, n int) string {
 }
 
 // gtin returns a valid GTIN-13 numbered n.
-func gtin(t *testing.T, n int) string {
+func gtin(t testing.TB, n int) string {
 	t.Helper()
 	body := fmt.Sprintf("690%09d", n)
 	c, err := gs1.CheckDigit(body)

@@ -10,7 +10,7 @@ import (
 )
 
 // gln returns a valid GLN numbered n.
-func gln(t *testing.T, n int) string {
+func gln(t testing.TB, n int) string {
 	t.Helper()
 	body := fmt.Sprintf("6901%08d", n)
 	c, err := gs1.CheckDigit(body)

@@ -23,7 +23,7 @@ func (a *api) statements(query string, vars map[string]any) int64 {
 	return a.db.Counter.Count()
 }
 
-func id(t *testing.T, s string) int {
+func id(t testing.TB, s string) int {
 	t.Helper()
 	n, err := strconv.Atoi(s)
 	if err != nil {

@@ -274,7 +274,7 @@ func (a *api) hold(batch string) {
 	}
 }
 
-func parseID(t *testing.T, id string) int64 {
+func parseID(t testing.TB, id string) int64 {
 	t.Helper()
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {

@@ -27,9 +27,14 @@ type Change struct {
 	Duplicates []string
 }
 
-// keyRows bounds the rows of one bulk insert of keys, well below the
-// placeholder limits of SQLite and MySQL.
-const keyRows = 1000
+// keyRows and eventRows bound the rows of one bulk insert (and the
+// values of one IN list), well below the placeholder limits of SQLite
+// (32,766) and MySQL (65,535): a key has three columns, an event about
+// fifteen.
+const (
+	keyRows   = 1000
+	eventRows = 500
+)
 
 // append writes rec's change, events and keys in tx. An event whose
 // eventID the log already holds is not appended again: the same fact
@@ -54,8 +59,9 @@ func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Rec
 		ids[i] = e.EventID
 	}
 	held := map[string]bool{}
-	if len(ids) > 0 {
-		old, err := tx.Event.Query().Where(event.EventIDIn(ids...)).Select(event.FieldEventID).Strings(ctx)
+	for start := 0; start < len(ids); start += eventRows {
+		old, err := tx.Event.Query().Where(event.EventIDIn(ids[start:min(start+eventRows, len(ids))]...)).
+			Select(event.FieldEventID).Strings(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("finding events already logged: %w", err)
 		}
@@ -100,9 +106,13 @@ func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Rec
 	if len(creates) == 0 {
 		return ch, nil
 	}
-	events, err := tx.Event.CreateBulk(creates...).Save(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("appending events: %w", err)
+	events := make([]*ent.Event, 0, len(creates))
+	for start := 0; start < len(creates); start += eventRows {
+		saved, err := tx.Event.CreateBulk(creates[start:min(start+eventRows, len(creates))]...).Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("appending events: %w", err)
+		}
+		events = append(events, saved...)
 	}
 	var keys []*ent.EventKeyCreate
 	for i, e := range events {

@@ -83,6 +83,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("connecting to %s database: %w", name, err)
 	}
 	var drv dialect.Driver = entsql.OpenDB(name, db)
+	if name == dialect.SQLite {
+		drv = newWriterGate(drv)
+	}
 	if o.counter != nil {
 		drv = &countingDriver{Driver: drv, c: o.counter}
 	}
