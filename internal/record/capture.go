@@ -25,6 +25,7 @@ import (
 	"suyuan/ent/shipmentitem"
 	"suyuan/ent/stock"
 	"suyuan/internal/anomaly"
+	"suyuan/internal/dashboard"
 	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
 	"suyuan/internal/eventlog"
@@ -78,12 +79,15 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 	ch, err := r.log.Record(ctx, "capture", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		p := &projector{r: r, tx: tx, v: v, rec: rec, res: &CaptureResult{},
 			places: map[string]*ent.Facility{}, lots: map[string]*ent.Batch{}, products: map[string]*ent.Product{},
-			transformations: map[string]transformation{}}
+			transformations: map[string]transformation{}, departures: map[departure]departureCount{}}
 		held, err := p.held(ctx, events)
 		if err != nil {
 			return err
 		}
 		if err := p.callerOrg(ctx); err != nil {
+			return err
+		}
+		if err := p.prefetchLots(ctx, events); err != nil {
 			return err
 		}
 		for i, e := range events {
@@ -102,6 +106,9 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 			}
 			rec.Event(*e, p.parties, p.regions...)
 			p.res.Captured++
+		}
+		if err := p.countDepartures(ctx); err != nil {
+			return err
 		}
 		raised, err = r.raise(ctx, tx, p.findings)
 		res = p.res
@@ -137,6 +144,73 @@ type projector struct {
 	// transformations holds the parts of transformations seen in this
 	// capture, by transformationID (the log holds those of earlier ones).
 	transformations map[string]transformation
+	// departures counts the capture's shipments for the dashboard, added
+	// once at its end rather than a statement or two per shipment.
+	departures map[departure]departureCount
+}
+
+// departure is a dashboard counter of shipments leaving a region on a day.
+type departure struct {
+	carrier     int
+	region, day string
+}
+
+// departureCount is how many shipments a departure counter adds, and a
+// time in its day.
+type departureCount struct {
+	at time.Time
+	n  int64
+}
+
+// countDepartures adds the capture's shipments to the dashboard's counters.
+func (p *projector) countDepartures(ctx context.Context) error {
+	for d, c := range p.departures {
+		if err := dashboard.Add(ctx, p.tx, d.region, c.at, dashboard.Shipments, "", c.n); err != nil {
+			return err
+		}
+		if err := dashboard.Add(ctx, p.tx, d.region, c.at, dashboard.CarrierTrips, strconv.Itoa(d.carrier), c.n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prefetchLots resolves, in a few statements, the lots the events name
+// by GTIN and lot, so that projecting them reads none one by one; a class
+// that names no lot yet is remembered as none until a commissioning makes
+// it.
+func (p *projector) prefetchLots(ctx context.Context, events []*epcis.Event) error {
+	refs := map[string]lotRef{}
+	for _, e := range events {
+		for _, list := range [][]epcis.Quantity{e.QuantityList, e.ChildQuantityList, e.InputQuantityList, e.OutputQuantityList} {
+			for _, q := range list {
+				if ref, ok := parseLot(q.EPCClass); ok && ref.gtin != "" {
+					refs[q.EPCClass] = ref
+				}
+			}
+		}
+	}
+	byKey := map[lotRef]*ent.Batch{}
+	var lots []string
+	for _, ref := range refs {
+		lots = append(lots, ref.lot)
+	}
+	for start := 0; start < len(lots); start += keyChunk {
+		found, err := p.tx.Batch.Query().Where(batch.LotCodeIn(lots[start:min(start+keyChunk, len(lots))]...)).
+			WithProduct().All(ctx)
+		if err != nil {
+			return fmt.Errorf("resolving the document's lots: %w", err)
+		}
+		for _, b := range found {
+			if b.Edges.Product != nil && b.Edges.Product.Gtin != nil {
+				byKey[lotRef{gtin: *b.Edges.Product.Gtin, lot: b.LotCode}] = b
+			}
+		}
+	}
+	for class, ref := range refs {
+		p.lots[class] = byKey[ref]
+	}
+	return nil
 }
 
 // held returns which of the events the log holds already, by eventID.
@@ -902,9 +976,9 @@ func (p *projector) ship(ctx context.Context, from *ent.Facility) error {
 	if err := p.tx.ShipmentItem.CreateBulk(items...).Exec(ctx); err != nil {
 		return fmt.Errorf("recording shipment items: %w", err)
 	}
-	if err := countDeparture(ctx, p.tx, carrier, from.RegionCode, at); err != nil {
-		return err
-	}
+	d := departure{carrier, from.RegionCode, dashboard.Bucket(dashboard.Shipments, at)}
+	c := p.departures[d]
+	p.departures[d] = departureCount{at: at, n: c.n + 1}
 	p.parties = append(p.parties, carrier)
 	p.rec.Changed(ent.TypeShipment, s.ID)
 	return p.sensed(ctx, from, s)
