@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -711,6 +712,45 @@ func TestEPCISQuery(t *testing.T) {
 		}
 		if theirs, _ := c.asOutsider.events("MATCH_epc=" + url.QueryEscape("urn:epc:id:sgtin:0614141.107346.2017")); len(theirs) != 0 {
 			t.Errorf("an outsider reads %d of the farm's captured examples", len(theirs))
+		}
+	})
+}
+
+// TestEPCISStatements: a query's statements do not grow with its page,
+// and a capture's grow by a fixed few per event — the lots it names are
+// resolved together, the events and their keys written in bulk.
+func TestEPCISStatements(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		c := a.epcisChain(6)
+		capture := func(prefix string, n int) int64 {
+			var evs []map[string]any
+			for i := range n {
+				evs = append(evs, objectEvent("ADD", "commissioning", sgln(c.farmGLN), "2026-03-01T08:00:00+08:00",
+					qty(epcis.LGTIN(c.pigsGTIN, fmt.Sprintf("%s-%d", prefix, i)), 1, "HEA")))
+			}
+			db.Counter.Reset()
+			c.asFarm.capture(epcisDoc(evs...))
+			return db.Counter.Count()
+		}
+		few, many := capture("A", 2), capture("B", 42)
+		perEvent := float64(many-few) / 40
+		t.Logf("%s: capture of 2 events %d statements, of 42 %d: %.1f per commissioning", db.Name, few, many, perEvent)
+		if perEvent > 3 {
+			t.Errorf("a commissioning costs %.1f statements; want at most 3 (the lot, its stock)", perEvent)
+		}
+		query := func(per int) int64 {
+			db.Counter.Reset()
+			evs, _ := c.asFarm.events("perPage=" + strconv.Itoa(per) + "&MATCH_anyEPCClass=" + url.QueryEscape("https://id.gs1.org/01/"+c.pigsGTIN+"/*"))
+			if len(evs) != per {
+				t.Fatalf("a page of %d events has %d", per, len(evs))
+			}
+			return db.Counter.Count()
+		}
+		one, forty := query(1), query(40)
+		t.Logf("%s: a page of 1 event %d statements, of 40 %d", db.Name, one, forty)
+		if one != forty {
+			t.Errorf("a query's statements grew with its page: %d for 1 event, %d for 40", one, forty)
 		}
 	})
 }
