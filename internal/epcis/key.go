@@ -288,7 +288,7 @@ func SSCC(sscc string) string {
 
 // pad left-pads an all-digit s with zeros to n digits.
 func pad(s string, n int) string {
-	if len(s) < n && digits(s) {
+	if len(s) < n && gs1.IsDigits(s) {
 		return strings.Repeat("0", n-len(s)) + s
 	}
 	return s
@@ -319,7 +319,7 @@ func parseEPCURN(s string) (Key, error) {
 	bad := func(why string) (Key, error) {
 		return Key{}, fmt.Errorf("%q: %s", s, why)
 	}
-	if len(cp) < 6 || len(cp) > 12 || !digits(cp) {
+	if len(cp) < 6 || len(cp) > 12 || !gs1.IsDigits(cp) {
 		if scheme == "id:sgtin" || scheme == "class:lgtin" || scheme == "id:sscc" || scheme == "id:sgln" {
 			return bad("company prefix must be 6 to 12 digits")
 		}
@@ -328,7 +328,7 @@ func parseEPCURN(s string) (Key, error) {
 	n := len(cp)
 	// ref checks that a numeric reference completes the company prefix
 	// to total digits.
-	ref := func(r string, total int) bool { return len(r) == total-n && (r == "" || digits(r)) }
+	ref := func(r string, total int) bool { return len(r) == total-n && (r == "" || gs1.IsDigits(r)) }
 	switch scheme {
 	case "id:sgtin", "class:lgtin", "idpat:sgtin":
 		if nparts != 3 || !ref(p1, 13) || p1 == "" {
@@ -416,7 +416,7 @@ func parseEPCURN(s string) (Key, error) {
 		}
 		return Key{Kind: KindSGCN, Value: cp + p1 + string(checkDigit(cp+p1)), PrefixLen: n}, nil
 	case "id:sgcn":
-		if nparts != 3 || !ref(p1, 12) || len(p2) > 12 || !digits(p2) {
+		if nparts != 3 || !ref(p1, 12) || len(p2) > 12 || !gs1.IsDigits(p2) {
 			return bad("must be companyPrefix.couponRef.serial with 12 digits of prefix and reference and a numeric serial")
 		}
 		return Key{Kind: KindSGCN, Value: cp + p1 + string(checkDigit(cp+p1)), Serial: p2, PrefixLen: n}, nil
@@ -428,7 +428,7 @@ func parseEPCURN(s string) (Key, error) {
 		k := Key{Kind: KindCPI, Value: cp + ref, PrefixLen: n}
 		switch {
 		case scheme == "idpat:cpi" && p2 == "*":
-		case scheme == "id:cpi" && len(p2) <= 12 && digits(p2):
+		case scheme == "id:cpi" && len(p2) <= 12 && gs1.IsDigits(p2):
 			k.Serial = p2
 		default:
 			return bad("serial must be up to 12 digits")
@@ -448,7 +448,7 @@ func parseEPCURN(s string) (Key, error) {
 		if scheme == "id:itip" || scheme == "idpat:itip" {
 			pp, rest, ok1 := strings.Cut(p2, ".")
 			tt, ser, ok2 := strings.Cut(rest, ".")
-			if !ok1 || !ok2 || len(pp) != 2 || len(tt) != 2 || !digits(pp) || !digits(tt) {
+			if !ok1 || !ok2 || len(pp) != 2 || len(tt) != 2 || !gs1.IsDigits(pp) || !gs1.IsDigits(tt) {
 				return bad("must be companyPrefix.itemRef.piece.total.serial")
 			}
 			k.Kind, k.Value, last = KindITIP, pp+tt, ser
@@ -523,7 +523,7 @@ func urnValue(v string, max int) (string, error) {
 	if err != nil {
 		return "", errors.New("has an invalid percent-encoding")
 	}
-	if d == "" || len(d) > max || !cset82(d) {
+	if d == "" || len(d) > max || !gs1.CSet82(d) {
 		return "", fmt.Errorf("must be 1 to %d characters of GS1 character set 82", max)
 	}
 	return d, nil
@@ -627,7 +627,7 @@ func parseDL(s string) (Key, error) {
 		return Key{}, notAKey(s)
 	}
 	bad := func(why string) (Key, error) { return Key{}, fmt.Errorf("%q: %s", s, why) }
-	checked := func(v string, n int) bool { return len(v) == n && digits(v) && checkDigit(v[:n-1]) == v[n-1] }
+	checked := func(v string, n int) bool { return len(v) == n && gs1.IsDigits(v) && checkDigit(v[:n-1]) == v[n-1] }
 	v, _ := vals.get(primary)
 	var k Key
 	switch primary {
@@ -643,7 +643,7 @@ func parseDL(s string) (Key, error) {
 		tpx, _ := vals.get("235")
 		switch {
 		case tpx != "":
-			if len(tpx) > 28 || !cset82(tpx) || ser != "" || lot != "" {
+			if len(tpx) > 28 || !gs1.CSet82(tpx) || ser != "" || lot != "" {
 				return bad("a third-party controlled identifier (235) is 1 to 28 characters of set 82, alone")
 			}
 			k.Kind, k.Serial = KindUPUI, tpx
@@ -660,7 +660,7 @@ func parseDL(s string) (Key, error) {
 			}
 		}
 		for _, q := range [...]string{k.Serial, k.Lot, cpv} {
-			if q != "" && !cset82(q) || len(q) > 20 {
+			if q != "" && !gs1.CSet82(q) || len(q) > 20 {
 				return bad("lot, serial and variant must be 1 to 20 characters of GS1 character set 82")
 			}
 		}
@@ -677,7 +677,7 @@ func parseDL(s string) (Key, error) {
 		if primary == "417" {
 			k.Kind = KindPGLN
 		} else if ext, _ := vals.get("254"); ext != "" {
-			if !cset82(ext) {
+			if !gs1.CSet82(ext) {
 				return bad("GLN extension must be 1 to 20 characters of GS1 character set 82")
 			}
 			k.Extension = ext
@@ -706,7 +706,7 @@ func parseDL(s string) (Key, error) {
 		}
 		k = Key{Kind: KindGSIN, Value: v}
 	case "8006":
-		if len(v) != 18 || !digits(v) {
+		if len(v) != 18 || !gs1.IsDigits(v) {
 			return bad("ITIP must be 18 digits")
 		}
 		g, err := gs1.GTIN(v[:14])
@@ -715,7 +715,7 @@ func parseDL(s string) (Key, error) {
 		}
 		k = Key{Kind: KindITIP, GTIN: g, Value: v[14:]}
 		if ser, ok := vals.get("21"); ok {
-			if len(ser) > 20 || !cset82(ser) {
+			if len(ser) > 20 || !gs1.CSet82(ser) {
 				return bad("serial must be 1 to 20 characters of GS1 character set 82")
 			}
 			k.Serial = ser
@@ -726,18 +726,18 @@ func parseDL(s string) (Key, error) {
 		}
 		k = Key{Kind: KindCPI, Value: v}
 		if ser, ok := vals.get("8011"); ok {
-			if len(ser) > 12 || !digits(ser) {
+			if len(ser) > 12 || !gs1.IsDigits(ser) {
 				return bad("CPI serial (8011) must be up to 12 digits")
 			}
 			k.Serial = ser
 		}
 	case "255":
-		if len(v) < 13 || len(v) > 25 || !digits(v) || !checked(v[:13], 13) {
+		if len(v) < 13 || len(v) > 25 || !gs1.IsDigits(v) || !checked(v[:13], 13) {
 			return bad("GCN must be 13 digits with a valid check digit and up to 12 digits of serial")
 		}
 		k = Key{Kind: KindSGCN, Value: v[:13], Serial: v[13:]}
 	case "8004", "401":
-		if len(v) > 30 || !cset82(v) {
+		if len(v) > 30 || !gs1.CSet82(v) {
 			return bad("GIAI/GINC must be up to 30 characters of GS1 character set 82")
 		}
 		k = Key{Kind: KindGIAI, Value: v}
@@ -763,19 +763,19 @@ func keyShaped(ai, v string) bool {
 	switch ai {
 	case "01":
 		n := len(v)
-		return (n == 8 || n == 12 || n == 13 || n == 14) && digits(v)
+		return (n == 8 || n == 12 || n == 13 || n == 14) && gs1.IsDigits(v)
 	case "00", "8018", "8017", "8006":
-		return len(v) == 18 && digits(v)
+		return len(v) == 18 && gs1.IsDigits(v)
 	case "414", "417":
-		return len(v) == 13 && digits(v)
+		return len(v) == 13 && gs1.IsDigits(v)
 	case "402":
-		return len(v) == 17 && digits(v)
+		return len(v) == 17 && gs1.IsDigits(v)
 	case "8003":
-		return len(v) >= 14 && len(v) <= 30 && digits(v[:14])
+		return len(v) >= 14 && len(v) <= 30 && gs1.IsDigits(v[:14])
 	case "253":
-		return len(v) >= 13 && len(v) <= 30 && digits(v[:13])
+		return len(v) >= 13 && len(v) <= 30 && gs1.IsDigits(v[:13])
 	case "255":
-		return len(v) >= 13 && len(v) <= 25 && digits(v)
+		return len(v) >= 13 && len(v) <= 25 && gs1.IsDigits(v)
 	}
 	return v != "" && len(v) <= 30 // 8004, 401, 8010: alphanumeric
 }
@@ -805,19 +805,6 @@ func (d *dlValues) get(ai string) (string, bool) {
 	return "", false
 }
 
-// digits reports whether s is non-empty ASCII digits.
-func digits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // checkDigit is gs1.CheckDigit for input known to be 1 to 17 digits.
 func checkDigit(d string) byte {
 	c, err := gs1.CheckDigit(d)
@@ -825,24 +812,6 @@ func checkDigit(d string) byte {
 		panic("epcis: check digit of " + d) // callers check digits first
 	}
 	return c
-}
-
-// cset82 reports whether v is made of GS1 character set 82.
-func cset82(v string) bool {
-	if v == "" {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '!', c == '"':
-		case c >= '%' && c <= '?':
-		case c >= 'A' && c <= 'Z', c == '_', c >= 'a' && c <= 'z':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // dlEscape percent-encodes the characters of set 82 that GS1 Digital Link

@@ -3,6 +3,8 @@ package epcis
 import (
 	"fmt"
 	"time"
+
+	"suyuan/internal/gs1"
 )
 
 // parseTime reads an xsd:dateTimeStamp as EPCIS JSON writes it: RFC 3339
@@ -33,7 +35,7 @@ func validOffset(s string) bool {
 	if len(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' {
 		return false
 	}
-	if !digits(s[1:3]) || !digits(s[4:6]) {
+	if !gs1.IsDigits(s[1:3]) || !gs1.IsDigits(s[4:6]) {
 		return false
 	}
 	h := int(s[1]-'0')*10 + int(s[2]-'0')

@@ -125,7 +125,7 @@ func parseDigitalLink(s string, now time.Time) (DigitalLink, error) {
 	if err != nil {
 		return d, dlErr("digital link contains an invalid percent-encoding")
 	}
-	if !isDigits(gtin) {
+	if !IsDigits(gtin) {
 		return d, errcode.New(errcode.InvalidGTIN, "gtin must contain digits only")
 	}
 	if d.GTIN, err = GTIN(gtin); err != nil {
@@ -219,10 +219,15 @@ func validHost(host string) bool {
 	return true
 }
 
-// isCSet82 reports whether v is 1 to 20 characters of GS1 AI encodable
-// character set 82: !"%&'()*+,-./0-9:;<=>?A-Z_a-z.
+// isCSet82 reports whether v is 1 to 20 characters of CSet82.
 func isCSet82(v string) bool {
-	if len(v) == 0 || len(v) > maxAttrLen {
+	return len(v) <= maxAttrLen && CSet82(v)
+}
+
+// CSet82 reports whether v is non-empty and made of GS1 AI encodable
+// character set 82: !"%&'()*+,-./0-9:;<=>?A-Z_a-z.
+func CSet82(v string) bool {
+	if v == "" {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
@@ -271,7 +276,7 @@ func parseExpiry(query string, now time.Time) (time.Time, error) {
 // month, and the century follows GS1 General Specifications 7.12: a year up
 // to 49 years ahead of now is in the future, otherwise it is in the past.
 func parseYYMMDD(v string, now time.Time) (time.Time, bool) {
-	if len(v) != 6 || !isDigits(v) {
+	if len(v) != 6 || !IsDigits(v) {
 		return time.Time{}, false
 	}
 	yy := int(v[0]-'0')*10 + int(v[1]-'0')

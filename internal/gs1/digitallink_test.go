@@ -262,7 +262,7 @@ func FuzzParseDigitalLink(f *testing.F) {
 			}
 			return
 		}
-		if len(d.GTIN) != 14 || !isDigits(d.GTIN) {
+		if len(d.GTIN) != 14 || !IsDigits(d.GTIN) {
 			t.Fatalf("(%q) GTIN %q is not 14 digits", s, d.GTIN)
 		}
 		if !isCSet82(d.Lot) || (d.Serial != "" && !isCSet82(d.Serial)) {

@@ -18,7 +18,7 @@ import (
 // starting from the rightmost digit, so the same function serves every key
 // length. digits must be 1 to 17 ASCII digits, which covers all GS1 keys.
 func CheckDigit(digits string) (byte, error) {
-	if len(digits) == 0 || len(digits) > 17 || !isDigits(digits) {
+	if len(digits) == 0 || len(digits) > 17 || !IsDigits(digits) {
 		return 0, errcode.New(errcode.BadUserInput,
 			"check digit input must be 1 to 17 digits")
 	}
@@ -41,7 +41,7 @@ func checkDigit(digits string) byte {
 // of different lengths. Surrounding spaces are removed.
 func GTIN(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if !isDigits(s) {
+	if !IsDigits(s) {
 		return "", errcode.New(errcode.InvalidGTIN, "gtin must contain digits only")
 	}
 	switch len(s) {
@@ -60,7 +60,7 @@ func GTIN(s string) (string, error) {
 // surrounding spaces.
 func GLN(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if len(s) != 13 || !isDigits(s) {
+	if len(s) != 13 || !IsDigits(s) {
 		return "", errcode.New(errcode.InvalidGLN, "gln must have 13 digits")
 	}
 	if checkDigit(s[:12]) != s[12] {
@@ -73,7 +73,7 @@ func GLN(s string) (string, error) {
 // returns it without surrounding spaces.
 func SSCC(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if len(s) != 18 || !isDigits(s) {
+	if len(s) != 18 || !IsDigits(s) {
 		return "", errcode.New(errcode.BadUserInput, "sscc must have 18 digits")
 	}
 	if checkDigit(s[:17]) != s[17] {
@@ -82,8 +82,8 @@ func SSCC(s string) (string, error) {
 	return s, nil
 }
 
-// isDigits reports whether s is non-empty and made of ASCII digits only.
-func isDigits(s string) bool {
+// IsDigits reports whether s is non-empty and made of ASCII digits only.
+func IsDigits(s string) bool {
 	if s == "" {
 		return false
 	}

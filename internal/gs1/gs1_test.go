@@ -158,7 +158,7 @@ func FuzzGTIN(f *testing.F) {
 			}
 			return
 		}
-		if len(out) != 14 || !isDigits(out) {
+		if len(out) != 14 || !IsDigits(out) {
 			t.Fatalf("(%q) = %q, not 14 digits", s, out)
 		}
 		if again, err := GTIN(out); err != nil || again != out {
@@ -179,7 +179,7 @@ func FuzzGLN(f *testing.F) {
 			}
 			return
 		}
-		if len(out) != 13 || !isDigits(out) {
+		if len(out) != 13 || !IsDigits(out) {
 			t.Fatalf("(%q) = %q, not 13 digits", s, out)
 		}
 		if again, err := GLN(out); err != nil || again != out {
