@@ -158,24 +158,6 @@ func absentAsNil[T any](row *T, err error) (*T, error) {
 	return row, err
 }
 
-// An organisation's party GLN is checked here, in front of the recorder,
-// because internal/record (where the other identifiers are normalised) is
-// being reworked; the check belongs beside them there once that lands.
-
-// partyGLN puts the GLN an organisation is given into its canonical form,
-// or refuses it with INVALID_GLN.
-func partyGLN(gln *string) error {
-	if gln == nil {
-		return nil
-	}
-	v, err := gs1.GLN(*gln)
-	if err != nil {
-		return errcode.WithField(err, "gln")
-	}
-	*gln = v
-	return nil
-}
-
 // glnConflict names the GLN, not the credit code, as the cause of a
 // CONFLICT the recorder reports when another organisation holds the GLN
 // given. It runs only after the recorder has authorised the change and the

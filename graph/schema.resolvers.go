@@ -53,18 +53,12 @@ func (r *batchResolver) Lineage(ctx context.Context, obj *ent.Batch, direction t
 
 // CreateOrganization is the resolver for the createOrganization field.
 func (r *mutationResolver) CreateOrganization(ctx context.Context, input ent.CreateOrganizationInput) (*ent.Organization, error) {
-	if err := partyGLN(input.Gln); err != nil {
-		return nil, err
-	}
 	o, err := r.recorder.CreateOrganization(ctx, input)
 	return o, r.glnConflict(ctx, err, input.Gln, 0)
 }
 
 // UpdateOrganization is the resolver for the updateOrganization field.
 func (r *mutationResolver) UpdateOrganization(ctx context.Context, id int, input ent.UpdateOrganizationInput) (*ent.Organization, error) {
-	if err := partyGLN(input.Gln); err != nil {
-		return nil, err
-	}
 	o, err := r.recorder.UpdateOrganization(ctx, id, input)
 	return o, r.glnConflict(ctx, err, input.Gln, id)
 }

@@ -73,6 +73,7 @@ func (r *Recorder) CreateOrganization(ctx context.Context, in ent.CreateOrganiza
 		field string
 	}{
 		{&in.CreditCode, cnid.CreditCode, "creditCode"},
+		{in.Gln, gs1.GLN, "gln"},
 		{in.LicenseNo, cnid.LicenseNo, "licenseNo"},
 		{&in.RegionCode, cnid.RegionCode, "regionCode"},
 		{in.ContactPhone, cnid.Phone, "contactPhone"},
@@ -128,6 +129,7 @@ func (r *Recorder) UpdateOrganization(ctx context.Context, id int, in ent.Update
 		field string
 	}{
 		{in.CreditCode, cnid.CreditCode, "creditCode"},
+		{in.Gln, gs1.GLN, "gln"},
 		{in.LicenseNo, cnid.LicenseNo, "licenseNo"},
 		{in.RegionCode, cnid.RegionCode, "regionCode"},
 		{in.ContactPhone, cnid.Phone, "contactPhone"},
