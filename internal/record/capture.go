@@ -79,7 +79,8 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 	ch, err := r.log.Record(ctx, "capture", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		p := &projector{r: r, tx: tx, v: v, rec: rec, res: &CaptureResult{},
 			places: map[string]*ent.Facility{}, lots: map[string]*ent.Batch{}, products: map[string]*ent.Product{},
-			transformations: map[string]transformation{}, departures: map[departure]departureCount{}}
+			transformations: map[string]transformation{}, departures: map[departure]departureCount{}, made: map[string]int{},
+			stockOf: map[stockKey]quantity.Milli{}, stockRead: map[int]bool{}}
 		held, err := p.held(ctx, events)
 		if err != nil {
 			return err
@@ -88,6 +89,12 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 			return err
 		}
 		if err := p.prefetchLots(ctx, events); err != nil {
+			return err
+		}
+		if err := p.commissionAll(ctx, events, held); err != nil {
+			return err
+		}
+		if err := p.prefetchStock(ctx); err != nil {
 			return err
 		}
 		for i, e := range events {
@@ -106,6 +113,9 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 			}
 			rec.Event(*e, p.parties, p.regions...)
 			p.res.Captured++
+		}
+		if err := p.flushShips(ctx); err != nil {
+			return err
 		}
 		if err := p.countDepartures(ctx); err != nil {
 			return err
@@ -147,6 +157,17 @@ type projector struct {
 	// departures counts the capture's shipments for the dashboard, added
 	// once at its end rather than a statement or two per shipment.
 	departures map[departure]departureCount
+	// made holds the lots commissionAll made, by class: the index of the
+	// event that made each, plus one.
+	made map[string]int
+	// ships are the shipments departed and not yet written (flushShips);
+	// lastShip the last written.
+	ships    []pendingShip
+	lastShip *ent.Shipment
+	// stockOf is the stock read or written by the capture; stockRead the
+	// lots whose every stock row it holds (a missing one is none).
+	stockOf   map[stockKey]quantity.Milli
+	stockRead map[int]bool
 }
 
 // departure is a dashboard counter of shipments leaving a region on a day.
@@ -436,12 +457,171 @@ func (p *projector) commission(ctx context.Context, where *ent.Facility) error {
 		return nil
 	}
 	for j, q := range p.e.QuantityList {
+		if p.made[q.EPCClass] == p.i+1 {
+			continue // made with the document's other lots (commissionAll)
+		}
 		if _, err := p.makeLot(ctx, where, q, "quantityList."+strconv.Itoa(j)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// commissionAll makes, in a few bulk statements, the lots the document's
+// commissioning events make in the plain case — a new lot of the place's
+// own registered product, in a unit that measures it — before the events
+// are projected in order; commission then passes over them. Anything else
+// (a lot that exists, an unknown product, another's product, an odd
+// quantity) is left to commission, which notes or refuses it as it comes.
+// A lot commissioned later in a document than an event that names it is
+// therefore known to that event.
+func (p *projector) commissionAll(ctx context.Context, events []*epcis.Event, held map[string]bool) error {
+	type made struct {
+		class string
+		event int
+		where *ent.Facility
+		prod  *ent.Product
+		whole quantity.Milli
+	}
+	var lots []made
+	var creates []*ent.BatchCreate
+	seen := map[string]bool{}
+	for i, e := range events {
+		if e.Type != epcis.ObjectEvent || e.Action != epcis.Add || len(e.QuantityList) == 0 || held[e.EventID] || seen[e.EventID] {
+			continue
+		}
+		seen[e.EventID] = true
+		p.i, p.e = i, e
+		where, err := p.location(ctx)
+		if err != nil {
+			return err
+		}
+		if where == nil {
+			continue
+		}
+		for _, q := range e.QuantityList {
+			ref, ok := parseLot(q.EPCClass)
+			if !ok || ref.gtin == "" || p.made[q.EPCClass] != 0 || q.Quantity == nil {
+				continue
+			}
+			if b, err := p.lot(ctx, q.EPCClass); err != nil || b != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			prod, err := p.product(ctx, ref.gtin)
+			if err != nil {
+				return err
+			}
+			unit, ok := unitOf(q.UOM)
+			amount := *q.Quantity
+			if prod == nil || !ok || prod.OrganizationID != where.OrganizationID || amount <= 0 || quantity.Check(amount, unit) != nil {
+				continue
+			}
+			if _, err := quantity.Convert(amount, unit, prod.Unit); err != nil {
+				continue
+			}
+			whole, err := quantity.ToMilli(amount, unit, unit)
+			if err != nil {
+				continue
+			}
+			produced := e.EventTime.UTC()
+			c := p.tx.Batch.Create().SetProductID(prod.ID).SetOrganizationID(where.OrganizationID).
+				SetFacilityID(where.ID).SetLotCode(ref.lot).SetProducedAt(produced).
+				SetQuantity(amount).SetUnit(unit)
+			if exp := p.expiry(); exp != nil {
+				c.SetExpiresAt(*exp)
+			} else if prod.ShelfLifeDays != nil {
+				c.SetExpiresAt(produced.AddDate(0, 0, *prod.ShelfLifeDays))
+			}
+			creates = append(creates, c)
+			lots = append(lots, made{q.EPCClass, i, where, prod, whole})
+			p.made[q.EPCClass] = i + 1
+		}
+	}
+	var stock []*ent.StockCreate
+	for start := 0; start < len(creates); start += lotRows {
+		saved, err := p.tx.Batch.CreateBulk(creates[start:min(start+lotRows, len(creates))]...).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("making the document's lots: %w", err)
+		}
+		for k, b := range saved {
+			m := lots[start+k]
+			b.Edges.Product = m.prod
+			p.lots[m.class] = b
+			p.rec.Changed(ent.TypeBatch, b.ID)
+			stock = append(stock, p.tx.Stock.Create().SetBatchID(b.ID).SetFacilityID(m.where.ID).
+				SetUnit(b.Unit).SetOnHandMilli(int64(m.whole)))
+			p.stockOf[stockKey{b.ID, m.where.ID}] = m.whole
+			p.stockRead[b.ID] = true // a new lot has no other stock
+		}
+	}
+	for start := 0; start < len(stock); start += lotRows {
+		if err := p.tx.Stock.CreateBulk(stock[start:min(start+lotRows, len(stock))]...).Exec(ctx); err != nil {
+			return fmt.Errorf("stocking the document's lots: %w", err)
+		}
+	}
+	return nil
+}
+
+// stockKey names a lot's stock at a facility.
+type stockKey struct{ batch, facility int }
+
+// onHand is how much of a lot a facility holds, read once per capture:
+// the capture's own changes are kept in step (take, put).
+func (p *projector) onHand(ctx context.Context, batchID, facilityID int) (quantity.Milli, error) {
+	k := stockKey{batchID, facilityID}
+	if m, ok := p.stockOf[k]; ok || p.stockRead[batchID] {
+		return m, nil
+	}
+	m, err := onHand(ctx, p.tx, batchID, facilityID)
+	if err != nil {
+		return 0, err
+	}
+	p.stockOf[k] = m
+	return m, nil
+}
+
+// put adds to a lot's stock at a facility, keeping onHand in step.
+func (p *projector) put(ctx context.Context, b *ent.Batch, facilityID int, m quantity.Milli) error {
+	if err := put(ctx, p.tx, b, facilityID, m); err != nil {
+		return err
+	}
+	k := stockKey{b.ID, facilityID}
+	if have, ok := p.stockOf[k]; ok || p.stockRead[b.ID] {
+		p.stockOf[k] = have + m
+	}
+	return nil
+}
+
+// prefetchStock reads the stock of the lots the document names, in a few
+// statements, so that taking from it reads none one by one.
+func (p *projector) prefetchStock(ctx context.Context) error {
+	var ids []int
+	for _, b := range p.lots {
+		if b != nil && !p.stockRead[b.ID] {
+			ids = append(ids, b.ID)
+		}
+	}
+	for start := 0; start < len(ids); start += keyChunk {
+		chunk := ids[start:min(start+keyChunk, len(ids))]
+		rows, err := p.tx.Stock.Query().Where(stock.BatchIDIn(chunk...)).All(ctx)
+		if err != nil {
+			return fmt.Errorf("reading the stock of the document's lots: %w", err)
+		}
+		for _, r := range rows {
+			p.stockOf[stockKey{r.BatchID, r.FacilityID}] = quantity.Milli(r.OnHandMilli)
+		}
+		for _, id := range chunk {
+			p.stockRead[id] = true
+		}
+	}
+	return nil
+}
+
+// lotRows bounds the rows of one bulk insert of lots or stock.
+const lotRows = 500
 
 // makeLot makes the lot a quantity element names at where, unless it
 // exists; it returns the lot, or nil when it was not made.
@@ -493,7 +673,7 @@ func (p *projector) makeLot(ctx context.Context, where *ent.Facility, q epcis.Qu
 	if err != nil {
 		return nil, errcode.WithField(err, p.field(field+".quantity"))
 	}
-	if err := put(ctx, p.tx, b, where.ID, whole); err != nil {
+	if err := p.put(ctx, b, where.ID, whole); err != nil {
 		return nil, err
 	}
 	p.lots[q.EPCClass] = b
@@ -549,7 +729,7 @@ func (p *projector) take(ctx context.Context, b *ent.Batch, where *ent.Facility,
 	if err != nil {
 		return err
 	}
-	have, err := onHand(ctx, p.tx, b.ID, where.ID)
+	have, err := p.onHand(ctx, b.ID, where.ID)
 	if err != nil {
 		return err
 	}
@@ -559,6 +739,7 @@ func (p *projector) take(ctx context.Context, b *ent.Batch, where *ent.Facility,
 			AddOnHandMilli(-int64(got)).Save(ctx); err != nil {
 			return fmt.Errorf("taking stock of lot %d: %w", b.ID, err)
 		}
+		p.stockOf[stockKey{b.ID, where.ID}] = have - got
 	}
 	if got == m {
 		return nil
@@ -959,29 +1140,67 @@ func (p *projector) ship(ctx context.Context, from *ent.Facility) error {
 		doc = doc[:64]
 	}
 	at := p.e.EventTime.UTC()
-	s, err := p.tx.Shipment.Create().SetCarrierID(carrier).SetFromFacilityID(from.ID).SetToFacilityID(to.ID).
-		SetReferenceDoc(doc).SetDepartedAt(at).SetStatus(shipment.StatusIN_TRANSIT).Save(ctx)
-	if err != nil {
-		return fmt.Errorf("recording shipment: %w", err)
-	}
-	items := make([]*ent.ShipmentItemCreate, 0, len(goods))
 	for _, g := range goods {
 		if err := p.take(ctx, g.b, from, g.amount, g.unit, g.field); err != nil {
 			return err
 		}
-		items = append(items, p.tx.ShipmentItem.Create().SetShipmentID(s.ID).SetBatchID(g.b.ID).
-			SetQuantity(g.amount).SetUnit(g.unit))
 		p.rec.Changed(ent.TypeBatch, g.b.ID)
-	}
-	if err := p.tx.ShipmentItem.CreateBulk(items...).Exec(ctx); err != nil {
-		return fmt.Errorf("recording shipment items: %w", err)
 	}
 	d := departure{carrier, from.RegionCode, dashboard.Bucket(dashboard.Shipments, at)}
 	c := p.departures[d]
 	p.departures[d] = departureCount{at: at, n: c.n + 1}
 	p.parties = append(p.parties, carrier)
-	p.rec.Changed(ent.TypeShipment, s.ID)
-	return p.sensed(ctx, from, s)
+	p.ships = append(p.ships, pendingShip{
+		create: p.tx.Shipment.Create().SetCarrierID(carrier).SetFromFacilityID(from.ID).SetToFacilityID(to.ID).
+			SetReferenceDoc(doc).SetDepartedAt(at).SetStatus(shipment.StatusIN_TRANSIT),
+		goods: goods,
+	})
+	if len(p.e.SensorElementList) == 0 {
+		return nil
+	}
+	// The readings need the shipment's id now.
+	if err := p.flushShips(ctx); err != nil {
+		return err
+	}
+	return p.sensed(ctx, from, p.lastShip)
+}
+
+// pendingShip is a shipment a shipping event departs, written with the
+// others of the capture when something reads shipments, or at its end.
+type pendingShip struct {
+	create *ent.ShipmentCreate
+	goods  []goodsLine
+}
+
+// flushShips writes the pending shipments and their items in bulk.
+func (p *projector) flushShips(ctx context.Context) error {
+	for len(p.ships) > 0 {
+		chunk := p.ships[:min(lotRows, len(p.ships))]
+		p.ships = p.ships[len(chunk):]
+		creates := make([]*ent.ShipmentCreate, len(chunk))
+		for i, ps := range chunk {
+			creates[i] = ps.create
+		}
+		saved, err := p.tx.Shipment.CreateBulk(creates...).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("recording shipments: %w", err)
+		}
+		var items []*ent.ShipmentItemCreate
+		for i, s := range saved {
+			for _, g := range chunk[i].goods {
+				items = append(items, p.tx.ShipmentItem.Create().SetShipmentID(s.ID).SetBatchID(g.b.ID).
+					SetQuantity(g.amount).SetUnit(g.unit))
+			}
+			p.rec.Changed(ent.TypeShipment, s.ID)
+			p.lastShip = s
+		}
+		for start := 0; start < len(items); start += lotRows {
+			if err := p.tx.ShipmentItem.CreateBulk(items[start:min(start+lotRows, len(items))]...).Exec(ctx); err != nil {
+				return fmt.Errorf("recording shipment items: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // receive delivers the shipment in transit to where the event happened
@@ -992,6 +1211,9 @@ func (p *projector) receive(ctx context.Context, to *ent.Facility) error {
 	if to == nil {
 		p.note("receiving stored: no registered facility")
 		return nil
+	}
+	if err := p.flushShips(ctx); err != nil {
+		return err
 	}
 	goods, err := p.goods(ctx)
 	if err != nil {
@@ -1031,7 +1253,7 @@ func (p *projector) receive(ctx context.Context, to *ent.Facility) error {
 			if err != nil {
 				return err
 			}
-			if err := put(ctx, p.tx, it.Edges.Batch, dest, m); err != nil {
+			if err := p.put(ctx, it.Edges.Batch, dest, m); err != nil {
 				return err
 			}
 			p.rec.Changed(ent.TypeBatch, it.BatchID)
@@ -1045,7 +1267,7 @@ func (p *projector) receive(ctx context.Context, to *ent.Facility) error {
 		if err != nil {
 			return err
 		}
-		if err := put(ctx, p.tx, g.b, to.ID, m); err != nil {
+		if err := p.put(ctx, g.b, to.ID, m); err != nil {
 			return err
 		}
 		p.hole(anomaly.MissingCustody, g.b, to, fmt.Sprintf("receives lot %s at %s, where no shipment was recorded bringing it", g.b.LotCode, to.Name))
@@ -1239,6 +1461,9 @@ func (p *projector) sensed(ctx context.Context, where *ent.Facility, s *ent.Ship
 	}
 	if s == nil {
 		if doc := p.despatch(); doc != "" {
+			if err := p.flushShips(ctx); err != nil {
+				return err
+			}
 			q := p.tx.Shipment.Query()
 			if id, ok := ownID(doc, "urn:suyuan:shipment:"); ok {
 				q.Where(shipment.ID(id))
