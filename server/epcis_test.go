@@ -367,6 +367,35 @@ func TestEPCISPorkChain(t *testing.T) {
 				t.Errorf("the loin's trip to the shop: %+v", s)
 			}
 		}
+		// Stock follows the goods: of 500 kg of loin, 200 left the plant
+		// and reached the shop, which shelved 40; the pigs were used up.
+		stocks := func(gtin, lot string) map[string]float64 {
+			var out struct {
+				BatchByLot struct {
+					Stocks struct {
+						Edges []struct {
+							Node struct {
+								Quantity float64
+								Facility struct{ ID string }
+							}
+						}
+					}
+				}
+			}
+			a.must(&out, `query($g: String!, $l: String!) { batchByLot(gtin: $g, lot: $l) { stocks { edges { node { quantity facility { id } } } } } }`,
+				map[string]any{"g": gtin, "l": lot})
+			m := map[string]float64{}
+			for _, e := range out.BatchByLot.Stocks.Edges {
+				m[e.Node.Facility.ID] = e.Node.Quantity
+			}
+			return m
+		}
+		if got := stocks(c.porkGTIN, "LOIN-1"); got[c.plant] != 300 || got[c.store] != 160 {
+			t.Errorf("the loin's stock: %v, want 300 kg at the plant and 160 at the shop", got)
+		}
+		if got := stocks(c.pigsGTIN, "PIG-1"); got[c.farm] != 0 || got[c.plant] != 0 {
+			t.Errorf("the pigs' stock: %v, want none left", got)
+		}
 		var pallet struct{ BatchesBySSCC []struct{ LotCode string } }
 		a.must(&pallet, `query($s: String!) { batchesBySSCC(sscc: $s) { lotCode } }`, map[string]any{"s": sscc})
 		if len(pallet.BatchesBySSCC) != 1 || pallet.BatchesBySSCC[0].LotCode != "LOIN-1" {

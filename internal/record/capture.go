@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
 	"suyuan/ent"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
@@ -80,7 +83,8 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 		p := &projector{r: r, tx: tx, v: v, rec: rec, res: &CaptureResult{},
 			places: map[string]*ent.Facility{}, lots: map[string]*ent.Batch{}, products: map[string]*ent.Product{},
 			transformations: map[string]transformation{}, departures: map[departure]departureCount{}, made: map[string]int{},
-			stockOf: map[stockKey]quantity.Milli{}, stockRead: map[int]bool{}}
+			stockOf: map[stockKey]quantity.Milli{}, stockRead: map[int]bool{}, taken: map[stockKey]quantity.Milli{},
+			takenUnit: map[int]quantity.Unit{}}
 		held, err := p.held(ctx, events)
 		if err != nil {
 			return err
@@ -115,6 +119,9 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 			p.res.Captured++
 		}
 		if err := p.flushShips(ctx); err != nil {
+			return err
+		}
+		if err := p.flushTaken(ctx); err != nil {
 			return err
 		}
 		if err := p.countDepartures(ctx); err != nil {
@@ -168,6 +175,10 @@ type projector struct {
 	// lots whose every stock row it holds (a missing one is none).
 	stockOf   map[stockKey]quantity.Milli
 	stockRead map[int]bool
+	// taken is what the capture took from stock, written at its end
+	// (flushTaken).
+	taken     map[stockKey]quantity.Milli
+	takenUnit map[int]quantity.Unit
 }
 
 // departure is a dashboard counter of shipments leaving a region on a day.
@@ -595,6 +606,45 @@ func (p *projector) put(ctx context.Context, b *ent.Batch, facilityID int, m qua
 	return nil
 }
 
+// flushTaken writes what the capture took from stock, in bulk: each
+// balance lowered by what was taken, relative to what it holds now, as an
+// UPDATE … SET on_hand = on_hand - taken would, one upsert for many rows.
+func (p *projector) flushTaken(ctx context.Context) error {
+	if len(p.taken) == 0 {
+		return nil
+	}
+	rows := make([]*ent.StockCreate, 0, len(p.taken))
+	for k, m := range p.taken {
+		rows = append(rows, p.tx.Stock.Create().SetBatchID(k.batch).SetFacilityID(k.facility).
+			SetUnit(p.takenUnit[k.batch]).SetOnHandMilli(int64(m)))
+	}
+	clear(p.taken)
+	for start := 0; start < len(rows); start += lotRows {
+		err := p.tx.Stock.CreateBulk(rows[start:min(start+lotRows, len(rows))]...).
+			OnConflict(
+				entsql.ConflictColumns(stock.FieldBatchID, stock.FieldFacilityID),
+				entsql.ResolveWith(func(u *entsql.UpdateSet) {
+					// on_hand_milli less the new row's amount, what was
+					// taken: the row exists, since only what was there is
+					// taken, so it is never inserted.
+					u.Set(stock.FieldOnHandMilli, entsql.ExprFunc(func(b *entsql.Builder) {
+						b.Ident(stock.FieldOnHandMilli).WriteString(" - ")
+						if b.Dialect() == dialect.MySQL {
+							b.WriteString("VALUES(").Ident(stock.FieldOnHandMilli).WriteByte(')')
+						} else {
+							b.WriteString("excluded.").Ident(stock.FieldOnHandMilli)
+						}
+					}))
+					u.SetExcluded(stock.FieldUpdatedAt)
+				}),
+			).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("taking the document's goods from stock: %w", err)
+		}
+	}
+	return nil
+}
+
 // prefetchStock reads the stock of the lots the document names, in a few
 // statements, so that taking from it reads none one by one.
 func (p *projector) prefetchStock(ctx context.Context) error {
@@ -735,11 +785,10 @@ func (p *projector) take(ctx context.Context, b *ent.Batch, where *ent.Facility,
 	}
 	got := min(have, m)
 	if got > 0 {
-		if _, err := p.tx.Stock.Update().Where(stock.BatchID(b.ID), stock.FacilityID(where.ID)).
-			AddOnHandMilli(-int64(got)).Save(ctx); err != nil {
-			return fmt.Errorf("taking stock of lot %d: %w", b.ID, err)
-		}
-		p.stockOf[stockKey{b.ID, where.ID}] = have - got
+		k := stockKey{b.ID, where.ID}
+		p.stockOf[k] = have - got
+		p.taken[k] += got
+		p.takenUnit[b.ID] = b.Unit
 	}
 	if got == m {
 		return nil
