@@ -49,11 +49,11 @@ func newPageProbe(t *testing.T, db *testdb.DB) *pageProbe {
 	srv := newServer(Deps{
 		Client:   db.Client,
 		Log:      log,
-		Recorder: record.New(db.Client, log, alerts),
+		Recorder: record.New(db.Client, log),
 		Reader:   reader,
 		Auth:     auth.NewService(db.Client, db.Dialect, auth.DerivedKeySet(""), auth.NewHasher(1), nil),
 		Alerts:   alerts,
-		Recalls:  recall.New(db.Client, log, reader, alerts),
+		Recalls:  recall.New(db.Client, log, reader),
 	}, Options{ComplexityLimit: 1 << 40})
 	p := &pageProbe{t: t, schema: NewExecutableSchema(Config{Resolvers: &Resolver{}}).Schema()}
 	srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {

@@ -13,6 +13,8 @@ import (
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
 
+	"suyuan/internal/eventlog"
+	"suyuan/internal/tenancy"
 	"suyuan/internal/testdb"
 	"suyuan/server"
 )
@@ -441,5 +443,48 @@ func TestAlertSubscription(t *testing.T) {
 				t.Errorf("token %q: the socket was acknowledged", token)
 			}
 		}
+	})
+}
+
+// TestAlertReachesOtherServers: with two servers on one database, an alert
+// raised through one reaches a regulator whose socket is open on the
+// other, once that server's follower has read the outbox — no server
+// keeps its alerts to itself.
+func TestAlertReachesOtherServers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		tn := a.tenants()
+		other := eventlog.New(db.Client, nil)
+		follower := other.Follower()
+		b := newAPI(t, db, server.Config{Log: other})
+		regulator, err := b.subscribe(tn.regulator.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := tenancy.System(context.Background())
+		// Until the subscription is registered (a moment after it was
+		// sent), raise alerts on fresh lots through the first server.
+		deadline := time.Now().Add(30 * time.Second)
+		for i := 0; time.Now().Before(deadline); i++ {
+			lot := a.batch(tn.p.chain.pork, tn.p.plant, fmt.Sprintf("ELSEWHERE-%d", i), 10, "KG", day(1))
+			a.spoil(lot, tn.p.labOrg, 28)
+			if _, err := follower.Poll(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				m, err := regulator.read(time.Second)
+				if err != nil {
+					break
+				}
+				var p struct{ Data raised }
+				if err := json.Unmarshal(m.Payload, &p); m.Type != "next" || err != nil {
+					t.Fatalf("got %s %s", m.Type, m.Payload)
+				}
+				if strings.HasPrefix(p.Data.AlertRaised.Batch.LotCode, "ELSEWHERE-") {
+					return
+				}
+			}
+		}
+		t.Fatal("an alert raised through one server never reached a subscriber of the other")
 	})
 }

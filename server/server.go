@@ -79,9 +79,9 @@ type Config struct {
 	// DepthLimit, AliasLimit and TokenLimit bound the shape of a GraphQL
 	// query (0: the defaults of package graph).
 	DepthLimit, AliasLimit, TokenLimit int
-	// Alerts carries alerts from whoever raises them — recordings, recalls,
-	// the background screener — to subscriptions; nil makes one for the
-	// server alone.
+	// Alerts carries the alerts the changes of Log raised — recordings,
+	// recalls, the background screener, on this server or another — to
+	// subscriptions; nil makes one.
 	Alerts *alert.Broker
 	// Now tells the time to logins, tokens and their checks; nil is
 	// time.Now (tests move a clock of their own).
@@ -147,6 +147,7 @@ func New(db *store.DB, cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = eventlog.New(db.Client, nil)
 	}
+	cfg.Alerts.Follow(cfg.Log.Bus(), db.Client)
 	keys := cfg.Keys
 	if keys == nil {
 		keys = auth.DerivedKeySet("")
@@ -158,7 +159,7 @@ func New(db *store.DB, cfg Config) *Server {
 		auth:   auth.NewService(db.Client, db.Dialect, keys, auth.NewHasher(cfg.HashConcurrency), cfg.Now),
 	}
 	// One recorder for GraphQL and EPCIS capture: one recording path.
-	recorder := record.New(db.Client, cfg.Log, cfg.Alerts)
+	recorder := record.New(db.Client, cfg.Log)
 	idempotent := idempotency.NewStore(db.Client, nil)
 	gql := graph.NewHandler(graph.Deps{
 		Client:   db.Client,
@@ -167,7 +168,7 @@ func New(db *store.DB, cfg Config) *Server {
 		Reader:   s.reader,
 		Auth:     s.auth,
 		Alerts:   cfg.Alerts,
-		Recalls:  recall.New(db.Client, cfg.Log, s.reader, cfg.Alerts),
+		Recalls:  recall.New(db.Client, cfg.Log, s.reader),
 	}, graph.Options{
 		Development:     cfg.Development,
 		ComplexityLimit: cfg.ComplexityLimit,

@@ -16,7 +16,6 @@ import (
 
 	"suyuan/ent/user"
 	"suyuan/graph"
-	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
 	"suyuan/internal/auth"
 	"suyuan/internal/eventlog"
@@ -316,9 +315,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err := rebuildCounters(ctx, db, false); err != nil {
 		return err
 	}
-	alerts := alert.NewBroker()
+	// Every recording goes through the log; other servers on this
+	// database record too, and their changes — to pages, alerts raised —
+	// reach this one through the outbox.
+	changes := eventlog.New(db.Client, nil)
+	go changes.Follower().Run(ctx, followInterval)
 	if c.screenInterval > 0 {
-		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), alerts)
+		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), changes)
 		if loadDemo {
 			// The demo's events lie days back, beyond the screening
 			// window: screen its whole history once.
@@ -334,10 +337,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	scanCtx, stopScans := context.WithCancel(context.WithoutCancel(ctx))
 	scansDone := make(chan error, 1)
 	go func() { scansDone <- scans.Run(scanCtx) }()
-	// Other servers on this database record too: their changes reach this
-	// one's page cache through the outbox.
-	changes := eventlog.New(db.Client, nil)
-	go changes.Follower().Run(ctx, followInterval)
 	srv := server.New(db, server.Config{
 		Log:             changes,
 		Addr:            c.addr,
@@ -353,7 +352,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		RateLimit:       c.rateLimit,
 		PageRateLimit:   c.pageRateLimit,
 		TrustedProxies:  c.proxies(),
-		Alerts:          alerts,
 	})
 	logger.Info("open in a browser", browseURLs(ln.Addr(), c.mode == "development", c.demo)...)
 	err = srv.Serve(ctx, ln)

@@ -3,9 +3,11 @@ package alert
 import (
 	"context"
 	"sync"
+	"time"
 
 	"suyuan/ent"
 	"suyuan/ent/alert"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/reqlog"
 	"suyuan/internal/tenancy"
 )
@@ -27,6 +29,25 @@ type subscription struct {
 func NewBroker() *Broker {
 	return &Broker{subs: map[*subscription]struct{}{}}
 }
+
+// Follow publishes the alerts each change of bus raised: this server's at
+// once, other servers' as the log's follower reads them.
+func (b *Broker) Follow(bus *eventlog.Bus, client *ent.Client) {
+	bus.Subscribe(func(c *eventlog.Change) {
+		ids := c.RaisedAlerts()
+		if len(ids) == 0 {
+			return
+		}
+		// Bus subscribers are told after the change committed, with no
+		// request to bound them: a read that hangs must not.
+		ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
+		defer cancel()
+		b.Publish(ctx, client, ids...)
+	})
+}
+
+// publishTimeout bounds the read of the alerts a change raised.
+const publishTimeout = 5 * time.Second
 
 // subscriberBuffer is how many alerts may wait for a subscriber: more
 // than the screener stores in one transaction (200), so a subscriber that
@@ -50,17 +71,13 @@ func (b *Broker) Subscribe(ctx context.Context, wants func(*ent.Alert) bool) <-c
 	return s.ch
 }
 
-// Publish hands alerts raised in a transaction that has committed to the
-// subscribers that want them. They are read again first: rows returned
-// inside a transaction cannot load their edges once it has ended, and a
-// subscriber asks for them.
-func (b *Broker) Publish(ctx context.Context, client *ent.Client, raised ...*ent.Alert) {
-	if b == nil || len(raised) == 0 {
+// Publish hands the alerts with ids, raised in a transaction that has
+// committed, to the subscribers that want them. They are read first: a
+// subscriber asks for their edges. Follow wires it to the event log, so
+// that alerts raised by any server reach the subscribers of every one.
+func (b *Broker) Publish(ctx context.Context, client *ent.Client, ids ...int) {
+	if b == nil || len(ids) == 0 {
 		return
-	}
-	ids := make([]int, len(raised))
-	for i, a := range raised {
-		ids[i] = a.ID
 	}
 	alerts, err := client.Alert.Query().Where(alert.IDIn(ids...)).Order(ent.Asc(alert.FieldID)).All(tenancy.System(ctx))
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"suyuan/ent"
@@ -96,6 +98,27 @@ func (r *Recording) Changed(typ string, ids ...int) {
 			r.refs = append(r.refs, ref)
 		}
 	}
+}
+
+// raisedAlert names, among a change's refs, an alert the recording raised
+// or reopened: whoever follows the log tells its subscribers of it
+// (alert.Broker), on this server and on the others.
+const raisedAlert = "RaisedAlert"
+
+// Raised names the alerts the recording raised or reopened.
+func (r *Recording) Raised(ids ...int) { r.Changed(raisedAlert, ids...) }
+
+// RaisedAlerts returns the ids of the alerts the change raised.
+func (c *Change) RaisedAlerts() []int {
+	var ids []int
+	for _, ref := range c.Refs {
+		if rest, ok := strings.CutPrefix(ref, raisedAlert+":"); ok {
+			if id, err := strconv.Atoi(rest); err == nil {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
 }
 
 // Audit names the entity the audit entry is about and its changed fields.

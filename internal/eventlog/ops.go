@@ -6,9 +6,10 @@ type Logs int
 const (
 	// Events: what happened to goods, as EPCIS events — at least one.
 	Events Logs = iota + 1
-	// ChangeOnly: master data (organisations, facilities, products) and
-	// reviews (an alert's status, a recall's closing), which EPCIS has no
-	// event for; their change still tells whatever shows them.
+	// ChangeOnly: master data (organisations, facilities, products),
+	// reviews (an alert's status, a recall's closing) and the screener's
+	// alerts, which EPCIS has no event for; their change still tells
+	// whatever shows them.
 	ChangeOnly
 )
 
@@ -24,7 +25,7 @@ func OperationLogs(op string) (logs Logs, ok bool) {
 		return Events, true
 	case "createOrganization", "updateOrganization", "createFacility",
 		"updateFacility", "createProduct", "updateProduct",
-		"setAlertStatus", "closeRecall":
+		"setAlertStatus", "closeRecall", "screen":
 		return ChangeOnly, true
 	}
 	return 0, false

@@ -31,14 +31,14 @@ type Service struct {
 	client *ent.Client
 	log    *eventlog.Log
 	reader *trace.Reader
-	alerts *alert.Broker
 	now    func() time.Time
 }
 
 // New returns a Service recording through log, whose clock it uses.
-// Recall notices are published to alerts.
-func New(client *ent.Client, log *eventlog.Log, reader *trace.Reader, alerts *alert.Broker) *Service {
-	return &Service{client: client, log: log, reader: reader, alerts: alerts, now: log.Now}
+// Recall notices are named in the recall's change, whose followers
+// publish them.
+func New(client *ent.Client, log *eventlog.Log, reader *trace.Reader) *Service {
+	return &Service{client: client, log: log, reader: reader, now: log.Now}
 }
 
 // Input starts a recall.
@@ -109,9 +109,7 @@ func (s *Service) Initiate(ctx context.Context, in Input) (*ent.Recall, error) {
 		return nil, err
 	}
 	var out *ent.Recall
-	var raised []*ent.Alert
 	_, err = s.log.Record(ctx, "initiateRecall", func(sys context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
-		raised = nil
 		rootRows, err := tx.Batch.Query().Where(batch.IDIn(roots...)).WithFacility().
 			Order(ent.Asc(batch.FieldID)).All(sys)
 		if err != nil {
@@ -191,7 +189,7 @@ func (s *Service) Initiate(ctx context.Context, in Input) (*ent.Recall, error) {
 				return err
 			}
 			if news {
-				raised = append(raised, a)
+				rec.Raised(a.ID)
 			}
 		}
 		if err := s.logRecall(sys, tx, rec, out, rootRows, scope); err != nil {
@@ -203,7 +201,6 @@ func (s *Service) Initiate(ctx context.Context, in Input) (*ent.Recall, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.alerts.Publish(ctx, s.client, raised...)
 	// Read it again outside the transaction: its edges load lazily.
 	return s.client.Recall.Get(sys, out.ID)
 }

@@ -78,7 +78,6 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 		}
 	}
 	var res *CaptureResult
-	var raised []*ent.Alert
 	ch, err := r.log.Record(ctx, "capture", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		p := &projector{r: r, tx: tx, v: v, rec: rec, res: &CaptureResult{},
 			places: map[string]*ent.Facility{}, lots: map[string]*ent.Batch{}, products: map[string]*ent.Product{},
@@ -127,15 +126,13 @@ func (r *Recorder) Capture(ctx context.Context, events []*epcis.Event) (*Capture
 		if err := p.countDepartures(ctx); err != nil {
 			return err
 		}
-		raised, err = r.raise(ctx, tx, p.findings)
 		res = p.res
-		return err
+		return r.raise(ctx, tx, rec, p.findings)
 	})
 	if err != nil {
 		return nil, err
 	}
 	res.Change = ch.ID
-	r.alerts.Publish(ctx, r.client, raised...)
 	return res, nil
 }
 

@@ -86,7 +86,6 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 		}
 	}
 	var out *ent.Inspection
-	var raised []*ent.Alert
 	_, err = r.log.Record(ctx, "recordInspection", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		lab, err := tx.Organization.Get(ctx, in.LabID)
 		if err != nil {
@@ -126,7 +125,7 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 		if err := dashboard.Add(ctx, tx, b.Edges.Facility.RegionCode, out.InspectedAt, dashboard.Inspections, string(out.Result), 1); err != nil {
 			return err
 		}
-		if raised, err = r.raise(ctx, tx, r.judgeInspection(b, out, in.Measurements)); err != nil {
+		if err := r.raise(ctx, tx, rec, r.judgeInspection(b, out, in.Measurements)); err != nil {
 			return err
 		}
 		if len(in.Measurements) == 0 {
@@ -150,7 +149,6 @@ func (r *Recorder) RecordInspection(ctx context.Context, in RecordInspectionInpu
 	if err != nil {
 		return nil, err
 	}
-	r.alerts.Publish(ctx, r.client, raised...)
 	// Unwrapped, it loads its edges outside the finished transaction.
 	return out.Unwrap(), nil
 }

@@ -109,7 +109,6 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 		}
 		rows[i] = row{rd.RecordedAt, c, rd.Humidity, rd.Latitude, rd.Longitude}
 	}
-	var raised []*ent.Alert
 	_, err = r.log.Record(ctx, "addSensorReadings", func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
 		var subject int
 		var e epcis.Event
@@ -182,7 +181,7 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 			if err != nil {
 				return err
 			}
-			if raised, err = r.raise(ctx, tx, fs); err != nil {
+			if err := r.raise(ctx, tx, rec, fs); err != nil {
 				return err
 			}
 		}
@@ -192,7 +191,6 @@ func (r *Recorder) AddSensorReadings(ctx context.Context, in AddSensorReadingsIn
 	if err != nil {
 		return 0, err
 	}
-	r.alerts.Publish(ctx, r.client, raised...)
 	return len(rows), nil
 }
 

@@ -22,21 +22,26 @@ type Recorder struct {
 	client *ent.Client
 	log    *eventlog.Log
 	now    func() time.Time
-	alerts *alert.Broker
 	rules  anomaly.Config
 }
 
 // New returns a Recorder over client that records through log, whose
-// clock it uses. Alerts the recording rules raise are published to alerts
-// after their transaction commits; nil publishes nowhere.
-func New(client *ent.Client, log *eventlog.Log, alerts *alert.Broker) *Recorder {
-	return &Recorder{client: client, log: log, now: log.Now, alerts: alerts, rules: anomaly.DefaultConfig()}
+// clock it uses.
+func New(client *ent.Client, log *eventlog.Log) *Recorder {
+	return &Recorder{client: client, log: log, now: log.Now, rules: anomaly.DefaultConfig()}
 }
 
-// raise stores findings as alerts in tx, and returns the ones to publish
-// once tx has committed.
-func (r *Recorder) raise(ctx context.Context, tx *ent.Tx, fs []anomaly.Finding) ([]*ent.Alert, error) {
-	return alert.RaiseAll(ctx, tx, r.now(), fs)
+// raise stores findings as alerts in tx and names the new or reopened ones
+// in the recording's change, whose followers publish them once it commits.
+func (r *Recorder) raise(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording, fs []anomaly.Finding) error {
+	raised, err := alert.RaiseAll(ctx, tx, r.now(), fs)
+	if err != nil {
+		return err
+	}
+	for _, a := range raised {
+		rec.Raised(a.ID)
+	}
+	return nil
 }
 
 // maxClockSkew is how far in the future an event time may lie: devices'

@@ -10,14 +10,15 @@ import (
 	"suyuan/ent"
 	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/screen"
 	"suyuan/internal/seed"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/testdb"
 )
 
-// TestLoopPublishes: the background screener stores what it finds and
-// hands each new alert to subscribers, once.
+// TestLoopPublishes: the background screener stores what it finds through
+// the event log, whose change hands each new alert to subscribers, once.
 func TestLoopPublishes(t *testing.T) {
 	db := testdb.SQLite(t)
 	ctx, cancel := context.WithCancel(tenancy.System(context.Background()))
@@ -25,9 +26,11 @@ func TestLoopPublishes(t *testing.T) {
 	if _, err := seed.Generate(ctx, db.DB, seed.Options{Scale: seed.Small, Seed: 2, Faults: true}); err != nil {
 		t.Fatal(err)
 	}
+	log := eventlog.New(db.Client, nil)
 	broker := alert.NewBroker()
+	broker.Follow(log.Bus(), db.Client)
 	ch := broker.Subscribe(ctx, func(*ent.Alert) bool { return true })
-	s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), broker)
+	s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), log)
 	// A window reaching back over the whole generated year.
 	go s.Loop(ctx, 20*time.Millisecond, 5*365*24*time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
 

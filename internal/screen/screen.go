@@ -17,8 +17,10 @@ import (
 	"suyuan/ent/screenwatermark"
 	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
+	"suyuan/internal/viewer"
 )
 
 // Screener runs the rules over one database.
@@ -26,13 +28,14 @@ type Screener struct {
 	client *ent.Client
 	db     *sql.DB
 	rules  anomaly.Config
-	alerts *alert.Broker
+	log    *eventlog.Log
 }
 
-// New returns a Screener that publishes new alerts to alerts (nil: to
-// nobody).
-func New(client *ent.Client, db *sql.DB, rules anomaly.Config, alerts *alert.Broker) *Screener {
-	return &Screener{client: client, db: db, rules: rules, alerts: alerts}
+// New returns a Screener that stores its alerts through log, as changes
+// whose followers publish them (nil: straight to the database, for the
+// command line and tests).
+func New(client *ent.Client, db *sql.DB, rules anomaly.Config, log *eventlog.Log) *Screener {
+	return &Screener{client: client, db: db, rules: rules, log: log}
 }
 
 // Result tells what one run found.
@@ -79,20 +82,40 @@ func (s *Screener) RunPeriod(ctx context.Context, p Period) (Result, error) {
 	// would hold its locks for long.
 	const chunk = 200
 	for i := 0; i < len(fs); i += chunk {
-		var raised []*ent.Alert
-		err := store.InTx(ctx, s.client, func(tx *ent.Tx) error {
-			var err error
-			raised, err = alert.RaiseAll(ctx, tx, now, fs[i:min(i+chunk, len(fs))])
-			return err
-		})
+		n, err := s.store(ctx, now, fs[i:min(i+chunk, len(fs))])
 		if err != nil {
 			return res, err
 		}
-		s.alerts.Publish(ctx, s.client, raised...)
-		res.Raised += len(raised)
+		res.Raised += n
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// store stores findings as alerts in one transaction and returns how many
+// were new or reopened: through the log when the screener has one, the
+// service acting, so that every server's subscribers hear of them.
+func (s *Screener) store(ctx context.Context, now time.Time, fs []anomaly.Finding) (int, error) {
+	if s.log == nil {
+		var raised []*ent.Alert
+		err := store.InTx(ctx, s.client, func(tx *ent.Tx) error {
+			var err error
+			raised, err = alert.RaiseAll(ctx, tx, now, fs)
+			return err
+		})
+		return len(raised), err
+	}
+	n := 0
+	_, err := s.log.Record(viewer.NewContext(ctx, &viewer.Viewer{Role: viewer.Admin}), "screen",
+		func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {
+			raised, err := alert.RaiseAll(ctx, tx, now, fs)
+			for _, a := range raised {
+				rec.Raised(a.ID)
+			}
+			n = len(raised)
+			return err
+		})
+	return n, err
 }
 
 // Findings runs every rule over the data of events from since as it
