@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -64,6 +66,7 @@ type serveConfig struct {
 	pageCacheTTL    time.Duration
 	screenInterval  time.Duration
 	screenWindow    time.Duration
+	pprofAddr       string
 	log             logConfig
 }
 
@@ -111,6 +114,7 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	fs.DurationVar(&c.pageCacheTTL, "page-cache-ttl", consumer.DefaultCacheTTL, "how long consumer pages are cached (0 or negative: no cache)")
 	fs.DurationVar(&c.screenInterval, "screen-interval", 5*time.Minute, "how often the background screener runs the anomaly rules (0: never)")
 	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks (more than 0)")
+	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go's profiles (net/http/pprof) on this loopback address, for benchmarks (empty: not served)")
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "usage: suyuan serve [flags]\n\nServe the GraphQL API, the consumer pages and the dashboard.\n\nFlags:\n")
@@ -155,6 +159,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		return c, fmt.Errorf("--screen-interval must not be negative (0: never), not %s", c.screenInterval)
 	case c.screenWindow <= 0:
 		return c, fmt.Errorf("--screen-window must be more than 0, not %s", c.screenWindow)
+	case c.pprofAddr != "" && !loopbackAddr(c.pprofAddr):
+		// Profiles show the code paths and memory of the process.
+		return c, fmt.Errorf("--pprof-addr must be a loopback address, not %q", c.pprofAddr)
 	}
 	if err := store.CheckDSN(c.db); err != nil {
 		return c, fmt.Errorf("--db: %w", err)
@@ -269,6 +276,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
 	}
 	defer ln.Close()
+	if c.pprofAddr != "" {
+		stopProfiles, err := serveProfiles(ctx, c.pprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
+	}
 	if c.mode == "development" && !loopbackAddr(ln.Addr().String()) {
 		if !c.allowRemoteDev {
 			return fmt.Errorf("development mode listens only on loopback, and %s is not", ln.Addr())
@@ -451,4 +465,28 @@ func envOr(getenv func(string) string, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// serveProfiles serves net/http/pprof on its own listener, apart from the
+// API's router and middleware, so that profiling a benchmark does not
+// change the path it measures. The returned function stops it.
+func serveProfiles(ctx context.Context, addr string, logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof-addr: listening on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	go func() {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			logger.Warn("serving profiles", "error", err.Error())
+		}
+	}()
+	logger.Info("serving profiles", "addr", ln.Addr().String())
+	return func() { hs.Close() }, nil
 }
