@@ -113,19 +113,17 @@ func sensitiveKey(k string) bool {
 		}
 		lower[i] = c
 	}
-	for _, w := range sensitiveWords {
+	// sensitiveKeyRe's alternatives, spelt out in lower case.
+	for _, w := range [...]string{
+		"password", "passwd", "secret", "token", "authorization", "authorisation",
+		"apikey", "api-key", "api_key", "api.key", "cookie", "refresh", "credential",
+		"privatekey", "private-key", "private_key", "private.key",
+	} {
 		if bytes.Contains(lower, []byte(w)) {
 			return true
 		}
 	}
 	return false
-}
-
-// sensitiveWords spell out sensitiveKeyRe's alternatives in lower case.
-var sensitiveWords = [...]string{
-	"password", "passwd", "secret", "token", "authorization", "authorisation",
-	"apikey", "api-key", "api_key", "api.key", "cookie", "refresh", "credential",
-	"privatekey", "private-key", "private_key", "private.key",
 }
 
 // scrubString masks credentials found inside s. The cheap substring checks

@@ -20,3 +20,11 @@ func TestSensitiveKeyAsRegexp(t *testing.T) {
 		}
 	}
 }
+
+// TestSensitiveKeyAllocatesNothing: the check runs for every attribute of
+// every log line.
+func TestSensitiveKeyAllocatesNothing(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { sensitiveKey("duration_ms") }); n != 0 {
+		t.Errorf("sensitiveKey allocates %v times", n)
+	}
+}
