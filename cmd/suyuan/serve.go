@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"net/netip"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -91,6 +92,7 @@ var serveEnv = []envVar{
 	{"SUYUAN_LOG_DIR", "", "write logs to a file per day in this directory"},
 	{"SUYUAN_LOG_RETENTION_DAYS", "", "delete log files older than this many days (default 30)"},
 	{"SUYUAN_LOG_LEVEL", "", "debug, info, warn or error (default info)"},
+	{"GOGC", "", "Go's collector target, in per cent of the live heap (default 400 for serve)"},
 }
 
 // serveFlags defines serve's flags into c, with defaults from the
@@ -268,6 +270,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	defer closeLog.Close()
 	// Libraries that write to the standard logger write JSON lines too.
 	slog.SetDefault(logger)
+	if getenv("GOGC") == "" {
+		// The live heap is about 10 MB and a trace request allocates
+		// about 200 KB, so at Go's default of 100 the collector ran
+		// several times a second under load: 7.8 % of the CPU time of a
+		// trace load, 2.1 % at 400 (docs/BENCHMARKS.md). GOGC, when set,
+		// is the operator's choice and wins.
+		debug.SetGCPercent(serveGCPercent)
+	}
 
 	// Listen first: a port in use is reported before a database is
 	// created or a demo loaded.
@@ -466,6 +476,10 @@ func envOr(getenv func(string) string, key, def string) string {
 	}
 	return def
 }
+
+// serveGCPercent lets the heap grow to five times what is live between
+// collections: some 40 MB more memory for a quarter of the collections.
+const serveGCPercent = 400
 
 // serveProfiles serves net/http/pprof on its own listener, apart from the
 // API's router and middleware, so that profiling a benchmark does not
