@@ -208,7 +208,7 @@ func (r *queryResolver) Lineage(ctx context.Context, batchID int, direction trac
 	if err != nil {
 		return nil, err
 	}
-	ls, err := r.reader.Lineages(ctx, []int{batchID}, direction, depth)
+	ls, err := r.reader.Lineages(lineageWork(ctx), []int{batchID}, direction, depth)
 	if err != nil {
 		return nil, err
 	}

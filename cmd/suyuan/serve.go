@@ -8,8 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +66,7 @@ type serveConfig struct {
 	pageCacheTTL    time.Duration
 	screenInterval  time.Duration
 	screenWindow    time.Duration
+	pprofAddr       string
 	log             logConfig
 }
 
@@ -87,6 +91,7 @@ var serveEnv = []envVar{
 	{"SUYUAN_LOG_DIR", "", "write logs to a file per day in this directory"},
 	{"SUYUAN_LOG_RETENTION_DAYS", "", "delete log files older than this many days (default 30)"},
 	{"SUYUAN_LOG_LEVEL", "", "debug, info, warn or error (default info)"},
+	{"GOGC", "", "Go's collector target, in per cent of the live heap (default 400 for serve)"},
 }
 
 // serveFlags defines serve's flags into c, with defaults from the
@@ -110,6 +115,7 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	fs.DurationVar(&c.pageCacheTTL, "page-cache-ttl", consumer.DefaultCacheTTL, "how long consumer pages are cached (0 or negative: no cache)")
 	fs.DurationVar(&c.screenInterval, "screen-interval", 5*time.Minute, "how often the background screener runs the anomaly rules (0: never)")
 	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks (more than 0)")
+	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go's profiles (net/http/pprof) on this loopback address, for benchmarks (empty: not served)")
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "usage: suyuan serve [flags]\n\nServe the GraphQL API, the consumer pages and the dashboard.\n\nFlags:\n")
@@ -154,6 +160,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		return c, fmt.Errorf("--screen-interval must not be negative (0: never), not %s", c.screenInterval)
 	case c.screenWindow <= 0:
 		return c, fmt.Errorf("--screen-window must be more than 0, not %s", c.screenWindow)
+	case c.pprofAddr != "" && !loopbackAddr(c.pprofAddr):
+		// Profiles show the code paths and memory of the process.
+		return c, fmt.Errorf("--pprof-addr must be a loopback address, not %q", c.pprofAddr)
 	}
 	if err := store.CheckDSN(c.db); err != nil {
 		return c, fmt.Errorf("--db: %w", err)
@@ -260,6 +269,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	defer closeLog.Close()
 	// Libraries that write to the standard logger write JSON lines too.
 	slog.SetDefault(logger)
+	if getenv("GOGC") == "" {
+		// The live heap is about 10 MB and a trace request allocates
+		// about 200 KB, so at Go's default of 100 the collector ran
+		// several times a second under load: 7.8 % of the CPU time of a
+		// trace load, 2.1 % at 400 (docs/BENCHMARKS.md). GOGC, when set,
+		// is the operator's choice and wins.
+		debug.SetGCPercent(serveGCPercent)
+	}
 
 	// Listen first: a port in use is reported before a database is
 	// created or a demo loaded.
@@ -268,6 +285,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
 	}
 	defer ln.Close()
+	if c.pprofAddr != "" {
+		stopProfiles, err := serveProfiles(ctx, c.pprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
+	}
 	if c.mode == "development" && !loopbackAddr(ln.Addr().String()) {
 		if !c.allowRemoteDev {
 			return fmt.Errorf("development mode listens only on loopback, and %s is not", ln.Addr())
@@ -449,4 +473,32 @@ func envOr(getenv func(string) string, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// serveGCPercent lets the heap grow to five times what is live between
+// collections: some 40 MB more memory for a quarter of the collections.
+const serveGCPercent = 400
+
+// serveProfiles serves net/http/pprof on its own listener, apart from the
+// API's router and middleware, so that profiling a benchmark does not
+// change the path it measures. The returned function stops it.
+func serveProfiles(ctx context.Context, addr string, logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--pprof-addr: listening on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	go func() {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			logger.Warn("serving profiles", "error", err.Error())
+		}
+	}()
+	logger.Info("serving profiles", "addr", ln.Addr().String())
+	return func() { hs.Close() }, nil
 }

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,7 +15,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/go-sql-driver/mysql"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 
 	"suyuan/ent"
 	"suyuan/ent/migrate"
@@ -38,10 +39,15 @@ type Option func(*options)
 type options struct {
 	counter *Counter
 	maxOpen int
+	stmts   int
 }
 
 // WithCounter counts every SQL statement the client issues in c.
 func WithCounter(c *Counter) Option { return func(o *options) { o.counter = c } }
+
+// WithStatementCache sets how many prepared read statements each
+// connection keeps (default DefaultStatementCache; negative: none).
+func WithStatementCache(n int) Option { return func(o *options) { o.stmts = n } }
 
 // WithMaxOpenConns bounds the connection pool.
 func WithMaxOpenConns(n int) Option { return func(o *options) { o.maxOpen = n } }
@@ -63,14 +69,20 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	driverName := "mysql"
-	if name == dialect.SQLite {
-		driverName = "sqlite"
+	var connector driver.Connector = dsnConnector{drv: &sqlite.Driver{}, dsn: driverDSN}
+	if name == dialect.MySQL {
+		cfg, err := mysql.ParseDSN(driverDSN)
+		if err != nil {
+			return nil, fmt.Errorf("opening %s database: %w", name, err)
+		}
+		if connector, err = mysql.NewConnector(cfg); err != nil {
+			return nil, fmt.Errorf("opening %s database: %w", name, err)
+		}
 	}
-	db, err := sql.Open(driverName, driverDSN)
-	if err != nil {
-		return nil, fmt.Errorf("opening %s database: %w", name, err)
+	if o.stmts == 0 {
+		o.stmts = DefaultStatementCache
 	}
+	db := sql.OpenDB(cachingConnector{Connector: connector, size: o.stmts})
 	maxOpen := o.maxOpen
 	if maxOpen == 0 {
 		maxOpen = 32

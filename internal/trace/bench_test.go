@@ -205,6 +205,17 @@ GROUP BY si.batch_id ORDER BY n DESC LIMIT 1`).Scan(&id, &stores)
 		}
 		b.ReportMetric(float64(counter.Count())/float64(b.N), "stmts/op")
 	})
+	// What the load tool's lineage query selects: shipments without
+	// their cold chain (graph's lineageWork narrows the context so).
+	b.Run("lineage-without-cold-chain", func(b *testing.B) {
+		counter.Reset()
+		for b.Loop() {
+			if _, err := reader.Lineage(trace.WithoutColdChain(ctx), id, trace.Downstream, trace.DefaultMaxDepth); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(counter.Count())/float64(b.N), "stmts/op")
+	})
 	b.Run("recallImpact", func(b *testing.B) {
 		counter.Reset()
 		for b.Loop() {

@@ -44,6 +44,25 @@ ORDER BY shipment_id, recorded_at`
 // noColdChain marks a context whose journeys need no cold chain.
 type noColdChain struct{}
 
+// noShipments and noShelfEvents mark a context whose downstream lineages
+// need no shipments or no shelf events.
+type (
+	noShipments   struct{}
+	noShelfEvents struct{}
+)
+
+// WithoutShipments returns a context in which downstream lineages leave
+// their shipments empty and skip reading them: for a caller whose
+// question does not ask for them.
+func WithoutShipments(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noShipments{}, true)
+}
+
+// WithoutShelfEvents is WithoutShipments for the shelf events.
+func WithoutShelfEvents(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noShelfEvents{}, true)
+}
+
 // WithoutColdChain returns a context in which Journeys (and downstream
 // lineages) leave the legs' cold chain empty and skip reading the
 // readings: for callers that do not show it, such as the recall impact

@@ -149,7 +149,8 @@ func (r *Reader) Lineages(ctx context.Context, roots []int, dir Direction, maxDe
 }
 
 // addMovements fills the shipments and shelf events of every batch of
-// every downstream lineage, with one query for each.
+// every downstream lineage, with one query for each (none for what the
+// context says is not wanted: WithoutShipments, WithoutShelfEvents).
 func (r *Reader) addMovements(ctx context.Context, ls map[int]*Lineage) error {
 	var ids []int
 	for _, l := range ls {
@@ -158,13 +159,20 @@ func (r *Reader) addMovements(ctx context.Context, ls map[int]*Lineage) error {
 			ids = append(ids, n.Batch.ID)
 		}
 	}
-	legs, err := r.Journeys(ctx, ids)
-	if err != nil {
-		return err
+	var (
+		legs    map[int][]Leg
+		shelves map[int][]Placement
+		err     error
+	)
+	if ctx.Value(noShipments{}) == nil {
+		if legs, err = r.Journeys(ctx, ids); err != nil {
+			return err
+		}
 	}
-	shelves, err := r.Placements(ctx, ids)
-	if err != nil {
-		return err
+	if ctx.Value(noShelfEvents{}) == nil {
+		if shelves, err = r.Placements(ctx, ids); err != nil {
+			return err
+		}
 	}
 	for _, l := range ls {
 		l.Shipments = append(l.Shipments, legs[l.Root.ID]...)

@@ -55,13 +55,37 @@ func (r *Reader) query(ctx context.Context, q string, args []any, scan func(*sql
 	return nil
 }
 
-// in returns "(?,?,…)" for n values and the values as arguments.
+// in returns "(?,?,…)" and the ids as its arguments, the list padded
+// with the last id to one of a few lengths: a power of two up to
+// inListStep, a multiple of it beyond. Each length is one statement text,
+// so the few texts a reader issues stay prepared on every connection
+// (store's statement cache) instead of being compiled for each count of
+// ids; a repeated id in an IN list changes no answer.
 func in(ids []int) (string, []any) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	if len(ids) == 0 {
+		return "()", nil
 	}
-	return "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")", args
+	n := paddedLen(len(ids))
+	args := make([]any, n)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")", args
+}
+
+// inListStep is where padding to powers of two stops: beyond it a list
+// grows by whole steps, wasting less than one step of placeholders.
+const inListStep = 256
+
+func paddedLen(n int) int {
+	if n > inListStep {
+		return (n + inListStep - 1) / inListStep * inListStep
+	}
+	p := 1
+	for p < n {
+		p *= 2
+	}
+	return p
 }
 
 // unique returns ids without duplicates, in first-seen order.
