@@ -15,6 +15,7 @@ import (
 	"suyuan/internal/alert"
 	"suyuan/internal/auth"
 	"suyuan/internal/eventlog"
+	"suyuan/internal/metrics"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
@@ -55,6 +56,9 @@ type Options struct {
 	TokenLimit int
 	// QueryCacheSize is how many parsed and validated queries are kept.
 	QueryCacheSize int
+	// Metrics counts operations, their latency, errors and statements;
+	// nil counts nothing (the request log still names the operation).
+	Metrics *metrics.Metrics
 }
 
 // Defaults of Options.
@@ -146,5 +150,6 @@ func newServer(d Deps, opts Options) *handler.Server {
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(withLoaders(res))
+	srv.Use(Observe{Metrics: opts.Metrics})
 	return srv
 }

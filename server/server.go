@@ -27,6 +27,7 @@ import (
 	"suyuan/internal/errcode"
 	"suyuan/internal/eventlog"
 	"suyuan/internal/idempotency"
+	"suyuan/internal/metrics"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/reqlog"
@@ -91,6 +92,10 @@ type Config struct {
 	// log's follower (eventlog.Follower), so that their changes reach its
 	// page cache too.
 	Log *eventlog.Log
+	// Metrics counts requests, operations, statements, page-cache results
+	// and alerts; nil counts nothing. They are served by AdminHandler on
+	// an address of their own, never by Handler.
+	Metrics *metrics.Metrics
 }
 
 // Defaults for Config's zero values.
@@ -157,6 +162,9 @@ func New(db *store.DB, cfg Config) *Server {
 		reader: trace.NewReader(db.Client, nil),
 		auth:   auth.NewService(db.Client, db.Dialect, keys, auth.NewHasher(cfg.HashConcurrency), cfg.Now),
 	}
+	if cfg.Metrics != nil {
+		cfg.Alerts.CountWith(cfg.Metrics.AlertRaised)
+	}
 	// One recorder for GraphQL and EPCIS capture: one recording path.
 	recorder := record.New(db.Client, cfg.Log, cfg.Alerts)
 	idempotent := idempotency.NewStore(db.Client, nil)
@@ -174,6 +182,7 @@ func New(db *store.DB, cfg Config) *Server {
 		DepthLimit:      cfg.DepthLimit,
 		AliasLimit:      cfg.AliasLimit,
 		TokenLimit:      cfg.TokenLimit,
+		Metrics:         cfg.Metrics,
 	})
 
 	r := chi.NewRouter()
@@ -214,6 +223,7 @@ func New(db *store.DB, cfg Config) *Server {
 		pages := consumer.New(db.Client, s.reader, cfg.Scans, consumer.Options{
 			PublicBaseURL: cfg.PublicBaseURL,
 			CacheTTL:      cfg.PageCacheTTL,
+			CacheResult:   cfg.Metrics.PageCache,
 		})
 		cfg.Log.Bus().Subscribe(pages.Apply)
 		pages.Mount(r)
@@ -304,20 +314,32 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ready\n")
 }
 
-// requestContext gives each request an id (echoed in X-Request-ID) and a
-// logger that names it, and writes one access-log line when it ends.
+// requestContext gives each request an id (echoed in X-Request-ID), a
+// logger that names it and a tally of its SQL statements, and when it
+// ends writes one access-log line and counts it in the metrics.
 func (s *Server) requestContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
 		ctx := reqlog.With(r.Context(), id, s.cfg.Logger)
+		ctx, tally := store.WithTally(ctx)
 		w.Header().Set("X-Request-ID", id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		// Who made the request is learned inside (authenticate).
+		took := time.Since(start)
+		// The router fills in the pattern as it routes: by now it names
+		// the route that answered (such as /t/{code}), not the raw path.
+		var route string
+		if rc := chi.RouteContext(ctx); rc != nil {
+			route = rc.RoutePattern()
+		}
+		s.cfg.Metrics.Request(route, r.Method, sw.status, took, tally.Count())
+		// Who made the request and which operation it ran are learned
+		// inside (authenticate, the GraphQL handler).
 		reqlog.Logger(ctx).With(reqlog.Attrs(ctx)...).Info("request",
 			"method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+			"bytes", sw.bytes, "statements", tally.Count(),
+			"duration_ms", float64(took.Microseconds())/1000)
 	})
 }
 

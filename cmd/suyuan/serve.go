@@ -12,7 +12,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"suyuan/ent/user"
 	"suyuan/graph"
@@ -21,6 +23,8 @@ import (
 	"suyuan/internal/auth"
 	"suyuan/internal/eventlog"
 	"suyuan/internal/logging"
+	"suyuan/internal/metrics"
+	"suyuan/internal/reqlog"
 	"suyuan/internal/scan"
 	"suyuan/internal/screen"
 	"suyuan/internal/seed"
@@ -43,6 +47,11 @@ const (
 	prodAddr = ":8080"
 )
 
+// defaultAdminAddr serves metrics and profiles on the loopback interface
+// only: they are for the operator (or a Prometheus on the same machine),
+// never for the public.
+const defaultAdminAddr = "127.0.0.1:9090"
+
 // serveConfig is everything serve needs, from flags and environment.
 type serveConfig struct {
 	db              string
@@ -64,6 +73,8 @@ type serveConfig struct {
 	pageCacheTTL    time.Duration
 	screenInterval  time.Duration
 	screenWindow    time.Duration
+	adminAddr       string
+	slowStatement   time.Duration
 	log             logConfig
 }
 
@@ -85,9 +96,11 @@ var serveEnv = []envVar{
 	{"SUYUAN_TRUSTED_PROXIES", "trusted-proxies", ""},
 	{"SUYUAN_PUBLIC_URL", "public-url", ""},
 	{"SUYUAN_IP_REGIONS", "ip-regions", ""},
+	{"SUYUAN_ADMIN_ADDR", "admin-addr", ""},
 	{"SUYUAN_LOG_DIR", "", "write logs to a file per day in this directory"},
 	{"SUYUAN_LOG_RETENTION_DAYS", "", "delete log files older than this many days (default 30)"},
 	{"SUYUAN_LOG_LEVEL", "", "debug, info, warn or error (default info)"},
+	{"SUYUAN_LOG_FORMAT", "", "json or text (default json)"},
 }
 
 // serveFlags defines serve's flags into c, with defaults from the
@@ -111,6 +124,8 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	fs.DurationVar(&c.pageCacheTTL, "page-cache-ttl", consumer.DefaultCacheTTL, "how long consumer pages are cached (0 or negative: no cache)")
 	fs.DurationVar(&c.screenInterval, "screen-interval", 5*time.Minute, "how often the background screener runs the anomaly rules (0: never)")
 	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks (more than 0)")
+	fs.StringVar(&c.adminAddr, "admin-addr", envOr(getenv, "SUYUAN_ADMIN_ADDR", defaultAdminAddr), "listen address of /metrics and /debug/pprof, HOST:PORT, or off")
+	fs.DurationVar(&c.slowStatement, "slow-statement", 250*time.Millisecond, "log a warning for each SQL statement slower than this (0: never)")
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "usage: suyuan serve [flags]\n\nServe the GraphQL API, the consumer pages and the dashboard.\n\nFlags:\n")
@@ -155,6 +170,13 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		return c, fmt.Errorf("--screen-interval must not be negative (0: never), not %s", c.screenInterval)
 	case c.screenWindow <= 0:
 		return c, fmt.Errorf("--screen-window must be more than 0, not %s", c.screenWindow)
+	case c.slowStatement < 0:
+		return c, fmt.Errorf("--slow-statement must not be negative (0: never), not %s", c.slowStatement)
+	}
+	if c.adminAddr != "off" {
+		if err := checkAddr("--admin-addr", c.adminAddr); err != nil {
+			return c, err
+		}
 	}
 	if err := store.CheckDSN(c.db); err != nil {
 		return c, fmt.Errorf("--db: %w", err)
@@ -192,7 +214,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	default:
 		return c, fmt.Errorf("mode must be development or production, not %q", c.mode)
 	}
-	if err := checkAddr(c.addr); err != nil {
+	if err := checkAddr("--addr", c.addr); err != nil {
 		return c, err
 	}
 	if c.mode == "development" && !c.allowRemoteDev && !loopbackAddr(c.addr) {
@@ -213,15 +235,15 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	return c, nil
 }
 
-// checkAddr refuses a listen address that is not HOST:PORT with a numeric
-// port.
-func checkAddr(addr string) error {
+// checkAddr refuses a listen address, given by flag name, that is not
+// HOST:PORT with a numeric port.
+func checkAddr(name, addr string) error {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("--addr %q is not HOST:PORT (such as %s or %s)", addr, devAddr, prodAddr)
+		return fmt.Errorf("%s %q is not HOST:PORT (such as %s or %s)", name, addr, devAddr, prodAddr)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("--addr %q: the port must be a number from 0 to 65535", addr)
+		return fmt.Errorf("%s %q: the port must be a number from 0 to 65535", name, addr)
 	}
 	return nil
 }
@@ -277,11 +299,35 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 			"so anyone who can reach " + ln.Addr().String() + " can act as an administrator. Use --mode production for anything but a trusted network.")
 	}
 
-	db, err := store.Open(ctx, c.db)
+	// The admin address (metrics, profiles) is also taken before anything
+	// else happens, for the same reason.
+	var adminLn net.Listener
+	if c.adminAddr != "off" {
+		if adminLn, err = net.Listen("tcp", c.adminAddr); err != nil {
+			return fmt.Errorf("listening on the admin address %s: %w", c.adminAddr, err)
+		}
+		defer adminLn.Close()
+		if !loopbackAddr(adminLn.Addr().String()) {
+			logger.Warn("the admin address is reachable from the network: anyone who can reach " + adminLn.Addr().String() +
+				" can read metrics and take profiles; keep it behind a firewall")
+		}
+	}
+	m := metrics.New()
+
+	opts := []store.Option{}
+	if c.slowStatement > 0 {
+		opts = append(opts, store.WithSlowStatements(c.slowStatement, func(ctx context.Context, query string, took time.Duration) {
+			m.SlowStatement()
+			reqlog.Logger(ctx).Warn("slow statement", "sql", truncate(query, 500),
+				"duration_ms", float64(took.Microseconds())/1000)
+		}))
+	}
+	db, err := store.Open(ctx, c.db, opts...)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	m.WatchDB(db.SQL, db.Dialect)
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
@@ -317,8 +363,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		return err
 	}
 	alerts := alert.NewBroker()
+	alerts.CountWith(m.AlertRaised)
+	// Every goroutine started here is waited for before serve returns (and
+	// the database closes): a screening or a batch of scans is not cut off
+	// half-written by the process ending under it.
+	var background sync.WaitGroup
+	defer waitFor(&background, shutdownGrace, logger)
+	// Ends the background work on any return, not only on a signal.
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
 	if c.screenInterval > 0 {
-		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), alerts)
+		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), alerts).Observe(m.Screening)
 		if loadDemo {
 			// The demo's events lie days back, beyond the screening
 			// window: screen its whole history once.
@@ -326,18 +381,28 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 				return fmt.Errorf("screening demo data: %w", err)
 			}
 		}
-		go screener.Loop(ctx, c.screenInterval, c.screenWindow, logger)
+		background.Go(func() { screener.Loop(bgCtx, c.screenInterval, c.screenWindow, logger) })
 	}
 	scans := scan.New(db.SQL, scan.Options{Secret: []byte(c.secret), Regions: c.regions, Logger: logger})
 	// The recorder stops after the server, so that the scans of the last
 	// requests are written.
 	scanCtx, stopScans := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopScans()
 	scansDone := make(chan error, 1)
-	go func() { scansDone <- scans.Run(scanCtx) }()
+	background.Go(func() { scansDone <- scans.Run(scanCtx) })
 	// Other servers on this database record too: their changes reach this
 	// one's page cache through the outbox.
 	changes := eventlog.New(db.Client, nil)
-	go changes.Follower().Run(ctx, followInterval)
+	background.Go(func() { changes.Follower().Run(bgCtx, followInterval) })
+	if adminLn != nil {
+		admin := server.AdminHandler(m, logger)
+		background.Go(func() {
+			if err := server.ServeAdmin(bgCtx, adminLn, admin, logger); err != nil {
+				logger.Error("admin address", "err", err)
+			}
+		})
+		logger.Info("metrics", "url", "http://"+adminLn.Addr().String()+"/metrics")
+	}
 	srv := server.New(db, server.Config{
 		Log:             changes,
 		Addr:            c.addr,
@@ -354,11 +419,46 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		PageRateLimit:   c.pageRateLimit,
 		TrustedProxies:  c.proxies(),
 		Alerts:          alerts,
+		Metrics:         m,
 	})
 	logger.Info("open in a browser", browseURLs(ln.Addr(), c.mode == "development", c.demo)...)
 	err = srv.Serve(ctx, ln)
 	stopScans()
 	return errors.Join(err, <-scansDone)
+}
+
+// shutdownGrace bounds how long serve waits, once the HTTP server has
+// stopped, for its background work (screener, scan recorder, outbox
+// follower, admin address) to end: each stops at its context's end, so
+// this is only reached when the database hangs.
+const shutdownGrace = 15 * time.Second
+
+// waitFor waits for wg, at most grace, and logs what was left running.
+func waitFor(wg *sync.WaitGroup, grace time.Duration, logger *slog.Logger) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		logger.Error("background work did not stop within the shutdown grace period", "grace", grace.String())
+	}
+}
+
+// truncate shortens s to at most n bytes (at a rune boundary), for log
+// lines that quote SQL.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // followInterval is how often a server reads the outbox for the changes
@@ -392,6 +492,7 @@ type logConfig struct {
 	dir   string
 	days  int
 	level slog.Level
+	text  bool
 }
 
 func parseLogConfig(getenv func(string) string) (logConfig, error) {
@@ -408,6 +509,13 @@ func parseLogConfig(getenv func(string) string) (logConfig, error) {
 			return lc, fmt.Errorf("SUYUAN_LOG_LEVEL must be debug, info, warn or error, not %q", v)
 		}
 	}
+	switch v := getenv("SUYUAN_LOG_FORMAT"); v {
+	case "", "json":
+	case "text":
+		lc.text = true
+	default:
+		return lc, fmt.Errorf("SUYUAN_LOG_FORMAT must be json or text, not %q", v)
+	}
 	return lc, nil
 }
 
@@ -419,6 +527,7 @@ func newLogger(lc logConfig, mode string, stderr io.Writer) (*slog.Logger, io.Cl
 		RetentionDays: lc.days,
 		Stderr:        lc.dir == "" || mode != "production",
 		Level:         lc.level,
+		Text:          lc.text,
 	}, stderr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("setting up logs: %w", err)

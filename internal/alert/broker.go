@@ -14,8 +14,9 @@ import (
 // subscribers connected to this process. A slow subscriber loses alerts
 // rather than holding up a recording: it can always list them again.
 type Broker struct {
-	mu   sync.Mutex
-	subs map[*subscription]struct{}
+	mu    sync.Mutex
+	subs  map[*subscription]struct{}
+	count func(kind string) // told of each alert published (metrics)
 }
 
 type subscription struct {
@@ -26,6 +27,15 @@ type subscription struct {
 // NewBroker returns a broker without subscribers.
 func NewBroker() *Broker {
 	return &Broker{subs: map[*subscription]struct{}{}}
+}
+
+// CountWith has f told the kind of every alert published from now on:
+// every alert raised, by a recording, a recall or the screener, is
+// published once its transaction commits, so f counts them all.
+func (b *Broker) CountWith(f func(kind string)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.count = f
 }
 
 // subscriberBuffer is how many alerts may wait for a subscriber: more
@@ -57,6 +67,14 @@ func (b *Broker) Subscribe(ctx context.Context, wants func(*ent.Alert) bool) <-c
 func (b *Broker) Publish(ctx context.Context, client *ent.Client, raised ...*ent.Alert) {
 	if b == nil || len(raised) == 0 {
 		return
+	}
+	b.mu.Lock()
+	count := b.count
+	b.mu.Unlock()
+	if count != nil {
+		for _, a := range raised {
+			count(string(a.Kind))
+		}
 	}
 	ids := make([]int, len(raised))
 	for i, a := range raised {

@@ -36,12 +36,20 @@ type DB struct {
 type Option func(*options)
 
 type options struct {
-	counter *Counter
-	maxOpen int
+	counter  *Counter
+	maxOpen  int
+	slow     SlowFunc
+	slowOver time.Duration
 }
 
 // WithCounter counts every SQL statement the client issues in c.
 func WithCounter(c *Counter) Option { return func(o *options) { o.counter = c } }
+
+// WithSlowStatements calls f for every statement that takes longer than
+// threshold (the request log warns of them).
+func WithSlowStatements(threshold time.Duration, f SlowFunc) Option {
+	return func(o *options) { o.slow, o.slowOver = f, threshold }
+}
 
 // WithMaxOpenConns bounds the connection pool.
 func WithMaxOpenConns(n int) Option { return func(o *options) { o.maxOpen = n } }
@@ -82,10 +90,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to %s database: %w", name, err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(name, db)
-	if o.counter != nil {
-		drv = &countingDriver{Driver: drv, c: o.counter}
-	}
+	// Always wrapped: each request's statements are counted in its
+	// context (WithTally) for its log line and metrics.
+	drv := &countingDriver{Driver: entsql.OpenDB(name, db), c: &statements{c: o.counter, slow: o.slow, slowOver: o.slowOver}}
 	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: name}, nil
 }
 
