@@ -8,6 +8,8 @@
 //	suyuan screen  [flags]   run every anomaly rule over the history and store alerts
 //	suyuan recount [flags]   rebuild the dashboard's counters from the rows they count
 //	suyuan admin   [flags]   create the first administrator
+//	suyuan backup  [flags]   copy a running SQLite database (docs/OPERATIONS.md)
+//	suyuan restore [flags]   put an SQLite backup in place
 //	suyuan version           print the version and source revision
 //	suyuan help              list the commands
 //
@@ -64,6 +66,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return screenCmd(ctx, args, stdout, stderr, getenv)
 	case "recount":
 		return recountCmd(ctx, args, stdout, stderr, getenv)
+	case "backup":
+		return backupCmd(ctx, args, stdout, stderr, getenv)
+	case "restore":
+		return restoreCmd(ctx, args, stdout, stderr, getenv)
 	case "version":
 		if len(args) > 0 {
 			return fmt.Errorf("version takes no arguments, got %q", args)
@@ -87,6 +93,8 @@ var commands = []struct{ name, summary string }{
 	{"screen", "run every anomaly rule over the history and store alerts"},
 	{"recount", "rebuild the dashboard's counters from the rows they count"},
 	{"admin", "create the first administrator"},
+	{"backup", "copy a running SQLite database (docs/OPERATIONS.md)"},
+	{"restore", "put an SQLite backup in place"},
 	{"version", "print the version and source revision"},
 	{"help", "list the commands"},
 }

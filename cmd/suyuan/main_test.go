@@ -63,3 +63,38 @@ func TestAdminCommand(t *testing.T) {
 		t.Error("a short password was accepted")
 	}
 }
+
+// TestBackupRestoreCommands: backup copies an SQLite database into a
+// directory, restore puts the copy in place and refuses to overwrite, and
+// both refuse a MySQL database with the way to back it up instead.
+func TestBackupRestoreCommands(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.db")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate", "--db", src}, nil, &out, &out, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+	backups := filepath.Join(dir, "backups")
+	if err := run(context.Background(), []string{"backup", "--db", src, "--out", backups}, nil, &out, &out, env(nil)); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out.String())
+	}
+	files, err := filepath.Glob(filepath.Join(backups, "suyuan-*.db"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("backups %v, %v", files, err)
+	}
+	dest := filepath.Join(dir, "restored.db")
+	if err := run(context.Background(), []string{"restore", "--from", files[0], "--db", dest}, nil, &out, &out, env(nil)); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out.String())
+	}
+	if err := run(context.Background(), []string{"restore", "--from", files[0], "--db", dest}, nil, &out, &out, env(nil)); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("restore over a database: %v", err)
+	}
+	for _, args := range [][]string{
+		{"backup", "--db", "mysql://root@127.0.0.1/x", "--out", backups},
+		{"restore", "--db", "mysql://root@127.0.0.1/x", "--from", files[0]},
+	} {
+		if err := run(context.Background(), args, nil, &out, &out, env(nil)); err == nil || !strings.Contains(err.Error(), "tools/backup") {
+			t.Errorf("%s of MySQL: %v", args[0], err)
+		}
+	}
+}

@@ -233,3 +233,17 @@ func CheckDSN(dsn string) error {
 	_, _, err := parseDSN(dsn)
 	return err
 }
+
+// SQLitePath returns the file an SQLite dsn names, and false when dsn
+// names a MySQL database.
+func SQLitePath(dsn string) (string, bool) {
+	name, driverDSN, err := parseDSN(dsn)
+	if err != nil || name != dialect.SQLite {
+		return "", false
+	}
+	path := strings.TrimPrefix(driverDSN, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return path, true
+}
