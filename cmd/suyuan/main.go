@@ -10,6 +10,7 @@
 //	suyuan admin   [flags]   create the first administrator
 //	suyuan backup  [flags]   copy a running SQLite database (docs/OPERATIONS.md)
 //	suyuan restore [flags]   put an SQLite backup in place
+//	suyuan config  check     print the effective configuration, secrets masked
 //	suyuan version           print the version and source revision
 //	suyuan help              list the commands
 //
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return backupCmd(ctx, args, stdout, stderr, getenv)
 	case "restore":
 		return restoreCmd(ctx, args, stdout, stderr, getenv)
+	case "config":
+		return configCmd(ctx, args, stdout, stderr, getenv)
 	case "version":
 		if len(args) > 0 {
 			return fmt.Errorf("version takes no arguments, got %q", args)
@@ -95,6 +98,7 @@ var commands = []struct{ name, summary string }{
 	{"admin", "create the first administrator"},
 	{"backup", "copy a running SQLite database (docs/OPERATIONS.md)"},
 	{"restore", "put an SQLite backup in place"},
+	{"config", "check: print the effective configuration, secrets masked"},
 	{"version", "print the version and source revision"},
 	{"help", "list the commands"},
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -95,6 +98,87 @@ func TestBackupRestoreCommands(t *testing.T) {
 	} {
 		if err := run(context.Background(), args, nil, &out, &out, env(nil)); err == nil || !strings.Contains(err.Error(), "tools/backup") {
 			t.Errorf("%s of MySQL: %v", args[0], err)
+		}
+	}
+}
+
+// TestConfigFile: a TOML file gives settings under the environment and
+// the command line; config check prints them with their sources and masks
+// secrets; unknown keys and a secret others may read are refused.
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string, mode os.FileMode) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	secret := strings.Repeat("k", 40)
+	good := write("good.toml", `mode = "production"
+db = "mysql://suyuan:hunter2@127.0.0.1:3306/suyuan"
+secret = "`+secret+`"
+request-timeout = "7s"
+addr = "127.0.0.1:8181"
+log-format = "text"
+rate-limit = 99
+`, 0o600)
+
+	c, err := parseServe([]string{"--config", good, "--addr", "127.0.0.1:8282"}, io.Discard, env(map[string]string{"SUYUAN_PUBLIC_URL": "https://env.example"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.mode != "production" || c.requestTimeout != 7*time.Second || c.secret != secret || c.rateLimit != 99 || !c.log.text {
+		t.Errorf("the file's settings were not taken: %+v", c)
+	}
+	if c.addr != "127.0.0.1:8282" {
+		t.Errorf("addr = %s; the command line must win over the file", c.addr)
+	}
+	if c.publicURL != "https://env.example" {
+		t.Errorf("public URL = %s; the environment must win over the file", c.publicURL)
+	}
+	// The environment names the file too.
+	if c, err := parseServe(nil, io.Discard, env(map[string]string{"SUYUAN_CONFIG": good})); err != nil || c.mode != "production" {
+		t.Errorf("SUYUAN_CONFIG: %v, mode %s", err, c.mode)
+	}
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"config", "check", "--config", good, "--addr", "127.0.0.1:8282"}, nil, &out, &out, env(nil)); err != nil {
+		t.Fatalf("config check: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		`addr                 = "127.0.0.1:8282"`, "# flag",
+		`request-timeout      = "7s"`, "# file",
+		`secret               = "(set, 40 characters)"`,
+		"xxxxx", `slow-statement       = "250ms"`, "# default",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("config check lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "hunter2") || strings.Contains(out.String(), secret) {
+		t.Errorf("config check shows a secret:\n%s", out.String())
+	}
+
+	for _, tc := range []struct {
+		name, body string
+		mode       os.FileMode
+		want       string
+	}{
+		{"unknown.toml", `colour = "blue"`, 0o600, `"colour" is not a setting`},
+		{"open.toml", `secret = "` + secret + `"`, 0o644, "chmod 600"},
+		{"bad.toml", `request-timeout = "soon"`, 0o600, "request-timeout"},
+		{"table.toml", "[server]\naddr = \"x\"", 0o600, "top-level"},
+		{"broken.toml", `mode = `, 0o600, "broken.toml"},
+	} {
+		p := write(tc.name, tc.body, tc.mode)
+		if err := os.Chmod(p, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		_, err := parseServe([]string{"--config", p}, io.Discard, env(nil))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
 		}
 	}
 }

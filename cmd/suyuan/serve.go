@@ -54,6 +54,7 @@ const defaultAdminAddr = "127.0.0.1:9090"
 
 // serveConfig is everything serve needs, from flags and environment.
 type serveConfig struct {
+	configPath      string
 	db              string
 	addr            string
 	mode            string
@@ -87,6 +88,7 @@ type envVar struct {
 // serveEnv lists every environment variable serve reads, for its help (the
 // README's configuration table is held to it by a test).
 var serveEnv = []envVar{
+	{"SUYUAN_CONFIG", "config", ""},
 	{"SUYUAN_DB", "db", ""},
 	{"SUYUAN_ADDR", "addr", ""},
 	{"SUYUAN_MODE", "mode", ""},
@@ -108,6 +110,7 @@ var serveEnv = []envVar{
 func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.StringVar(&c.configPath, "config", getenv("SUYUAN_CONFIG"), "TOML file of settings: serve's flag names and secret, jwt-keys, log-dir, log-retention-days, log-level, log-format (docs/OPERATIONS.md)")
 	fs.StringVar(&c.db, "db", envOr(getenv, "SUYUAN_DB", store.DefaultSQLite), "database: an SQLite path, or mysql://user:pass@host:3306/dbname")
 	fs.StringVar(&c.addr, "addr", getenv("SUYUAN_ADDR"), "listen address, HOST:PORT (default "+devAddr+" in development, "+prodAddr+" in production)")
 	fs.StringVar(&c.mode, "mode", envOr(getenv, "SUYUAN_MODE", "development"), "development or production")
@@ -142,9 +145,55 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	return fs
 }
 
+// parsedServe is serve's configuration with where it came from, for
+// "suyuan config check".
+type parsedServe struct {
+	cfg           serveConfig
+	fs            *flag.FlagSet
+	file          *configFile
+	onCommandLine map[string]bool
+}
+
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
+	p, err := parseServeFull(args, stderr, getenv)
+	if err != nil {
+		return serveConfig{}, err
+	}
+	return p.cfg, nil
+}
+
+func parseServeFull(args []string, stderr io.Writer, getenv func(string) string) (*parsedServe, error) {
+	// The file gives the flags' defaults, so it is read before they are
+	// parsed; and which flags the command line set is told apart from
+	// those the file set.
+	probe := serveFlags(&serveConfig{}, io.Discard, getenv)
+	file, err := loadConfig(configPath(args, getenv), probe)
+	if err != nil {
+		return nil, err
+	}
+	onCommandLine := map[string]bool{}
+	if probe.Parse(args) == nil {
+		probe.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	}
+	getenv = file.getenv(getenv)
+	p := &parsedServe{file: file, onCommandLine: onCommandLine}
+	c, err := parseServeWith(args, stderr, getenv, file, p)
+	p.cfg = c
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func parseServeWith(args []string, stderr io.Writer, getenv func(string) string, file *configFile, p *parsedServe) (serveConfig, error) {
 	var c serveConfig
 	fs := serveFlags(&c, stderr, getenv)
+	p.fs = fs
+	for k, v := range file.flags {
+		if err := fs.Set(k, v); err != nil {
+			return c, fmt.Errorf("--config %s: %s: %w", file.path, k, err)
+		}
+	}
 	if v := getenv("SUYUAN_ALLOW_REMOTE_DEV"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

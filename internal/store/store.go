@@ -203,6 +203,10 @@ func mysqlDSN(cfg *mysql.Config) string {
 	return cfg.FormatDSN()
 }
 
+// Redact hides a password in a DSN or URL, for messages and printed
+// configuration.
+func Redact(dsn string) string { return redact(dsn) }
+
 // redact hides a password in a DSN or URL for error messages.
 func redact(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil && u.User != nil {
