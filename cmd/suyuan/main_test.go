@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"suyuan/internal/store"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -180,5 +183,27 @@ rate-limit = 99
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestServeRefusesNewerSchema: serve will not start on a database a newer
+// binary migrated, and says why.
+func TestServeRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newer.db")
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL.Exec("UPDATE suyuan_schema_version SET version = version + 1"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"serve", "--db", path, "--addr", "127.0.0.1:0", "--admin-addr", "off", "--demo=false"}, nil, &out, &out, env(nil))
+	if !errors.Is(err, store.ErrSchemaNewer) || !strings.Contains(err.Error(), "newer Suyuan") {
+		t.Errorf("serve on a newer schema: %v", err)
 	}
 }

@@ -98,14 +98,22 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 
 // Migrate creates missing tables, columns and indexes. It never drops a
 // column or an index, so it is safe to run against a database that holds
-// data, and it is idempotent.
+// data, and it is idempotent. It refuses, with ErrSchemaNewer and before
+// changing anything, a database a newer binary has migrated.
 func (db *DB) Migrate(ctx context.Context) error {
+	was, err := db.checkVersion(ctx)
+	if err != nil {
+		return err
+	}
 	if err := db.Client.Schema.Create(ctx,
 		migrate.WithDropColumn(false),
 		migrate.WithDropIndex(false),
 		migrate.WithForeignKeys(true),
 	); err != nil {
 		return fmt.Errorf("migrating schema: %w", err)
+	}
+	if was != SchemaVersion {
+		return db.recordVersion(ctx, was)
 	}
 	return nil
 }
