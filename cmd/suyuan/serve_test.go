@@ -259,8 +259,16 @@ func TestServeStartup(t *testing.T) {
 				t.Errorf("GET %s: %s, want %d with %q", c.url, res.Status, c.status, c.body)
 			}
 		}
+		// The container health check asks the same server.
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"healthcheck", "--url", base + "/readyz"}, nil, &out, &out, env(nil)); err != nil {
+			t.Errorf("healthcheck of a running server: %v", err)
+		}
 		if err := stop(); err != nil {
 			t.Fatalf("serve: %v", err)
+		}
+		if err := run(context.Background(), []string{"healthcheck", "--url", base + "/readyz"}, nil, &out, &out, env(nil)); err == nil {
+			t.Errorf("healthcheck of a stopped server passed")
 		}
 	})
 	t.Run("production with a log directory", func(t *testing.T) {
