@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"suyuan/ent"
 	"suyuan/internal/alert"
@@ -59,6 +60,9 @@ type Options struct {
 	// Metrics counts operations, their latency, errors and statements;
 	// nil counts nothing (the request log still names the operation).
 	Metrics *metrics.Metrics
+	// Tracer makes a span of each operation; nil (tracing off) makes
+	// none.
+	Tracer oteltrace.Tracer
 }
 
 // Defaults of Options.
@@ -151,5 +155,8 @@ func newServer(d Deps, opts Options) *handler.Server {
 	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(withLoaders(res))
 	srv.Use(Observe{Metrics: opts.Metrics})
+	if opts.Tracer != nil {
+		srv.Use(traceOperations{tracer: opts.Tracer})
+	}
 	return srv
 }

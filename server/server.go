@@ -20,6 +20,10 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"suyuan/graph"
 	"suyuan/internal/alert"
@@ -34,6 +38,7 @@ import (
 	"suyuan/internal/scan"
 	"suyuan/internal/store"
 	"suyuan/internal/trace"
+	"suyuan/internal/tracing"
 	"suyuan/server/consumer"
 	"suyuan/server/dashboard"
 	"suyuan/server/epcis"
@@ -96,6 +101,11 @@ type Config struct {
 	// and alerts; nil counts nothing. They are served by AdminHandler on
 	// an address of their own, never by Handler.
 	Metrics *metrics.Metrics
+	// Tracer makes spans of requests and GraphQL operations (and the
+	// store, given the same tracer, of SQL statements); nil, the default,
+	// traces nothing and costs nothing. With a tracer, a request's id is
+	// its trace id, so that a log line leads to its trace.
+	Tracer oteltrace.Tracer
 }
 
 // Defaults for Config's zero values.
@@ -183,6 +193,7 @@ func New(db *store.DB, cfg Config) *Server {
 		AliasLimit:      cfg.AliasLimit,
 		TokenLimit:      cfg.TokenLimit,
 		Metrics:         cfg.Metrics,
+		Tracer:          cfg.Tracer,
 	})
 
 	r := chi.NewRouter()
@@ -320,8 +331,20 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) requestContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := newRequestID()
-		ctx := reqlog.With(r.Context(), id, s.cfg.Logger)
+		ctx := r.Context()
+		var span oteltrace.Span
+		id := ""
+		if s.cfg.Tracer != nil {
+			// The caller's trace continues here (traceparent), and the
+			// request id is the trace id.
+			ctx = tracing.Propagator().Extract(ctx, propagation.HeaderCarrier(r.Header))
+			ctx, span = s.cfg.Tracer.Start(ctx, "HTTP "+r.Method, oteltrace.WithSpanKind(oteltrace.SpanKindServer),
+				oteltrace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
+			id = span.SpanContext().TraceID().String()
+		} else {
+			id = newRequestID()
+		}
+		ctx = reqlog.With(ctx, id, s.cfg.Logger)
 		ctx, tally := store.WithTally(ctx)
 		w.Header().Set("X-Request-ID", id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
@@ -334,6 +357,17 @@ func (s *Server) requestContext(next http.Handler) http.Handler {
 			route = rc.RoutePattern()
 		}
 		s.cfg.Metrics.Request(route, r.Method, sw.status, took, tally.Count())
+		if span != nil {
+			if route != "" {
+				span.SetName("HTTP " + r.Method + " " + route)
+				span.SetAttributes(attribute.String("http.route", route))
+			}
+			span.SetAttributes(attribute.Int("http.response.status_code", sw.status), attribute.Int64("db.statements", tally.Count()))
+			if sw.status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(sw.status))
+			}
+			span.End()
+		}
 		// Who made the request and which operation it ran are learned
 		// inside (authenticate, the GraphQL handler).
 		reqlog.Logger(ctx).With(reqlog.Attrs(ctx)...).Info("request",

@@ -30,6 +30,7 @@ import (
 	"suyuan/internal/seed"
 	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
+	"suyuan/internal/tracing"
 	"suyuan/internal/viewer"
 	"suyuan/server"
 	"suyuan/server/consumer"
@@ -76,6 +77,7 @@ type serveConfig struct {
 	screenWindow    time.Duration
 	adminAddr       string
 	slowStatement   time.Duration
+	otlpEndpoint    string
 	log             logConfig
 }
 
@@ -99,6 +101,7 @@ var serveEnv = []envVar{
 	{"SUYUAN_PUBLIC_URL", "public-url", ""},
 	{"SUYUAN_IP_REGIONS", "ip-regions", ""},
 	{"SUYUAN_ADMIN_ADDR", "admin-addr", ""},
+	{"SUYUAN_OTLP_ENDPOINT", "otlp-endpoint", ""},
 	{"SUYUAN_LOG_DIR", "", "write logs to a file per day in this directory"},
 	{"SUYUAN_LOG_RETENTION_DAYS", "", "delete log files older than this many days (default 30)"},
 	{"SUYUAN_LOG_LEVEL", "", "debug, info, warn or error (default info)"},
@@ -128,6 +131,7 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	fs.DurationVar(&c.screenInterval, "screen-interval", 5*time.Minute, "how often the background screener runs the anomaly rules (0: never)")
 	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks (more than 0)")
 	fs.StringVar(&c.adminAddr, "admin-addr", envOr(getenv, "SUYUAN_ADMIN_ADDR", defaultAdminAddr), "listen address of /metrics and /debug/pprof, HOST:PORT, or off")
+	fs.StringVar(&c.otlpEndpoint, "otlp-endpoint", getenv("SUYUAN_OTLP_ENDPOINT"), "OpenTelemetry collector to send traces to over OTLP/HTTP, such as http://127.0.0.1:4318 (none: no tracing)")
 	fs.DurationVar(&c.slowStatement, "slow-statement", 250*time.Millisecond, "log a warning for each SQL statement slower than this (0: never)")
 	fs.Usage = func() {
 		out := fs.Output()
@@ -229,6 +233,9 @@ func parseServeWith(args []string, stderr io.Writer, getenv func(string) string,
 	}
 	if err := store.CheckDSN(c.db); err != nil {
 		return c, fmt.Errorf("--db: %w", err)
+	}
+	if err := tracing.CheckEndpoint(c.otlpEndpoint); err != nil {
+		return c, err
 	}
 	if err := checkPublicURL(c.publicURL); err != nil {
 		return c, err
@@ -362,8 +369,20 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		}
 	}
 	m := metrics.New()
+	tracer, stopTracing, err := tracing.Setup(ctx, c.otlpEndpoint, version())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// The last spans are sent before the process ends.
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(flushCtx); err != nil {
+			logger.Warn("sending the last traces", "err", err)
+		}
+	}()
 
-	opts := []store.Option{}
+	opts := []store.Option{store.WithTracer(tracer)}
 	if c.slowStatement > 0 {
 		opts = append(opts, store.WithSlowStatements(c.slowStatement, func(ctx context.Context, query string, took time.Duration) {
 			m.SlowStatement()
@@ -469,6 +488,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		TrustedProxies:  c.proxies(),
 		Alerts:          alerts,
 		Metrics:         m,
+		Tracer:          tracer,
 	})
 	logger.Info("open in a browser", browseURLs(ln.Addr(), c.mode == "development", c.demo)...)
 	err = srv.Serve(ctx, ln)

@@ -49,6 +49,7 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{"bad log format", nil, map[string]string{"SUYUAN_LOG_FORMAT": "xml"}, "SUYUAN_LOG_FORMAT"},
 		{"admin address without a port", []string{"--admin-addr", "127.0.0.1"}, nil, "--admin-addr"},
 		{"bad admin address from the environment", nil, map[string]string{"SUYUAN_ADMIN_ADDR": "nonsense"}, "--admin-addr"},
+		{"OTLP endpoint without a scheme", []string{"--otlp-endpoint", "collector:4318"}, nil, "--otlp-endpoint"},
 		{"negative slow-statement threshold", []string{"--slow-statement", "-1s"}, nil, "--slow-statement"},
 		{"bad log retention", nil, map[string]string{"SUYUAN_LOG_RETENTION_DAYS": "-3"}, "SUYUAN_LOG_RETENTION_DAYS"},
 		{"bad remote-development switch", nil, map[string]string{"SUYUAN_ALLOW_REMOTE_DEV": "perhaps"}, "SUYUAN_ALLOW_REMOTE_DEV"},

@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Counter counts SQL statements. Tests use it to prove that the number of
@@ -71,6 +74,7 @@ type statements struct {
 	c        *Counter
 	slow     SlowFunc
 	slowOver time.Duration
+	tracer   trace.Tracer // nil: tracing is off
 }
 
 // begin counts a statement and returns the function that ends it.
@@ -81,15 +85,34 @@ func (s *statements) begin(ctx context.Context, query string) func() {
 	if t := TallyOf(ctx); t != nil {
 		t.n.Add(1)
 	}
-	if s.slow == nil {
+	var span trace.Span
+	// Only within a traced request: background polling would otherwise
+	// make a trace of its own every half second.
+	if s.tracer != nil && trace.SpanContextFromContext(ctx).IsValid() {
+		_, span = s.tracer.Start(ctx, "sql "+verb(query), trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(attribute.String("db.query.text", query)))
+	}
+	if s.slow == nil && span == nil {
 		return func() {}
 	}
 	start := time.Now()
 	return func() {
-		if took := time.Since(start); took > s.slowOver {
+		if span != nil {
+			span.End()
+		}
+		if took := time.Since(start); s.slow != nil && took > s.slowOver {
 			s.slow(ctx, query, took)
 		}
 	}
+}
+
+// verb is a statement's first word (SELECT, INSERT…), for span names.
+func verb(query string) string {
+	query = strings.TrimSpace(query)
+	if i := strings.IndexAny(query, " \t\n("); i > 0 {
+		query = query[:i]
+	}
+	return strings.ToUpper(query)
 }
 
 // countingDriver counts every Exec and Query, inside transactions too.

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/go-sql-driver/mysql"
+	"go.opentelemetry.io/otel/trace"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"suyuan/ent"
@@ -40,7 +41,12 @@ type options struct {
 	maxOpen  int
 	slow     SlowFunc
 	slowOver time.Duration
+	tracer   trace.Tracer
 }
+
+// WithTracer makes a span of every SQL statement issued within a traced
+// request (nil: none).
+func WithTracer(t trace.Tracer) Option { return func(o *options) { o.tracer = t } }
 
 // WithCounter counts every SQL statement the client issues in c.
 func WithCounter(c *Counter) Option { return func(o *options) { o.counter = c } }
@@ -92,7 +98,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	}
 	// Always wrapped: each request's statements are counted in its
 	// context (WithTally) for its log line and metrics.
-	drv := &countingDriver{Driver: entsql.OpenDB(name, db), c: &statements{c: o.counter, slow: o.slow, slowOver: o.slowOver}}
+	drv := &countingDriver{Driver: entsql.OpenDB(name, db), c: &statements{c: o.counter, slow: o.slow, slowOver: o.slowOver, tracer: o.tracer}}
 	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: name}, nil
 }
 
