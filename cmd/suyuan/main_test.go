@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -205,5 +207,34 @@ func TestServeRefusesNewerSchema(t *testing.T) {
 	err = run(context.Background(), []string{"serve", "--db", path, "--addr", "127.0.0.1:0", "--admin-addr", "off", "--demo=false"}, nil, &out, &out, env(nil))
 	if !errors.Is(err, store.ErrSchemaNewer) || !strings.Contains(err.Error(), "newer Suyuan") {
 		t.Errorf("serve on a newer schema: %v", err)
+	}
+}
+
+// TestWaitForBackground: serve's shutdown waits for its background work,
+// and past the grace period says what it left instead of hanging.
+func TestWaitForBackground(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+
+	var wg sync.WaitGroup
+	release := make(chan struct{})
+	finished := false
+	wg.Go(func() {
+		<-release
+		finished = true
+	})
+	close(release)
+	waitFor(&wg, time.Minute, logger)
+	if !finished {
+		t.Error("waitFor returned before the work ended")
+	}
+
+	stuck := make(chan struct{})
+	defer close(stuck)
+	var hung sync.WaitGroup
+	hung.Go(func() { <-stuck })
+	waitFor(&hung, 10*time.Millisecond, logger)
+	if !strings.Contains(logs.String(), "did not stop within the shutdown grace period") {
+		t.Errorf("no word of the work left running: %q", logs.String())
 	}
 }
