@@ -455,8 +455,12 @@ func (d *drill) mariadb(ctx context.Context) error {
 		return fmt.Errorf("the write phases changed nothing: the drill would prove nothing")
 	}
 	d.logf("  point in time: %s:%d, between write phases 2 and 3", pointFile, pointPos)
-	// The binary logs written since, archived as the timer would.
+	// The binary logs written since, archived as the timer would; and the
+	// weekly prune, which must keep the one chain and every log it needs.
 	if err := script("binlogs"); err != nil {
+		return err
+	}
+	if err := script("prune"); err != nil {
 		return err
 	}
 	db.Close()
