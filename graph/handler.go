@@ -10,11 +10,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"suyuan/ent"
 	"suyuan/internal/alert"
 	"suyuan/internal/auth"
 	"suyuan/internal/eventlog"
+	"suyuan/internal/metrics"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
@@ -55,6 +57,12 @@ type Options struct {
 	TokenLimit int
 	// QueryCacheSize is how many parsed and validated queries are kept.
 	QueryCacheSize int
+	// Metrics counts operations, their latency, errors and statements;
+	// nil counts nothing (the request log still names the operation).
+	Metrics *metrics.Metrics
+	// Tracer makes a span of each operation; nil (tracing off) makes
+	// none.
+	Tracer oteltrace.Tracer
 }
 
 // Defaults of Options.
@@ -146,5 +154,9 @@ func newServer(d Deps, opts Options) *handler.Server {
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundOperations(withLoaders(res))
+	srv.Use(Observe{Metrics: opts.Metrics})
+	if opts.Tracer != nil {
+		srv.Use(traceOperations{tracer: opts.Tracer})
+	}
 	return srv
 }

@@ -59,7 +59,7 @@ func (l *logBuffer) logger() *slog.Logger {
 func TestRequestLineNamesTheCaller(t *testing.T) {
 	var logs logBuffer
 	a := newAPI(t, testdb.SQLite(t), server.Config{Logger: logs.logger()})
-	a.must(nil, `{ me { phone } }`, nil)
+	a.must(nil, `query Me { me { phone } }`, nil)
 	var last map[string]any // the query's; those before are the login's
 	for _, m := range logs.lines(t) {
 		if m["msg"] == "request" && m["path"] == "/graphql" {
@@ -74,6 +74,12 @@ func TestRequestLineNamesTheCaller(t *testing.T) {
 	}
 	if _, ok := last["duration_ms"].(float64); !ok {
 		t.Errorf("request line without duration_ms: %v", last)
+	}
+	if last["operation"] != "Me" || last["operation_type"] != "query" {
+		t.Errorf("request line without its operation: %v", last)
+	}
+	if _, ok := last["statements"].(float64); !ok {
+		t.Errorf("request line without its statement count: %v", last)
 	}
 }
 

@@ -20,6 +20,10 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"suyuan/graph"
 	"suyuan/internal/alert"
@@ -27,12 +31,14 @@ import (
 	"suyuan/internal/errcode"
 	"suyuan/internal/eventlog"
 	"suyuan/internal/idempotency"
+	"suyuan/internal/metrics"
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/reqlog"
 	"suyuan/internal/scan"
 	"suyuan/internal/store"
 	"suyuan/internal/trace"
+	"suyuan/internal/tracing"
 	"suyuan/server/consumer"
 	"suyuan/server/dashboard"
 	"suyuan/server/epcis"
@@ -91,6 +97,15 @@ type Config struct {
 	// log's follower (eventlog.Follower), so that their changes reach its
 	// page cache too.
 	Log *eventlog.Log
+	// Metrics counts requests, operations, statements, page-cache results
+	// and alerts; nil counts nothing. They are served by AdminHandler on
+	// an address of their own, never by Handler.
+	Metrics *metrics.Metrics
+	// Tracer makes spans of requests and GraphQL operations (and the
+	// store, given the same tracer, of SQL statements); nil, the default,
+	// traces nothing and costs nothing. With a tracer, a request's id is
+	// its trace id, so that a log line leads to its trace.
+	Tracer oteltrace.Tracer
 }
 
 // Defaults for Config's zero values.
@@ -147,7 +162,7 @@ func New(db *store.DB, cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = eventlog.New(db.Client, nil)
 	}
-	cfg.Alerts.Follow(cfg.Log.Bus(), db.Client)
+	cfg.Alerts.Follow(cfg.Log, db.Client)
 	keys := cfg.Keys
 	if keys == nil {
 		keys = auth.DerivedKeySet("")
@@ -157,6 +172,9 @@ func New(db *store.DB, cfg Config) *Server {
 		db:     db,
 		reader: trace.NewReader(db.Client, nil),
 		auth:   auth.NewService(db.Client, db.Dialect, keys, auth.NewHasher(cfg.HashConcurrency), cfg.Now),
+	}
+	if cfg.Metrics != nil {
+		cfg.Alerts.CountWith(cfg.Metrics.AlertRaised)
 	}
 	// One recorder for GraphQL and EPCIS capture: one recording path.
 	recorder := record.New(db.Client, cfg.Log)
@@ -175,6 +193,8 @@ func New(db *store.DB, cfg Config) *Server {
 		DepthLimit:      cfg.DepthLimit,
 		AliasLimit:      cfg.AliasLimit,
 		TokenLimit:      cfg.TokenLimit,
+		Metrics:         cfg.Metrics,
+		Tracer:          cfg.Tracer,
 	})
 
 	r := chi.NewRouter()
@@ -215,6 +235,7 @@ func New(db *store.DB, cfg Config) *Server {
 		pages := consumer.New(db.Client, s.reader, cfg.Scans, consumer.Options{
 			PublicBaseURL: cfg.PublicBaseURL,
 			CacheTTL:      cfg.PageCacheTTL,
+			CacheResult:   cfg.Metrics.PageCache,
 		})
 		cfg.Log.Bus().Subscribe(pages.Apply)
 		pages.Mount(r)
@@ -305,20 +326,55 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ready\n")
 }
 
-// requestContext gives each request an id (echoed in X-Request-ID) and a
-// logger that names it, and writes one access-log line when it ends.
+// requestContext gives each request an id (echoed in X-Request-ID), a
+// logger that names it and a tally of its SQL statements, and when it
+// ends writes one access-log line and counts it in the metrics.
 func (s *Server) requestContext(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := newRequestID()
-		ctx := reqlog.With(r.Context(), id, s.cfg.Logger)
+		ctx := r.Context()
+		var span oteltrace.Span
+		id := ""
+		if s.cfg.Tracer != nil {
+			// The caller's trace continues here (traceparent), and the
+			// request id is the trace id.
+			ctx = tracing.Propagator().Extract(ctx, propagation.HeaderCarrier(r.Header))
+			ctx, span = s.cfg.Tracer.Start(ctx, "HTTP "+r.Method, oteltrace.WithSpanKind(oteltrace.SpanKindServer),
+				oteltrace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
+			id = span.SpanContext().TraceID().String()
+		} else {
+			id = newRequestID()
+		}
+		ctx = reqlog.With(ctx, id, s.cfg.Logger)
+		ctx, tally := store.WithTally(ctx)
 		w.Header().Set("X-Request-ID", id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		// Who made the request is learned inside (authenticate).
+		took := time.Since(start)
+		// The router fills in the pattern as it routes: by now it names
+		// the route that answered (such as /t/{code}), not the raw path.
+		var route string
+		if rc := chi.RouteContext(ctx); rc != nil {
+			route = rc.RoutePattern()
+		}
+		s.cfg.Metrics.Request(route, r.Method, sw.status, took, tally.Count())
+		if span != nil {
+			if route != "" {
+				span.SetName("HTTP " + r.Method + " " + route)
+				span.SetAttributes(attribute.String("http.route", route))
+			}
+			span.SetAttributes(attribute.Int("http.response.status_code", sw.status), attribute.Int64("db.statements", tally.Count()))
+			if sw.status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(sw.status))
+			}
+			span.End()
+		}
+		// Who made the request and which operation it ran are learned
+		// inside (authenticate, the GraphQL handler).
 		reqlog.Logger(ctx).With(reqlog.Attrs(ctx)...).Info("request",
 			"method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"bytes", sw.bytes, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+			"bytes", sw.bytes, "statements", tally.Count(),
+			"duration_ms", float64(took.Microseconds())/1000)
 	})
 }
 

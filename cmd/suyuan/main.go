@@ -8,6 +8,10 @@
 //	suyuan screen  [flags]   run every anomaly rule over the history and store alerts
 //	suyuan recount [flags]   rebuild the dashboard's counters from the rows they count
 //	suyuan admin   [flags]   create the first administrator
+//	suyuan backup  [flags]   copy a running SQLite database (docs/OPERATIONS.md)
+//	suyuan restore [flags]   put an SQLite backup in place
+//	suyuan config  check     print the effective configuration, secrets masked
+//	suyuan healthcheck       ask a running server whether it is ready
 //	suyuan version           print the version and source revision
 //	suyuan help              list the commands
 //
@@ -64,6 +68,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return screenCmd(ctx, args, stdout, stderr, getenv)
 	case "recount":
 		return recountCmd(ctx, args, stdout, stderr, getenv)
+	case "backup":
+		return backupCmd(ctx, args, stdout, stderr, getenv)
+	case "restore":
+		return restoreCmd(ctx, args, stdout, stderr, getenv)
+	case "config":
+		return configCmd(ctx, args, stdout, stderr, getenv)
+	case "healthcheck":
+		return healthcheckCmd(ctx, args, stdout, stderr)
 	case "version":
 		if len(args) > 0 {
 			return fmt.Errorf("version takes no arguments, got %q", args)
@@ -87,6 +99,10 @@ var commands = []struct{ name, summary string }{
 	{"screen", "run every anomaly rule over the history and store alerts"},
 	{"recount", "rebuild the dashboard's counters from the rows they count"},
 	{"admin", "create the first administrator"},
+	{"backup", "copy a running SQLite database (docs/OPERATIONS.md)"},
+	{"restore", "put an SQLite backup in place"},
+	{"config", "check: print the effective configuration, secrets masked"},
+	{"healthcheck", "ask a running server whether it is ready (for containers)"},
 	{"version", "print the version and source revision"},
 	{"help", "list the commands"},
 }
@@ -94,7 +110,7 @@ var commands = []struct{ name, summary string }{
 var usage = func() string {
 	s := "usage: suyuan [COMMAND] [flags]\n\nCommands:\n"
 	for _, c := range commands {
-		s += fmt.Sprintf("  %-8s  %s\n", c.name, c.summary)
+		s += fmt.Sprintf("  %-11s  %s\n", c.name, c.summary)
 	}
 	return s + "\nWithout a command, suyuan serves. Run \"suyuan COMMAND -h\" for a command's flags\nand environment variables."
 }()

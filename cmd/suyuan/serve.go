@@ -8,14 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/pprof"
 	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"suyuan/ent/user"
 	"suyuan/graph"
@@ -23,11 +23,14 @@ import (
 	"suyuan/internal/auth"
 	"suyuan/internal/eventlog"
 	"suyuan/internal/logging"
+	"suyuan/internal/metrics"
+	"suyuan/internal/reqlog"
 	"suyuan/internal/scan"
 	"suyuan/internal/screen"
 	"suyuan/internal/seed"
 	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
+	"suyuan/internal/tracing"
 	"suyuan/internal/viewer"
 	"suyuan/server"
 	"suyuan/server/consumer"
@@ -45,8 +48,14 @@ const (
 	prodAddr = ":8080"
 )
 
+// defaultAdminAddr serves metrics and profiles on the loopback interface
+// only: they are for the operator (or a Prometheus on the same machine),
+// never for the public.
+const defaultAdminAddr = "127.0.0.1:9090"
+
 // serveConfig is everything serve needs, from flags and environment.
 type serveConfig struct {
+	configPath      string
 	db              string
 	addr            string
 	mode            string
@@ -66,7 +75,9 @@ type serveConfig struct {
 	pageCacheTTL    time.Duration
 	screenInterval  time.Duration
 	screenWindow    time.Duration
-	pprofAddr       string
+	adminAddr       string
+	slowStatement   time.Duration
+	otlpEndpoint    string
 	log             logConfig
 }
 
@@ -79,6 +90,7 @@ type envVar struct {
 // serveEnv lists every environment variable serve reads, for its help (the
 // README's configuration table is held to it by a test).
 var serveEnv = []envVar{
+	{"SUYUAN_CONFIG", "config", ""},
 	{"SUYUAN_DB", "db", ""},
 	{"SUYUAN_ADDR", "addr", ""},
 	{"SUYUAN_MODE", "mode", ""},
@@ -88,9 +100,12 @@ var serveEnv = []envVar{
 	{"SUYUAN_TRUSTED_PROXIES", "trusted-proxies", ""},
 	{"SUYUAN_PUBLIC_URL", "public-url", ""},
 	{"SUYUAN_IP_REGIONS", "ip-regions", ""},
+	{"SUYUAN_ADMIN_ADDR", "admin-addr", ""},
+	{"SUYUAN_OTLP_ENDPOINT", "otlp-endpoint", ""},
 	{"SUYUAN_LOG_DIR", "", "write logs to a file per day in this directory"},
 	{"SUYUAN_LOG_RETENTION_DAYS", "", "delete log files older than this many days (default 30)"},
 	{"SUYUAN_LOG_LEVEL", "", "debug, info, warn or error (default info)"},
+	{"SUYUAN_LOG_FORMAT", "", "json or text (default json)"},
 	{"GOGC", "", "Go's collector target, in per cent of the live heap (default 400 for serve)"},
 }
 
@@ -99,6 +114,7 @@ var serveEnv = []envVar{
 func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.StringVar(&c.configPath, "config", getenv("SUYUAN_CONFIG"), "TOML file of settings: serve's flag names and secret, jwt-keys, log-dir, log-retention-days, log-level, log-format (docs/OPERATIONS.md)")
 	fs.StringVar(&c.db, "db", envOr(getenv, "SUYUAN_DB", store.DefaultSQLite), "database: an SQLite path, or mysql://user:pass@host:3306/dbname")
 	fs.StringVar(&c.addr, "addr", getenv("SUYUAN_ADDR"), "listen address, HOST:PORT (default "+devAddr+" in development, "+prodAddr+" in production)")
 	fs.StringVar(&c.mode, "mode", envOr(getenv, "SUYUAN_MODE", "development"), "development or production")
@@ -115,7 +131,9 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	fs.DurationVar(&c.pageCacheTTL, "page-cache-ttl", consumer.DefaultCacheTTL, "how long consumer pages are cached (0 or negative: no cache)")
 	fs.DurationVar(&c.screenInterval, "screen-interval", 5*time.Minute, "how often the background screener runs the anomaly rules (0: never)")
 	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks (more than 0)")
-	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go's profiles (net/http/pprof) on this loopback address, for benchmarks (empty: not served)")
+	fs.StringVar(&c.adminAddr, "admin-addr", envOr(getenv, "SUYUAN_ADMIN_ADDR", defaultAdminAddr), "listen address of /metrics and /debug/pprof, HOST:PORT, or off")
+	fs.StringVar(&c.otlpEndpoint, "otlp-endpoint", getenv("SUYUAN_OTLP_ENDPOINT"), "OpenTelemetry collector to send traces to over OTLP/HTTP, such as http://127.0.0.1:4318 (none: no tracing)")
+	fs.DurationVar(&c.slowStatement, "slow-statement", 250*time.Millisecond, "log a warning for each SQL statement slower than this (0: never)")
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "usage: suyuan serve [flags]\n\nServe the GraphQL API, the consumer pages and the dashboard.\n\nFlags:\n")
@@ -132,9 +150,55 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	return fs
 }
 
+// parsedServe is serve's configuration with where it came from, for
+// "suyuan config check".
+type parsedServe struct {
+	cfg           serveConfig
+	fs            *flag.FlagSet
+	file          *configFile
+	onCommandLine map[string]bool
+}
+
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
+	p, err := parseServeFull(args, stderr, getenv)
+	if err != nil {
+		return serveConfig{}, err
+	}
+	return p.cfg, nil
+}
+
+func parseServeFull(args []string, stderr io.Writer, getenv func(string) string) (*parsedServe, error) {
+	// The file gives the flags' defaults, so it is read before they are
+	// parsed; and which flags the command line set is told apart from
+	// those the file set.
+	probe := serveFlags(&serveConfig{}, io.Discard, getenv)
+	file, err := loadConfig(configPath(args, getenv), probe)
+	if err != nil {
+		return nil, err
+	}
+	onCommandLine := map[string]bool{}
+	if probe.Parse(args) == nil {
+		probe.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	}
+	getenv = file.getenv(getenv)
+	p := &parsedServe{file: file, onCommandLine: onCommandLine}
+	c, err := parseServeWith(args, stderr, getenv, file, p)
+	p.cfg = c
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func parseServeWith(args []string, stderr io.Writer, getenv func(string) string, file *configFile, p *parsedServe) (serveConfig, error) {
 	var c serveConfig
 	fs := serveFlags(&c, stderr, getenv)
+	p.fs = fs
+	for k, v := range file.flags {
+		if err := fs.Set(k, v); err != nil {
+			return c, fmt.Errorf("--config %s: %s: %w", file.path, k, err)
+		}
+	}
 	if v := getenv("SUYUAN_ALLOW_REMOTE_DEV"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -160,12 +224,19 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		return c, fmt.Errorf("--screen-interval must not be negative (0: never), not %s", c.screenInterval)
 	case c.screenWindow <= 0:
 		return c, fmt.Errorf("--screen-window must be more than 0, not %s", c.screenWindow)
-	case c.pprofAddr != "" && !loopbackAddr(c.pprofAddr):
-		// Profiles show the code paths and memory of the process.
-		return c, fmt.Errorf("--pprof-addr must be a loopback address, not %q", c.pprofAddr)
+	case c.slowStatement < 0:
+		return c, fmt.Errorf("--slow-statement must not be negative (0: never), not %s", c.slowStatement)
+	}
+	if c.adminAddr != "off" {
+		if err := checkAddr("--admin-addr", c.adminAddr); err != nil {
+			return c, err
+		}
 	}
 	if err := store.CheckDSN(c.db); err != nil {
 		return c, fmt.Errorf("--db: %w", err)
+	}
+	if err := tracing.CheckEndpoint(c.otlpEndpoint); err != nil {
+		return c, err
 	}
 	if err := checkPublicURL(c.publicURL); err != nil {
 		return c, err
@@ -200,7 +271,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	default:
 		return c, fmt.Errorf("mode must be development or production, not %q", c.mode)
 	}
-	if err := checkAddr(c.addr); err != nil {
+	if err := checkAddr("--addr", c.addr); err != nil {
 		return c, err
 	}
 	if c.mode == "development" && !c.allowRemoteDev && !loopbackAddr(c.addr) {
@@ -221,15 +292,15 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	return c, nil
 }
 
-// checkAddr refuses a listen address that is not HOST:PORT with a numeric
-// port.
-func checkAddr(addr string) error {
+// checkAddr refuses a listen address, given by flag name, that is not
+// HOST:PORT with a numeric port.
+func checkAddr(name, addr string) error {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("--addr %q is not HOST:PORT (such as %s or %s)", addr, devAddr, prodAddr)
+		return fmt.Errorf("%s %q is not HOST:PORT (such as %s or %s)", name, addr, devAddr, prodAddr)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("--addr %q: the port must be a number from 0 to 65535", addr)
+		return fmt.Errorf("%s %q: the port must be a number from 0 to 65535", name, addr)
 	}
 	return nil
 }
@@ -285,13 +356,6 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
 	}
 	defer ln.Close()
-	if c.pprofAddr != "" {
-		stopProfiles, err := serveProfiles(ctx, c.pprofAddr, logger)
-		if err != nil {
-			return err
-		}
-		defer stopProfiles()
-	}
 	if c.mode == "development" && !loopbackAddr(ln.Addr().String()) {
 		if !c.allowRemoteDev {
 			return fmt.Errorf("development mode listens only on loopback, and %s is not", ln.Addr())
@@ -300,11 +364,47 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 			"so anyone who can reach " + ln.Addr().String() + " can act as an administrator. Use --mode production for anything but a trusted network.")
 	}
 
-	db, err := store.Open(ctx, c.db)
+	// The admin address (metrics, profiles) is also taken before anything
+	// else happens, for the same reason.
+	var adminLn net.Listener
+	if c.adminAddr != "off" {
+		if adminLn, err = net.Listen("tcp", c.adminAddr); err != nil {
+			return fmt.Errorf("listening on the admin address %s: %w", c.adminAddr, err)
+		}
+		defer adminLn.Close()
+		if !loopbackAddr(adminLn.Addr().String()) {
+			logger.Warn("the admin address is reachable from the network: anyone who can reach " + adminLn.Addr().String() +
+				" can read metrics and take profiles; keep it behind a firewall")
+		}
+	}
+	m := metrics.New()
+	tracer, stopTracing, err := tracing.Setup(ctx, c.otlpEndpoint, version())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// The last spans are sent before the process ends.
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(flushCtx); err != nil {
+			logger.Warn("sending the last traces", "err", err)
+		}
+	}()
+
+	opts := []store.Option{store.WithTracer(tracer)}
+	if c.slowStatement > 0 {
+		opts = append(opts, store.WithSlowStatements(c.slowStatement, func(ctx context.Context, query string, took time.Duration) {
+			m.SlowStatement()
+			reqlog.Logger(ctx).Warn("slow statement", "sql", truncate(query, 500),
+				"duration_ms", float64(took.Microseconds())/1000)
+		}))
+	}
+	db, err := store.Open(ctx, c.db, opts...)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	m.WatchDB(db.SQL, db.Dialect)
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
@@ -339,13 +439,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err := rebuildCounters(ctx, db, false); err != nil {
 		return err
 	}
+	// Every goroutine started here is waited for before serve returns (and
+	// the database closes): a screening or a batch of scans is not cut off
+	// half-written by the process ending under it.
+	var background sync.WaitGroup
+	defer waitFor(&background, shutdownGrace, logger)
+	// Ends the background work on any return, not only on a signal.
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
 	// Every recording goes through the log; other servers on this
 	// database record too, and their changes — to pages, alerts raised —
 	// reach this one through the outbox.
 	changes := eventlog.New(db.Client, nil)
-	go changes.Follower().Run(ctx, followInterval)
+	background.Go(func() { changes.Follower().Run(bgCtx, followInterval) })
 	if c.screenInterval > 0 {
-		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), changes)
+		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), changes).Observe(m.Screening)
 		if loadDemo {
 			// The demo's events lie days back, beyond the screening
 			// window: screen its whole history once.
@@ -353,14 +461,24 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 				return fmt.Errorf("screening demo data: %w", err)
 			}
 		}
-		go screener.Loop(ctx, c.screenInterval, c.screenWindow, logger)
+		background.Go(func() { screener.Loop(bgCtx, c.screenInterval, c.screenWindow, logger) })
 	}
 	scans := scan.New(db.SQL, scan.Options{Secret: []byte(c.secret), Regions: c.regions, Logger: logger})
 	// The recorder stops after the server, so that the scans of the last
 	// requests are written.
 	scanCtx, stopScans := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopScans()
 	scansDone := make(chan error, 1)
-	go func() { scansDone <- scans.Run(scanCtx) }()
+	background.Go(func() { scansDone <- scans.Run(scanCtx) })
+	if adminLn != nil {
+		admin := server.AdminHandler(m, logger)
+		background.Go(func() {
+			if err := server.ServeAdmin(bgCtx, adminLn, admin, logger); err != nil {
+				logger.Error("admin address", "err", err)
+			}
+		})
+		logger.Info("metrics", "url", "http://"+adminLn.Addr().String()+"/metrics")
+	}
 	srv := server.New(db, server.Config{
 		Log:             changes,
 		Addr:            c.addr,
@@ -376,11 +494,47 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		RateLimit:       c.rateLimit,
 		PageRateLimit:   c.pageRateLimit,
 		TrustedProxies:  c.proxies(),
+		Metrics:         m,
+		Tracer:          tracer,
 	})
 	logger.Info("open in a browser", browseURLs(ln.Addr(), c.mode == "development", c.demo)...)
 	err = srv.Serve(ctx, ln)
 	stopScans()
 	return errors.Join(err, <-scansDone)
+}
+
+// shutdownGrace bounds how long serve waits, once the HTTP server has
+// stopped, for its background work (screener, scan recorder, outbox
+// follower, admin address) to end: each stops at its context's end, so
+// this is only reached when the database hangs.
+const shutdownGrace = 15 * time.Second
+
+// waitFor waits for wg, at most grace, and logs what was left running.
+func waitFor(wg *sync.WaitGroup, grace time.Duration, logger *slog.Logger) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		logger.Error("background work did not stop within the shutdown grace period", "grace", grace.String())
+	}
+}
+
+// truncate shortens s to at most n bytes (at a rune boundary), for log
+// lines that quote SQL.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // followInterval is how often a server reads the outbox for the changes
@@ -414,6 +568,7 @@ type logConfig struct {
 	dir   string
 	days  int
 	level slog.Level
+	text  bool
 }
 
 func parseLogConfig(getenv func(string) string) (logConfig, error) {
@@ -430,6 +585,13 @@ func parseLogConfig(getenv func(string) string) (logConfig, error) {
 			return lc, fmt.Errorf("SUYUAN_LOG_LEVEL must be debug, info, warn or error, not %q", v)
 		}
 	}
+	switch v := getenv("SUYUAN_LOG_FORMAT"); v {
+	case "", "json":
+	case "text":
+		lc.text = true
+	default:
+		return lc, fmt.Errorf("SUYUAN_LOG_FORMAT must be json or text, not %q", v)
+	}
 	return lc, nil
 }
 
@@ -441,6 +603,7 @@ func newLogger(lc logConfig, mode string, stderr io.Writer) (*slog.Logger, io.Cl
 		RetentionDays: lc.days,
 		Stderr:        lc.dir == "" || mode != "production",
 		Level:         lc.level,
+		Text:          lc.text,
 	}, stderr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("setting up logs: %w", err)
@@ -478,27 +641,3 @@ func envOr(getenv func(string) string, key, def string) string {
 // serveGCPercent lets the heap grow to five times what is live between
 // collections: some 40 MB more memory for a quarter of the collections.
 const serveGCPercent = 400
-
-// serveProfiles serves net/http/pprof on its own listener, apart from the
-// API's router and middleware, so that profiling a benchmark does not
-// change the path it measures. The returned function stops it.
-func serveProfiles(ctx context.Context, addr string, logger *slog.Logger) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("--pprof-addr: listening on %s: %w", addr, err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
-	go func() {
-		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			logger.Warn("serving profiles", "error", err.Error())
-		}
-	}()
-	logger.Info("serving profiles", "addr", ln.Addr().String())
-	return func() { hs.Close() }, nil
-}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +46,11 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{"missing IP region table", []string{"--ip-regions", regions}, nil, "--ip-regions"},
 		{"bad trusted proxy", []string{"--trusted-proxies", "10.0.0.1"}, nil, "CIDR"},
 		{"bad log level", nil, map[string]string{"SUYUAN_LOG_LEVEL": "loud"}, "SUYUAN_LOG_LEVEL"},
+		{"bad log format", nil, map[string]string{"SUYUAN_LOG_FORMAT": "xml"}, "SUYUAN_LOG_FORMAT"},
+		{"admin address without a port", []string{"--admin-addr", "127.0.0.1"}, nil, "--admin-addr"},
+		{"bad admin address from the environment", nil, map[string]string{"SUYUAN_ADMIN_ADDR": "nonsense"}, "--admin-addr"},
+		{"OTLP endpoint without a scheme", []string{"--otlp-endpoint", "collector:4318"}, nil, "--otlp-endpoint"},
+		{"negative slow-statement threshold", []string{"--slow-statement", "-1s"}, nil, "--slow-statement"},
 		{"bad log retention", nil, map[string]string{"SUYUAN_LOG_RETENTION_DAYS": "-3"}, "SUYUAN_LOG_RETENTION_DAYS"},
 		{"bad remote-development switch", nil, map[string]string{"SUYUAN_ALLOW_REMOTE_DEV": "perhaps"}, "SUYUAN_ALLOW_REMOTE_DEV"},
 		{"bad mode from the environment", nil, map[string]string{"SUYUAN_MODE": "prod"}, "mode"},
@@ -173,7 +180,9 @@ func startServe(t *testing.T, args []string, environ map[string]string, stderr *
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), nil, stderr, stderr, env(environ))
+		// The admin address on a port of its own: tests run side by side,
+		// and the default 9090 may be taken on the machine.
+		done <- run(ctx, append([]string{"serve", "--addr", addr, "--admin-addr", "127.0.0.1:0"}, args...), nil, stderr, stderr, env(environ))
 	}()
 	stop := sync.OnceValue(func() error {
 		cancel()
@@ -223,6 +232,46 @@ func TestServeStartup(t *testing.T) {
 			t.Errorf("development with demo accounts told to create an administrator:\n%s", stderr.String())
 		}
 	})
+	t.Run("admin address", func(t *testing.T) {
+		var stderr syncBuffer
+		base, stop := startServe(t, []string{"--db", filepath.Join(dir, "admin.db"), "--demo=false", "--screen-interval", "0"}, nil, &stderr)
+		defer stop()
+		m := regexp.MustCompile(`"url":"(http://127\.0\.0\.1:[0-9]+/metrics)"`).FindStringSubmatch(stderr.String())
+		if m == nil {
+			t.Fatalf("no metrics address in the log:\n%s", stderr.String())
+		}
+		for _, c := range []struct {
+			url    string
+			status int
+			body   string
+		}{
+			{m[1], http.StatusOK, "suyuan_build_info"},
+			{strings.TrimSuffix(m[1], "metrics") + "debug/pprof/", http.StatusOK, "goroutine"},
+			{base + "/metrics", http.StatusNotFound, ""},
+			{base + "/debug/pprof/", http.StatusNotFound, ""},
+		} {
+			res, err := http.Get(c.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != c.status || !strings.Contains(string(b), c.body) {
+				t.Errorf("GET %s: %s, want %d with %q", c.url, res.Status, c.status, c.body)
+			}
+		}
+		// The container health check asks the same server.
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"healthcheck", "--url", base + "/readyz"}, nil, &out, &out, env(nil)); err != nil {
+			t.Errorf("healthcheck of a running server: %v", err)
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+		if err := run(context.Background(), []string{"healthcheck", "--url", base + "/readyz"}, nil, &out, &out, env(nil)); err == nil {
+			t.Errorf("healthcheck of a stopped server passed")
+		}
+	})
 	t.Run("production with a log directory", func(t *testing.T) {
 		var stderr syncBuffer
 		logs := filepath.Join(dir, "logs")
@@ -264,7 +313,7 @@ func TestServeStartup(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
-			done <- run(ctx, []string{"serve", "--addr", "0.0.0.0:0", "--allow-remote-dev", "--demo=false",
+			done <- run(ctx, []string{"serve", "--addr", "0.0.0.0:0", "--allow-remote-dev", "--demo=false", "--admin-addr", "off",
 				"--db", filepath.Join(dir, "remote.db"), "--screen-interval", "0"}, nil, &stderr, &stderr, env(nil))
 		}()
 		// The warning comes before the database is opened; the URLs after.

@@ -16,8 +16,9 @@ import (
 // subscribers connected to this process. A slow subscriber loses alerts
 // rather than holding up a recording: it can always list them again.
 type Broker struct {
-	mu   sync.Mutex
-	subs map[*subscription]struct{}
+	mu    sync.Mutex
+	subs  map[*subscription]struct{}
+	count func(kind string) // told of each alert published (metrics)
 }
 
 type subscription struct {
@@ -30,10 +31,12 @@ func NewBroker() *Broker {
 	return &Broker{subs: map[*subscription]struct{}{}}
 }
 
-// Follow publishes the alerts each change of bus raised: this server's at
-// once, other servers' as the log's follower reads them.
-func (b *Broker) Follow(bus *eventlog.Bus, client *ent.Client) {
-	bus.Subscribe(func(c *eventlog.Change) {
+// Follow publishes the alerts each change of log raised: this server's at
+// once, other servers' as the log's follower reads them. Only this
+// server's own are counted (CountWith), so that the servers' counts add
+// up.
+func (b *Broker) Follow(log *eventlog.Log, client *ent.Client) {
+	log.Bus().Subscribe(func(c *eventlog.Change) {
 		ids := c.RaisedAlerts()
 		if len(ids) == 0 {
 			return
@@ -42,12 +45,21 @@ func (b *Broker) Follow(bus *eventlog.Bus, client *ent.Client) {
 		// request to bound them: a read that hangs must not.
 		ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 		defer cancel()
-		b.Publish(ctx, client, ids...)
+		b.publish(ctx, client, ids, c.Origin == log.Origin())
 	})
 }
 
 // publishTimeout bounds the read of the alerts a change raised.
 const publishTimeout = 5 * time.Second
+
+// CountWith has f told the kind of every alert this server raises from
+// now on — by a recording, a recall or the screener: each is published
+// once its change commits (Follow), so f counts them all.
+func (b *Broker) CountWith(f func(kind string)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.count = f
+}
 
 // subscriberBuffer is how many alerts may wait for a subscriber: more
 // than the screener stores in one transaction (200), so a subscriber that
@@ -71,14 +83,10 @@ func (b *Broker) Subscribe(ctx context.Context, wants func(*ent.Alert) bool) <-c
 	return s.ch
 }
 
-// Publish hands the alerts with ids, raised in a transaction that has
-// committed, to the subscribers that want them. They are read first: a
-// subscriber asks for their edges. Follow wires it to the event log, so
-// that alerts raised by any server reach the subscribers of every one.
-func (b *Broker) Publish(ctx context.Context, client *ent.Client, ids ...int) {
-	if b == nil || len(ids) == 0 {
-		return
-	}
+// publish hands the alerts with ids, raised in a transaction that has
+// committed, to the subscribers that want them, counting them when own.
+// They are read first: a subscriber asks for their edges.
+func (b *Broker) publish(ctx context.Context, client *ent.Client, ids []int, own bool) {
 	alerts, err := client.Alert.Query().Where(alert.IDIn(ids...)).Order(ent.Asc(alert.FieldID)).All(tenancy.System(ctx))
 	if err != nil {
 		// The alerts are stored; subscribers will see them when they list.
@@ -87,6 +95,11 @@ func (b *Broker) Publish(ctx context.Context, client *ent.Client, ids ...int) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if own && b.count != nil {
+		for _, a := range alerts {
+			b.count(string(a.Kind))
+		}
+	}
 	for s := range b.subs {
 		for _, a := range alerts {
 			if !s.wants(a) {

@@ -34,13 +34,16 @@ type Config struct {
 	Stderr bool
 	// Level is the minimum level logged; the zero value is Info.
 	Level slog.Level
+	// Text writes key=value lines (slog's text format) for people
+	// reading a terminal, instead of JSON lines for machines.
+	Text bool
 	// Now is the clock that decides when a day ends and which files are
 	// old; days end at midnight in the location of the times it returns.
 	// nil means time.Now. Tests set it so that they need not wait a day.
 	Now func() time.Time
 }
 
-// New returns a JSON logger writing as cfg says, and a Closer that closes
+// New returns a JSON (or, with Text, a text) logger writing as cfg says, and a Closer that closes
 // the log file. stderr is where Config.Stderr writes; nil means os.Stderr.
 //
 // When Dir is set, the returned Closer also has a method Rotate() error,
@@ -87,10 +90,11 @@ func New(cfg Config, stderr io.Writer) (*slog.Logger, io.Closer, error) {
 		w = outs
 	}
 
-	h := slog.NewJSONHandler(w, &slog.HandlerOptions{
-		Level:       cfg.Level,
-		ReplaceAttr: Redact,
-	})
+	opts := &slog.HandlerOptions{Level: cfg.Level, ReplaceAttr: Redact}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if cfg.Text {
+		h = slog.NewTextHandler(w, opts)
+	}
 	return slog.New(h), closer, nil
 }
 

@@ -28,7 +28,7 @@ func TestLoopPublishes(t *testing.T) {
 	}
 	log := eventlog.New(db.Client, nil)
 	broker := alert.NewBroker()
-	broker.Follow(log.Bus(), db.Client)
+	broker.Follow(log, db.Client)
 	ch := broker.Subscribe(ctx, func(*ent.Alert) bool { return true })
 	s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), log)
 	// A window reaching back over the whole generated year.

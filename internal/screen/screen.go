@@ -29,6 +29,16 @@ type Screener struct {
 	db     *sql.DB
 	rules  anomaly.Config
 	log    *eventlog.Log
+	// observe is told of each run of Loop (metrics); set by Observe
+	// before Loop starts.
+	observe func(took time.Duration, err error)
+}
+
+// Observe has f told how long each background run (Loop) took and
+// whether it failed. Call it before Loop.
+func (s *Screener) Observe(f func(took time.Duration, err error)) *Screener {
+	s.observe = f
+	return s
 }
 
 // New returns a Screener that stores its alerts through log, as changes
@@ -176,22 +186,31 @@ func (s *Screener) Loop(ctx context.Context, interval, window time.Duration, log
 		case <-t.C:
 		}
 		now := time.Now()
-		received, err := s.Watermark(ctx)
-		if err == nil {
-			if received.IsZero() {
-				received = now.Add(-window)
-			}
-			var res Result
-			res, err = s.RunPeriod(ctx, Period{Since: now.Add(-window), Received: received, Now: now})
-			if err == nil {
-				log.Info("screened", "raised", res.Raised, "findings", len(res.Findings), "elapsed", res.Elapsed)
-				err = s.SetWatermark(ctx, now.Add(-WatermarkLag))
-			}
+		err := s.runOnce(ctx, now, window, log)
+		if s.observe != nil && ctx.Err() == nil {
+			s.observe(time.Since(now), err)
 		}
 		if err != nil && ctx.Err() == nil {
 			log.Error("screening failed", "err", err)
 		}
 	}
+}
+
+// runOnce is one run of Loop at now.
+func (s *Screener) runOnce(ctx context.Context, now time.Time, window time.Duration, log *slog.Logger) error {
+	received, err := s.Watermark(ctx)
+	if err != nil {
+		return err
+	}
+	if received.IsZero() {
+		received = now.Add(-window)
+	}
+	res, err := s.RunPeriod(ctx, Period{Since: now.Add(-window), Received: received, Now: now})
+	if err != nil {
+		return err
+	}
+	log.Info("screened", "raised", res.Raised, "findings", len(res.Findings), "elapsed", res.Elapsed)
+	return s.SetWatermark(ctx, now.Add(-WatermarkLag))
 }
 
 // Watermark returns the received time from which the background screener

@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/go-sql-driver/mysql"
+	"go.opentelemetry.io/otel/trace"
 	"modernc.org/sqlite"
 
 	"suyuan/ent"
@@ -37,10 +38,17 @@ type DB struct {
 type Option func(*options)
 
 type options struct {
-	counter *Counter
-	maxOpen int
-	stmts   int
+	counter  *Counter
+	maxOpen  int
+	stmts    int
+	slow     SlowFunc
+	slowOver time.Duration
+	tracer   trace.Tracer
 }
+
+// WithTracer makes a span of every SQL statement issued within a traced
+// request (nil: none).
+func WithTracer(t trace.Tracer) Option { return func(o *options) { o.tracer = t } }
 
 // WithCounter counts every SQL statement the client issues in c.
 func WithCounter(c *Counter) Option { return func(o *options) { o.counter = c } }
@@ -48,6 +56,12 @@ func WithCounter(c *Counter) Option { return func(o *options) { o.counter = c } 
 // WithStatementCache sets how many prepared read statements each
 // connection keeps (default DefaultStatementCache; negative: none).
 func WithStatementCache(n int) Option { return func(o *options) { o.stmts = n } }
+
+// WithSlowStatements calls f for every statement that takes longer than
+// threshold (the request log warns of them).
+func WithSlowStatements(threshold time.Duration, f SlowFunc) Option {
+	return func(o *options) { o.slow, o.slowOver = f, threshold }
+}
 
 // WithMaxOpenConns bounds the connection pool.
 func WithMaxOpenConns(n int) Option { return func(o *options) { o.maxOpen = n } }
@@ -98,22 +112,30 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if name == dialect.SQLite {
 		drv = newWriterGate(drv)
 	}
-	if o.counter != nil {
-		drv = &countingDriver{Driver: drv, c: o.counter}
-	}
+	// Always wrapped: each request's statements are counted in its
+	// context (WithTally) for its log line and metrics.
+	drv = &countingDriver{Driver: drv, c: &statements{c: o.counter, slow: o.slow, slowOver: o.slowOver, tracer: o.tracer}}
 	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: name}, nil
 }
 
 // Migrate creates missing tables, columns and indexes. It never drops a
 // column or an index, so it is safe to run against a database that holds
-// data, and it is idempotent.
+// data, and it is idempotent. It refuses, with ErrSchemaNewer and before
+// changing anything, a database a newer binary has migrated.
 func (db *DB) Migrate(ctx context.Context) error {
+	was, err := db.checkVersion(ctx)
+	if err != nil {
+		return err
+	}
 	if err := db.Client.Schema.Create(ctx,
 		migrate.WithDropColumn(false),
 		migrate.WithDropIndex(false),
 		migrate.WithForeignKeys(true),
 	); err != nil {
 		return fmt.Errorf("migrating schema: %w", err)
+	}
+	if was != SchemaVersion {
+		return db.recordVersion(ctx, was)
 	}
 	return nil
 }
@@ -211,6 +233,10 @@ func mysqlDSN(cfg *mysql.Config) string {
 	return cfg.FormatDSN()
 }
 
+// Redact hides a password in a DSN or URL, for messages and printed
+// configuration.
+func Redact(dsn string) string { return redact(dsn) }
+
 // redact hides a password in a DSN or URL for error messages.
 func redact(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil && u.User != nil {
@@ -240,4 +266,18 @@ func Retryable(err error) bool {
 func CheckDSN(dsn string) error {
 	_, _, err := parseDSN(dsn)
 	return err
+}
+
+// SQLitePath returns the file an SQLite dsn names, and false when dsn
+// names a MySQL database.
+func SQLitePath(dsn string) (string, bool) {
+	name, driverDSN, err := parseDSN(dsn)
+	if err != nil || name != dialect.SQLite {
+		return "", false
+	}
+	path := strings.TrimPrefix(driverDSN, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return path, true
 }

@@ -58,6 +58,9 @@ type Options struct {
 	MaxAge time.Duration
 	// Now tells the time; nil means time.Now.
 	Now func() time.Time
+	// CacheResult is told whether each page served came from the cache
+	// (for metrics); nil tells nobody.
+	CacheResult func(hit bool)
 }
 
 // Defaults of Options.
@@ -80,6 +83,7 @@ type Handler struct {
 	css          template.CSS
 	now          func() time.Time
 	gzip         *sync.Pool
+	cacheResult  func(hit bool)
 }
 
 // New returns a Handler over client and reader that records page views in
@@ -101,6 +105,9 @@ func New(client *ent.Client, reader *trace.Reader, scans *scan.Recorder, opts Op
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.CacheResult == nil {
+		opts.CacheResult = func(bool) {}
+	}
 	css, err := assets.ReadFile("templates/style.css")
 	if err != nil {
 		panic(err) // embedded at build time: cannot fail
@@ -114,6 +121,7 @@ func New(client *ent.Client, reader *trace.Reader, scans *scan.Recorder, opts Op
 		css:          template.CSS(css), // our own file
 		now:          opts.Now,
 		gzip:         newGzipPool(),
+		cacheResult:  opts.CacheResult,
 	}
 
 	return h
@@ -213,6 +221,7 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, f format, lg
 	hdr.Set("Cache-Control", h.cacheControl)
 	hdr.Set("Vary", "Accept, Accept-Language, Accept-Encoding")
 	hdr.Set("Link", "<"+p.links.Linkset+`>; rel="linkset"; type="application/linkset+json"`)
+	h.cacheResult(hit)
 	if hit {
 		hdr.Set("X-Cache", "HIT")
 	} else {

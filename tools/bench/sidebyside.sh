@@ -32,7 +32,7 @@ hz=$(getconf CLK_TCK)
 
 SUYUAN_SECRET=${SUYUAN_SECRET:-a benchmark secret, at least 32 characters long} \
 	"$bin/suyuan" serve --db "$dsn" --addr 127.0.0.1:18181 --mode production --demo=false \
-	--rate-limit=-1 --page-rate-limit=-1 --screen-interval=0 --pprof-addr 127.0.0.1:18183 \
+	--rate-limit=-1 --page-rate-limit=-1 --screen-interval=0 --admin-addr 127.0.0.1:18183 \
 	${SERVE_FLAGS:-} >"$bin/ours.log" 2>&1 &
 ours=$!
 "$bin/floor" -db "$dsn" -addr 127.0.0.1:18182 >"$bin/floor.log" 2>&1 &

@@ -53,7 +53,7 @@ if port_in_use "$port"; then
 fi
 
 echo "conformance: serving on $addr (log: server.log, printed on failure)"
-"$tmp/suyuan" serve --mode development --db "$tmp/c.db" --addr "$addr" >"$tmp/server.log" 2>&1 &
+"$tmp/suyuan" serve --mode development --db "$tmp/c.db" --addr "$addr" --admin-addr off >"$tmp/server.log" 2>&1 &
 pid=$!
 
 ready=""
