@@ -170,8 +170,8 @@ func (a *api) captureRefused(doc any, status int, problem string, header map[str
 	if res.status != status || !strings.HasSuffix(str(res.body["type"]), problem) {
 		a.t.Fatalf("capture answered %d %s, want %d %s: %s", res.status, str(res.body["type"]), status, problem, res.raw)
 	}
-	if res.header.Get("Content-Type") != epcis.ProblemContentType {
-		a.t.Errorf("a refusal came as %q", res.header.Get("Content-Type"))
+	if res.header.Get("Content-Type") != epcis.ProblemContentType || res.header.Get("GS1-EPCIS-Version") != "2.0.0" {
+		a.t.Errorf("a refusal came as %q, GS1-EPCIS-Version %q", res.header.Get("Content-Type"), res.header.Get("GS1-EPCIS-Version"))
 	}
 	return res
 }
@@ -515,6 +515,10 @@ func TestEPCISCaptureRefusals(t *testing.T) {
 			field   string
 		}{
 			{"no credentials", a.as(""), epcisDoc(good), nil, 401, "SecurityException", ""},
+			{"a forged token", a.as("forged"), epcisDoc(good), nil, 401, "SecurityException", ""},
+			{"an unknown API key", a.as(""), epcisDoc(good), map[string]string{"X-API-Key": "sk_forged"}, 401, "SecurityException", ""},
+			{"an empty Idempotency-Key", c.asFarm, epcisDoc(good), map[string]string{"Idempotency-Key": ""}, 400, "ValidationException", "Idempotency-Key"},
+			{"an event from the future", c.asFarm, epcisDoc(objectEvent("ADD", "commissioning", sgln(c.farmGLN), "2099-03-01T08:00:00+08:00", qty(pigs, 10, "HEA"))), nil, 400, "ValidationException", "epcisBody.eventList.0.eventTime"},
 			{"a read-only API key", a.as(""), epcisDoc(good), map[string]string{"X-API-Key": key.CreateAPIKey.Secret}, 403, "SecurityException", ""},
 			{"not JSON", c.asFarm, `{"type": "EPCISDocument", "epcisBody": {"eventList": [`, nil, 400, "ValidationException", ""},
 			{"not a document", c.asFarm, `[1, 2]`, nil, 400, "ValidationException", ""},
@@ -591,8 +595,9 @@ func TestEPCISCaptureFacts(t *testing.T) {
 				t.Errorf("a retry: %d %v, then %d %v; %d jobs, were %d", one.status, one.header, two.status, two.header, a.count("capture_jobs"), jobs)
 			}
 			other := c.asFarm.epcisDo("POST", "/epcis/capture", append(b[:len(b):len(b)], ' '), h)
-			if other.status != http.StatusUnprocessableEntity {
-				t.Errorf("another document under the same key: %d %s", other.status, other.raw)
+			if other.status != http.StatusUnprocessableEntity || other.body["code"] != "IDEMPOTENCY_KEY_REUSED" ||
+				other.header.Get("Content-Type") != epcis.ProblemContentType || other.header.Get("GS1-EPCIS-Version") == "" {
+				t.Errorf("another document under the same key: %d %v %s", other.status, other.header, other.raw)
 			}
 		})
 
@@ -780,6 +785,67 @@ func TestEPCISStatements(t *testing.T) {
 		t.Logf("%s: a page of 1 event %d statements, of 40 %d", db.Name, one, forty)
 		if one != forty {
 			t.Errorf("a query's statements grew with its page: %d for 1 event, %d for 40", one, forty)
+		}
+	})
+}
+
+// TestEPCISWhatPartnersSend: what partner systems really send — another
+// party's event again, an eventID already taken, one lot in both GS1
+// notations within a document, private business-transaction types longer
+// than the index's column, a GTIN without a lot — is answered as a partner
+// would expect, and tells no one of another party's events.
+func TestEPCISWhatPartnersSend(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		c := a.epcisChain(7)
+		born := objectEvent("ADD", "commissioning", sgln(c.farmGLN), "2026-03-01T08:00:00+08:00", qty(epcis.LGTIN(c.pigsGTIN, "W-1"), 10, "HEA"))
+		c.asFarm.capture(epcisDoc(born))
+		before := a.captureRows()
+
+		// An outsider who sends the farm's event again learns nothing: it
+		// is refused as any event at another's facility is.
+		c.asOutsider.captureRefused(epcisDoc(born), 403, "SecurityException", nil)
+		// Its own event under the farm's event's eventID is refused, not
+		// silently dropped as a duplicate.
+		all, _ := c.asFarm.events("")
+		mine := objectEvent("ADD", "commissioning", sgln(c.otherGLN), "2026-03-02T08:00:00+08:00", qty("urn:suyuan:batch:1", 1, "HEA"))
+		mine["eventID"] = all[0]["eventID"]
+		c.asOutsider.captureRefused(epcisDoc(mine), 409, "ValidationException", nil)
+		if after := a.captureRows(); !equalCounts(before, after) {
+			t.Errorf("the outsider's captures stored something: %v, then %v", before, after)
+		}
+
+		// One lot in both notations within one document is one lot.
+		urn := "urn:epc:class:lgtin:" + c.pigsGTIN[1:8] + "." + c.pigsGTIN[:1] + c.pigsGTIN[8:13] + ".W-2"
+		made := objectEvent("ADD", "commissioning", sgln(c.farmGLN), "2026-03-03T08:00:00+08:00", qty(epcis.LGTIN(c.pigsGTIN, "W-2"), 10, "HEA"))
+		sent := objectEvent("OBSERVE", "shipping", sgln(c.farmGLN), "2026-03-03T09:00:00+08:00", qty(urn, 4, "HEA"))
+		sent["destinationList"] = []any{map[string]any{"type": "location", "destination": sgln(c.plantGLN)}}
+		sent["bizTransactionList"] = []any{map[string]any{"type": "urn:example:btt:a-private-transaction-type-longer-than-the-column", "bizTransaction": "urn:example:bt:W-2"}}
+		res := c.asFarm.capture(epcisDoc(made, sent))
+		if notes := res.body["notes"].([]any); len(notes) != 0 {
+			t.Errorf("the document's notes: %v", notes)
+		}
+		var lot struct {
+			BatchByLot struct {
+				ShipmentItems struct{ TotalCount int }
+			}
+		}
+		a.must(&lot, `query($g: String!) { batchByLot(gtin: $g, lot: "W-2") { shipmentItems { totalCount } } }`, map[string]any{"g": c.pigsGTIN})
+		if lot.BatchByLot.ShipmentItems.TotalCount != 1 {
+			t.Errorf("the lot named by its URN was not shipped: %+v", lot)
+		}
+		byType, _ := c.asFarm.events("EQ_bizTransaction_" + url.QueryEscape("urn:example:btt:a-private-transaction-type-longer-than-the-column") + "=" + url.QueryEscape("urn:example:bt:W-2"))
+		if len(byType) != 1 {
+			t.Errorf("the event of a long private transaction type: %d found", len(byType))
+		}
+
+		// A GTIN alone stands for all its lots.
+		byGTIN, _ := c.asFarm.events("MATCH_anyEPCClass=" + url.QueryEscape("https://id.gs1.org/01/"+c.pigsGTIN))
+		if len(byGTIN) != 3 {
+			t.Errorf("events of the GTIN's lots: %d, want 3", len(byGTIN))
+		}
+		if res := c.asFarm.epcisDo("GET", "/epcis/capture", nil, nil); res.status != 405 || res.header.Get("Content-Type") != epcis.ProblemContentType {
+			t.Errorf("GET /epcis/capture: %d %s", res.status, res.raw)
 		}
 	})
 }

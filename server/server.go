@@ -218,7 +218,7 @@ func New(db *store.DB, cfg Config) *Server {
 	// Partner systems speak EPCIS 2.0: documents far larger than a
 	// GraphQL request, so the capture route bounds its body itself.
 	r.Group(func(r chi.Router) {
-		r.Use(s.timeout, s.authenticate)
+		r.Use(epcis.Answers, s.timeout, s.authenticate)
 		if cfg.RateLimit > 0 {
 			r.Use(s.rateLimit(cfg.RateLimit))
 		}

@@ -105,6 +105,10 @@ type Problem struct {
 	// Field is the path of the offending member, dot-separated with list
 	// positions as numbers: epcisBody.eventList.3.quantityList.0.uom.
 	Field string
+	// Code is the service's own error code (docs/ERRORS.md) where one
+	// says more than the exception type: IDEMPOTENCY_KEY_REUSED,
+	// RATE_LIMITED.
+	Code string
 
 	// Err is the underlying cause, if any; it is not marshalled.
 	Err error
@@ -127,7 +131,7 @@ func (p *Problem) Error() string {
 func (p *Problem) Unwrap() error { return p.Err }
 
 // MarshalJSON writes the RFC 7807 body with the extension members
-// eventIndex and field when they are set.
+// eventIndex, field and code when they are set.
 func (p *Problem) MarshalJSON() ([]byte, error) {
 	type body struct {
 		Type       string `json:"type"`
@@ -137,8 +141,9 @@ func (p *Problem) MarshalJSON() ([]byte, error) {
 		Instance   string `json:"instance,omitempty"`
 		EventIndex *int   `json:"eventIndex,omitempty"`
 		Field      string `json:"field,omitempty"`
+		Code       string `json:"code,omitempty"`
 	}
-	b := body{Type: string(p.Type), Title: p.Title, Status: p.Status, Detail: p.Detail, Instance: p.Instance, Field: p.Field}
+	b := body{Type: string(p.Type), Title: p.Title, Status: p.Status, Detail: p.Detail, Instance: p.Instance, Field: p.Field, Code: p.Code}
 	if p.EventIndex >= 0 {
 		i := p.EventIndex
 		b.EventIndex = &i

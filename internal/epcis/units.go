@@ -1,6 +1,10 @@
 package epcis
 
-import "suyuan/internal/quantity"
+import (
+	"math"
+
+	"suyuan/internal/quantity"
+)
 
 // UnitFromUOM returns the service unit for a UN/CEFACT Rec 20 code in a
 // quantity element. ok is false for codes the graph has no unit for (and
@@ -66,9 +70,14 @@ func Celsius(value float64, uom string) (c float64, ok bool) {
 	case "CEL":
 		return value, true
 	case "FAH":
-		return (value - 32) * 5 / 9, true
+		return converted((value - 32) * 5 / 9), true
 	case "KEL":
-		return value - 273.15, true
+		return converted(value - 273.15), true
 	}
 	return 0, false
 }
+
+// converted rounds a converted temperature to a millionth of a degree,
+// below any sensor's resolution: binary arithmetic leaves 39.2 °F at
+// 4.000000000000002 °C, which a 0–4 °C range would judge outside.
+func converted(c float64) float64 { return math.Round(c*1e6) / 1e6 }

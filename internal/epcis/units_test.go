@@ -91,3 +91,17 @@ func TestVocab(t *testing.T) {
 		}
 	}
 }
+
+// TestCelsiusAtTheLimit: a reading at a range's limit in another unit is
+// at the limit in °C, not a hair beyond it.
+func TestCelsiusAtTheLimit(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		uom  string
+		want float64
+	}{{39.2, "FAH", 4}, {32, "FAH", 0}, {277.15, "KEL", 4}, {-40, "FAH", -40}} {
+		if got, ok := Celsius(tc.v, tc.uom); !ok || got != tc.want {
+			t.Errorf("Celsius(%v, %s) = %v, %v; want %v", tc.v, tc.uom, got, ok, tc.want)
+		}
+	}
+}

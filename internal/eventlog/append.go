@@ -3,13 +3,18 @@ package eventlog
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"suyuan/ent"
 	"suyuan/ent/event"
+	"suyuan/ent/eventkey"
 	"suyuan/internal/epcis"
+	"suyuan/internal/errcode"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
 )
@@ -68,6 +73,9 @@ func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Rec
 		for _, id := range old {
 			held[id] = true
 		}
+	}
+	if err := partyToHeld(ctx, tx, v, held); err != nil {
+		return nil, err
 	}
 	c := tx.Change.Create().SetOperation(rec.op).SetOrigin(l.origin).SetRefs(ch.Refs).SetRecordedAt(now)
 	if v.OrgID != 0 {
@@ -128,6 +136,39 @@ func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Rec
 	return ch, nil
 }
 
+// partyToHeld refuses a recording that names, by their eventIDs, events
+// the log holds that its organisation is not party to: an eventID is one
+// fact's, and another party's fact is not the caller's to repeat (nor to
+// learn of by trying).
+func partyToHeld(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, held map[string]bool) error {
+	if len(held) == 0 || v.Role == viewer.Admin {
+		return nil
+	}
+	ids := make([]string, 0, len(held))
+	for id := range held {
+		ids = append(ids, id)
+	}
+	mine := map[string]bool{}
+	for start := 0; start < len(ids); start += eventRows {
+		got, err := tx.Event.Query().
+			Where(event.EventIDIn(ids[start:min(start+eventRows, len(ids))]...),
+				event.HasKeysWith(eventkey.Kind(KindParty), eventkey.Value(strconv.Itoa(v.OrgID)))).
+			Select(event.FieldEventID).Strings(ctx)
+		if err != nil {
+			return fmt.Errorf("checking events already logged: %w", err)
+		}
+		for _, id := range got {
+			mine[id] = true
+		}
+	}
+	for _, id := range ids {
+		if !mine[id] {
+			return errcode.Field(errcode.Conflict, "eventID", "eventID %s names an event another party recorded; give this event its own", id)
+		}
+	}
+	return nil
+}
+
 // locationID is the location's column value: canonical, so that a query
 // by the location's URN or Digital Link finds it.
 func locationID(l *epcis.Location) string {
@@ -135,6 +176,25 @@ func locationID(l *epcis.Location) string {
 		return ""
 	}
 	return epcis.Canonical(l.ID)
+}
+
+// The columns of the event index: kind and value are cut to these lengths
+// (in bytes), as Indexed writes them.
+const (
+	KindMaxLen  = 32
+	ValueMaxLen = 191
+)
+
+// Indexed is s as the event index holds it: s itself when it fits in max
+// bytes, else its beginning, a ~ and 16 hex digits of its SHA-256, so that
+// a private business-transaction type or a long URI, which EPCIS allows,
+// is still indexed and found by its whole text.
+func Indexed(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return strings.ToValidUTF8(s[:max-17], "") + "~" + hex.EncodeToString(sum[:8])
 }
 
 // Key is one entry of an event's index.
@@ -177,7 +237,7 @@ func Keys(e *epcis.Event, parties []int, regions []string) []Key {
 		if kind != KindParty && kind != KindRegion && kind != KindTransformation {
 			value = epcis.Canonical(value)
 		}
-		k := Key{kind, value}
+		k := Key{Indexed(kind, KindMaxLen), Indexed(value, ValueMaxLen)}
 		if !seen[k] {
 			seen[k] = true
 			ks = append(ks, k)

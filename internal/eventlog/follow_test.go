@@ -136,3 +136,18 @@ func TestFollowerWaitsForSlowerTransactions(t *testing.T) {
 		t.Errorf("still looking for %d after reading it", slow.ID)
 	}
 }
+
+// TestIndexed: what fits is kept; what does not is cut to fit, told apart
+// by its digest.
+func TestIndexed(t *testing.T) {
+	short := "bt:po"
+	long := "bt:urn:gs1:epcisapp:rail:btt:passage"
+	other := "bt:urn:gs1:epcisapp:rail:btt:passageway"
+	if eventlog.Indexed(short, eventlog.KindMaxLen) != short {
+		t.Errorf("eventlog.Indexed(%q) changed it", short)
+	}
+	a, b := eventlog.Indexed(long, eventlog.KindMaxLen), eventlog.Indexed(other, eventlog.KindMaxLen)
+	if len(a) > eventlog.KindMaxLen || len(b) > eventlog.KindMaxLen || a == b || a != eventlog.Indexed(long, eventlog.KindMaxLen) {
+		t.Errorf("Indexed cut %q to %q and %q to %q", long, a, other, b)
+	}
+}

@@ -169,15 +169,24 @@ func keyed(kinds, values []string) predicate.Event {
 	var ors []predicate.EventKey
 	for _, v := range values {
 		if prefix, ok := strings.CutSuffix(v, "*"); ok {
+			// A long value is held cut (Indexed): its beginning is all a
+			// prefix can match.
+			if cut := ValueMaxLen - 17; len(prefix) > cut {
+				prefix = strings.ToValidUTF8(prefix[:cut], "")
+			}
 			ors = append(ors, eventkey.ValueHasPrefix(prefix))
 		} else {
-			exact = append(exact, v)
+			exact = append(exact, Indexed(v, ValueMaxLen))
 		}
 	}
 	if len(exact) > 0 {
 		ors = append(ors, eventkey.ValueIn(exact...))
 	}
-	keys := eventkey.And(eventkey.KindIn(kinds...), eventkey.Or(ors...))
+	indexedKinds := make([]string, len(kinds))
+	for i, k := range kinds {
+		indexedKinds[i] = Indexed(k, KindMaxLen)
+	}
+	keys := eventkey.And(eventkey.KindIn(indexedKinds...), eventkey.Or(ors...))
 	return event.Or(func(s *sql.Selector) {
 		b := sql.Dialect(s.Dialect())
 		t := b.Table(eventkey.Table)

@@ -214,7 +214,7 @@ func (p *projector) prefetchLots(ctx context.Context, events []*epcis.Event) err
 		for _, list := range [][]epcis.Quantity{e.QuantityList, e.ChildQuantityList, e.InputQuantityList, e.OutputQuantityList} {
 			for _, q := range list {
 				if ref, ok := parseLot(q.EPCClass); ok && ref.gtin != "" {
-					refs[q.EPCClass] = ref
+					refs[epcis.Canonical(q.EPCClass)] = ref
 				}
 			}
 		}
@@ -250,8 +250,15 @@ func (p *projector) held(ctx context.Context, events []*epcis.Event) (map[string
 		ids = append(ids, e.EventID)
 	}
 	for start := 0; start < len(ids); start += keyChunk {
-		old, err := p.tx.Event.Query().Where(event.EventIDIn(ids[start:min(start+keyChunk, len(ids))]...)).
-			Select(event.FieldEventID).Strings(ctx)
+		q := p.tx.Event.Query().Where(event.EventIDIn(ids[start:min(start+keyChunk, len(ids))]...))
+		if p.v.Role != viewer.Admin {
+			// Only an event the caller is party to is its duplicate:
+			// another's is not, so that capturing it tells nothing of it
+			// — it is projected as any event, refused where it is not the
+			// caller's to say, and its eventID refused where it is.
+			q.Where(event.HasKeysWith(eventkey.Kind(eventlog.KindParty), eventkey.Value(strconv.Itoa(p.v.OrgID))))
+		}
+		old, err := q.Select(event.FieldEventID).Strings(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("finding events already captured: %w", err)
 		}
@@ -289,6 +296,10 @@ func (p *projector) note(format string, args ...any) {
 // project maps the current event onto the graph.
 func (p *projector) project(ctx context.Context) error {
 	e := p.e
+	// A fact from the future is a clock's mistake, as for GraphQL.
+	if err := p.r.checkTime(e.EventTime, p.field("eventTime")); err != nil {
+		return err
+	}
 	where, err := p.location(ctx)
 	if err != nil {
 		return err
@@ -374,6 +385,7 @@ func (p *projector) mayAt(f *ent.Facility) bool {
 // place resolves a location name to a facility, or nil when no facility
 // has it.
 func (p *projector) place(ctx context.Context, name string) (*ent.Facility, error) {
+	name = epcis.Canonical(name)
 	if f, ok := p.places[name]; ok {
 		return f, nil
 	}
@@ -402,6 +414,7 @@ func (p *projector) place(ctx context.Context, name string) (*ent.Facility, erro
 
 // lot resolves an EPC class to a batch, or nil when there is none.
 func (p *projector) lot(ctx context.Context, class string) (*ent.Batch, error) {
+	class = epcis.Canonical(class)
 	if b, ok := p.lots[class]; ok {
 		if b != nil {
 			p.parties = append(p.parties, b.OrganizationID)
@@ -465,7 +478,7 @@ func (p *projector) commission(ctx context.Context, where *ent.Facility) error {
 		return nil
 	}
 	for j, q := range p.e.QuantityList {
-		if p.made[q.EPCClass] == p.i+1 {
+		if p.made[epcis.Canonical(q.EPCClass)] == p.i+1 {
 			continue // made with the document's other lots (commissionAll)
 		}
 		if _, err := p.makeLot(ctx, where, q, "quantityList."+strconv.Itoa(j)); err != nil {
@@ -509,7 +522,7 @@ func (p *projector) commissionAll(ctx context.Context, events []*epcis.Event, he
 		}
 		for _, q := range e.QuantityList {
 			ref, ok := parseLot(q.EPCClass)
-			if !ok || ref.gtin == "" || p.made[q.EPCClass] != 0 || q.Quantity == nil {
+			if !ok || ref.gtin == "" || p.made[epcis.Canonical(q.EPCClass)] != 0 || q.Quantity == nil {
 				continue
 			}
 			if b, err := p.lot(ctx, q.EPCClass); err != nil || b != nil {
@@ -544,8 +557,8 @@ func (p *projector) commissionAll(ctx context.Context, events []*epcis.Event, he
 				c.SetExpiresAt(produced.AddDate(0, 0, *prod.ShelfLifeDays))
 			}
 			creates = append(creates, c)
-			lots = append(lots, made{q.EPCClass, i, where, prod, whole})
-			p.made[q.EPCClass] = i + 1
+			lots = append(lots, made{epcis.Canonical(q.EPCClass), i, where, prod, whole})
+			p.made[epcis.Canonical(q.EPCClass)] = i + 1
 		}
 	}
 	var stock []*ent.StockCreate
@@ -723,7 +736,7 @@ func (p *projector) makeLot(ctx context.Context, where *ent.Facility, q epcis.Qu
 	if err := p.put(ctx, b, where.ID, whole); err != nil {
 		return nil, err
 	}
-	p.lots[q.EPCClass] = b
+	p.lots[epcis.Canonical(q.EPCClass)] = b
 	p.rec.Changed(ent.TypeBatch, b.ID)
 	return b, nil
 }
@@ -922,7 +935,7 @@ type transformInput struct {
 func (p *projector) earlierParts(ctx context.Context, id string) (transformation, error) {
 	out := p.transformations[id]
 	bodies, err := p.tx.Event.Query().
-		Where(event.HasKeysWith(eventkey.Kind(eventlog.KindTransformation), eventkey.Value(id))).
+		Where(event.HasKeysWith(eventkey.Kind(eventlog.KindTransformation), eventkey.Value(eventlog.Indexed(id, eventlog.ValueMaxLen)))).
 		Order(ent.Asc(event.FieldID)).Select(event.FieldBody).Strings(ctx)
 	if err != nil {
 		return out, fmt.Errorf("reading the earlier parts of transformation %s: %w", id, err)

@@ -56,11 +56,11 @@ func New(client *ent.Client, log *eventlog.Log, recorder *record.Recorder) *Hand
 	return &Handler{client: client, log: log, recorder: recorder, now: log.Now}
 }
 
-// Mount adds the routes to r. Capture is a POST the caller may retry with
-// an Idempotency-Key: capture wraps it.
+// Mount adds the routes to r, which must answer through Answers. Capture
+// is a POST the caller may retry with an Idempotency-Key: capture wraps
+// it.
 func (h *Handler) Mount(r chi.Router, capture func(http.Handler) http.Handler) {
 	r.Route("/epcis", func(r chi.Router) {
-		r.Use(versions)
 		r.With(limitBody, capture).Post("/capture", h.capture)
 		r.Get("/capture/{id}", h.job)
 		r.Get("/events", h.events)
@@ -70,6 +70,11 @@ func (h *Handler) Mount(r chi.Router, capture func(http.Handler) http.Handler) {
 		r.Get("/eventTypes/{type}/events", h.typeEvents)
 		r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 			writeProblem(w, gs1.NewProblem(gs1.NoSuchResourceException, "nothing is served at this path"))
+		})
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			p := gs1.NewProblem(gs1.ValidationException, r.Method+" is not allowed at this path")
+			p.Status, p.Code = http.StatusMethodNotAllowed, string(errcode.MethodNotAllowed)
+			writeProblem(w, p)
 		})
 	})
 }
@@ -299,6 +304,9 @@ func (h *Handler) problem(r *http.Request, err error) *gs1.Problem {
 		out = security(http.StatusForbidden, ce.Message)
 	case errcode.NotFound:
 		out = gs1.NewProblem(gs1.NoSuchResourceException, ce.Message)
+	case errcode.Conflict:
+		out = gs1.NewProblem(gs1.ValidationException, ce.Message)
+		out.Status = http.StatusConflict
 	default:
 		out = gs1.NewProblem(gs1.ValidationException, ce.Message)
 	}

@@ -52,7 +52,7 @@ func (h *Handler) epcEvents(w http.ResponseWriter, r *http.Request) {
 	if k, err := gs1.ParseKey(epc); err == nil && (k.Kind == gs1.KindLGTIN || k.Kind == gs1.KindGTIN) {
 		param = "anyEPCClass"
 	}
-	q.Match[param] = append(q.Match[param], gs1.Canonical(epc))
+	q.Match[param] = append(q.Match[param], matchKey(epc))
 	h.answer(w, r, q, false)
 }
 
@@ -260,7 +260,17 @@ func normalised(list []string, norm func(string) string) []string {
 // EPC URN finds events recorded with the Digital Link and the other way
 // round.
 func canonical(list []string) []string {
-	return normalised(list, gs1.Canonical)
+	return normalised(list, matchKey)
+}
+
+// matchKey is the value a MATCH_ parameter looks for: a key in its
+// canonical form; a GTIN without a lot or serial stands for every lot and
+// instance of the trade item, as a pattern would.
+func matchKey(s string) string {
+	if k, err := gs1.ParseKey(s); err == nil && k.Kind == gs1.KindGTIN && !strings.HasSuffix(s, "*") {
+		return k.DigitalLink(gs1.DefaultResolver) + "/*"
+	}
+	return gs1.Canonical(s)
 }
 
 func param(r *http.Request, name string) string {
