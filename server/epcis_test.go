@@ -396,6 +396,31 @@ func TestEPCISPorkChain(t *testing.T) {
 		if got := stocks(c.pigsGTIN, "PIG-1"); got[c.farm] != 0 || got[c.plant] != 0 {
 			t.Errorf("the pigs' stock: %v, want none left", got)
 		}
+		// Selling part of what is on the shelf leaves the shelving there,
+		// so that a recall still reaches it; selling it all takes it off.
+		onShelf := func() int {
+			var out struct {
+				Lineage struct {
+					ShelfEvents []struct{ RemovedAt *string }
+				}
+			}
+			a.must(&out, `query($b: ID!) { lineage(batchId: $b, direction: DOWNSTREAM) { shelfEvents { removedAt } } }`, map[string]any{"b": lot.BatchByLot.ID})
+			n := 0
+			for _, se := range out.Lineage.ShelfEvents {
+				if se.RemovedAt == nil {
+					n++
+				}
+			}
+			return n
+		}
+		c.asStore.capture(epcisDoc(objectEvent("OBSERVE", "retail_selling", sgln(c.storeGLN), "2026-03-04T12:00:00+08:00", qty(pork, 10, "KGM"))))
+		if n := onShelf(); n != 1 {
+			t.Errorf("after selling 10 kg of 40, %d shelvings on the shelf, want 1", n)
+		}
+		c.asStore.capture(epcisDoc(objectEvent("OBSERVE", "retail_selling", sgln(c.storeGLN), "2026-03-04T13:00:00+08:00", qty(pork, 40, "KGM"))))
+		if n := onShelf(); n != 0 {
+			t.Errorf("after selling all 40 kg, %d shelvings on the shelf, want none", n)
+		}
 		var pallet struct{ BatchesBySSCC []struct{ LotCode string } }
 		a.must(&pallet, `query($s: String!) { batchesBySSCC(sscc: $s) { lotCode } }`, map[string]any{"s": sscc})
 		if len(pallet.BatchesBySSCC) != 1 || pallet.BatchesBySSCC[0].LotCode != "LOIN-1" {
@@ -416,8 +441,8 @@ func TestEPCISPorkChain(t *testing.T) {
 
 		// The log: each party reads what it is party to.
 		all, _ := a.events("perPage=100")
-		if len(all) != 11 {
-			t.Fatalf("the administrator reads %d events, want 11", len(all))
+		if len(all) != 13 {
+			t.Fatalf("the administrator reads %d events, want 13", len(all))
 		}
 		for _, e := range all {
 			if e["eventTimeZoneOffset"] != "+08:00" || e["recordTime"] == nil || !strings.HasPrefix(str(e["eventID"]), "ni:///sha-256;") {
@@ -432,7 +457,7 @@ func TestEPCISPorkChain(t *testing.T) {
 			// its arrival. The shop: the loin's despatch to it, what
 			// happened to it there. The laboratory: its inspection. The
 			// region's regulator: all.
-			want := map[string]int{"farm": 5, "plant": 10, "carrier": 3, "store": 5, "lab": 1, "outsider": 0, "regulator": 11}[who]
+			want := map[string]int{"farm": 5, "plant": 12, "carrier": 3, "store": 7, "lab": 1, "outsider": 0, "regulator": 13}[who]
 			if len(evs) != want {
 				var steps []string
 				for _, e := range evs {
@@ -478,8 +503,8 @@ func TestEPCISPorkChain(t *testing.T) {
 			t.Errorf("events with a reading of at least 37.2 °F: %d, want 1", len(warm))
 		}
 		late, _ := a.events("GE_eventTime=" + url.QueryEscape("2026-03-04T09:00:00+08:00"))
-		if len(late) != 3 {
-			t.Errorf("events from 09:00 on 4 March: %d, want 3", len(late))
+		if len(late) != 5 {
+			t.Errorf("events from 09:00 on 4 March: %d, want 5", len(late))
 		}
 		one := a.epcisDo("GET", "/epcis/events/"+url.PathEscape(str(all[0]["eventID"])), nil, nil)
 		if one.status != 200 || len(eventList(t, one.body)) != 1 {

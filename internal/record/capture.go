@@ -1373,13 +1373,28 @@ func (p *projector) sell(ctx context.Context, store *ent.Facility, why shelfeven
 		return err
 	}
 	for _, g := range goods {
-		ids, err := p.tx.ShelfEvent.Query().Where(shelfevent.FacilityID(store.ID), shelfevent.BatchID(g.b.ID),
-			shelfevent.RemovedAtIsNil(), shelfevent.ShelvedAtLTE(p.e.EventTime.UTC())).IDs(ctx)
+		shelved, err := p.tx.ShelfEvent.Query().Where(shelfevent.FacilityID(store.ID), shelfevent.BatchID(g.b.ID),
+			shelfevent.RemovedAtIsNil(), shelfevent.ShelvedAtLTE(p.e.EventTime.UTC())).All(ctx)
 		if err != nil {
 			return fmt.Errorf("reading shelves: %w", err)
 		}
-		if len(ids) == 0 {
+		if len(shelved) == 0 {
 			p.note("lot %s is on no shelf at %s", g.b.LotCode, store.Name)
+			continue
+		}
+		// A sale of part of what is on the shelf leaves the shelving
+		// there: what a recall must reach is then counted high, never
+		// low. The event keeps what was sold.
+		var on float64
+		ids := make([]int, len(shelved))
+		for i, se := range shelved {
+			ids[i] = se.ID
+			if v, err := quantity.Convert(se.Quantity, se.Unit, g.unit); err == nil {
+				on += v
+			}
+		}
+		if g.amount < on {
+			p.note("lot %s: %g %s of %g on the shelf at %s %s; the shelving stays until the rest goes", g.b.LotCode, g.amount, g.unit, on, store.Name, removedHow(why))
 			continue
 		}
 		if err := p.tx.ShelfEvent.Update().Where(shelfevent.IDIn(ids...)).
@@ -1390,6 +1405,14 @@ func (p *projector) sell(ctx context.Context, store *ent.Facility, why shelfeven
 		p.rec.Changed(ent.TypeShelfEvent, ids...)
 	}
 	return nil
+}
+
+// removedHow says how goods left a shelf, for a note.
+func removedHow(why shelfevent.RemovalReason) string {
+	if why == shelfevent.RemovalReasonEXPIRED {
+		return "expired"
+	}
+	return "sold"
 }
 
 // inspect records the inspection of each lot by the caller's laboratory:
