@@ -739,7 +739,8 @@ func TestEPCISQuery(t *testing.T) {
 		}
 
 		for _, q := range []string{"perPage=0", "perPage=100000", "nextPageToken=forged", "MATCH_nothing=1", "eventType=WrongEvent",
-			"GE_eventTime=yesterday", "EQ_action=MOVE", "GE_value_CEL=warm", "colour=red", "eventType="} {
+			"GE_eventTime=yesterday", "EQ_action=MOVE", "GE_value_CEL=warm", "colour=red", "eventType=", "GE_value_XYZ=3",
+			"MATCH_anyEPCClass=" + url.QueryEscape("https://id.gs1.org/01/06900000010014/10/X")} {
 			res := c.asFarm.epcisDo("GET", "/epcis/events?"+q, nil, nil)
 			if res.status != 400 || !strings.HasSuffix(str(res.body["type"]), "QueryParameterException") {
 				t.Errorf("%s: %d %s", q, res.status, res.raw)

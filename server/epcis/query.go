@@ -171,10 +171,15 @@ func parseQuery(vals url.Values) (eventlog.Query, *gs1.Problem) {
 			q.BizSteps = normalised(list, gs1.NormBizStep)
 		case name == "EQ_disposition":
 			q.Dispositions = normalised(list, gs1.NormDisposition)
-		case name == "EQ_readPoint":
-			q.ReadPoints = canonical(list)
-		case name == "EQ_bizLocation":
-			q.BizLocations = canonical(list)
+		case name == "EQ_readPoint", name == "EQ_bizLocation":
+			if p := badKey(name, list); p != nil {
+				return eventlog.Query{}, p
+			}
+			if name == "EQ_readPoint" {
+				q.ReadPoints = canonical(list)
+			} else {
+				q.BizLocations = canonical(list)
+			}
 		case name == "EQ_eventID":
 			q.EventIDs = list
 		case name == "EQ_transformationID":
@@ -202,6 +207,9 @@ func parseQuery(vals url.Values) (eventlog.Query, *gs1.Problem) {
 			if !matchParam(param) {
 				return bad(name, "unknown parameter")
 			}
+			if p := badKey(name, list); p != nil {
+				return eventlog.Query{}, p
+			}
 			q.Match[param] = append(q.Match[param], canonical(list)...)
 		case strings.HasPrefix(name, "EQ_bizTransaction_"):
 			typ := strings.TrimPrefix(name, "EQ_bizTransaction_")
@@ -213,6 +221,9 @@ func parseQuery(vals url.Values) (eventlog.Query, *gs1.Problem) {
 			f, err := strconv.ParseFloat(list[0], 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				return bad(name, "is not a number")
+			}
+			if !knownUOM(name[len("GE_value_"):]) {
+				return bad(name, "names a unit this service does not convert: CEL, FAH, KEL, or a unit of mass or volume")
 			}
 			q.Values = append(q.Values, eventlog.ValueBound{UOM: name[len("GE_value_"):], Value: f, Less: strings.HasPrefix(name, "LT_")})
 		case name == "perPage":
@@ -228,6 +239,33 @@ func parseQuery(vals url.Values) (eventlog.Query, *gs1.Problem) {
 		}
 	}
 	return q, nil
+}
+
+// badKey refuses a value written as a GS1 key that is not a valid one (a
+// wrong check digit): it can name nothing, and the caller would rather
+// know than get an empty page. What is no GS1 key at all is kept as an
+// opaque URI.
+func badKey(name string, list []string) *gs1.Problem {
+	for _, s := range list {
+		if strings.HasSuffix(s, "*") {
+			continue
+		}
+		if _, err := gs1.ParseKey(s); err != nil && !gs1.IsNotAKey(err) {
+			p := gs1.NewProblem(gs1.QueryParameterException, name+": "+err.Error())
+			p.Field = name
+			return p
+		}
+	}
+	return nil
+}
+
+// knownUOM tells whether sensor values can be compared in uom.
+func knownUOM(uom string) bool {
+	if _, ok := gs1.Celsius(0, uom); ok {
+		return true
+	}
+	_, ok := gs1.UnitFromUOM(uom)
+	return ok
 }
 
 func knownType(t gs1.Type) bool {
