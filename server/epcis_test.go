@@ -873,5 +873,8 @@ func TestEPCISWhatPartnersSend(t *testing.T) {
 		if res := c.asFarm.epcisDo("GET", "/epcis/capture", nil, nil); res.status != 405 || res.header.Get("Content-Type") != epcis.ProblemContentType {
 			t.Errorf("GET /epcis/capture: %d %s", res.status, res.raw)
 		}
+		if res := c.asFarm.epcisDo("HEAD", "/epcis/events", nil, nil); res.status != 200 || res.header.Get("GS1-EPCIS-Version") != "2.0.0" {
+			t.Errorf("HEAD /epcis/events: %d %v", res.status, res.header)
+		}
 	})
 }

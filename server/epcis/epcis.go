@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"suyuan/ent"
 	"suyuan/ent/capturejob"
@@ -61,6 +62,7 @@ func New(client *ent.Client, log *eventlog.Log, recorder *record.Recorder) *Hand
 // it.
 func (h *Handler) Mount(r chi.Router, capture func(http.Handler) http.Handler) {
 	r.Route("/epcis", func(r chi.Router) {
+		r.Use(middleware.GetHead) // HEAD is answered as GET, without the body
 		r.With(limitBody, capture).Post("/capture", h.capture)
 		r.Get("/capture/{id}", h.job)
 		r.Get("/events", h.events)
