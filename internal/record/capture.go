@@ -547,16 +547,7 @@ func (p *projector) commissionAll(ctx context.Context, events []*epcis.Event, he
 			if err != nil {
 				continue
 			}
-			produced := e.EventTime.UTC()
-			c := p.tx.Batch.Create().SetProductID(prod.ID).SetOrganizationID(where.OrganizationID).
-				SetFacilityID(where.ID).SetLotCode(ref.lot).SetProducedAt(produced).
-				SetQuantity(amount).SetUnit(unit)
-			if exp := p.expiry(); exp != nil {
-				c.SetExpiresAt(*exp)
-			} else if prod.ShelfLifeDays != nil {
-				c.SetExpiresAt(produced.AddDate(0, 0, *prod.ShelfLifeDays))
-			}
-			creates = append(creates, c)
+			creates = append(creates, p.newLot(where, prod, ref.lot, amount, unit))
 			lots = append(lots, made{epcis.Canonical(q.EPCClass), i, where, prod, whole})
 			p.made[epcis.Canonical(q.EPCClass)] = i + 1
 		}
@@ -715,16 +706,7 @@ func (p *projector) makeLot(ctx context.Context, where *ent.Facility, q epcis.Qu
 		p.note("%s: quantity %g cannot make a lot", q.EPCClass, amount)
 		return nil, nil
 	}
-	produced := p.e.EventTime.UTC()
-	c := p.tx.Batch.Create().SetProductID(prod.ID).SetOrganizationID(where.OrganizationID).
-		SetFacilityID(where.ID).SetLotCode(ref.lot).SetProducedAt(produced).
-		SetQuantity(amount).SetUnit(unit)
-	if exp := p.expiry(); exp != nil {
-		c.SetExpiresAt(*exp)
-	} else if prod.ShelfLifeDays != nil {
-		c.SetExpiresAt(produced.AddDate(0, 0, *prod.ShelfLifeDays))
-	}
-	b, err := c.Save(ctx)
+	b, err := p.newLot(where, prod, ref.lot, amount, unit).Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("making lot %s: %w", q.EPCClass, err)
 	}
@@ -739,6 +721,22 @@ func (p *projector) makeLot(ctx context.Context, where *ent.Facility, q epcis.Qu
 	p.lots[epcis.Canonical(q.EPCClass)] = b
 	p.rec.Changed(ent.TypeBatch, b.ID)
 	return b, nil
+}
+
+// newLot is the creation of a lot the current event makes at where: made
+// when the event happened, expiring as its ILMD says or else after the
+// product's shelf life.
+func (p *projector) newLot(where *ent.Facility, prod *ent.Product, lot string, amount float64, unit quantity.Unit) *ent.BatchCreate {
+	produced := p.e.EventTime.UTC()
+	c := p.tx.Batch.Create().SetProductID(prod.ID).SetOrganizationID(where.OrganizationID).
+		SetFacilityID(where.ID).SetLotCode(lot).SetProducedAt(produced).
+		SetQuantity(amount).SetUnit(unit)
+	if exp := p.expiry(); exp != nil {
+		c.SetExpiresAt(*exp)
+	} else if prod.ShelfLifeDays != nil {
+		c.SetExpiresAt(produced.AddDate(0, 0, *prod.ShelfLifeDays))
+	}
+	return c
 }
 
 // product resolves a GTIN to its registered product, noting an unknown one.
