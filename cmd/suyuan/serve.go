@@ -453,7 +453,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	changes := eventlog.New(db.Client, nil)
 	background.Go(func() { changes.Follower().Run(bgCtx, followInterval) })
 	if c.screenInterval > 0 {
-		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), changes).Observe(m.Screening)
+		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), changes).Observe(m.Screening).Lead(db.Dialect)
 		if loadDemo {
 			// The demo's events lie days back, beyond the screening
 			// window: screen its whole history once.

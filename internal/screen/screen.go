@@ -32,6 +32,15 @@ type Screener struct {
 	// observe is told of each run of Loop (metrics); set by Observe
 	// before Loop starts.
 	observe func(took time.Duration, err error)
+	// lead decides whether this server's Loop runs (Lead); nil: always.
+	lead *lead
+}
+
+// Lead makes the background screener (Loop) of servers sharing a database
+// of dialect run on one of them at a time (see lead).
+func (s *Screener) Lead(dialect string) *Screener {
+	s.lead = &lead{db: s.db, dialect: dialect}
+	return s
 }
 
 // Observe has f told how long each background run (Loop) took and
@@ -179,11 +188,21 @@ const watermarkName = "background"
 func (s *Screener) Loop(ctx context.Context, interval, window time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	defer s.lead.release()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		switch leads, err := s.lead.held(ctx); {
+		case err != nil:
+			if ctx.Err() == nil {
+				log.Error("screening: taking the lead", "err", err)
+			}
+			continue
+		case !leads:
+			continue // another server screens
 		}
 		now := time.Now()
 		err := s.runOnce(ctx, now, window, log)
