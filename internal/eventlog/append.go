@@ -50,10 +50,14 @@ func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Rec
 	if ch.Refs == nil {
 		ch.Refs = []string{}
 	}
-	ids := make([]string, len(rec.events))
+	// given are the eventIDs the recording brought, which the log may hold
+	// already; the ones made here are new by construction and need no look.
+	given := make([]string, 0, len(rec.events))
 	for i := range rec.events {
 		e := &rec.events[i].e
-		if e.EventID == "" {
+		if e.EventID != "" {
+			given = append(given, e.EventID)
+		} else {
 			// The service's own recordings are each a fact of their own,
 			// even when two say the same (two equal shelvings at one
 			// instant): a random id, where a partner's event without one
@@ -61,11 +65,10 @@ func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Rec
 			// capturing it twice stores it once.
 			e.EventID = newUUID()
 		}
-		ids[i] = e.EventID
 	}
 	held := map[string]bool{}
-	for start := 0; start < len(ids); start += eventRows {
-		old, err := tx.Event.Query().Where(event.EventIDIn(ids[start:min(start+eventRows, len(ids))]...)).
+	for start := 0; start < len(given); start += eventRows {
+		old, err := tx.Event.Query().Where(event.EventIDIn(given[start:min(start+eventRows, len(given))]...)).
 			Select(event.FieldEventID).Strings(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("finding events already logged: %w", err)
