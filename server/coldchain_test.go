@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"suyuan/internal/anomaly"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/screen"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/testdb"
@@ -71,7 +72,7 @@ func TestColdChainVerdict(t *testing.T) {
 		}
 
 		// The screener's own findings on the same data.
-		fs, err := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), nil).
+		fs, err := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), eventlog.New(db.Client, nil)).
 			Findings(tenancy.System(context.Background()), time.Time{}, time.Now())
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"suyuan/internal/anomaly"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/screen"
 	"suyuan/internal/testdb"
 	"suyuan/server"
@@ -57,7 +58,7 @@ func TestLateReadingsAreScreened(t *testing.T) {
 func backgroundScreener(t *testing.T, db *testdb.DB) (ranSince func(after time.Time)) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), nil)
+	s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), eventlog.New(db.Client, nil))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -10,6 +10,7 @@ import (
 
 	"suyuan/internal/anomaly"
 	"suyuan/internal/dashboard"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/screen"
 	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
@@ -49,7 +50,9 @@ func screenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer db.Close()
-	res, err := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), nil).Run(ctx, since, now)
+	// Through the log, like any recording: servers on this database hear
+	// of the alerts this run raises and publish them to their subscribers.
+	res, err := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), eventlog.New(db.Client, nil)).Run(ctx, since, now)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"suyuan/ent/batch"
 	"suyuan/ent/tracecode"
 	"suyuan/internal/anomaly"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/screen"
 	"suyuan/internal/seed"
 	"suyuan/internal/tenancy"
@@ -34,7 +35,7 @@ func TestFirstRun(t *testing.T) {
 		if !st.Anchor.Equal(now) {
 			t.Errorf("the city ends at %s, want %s", st.Anchor, now)
 		}
-		if _, err := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), nil).Run(ctx, time.Time{}, now); err != nil {
+		if _, err := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), eventlog.New(db.Client, nil)).Run(ctx, time.Time{}, now); err != nil {
 			t.Fatal(err)
 		}
 		want := map[finding]bool{}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"suyuan/internal/anomaly"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/screen"
 	"suyuan/internal/seed"
 	"suyuan/internal/tenancy"
@@ -41,7 +42,7 @@ func TestGroundTruth(t *testing.T) {
 				want[finding{k, f.Subject}] = f.Name
 			}
 		}
-		s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), nil)
+		s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), eventlog.New(db.Client, nil))
 		now := st.Anchor
 		res, err := s.Run(ctx, time.Time{}, now)
 		if err != nil {

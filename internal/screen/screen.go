@@ -18,7 +18,6 @@ import (
 	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
 	"suyuan/internal/eventlog"
-	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
 )
@@ -51,8 +50,7 @@ func (s *Screener) Observe(f func(took time.Duration, err error)) *Screener {
 }
 
 // New returns a Screener that stores its alerts through log, as changes
-// whose followers publish them (nil: straight to the database, for the
-// command line and tests).
+// whose followers — on every server — publish them.
 func New(client *ent.Client, db *sql.DB, rules anomaly.Config, log *eventlog.Log) *Screener {
 	return &Screener{client: client, db: db, rules: rules, log: log}
 }
@@ -111,19 +109,9 @@ func (s *Screener) RunPeriod(ctx context.Context, p Period) (Result, error) {
 	return res, nil
 }
 
-// store stores findings as alerts in one transaction and returns how many
-// were new or reopened: through the log when the screener has one, the
-// service acting, so that every server's subscribers hear of them.
+// store stores findings as alerts in one transaction, through the log,
+// the service acting, and returns how many were new or reopened.
 func (s *Screener) store(ctx context.Context, now time.Time, fs []anomaly.Finding) (int, error) {
-	if s.log == nil {
-		var raised []*ent.Alert
-		err := store.InTx(ctx, s.client, func(tx *ent.Tx) error {
-			var err error
-			raised, err = alert.RaiseAll(ctx, tx, now, fs)
-			return err
-		})
-		return len(raised), err
-	}
 	n := 0
 	_, err := s.log.Record(viewer.NewContext(ctx, &viewer.Viewer{Role: viewer.Admin}), "screen",
 		func(ctx context.Context, tx *ent.Tx, rec *eventlog.Recording) error {

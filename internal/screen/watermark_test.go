@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"suyuan/internal/anomaly"
+	"suyuan/internal/eventlog"
 	"suyuan/internal/screen"
 	"suyuan/internal/testdb"
 )
@@ -14,7 +15,7 @@ import (
 func TestWatermark(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := context.Background()
-		s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), nil)
+		s := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), eventlog.New(db.Client, nil))
 		check := func(want time.Time) {
 			t.Helper()
 			got, err := s.Watermark(ctx)
