@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/ent/dialect/sql"
-
 	"suyuan/ent"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
@@ -186,14 +184,7 @@ func keyed(kinds, values []string) predicate.Event {
 	for i, k := range kinds {
 		indexedKinds[i] = Indexed(k, KindMaxLen)
 	}
-	keys := eventkey.And(eventkey.KindIn(indexedKinds...), eventkey.Or(ors...))
-	return event.Or(func(s *sql.Selector) {
-		b := sql.Dialect(s.Dialect())
-		t := b.Table(eventkey.Table)
-		sub := b.Select(t.C(eventkey.FieldEventID)).From(t)
-		keys(sub)
-		s.Where(sql.In(s.C(event.FieldID), sub))
-	})
+	return event.HasKeysWith(eventkey.KindIn(indexedKinds...), eventkey.Or(ors...))
 }
 
 // withinValues tells whether an event's sensor reports hold a value
