@@ -870,6 +870,33 @@ func TestEPCISWhatPartnersSend(t *testing.T) {
 		if len(byGTIN) != 3 {
 			t.Errorf("events of the GTIN's lots: %d, want 3", len(byGTIN))
 		}
+		// A laboratory's system reports a failed inspection with its
+		// measurements: the regulator hears of the failure and of the value
+		// over its legal limit.
+		tested := objectEvent("OBSERVE", "inspecting", sgln(c.farmGLN), "2026-03-03T15:00:00+08:00", qty(epcis.LGTIN(c.pigsGTIN, "W-1"), 1, "HEA"))
+		tested["disposition"] = "non_conformant"
+		tested["suyuan:measurements"] = []any{map[string]any{"name": "TVB-N", "value": 24, "unit": "mg/100g"}}
+		c.asLab.capture(epcisDoc(tested))
+		var alerts struct {
+			Alerts struct {
+				Edges []struct {
+					Node struct {
+						Kind  string
+						Batch struct{ LotCode string }
+					}
+				}
+			}
+		}
+		c.asRegulator.must(&alerts, `{ alerts(first: 50) { edges { node { kind batch { lotCode } } } } }`, nil)
+		kinds := map[string]bool{}
+		for _, e := range alerts.Alerts.Edges {
+			if e.Node.Batch.LotCode == "W-1" {
+				kinds[e.Node.Kind] = true
+			}
+		}
+		if !kinds["INSPECTION_FAILED"] || !kinds["OVER_LEGAL_LIMIT"] {
+			t.Errorf("the regulator's alerts on the inspected lot: %v", kinds)
+		}
 		if res := c.asFarm.epcisDo("GET", "/epcis/capture", nil, nil); res.status != 405 || res.header.Get("Content-Type") != epcis.ProblemContentType {
 			t.Errorf("GET /epcis/capture: %d %s", res.status, res.raw)
 		}
