@@ -19,6 +19,7 @@ import (
 	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
@@ -27,6 +28,7 @@ import (
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
+	"suyuan/ent/outboxcursor"
 	"suyuan/ent/pallet"
 	"suyuan/ent/palletitem"
 	"suyuan/ent/product"
@@ -42,6 +44,8 @@ import (
 	"suyuan/ent/stock"
 	"suyuan/ent/tracecode"
 	"suyuan/ent/user"
+	"suyuan/ent/webhook"
+	"suyuan/ent/webhookdelivery"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -72,6 +76,8 @@ type Client struct {
 	Change *ChangeClient
 	// DailyCount is the client for interacting with the DailyCount builders.
 	DailyCount *DailyCountClient
+	// EPCISQuery is the client for interacting with the EPCISQuery builders.
+	EPCISQuery *EPCISQueryClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
 	// EventKey is the client for interacting with the EventKey builders.
@@ -88,6 +94,8 @@ type Client struct {
 	Measurement *MeasurementClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// OutboxCursor is the client for interacting with the OutboxCursor builders.
+	OutboxCursor *OutboxCursorClient
 	// Pallet is the client for interacting with the Pallet builders.
 	Pallet *PalletClient
 	// PalletItem is the client for interacting with the PalletItem builders.
@@ -118,6 +126,10 @@ type Client struct {
 	TraceCode *TraceCodeClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// Webhook is the client for interacting with the Webhook builders.
+	Webhook *WebhookClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -137,6 +149,7 @@ func (c *Client) init() {
 	c.CaptureJob = NewCaptureJobClient(c.config)
 	c.Change = NewChangeClient(c.config)
 	c.DailyCount = NewDailyCountClient(c.config)
+	c.EPCISQuery = NewEPCISQueryClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.EventKey = NewEventKeyClient(c.config)
 	c.Facility = NewFacilityClient(c.config)
@@ -145,6 +158,7 @@ func (c *Client) init() {
 	c.LoginThrottle = NewLoginThrottleClient(c.config)
 	c.Measurement = NewMeasurementClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
+	c.OutboxCursor = NewOutboxCursorClient(c.config)
 	c.Pallet = NewPalletClient(c.config)
 	c.PalletItem = NewPalletItemClient(c.config)
 	c.Product = NewProductClient(c.config)
@@ -160,6 +174,8 @@ func (c *Client) init() {
 	c.Stock = NewStockClient(c.config)
 	c.TraceCode = NewTraceCodeClient(c.config)
 	c.User = NewUserClient(c.config)
+	c.Webhook = NewWebhookClient(c.config)
+	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
 }
 
 type (
@@ -260,6 +276,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CaptureJob:        NewCaptureJobClient(cfg),
 		Change:            NewChangeClient(cfg),
 		DailyCount:        NewDailyCountClient(cfg),
+		EPCISQuery:        NewEPCISQueryClient(cfg),
 		Event:             NewEventClient(cfg),
 		EventKey:          NewEventKeyClient(cfg),
 		Facility:          NewFacilityClient(cfg),
@@ -268,6 +285,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LoginThrottle:     NewLoginThrottleClient(cfg),
 		Measurement:       NewMeasurementClient(cfg),
 		Organization:      NewOrganizationClient(cfg),
+		OutboxCursor:      NewOutboxCursorClient(cfg),
 		Pallet:            NewPalletClient(cfg),
 		PalletItem:        NewPalletItemClient(cfg),
 		Product:           NewProductClient(cfg),
@@ -283,6 +301,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Stock:             NewStockClient(cfg),
 		TraceCode:         NewTraceCodeClient(cfg),
 		User:              NewUserClient(cfg),
+		Webhook:           NewWebhookClient(cfg),
+		WebhookDelivery:   NewWebhookDeliveryClient(cfg),
 	}, nil
 }
 
@@ -310,6 +330,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CaptureJob:        NewCaptureJobClient(cfg),
 		Change:            NewChangeClient(cfg),
 		DailyCount:        NewDailyCountClient(cfg),
+		EPCISQuery:        NewEPCISQueryClient(cfg),
 		Event:             NewEventClient(cfg),
 		EventKey:          NewEventKeyClient(cfg),
 		Facility:          NewFacilityClient(cfg),
@@ -318,6 +339,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LoginThrottle:     NewLoginThrottleClient(cfg),
 		Measurement:       NewMeasurementClient(cfg),
 		Organization:      NewOrganizationClient(cfg),
+		OutboxCursor:      NewOutboxCursorClient(cfg),
 		Pallet:            NewPalletClient(cfg),
 		PalletItem:        NewPalletItemClient(cfg),
 		Product:           NewProductClient(cfg),
@@ -333,6 +355,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Stock:             NewStockClient(cfg),
 		TraceCode:         NewTraceCodeClient(cfg),
 		User:              NewUserClient(cfg),
+		Webhook:           NewWebhookClient(cfg),
+		WebhookDelivery:   NewWebhookDeliveryClient(cfg),
 	}, nil
 }
 
@@ -363,11 +387,12 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.CaptureJob, c.Change,
-		c.DailyCount, c.Event, c.EventKey, c.Facility, c.IdempotencyRecord,
-		c.Inspection, c.LoginThrottle, c.Measurement, c.Organization, c.Pallet,
-		c.PalletItem, c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
-		c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem,
-		c.Stock, c.TraceCode, c.User,
+		c.DailyCount, c.EPCISQuery, c.Event, c.EventKey, c.Facility,
+		c.IdempotencyRecord, c.Inspection, c.LoginThrottle, c.Measurement,
+		c.Organization, c.OutboxCursor, c.Pallet, c.PalletItem, c.Product, c.Recall,
+		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.ScreenWatermark, c.SensorReading,
+		c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
+		c.Webhook, c.WebhookDelivery,
 	} {
 		n.Use(hooks...)
 	}
@@ -378,11 +403,12 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.CaptureJob, c.Change,
-		c.DailyCount, c.Event, c.EventKey, c.Facility, c.IdempotencyRecord,
-		c.Inspection, c.LoginThrottle, c.Measurement, c.Organization, c.Pallet,
-		c.PalletItem, c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
-		c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem,
-		c.Stock, c.TraceCode, c.User,
+		c.DailyCount, c.EPCISQuery, c.Event, c.EventKey, c.Facility,
+		c.IdempotencyRecord, c.Inspection, c.LoginThrottle, c.Measurement,
+		c.Organization, c.OutboxCursor, c.Pallet, c.PalletItem, c.Product, c.Recall,
+		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.ScreenWatermark, c.SensorReading,
+		c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
+		c.Webhook, c.WebhookDelivery,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -407,6 +433,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Change.mutate(ctx, m)
 	case *DailyCountMutation:
 		return c.DailyCount.mutate(ctx, m)
+	case *EPCISQueryMutation:
+		return c.EPCISQuery.mutate(ctx, m)
 	case *EventMutation:
 		return c.Event.mutate(ctx, m)
 	case *EventKeyMutation:
@@ -423,6 +451,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Measurement.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
+	case *OutboxCursorMutation:
+		return c.OutboxCursor.mutate(ctx, m)
 	case *PalletMutation:
 		return c.Pallet.mutate(ctx, m)
 	case *PalletItemMutation:
@@ -453,6 +483,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.TraceCode.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
+	case *WebhookMutation:
+		return c.Webhook.mutate(ctx, m)
+	case *WebhookDeliveryMutation:
+		return c.WebhookDelivery.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -1946,6 +1980,172 @@ func (c *DailyCountClient) mutate(ctx context.Context, m *DailyCountMutation) (V
 	}
 }
 
+// EPCISQueryClient is a client for the EPCISQuery schema.
+type EPCISQueryClient struct {
+	config
+}
+
+// NewEPCISQueryClient returns a client for the EPCISQuery from the given config.
+func NewEPCISQueryClient(c config) *EPCISQueryClient {
+	return &EPCISQueryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `epcisquery.Hooks(f(g(h())))`.
+func (c *EPCISQueryClient) Use(hooks ...Hook) {
+	c.hooks.EPCISQuery = append(c.hooks.EPCISQuery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `epcisquery.Intercept(f(g(h())))`.
+func (c *EPCISQueryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EPCISQuery = append(c.inters.EPCISQuery, interceptors...)
+}
+
+// Create returns a builder for creating a EPCISQuery entity.
+func (c *EPCISQueryClient) Create() *EPCISQueryCreate {
+	mutation := newEPCISQueryMutation(c.config, OpCreate)
+	return &EPCISQueryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EPCISQuery entities.
+func (c *EPCISQueryClient) CreateBulk(builders ...*EPCISQueryCreate) *EPCISQueryCreateBulk {
+	return &EPCISQueryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EPCISQueryClient) MapCreateBulk(slice any, setFunc func(*EPCISQueryCreate, int)) *EPCISQueryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EPCISQueryCreateBulk{err: fmt.Errorf("calling to EPCISQueryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EPCISQueryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EPCISQueryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EPCISQuery.
+func (c *EPCISQueryClient) Update() *EPCISQueryUpdate {
+	mutation := newEPCISQueryMutation(c.config, OpUpdate)
+	return &EPCISQueryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EPCISQueryClient) UpdateOne(_m *EPCISQuery) *EPCISQueryUpdateOne {
+	mutation := newEPCISQueryMutation(c.config, OpUpdateOne, withEPCISQuery(_m))
+	return &EPCISQueryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EPCISQueryClient) UpdateOneID(id int) *EPCISQueryUpdateOne {
+	mutation := newEPCISQueryMutation(c.config, OpUpdateOne, withEPCISQueryID(id))
+	return &EPCISQueryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EPCISQuery.
+func (c *EPCISQueryClient) Delete() *EPCISQueryDelete {
+	mutation := newEPCISQueryMutation(c.config, OpDelete)
+	return &EPCISQueryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EPCISQueryClient) DeleteOne(_m *EPCISQuery) *EPCISQueryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EPCISQueryClient) DeleteOneID(id int) *EPCISQueryDeleteOne {
+	builder := c.Delete().Where(epcisquery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EPCISQueryDeleteOne{builder}
+}
+
+// Query returns a query builder for EPCISQuery.
+func (c *EPCISQueryClient) Query() *EPCISQueryQuery {
+	return &EPCISQueryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEPCISQuery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EPCISQuery entity by its id.
+func (c *EPCISQueryClient) Get(ctx context.Context, id int) (*EPCISQuery, error) {
+	return c.Query().Where(epcisquery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EPCISQueryClient) GetX(ctx context.Context, id int) *EPCISQuery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a EPCISQuery.
+func (c *EPCISQueryClient) QueryOrganization(_m *EPCISQuery) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(epcisquery.Table, epcisquery.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, epcisquery.OrganizationTable, epcisquery.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySubscriptions queries the subscriptions edge of a EPCISQuery.
+func (c *EPCISQueryClient) QuerySubscriptions(_m *EPCISQuery) *WebhookQuery {
+	query := (&WebhookClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(epcisquery.Table, epcisquery.FieldID, id),
+			sqlgraph.To(webhook.Table, webhook.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, epcisquery.SubscriptionsTable, epcisquery.SubscriptionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EPCISQueryClient) Hooks() []Hook {
+	hooks := c.hooks.EPCISQuery
+	return append(hooks[:len(hooks):len(hooks)], epcisquery.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EPCISQueryClient) Interceptors() []Interceptor {
+	return c.inters.EPCISQuery
+}
+
+func (c *EPCISQueryClient) mutate(ctx context.Context, m *EPCISQueryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EPCISQueryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EPCISQueryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EPCISQueryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EPCISQueryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EPCISQuery mutation op: %q", m.Op())
+	}
+}
+
 // EventClient is a client for the Event schema.
 type EventClient struct {
 	config
@@ -3408,6 +3608,38 @@ func (c *OrganizationClient) QueryAuditEntries(_m *Organization) *AuditEntryQuer
 	return query
 }
 
+// QueryWebhooks queries the webhooks edge of a Organization.
+func (c *OrganizationClient) QueryWebhooks(_m *Organization) *WebhookQuery {
+	query := (&WebhookClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(webhook.Table, webhook.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.WebhooksTable, organization.WebhooksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEpcisQueries queries the epcis_queries edge of a Organization.
+func (c *OrganizationClient) QueryEpcisQueries(_m *Organization) *EPCISQueryQuery {
+	query := (&EPCISQueryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(epcisquery.Table, epcisquery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.EpcisQueriesTable, organization.EpcisQueriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *OrganizationClient) Hooks() []Hook {
 	hooks := c.hooks.Organization
@@ -3431,6 +3663,140 @@ func (c *OrganizationClient) mutate(ctx context.Context, m *OrganizationMutation
 		return (&OrganizationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Organization mutation op: %q", m.Op())
+	}
+}
+
+// OutboxCursorClient is a client for the OutboxCursor schema.
+type OutboxCursorClient struct {
+	config
+}
+
+// NewOutboxCursorClient returns a client for the OutboxCursor from the given config.
+func NewOutboxCursorClient(c config) *OutboxCursorClient {
+	return &OutboxCursorClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `outboxcursor.Hooks(f(g(h())))`.
+func (c *OutboxCursorClient) Use(hooks ...Hook) {
+	c.hooks.OutboxCursor = append(c.hooks.OutboxCursor, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `outboxcursor.Intercept(f(g(h())))`.
+func (c *OutboxCursorClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OutboxCursor = append(c.inters.OutboxCursor, interceptors...)
+}
+
+// Create returns a builder for creating a OutboxCursor entity.
+func (c *OutboxCursorClient) Create() *OutboxCursorCreate {
+	mutation := newOutboxCursorMutation(c.config, OpCreate)
+	return &OutboxCursorCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OutboxCursor entities.
+func (c *OutboxCursorClient) CreateBulk(builders ...*OutboxCursorCreate) *OutboxCursorCreateBulk {
+	return &OutboxCursorCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OutboxCursorClient) MapCreateBulk(slice any, setFunc func(*OutboxCursorCreate, int)) *OutboxCursorCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OutboxCursorCreateBulk{err: fmt.Errorf("calling to OutboxCursorClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OutboxCursorCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OutboxCursorCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OutboxCursor.
+func (c *OutboxCursorClient) Update() *OutboxCursorUpdate {
+	mutation := newOutboxCursorMutation(c.config, OpUpdate)
+	return &OutboxCursorUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OutboxCursorClient) UpdateOne(_m *OutboxCursor) *OutboxCursorUpdateOne {
+	mutation := newOutboxCursorMutation(c.config, OpUpdateOne, withOutboxCursor(_m))
+	return &OutboxCursorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OutboxCursorClient) UpdateOneID(id int) *OutboxCursorUpdateOne {
+	mutation := newOutboxCursorMutation(c.config, OpUpdateOne, withOutboxCursorID(id))
+	return &OutboxCursorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OutboxCursor.
+func (c *OutboxCursorClient) Delete() *OutboxCursorDelete {
+	mutation := newOutboxCursorMutation(c.config, OpDelete)
+	return &OutboxCursorDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OutboxCursorClient) DeleteOne(_m *OutboxCursor) *OutboxCursorDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OutboxCursorClient) DeleteOneID(id int) *OutboxCursorDeleteOne {
+	builder := c.Delete().Where(outboxcursor.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OutboxCursorDeleteOne{builder}
+}
+
+// Query returns a query builder for OutboxCursor.
+func (c *OutboxCursorClient) Query() *OutboxCursorQuery {
+	return &OutboxCursorQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOutboxCursor},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OutboxCursor entity by its id.
+func (c *OutboxCursorClient) Get(ctx context.Context, id int) (*OutboxCursor, error) {
+	return c.Query().Where(outboxcursor.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OutboxCursorClient) GetX(ctx context.Context, id int) *OutboxCursor {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OutboxCursorClient) Hooks() []Hook {
+	hooks := c.hooks.OutboxCursor
+	return append(hooks[:len(hooks):len(hooks)], outboxcursor.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *OutboxCursorClient) Interceptors() []Interceptor {
+	return c.inters.OutboxCursor
+}
+
+func (c *OutboxCursorClient) mutate(ctx context.Context, m *OutboxCursorMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OutboxCursorCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OutboxCursorUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OutboxCursorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OutboxCursorDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OutboxCursor mutation op: %q", m.Op())
 	}
 }
 
@@ -6052,21 +6418,355 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 	}
 }
 
+// WebhookClient is a client for the Webhook schema.
+type WebhookClient struct {
+	config
+}
+
+// NewWebhookClient returns a client for the Webhook from the given config.
+func NewWebhookClient(c config) *WebhookClient {
+	return &WebhookClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhook.Hooks(f(g(h())))`.
+func (c *WebhookClient) Use(hooks ...Hook) {
+	c.hooks.Webhook = append(c.hooks.Webhook, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhook.Intercept(f(g(h())))`.
+func (c *WebhookClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Webhook = append(c.inters.Webhook, interceptors...)
+}
+
+// Create returns a builder for creating a Webhook entity.
+func (c *WebhookClient) Create() *WebhookCreate {
+	mutation := newWebhookMutation(c.config, OpCreate)
+	return &WebhookCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Webhook entities.
+func (c *WebhookClient) CreateBulk(builders ...*WebhookCreate) *WebhookCreateBulk {
+	return &WebhookCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookClient) MapCreateBulk(slice any, setFunc func(*WebhookCreate, int)) *WebhookCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookCreateBulk{err: fmt.Errorf("calling to WebhookClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Webhook.
+func (c *WebhookClient) Update() *WebhookUpdate {
+	mutation := newWebhookMutation(c.config, OpUpdate)
+	return &WebhookUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookClient) UpdateOne(_m *Webhook) *WebhookUpdateOne {
+	mutation := newWebhookMutation(c.config, OpUpdateOne, withWebhook(_m))
+	return &WebhookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookClient) UpdateOneID(id int) *WebhookUpdateOne {
+	mutation := newWebhookMutation(c.config, OpUpdateOne, withWebhookID(id))
+	return &WebhookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Webhook.
+func (c *WebhookClient) Delete() *WebhookDelete {
+	mutation := newWebhookMutation(c.config, OpDelete)
+	return &WebhookDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookClient) DeleteOne(_m *Webhook) *WebhookDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookClient) DeleteOneID(id int) *WebhookDeleteOne {
+	builder := c.Delete().Where(webhook.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookDeleteOne{builder}
+}
+
+// Query returns a query builder for Webhook.
+func (c *WebhookClient) Query() *WebhookQuery {
+	return &WebhookQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhook},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Webhook entity by its id.
+func (c *WebhookClient) Get(ctx context.Context, id int) (*Webhook, error) {
+	return c.Query().Where(webhook.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookClient) GetX(ctx context.Context, id int) *Webhook {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a Webhook.
+func (c *WebhookClient) QueryOrganization(_m *Webhook) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhook.Table, webhook.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, webhook.OrganizationTable, webhook.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDeliveries queries the deliveries edge of a Webhook.
+func (c *WebhookClient) QueryDeliveries(_m *Webhook) *WebhookDeliveryQuery {
+	query := (&WebhookDeliveryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhook.Table, webhook.FieldID, id),
+			sqlgraph.To(webhookdelivery.Table, webhookdelivery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, webhook.DeliveriesTable, webhook.DeliveriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEpcisQuery queries the epcis_query edge of a Webhook.
+func (c *WebhookClient) QueryEpcisQuery(_m *Webhook) *EPCISQueryQuery {
+	query := (&EPCISQueryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhook.Table, webhook.FieldID, id),
+			sqlgraph.To(epcisquery.Table, epcisquery.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, webhook.EpcisQueryTable, webhook.EpcisQueryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookClient) Hooks() []Hook {
+	hooks := c.hooks.Webhook
+	return append(hooks[:len(hooks):len(hooks)], webhook.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookClient) Interceptors() []Interceptor {
+	return c.inters.Webhook
+}
+
+func (c *WebhookClient) mutate(ctx context.Context, m *WebhookMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Webhook mutation op: %q", m.Op())
+	}
+}
+
+// WebhookDeliveryClient is a client for the WebhookDelivery schema.
+type WebhookDeliveryClient struct {
+	config
+}
+
+// NewWebhookDeliveryClient returns a client for the WebhookDelivery from the given config.
+func NewWebhookDeliveryClient(c config) *WebhookDeliveryClient {
+	return &WebhookDeliveryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhookdelivery.Hooks(f(g(h())))`.
+func (c *WebhookDeliveryClient) Use(hooks ...Hook) {
+	c.hooks.WebhookDelivery = append(c.hooks.WebhookDelivery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhookdelivery.Intercept(f(g(h())))`.
+func (c *WebhookDeliveryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebhookDelivery = append(c.inters.WebhookDelivery, interceptors...)
+}
+
+// Create returns a builder for creating a WebhookDelivery entity.
+func (c *WebhookDeliveryClient) Create() *WebhookDeliveryCreate {
+	mutation := newWebhookDeliveryMutation(c.config, OpCreate)
+	return &WebhookDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebhookDelivery entities.
+func (c *WebhookDeliveryClient) CreateBulk(builders ...*WebhookDeliveryCreate) *WebhookDeliveryCreateBulk {
+	return &WebhookDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookDeliveryClient) MapCreateBulk(slice any, setFunc func(*WebhookDeliveryCreate, int)) *WebhookDeliveryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookDeliveryCreateBulk{err: fmt.Errorf("calling to WebhookDeliveryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookDeliveryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebhookDelivery.
+func (c *WebhookDeliveryClient) Update() *WebhookDeliveryUpdate {
+	mutation := newWebhookDeliveryMutation(c.config, OpUpdate)
+	return &WebhookDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookDeliveryClient) UpdateOne(_m *WebhookDelivery) *WebhookDeliveryUpdateOne {
+	mutation := newWebhookDeliveryMutation(c.config, OpUpdateOne, withWebhookDelivery(_m))
+	return &WebhookDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookDeliveryClient) UpdateOneID(id int) *WebhookDeliveryUpdateOne {
+	mutation := newWebhookDeliveryMutation(c.config, OpUpdateOne, withWebhookDeliveryID(id))
+	return &WebhookDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebhookDelivery.
+func (c *WebhookDeliveryClient) Delete() *WebhookDeliveryDelete {
+	mutation := newWebhookDeliveryMutation(c.config, OpDelete)
+	return &WebhookDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookDeliveryClient) DeleteOne(_m *WebhookDelivery) *WebhookDeliveryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookDeliveryClient) DeleteOneID(id int) *WebhookDeliveryDeleteOne {
+	builder := c.Delete().Where(webhookdelivery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookDeliveryDeleteOne{builder}
+}
+
+// Query returns a query builder for WebhookDelivery.
+func (c *WebhookDeliveryClient) Query() *WebhookDeliveryQuery {
+	return &WebhookDeliveryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhookDelivery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebhookDelivery entity by its id.
+func (c *WebhookDeliveryClient) Get(ctx context.Context, id int) (*WebhookDelivery, error) {
+	return c.Query().Where(webhookdelivery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookDeliveryClient) GetX(ctx context.Context, id int) *WebhookDelivery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryWebhook queries the webhook edge of a WebhookDelivery.
+func (c *WebhookDeliveryClient) QueryWebhook(_m *WebhookDelivery) *WebhookQuery {
+	query := (&WebhookClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhookdelivery.Table, webhookdelivery.FieldID, id),
+			sqlgraph.To(webhook.Table, webhook.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, webhookdelivery.WebhookTable, webhookdelivery.WebhookColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookDeliveryClient) Hooks() []Hook {
+	hooks := c.hooks.WebhookDelivery
+	return append(hooks[:len(hooks):len(hooks)], webhookdelivery.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookDeliveryClient) Interceptors() []Interceptor {
+	return c.inters.WebhookDelivery
+}
+
+func (c *WebhookDeliveryClient) mutate(ctx context.Context, m *WebhookDeliveryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebhookDelivery mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, CaptureJob, Change, DailyCount,
-		Event, EventKey, Facility, IdempotencyRecord, Inspection, LoginThrottle,
-		Measurement, Organization, Pallet, PalletItem, Product, Recall, RecallPlace,
-		RefreshToken, ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment,
-		ShipmentItem, Stock, TraceCode, User []ent.Hook
+		EPCISQuery, Event, EventKey, Facility, IdempotencyRecord, Inspection,
+		LoginThrottle, Measurement, Organization, OutboxCursor, Pallet, PalletItem,
+		Product, Recall, RecallPlace, RefreshToken, ScanEvent, ScreenWatermark,
+		SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode, User,
+		Webhook, WebhookDelivery []ent.Hook
 	}
 	inters struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, CaptureJob, Change, DailyCount,
-		Event, EventKey, Facility, IdempotencyRecord, Inspection, LoginThrottle,
-		Measurement, Organization, Pallet, PalletItem, Product, Recall, RecallPlace,
-		RefreshToken, ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment,
-		ShipmentItem, Stock, TraceCode, User []ent.Interceptor
+		EPCISQuery, Event, EventKey, Facility, IdempotencyRecord, Inspection,
+		LoginThrottle, Measurement, Organization, OutboxCursor, Pallet, PalletItem,
+		Product, Recall, RecallPlace, RefreshToken, ScanEvent, ScreenWatermark,
+		SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode, User,
+		Webhook, WebhookDelivery []ent.Interceptor
 	}
 )
 

@@ -15,6 +15,7 @@ import (
 	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
@@ -23,6 +24,7 @@ import (
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
+	"suyuan/ent/outboxcursor"
 	"suyuan/ent/pallet"
 	"suyuan/ent/palletitem"
 	"suyuan/ent/product"
@@ -38,6 +40,8 @@ import (
 	"suyuan/ent/stock"
 	"suyuan/ent/tracecode"
 	"suyuan/ent/user"
+	"suyuan/ent/webhook"
+	"suyuan/ent/webhookdelivery"
 	"sync"
 
 	"entgo.io/ent"
@@ -111,6 +115,7 @@ func checkColumn(t, c string) error {
 			capturejob.Table:        capturejob.ValidColumn,
 			change.Table:            change.ValidColumn,
 			dailycount.Table:        dailycount.ValidColumn,
+			epcisquery.Table:        epcisquery.ValidColumn,
 			event.Table:             event.ValidColumn,
 			eventkey.Table:          eventkey.ValidColumn,
 			facility.Table:          facility.ValidColumn,
@@ -119,6 +124,7 @@ func checkColumn(t, c string) error {
 			loginthrottle.Table:     loginthrottle.ValidColumn,
 			measurement.Table:       measurement.ValidColumn,
 			organization.Table:      organization.ValidColumn,
+			outboxcursor.Table:      outboxcursor.ValidColumn,
 			pallet.Table:            pallet.ValidColumn,
 			palletitem.Table:        palletitem.ValidColumn,
 			product.Table:           product.ValidColumn,
@@ -134,6 +140,8 @@ func checkColumn(t, c string) error {
 			stock.Table:             stock.ValidColumn,
 			tracecode.Table:         tracecode.ValidColumn,
 			user.Table:              user.ValidColumn,
+			webhook.Table:           webhook.ValidColumn,
+			webhookdelivery.Table:   webhookdelivery.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

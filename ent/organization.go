@@ -65,9 +65,13 @@ type OrganizationEdges struct {
 	APIKeys []*APIKey `json:"api_keys,omitempty"`
 	// AuditEntries holds the value of the audit_entries edge.
 	AuditEntries []*AuditEntry `json:"audit_entries,omitempty"`
+	// Webhooks holds the value of the webhooks edge.
+	Webhooks []*Webhook `json:"webhooks,omitempty"`
+	// EpcisQueries holds the value of the epcis_queries edge.
+	EpcisQueries []*EPCISQuery `json:"epcis_queries,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [10]bool
+	loadedTypes [12]bool
 	// totalCount holds the count of the edges above.
 	totalCount [7]map[string]int
 
@@ -81,6 +85,8 @@ type OrganizationEdges struct {
 	namedUsers        map[string][]*User
 	namedAPIKeys      map[string][]*APIKey
 	namedAuditEntries map[string][]*AuditEntry
+	namedWebhooks     map[string][]*Webhook
+	namedEpcisQueries map[string][]*EPCISQuery
 }
 
 // AlertsOrErr returns the Alerts value or an error if the edge
@@ -171,6 +177,24 @@ func (e OrganizationEdges) AuditEntriesOrErr() ([]*AuditEntry, error) {
 		return e.AuditEntries, nil
 	}
 	return nil, &NotLoadedError{edge: "audit_entries"}
+}
+
+// WebhooksOrErr returns the Webhooks value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) WebhooksOrErr() ([]*Webhook, error) {
+	if e.loadedTypes[10] {
+		return e.Webhooks, nil
+	}
+	return nil, &NotLoadedError{edge: "webhooks"}
+}
+
+// EpcisQueriesOrErr returns the EpcisQueries value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) EpcisQueriesOrErr() ([]*EPCISQuery, error) {
+	if e.loadedTypes[11] {
+		return e.EpcisQueries, nil
+	}
+	return nil, &NotLoadedError{edge: "epcis_queries"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -329,6 +353,16 @@ func (_m *Organization) QueryAPIKeys() *APIKeyQuery {
 // QueryAuditEntries queries the "audit_entries" edge of the Organization entity.
 func (_m *Organization) QueryAuditEntries() *AuditEntryQuery {
 	return NewOrganizationClient(_m.config).QueryAuditEntries(_m)
+}
+
+// QueryWebhooks queries the "webhooks" edge of the Organization entity.
+func (_m *Organization) QueryWebhooks() *WebhookQuery {
+	return NewOrganizationClient(_m.config).QueryWebhooks(_m)
+}
+
+// QueryEpcisQueries queries the "epcis_queries" edge of the Organization entity.
+func (_m *Organization) QueryEpcisQueries() *EPCISQueryQuery {
+	return NewOrganizationClient(_m.config).QueryEpcisQueries(_m)
 }
 
 // Update returns a builder for updating this Organization.
@@ -630,6 +664,54 @@ func (_m *Organization) appendNamedAuditEntries(name string, edges ...*AuditEntr
 		_m.Edges.namedAuditEntries[name] = []*AuditEntry{}
 	} else {
 		_m.Edges.namedAuditEntries[name] = append(_m.Edges.namedAuditEntries[name], edges...)
+	}
+}
+
+// NamedWebhooks returns the Webhooks named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedWebhooks(name string) ([]*Webhook, error) {
+	if _m.Edges.namedWebhooks == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedWebhooks[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedWebhooks(name string, edges ...*Webhook) {
+	if _m.Edges.namedWebhooks == nil {
+		_m.Edges.namedWebhooks = make(map[string][]*Webhook)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedWebhooks[name] = []*Webhook{}
+	} else {
+		_m.Edges.namedWebhooks[name] = append(_m.Edges.namedWebhooks[name], edges...)
+	}
+}
+
+// NamedEpcisQueries returns the EpcisQueries named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedEpcisQueries(name string) ([]*EPCISQuery, error) {
+	if _m.Edges.namedEpcisQueries == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEpcisQueries[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedEpcisQueries(name string, edges ...*EPCISQuery) {
+	if _m.Edges.namedEpcisQueries == nil {
+		_m.Edges.namedEpcisQueries = make(map[string][]*EPCISQuery)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEpcisQueries[name] = []*EPCISQuery{}
+	} else {
+		_m.Edges.namedEpcisQueries[name] = append(_m.Edges.namedEpcisQueries[name], edges...)
 	}
 }
 

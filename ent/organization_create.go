@@ -10,6 +10,7 @@ import (
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
+	"suyuan/ent/epcisquery"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
@@ -17,6 +18,7 @@ import (
 	"suyuan/ent/recall"
 	"suyuan/ent/shipment"
 	"suyuan/ent/user"
+	"suyuan/ent/webhook"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -288,6 +290,36 @@ func (_c *OrganizationCreate) AddAuditEntries(v ...*AuditEntry) *OrganizationCre
 		ids[i] = v[i].ID
 	}
 	return _c.AddAuditEntryIDs(ids...)
+}
+
+// AddWebhookIDs adds the "webhooks" edge to the Webhook entity by IDs.
+func (_c *OrganizationCreate) AddWebhookIDs(ids ...int) *OrganizationCreate {
+	_c.mutation.AddWebhookIDs(ids...)
+	return _c
+}
+
+// AddWebhooks adds the "webhooks" edges to the Webhook entity.
+func (_c *OrganizationCreate) AddWebhooks(v ...*Webhook) *OrganizationCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddWebhookIDs(ids...)
+}
+
+// AddEpcisQueryIDs adds the "epcis_queries" edge to the EPCISQuery entity by IDs.
+func (_c *OrganizationCreate) AddEpcisQueryIDs(ids ...int) *OrganizationCreate {
+	_c.mutation.AddEpcisQueryIDs(ids...)
+	return _c
+}
+
+// AddEpcisQueries adds the "epcis_queries" edges to the EPCISQuery entity.
+func (_c *OrganizationCreate) AddEpcisQueries(v ...*EPCISQuery) *OrganizationCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddEpcisQueryIDs(ids...)
 }
 
 // Mutation returns the OrganizationMutation object of the builder.
@@ -631,6 +663,38 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditentry.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.WebhooksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.WebhooksTable,
+			Columns: []string{organization.WebhooksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhook.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.EpcisQueriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.EpcisQueriesTable,
+			Columns: []string{organization.EpcisQueriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(epcisquery.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

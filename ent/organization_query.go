@@ -12,6 +12,7 @@ import (
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
+	"suyuan/ent/epcisquery"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
@@ -20,6 +21,7 @@ import (
 	"suyuan/ent/recall"
 	"suyuan/ent/shipment"
 	"suyuan/ent/user"
+	"suyuan/ent/webhook"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
@@ -45,6 +47,8 @@ type OrganizationQuery struct {
 	withUsers             *UserQuery
 	withAPIKeys           *APIKeyQuery
 	withAuditEntries      *AuditEntryQuery
+	withWebhooks          *WebhookQuery
+	withEpcisQueries      *EPCISQueryQuery
 	loadTotal             []func(context.Context, []*Organization) error
 	modifiers             []func(*sql.Selector)
 	withNamedAlerts       map[string]*AlertQuery
@@ -57,6 +61,8 @@ type OrganizationQuery struct {
 	withNamedUsers        map[string]*UserQuery
 	withNamedAPIKeys      map[string]*APIKeyQuery
 	withNamedAuditEntries map[string]*AuditEntryQuery
+	withNamedWebhooks     map[string]*WebhookQuery
+	withNamedEpcisQueries map[string]*EPCISQueryQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -313,6 +319,50 @@ func (_q *OrganizationQuery) QueryAuditEntries() *AuditEntryQuery {
 	return query
 }
 
+// QueryWebhooks chains the current query on the "webhooks" edge.
+func (_q *OrganizationQuery) QueryWebhooks() *WebhookQuery {
+	query := (&WebhookClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, selector),
+			sqlgraph.To(webhook.Table, webhook.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.WebhooksTable, organization.WebhooksColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEpcisQueries chains the current query on the "epcis_queries" edge.
+func (_q *OrganizationQuery) QueryEpcisQueries() *EPCISQueryQuery {
+	query := (&EPCISQueryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, selector),
+			sqlgraph.To(epcisquery.Table, epcisquery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.EpcisQueriesTable, organization.EpcisQueriesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Organization entity from the query.
 // Returns a *NotFoundError when no Organization was found.
 func (_q *OrganizationQuery) First(ctx context.Context) (*Organization, error) {
@@ -515,6 +565,8 @@ func (_q *OrganizationQuery) Clone() *OrganizationQuery {
 		withUsers:        _q.withUsers.Clone(),
 		withAPIKeys:      _q.withAPIKeys.Clone(),
 		withAuditEntries: _q.withAuditEntries.Clone(),
+		withWebhooks:     _q.withWebhooks.Clone(),
+		withEpcisQueries: _q.withEpcisQueries.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -632,6 +684,28 @@ func (_q *OrganizationQuery) WithAuditEntries(opts ...func(*AuditEntryQuery)) *O
 	return _q
 }
 
+// WithWebhooks tells the query-builder to eager-load the nodes that are connected to
+// the "webhooks" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithWebhooks(opts ...func(*WebhookQuery)) *OrganizationQuery {
+	query := (&WebhookClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWebhooks = query
+	return _q
+}
+
+// WithEpcisQueries tells the query-builder to eager-load the nodes that are connected to
+// the "epcis_queries" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithEpcisQueries(opts ...func(*EPCISQueryQuery)) *OrganizationQuery {
+	query := (&EPCISQueryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEpcisQueries = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -716,7 +790,7 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Organization{}
 		_spec       = _q.querySpec()
-		loadedTypes = [10]bool{
+		loadedTypes = [12]bool{
 			_q.withAlerts != nil,
 			_q.withRecalls != nil,
 			_q.withFacilities != nil,
@@ -727,6 +801,8 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			_q.withUsers != nil,
 			_q.withAPIKeys != nil,
 			_q.withAuditEntries != nil,
+			_q.withWebhooks != nil,
+			_q.withEpcisQueries != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -820,6 +896,20 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withWebhooks; query != nil {
+		if err := _q.loadWebhooks(ctx, query, nodes,
+			func(n *Organization) { n.Edges.Webhooks = []*Webhook{} },
+			func(n *Organization, e *Webhook) { n.Edges.Webhooks = append(n.Edges.Webhooks, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withEpcisQueries; query != nil {
+		if err := _q.loadEpcisQueries(ctx, query, nodes,
+			func(n *Organization) { n.Edges.EpcisQueries = []*EPCISQuery{} },
+			func(n *Organization, e *EPCISQuery) { n.Edges.EpcisQueries = append(n.Edges.EpcisQueries, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAlerts {
 		if err := _q.loadAlerts(ctx, query, nodes,
 			func(n *Organization) { n.appendNamedAlerts(name) },
@@ -887,6 +977,20 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadAuditEntries(ctx, query, nodes,
 			func(n *Organization) { n.appendNamedAuditEntries(name) },
 			func(n *Organization, e *AuditEntry) { n.appendNamedAuditEntries(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedWebhooks {
+		if err := _q.loadWebhooks(ctx, query, nodes,
+			func(n *Organization) { n.appendNamedWebhooks(name) },
+			func(n *Organization, e *Webhook) { n.appendNamedWebhooks(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEpcisQueries {
+		if err := _q.loadEpcisQueries(ctx, query, nodes,
+			func(n *Organization) { n.appendNamedEpcisQueries(name) },
+			func(n *Organization, e *EPCISQuery) { n.appendNamedEpcisQueries(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1201,6 +1305,66 @@ func (_q *OrganizationQuery) loadAuditEntries(ctx context.Context, query *AuditE
 	}
 	return nil
 }
+func (_q *OrganizationQuery) loadWebhooks(ctx context.Context, query *WebhookQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *Webhook)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Organization)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(webhook.FieldOrganizationID)
+	}
+	query.Where(predicate.Webhook(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organization.WebhooksColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrganizationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "organization_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *OrganizationQuery) loadEpcisQueries(ctx context.Context, query *EPCISQueryQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *EPCISQuery)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Organization)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(epcisquery.FieldOrganizationID)
+	}
+	query.Where(predicate.EPCISQuery(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organization.EpcisQueriesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrganizationID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "organization_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *OrganizationQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1458,6 +1622,34 @@ func (_q *OrganizationQuery) WithNamedAuditEntries(name string, opts ...func(*Au
 		_q.withNamedAuditEntries = make(map[string]*AuditEntryQuery)
 	}
 	_q.withNamedAuditEntries[name] = query
+	return _q
+}
+
+// WithNamedWebhooks tells the query-builder to eager-load the nodes that are connected to the "webhooks"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithNamedWebhooks(name string, opts ...func(*WebhookQuery)) *OrganizationQuery {
+	query := (&WebhookClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedWebhooks == nil {
+		_q.withNamedWebhooks = make(map[string]*WebhookQuery)
+	}
+	_q.withNamedWebhooks[name] = query
+	return _q
+}
+
+// WithNamedEpcisQueries tells the query-builder to eager-load the nodes that are connected to the "epcis_queries"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithNamedEpcisQueries(name string, opts ...func(*EPCISQueryQuery)) *OrganizationQuery {
+	query := (&EPCISQueryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEpcisQueries == nil {
+		_q.withNamedEpcisQueries = make(map[string]*EPCISQueryQuery)
+	}
+	_q.withNamedEpcisQueries[name] = query
 	return _q
 }
 

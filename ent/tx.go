@@ -30,6 +30,8 @@ type Tx struct {
 	Change *ChangeClient
 	// DailyCount is the client for interacting with the DailyCount builders.
 	DailyCount *DailyCountClient
+	// EPCISQuery is the client for interacting with the EPCISQuery builders.
+	EPCISQuery *EPCISQueryClient
 	// Event is the client for interacting with the Event builders.
 	Event *EventClient
 	// EventKey is the client for interacting with the EventKey builders.
@@ -46,6 +48,8 @@ type Tx struct {
 	Measurement *MeasurementClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// OutboxCursor is the client for interacting with the OutboxCursor builders.
+	OutboxCursor *OutboxCursorClient
 	// Pallet is the client for interacting with the Pallet builders.
 	Pallet *PalletClient
 	// PalletItem is the client for interacting with the PalletItem builders.
@@ -76,6 +80,10 @@ type Tx struct {
 	TraceCode *TraceCodeClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// Webhook is the client for interacting with the Webhook builders.
+	Webhook *WebhookClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
 
 	// lazily loaded.
 	client     *Client
@@ -215,6 +223,7 @@ func (tx *Tx) init() {
 	tx.CaptureJob = NewCaptureJobClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.DailyCount = NewDailyCountClient(tx.config)
+	tx.EPCISQuery = NewEPCISQueryClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.EventKey = NewEventKeyClient(tx.config)
 	tx.Facility = NewFacilityClient(tx.config)
@@ -223,6 +232,7 @@ func (tx *Tx) init() {
 	tx.LoginThrottle = NewLoginThrottleClient(tx.config)
 	tx.Measurement = NewMeasurementClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
+	tx.OutboxCursor = NewOutboxCursorClient(tx.config)
 	tx.Pallet = NewPalletClient(tx.config)
 	tx.PalletItem = NewPalletItemClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
@@ -238,6 +248,8 @@ func (tx *Tx) init() {
 	tx.Stock = NewStockClient(tx.config)
 	tx.TraceCode = NewTraceCodeClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.Webhook = NewWebhookClient(tx.config)
+	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

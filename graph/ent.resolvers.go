@@ -81,6 +81,11 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 	return r.client.User.Query().Paginate(ctx, after, first, before, last, ent.WithUserFilter(where.Filter))
 }
 
+// Webhooks is the resolver for the webhooks field.
+func (r *queryResolver) Webhooks(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.WebhookOrder, where *ent.WebhookWhereInput) (*ent.WebhookConnection, error) {
+	return r.client.Webhook.Query().Paginate(ctx, after, first, before, last, ent.WithWebhookOrder(orderBy), ent.WithWebhookFilter(where.Filter))
+}
+
 // Batch returns BatchResolver implementation.
 func (r *Resolver) Batch() BatchResolver { return &batchResolver{r} }
 
@@ -93,9 +98,13 @@ func (r *Resolver) Recall() RecallResolver { return &recallResolver{r} }
 // Stock returns StockResolver implementation.
 func (r *Resolver) Stock() StockResolver { return &stockResolver{r} }
 
+// Webhook returns WebhookResolver implementation.
+func (r *Resolver) Webhook() WebhookResolver { return &webhookResolver{r} }
+
 type (
-	batchResolver  struct{ *Resolver }
-	queryResolver  struct{ *Resolver }
-	recallResolver struct{ *Resolver }
-	stockResolver  struct{ *Resolver }
+	batchResolver   struct{ *Resolver }
+	queryResolver   struct{ *Resolver }
+	recallResolver  struct{ *Resolver }
+	stockResolver   struct{ *Resolver }
+	webhookResolver struct{ *Resolver }
 )

@@ -20,6 +20,7 @@ import (
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
+	"suyuan/internal/webhook"
 )
 
 // Deps are what the resolvers work with.
@@ -34,6 +35,8 @@ type Deps struct {
 	// Alerts carries new alerts to subscriptions.
 	Alerts  *alert.Broker
 	Recalls *recall.Service
+	// Webhooks registers partner systems' endpoints.
+	Webhooks *webhook.Service
 	// Now tells the time; nil means time.Now.
 	Now func() time.Time
 }
@@ -122,7 +125,7 @@ func newServer(d Deps, opts Options) *handler.Server {
 		d.Now = time.Now
 	}
 	res := &Resolver{client: d.Client, log: d.Log, recorder: d.Recorder, reader: d.Reader, auth: d.Auth,
-		alerts: d.Alerts, recalls: d.Recalls, now: d.Now}
+		alerts: d.Alerts, recalls: d.Recalls, hooks: d.Webhooks, now: d.Now}
 	es := NewExecutableSchema(Config{Resolvers: res})
 	srv := handler.New(pagedComplexity{es})
 	readLimit := int64(64 << 10)

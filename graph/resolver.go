@@ -5,6 +5,7 @@ package graph
 //go:generate sh -c "cd .. && go run github.com/99designs/gqlgen generate"
 
 import (
+	"net/url"
 	"time"
 
 	"suyuan/ent"
@@ -15,6 +16,7 @@ import (
 	"suyuan/internal/recall"
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
+	"suyuan/internal/webhook"
 )
 
 // Resolver holds the dependencies every resolver shares. It is built once
@@ -27,7 +29,27 @@ type Resolver struct {
 	auth     *auth.Service
 	alerts   *alert.Broker
 	recalls  *recall.Service
+	hooks    *webhook.Service
 	now      func() time.Time
+}
+
+// topics converts the GraphQL enum's values.
+func topics(ts []model.WebhookTopic) []webhook.Topic {
+	out := make([]webhook.Topic, len(ts))
+	for i, t := range ts {
+		out[i] = webhook.Topic(t)
+	}
+	return out
+}
+
+// queryParams gathers EPCIS query parameters as the log reads them; a
+// name given twice has the values of both.
+func queryParams(ps []*model.EPCISQueryParameterInput) url.Values {
+	q := url.Values{}
+	for _, p := range ps {
+		q[p.Name] = append(q[p.Name], p.Values...)
+	}
+	return q
 }
 
 // payload turns issued tokens into the GraphQL answer.

@@ -7,6 +7,8 @@ package graph
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"suyuan/ent"
 	"suyuan/ent/alert"
 	"suyuan/ent/shelfevent"
@@ -19,6 +21,7 @@ import (
 	"suyuan/internal/record"
 	"suyuan/internal/trace"
 	"suyuan/internal/viewer"
+	"suyuan/internal/webhook"
 	"time"
 )
 
@@ -197,6 +200,50 @@ func (r *mutationResolver) CloseRecall(ctx context.Context, id int, note string)
 	return r.recalls.Close(ctx, id, note)
 }
 
+// CreateWebhook is the resolver for the createWebhook field.
+func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.CreateWebhookInput) (*model.CreateWebhookPayload, error) {
+	reg := webhook.Registration{URL: input.URL, Topics: topics(input.Topics), Query: queryParams(input.EpcisQuery)}
+	if input.OrganizationID != nil {
+		reg.OrganizationID = *input.OrganizationID
+	}
+	if input.Secret != nil {
+		reg.Secret = *input.Secret
+	}
+	if input.Description != nil {
+		reg.Description = *input.Description
+	}
+	h, secret, err := r.hooks.Register(ctx, reg)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateWebhookPayload{Webhook: h, Secret: secret}, nil
+}
+
+// UpdateWebhook is the resolver for the updateWebhook field.
+func (r *mutationResolver) UpdateWebhook(ctx context.Context, id int, input model.UpdateWebhookInput) (*ent.Webhook, error) {
+	up := webhook.Update{URL: input.URL, Active: input.Active, Description: input.Description}
+	if input.Topics != nil {
+		up.Topics = topics(input.Topics)
+	}
+	if input.EpcisQuery != nil {
+		up.Query = queryParams(input.EpcisQuery)
+	}
+	return r.hooks.Update(ctx, id, up)
+}
+
+// DeleteWebhook is the resolver for the deleteWebhook field.
+func (r *mutationResolver) DeleteWebhook(ctx context.Context, id int) (int, error) {
+	if err := r.hooks.Delete(ctx, id); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// ReplayWebhookDeliveries is the resolver for the replayWebhookDeliveries field.
+func (r *mutationResolver) ReplayWebhookDeliveries(ctx context.Context, webhookID int, deliveryIDs []int, since *time.Time) (int, error) {
+	return r.hooks.Replay(ctx, webhookID, deliveryIDs, since)
+}
+
 // Trace is the resolver for the trace field.
 func (r *queryResolver) Trace(ctx context.Context, code string) (*trace.Trace, error) {
 	return r.reader.Trace(ctx, code)
@@ -282,6 +329,25 @@ func (r *stockResolver) Quantity(ctx context.Context, obj *ent.Stock) (float64, 
 // AlertRaised is the resolver for the alertRaised field.
 func (r *subscriptionResolver) AlertRaised(ctx context.Context) (<-chan *ent.Alert, error) {
 	return r.subscribeAlerts(ctx)
+}
+
+// Topics is the resolver for the topics field.
+func (r *webhookResolver) Topics(ctx context.Context, obj *ent.Webhook) ([]model.WebhookTopic, error) {
+	out := make([]model.WebhookTopic, len(obj.Topics))
+	for i, t := range obj.Topics {
+		out[i] = model.WebhookTopic(t)
+	}
+	return out, nil
+}
+
+// EpcisQuery is the resolver for the epcisQuery field.
+func (r *webhookResolver) EpcisQuery(ctx context.Context, obj *ent.Webhook) ([]*model.EPCISQueryParameter, error) {
+	names := slices.Sorted(maps.Keys(obj.Query))
+	out := make([]*model.EPCISQueryParameter, len(names))
+	for i, n := range names {
+		out[i] = &model.EPCISQueryParameter{Name: n, Values: obj.Query[n]}
+	}
+	return out, nil
 }
 
 // Mutation returns MutationResolver implementation.

@@ -77,6 +77,14 @@ func TestEveryRecordingLogs(t *testing.T) {
 		a.must(nil, `mutation($id: ID!) { updateOrganization(id: $id, input: {name: "Renamed farm"}) { id } }`, map[string]any{"id": c.farmOrg})
 		a.must(nil, `mutation($id: ID!) { updateFacility(id: $id, input: {name: "Renamed farm site"}) { id } }`, map[string]any{"id": c.farm})
 		a.must(nil, `mutation($id: ID!) { updateProduct(id: $id, input: {description: "loin"}) { id } }`, map[string]any{"id": c.pork})
+		var hook struct {
+			CreateWebhook struct{ Webhook struct{ ID string } }
+		}
+		a.must(&hook, `mutation { createWebhook(input: {url: "https://203.0.114.9/hook", topics: [RECALL]}) { webhook { id } } }`, nil)
+		wh := map[string]any{"id": hook.CreateWebhook.Webhook.ID}
+		a.must(nil, `mutation($id: ID!) { updateWebhook(id: $id, input: {active: false}) { id } }`, wh)
+		a.must(nil, `mutation($id: ID!) { replayWebhookDeliveries(webhookID: $id) }`, wh)
+		a.must(nil, `mutation($id: ID!) { deleteWebhook(id: $id) }`, wh)
 
 		ctx := tenancy.System(context.Background())
 		changes, err := db.Client.Change.Query().WithEvents().Order(ent.Asc(change.FieldID)).All(ctx)

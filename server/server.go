@@ -39,6 +39,7 @@ import (
 	"suyuan/internal/store"
 	"suyuan/internal/trace"
 	"suyuan/internal/tracing"
+	"suyuan/internal/webhook"
 	"suyuan/server/consumer"
 	"suyuan/server/dashboard"
 	"suyuan/server/epcis"
@@ -101,6 +102,11 @@ type Config struct {
 	// and alerts; nil counts nothing. They are served by AdminHandler on
 	// an address of their own, never by Handler.
 	Metrics *metrics.Metrics
+	// WebhookGuard decides where webhooks may deliver; nil refuses
+	// loopback, private and link-local addresses unless Development.
+	// The deliverer (webhook.Deliverer) runs beside the server, given
+	// the same guard.
+	WebhookGuard *webhook.Guard
 	// Tracer makes spans of requests and GraphQL operations (and the
 	// store, given the same tracer, of SQL statements); nil, the default,
 	// traces nothing and costs nothing. With a tracer, a request's id is
@@ -145,6 +151,9 @@ func (c *Config) setDefaults() {
 	if c.Alerts == nil {
 		c.Alerts = alert.NewBroker()
 	}
+	if c.WebhookGuard == nil {
+		c.WebhookGuard = &webhook.Guard{Production: !c.Development}
+	}
 }
 
 // Server serves Suyuan over HTTP.
@@ -179,7 +188,9 @@ func New(db *store.DB, cfg Config) *Server {
 	// One recorder for GraphQL and EPCIS capture: one recording path.
 	recorder := record.New(db.Client, cfg.Log)
 	idempotent := idempotency.NewStore(db.Client, nil)
+	hooks := webhook.NewService(db.Client, cfg.Log, cfg.WebhookGuard)
 	gql := graph.NewHandler(graph.Deps{
+		Webhooks: hooks,
 		Client:   db.Client,
 		Log:      cfg.Log,
 		Recorder: recorder,
@@ -222,7 +233,7 @@ func New(db *store.DB, cfg Config) *Server {
 		if cfg.RateLimit > 0 {
 			r.Use(s.rateLimit(cfg.RateLimit))
 		}
-		epcis.New(db.Client, cfg.Log, recorder).Mount(r,
+		epcis.New(db.Client, cfg.Log, recorder, hooks).Mount(r,
 			idempotency.Middleware(idempotent, idempotency.Options{Lease: 2 * cfg.RequestTimeout}))
 	})
 	// Consumer pages have a budget of their own: shoppers in one shop can

@@ -32,6 +32,7 @@ import (
 	"suyuan/internal/tenancy"
 	"suyuan/internal/tracing"
 	"suyuan/internal/viewer"
+	"suyuan/internal/webhook"
 	"suyuan/server"
 	"suyuan/server/consumer"
 )
@@ -78,6 +79,9 @@ type serveConfig struct {
 	adminAddr       string
 	slowStatement   time.Duration
 	otlpEndpoint    string
+	webhookHosts    string
+	webhookTimeout  time.Duration
+	webhookAttempts int
 	log             logConfig
 }
 
@@ -102,6 +106,7 @@ var serveEnv = []envVar{
 	{"SUYUAN_IP_REGIONS", "ip-regions", ""},
 	{"SUYUAN_ADMIN_ADDR", "admin-addr", ""},
 	{"SUYUAN_OTLP_ENDPOINT", "otlp-endpoint", ""},
+	{"SUYUAN_WEBHOOK_ALLOW_HOSTS", "webhook-allow-hosts", ""},
 	{"SUYUAN_LOG_DIR", "", "write logs to a file per day in this directory"},
 	{"SUYUAN_LOG_RETENTION_DAYS", "", "delete log files older than this many days (default 30)"},
 	{"SUYUAN_LOG_LEVEL", "", "debug, info, warn or error (default info)"},
@@ -133,6 +138,9 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks (more than 0)")
 	fs.StringVar(&c.adminAddr, "admin-addr", envOr(getenv, "SUYUAN_ADMIN_ADDR", defaultAdminAddr), "listen address of /metrics and /debug/pprof, HOST:PORT, or off")
 	fs.StringVar(&c.otlpEndpoint, "otlp-endpoint", getenv("SUYUAN_OTLP_ENDPOINT"), "OpenTelemetry collector to send traces to over OTLP/HTTP, such as http://127.0.0.1:4318 (none: no tracing)")
+	fs.StringVar(&c.webhookHosts, "webhook-allow-hosts", getenv("SUYUAN_WEBHOOK_ALLOW_HOSTS"), "comma-separated hosts webhooks may deliver to in production although they are or resolve to loopback, private or link-local addresses")
+	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "time limit of one webhook delivery attempt (more than 0)")
+	fs.IntVar(&c.webhookAttempts, "webhook-max-attempts", webhook.DefaultMaxAttempts, "attempts before a webhook delivery is dead (more than 0)")
 	fs.DurationVar(&c.slowStatement, "slow-statement", 250*time.Millisecond, "log a warning for each SQL statement slower than this (0: never)")
 	fs.Usage = func() {
 		out := fs.Output()
@@ -280,6 +288,17 @@ func parseServeWith(args []string, stderr io.Writer, getenv func(string) string,
 	}
 	if c.keys == nil {
 		c.keys = auth.DerivedKeySet(c.secret)
+	}
+	if c.webhookTimeout <= 0 {
+		return c, fmt.Errorf("--webhook-timeout must be more than 0, not %s", c.webhookTimeout)
+	}
+	if c.webhookAttempts <= 0 {
+		return c, fmt.Errorf("--webhook-max-attempts must be more than 0, not %d", c.webhookAttempts)
+	}
+	for _, h := range c.webhookGuard().AllowHosts {
+		if strings.ContainsAny(h, "/:@ ") && !isAddr(h) {
+			return c, fmt.Errorf("--webhook-allow-hosts: %q is not a host name or address", h)
+		}
 	}
 	for _, p := range c.proxies() {
 		if _, err := netip.ParsePrefix(p); err != nil {
@@ -479,7 +498,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		})
 		logger.Info("metrics", "url", "http://"+adminLn.Addr().String()+"/metrics")
 	}
+	guard := c.webhookGuard()
+	deliverer := webhook.NewDeliverer(db.Client, changes, db.SQL, db.Dialect, webhook.Options{
+		MaxAttempts: c.webhookAttempts, Timeout: c.webhookTimeout, Guard: guard, Observe: m.WebhookAttempt})
+	background.Go(func() { deliverer.Run(bgCtx, deliverInterval) })
 	srv := server.New(db, server.Config{
+		WebhookGuard:    guard,
 		Log:             changes,
 		Addr:            c.addr,
 		Development:     c.mode == "development",
@@ -541,6 +565,11 @@ func truncate(s string, n int) string {
 // other servers on its database record: a change shows on every server's
 // pages within about this long.
 const followInterval = 500 * time.Millisecond
+
+// deliverInterval is how often the webhook deliverer looks for other
+// servers' changes and for retries that fell due; this server's own
+// changes wake it at once.
+const deliverInterval = time.Second
 
 // browseURLs are the pages a person starting the server wants to open, as
 // log attributes.
@@ -629,6 +658,24 @@ func (c serveConfig) proxies() []string {
 		}
 	}
 	return out
+}
+
+// webhookGuard is where webhooks may deliver: in production, not to
+// special addresses, but to the hosts --webhook-allow-hosts names.
+func (c serveConfig) webhookGuard() *webhook.Guard {
+	g := &webhook.Guard{Production: c.mode == "production"}
+	for _, h := range strings.Split(c.webhookHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			g.AllowHosts = append(g.AllowHosts, h)
+		}
+	}
+	return g
+}
+
+// isAddr reports whether s is an IP address (an IPv6 one holds colons).
+func isAddr(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 func envOr(getenv func(string) string, key, def string) string {

@@ -364,6 +364,35 @@ var (
 			},
 		},
 	}
+	// EpcisQueriesColumns holds the columns for the "epcis_queries" table.
+	EpcisQueriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "query", Type: field.TypeJSON},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "organization_id", Type: field.TypeInt},
+	}
+	// EpcisQueriesTable holds the schema information for the "epcis_queries" table.
+	EpcisQueriesTable = &schema.Table{
+		Name:       "epcis_queries",
+		Columns:    EpcisQueriesColumns,
+		PrimaryKey: []*schema.Column{EpcisQueriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "epcis_queries_organizations_epcis_queries",
+				Columns:    []*schema.Column{EpcisQueriesColumns[4]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "epcisquery_organization_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{EpcisQueriesColumns[4], EpcisQueriesColumns[1]},
+			},
+		},
+	}
 	// EventsColumns holds the columns for the "events" table.
 	EventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -662,6 +691,18 @@ var (
 				Columns: []*schema.Column{OrganizationsColumns[6]},
 			},
 		},
+	}
+	// OutboxCursorsColumns holds the columns for the "outbox_cursors" table.
+	OutboxCursorsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true, Size: 32},
+		{Name: "position", Type: field.TypeInt},
+	}
+	// OutboxCursorsTable holds the schema information for the "outbox_cursors" table.
+	OutboxCursorsTable = &schema.Table{
+		Name:       "outbox_cursors",
+		Columns:    OutboxCursorsColumns,
+		PrimaryKey: []*schema.Column{OutboxCursorsColumns[0]},
 	}
 	// PalletsColumns holds the columns for the "pallets" table.
 	PalletsColumns = []*schema.Column{
@@ -1244,6 +1285,87 @@ var (
 			},
 		},
 	}
+	// WebhooksColumns holds the columns for the "webhooks" table.
+	WebhooksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "owner_user_id", Type: field.TypeInt, Nullable: true},
+		{Name: "owner_key_id", Type: field.TypeInt, Nullable: true},
+		{Name: "url", Type: field.TypeString, Size: 2048},
+		{Name: "secret", Type: field.TypeBytes, Size: 128},
+		{Name: "topics", Type: field.TypeJSON},
+		{Name: "query", Type: field.TypeJSON, Nullable: true},
+		{Name: "subscription_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
+		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "description", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "disabled_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "disabled_reason", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "epcis_query_id", Type: field.TypeInt, Nullable: true},
+		{Name: "organization_id", Type: field.TypeInt},
+	}
+	// WebhooksTable holds the schema information for the "webhooks" table.
+	WebhooksTable = &schema.Table{
+		Name:       "webhooks",
+		Columns:    WebhooksColumns,
+		PrimaryKey: []*schema.Column{WebhooksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhooks_epcis_queries_subscriptions",
+				Columns:    []*schema.Column{WebhooksColumns[13]},
+				RefColumns: []*schema.Column{EpcisQueriesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "webhooks_organizations_webhooks",
+				Columns:    []*schema.Column{WebhooksColumns[14]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// WebhookDeliveriesColumns holds the columns for the "webhook_deliveries" table.
+	WebhookDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "change_id", Type: field.TypeInt},
+		{Name: "topic", Type: field.TypeEnum, Enums: []string{"EPCIS_EVENT", "RECALL", "ALERT"}},
+		{Name: "part", Type: field.TypeInt, Default: 0},
+		{Name: "payload", Type: field.TypeString, Size: 2147483647, SchemaType: map[string]string{"mysql": "longtext"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "DELIVERED", "DEAD"}, Default: "PENDING"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "last_attempt_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "response_status", Type: field.TypeInt, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "webhook_id", Type: field.TypeInt},
+	}
+	// WebhookDeliveriesTable holds the schema information for the "webhook_deliveries" table.
+	WebhookDeliveriesTable = &schema.Table{
+		Name:       "webhook_deliveries",
+		Columns:    WebhookDeliveriesColumns,
+		PrimaryKey: []*schema.Column{WebhookDeliveriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhook_deliveries_webhooks_deliveries",
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[13]},
+				RefColumns: []*schema.Column{WebhooksColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookdelivery_webhook_id_change_id_topic_part",
+				Unique:  true,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[13], WebhookDeliveriesColumns[1], WebhookDeliveriesColumns[2], WebhookDeliveriesColumns[3]},
+			},
+			{
+				Name:    "webhookdelivery_status_webhook_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[5], WebhookDeliveriesColumns[13]},
+			},
+		},
+	}
 	// RecallBatchesColumns holds the columns for the "recall_batches" table.
 	RecallBatchesColumns = []*schema.Column{
 		{Name: "recall_id", Type: field.TypeInt},
@@ -1279,6 +1401,7 @@ var (
 		CaptureJobsTable,
 		ChangesTable,
 		DailyCountsTable,
+		EpcisQueriesTable,
 		EventsTable,
 		EventKeysTable,
 		FacilitiesTable,
@@ -1287,6 +1410,7 @@ var (
 		LoginThrottlesTable,
 		MeasurementsTable,
 		OrganizationsTable,
+		OutboxCursorsTable,
 		PalletsTable,
 		PalletItemsTable,
 		ProductsTable,
@@ -1302,6 +1426,8 @@ var (
 		StocksTable,
 		TraceCodesTable,
 		UsersTable,
+		WebhooksTable,
+		WebhookDeliveriesTable,
 		RecallBatchesTable,
 	}
 )
@@ -1347,6 +1473,10 @@ func init() {
 	DailyCountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(81604378624),
 	}
+	EpcisQueriesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	EpcisQueriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(133143986176),
+	}
 	EventsTable.ForeignKeys[0].RefTable = ChangesTable
 	EventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(107374182400),
@@ -1378,6 +1508,9 @@ func init() {
 	}
 	OrganizationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
+	}
+	OutboxCursorsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(137438953472),
 	}
 	PalletsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(120259084288),
@@ -1447,6 +1580,15 @@ func init() {
 	UsersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	UsersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(73014444032),
+	}
+	WebhooksTable.ForeignKeys[0].RefTable = EpcisQueriesTable
+	WebhooksTable.ForeignKeys[1].RefTable = OrganizationsTable
+	WebhooksTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(141733920768),
+	}
+	WebhookDeliveriesTable.ForeignKeys[0].RefTable = WebhooksTable
+	WebhookDeliveriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(146028888064),
 	}
 	RecallBatchesTable.ForeignKeys[0].RefTable = RecallsTable
 	RecallBatchesTable.ForeignKeys[1].RefTable = BatchesTable

@@ -58,6 +58,10 @@ const (
 	EdgeAPIKeys = "api_keys"
 	// EdgeAuditEntries holds the string denoting the audit_entries edge name in mutations.
 	EdgeAuditEntries = "audit_entries"
+	// EdgeWebhooks holds the string denoting the webhooks edge name in mutations.
+	EdgeWebhooks = "webhooks"
+	// EdgeEpcisQueries holds the string denoting the epcis_queries edge name in mutations.
+	EdgeEpcisQueries = "epcis_queries"
 	// Table holds the table name of the organization in the database.
 	Table = "organizations"
 	// AlertsTable is the table that holds the alerts relation/edge.
@@ -130,6 +134,20 @@ const (
 	AuditEntriesInverseTable = "audit_entries"
 	// AuditEntriesColumn is the table column denoting the audit_entries relation/edge.
 	AuditEntriesColumn = "organization_id"
+	// WebhooksTable is the table that holds the webhooks relation/edge.
+	WebhooksTable = "webhooks"
+	// WebhooksInverseTable is the table name for the Webhook entity.
+	// It exists in this package in order to avoid circular dependency with the "webhook" package.
+	WebhooksInverseTable = "webhooks"
+	// WebhooksColumn is the table column denoting the webhooks relation/edge.
+	WebhooksColumn = "organization_id"
+	// EpcisQueriesTable is the table that holds the epcis_queries relation/edge.
+	EpcisQueriesTable = "epcis_queries"
+	// EpcisQueriesInverseTable is the table name for the EPCISQuery entity.
+	// It exists in this package in order to avoid circular dependency with the "epcisquery" package.
+	EpcisQueriesInverseTable = "epcis_queries"
+	// EpcisQueriesColumn is the table column denoting the epcis_queries relation/edge.
+	EpcisQueriesColumn = "organization_id"
 )
 
 // Columns holds all SQL columns for organization fields.
@@ -436,6 +454,34 @@ func ByAuditEntries(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAuditEntriesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByWebhooksCount orders the results by webhooks count.
+func ByWebhooksCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newWebhooksStep(), opts...)
+	}
+}
+
+// ByWebhooks orders the results by webhooks terms.
+func ByWebhooks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newWebhooksStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByEpcisQueriesCount orders the results by epcis_queries count.
+func ByEpcisQueriesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newEpcisQueriesStep(), opts...)
+	}
+}
+
+// ByEpcisQueries orders the results by epcis_queries terms.
+func ByEpcisQueries(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newEpcisQueriesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAlertsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -504,6 +550,20 @@ func newAuditEntriesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuditEntriesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AuditEntriesTable, AuditEntriesColumn),
+	)
+}
+func newWebhooksStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(WebhooksInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, WebhooksTable, WebhooksColumn),
+	)
+}
+func newEpcisQueriesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(EpcisQueriesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, EpcisQueriesTable, EpcisQueriesColumn),
 	)
 }
 

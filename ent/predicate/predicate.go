@@ -30,6 +30,9 @@ type Change func(*sql.Selector)
 // DailyCount is the predicate function for dailycount builders.
 type DailyCount func(*sql.Selector)
 
+// EPCISQuery is the predicate function for epcisquery builders.
+type EPCISQuery func(*sql.Selector)
+
 // Event is the predicate function for event builders.
 type Event func(*sql.Selector)
 
@@ -53,6 +56,9 @@ type Measurement func(*sql.Selector)
 
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
+
+// OutboxCursor is the predicate function for outboxcursor builders.
+type OutboxCursor func(*sql.Selector)
 
 // Pallet is the predicate function for pallet builders.
 type Pallet func(*sql.Selector)
@@ -98,3 +104,9 @@ type TraceCode func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
+
+// Webhook is the predicate function for webhook builders.
+type Webhook func(*sql.Selector)
+
+// WebhookDelivery is the predicate function for webhookdelivery builders.
+type WebhookDelivery func(*sql.Selector)

@@ -12,6 +12,7 @@ import (
 	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
@@ -20,6 +21,7 @@ import (
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
+	"suyuan/ent/outboxcursor"
 	"suyuan/ent/pallet"
 	"suyuan/ent/palletitem"
 	"suyuan/ent/product"
@@ -36,6 +38,8 @@ import (
 	"suyuan/ent/stock"
 	"suyuan/ent/tracecode"
 	"suyuan/ent/user"
+	"suyuan/ent/webhook"
+	"suyuan/ent/webhookdelivery"
 	"time"
 
 	"entgo.io/ent"
@@ -308,6 +312,39 @@ func init() {
 	dailycount.DefaultDim = dailycountDescDim.Default.(string)
 	// dailycount.DimValidator is a validator for the "dim" field. It is called by the builders before save.
 	dailycount.DimValidator = dailycountDescDim.Validators[0].(func(string) error)
+	epcisquery.Policy = privacy.NewPolicies(schema.EPCISQuery{})
+	epcisquery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := epcisquery.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	epcisqueryFields := schema.EPCISQuery{}.Fields()
+	_ = epcisqueryFields
+	// epcisqueryDescName is the schema descriptor for name field.
+	epcisqueryDescName := epcisqueryFields[1].Descriptor()
+	// epcisquery.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	epcisquery.NameValidator = func() func(string) error {
+		validators := epcisqueryDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// epcisqueryDescCreatedAt is the schema descriptor for created_at field.
+	epcisqueryDescCreatedAt := epcisqueryFields[3].Descriptor()
+	// epcisquery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	epcisquery.DefaultCreatedAt = epcisqueryDescCreatedAt.Default.(func() time.Time)
 	event.Policy = privacy.NewPolicies(schema.Event{})
 	event.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -765,6 +802,21 @@ func init() {
 			return nil
 		}
 	}()
+	outboxcursor.Policy = privacy.NewPolicies(schema.OutboxCursor{})
+	outboxcursor.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := outboxcursor.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	outboxcursorFields := schema.OutboxCursor{}.Fields()
+	_ = outboxcursorFields
+	// outboxcursorDescName is the schema descriptor for name field.
+	outboxcursorDescName := outboxcursorFields[0].Descriptor()
+	// outboxcursor.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	outboxcursor.NameValidator = outboxcursorDescName.Validators[0].(func(string) error)
 	pallet.Policy = privacy.NewPolicies(schema.Pallet{})
 	pallet.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -1374,6 +1426,78 @@ func init() {
 	userDescTokenGeneration := userFields[7].Descriptor()
 	// user.DefaultTokenGeneration holds the default value on creation for the token_generation field.
 	user.DefaultTokenGeneration = userDescTokenGeneration.Default.(int)
+	webhook.Policy = privacy.NewPolicies(schema.Webhook{})
+	webhook.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhook.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookFields := schema.Webhook{}.Fields()
+	_ = webhookFields
+	// webhookDescURL is the schema descriptor for url field.
+	webhookDescURL := webhookFields[3].Descriptor()
+	// webhook.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	webhook.URLValidator = webhookDescURL.Validators[0].(func(string) error)
+	// webhookDescSecret is the schema descriptor for secret field.
+	webhookDescSecret := webhookFields[4].Descriptor()
+	// webhook.SecretValidator is a validator for the "secret" field. It is called by the builders before save.
+	webhook.SecretValidator = webhookDescSecret.Validators[0].(func([]byte) error)
+	// webhookDescSubscriptionID is the schema descriptor for subscription_id field.
+	webhookDescSubscriptionID := webhookFields[8].Descriptor()
+	// webhook.SubscriptionIDValidator is a validator for the "subscription_id" field. It is called by the builders before save.
+	webhook.SubscriptionIDValidator = webhookDescSubscriptionID.Validators[0].(func(string) error)
+	// webhookDescActive is the schema descriptor for active field.
+	webhookDescActive := webhookFields[9].Descriptor()
+	// webhook.DefaultActive holds the default value on creation for the active field.
+	webhook.DefaultActive = webhookDescActive.Default.(bool)
+	// webhookDescDescription is the schema descriptor for description field.
+	webhookDescDescription := webhookFields[10].Descriptor()
+	// webhook.DefaultDescription holds the default value on creation for the description field.
+	webhook.DefaultDescription = webhookDescDescription.Default.(string)
+	// webhook.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	webhook.DescriptionValidator = webhookDescDescription.Validators[0].(func(string) error)
+	// webhookDescCreatedAt is the schema descriptor for created_at field.
+	webhookDescCreatedAt := webhookFields[11].Descriptor()
+	// webhook.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhook.DefaultCreatedAt = webhookDescCreatedAt.Default.(func() time.Time)
+	// webhookDescDisabledReason is the schema descriptor for disabled_reason field.
+	webhookDescDisabledReason := webhookFields[13].Descriptor()
+	// webhook.DefaultDisabledReason holds the default value on creation for the disabled_reason field.
+	webhook.DefaultDisabledReason = webhookDescDisabledReason.Default.(string)
+	// webhook.DisabledReasonValidator is a validator for the "disabled_reason" field. It is called by the builders before save.
+	webhook.DisabledReasonValidator = webhookDescDisabledReason.Validators[0].(func(string) error)
+	webhookdelivery.Policy = privacy.NewPolicies(schema.WebhookDelivery{})
+	webhookdelivery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhookdelivery.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookdeliveryFields := schema.WebhookDelivery{}.Fields()
+	_ = webhookdeliveryFields
+	// webhookdeliveryDescPart is the schema descriptor for part field.
+	webhookdeliveryDescPart := webhookdeliveryFields[3].Descriptor()
+	// webhookdelivery.DefaultPart holds the default value on creation for the part field.
+	webhookdelivery.DefaultPart = webhookdeliveryDescPart.Default.(int)
+	// webhookdeliveryDescAttempts is the schema descriptor for attempts field.
+	webhookdeliveryDescAttempts := webhookdeliveryFields[6].Descriptor()
+	// webhookdelivery.DefaultAttempts holds the default value on creation for the attempts field.
+	webhookdelivery.DefaultAttempts = webhookdeliveryDescAttempts.Default.(int)
+	// webhookdeliveryDescLastError is the schema descriptor for last_error field.
+	webhookdeliveryDescLastError := webhookdeliveryFields[10].Descriptor()
+	// webhookdelivery.DefaultLastError holds the default value on creation for the last_error field.
+	webhookdelivery.DefaultLastError = webhookdeliveryDescLastError.Default.(string)
+	// webhookdelivery.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	webhookdelivery.LastErrorValidator = webhookdeliveryDescLastError.Validators[0].(func(string) error)
+	// webhookdeliveryDescCreatedAt is the schema descriptor for created_at field.
+	webhookdeliveryDescCreatedAt := webhookdeliveryFields[12].Descriptor()
+	// webhookdelivery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhookdelivery.DefaultCreatedAt = webhookdeliveryDescCreatedAt.Default.(func() time.Time)
 }
 
 const (

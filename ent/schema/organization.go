@@ -81,6 +81,10 @@ func (Organization) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection(), noInput),
 		edge.To("audit_entries", AuditEntry.Type).
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("webhooks", Webhook.Type).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.To("epcis_queries", EPCISQuery.Type).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"suyuan/ent"
 	"suyuan/internal/quantity"
 	"suyuan/internal/trace"
@@ -27,6 +31,38 @@ type CreateAPIKeyPayload struct {
 	Key *ent.APIKey `json:"key"`
 	// The key itself, for the X-API-Key header. It is shown only here, once.
 	Secret string `json:"secret"`
+}
+
+type CreateWebhookInput struct {
+	// Whose webhook: administrators may name any organisation; others register for their own (the default).
+	OrganizationID *int `json:"organizationID,omitempty"`
+	// Where deliveries are POSTed: https in production; loopback, private and link-local addresses are refused there.
+	URL    string         `json:"url"`
+	Topics []WebhookTopic `json:"topics"`
+	// For EPCIS_EVENT: what the events must match.
+	EpcisQuery []*EPCISQueryParameterInput `json:"epcisQuery,omitempty"`
+	// The HMAC-SHA256 key, 16 to 128 printable characters; omitted, one is made.
+	Secret      *string `json:"secret,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+type CreateWebhookPayload struct {
+	Webhook *ent.Webhook `json:"webhook"`
+	// The signing secret, shown this once.
+	Secret string `json:"secret"`
+}
+
+// An EPCIS query parameter (docs/EPCIS.md, Query) and its values.
+type EPCISQueryParameter struct {
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
+}
+
+type EPCISQueryParameterInput struct {
+	// EQ_bizStep, MATCH_anyEPCClass, EQ_bizLocation, eventType, GE_value_CEL, …
+	Name string `json:"name"`
+	// Alternatives: an event matches any of them.
+	Values []string `json:"values"`
 }
 
 // One recalled batch on one store's shelves.
@@ -59,4 +95,74 @@ type RecallProgress struct {
 }
 
 type Subscription struct {
+}
+
+type UpdateWebhookInput struct {
+	URL        *string                     `json:"url,omitempty"`
+	Topics     []WebhookTopic              `json:"topics,omitempty"`
+	EpcisQuery []*EPCISQueryParameterInput `json:"epcisQuery,omitempty"`
+	// false pauses deliveries (they wait, in order); true resumes them.
+	Active      *bool   `json:"active,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// What a webhook hears of.
+type WebhookTopic string
+
+const (
+	// The log's EPCIS events its query matches.
+	WebhookTopicEpcisEvent WebhookTopic = "EPCIS_EVENT"
+	// A recall begun or closed that its owner may read.
+	WebhookTopicRecall WebhookTopic = "RECALL"
+	// An alert raised (or raised again) that its owner may read.
+	WebhookTopicAlert WebhookTopic = "ALERT"
+)
+
+var AllWebhookTopic = []WebhookTopic{
+	WebhookTopicEpcisEvent,
+	WebhookTopicRecall,
+	WebhookTopicAlert,
+}
+
+func (e WebhookTopic) IsValid() bool {
+	switch e {
+	case WebhookTopicEpcisEvent, WebhookTopicRecall, WebhookTopicAlert:
+		return true
+	}
+	return false
+}
+
+func (e WebhookTopic) String() string {
+	return string(e)
+}
+
+func (e *WebhookTopic) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookTopic(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookTopic", str)
+	}
+	return nil
+}
+
+func (e WebhookTopic) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookTopic) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookTopic) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

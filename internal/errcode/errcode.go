@@ -30,6 +30,8 @@ const (
 	InvalidUnit              Code = "INVALID_UNIT"
 	InvalidTimeOrder         Code = "INVALID_TIME_ORDER"
 	InvalidDigitalLink       Code = "INVALID_DIGITAL_LINK"
+	InvalidURL               Code = "INVALID_URL"
+	URLNotAllowed            Code = "URL_NOT_ALLOWED"
 	InvalidCursor            Code = "INVALID_CURSOR"
 	InvalidText              Code = "INVALID_TEXT"
 	PageSizeExceeded         Code = "PAGE_SIZE_EXCEEDED"
@@ -61,7 +63,7 @@ func All() []Code {
 		Unauthenticated, Forbidden, NotFound, BadUserInput, InvalidPhone,
 		InvalidCreditCode, InvalidLicenseNo, InvalidGTIN, InvalidGLN,
 		InvalidRegionCode, InvalidQuantity, InvalidUnit, InvalidTimeOrder,
-		InvalidDigitalLink, InvalidCursor, InvalidText, PageSizeExceeded,
+		InvalidDigitalLink, InvalidURL, URLNotAllowed, InvalidCursor, InvalidText, PageSizeExceeded,
 		QuantityExceedsAvailable, InvalidState, Conflict,
 		ComplexityLimitExceeded, DepthLimitExceeded, AliasLimitExceeded,
 		TokenLimitExceeded, GraphQLParseFailed, GraphQLValidationFailed,

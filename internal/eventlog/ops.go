@@ -27,6 +27,11 @@ func OperationLogs(op string) (logs Logs, ok bool) {
 		"updateFacility", "createProduct", "updateProduct",
 		"setAlertStatus", "closeRecall", "screen":
 		return ChangeOnly, true
+	case "createWebhook", "updateWebhook", "deleteWebhook", "replayWebhookDeliveries",
+		"createEPCISQuery", "deleteEPCISQuery", "subscribeEPCISQuery", "unsubscribeEPCISQuery":
+		// Settings of partner systems: their change tells the deliverer,
+		// and the path writes their audit entry.
+		return ChangeOnly, true
 	}
 	return 0, false
 }

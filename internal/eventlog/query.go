@@ -40,6 +40,9 @@ type Query struct {
 	// Values holds GE_/LT_value_UOM: sensor reports of UOM's dimension
 	// at least GE and below LT, after conversion.
 	Values []ValueBound
+	// ChangeIDs keeps the events of these changes only (a deliverer
+	// asking what one change told).
+	ChangeIDs []int
 	// PerPage bounds the page; After is the page token of the previous
 	// page's last event.
 	PerPage int
@@ -120,6 +123,9 @@ func (l *Log) Find(ctx context.Context, q Query) (*Page, error) {
 		if !c.t.IsZero() {
 			ps = append(ps, c.p(c.t.UTC()))
 		}
+	}
+	if len(q.ChangeIDs) > 0 {
+		ps = append(ps, event.ChangeIDIn(q.ChangeIDs...))
 	}
 	for param, vals := range q.Match {
 		ps = append(ps, keyed(keyKinds(param), vals))

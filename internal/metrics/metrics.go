@@ -46,6 +46,7 @@ type Metrics struct {
 	screenSeconds prometheus.Histogram
 	alertsRaised  *prometheus.CounterVec
 	slowQueries   prometheus.Counter
+	webhookSends  *prometheus.CounterVec
 
 	mu    sync.Mutex
 	names map[string]bool // the operation names admitted as labels
@@ -93,6 +94,10 @@ func New() *Metrics {
 			Name: "suyuan_consumer_page_cache_total",
 			Help: "Consumer page requests by cache result (hit or miss).",
 		}, []string{"result"}),
+		webhookSends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "suyuan_webhook_attempts_total",
+			Help: "Webhook delivery attempts by result (delivered, failed: to be retried, dead: failed its last attempt).",
+		}, []string{"result"}),
 		screenRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "suyuan_screener_runs_total",
 			Help: "Background screenings by result (ok or error).",
@@ -114,7 +119,7 @@ func New() *Metrics {
 	m.Registry.MustRegister(
 		m.httpRequests, m.httpDuration, m.operations, m.opDuration, m.opErrors,
 		m.opStatements, m.reqStatements, m.pageCache, m.screenRuns, m.screenSeconds,
-		m.alertsRaised, m.slowQueries,
+		m.alertsRaised, m.slowQueries, m.webhookSends,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
@@ -214,6 +219,14 @@ func (m *Metrics) PageCache(hit bool) {
 		result = "hit"
 	}
 	m.pageCache.WithLabelValues(result).Inc()
+}
+
+// WebhookAttempt counts one attempt to deliver to a webhook.
+func (m *Metrics) WebhookAttempt(result string) {
+	if m == nil {
+		return
+	}
+	m.webhookSends.WithLabelValues(result).Inc()
 }
 
 // Screening counts one background screening.

@@ -32,6 +32,7 @@ func gathered(t *testing.T) (*metrics.Metrics, map[string]bool) {
 	m.Screening(time.Second, errors.New("down"))
 	m.AlertRaised("INSPECTION_FAILED")
 	m.SlowStatement()
+	m.WebhookAttempt("delivered")
 	families, err := m.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -111,5 +112,6 @@ func TestNilMetricsCountNothing(t *testing.T) {
 	m.Screening(0, nil)
 	m.AlertRaised("X")
 	m.SlowStatement()
+	m.WebhookAttempt("delivered")
 	m.WatchDB(nil, "x")
 }

@@ -18,6 +18,7 @@ import (
 	"suyuan/internal/alert"
 	"suyuan/internal/anomaly"
 	"suyuan/internal/eventlog"
+	"suyuan/internal/lease"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
 )
@@ -32,13 +33,13 @@ type Screener struct {
 	// before Loop starts.
 	observe func(took time.Duration, err error)
 	// lead decides whether this server's Loop runs (Lead); nil: always.
-	lead *lead
+	lead *lease.Lease
 }
 
 // Lead makes the background screener (Loop) of servers sharing a database
-// of dialect run on one of them at a time (see lead).
+// of dialect run on one of them at a time (package lease).
 func (s *Screener) Lead(dialect string) *Screener {
-	s.lead = &lead{db: s.db, dialect: dialect}
+	s.lead = lease.New(s.db, dialect, "screener")
 	return s
 }
 
@@ -176,14 +177,14 @@ const watermarkName = "background"
 func (s *Screener) Loop(ctx context.Context, interval, window time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	defer s.lead.release()
+	defer s.lead.Release()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		switch leads, err := s.lead.held(ctx); {
+		switch leads, err := s.lead.Held(ctx); {
 		case err != nil:
 			if ctx.Err() == nil {
 				log.Error("screening: taking the lead", "err", err)

@@ -35,6 +35,7 @@ import (
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
@@ -54,6 +55,8 @@ import (
 	"suyuan/ent/stock"
 	"suyuan/ent/tracecode"
 	"suyuan/ent/user"
+	"suyuan/ent/webhook"
+	"suyuan/ent/webhookdelivery"
 	"suyuan/internal/viewer"
 )
 
@@ -577,4 +580,40 @@ func ProducerOrRegulator(ctx context.Context, client *ent.Client, batchID int) (
 		return false, fmt.Errorf("checking access to batch %d: %w", batchID, err)
 	}
 	return ok, nil
+}
+
+// ownOrganisation is the rule of an organisation's settings — its
+// webhooks, named EPCIS queries and their deliveries: administrators read
+// every organisation's, everyone else (regulators too: these are no
+// region's data) only their own organisation's.
+func ownOrganisation[Q interface{ Where(...P) Q }, P any](pred func(orgID int) P) func(context.Context, Q) error {
+	return func(ctx context.Context, q Q) error {
+		v := viewer.FromContext(ctx)
+		switch {
+		case v == nil:
+			return privacy.Denyf("anonymous callers cannot read this")
+		case v.Role == viewer.Admin:
+			return privacy.Allow
+		}
+		q.Where(pred(v.OrgID))
+		return privacy.Allow
+	}
+}
+
+// WebhookRule filters webhooks: the organisation's own.
+func WebhookRule() privacy.WebhookQueryRuleFunc {
+	return ownOrganisation[*ent.WebhookQuery](func(org int) predicate.Webhook { return webhook.OrganizationID(org) })
+}
+
+// WebhookDeliveryRule filters deliveries: those of the organisation's
+// webhooks.
+func WebhookDeliveryRule() privacy.WebhookDeliveryQueryRuleFunc {
+	return ownOrganisation[*ent.WebhookDeliveryQuery](func(org int) predicate.WebhookDelivery {
+		return webhookdelivery.HasWebhookWith(webhook.OrganizationID(org))
+	})
+}
+
+// EPCISQueryRule filters named EPCIS queries: the organisation's own.
+func EPCISQueryRule() privacy.EPCISQueryQueryRuleFunc {
+	return ownOrganisation[*ent.EPCISQueryQuery](func(org int) predicate.EPCISQuery { return epcisquery.OrganizationID(org) })
 }

@@ -28,6 +28,7 @@ import (
 	"suyuan/internal/reqlog"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
+	"suyuan/internal/webhook"
 )
 
 // Limits of one capture, advertised in GS1-EPCIS-Capture-Limit and
@@ -39,8 +40,8 @@ const (
 
 // Page sizes of a query.
 const (
-	DefaultPerPage = 30
-	MaxPerPage     = 1000
+	DefaultPerPage = eventlog.DefaultPerPage
+	MaxPerPage     = eventlog.MaxPerPage
 )
 
 // Handler serves /epcis.
@@ -48,13 +49,15 @@ type Handler struct {
 	client   *ent.Client
 	log      *eventlog.Log
 	recorder *record.Recorder
+	hooks    *webhook.Service
 	now      func() time.Time
 }
 
-// New returns the handler over client, capturing through recorder and
-// querying log.
-func New(client *ent.Client, log *eventlog.Log, recorder *record.Recorder) *Handler {
-	return &Handler{client: client, log: log, recorder: recorder, now: log.Now}
+// New returns the handler over client, capturing through recorder,
+// querying log, and keeping named queries and their subscriptions in
+// hooks.
+func New(client *ent.Client, log *eventlog.Log, recorder *record.Recorder, hooks *webhook.Service) *Handler {
+	return &Handler{client: client, log: log, recorder: recorder, hooks: hooks, now: log.Now}
 }
 
 // Mount adds the routes to r, which must answer through Answers. Capture
@@ -70,6 +73,7 @@ func (h *Handler) Mount(r chi.Router, capture func(http.Handler) http.Handler) {
 		r.Get("/epcs/{epc}/events", h.epcEvents)
 		r.Get("/eventTypes", h.eventTypes)
 		r.Get("/eventTypes/{type}/events", h.typeEvents)
+		h.mountQueries(r)
 		r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 			writeProblem(w, gs1.NewProblem(gs1.NoSuchResourceException, "nothing is served at this path"))
 		})
@@ -311,6 +315,7 @@ func (h *Handler) problem(r *http.Request, err error) *gs1.Problem {
 		out.Status = http.StatusConflict
 	default:
 		out = gs1.NewProblem(gs1.ValidationException, ce.Message)
+		out.Code = string(ce.Code)
 	}
 	out.Field = ce.Field
 	if rest, ok := strings.CutPrefix(ce.Field, "epcisBody.eventList."); ok {

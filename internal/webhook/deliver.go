@@ -1,0 +1,333 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"suyuan/ent"
+	"suyuan/ent/webhookdelivery"
+	"suyuan/internal/eventlog"
+	"suyuan/internal/lease"
+	"suyuan/internal/store"
+	"suyuan/internal/tenancy"
+)
+
+// Options tune a Deliverer; zero values take the defaults.
+type Options struct {
+	// MaxAttempts is how often a delivery is tried before it is DEAD.
+	MaxAttempts int
+	// Timeout bounds one attempt, connection and answer included.
+	Timeout time.Duration
+	// Backoff is the wait after a first failure; it doubles with each
+	// further failure up to MaxBackoff.
+	Backoff, MaxBackoff time.Duration
+	// Parallel is how many webhooks are sent to at once.
+	Parallel int
+	// Guard decides where deliveries may go.
+	Guard *Guard
+	// Observe is told of each attempt's result ("delivered", "failed",
+	// "dead"), for metrics; nil tells nothing.
+	Observe func(result string)
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxAttempts = 10
+	DefaultTimeout     = 10 * time.Second
+	DefaultBackoff     = 5 * time.Second
+	DefaultMaxBackoff  = time.Hour
+	DefaultParallel    = 8
+)
+
+func (o *Options) setDefaults() {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = DefaultBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultMaxBackoff
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = DefaultParallel
+	}
+	if o.Guard == nil {
+		o.Guard = &Guard{Production: true}
+	}
+}
+
+// Deliverer follows the outbox and sends what it tells webhooks. Of the
+// servers sharing a database one delivers at a time (package lease); the
+// deliveries and the outbox position are in the database, so another
+// takes over where one stopped or died.
+type Deliverer struct {
+	client *ent.Client
+	log    *eventlog.Log
+	opts   Options
+	lease  *lease.Lease
+	httpc  *http.Client
+	disp   dispatcher
+	wake   chan struct{}
+}
+
+// NewDeliverer returns a deliverer of the webhooks of client, following
+// log's outbox. db and dialect are the database's, for the lease.
+func NewDeliverer(client *ent.Client, log *eventlog.Log, db *sql.DB, dialect string, opts Options) *Deliverer {
+	opts.setDefaults()
+	d := &Deliverer{
+		client: client,
+		log:    log,
+		opts:   opts,
+		lease:  lease.New(db, dialect, "webhooks"),
+		disp:   dispatcher{client: client, log: log},
+		wake:   make(chan struct{}, 1),
+	}
+	d.httpc = &http.Client{
+		Timeout: opts.Timeout,
+		// A redirect is not followed: it could lead anywhere, the
+		// guarded addresses included. The receiver answers where it is.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport:     transport(opts.Guard, opts.Timeout),
+	}
+	// This server's own changes wake the deliverer at once; other
+	// servers' are found by polling.
+	log.Bus().Subscribe(func(*eventlog.Change) {
+		select {
+		case d.wake <- struct{}{}:
+		default:
+		}
+	})
+	return d
+}
+
+// Run delivers until ctx ends, polling every interval (and at once after
+// this server's own recordings). Failures are logged, never fatal: the
+// database or a receiver may be away for a while.
+func (d *Deliverer) Run(ctx context.Context, every time.Duration) {
+	defer d.lease.Release()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := d.Step(ctx); err != nil && ctx.Err() == nil {
+			slog.WarnContext(ctx, "delivering webhooks", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-d.wake:
+		}
+	}
+}
+
+// Step does one round if this server holds the lease: it turns the
+// outbox's new changes into deliveries, then sends every due delivery
+// that heads its webhook's queue, again while some succeed.
+func (d *Deliverer) Step(ctx context.Context) error {
+	held, err := d.lease.Held(ctx)
+	if err != nil || !held {
+		return err
+	}
+	for {
+		n, err := d.disp.poll(ctx)
+		if err != nil {
+			return err
+		}
+		if n < changesPerPoll {
+			break
+		}
+	}
+	for {
+		delivered, err := d.send(ctx)
+		if err != nil || delivered == 0 {
+			return err
+		}
+	}
+}
+
+// Dispatch turns the outbox's new changes into deliveries without
+// sending them (a deliverer that stops before it sends, in tests).
+func (d *Deliverer) Dispatch(ctx context.Context) error {
+	_, err := d.disp.poll(ctx)
+	return err
+}
+
+// send attempts the due delivery at the head of each webhook's queue and
+// returns how many were delivered.
+func (d *Deliverer) send(ctx context.Context) (int, error) {
+	sys := store.Uncounted(tenancy.System(ctx))
+	var heads []struct {
+		WebhookID int `json:"webhook_id"`
+		Min       int `json:"min"`
+	}
+	err := d.client.WebhookDelivery.Query().Where(webhookdelivery.StatusEQ(webhookdelivery.StatusPENDING)).
+		GroupBy(webhookdelivery.FieldWebhookID).Aggregate(ent.Min(webhookdelivery.FieldID)).Scan(sys, &heads)
+	if err != nil {
+		return 0, fmt.Errorf("reading pending deliveries: %w", err)
+	}
+	if len(heads) == 0 {
+		return 0, nil
+	}
+	ids := make([]int, len(heads))
+	for i, h := range heads {
+		ids[i] = h.Min
+	}
+	due, err := d.client.WebhookDelivery.Query().
+		Where(webhookdelivery.IDIn(ids...), webhookdelivery.NextAttemptAtLTE(d.log.Now().UTC())).
+		WithWebhook().Order(ent.Asc(webhookdelivery.FieldID)).All(sys)
+	if err != nil {
+		return 0, fmt.Errorf("reading due deliveries: %w", err)
+	}
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		delivered int
+		firstErr  error
+	)
+	slots := make(chan struct{}, d.opts.Parallel)
+	for _, dl := range due {
+		if !dl.Edges.Webhook.Active {
+			continue // paused: its queue waits
+		}
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			ok, err := d.attempt(sys, dl)
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				delivered++
+			}
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		})
+	}
+	wg.Wait()
+	return delivered, firstErr
+}
+
+// attempt sends one delivery and records how it went.
+func (d *Deliverer) attempt(ctx context.Context, dl *ent.WebhookDelivery) (bool, error) {
+	h := dl.Edges.Webhook
+	status, failure := d.post(ctx, h, dl)
+	now := d.log.Now().UTC()
+	up := d.client.WebhookDelivery.UpdateOneID(dl.ID).SetAttempts(dl.Attempts + 1).SetLastAttemptAt(now)
+	if status != 0 {
+		up.SetResponseStatus(status)
+	}
+	result := "delivered"
+	switch {
+	case failure == "":
+		up.SetStatus(webhookdelivery.StatusDELIVERED).SetDeliveredAt(now).SetLastError("")
+	case dl.Attempts+1 >= d.opts.MaxAttempts:
+		result = "dead"
+		up.SetStatus(webhookdelivery.StatusDEAD).SetLastError(failure)
+	default:
+		result = "failed"
+		up.SetNextAttemptAt(now.Add(d.backoff(dl.Attempts + 1))).SetLastError(failure)
+	}
+	if err := up.Exec(ctx); err != nil && !ent.IsNotFound(err) { // not found: deleted with its webhook meanwhile
+		return false, fmt.Errorf("recording delivery %d: %w", dl.ID, err)
+	}
+	if d.opts.Observe != nil {
+		d.opts.Observe(result)
+	}
+	return failure == "", nil
+}
+
+// post sends a delivery and returns the answer's status and, when it
+// failed, why, in a line for the delivery log.
+func (d *Deliverer) post(ctx context.Context, h *ent.Webhook, dl *ent.WebhookDelivery) (int, string) {
+	ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
+	defer cancel()
+	body := []byte(dl.Payload)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, "the URL cannot be requested: " + err.Error()
+	}
+	req.Header.Set("User-Agent", "Suyuan-Webhook/1")
+	req.Header.Set("Suyuan-Webhook", strconv.Itoa(h.ID))
+	req.Header.Set("Suyuan-Delivery", strconv.Itoa(dl.ID))
+	req.Header.Set("Suyuan-Topic", string(dl.Topic))
+	sig := ""
+	if len(h.Secret) > 0 {
+		sig = Sign(h.Secret, d.log.Now(), body)
+	}
+	if h.SubscriptionID != nil {
+		req.Header.Set("Content-Type", "application/ld+json")
+		req.Header.Set("GS1-EPCIS-Version", "2.0.0")
+		req.Header.Set("GS1-CBV-Version", "2.0.0")
+		if sig != "" {
+			req.Header.Set("GS1-Signature", sig)
+		}
+	} else {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(SignatureHeader, sig)
+	}
+	resp, err := d.httpc.Do(req)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return 0, "no answer within " + d.opts.Timeout.String()
+		}
+		return 0, "not delivered: " + err.Error()
+	}
+	defer resp.Body.Close()
+	// Read a little of the answer so the connection can be kept, never
+	// more: the receiver's answer is not ours to store.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return resp.StatusCode, ""
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return resp.StatusCode, "answered a redirect, which is not followed; register the address it names"
+	}
+	return resp.StatusCode, "answered " + resp.Status
+}
+
+// backoff is the wait after the n-th failure: Backoff doubled n-1 times,
+// at most MaxBackoff, plus up to a tenth more so that receivers that fail
+// together are not retried together.
+func (d *Deliverer) backoff(n int) time.Duration {
+	w := d.opts.Backoff
+	for i := 1; i < n && w < d.opts.MaxBackoff; i++ {
+		w *= 2
+	}
+	w = min(w, d.opts.MaxBackoff)
+	return w + rand.N(w/10+1)
+}
+
+// transport dials through the guard: the resolved address of each
+// connection is checked, so no name resolves its way past it. The
+// address dialled is the URL's own (no proxy, which would dial for us).
+func transport(g *Guard, timeout time.Duration) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.MaxIdleConnsPerHost = 2
+	tr.ResponseHeaderTimeout = timeout
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("webhook: dialling %s: %w", addr, err)
+		}
+		d := &net.Dialer{Timeout: timeout, Control: g.control(host)}
+		return d.DialContext(ctx, network, addr)
+	}
+	return tr
+}
