@@ -577,3 +577,33 @@ func TestEPCISQuerySubscription(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookLogPruned: delivered deliveries leave the delivery log once
+// they are older than the retention; pending ones stay.
+func TestWebhookLogPruned(t *testing.T) {
+	db := testdb.SQLite(t)
+	log := eventlog.New(db.Client, nil)
+	a := newAPI(t, db, server.Config{Log: log, WebhookGuard: &webhook.Guard{}})
+	tn := a.tenants()
+	r := newReceiver(t, webhook.SignatureHeader)
+	tn.aStaff.register(r, []string{"ALERT"}, nil)
+	down := newReceiver(t, webhook.SignatureHeader)
+	down.setFailing(true)
+	downID, _ := tn.aStaff.register(down, []string{"ALERT"}, nil)
+	d := webhook.NewDeliverer(db.Client, log, db.SQL, db.Dialect, webhook.Options{
+		Guard: &webhook.Guard{}, Retention: time.Nanosecond, Backoff: time.Hour})
+	if err := d.Dispatch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a.spoil(tn.p.loin, tn.p.labOrg, 28)
+	if err := d.Step(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.wait(1)
+	if dl := tn.aStaff.deliveries(downID); len(dl) != 1 || dl[0].Status != "PENDING" {
+		t.Errorf("the failing webhook's log: %+v, want its pending delivery kept", dl)
+	}
+	if n := a.count("webhook_deliveries"); n != 1 {
+		t.Errorf("%d deliveries left, want only the pending one", n)
+	}
+}

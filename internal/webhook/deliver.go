@@ -34,6 +34,9 @@ type Options struct {
 	Backoff, MaxBackoff time.Duration
 	// Parallel is how many webhooks are sent to at once.
 	Parallel int
+	// Retention is how long delivered deliveries stay in the delivery
+	// log; dead ones stay until replayed or their webhook is deleted.
+	Retention time.Duration
 	// Guard decides where deliveries may go.
 	Guard *Guard
 	// Observe is told of each attempt's result ("delivered", "failed",
@@ -48,7 +51,12 @@ const (
 	DefaultBackoff     = 5 * time.Second
 	DefaultMaxBackoff  = time.Hour
 	DefaultParallel    = 8
+	DefaultRetention   = 30 * 24 * time.Hour
 )
+
+// pruneEvery is how often delivered deliveries past Retention are
+// deleted.
+const pruneEvery = time.Hour
 
 func (o *Options) setDefaults() {
 	if o.MaxAttempts <= 0 {
@@ -65,6 +73,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = DefaultParallel
+	}
+	if o.Retention <= 0 {
+		o.Retention = DefaultRetention
 	}
 	if o.Guard == nil {
 		o.Guard = &Guard{Production: true}
@@ -83,6 +94,7 @@ type Deliverer struct {
 	httpc  *http.Client
 	disp   dispatcher
 	wake   chan struct{}
+	pruned time.Time // when delivered deliveries were last pruned
 }
 
 // NewDeliverer returns a deliverer of the webhooks of client, following
@@ -154,10 +166,30 @@ func (d *Deliverer) Step(ctx context.Context) error {
 	}
 	for {
 		delivered, err := d.send(ctx)
-		if err != nil || delivered == 0 {
+		if err != nil {
 			return err
 		}
+		if delivered == 0 {
+			break
+		}
 	}
+	return d.prune(ctx)
+}
+
+// prune deletes, once in a while, the delivered deliveries older than
+// Retention: the delivery log would otherwise grow with every change.
+func (d *Deliverer) prune(ctx context.Context) error {
+	now := d.log.Now()
+	if now.Sub(d.pruned) < pruneEvery {
+		return nil
+	}
+	_, err := d.client.WebhookDelivery.Delete().Where(webhookdelivery.StatusEQ(webhookdelivery.StatusDELIVERED),
+		webhookdelivery.DeliveredAtLT(now.Add(-d.opts.Retention).UTC())).Exec(store.Uncounted(tenancy.System(ctx)))
+	if err != nil {
+		return fmt.Errorf("pruning the delivery log: %w", err)
+	}
+	d.pruned = now
+	return nil
 }
 
 // Dispatch turns the outbox's new changes into deliveries without
