@@ -12,6 +12,7 @@ import (
 
 	"suyuan/internal/auth"
 	"suyuan/internal/errcode"
+	"suyuan/internal/ratelimit"
 	"suyuan/internal/reqlog"
 	"suyuan/internal/viewer"
 )
@@ -73,7 +74,12 @@ func (s *Server) clientIP() func(http.Handler) http.Handler {
 // rateLimit limits requests per minute per caller: per API key, per user,
 // or per client address for anonymous callers; beyond it, 429 with
 // Retry-After.
-func (s *Server) rateLimit(perMinute int) func(http.Handler) http.Handler {
+func (s *Server) rateLimit(name string, perMinute int) func(http.Handler) http.Handler {
+	opts := []httprate.Option{}
+	if s.cfg.Redis != nil {
+		// The servers sharing this Redis count each caller together.
+		opts = append(opts, httprate.WithLimitCounter(ratelimit.New(s.cfg.Redis, s.cfg.RedisPrefix+"rate:"+name+":", s.cfg.Logger)))
+	}
 	return httprate.LimitBy(perMinute, time.Minute,
 		func(r *http.Request) (string, error) {
 			if v := viewer.FromContext(r.Context()); v != nil {
@@ -84,9 +90,9 @@ func (s *Server) rateLimit(perMinute int) func(http.Handler) http.Handler {
 			}
 			return "ip:" + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
 		},
-		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+		append(opts, httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusTooManyRequests, errcode.RateLimited, "too many requests; try again after the time in Retry-After")
-		}),
+		}))...,
 	)
 }
 

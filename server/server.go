@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -102,6 +103,12 @@ type Config struct {
 	// and alerts; nil counts nothing. They are served by AdminHandler on
 	// an address of their own, never by Handler.
 	Metrics *metrics.Metrics
+	// Redis, when set, keeps the rate limits' counts, so that every
+	// server using it counts a caller's requests together; nil counts in
+	// this server's memory. RedisPrefix begins its keys (default
+	// "suyuan:"), to share one Redis between deployments.
+	Redis       redis.UniversalClient
+	RedisPrefix string
 	// WebhookGuard decides where webhooks may deliver; nil refuses
 	// loopback, private and link-local addresses unless Development.
 	// The deliverer (webhook.Deliverer) runs beside the server, given
@@ -150,6 +157,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Alerts == nil {
 		c.Alerts = alert.NewBroker()
+	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = "suyuan:"
 	}
 	if c.WebhookGuard == nil {
 		c.WebhookGuard = &webhook.Guard{Production: !c.Development}
@@ -221,7 +231,7 @@ func New(db *store.DB, cfg Config) *Server {
 	r.Group(func(r chi.Router) {
 		r.Use(s.limitBody, s.timeout, s.authenticate)
 		if cfg.RateLimit > 0 {
-			r.Use(s.rateLimit(cfg.RateLimit))
+			r.Use(s.rateLimit("graphql", cfg.RateLimit))
 		}
 		r.With(idempotency.Middleware(idempotent, idempotency.Options{Classify: graph.IdempotencyClass, Lease: 2 * cfg.RequestTimeout})).Handle("/graphql", gql)
 		r.Get("/export/fsma204.csv", s.fsmaExport)
@@ -231,7 +241,7 @@ func New(db *store.DB, cfg Config) *Server {
 	r.Group(func(r chi.Router) {
 		r.Use(epcis.Answers, s.timeout, s.authenticate)
 		if cfg.RateLimit > 0 {
-			r.Use(s.rateLimit(cfg.RateLimit))
+			r.Use(s.rateLimit("epcis", cfg.RateLimit))
 		}
 		epcis.New(db.Client, cfg.Log, recorder, hooks).Mount(r,
 			idempotency.Middleware(idempotent, idempotency.Options{Lease: 2 * cfg.RequestTimeout}))
@@ -241,7 +251,7 @@ func New(db *store.DB, cfg Config) *Server {
 	r.Group(func(r chi.Router) {
 		r.Use(s.timeout, s.authenticate)
 		if cfg.PageRateLimit > 0 {
-			r.Use(s.rateLimit(cfg.PageRateLimit))
+			r.Use(s.rateLimit("page", cfg.PageRateLimit))
 		}
 		pages := consumer.New(db.Client, s.reader, cfg.Scans, consumer.Options{
 			PublicBaseURL: cfg.PublicBaseURL,

@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/redis/go-redis/v9"
+
 	"suyuan/ent/user"
 	"suyuan/graph"
 	"suyuan/internal/anomaly"
@@ -79,6 +81,7 @@ type serveConfig struct {
 	adminAddr       string
 	slowStatement   time.Duration
 	otlpEndpoint    string
+	redisURL        string
 	webhookHosts    string
 	webhookTimeout  time.Duration
 	webhookAttempts int
@@ -107,6 +110,7 @@ var serveEnv = []envVar{
 	{"SUYUAN_ADMIN_ADDR", "admin-addr", ""},
 	{"SUYUAN_OTLP_ENDPOINT", "otlp-endpoint", ""},
 	{"SUYUAN_WEBHOOK_ALLOW_HOSTS", "webhook-allow-hosts", ""},
+	{"SUYUAN_REDIS_URL", "redis-url", ""},
 	{"SUYUAN_LOG_DIR", "", "write logs to a file per day in this directory"},
 	{"SUYUAN_LOG_RETENTION_DAYS", "", "delete log files older than this many days (default 30)"},
 	{"SUYUAN_LOG_LEVEL", "", "debug, info, warn or error (default info)"},
@@ -138,6 +142,7 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	fs.DurationVar(&c.screenWindow, "screen-window", 48*time.Hour, "how far back each background screening looks (more than 0)")
 	fs.StringVar(&c.adminAddr, "admin-addr", envOr(getenv, "SUYUAN_ADMIN_ADDR", defaultAdminAddr), "listen address of /metrics and /debug/pprof, HOST:PORT, or off")
 	fs.StringVar(&c.otlpEndpoint, "otlp-endpoint", getenv("SUYUAN_OTLP_ENDPOINT"), "OpenTelemetry collector to send traces to over OTLP/HTTP, such as http://127.0.0.1:4318 (none: no tracing)")
+	fs.StringVar(&c.redisURL, "redis-url", getenv("SUYUAN_REDIS_URL"), "Redis that servers behind one load balancer share their rate limits' counts in, such as redis://127.0.0.1:6379/0 (none: each server counts alone)")
 	fs.StringVar(&c.webhookHosts, "webhook-allow-hosts", getenv("SUYUAN_WEBHOOK_ALLOW_HOSTS"), "comma-separated hosts webhooks may deliver to in production although they are or resolve to loopback, private or link-local addresses")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "time limit of one webhook delivery attempt (more than 0)")
 	fs.IntVar(&c.webhookAttempts, "webhook-max-attempts", webhook.DefaultMaxAttempts, "attempts before a webhook delivery is dead (more than 0)")
@@ -288,6 +293,11 @@ func parseServeWith(args []string, stderr io.Writer, getenv func(string) string,
 	}
 	if c.keys == nil {
 		c.keys = auth.DerivedKeySet(c.secret)
+	}
+	if c.redisURL != "" {
+		if _, err := redis.ParseURL(c.redisURL); err != nil {
+			return c, fmt.Errorf("--redis-url: %w", err)
+		}
 	}
 	if c.webhookTimeout <= 0 {
 		return c, fmt.Errorf("--webhook-timeout must be more than 0, not %s", c.webhookTimeout)
@@ -498,12 +508,22 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		})
 		logger.Info("metrics", "url", "http://"+adminLn.Addr().String()+"/metrics")
 	}
+	var rc *redis.Client
+	if c.redisURL != "" {
+		opts, _ := redis.ParseURL(c.redisURL) // checked with the flags
+		rc = redis.NewClient(opts)
+		defer rc.Close()
+		if err := rc.Ping(ctx).Err(); err != nil {
+			logger.Warn("Redis does not answer; each server counts its rate limits alone until it does", "err", err)
+		}
+	}
 	guard := c.webhookGuard()
 	deliverer := webhook.NewDeliverer(db.Client, changes, db.SQL, db.Dialect, webhook.Options{
 		MaxAttempts: c.webhookAttempts, Timeout: c.webhookTimeout, Guard: guard, Observe: m.WebhookAttempt})
 	background.Go(func() { deliverer.Run(bgCtx, deliverInterval) })
 	srv := server.New(db, server.Config{
 		WebhookGuard:    guard,
+		Redis:           redisClient(rc),
 		Log:             changes,
 		Addr:            c.addr,
 		Development:     c.mode == "development",
@@ -670,6 +690,15 @@ func (c serveConfig) webhookGuard() *webhook.Guard {
 		}
 	}
 	return g
+}
+
+// redisClient is rc as the server's Config takes it: nil stays nil, not
+// an interface holding a nil pointer.
+func redisClient(rc *redis.Client) redis.UniversalClient {
+	if rc == nil {
+		return nil
+	}
+	return rc
 }
 
 // isAddr reports whether s is an IP address (an IPv6 one holds colons).
