@@ -15,6 +15,8 @@ import (
 	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/document"
+	"suyuan/ent/documentcontent"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
 	"suyuan/ent/facility"
@@ -111,6 +113,8 @@ func checkColumn(t, c string) error {
 			capturejob.Table:        capturejob.ValidColumn,
 			change.Table:            change.ValidColumn,
 			dailycount.Table:        dailycount.ValidColumn,
+			document.Table:          document.ValidColumn,
+			documentcontent.Table:   documentcontent.ValidColumn,
 			event.Table:             event.ValidColumn,
 			eventkey.Table:          eventkey.ValidColumn,
 			facility.Table:          facility.ValidColumn,

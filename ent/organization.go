@@ -49,6 +49,8 @@ type OrganizationEdges struct {
 	Alerts []*Alert `json:"alerts,omitempty"`
 	// Recalls holds the value of the recalls edge.
 	Recalls []*Recall `json:"recalls,omitempty"`
+	// Documents holds the value of the documents edge.
+	Documents []*Document `json:"documents,omitempty"`
 	// Facilities holds the value of the facilities edge.
 	Facilities []*Facility `json:"facilities,omitempty"`
 	// Products holds the value of the products edge.
@@ -67,12 +69,13 @@ type OrganizationEdges struct {
 	AuditEntries []*AuditEntry `json:"audit_entries,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [10]bool
+	loadedTypes [11]bool
 	// totalCount holds the count of the edges above.
-	totalCount [7]map[string]int
+	totalCount [8]map[string]int
 
 	namedAlerts       map[string][]*Alert
 	namedRecalls      map[string][]*Recall
+	namedDocuments    map[string][]*Document
 	namedFacilities   map[string][]*Facility
 	namedProducts     map[string][]*Product
 	namedBatches      map[string][]*Batch
@@ -101,10 +104,19 @@ func (e OrganizationEdges) RecallsOrErr() ([]*Recall, error) {
 	return nil, &NotLoadedError{edge: "recalls"}
 }
 
+// DocumentsOrErr returns the Documents value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) DocumentsOrErr() ([]*Document, error) {
+	if e.loadedTypes[2] {
+		return e.Documents, nil
+	}
+	return nil, &NotLoadedError{edge: "documents"}
+}
+
 // FacilitiesOrErr returns the Facilities value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) FacilitiesOrErr() ([]*Facility, error) {
-	if e.loadedTypes[2] {
+	if e.loadedTypes[3] {
 		return e.Facilities, nil
 	}
 	return nil, &NotLoadedError{edge: "facilities"}
@@ -113,7 +125,7 @@ func (e OrganizationEdges) FacilitiesOrErr() ([]*Facility, error) {
 // ProductsOrErr returns the Products value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) ProductsOrErr() ([]*Product, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[4] {
 		return e.Products, nil
 	}
 	return nil, &NotLoadedError{edge: "products"}
@@ -122,7 +134,7 @@ func (e OrganizationEdges) ProductsOrErr() ([]*Product, error) {
 // BatchesOrErr returns the Batches value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) BatchesOrErr() ([]*Batch, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.Batches, nil
 	}
 	return nil, &NotLoadedError{edge: "batches"}
@@ -131,7 +143,7 @@ func (e OrganizationEdges) BatchesOrErr() ([]*Batch, error) {
 // ShipmentsOrErr returns the Shipments value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) ShipmentsOrErr() ([]*Shipment, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.Shipments, nil
 	}
 	return nil, &NotLoadedError{edge: "shipments"}
@@ -140,7 +152,7 @@ func (e OrganizationEdges) ShipmentsOrErr() ([]*Shipment, error) {
 // InspectionsOrErr returns the Inspections value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) InspectionsOrErr() ([]*Inspection, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[7] {
 		return e.Inspections, nil
 	}
 	return nil, &NotLoadedError{edge: "inspections"}
@@ -149,7 +161,7 @@ func (e OrganizationEdges) InspectionsOrErr() ([]*Inspection, error) {
 // UsersOrErr returns the Users value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) UsersOrErr() ([]*User, error) {
-	if e.loadedTypes[7] {
+	if e.loadedTypes[8] {
 		return e.Users, nil
 	}
 	return nil, &NotLoadedError{edge: "users"}
@@ -158,7 +170,7 @@ func (e OrganizationEdges) UsersOrErr() ([]*User, error) {
 // APIKeysOrErr returns the APIKeys value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) APIKeysOrErr() ([]*APIKey, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[9] {
 		return e.APIKeys, nil
 	}
 	return nil, &NotLoadedError{edge: "api_keys"}
@@ -167,7 +179,7 @@ func (e OrganizationEdges) APIKeysOrErr() ([]*APIKey, error) {
 // AuditEntriesOrErr returns the AuditEntries value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) AuditEntriesOrErr() ([]*AuditEntry, error) {
-	if e.loadedTypes[9] {
+	if e.loadedTypes[10] {
 		return e.AuditEntries, nil
 	}
 	return nil, &NotLoadedError{edge: "audit_entries"}
@@ -289,6 +301,11 @@ func (_m *Organization) QueryAlerts() *AlertQuery {
 // QueryRecalls queries the "recalls" edge of the Organization entity.
 func (_m *Organization) QueryRecalls() *RecallQuery {
 	return NewOrganizationClient(_m.config).QueryRecalls(_m)
+}
+
+// QueryDocuments queries the "documents" edge of the Organization entity.
+func (_m *Organization) QueryDocuments() *DocumentQuery {
+	return NewOrganizationClient(_m.config).QueryDocuments(_m)
 }
 
 // QueryFacilities queries the "facilities" edge of the Organization entity.
@@ -438,6 +455,30 @@ func (_m *Organization) appendNamedRecalls(name string, edges ...*Recall) {
 		_m.Edges.namedRecalls[name] = []*Recall{}
 	} else {
 		_m.Edges.namedRecalls[name] = append(_m.Edges.namedRecalls[name], edges...)
+	}
+}
+
+// NamedDocuments returns the Documents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedDocuments(name string) ([]*Document, error) {
+	if _m.Edges.namedDocuments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDocuments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedDocuments(name string, edges ...*Document) {
+	if _m.Edges.namedDocuments == nil {
+		_m.Edges.namedDocuments = make(map[string][]*Document)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDocuments[name] = []*Document{}
+	} else {
+		_m.Edges.namedDocuments[name] = append(_m.Edges.namedDocuments[name], edges...)
 	}
 }
 

@@ -84,6 +84,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 // Batch returns BatchResolver implementation.
 func (r *Resolver) Batch() BatchResolver { return &batchResolver{r} }
 
+// Document returns DocumentResolver implementation.
+func (r *Resolver) Document() DocumentResolver { return &documentResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -94,8 +97,9 @@ func (r *Resolver) Recall() RecallResolver { return &recallResolver{r} }
 func (r *Resolver) Stock() StockResolver { return &stockResolver{r} }
 
 type (
-	batchResolver  struct{ *Resolver }
-	queryResolver  struct{ *Resolver }
-	recallResolver struct{ *Resolver }
-	stockResolver  struct{ *Resolver }
+	batchResolver    struct{ *Resolver }
+	documentResolver struct{ *Resolver }
+	queryResolver    struct{ *Resolver }
+	recallResolver   struct{ *Resolver }
+	stockResolver    struct{ *Resolver }
 )
