@@ -34,20 +34,23 @@ type links struct {
 // facility's name, address, GLN and organisation are left out.
 type (
 	document struct {
-		Schema      string        `json:"schema"`
-		Lang        lang          `json:"lang"`
-		Code        string        `json:"code"`
-		Serial      *string       `json:"serial"`
-		Links       links         `json:"links"`
-		Recalled    bool          `json:"recalled"`
-		Warnings    []docWarning  `json:"warnings"`
-		Product     docProduct    `json:"product"`
-		Producer    docOrg        `json:"producer"`
-		Batch       docBatch      `json:"batch"`
-		Inspections []docInspect  `json:"inspections"`
-		Journey     []docLeg      `json:"journey"`
-		Shelf       []docShelf    `json:"shelf"`
-		Ingredients []docIngrednt `json:"ingredients"`
+		Schema      string       `json:"schema"`
+		Lang        lang         `json:"lang"`
+		Code        string       `json:"code"`
+		Serial      *string      `json:"serial"`
+		Links       links        `json:"links"`
+		Recalled    bool         `json:"recalled"`
+		Warnings    []docWarning `json:"warnings"`
+		Product     docProduct   `json:"product"`
+		Producer    docOrg       `json:"producer"`
+		Batch       docBatch     `json:"batch"`
+		Inspections []docInspect `json:"inspections"`
+		// Certificates says which certificates are on file, never
+		// their content or where they are served.
+		Certificates []docCert     `json:"certificates"`
+		Journey      []docLeg      `json:"journey"`
+		Shelf        []docShelf    `json:"shelf"`
+		Ingredients  []docIngrednt `json:"ingredients"`
 	}
 	docWarning struct {
 		Code    string `json:"code"`
@@ -93,6 +96,10 @@ type (
 		CertificateNo string       `json:"certificateNo"`
 		Lab           docOrg       `json:"lab"`
 		Measurements  []docMeasure `json:"measurements"`
+	}
+	docCert struct {
+		Kind       string `json:"kind"`
+		UploadedAt string `json:"uploadedAt"`
 	}
 	docMeasure struct {
 		Name         string   `json:"name"`
@@ -273,8 +280,11 @@ func newDocument(t *trace.Trace, l lang, ln links) *document {
 		Batch: docBatch{LotCode: b.LotCode, Status: string(b.Status), ProducedAt: rfc3339(b.ProducedAt),
 			ExpiresAt: optTime(b.ExpiresAt), Expired: b.Expired, Quantity: b.Quantity, Unit: string(b.Unit),
 			Facility: toFacility(b.Facility)},
-		Inspections: []docInspect{}, Journey: []docLeg{}, Shelf: []docShelf{},
+		Inspections: []docInspect{}, Certificates: []docCert{}, Journey: []docLeg{}, Shelf: []docShelf{},
 		Ingredients: ingredientTree(t),
+	}
+	for _, c := range t.Certificates {
+		d.Certificates = append(d.Certificates, docCert{Kind: string(c.Kind), UploadedAt: rfc3339(c.UploadedAt)})
 	}
 	for _, in := range t.Inspections {
 		di := docInspect{InspectedAt: rfc3339(in.InspectedAt), Result: string(in.Result),
@@ -330,10 +340,12 @@ type (
 		Product     productView
 		Batch       batchView
 		Inspections []inspectView
-		Timeline    []stepView
-		Ingredients []ingredientView
-		Code        string
-		DataHref    string
+		// Certificates name the certificates on file and their dates.
+		Certificates []string
+		Timeline     []stepView
+		Ingredients  []ingredientView
+		Code         string
+		DataHref     string
 	}
 	bannerView struct {
 		Headline string
@@ -461,6 +473,9 @@ func newPageView(t *trace.Trace, d *document, l lang, css template.CSS, ln links
 				Value: fmt.Sprintf("%s %s", num(m.Value), m.Unit), Limit: limitText(m.LimitMin, m.LimitMax, m.Unit), OK: m.WithinLimits})
 		}
 		v.Inspections = append(v.Inspections, iv)
+	}
+	for _, c := range t.Certificates {
+		v.Certificates = append(v.Certificates, l.msg("cert_"+string(c.Kind))+" · "+l.date(c.UploadedAt))
 	}
 	v.Timeline = append(v.Timeline, stepView{Kind: "produced", Title: l.msg("step_produced"), When: l.dateTime(b.ProducedAt),
 		Lines: []string{l.place(b.Facility)}})
