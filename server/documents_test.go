@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -65,13 +64,19 @@ type uploaded struct {
 	URL         string `json:"url"`
 	Errors      []gqlError
 	Raw         string
+	Replayed    bool
 }
 
-// upload posts a document with the client's credentials.
-func (a *api) upload(subject, kind string, public bool, filename string, content []byte) uploaded {
+// upload posts a document with the client's credentials, and the
+// headers given as name and value pairs.
+func (a *api) upload(subject, kind string, public bool, filename string, content []byte, header ...string) uploaded {
 	a.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
+	// A retry sends the same bytes, boundary included.
+	if err := mw.SetBoundary("suyuan-test-boundary"); err != nil {
+		a.t.Fatal(err)
+	}
 	mw.WriteField("subject", subject)
 	mw.WriteField("kind", kind)
 	if public {
@@ -88,13 +93,16 @@ func (a *api) upload(subject, kind string, public bool, filename string, content
 		a.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	res, err := a.send(req)
 	if err != nil {
 		a.t.Fatalf("uploading: %v", err)
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	u := uploaded{Status: res.StatusCode, Raw: string(raw)}
+	u := uploaded{Status: res.StatusCode, Raw: string(raw), Replayed: res.Header.Get("Idempotent-Replayed") == "true"}
 	if err := json.Unmarshal(raw, &u); err != nil {
 		a.t.Fatalf("decoding %q: %v", raw, err)
 	}
@@ -406,6 +414,17 @@ func TestDocumentsInADirectory(t *testing.T) {
 			t.Errorf("files after the same bytes again: %v", got)
 		}
 
+		// A retry with the same Idempotency-Key is answered again, and
+		// stores nothing more.
+		jpegData := testJPEG(t)
+		first := farm.upload(lot, "OTHER", false, "photo.jpg", jpegData, "Idempotency-Key", "doc-1")
+		again := farm.upload(lot, "OTHER", false, "photo.jpg", jpegData, "Idempotency-Key", "doc-1")
+		if first.Status != 201 || again.Status != 201 || again.ID != first.ID || !again.Replayed || a.count("documents") != 3 {
+			t.Errorf("an upload retried: %d %s; %d %s (replayed %v); %d documents", first.Status, first.Raw, again.Status, again.Raw, again.Replayed, a.count("documents"))
+		}
+		if got := files(); len(got) != 2 {
+			t.Errorf("files after a retried upload: %v", got)
+		}
 		refusals(t, farm, lot, limit)
 		// Refused after its file was written: the stranger may not record
 		// for the farm's lot.
@@ -413,12 +432,10 @@ func TestDocumentsInADirectory(t *testing.T) {
 		if u := stranger.upload(lot, "LAB_REPORT", false, "x.pdf", []byte(testPDF)); u.Status != 403 {
 			t.Errorf("a stranger's upload: %d %s", u.Status, u.Raw)
 		}
-		if got := files(); len(got) != 1 {
-			t.Errorf("files after refused uploads: %v", got)
-		}
-		entries, err := os.ReadDir(filepath.Join(dir, u.Sha256[:2]))
-		if err != nil || len(entries) != 1 {
-			t.Errorf("temporary files left: %v %v", entries, err)
+		want := []string{filepath.Join(dir, u.Sha256[:2], u.Sha256), filepath.Join(dir, first.Sha256[:2], first.Sha256)}
+		slices.Sort(want)
+		if got := files(); !slices.Equal(got, want) {
+			t.Errorf("files after refused uploads: %v, want %v", got, want)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package record
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"suyuan/ent"
 	"suyuan/ent/document"
@@ -56,7 +57,9 @@ func (r *Recorder) UploadDocument(ctx context.Context, in DocumentInput, keep Co
 		c := tx.Document.Create().SetKind(in.Kind).SetPublic(in.Public).
 			SetFilename(in.Filename).SetContentType(in.ContentType).
 			SetSize(int64(len(in.Content))).SetSha256(in.SHA256).
-			SetOwnerID(v.OrgID).SetUploadedAt(r.now().UTC())
+			SetOwnerID(v.OrgID).
+			// As stored: times are kept to the millisecond.
+			SetUploadedAt(r.now().UTC().Truncate(time.Millisecond))
 		if v.UserID != 0 {
 			c.SetUploadedByUser(v.UserID)
 		}
