@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -436,6 +437,41 @@ func TestDocumentsInADirectory(t *testing.T) {
 		slices.Sort(want)
 		if got := files(); !slices.Equal(got, want) {
 			t.Errorf("files after refused uploads: %v, want %v", got, want)
+		}
+	})
+}
+
+// TestDocumentStatements proves that listing documents is no N+1: a page
+// of batches with their documents, and their inspections' documents,
+// issues as many statements for one document as for many on many rows.
+func TestDocumentStatements(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		c := a.newChain()
+		farm := a.staff(c.farmOrg)
+		lab := a.staff(c.labOrg)
+		lots := make([]string, 6)
+		for i := range lots {
+			lots[i] = a.batch(c.pigs, c.farm, "PIG-"+strconv.Itoa(i), 10, "HEAD", day(float64(i)))
+		}
+		q := `query($org: ID!) { node(id: $org) { ... on Organization { documents { id kind }
+			batches(first: 20) { edges { node { documents { id url } inspections { edges { node { documents { id sha256 } } } } } } } } } }`
+		vars := map[string]any{"org": c.farmOrg}
+		farm.mustUpload(lots[0], "QUARANTINE_CERTIFICATE", true, "c.pdf", []byte(testPDF))
+		a.inspect(lots[0], c.labOrg, 6.5)
+		small := a.statements(q, vars)
+		pngData := testPNG(t)
+		farm.mustUpload(c.farmOrg, "BUSINESS_LICENCE", true, "l.png", pngData)
+		for _, lot := range lots {
+			farm.mustUpload(lot, "QUARANTINE_CERTIFICATE", true, "c.pdf", []byte(testPDF))
+			farm.mustUpload(lot, "OTHER", false, "o.png", pngData)
+			insp := a.inspect(lot, c.labOrg, 7)
+			lab.mustUpload(insp, "LAB_REPORT", false, "r.pdf", []byte(testPDF))
+		}
+		large := a.statements(q, vars)
+		t.Logf("%s: %d statements for 1 document, %d for 19 on 13 rows", db.Name, small, large)
+		if small != large {
+			t.Errorf("statements grew with the documents: %d, then %d", small, large)
 		}
 	})
 }
