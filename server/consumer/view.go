@@ -34,23 +34,24 @@ type links struct {
 // facility's name, address, GLN and organisation are left out.
 type (
 	document struct {
-		Schema      string       `json:"schema"`
-		Lang        lang         `json:"lang"`
-		Code        string       `json:"code"`
-		Serial      *string      `json:"serial"`
-		Links       links        `json:"links"`
-		Recalled    bool         `json:"recalled"`
-		Warnings    []docWarning `json:"warnings"`
-		Product     docProduct   `json:"product"`
-		Producer    docOrg       `json:"producer"`
-		Batch       docBatch     `json:"batch"`
-		Inspections []docInspect `json:"inspections"`
-		// Certificates says which certificates are on file, never
-		// their content or where they are served.
-		Certificates []docCert     `json:"certificates"`
-		Journey      []docLeg      `json:"journey"`
-		Shelf        []docShelf    `json:"shelf"`
-		Ingredients  []docIngrednt `json:"ingredients"`
+		Schema      string        `json:"schema"`
+		Lang        lang          `json:"lang"`
+		Code        string        `json:"code"`
+		Serial      *string       `json:"serial"`
+		Links       links         `json:"links"`
+		Recalled    bool          `json:"recalled"`
+		Warnings    []docWarning  `json:"warnings"`
+		Product     docProduct    `json:"product"`
+		Producer    docOrg        `json:"producer"`
+		Batch       docBatch      `json:"batch"`
+		Inspections []docInspect  `json:"inspections"`
+		Journey     []docLeg      `json:"journey"`
+		Shelf       []docShelf    `json:"shelf"`
+		Ingredients []docIngrednt `json:"ingredients"`
+
+		// Certificates says which certificates are on file, never their
+		// content or where they are served.
+		Certificates []docCert `json:"certificates"`
 	}
 	docWarning struct {
 		Code    string `json:"code"`
@@ -280,8 +281,8 @@ func newDocument(t *trace.Trace, l lang, ln links) *document {
 		Batch: docBatch{LotCode: b.LotCode, Status: string(b.Status), ProducedAt: rfc3339(b.ProducedAt),
 			ExpiresAt: optTime(b.ExpiresAt), Expired: b.Expired, Quantity: b.Quantity, Unit: string(b.Unit),
 			Facility: toFacility(b.Facility)},
-		Inspections: []docInspect{}, Certificates: []docCert{}, Journey: []docLeg{}, Shelf: []docShelf{},
-		Ingredients: ingredientTree(t),
+		Inspections: []docInspect{}, Journey: []docLeg{}, Shelf: []docShelf{},
+		Ingredients: ingredientTree(t), Certificates: []docCert{},
 	}
 	for _, c := range t.Certificates {
 		d.Certificates = append(d.Certificates, docCert{Kind: string(c.Kind), UploadedAt: rfc3339(c.UploadedAt)})
@@ -340,12 +341,13 @@ type (
 		Product     productView
 		Batch       batchView
 		Inspections []inspectView
+		Timeline    []stepView
+		Ingredients []ingredientView
+		Code        string
+		DataHref    string
+
 		// Certificates name the certificates on file and their dates.
 		Certificates []string
-		Timeline     []stepView
-		Ingredients  []ingredientView
-		Code         string
-		DataHref     string
 	}
 	bannerView struct {
 		Headline string
