@@ -59,6 +59,8 @@ type BatchEdges struct {
 	RecallPlaces []*RecallPlace `json:"recall_places,omitempty"`
 	// Recalls holds the value of the recalls edge.
 	Recalls []*Recall `json:"recalls,omitempty"`
+	// Documents holds the value of the documents edge.
+	Documents []*Document `json:"documents,omitempty"`
 	// Product holds the value of the product edge.
 	Product *Product `json:"product,omitempty"`
 	// Producer holds the value of the producer edge.
@@ -83,13 +85,14 @@ type BatchEdges struct {
 	ScanEvents []*ScanEvent `json:"scan_events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [14]bool
+	loadedTypes [15]bool
 	// totalCount holds the count of the edges above.
-	totalCount [11]map[string]int
+	totalCount [12]map[string]int
 
 	namedAlerts        map[string][]*Alert
 	namedRecallPlaces  map[string][]*RecallPlace
 	namedRecalls       map[string][]*Recall
+	namedDocuments     map[string][]*Document
 	namedInputs        map[string][]*BatchInput
 	namedUsedIn        map[string][]*BatchInput
 	namedInspections   map[string][]*Inspection
@@ -127,12 +130,21 @@ func (e BatchEdges) RecallsOrErr() ([]*Recall, error) {
 	return nil, &NotLoadedError{edge: "recalls"}
 }
 
+// DocumentsOrErr returns the Documents value or an error if the edge
+// was not loaded in eager-loading.
+func (e BatchEdges) DocumentsOrErr() ([]*Document, error) {
+	if e.loadedTypes[3] {
+		return e.Documents, nil
+	}
+	return nil, &NotLoadedError{edge: "documents"}
+}
+
 // ProductOrErr returns the Product value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e BatchEdges) ProductOrErr() (*Product, error) {
 	if e.Product != nil {
 		return e.Product, nil
-	} else if e.loadedTypes[3] {
+	} else if e.loadedTypes[4] {
 		return nil, &NotFoundError{label: product.Label}
 	}
 	return nil, &NotLoadedError{edge: "product"}
@@ -143,7 +155,7 @@ func (e BatchEdges) ProductOrErr() (*Product, error) {
 func (e BatchEdges) ProducerOrErr() (*Organization, error) {
 	if e.Producer != nil {
 		return e.Producer, nil
-	} else if e.loadedTypes[4] {
+	} else if e.loadedTypes[5] {
 		return nil, &NotFoundError{label: organization.Label}
 	}
 	return nil, &NotLoadedError{edge: "producer"}
@@ -154,7 +166,7 @@ func (e BatchEdges) ProducerOrErr() (*Organization, error) {
 func (e BatchEdges) FacilityOrErr() (*Facility, error) {
 	if e.Facility != nil {
 		return e.Facility, nil
-	} else if e.loadedTypes[5] {
+	} else if e.loadedTypes[6] {
 		return nil, &NotFoundError{label: facility.Label}
 	}
 	return nil, &NotLoadedError{edge: "facility"}
@@ -163,7 +175,7 @@ func (e BatchEdges) FacilityOrErr() (*Facility, error) {
 // InputsOrErr returns the Inputs value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) InputsOrErr() ([]*BatchInput, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[7] {
 		return e.Inputs, nil
 	}
 	return nil, &NotLoadedError{edge: "inputs"}
@@ -172,7 +184,7 @@ func (e BatchEdges) InputsOrErr() ([]*BatchInput, error) {
 // UsedInOrErr returns the UsedIn value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) UsedInOrErr() ([]*BatchInput, error) {
-	if e.loadedTypes[7] {
+	if e.loadedTypes[8] {
 		return e.UsedIn, nil
 	}
 	return nil, &NotLoadedError{edge: "used_in"}
@@ -181,7 +193,7 @@ func (e BatchEdges) UsedInOrErr() ([]*BatchInput, error) {
 // InspectionsOrErr returns the Inspections value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) InspectionsOrErr() ([]*Inspection, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[9] {
 		return e.Inspections, nil
 	}
 	return nil, &NotLoadedError{edge: "inspections"}
@@ -190,7 +202,7 @@ func (e BatchEdges) InspectionsOrErr() ([]*Inspection, error) {
 // ShipmentItemsOrErr returns the ShipmentItems value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) ShipmentItemsOrErr() ([]*ShipmentItem, error) {
-	if e.loadedTypes[9] {
+	if e.loadedTypes[10] {
 		return e.ShipmentItems, nil
 	}
 	return nil, &NotLoadedError{edge: "shipment_items"}
@@ -199,7 +211,7 @@ func (e BatchEdges) ShipmentItemsOrErr() ([]*ShipmentItem, error) {
 // ShelfEventsOrErr returns the ShelfEvents value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) ShelfEventsOrErr() ([]*ShelfEvent, error) {
-	if e.loadedTypes[10] {
+	if e.loadedTypes[11] {
 		return e.ShelfEvents, nil
 	}
 	return nil, &NotLoadedError{edge: "shelf_events"}
@@ -208,7 +220,7 @@ func (e BatchEdges) ShelfEventsOrErr() ([]*ShelfEvent, error) {
 // TraceCodesOrErr returns the TraceCodes value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) TraceCodesOrErr() ([]*TraceCode, error) {
-	if e.loadedTypes[11] {
+	if e.loadedTypes[12] {
 		return e.TraceCodes, nil
 	}
 	return nil, &NotLoadedError{edge: "trace_codes"}
@@ -217,7 +229,7 @@ func (e BatchEdges) TraceCodesOrErr() ([]*TraceCode, error) {
 // StocksOrErr returns the Stocks value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) StocksOrErr() ([]*Stock, error) {
-	if e.loadedTypes[12] {
+	if e.loadedTypes[13] {
 		return e.Stocks, nil
 	}
 	return nil, &NotLoadedError{edge: "stocks"}
@@ -226,7 +238,7 @@ func (e BatchEdges) StocksOrErr() ([]*Stock, error) {
 // ScanEventsOrErr returns the ScanEvents value or an error if the edge
 // was not loaded in eager-loading.
 func (e BatchEdges) ScanEventsOrErr() ([]*ScanEvent, error) {
-	if e.loadedTypes[13] {
+	if e.loadedTypes[14] {
 		return e.ScanEvents, nil
 	}
 	return nil, &NotLoadedError{edge: "scan_events"}
@@ -365,6 +377,11 @@ func (_m *Batch) QueryRecallPlaces() *RecallPlaceQuery {
 // QueryRecalls queries the "recalls" edge of the Batch entity.
 func (_m *Batch) QueryRecalls() *RecallQuery {
 	return NewBatchClient(_m.config).QueryRecalls(_m)
+}
+
+// QueryDocuments queries the "documents" edge of the Batch entity.
+func (_m *Batch) QueryDocuments() *DocumentQuery {
+	return NewBatchClient(_m.config).QueryDocuments(_m)
 }
 
 // QueryProduct queries the "product" edge of the Batch entity.
@@ -555,6 +572,30 @@ func (_m *Batch) appendNamedRecalls(name string, edges ...*Recall) {
 		_m.Edges.namedRecalls[name] = []*Recall{}
 	} else {
 		_m.Edges.namedRecalls[name] = append(_m.Edges.namedRecalls[name], edges...)
+	}
+}
+
+// NamedDocuments returns the Documents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Batch) NamedDocuments(name string) ([]*Document, error) {
+	if _m.Edges.namedDocuments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDocuments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Batch) appendNamedDocuments(name string, edges ...*Document) {
+	if _m.Edges.namedDocuments == nil {
+		_m.Edges.namedDocuments = make(map[string][]*Document)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDocuments[name] = []*Document{}
+	} else {
+		_m.Edges.namedDocuments[name] = append(_m.Edges.namedDocuments[name], edges...)
 	}
 }
 

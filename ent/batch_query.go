@@ -11,6 +11,7 @@ import (
 	"suyuan/ent/alert"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/document"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
@@ -41,6 +42,7 @@ type BatchQuery struct {
 	withAlerts             *AlertQuery
 	withRecallPlaces       *RecallPlaceQuery
 	withRecalls            *RecallQuery
+	withDocuments          *DocumentQuery
 	withProduct            *ProductQuery
 	withProducer           *OrganizationQuery
 	withFacility           *FacilityQuery
@@ -57,6 +59,7 @@ type BatchQuery struct {
 	withNamedAlerts        map[string]*AlertQuery
 	withNamedRecallPlaces  map[string]*RecallPlaceQuery
 	withNamedRecalls       map[string]*RecallQuery
+	withNamedDocuments     map[string]*DocumentQuery
 	withNamedInputs        map[string]*BatchInputQuery
 	withNamedUsedIn        map[string]*BatchInputQuery
 	withNamedInspections   map[string]*InspectionQuery
@@ -160,6 +163,28 @@ func (_q *BatchQuery) QueryRecalls() *RecallQuery {
 			sqlgraph.From(batch.Table, batch.FieldID, selector),
 			sqlgraph.To(recall.Table, recall.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, batch.RecallsTable, batch.RecallsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDocuments chains the current query on the "documents" edge.
+func (_q *BatchQuery) QueryDocuments() *DocumentQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(batch.Table, batch.FieldID, selector),
+			sqlgraph.To(document.Table, document.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, batch.DocumentsTable, batch.DocumentsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -604,6 +629,7 @@ func (_q *BatchQuery) Clone() *BatchQuery {
 		withAlerts:        _q.withAlerts.Clone(),
 		withRecallPlaces:  _q.withRecallPlaces.Clone(),
 		withRecalls:       _q.withRecalls.Clone(),
+		withDocuments:     _q.withDocuments.Clone(),
 		withProduct:       _q.withProduct.Clone(),
 		withProducer:      _q.withProducer.Clone(),
 		withFacility:      _q.withFacility.Clone(),
@@ -652,6 +678,17 @@ func (_q *BatchQuery) WithRecalls(opts ...func(*RecallQuery)) *BatchQuery {
 		opt(query)
 	}
 	_q.withRecalls = query
+	return _q
+}
+
+// WithDocuments tells the query-builder to eager-load the nodes that are connected to
+// the "documents" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BatchQuery) WithDocuments(opts ...func(*DocumentQuery)) *BatchQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDocuments = query
 	return _q
 }
 
@@ -860,10 +897,11 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 	var (
 		nodes       = []*Batch{}
 		_spec       = _q.querySpec()
-		loadedTypes = [14]bool{
+		loadedTypes = [15]bool{
 			_q.withAlerts != nil,
 			_q.withRecallPlaces != nil,
 			_q.withRecalls != nil,
+			_q.withDocuments != nil,
 			_q.withProduct != nil,
 			_q.withProducer != nil,
 			_q.withFacility != nil,
@@ -916,6 +954,13 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 		if err := _q.loadRecalls(ctx, query, nodes,
 			func(n *Batch) { n.Edges.Recalls = []*Recall{} },
 			func(n *Batch, e *Recall) { n.Edges.Recalls = append(n.Edges.Recalls, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDocuments; query != nil {
+		if err := _q.loadDocuments(ctx, query, nodes,
+			func(n *Batch) { n.Edges.Documents = []*Document{} },
+			func(n *Batch, e *Document) { n.Edges.Documents = append(n.Edges.Documents, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1011,6 +1056,13 @@ func (_q *BatchQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Batch,
 		if err := _q.loadRecalls(ctx, query, nodes,
 			func(n *Batch) { n.appendNamedRecalls(name) },
 			func(n *Batch, e *Recall) { n.appendNamedRecalls(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDocuments {
+		if err := _q.loadDocuments(ctx, query, nodes,
+			func(n *Batch) { n.appendNamedDocuments(name) },
+			func(n *Batch, e *Document) { n.appendNamedDocuments(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1199,6 +1251,39 @@ func (_q *BatchQuery) loadRecalls(ctx context.Context, query *RecallQuery, nodes
 		for kn := range nodes {
 			assign(kn, n)
 		}
+	}
+	return nil
+}
+func (_q *BatchQuery) loadDocuments(ctx context.Context, query *DocumentQuery, nodes []*Batch, init func(*Batch), assign func(*Batch, *Document)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Batch)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(document.FieldBatchID)
+	}
+	query.Where(predicate.Document(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(batch.DocumentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.BatchID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "batch_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "batch_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -1697,6 +1782,20 @@ func (_q *BatchQuery) WithNamedRecalls(name string, opts ...func(*RecallQuery)) 
 		_q.withNamedRecalls = make(map[string]*RecallQuery)
 	}
 	_q.withNamedRecalls[name] = query
+	return _q
+}
+
+// WithNamedDocuments tells the query-builder to eager-load the nodes that are connected to the "documents"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *BatchQuery) WithNamedDocuments(name string, opts ...func(*DocumentQuery)) *BatchQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDocuments == nil {
+		_q.withNamedDocuments = make(map[string]*DocumentQuery)
+	}
+	_q.withNamedDocuments[name] = query
 	return _q
 }
 

@@ -19,6 +19,8 @@ import (
 	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/document"
+	"suyuan/ent/documentcontent"
 	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
@@ -76,6 +78,10 @@ type Client struct {
 	Change *ChangeClient
 	// DailyCount is the client for interacting with the DailyCount builders.
 	DailyCount *DailyCountClient
+	// Document is the client for interacting with the Document builders.
+	Document *DocumentClient
+	// DocumentContent is the client for interacting with the DocumentContent builders.
+	DocumentContent *DocumentContentClient
 	// EPCISQuery is the client for interacting with the EPCISQuery builders.
 	EPCISQuery *EPCISQueryClient
 	// Event is the client for interacting with the Event builders.
@@ -149,6 +155,8 @@ func (c *Client) init() {
 	c.CaptureJob = NewCaptureJobClient(c.config)
 	c.Change = NewChangeClient(c.config)
 	c.DailyCount = NewDailyCountClient(c.config)
+	c.Document = NewDocumentClient(c.config)
+	c.DocumentContent = NewDocumentContentClient(c.config)
 	c.EPCISQuery = NewEPCISQueryClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.EventKey = NewEventKeyClient(c.config)
@@ -276,6 +284,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CaptureJob:        NewCaptureJobClient(cfg),
 		Change:            NewChangeClient(cfg),
 		DailyCount:        NewDailyCountClient(cfg),
+		Document:          NewDocumentClient(cfg),
+		DocumentContent:   NewDocumentContentClient(cfg),
 		EPCISQuery:        NewEPCISQueryClient(cfg),
 		Event:             NewEventClient(cfg),
 		EventKey:          NewEventKeyClient(cfg),
@@ -330,6 +340,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CaptureJob:        NewCaptureJobClient(cfg),
 		Change:            NewChangeClient(cfg),
 		DailyCount:        NewDailyCountClient(cfg),
+		Document:          NewDocumentClient(cfg),
+		DocumentContent:   NewDocumentContentClient(cfg),
 		EPCISQuery:        NewEPCISQueryClient(cfg),
 		Event:             NewEventClient(cfg),
 		EventKey:          NewEventKeyClient(cfg),
@@ -387,8 +399,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.CaptureJob, c.Change,
-		c.DailyCount, c.EPCISQuery, c.Event, c.EventKey, c.Facility,
-		c.IdempotencyRecord, c.Inspection, c.LoginThrottle, c.Measurement,
+		c.DailyCount, c.Document, c.DocumentContent, c.EPCISQuery, c.Event, c.EventKey,
+		c.Facility, c.IdempotencyRecord, c.Inspection, c.LoginThrottle, c.Measurement,
 		c.Organization, c.OutboxCursor, c.Pallet, c.PalletItem, c.Product, c.Recall,
 		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.ScreenWatermark, c.SensorReading,
 		c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
@@ -403,8 +415,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.CaptureJob, c.Change,
-		c.DailyCount, c.EPCISQuery, c.Event, c.EventKey, c.Facility,
-		c.IdempotencyRecord, c.Inspection, c.LoginThrottle, c.Measurement,
+		c.DailyCount, c.Document, c.DocumentContent, c.EPCISQuery, c.Event, c.EventKey,
+		c.Facility, c.IdempotencyRecord, c.Inspection, c.LoginThrottle, c.Measurement,
 		c.Organization, c.OutboxCursor, c.Pallet, c.PalletItem, c.Product, c.Recall,
 		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.ScreenWatermark, c.SensorReading,
 		c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
@@ -433,6 +445,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Change.mutate(ctx, m)
 	case *DailyCountMutation:
 		return c.DailyCount.mutate(ctx, m)
+	case *DocumentMutation:
+		return c.Document.mutate(ctx, m)
+	case *DocumentContentMutation:
+		return c.DocumentContent.mutate(ctx, m)
 	case *EPCISQueryMutation:
 		return c.EPCISQuery.mutate(ctx, m)
 	case *EventMutation:
@@ -1187,6 +1203,22 @@ func (c *BatchClient) QueryRecalls(_m *Batch) *RecallQuery {
 			sqlgraph.From(batch.Table, batch.FieldID, id),
 			sqlgraph.To(recall.Table, recall.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, batch.RecallsTable, batch.RecallsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDocuments queries the documents edge of a Batch.
+func (c *BatchClient) QueryDocuments(_m *Batch) *DocumentQuery {
+	query := (&DocumentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(batch.Table, batch.FieldID, id),
+			sqlgraph.To(document.Table, document.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, batch.DocumentsTable, batch.DocumentsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1977,6 +2009,370 @@ func (c *DailyCountClient) mutate(ctx context.Context, m *DailyCountMutation) (V
 		return (&DailyCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown DailyCount mutation op: %q", m.Op())
+	}
+}
+
+// DocumentClient is a client for the Document schema.
+type DocumentClient struct {
+	config
+}
+
+// NewDocumentClient returns a client for the Document from the given config.
+func NewDocumentClient(c config) *DocumentClient {
+	return &DocumentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `document.Hooks(f(g(h())))`.
+func (c *DocumentClient) Use(hooks ...Hook) {
+	c.hooks.Document = append(c.hooks.Document, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `document.Intercept(f(g(h())))`.
+func (c *DocumentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Document = append(c.inters.Document, interceptors...)
+}
+
+// Create returns a builder for creating a Document entity.
+func (c *DocumentClient) Create() *DocumentCreate {
+	mutation := newDocumentMutation(c.config, OpCreate)
+	return &DocumentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Document entities.
+func (c *DocumentClient) CreateBulk(builders ...*DocumentCreate) *DocumentCreateBulk {
+	return &DocumentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DocumentClient) MapCreateBulk(slice any, setFunc func(*DocumentCreate, int)) *DocumentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DocumentCreateBulk{err: fmt.Errorf("calling to DocumentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DocumentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DocumentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Document.
+func (c *DocumentClient) Update() *DocumentUpdate {
+	mutation := newDocumentMutation(c.config, OpUpdate)
+	return &DocumentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DocumentClient) UpdateOne(_m *Document) *DocumentUpdateOne {
+	mutation := newDocumentMutation(c.config, OpUpdateOne, withDocument(_m))
+	return &DocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DocumentClient) UpdateOneID(id int) *DocumentUpdateOne {
+	mutation := newDocumentMutation(c.config, OpUpdateOne, withDocumentID(id))
+	return &DocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Document.
+func (c *DocumentClient) Delete() *DocumentDelete {
+	mutation := newDocumentMutation(c.config, OpDelete)
+	return &DocumentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DocumentClient) DeleteOne(_m *Document) *DocumentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DocumentClient) DeleteOneID(id int) *DocumentDeleteOne {
+	builder := c.Delete().Where(document.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DocumentDeleteOne{builder}
+}
+
+// Query returns a query builder for Document.
+func (c *DocumentClient) Query() *DocumentQuery {
+	return &DocumentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDocument},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Document entity by its id.
+func (c *DocumentClient) Get(ctx context.Context, id int) (*Document, error) {
+	return c.Query().Where(document.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DocumentClient) GetX(ctx context.Context, id int) *Document {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a Document.
+func (c *DocumentClient) QueryOrganization(_m *Document) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(document.Table, document.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, document.OrganizationTable, document.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryBatch queries the batch edge of a Document.
+func (c *DocumentClient) QueryBatch(_m *Document) *BatchQuery {
+	query := (&BatchClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(document.Table, document.FieldID, id),
+			sqlgraph.To(batch.Table, batch.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, document.BatchTable, document.BatchColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInspection queries the inspection edge of a Document.
+func (c *DocumentClient) QueryInspection(_m *Document) *InspectionQuery {
+	query := (&InspectionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(document.Table, document.FieldID, id),
+			sqlgraph.To(inspection.Table, inspection.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, document.InspectionTable, document.InspectionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryShipment queries the shipment edge of a Document.
+func (c *DocumentClient) QueryShipment(_m *Document) *ShipmentQuery {
+	query := (&ShipmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(document.Table, document.FieldID, id),
+			sqlgraph.To(shipment.Table, shipment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, document.ShipmentTable, document.ShipmentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryContent queries the content edge of a Document.
+func (c *DocumentClient) QueryContent(_m *Document) *DocumentContentQuery {
+	query := (&DocumentContentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(document.Table, document.FieldID, id),
+			sqlgraph.To(documentcontent.Table, documentcontent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, false, document.ContentTable, document.ContentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DocumentClient) Hooks() []Hook {
+	hooks := c.hooks.Document
+	return append(hooks[:len(hooks):len(hooks)], document.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DocumentClient) Interceptors() []Interceptor {
+	return c.inters.Document
+}
+
+func (c *DocumentClient) mutate(ctx context.Context, m *DocumentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DocumentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DocumentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DocumentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DocumentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Document mutation op: %q", m.Op())
+	}
+}
+
+// DocumentContentClient is a client for the DocumentContent schema.
+type DocumentContentClient struct {
+	config
+}
+
+// NewDocumentContentClient returns a client for the DocumentContent from the given config.
+func NewDocumentContentClient(c config) *DocumentContentClient {
+	return &DocumentContentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `documentcontent.Hooks(f(g(h())))`.
+func (c *DocumentContentClient) Use(hooks ...Hook) {
+	c.hooks.DocumentContent = append(c.hooks.DocumentContent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `documentcontent.Intercept(f(g(h())))`.
+func (c *DocumentContentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DocumentContent = append(c.inters.DocumentContent, interceptors...)
+}
+
+// Create returns a builder for creating a DocumentContent entity.
+func (c *DocumentContentClient) Create() *DocumentContentCreate {
+	mutation := newDocumentContentMutation(c.config, OpCreate)
+	return &DocumentContentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DocumentContent entities.
+func (c *DocumentContentClient) CreateBulk(builders ...*DocumentContentCreate) *DocumentContentCreateBulk {
+	return &DocumentContentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DocumentContentClient) MapCreateBulk(slice any, setFunc func(*DocumentContentCreate, int)) *DocumentContentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DocumentContentCreateBulk{err: fmt.Errorf("calling to DocumentContentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DocumentContentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DocumentContentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DocumentContent.
+func (c *DocumentContentClient) Update() *DocumentContentUpdate {
+	mutation := newDocumentContentMutation(c.config, OpUpdate)
+	return &DocumentContentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DocumentContentClient) UpdateOne(_m *DocumentContent) *DocumentContentUpdateOne {
+	mutation := newDocumentContentMutation(c.config, OpUpdateOne, withDocumentContent(_m))
+	return &DocumentContentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DocumentContentClient) UpdateOneID(id int) *DocumentContentUpdateOne {
+	mutation := newDocumentContentMutation(c.config, OpUpdateOne, withDocumentContentID(id))
+	return &DocumentContentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DocumentContent.
+func (c *DocumentContentClient) Delete() *DocumentContentDelete {
+	mutation := newDocumentContentMutation(c.config, OpDelete)
+	return &DocumentContentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DocumentContentClient) DeleteOne(_m *DocumentContent) *DocumentContentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DocumentContentClient) DeleteOneID(id int) *DocumentContentDeleteOne {
+	builder := c.Delete().Where(documentcontent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DocumentContentDeleteOne{builder}
+}
+
+// Query returns a query builder for DocumentContent.
+func (c *DocumentContentClient) Query() *DocumentContentQuery {
+	return &DocumentContentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDocumentContent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DocumentContent entity by its id.
+func (c *DocumentContentClient) Get(ctx context.Context, id int) (*DocumentContent, error) {
+	return c.Query().Where(documentcontent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DocumentContentClient) GetX(ctx context.Context, id int) *DocumentContent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryDocument queries the document edge of a DocumentContent.
+func (c *DocumentContentClient) QueryDocument(_m *DocumentContent) *DocumentQuery {
+	query := (&DocumentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(documentcontent.Table, documentcontent.FieldID, id),
+			sqlgraph.To(document.Table, document.FieldID),
+			sqlgraph.Edge(sqlgraph.O2O, true, documentcontent.DocumentTable, documentcontent.DocumentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DocumentContentClient) Hooks() []Hook {
+	hooks := c.hooks.DocumentContent
+	return append(hooks[:len(hooks):len(hooks)], documentcontent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DocumentContentClient) Interceptors() []Interceptor {
+	return c.inters.DocumentContent
+}
+
+func (c *DocumentContentClient) mutate(ctx context.Context, m *DocumentContentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DocumentContentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DocumentContentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DocumentContentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DocumentContentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DocumentContent mutation op: %q", m.Op())
 	}
 }
 
@@ -3030,6 +3426,22 @@ func (c *InspectionClient) QueryMeasurements(_m *Inspection) *MeasurementQuery {
 	return query
 }
 
+// QueryDocuments queries the documents edge of a Inspection.
+func (c *InspectionClient) QueryDocuments(_m *Inspection) *DocumentQuery {
+	query := (&DocumentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inspection.Table, inspection.FieldID, id),
+			sqlgraph.To(document.Table, document.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, inspection.DocumentsTable, inspection.DocumentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *InspectionClient) Hooks() []Hook {
 	hooks := c.hooks.Inspection
@@ -3473,6 +3885,22 @@ func (c *OrganizationClient) QueryRecalls(_m *Organization) *RecallQuery {
 			sqlgraph.From(organization.Table, organization.FieldID, id),
 			sqlgraph.To(recall.Table, recall.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, organization.RecallsTable, organization.RecallsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDocuments queries the documents edge of a Organization.
+func (c *OrganizationClient) QueryDocuments(_m *Organization) *DocumentQuery {
+	query := (&DocumentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, id),
+			sqlgraph.To(document.Table, document.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.DocumentsTable, organization.DocumentsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -5584,6 +6012,22 @@ func (c *ShipmentClient) QueryAlerts(_m *Shipment) *AlertQuery {
 	return query
 }
 
+// QueryDocuments queries the documents edge of a Shipment.
+func (c *ShipmentClient) QueryDocuments(_m *Shipment) *DocumentQuery {
+	query := (&DocumentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shipment.Table, shipment.FieldID, id),
+			sqlgraph.To(document.Table, document.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, shipment.DocumentsTable, shipment.DocumentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryCarrier queries the carrier edge of a Shipment.
 func (c *ShipmentClient) QueryCarrier(_m *Shipment) *OrganizationQuery {
 	query := (&OrganizationClient{config: c.config}).Query()
@@ -6754,19 +7198,19 @@ func (c *WebhookDeliveryClient) mutate(ctx context.Context, m *WebhookDeliveryMu
 type (
 	hooks struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, CaptureJob, Change, DailyCount,
-		EPCISQuery, Event, EventKey, Facility, IdempotencyRecord, Inspection,
-		LoginThrottle, Measurement, Organization, OutboxCursor, Pallet, PalletItem,
-		Product, Recall, RecallPlace, RefreshToken, ScanEvent, ScreenWatermark,
-		SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode, User,
-		Webhook, WebhookDelivery []ent.Hook
+		Document, DocumentContent, EPCISQuery, Event, EventKey, Facility,
+		IdempotencyRecord, Inspection, LoginThrottle, Measurement, Organization,
+		OutboxCursor, Pallet, PalletItem, Product, Recall, RecallPlace, RefreshToken,
+		ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment, ShipmentItem,
+		Stock, TraceCode, User, Webhook, WebhookDelivery []ent.Hook
 	}
 	inters struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, CaptureJob, Change, DailyCount,
-		EPCISQuery, Event, EventKey, Facility, IdempotencyRecord, Inspection,
-		LoginThrottle, Measurement, Organization, OutboxCursor, Pallet, PalletItem,
-		Product, Recall, RecallPlace, RefreshToken, ScanEvent, ScreenWatermark,
-		SensorReading, ShelfEvent, Shipment, ShipmentItem, Stock, TraceCode, User,
-		Webhook, WebhookDelivery []ent.Interceptor
+		Document, DocumentContent, EPCISQuery, Event, EventKey, Facility,
+		IdempotencyRecord, Inspection, LoginThrottle, Measurement, Organization,
+		OutboxCursor, Pallet, PalletItem, Product, Recall, RecallPlace, RefreshToken,
+		ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment, ShipmentItem,
+		Stock, TraceCode, User, Webhook, WebhookDelivery []ent.Interceptor
 	}
 )
 

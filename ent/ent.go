@@ -15,6 +15,8 @@ import (
 	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/document"
+	"suyuan/ent/documentcontent"
 	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
@@ -115,6 +117,8 @@ func checkColumn(t, c string) error {
 			capturejob.Table:        capturejob.ValidColumn,
 			change.Table:            change.ValidColumn,
 			dailycount.Table:        dailycount.ValidColumn,
+			document.Table:          document.ValidColumn,
+			documentcontent.Table:   documentcontent.ValidColumn,
 			epcisquery.Table:        epcisquery.ValidColumn,
 			event.Table:             event.ValidColumn,
 			eventkey.Table:          eventkey.ValidColumn,

@@ -11,6 +11,8 @@ import (
 	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/document"
+	"suyuan/ent/documentcontent"
 	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
@@ -48,7 +50,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 35)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 37)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -234,6 +236,48 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   document.Table,
+			Columns: document.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: document.FieldID,
+			},
+		},
+		Type: "Document",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			document.FieldKind:           {Type: field.TypeEnum, Column: document.FieldKind},
+			document.FieldOrganizationID: {Type: field.TypeInt, Column: document.FieldOrganizationID},
+			document.FieldBatchID:        {Type: field.TypeInt, Column: document.FieldBatchID},
+			document.FieldInspectionID:   {Type: field.TypeInt, Column: document.FieldInspectionID},
+			document.FieldShipmentID:     {Type: field.TypeInt, Column: document.FieldShipmentID},
+			document.FieldOwnerID:        {Type: field.TypeInt, Column: document.FieldOwnerID},
+			document.FieldUploadedByUser: {Type: field.TypeInt, Column: document.FieldUploadedByUser},
+			document.FieldUploadedByKey:  {Type: field.TypeInt, Column: document.FieldUploadedByKey},
+			document.FieldFilename:       {Type: field.TypeString, Column: document.FieldFilename},
+			document.FieldContentType:    {Type: field.TypeString, Column: document.FieldContentType},
+			document.FieldSize:           {Type: field.TypeInt64, Column: document.FieldSize},
+			document.FieldSha256:         {Type: field.TypeString, Column: document.FieldSha256},
+			document.FieldPublic:         {Type: field.TypeBool, Column: document.FieldPublic},
+			document.FieldUploadedAt:     {Type: field.TypeTime, Column: document.FieldUploadedAt},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   documentcontent.Table,
+			Columns: documentcontent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: documentcontent.FieldID,
+			},
+		},
+		Type: "DocumentContent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			documentcontent.FieldDocumentID: {Type: field.TypeInt, Column: documentcontent.FieldDocumentID},
+			documentcontent.FieldContent:    {Type: field.TypeBytes, Column: documentcontent.FieldContent},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   epcisquery.Table,
 			Columns: epcisquery.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -249,7 +293,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			epcisquery.FieldCreatedAt:      {Type: field.TypeTime, Column: epcisquery.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   event.Table,
 			Columns: event.Columns,
@@ -275,7 +319,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			event.FieldBody:                {Type: field.TypeString, Column: event.FieldBody},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   eventkey.Table,
 			Columns: eventkey.Columns,
@@ -291,7 +335,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			eventkey.FieldValue:   {Type: field.TypeString, Column: eventkey.FieldValue},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   facility.Table,
 			Columns: facility.Columns,
@@ -315,7 +359,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			facility.FieldLongitude:      {Type: field.TypeFloat64, Column: facility.FieldLongitude},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencyrecord.Table,
 			Columns: idempotencyrecord.Columns,
@@ -338,7 +382,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencyrecord.FieldExpiresAt:      {Type: field.TypeTime, Column: idempotencyrecord.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   inspection.Table,
 			Columns: inspection.Columns,
@@ -361,7 +405,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldReceivedAt:      {Type: field.TypeTime, Column: inspection.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   loginthrottle.Table,
 			Columns: loginthrottle.Columns,
@@ -378,7 +422,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			loginthrottle.FieldBlockedUntil:  {Type: field.TypeTime, Column: loginthrottle.FieldBlockedUntil},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   measurement.Table,
 			Columns: measurement.Columns,
@@ -397,7 +441,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			measurement.FieldLimitMax:     {Type: field.TypeFloat64, Column: measurement.FieldLimitMax},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -420,7 +464,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldStatus:       {Type: field.TypeEnum, Column: organization.FieldStatus},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxcursor.Table,
 			Columns: outboxcursor.Columns,
@@ -435,7 +479,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxcursor.FieldPosition: {Type: field.TypeInt, Column: outboxcursor.FieldPosition},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pallet.Table,
 			Columns: pallet.Columns,
@@ -452,7 +496,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pallet.FieldPackedAt:       {Type: field.TypeTime, Column: pallet.FieldPackedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   palletitem.Table,
 			Columns: palletitem.Columns,
@@ -471,7 +515,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			palletitem.FieldRemovedAt: {Type: field.TypeTime, Column: palletitem.FieldRemovedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -495,7 +539,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldDescription:    {Type: field.TypeString, Column: product.FieldDescription},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recall.Table,
 			Columns: recall.Columns,
@@ -522,7 +566,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recall.FieldAffectedBatches: {Type: field.TypeInt, Column: recall.FieldAffectedBatches},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recallplace.Table,
 			Columns: recallplace.Columns,
@@ -540,7 +584,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recallplace.FieldUnit:         {Type: field.TypeEnum, Column: recallplace.FieldUnit},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -560,7 +604,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scanevent.Table,
 			Columns: scanevent.Columns,
@@ -578,7 +622,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scanevent.FieldClientHash:  {Type: field.TypeString, Column: scanevent.FieldClientHash},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   screenwatermark.Table,
 			Columns: screenwatermark.Columns,
@@ -593,7 +637,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			screenwatermark.FieldRecordedUntil: {Type: field.TypeTime, Column: screenwatermark.FieldRecordedUntil},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sensorreading.Table,
 			Columns: sensorreading.Columns,
@@ -614,7 +658,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sensorreading.FieldReceivedAt:   {Type: field.TypeTime, Column: sensorreading.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shelfevent.Table,
 			Columns: shelfevent.Columns,
@@ -637,7 +681,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shelfevent.FieldReceivedAt:    {Type: field.TypeTime, Column: shelfevent.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -661,7 +705,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldReceivedAt:     {Type: field.TypeTime, Column: shipment.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentitem.Table,
 			Columns: shipmentitem.Columns,
@@ -678,7 +722,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentitem.FieldUnit:       {Type: field.TypeEnum, Column: shipmentitem.FieldUnit},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stock.Table,
 			Columns: stock.Columns,
@@ -696,7 +740,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stock.FieldUpdatedAt:   {Type: field.TypeTime, Column: stock.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tracecode.Table,
 			Columns: tracecode.Columns,
@@ -714,7 +758,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tracecode.FieldCreatedAt: {Type: field.TypeTime, Column: tracecode.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -737,7 +781,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldTokenGeneration: {Type: field.TypeInt, Column: user.FieldTokenGeneration},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhook.Table,
 			Columns: webhook.Columns,
@@ -764,7 +808,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhook.FieldDisabledReason: {Type: field.TypeString, Column: webhook.FieldDisabledReason},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -935,6 +979,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Recall",
 	)
 	graph.MustAddE(
+		"documents",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   batch.DocumentsTable,
+			Columns: []string{batch.DocumentsColumn},
+			Bidi:    false,
+		},
+		"Batch",
+		"Document",
+	)
+	graph.MustAddE(
 		"product",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1101,6 +1157,78 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Change",
 		"Event",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   document.OrganizationTable,
+			Columns: []string{document.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Document",
+		"Organization",
+	)
+	graph.MustAddE(
+		"batch",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   document.BatchTable,
+			Columns: []string{document.BatchColumn},
+			Bidi:    false,
+		},
+		"Document",
+		"Batch",
+	)
+	graph.MustAddE(
+		"inspection",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   document.InspectionTable,
+			Columns: []string{document.InspectionColumn},
+			Bidi:    false,
+		},
+		"Document",
+		"Inspection",
+	)
+	graph.MustAddE(
+		"shipment",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   document.ShipmentTable,
+			Columns: []string{document.ShipmentColumn},
+			Bidi:    false,
+		},
+		"Document",
+		"Shipment",
+	)
+	graph.MustAddE(
+		"content",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: false,
+			Table:   document.ContentTable,
+			Columns: []string{document.ContentColumn},
+			Bidi:    false,
+		},
+		"Document",
+		"DocumentContent",
+	)
+	graph.MustAddE(
+		"document",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2O,
+			Inverse: true,
+			Table:   documentcontent.DocumentTable,
+			Columns: []string{documentcontent.DocumentColumn},
+			Bidi:    false,
+		},
+		"DocumentContent",
+		"Document",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1307,6 +1435,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Measurement",
 	)
 	graph.MustAddE(
+		"documents",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inspection.DocumentsTable,
+			Columns: []string{inspection.DocumentsColumn},
+			Bidi:    false,
+		},
+		"Inspection",
+		"Document",
+	)
+	graph.MustAddE(
 		"inspection",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1341,6 +1481,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Organization",
 		"Recall",
+	)
+	graph.MustAddE(
+		"documents",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   organization.DocumentsTable,
+			Columns: []string{organization.DocumentsColumn},
+			Bidi:    false,
+		},
+		"Organization",
+		"Document",
 	)
 	graph.MustAddE(
 		"facilities",
@@ -1713,6 +1865,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Shipment",
 		"Alert",
+	)
+	graph.MustAddE(
+		"documents",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shipment.DocumentsTable,
+			Columns: []string{shipment.DocumentsColumn},
+			Bidi:    false,
+		},
+		"Shipment",
+		"Document",
 	)
 	graph.MustAddE(
 		"carrier",
@@ -2563,6 +2727,20 @@ func (f *BatchFilter) WhereHasRecallsWith(preds ...predicate.Recall) {
 	})))
 }
 
+// WhereHasDocuments applies a predicate to check if query has an edge documents.
+func (f *BatchFilter) WhereHasDocuments() {
+	f.Where(entql.HasEdge("documents"))
+}
+
+// WhereHasDocumentsWith applies a predicate to check if query has an edge documents with a given conditions (other predicates).
+func (f *BatchFilter) WhereHasDocumentsWith(preds ...predicate.Document) {
+	f.Where(entql.HasEdgeWith("documents", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasProduct applies a predicate to check if query has an edge product.
 func (f *BatchFilter) WhereHasProduct() {
 	f.Where(entql.HasEdge("product"))
@@ -3055,6 +3233,250 @@ func (f *DailyCountFilter) WhereValue(p entql.Int64P) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *DocumentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the DocumentQuery builder.
+func (_q *DocumentQuery) Filter() *DocumentFilter {
+	return &DocumentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *DocumentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the DocumentMutation builder.
+func (m *DocumentMutation) Filter() *DocumentFilter {
+	return &DocumentFilter{config: m.config, predicateAdder: m}
+}
+
+// DocumentFilter provides a generic filtering capability at runtime for DocumentQuery.
+type DocumentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *DocumentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *DocumentFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(document.FieldID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *DocumentFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(document.FieldKind))
+}
+
+// WhereOrganizationID applies the entql int predicate on the organization_id field.
+func (f *DocumentFilter) WhereOrganizationID(p entql.IntP) {
+	f.Where(p.Field(document.FieldOrganizationID))
+}
+
+// WhereBatchID applies the entql int predicate on the batch_id field.
+func (f *DocumentFilter) WhereBatchID(p entql.IntP) {
+	f.Where(p.Field(document.FieldBatchID))
+}
+
+// WhereInspectionID applies the entql int predicate on the inspection_id field.
+func (f *DocumentFilter) WhereInspectionID(p entql.IntP) {
+	f.Where(p.Field(document.FieldInspectionID))
+}
+
+// WhereShipmentID applies the entql int predicate on the shipment_id field.
+func (f *DocumentFilter) WhereShipmentID(p entql.IntP) {
+	f.Where(p.Field(document.FieldShipmentID))
+}
+
+// WhereOwnerID applies the entql int predicate on the owner_id field.
+func (f *DocumentFilter) WhereOwnerID(p entql.IntP) {
+	f.Where(p.Field(document.FieldOwnerID))
+}
+
+// WhereUploadedByUser applies the entql int predicate on the uploaded_by_user field.
+func (f *DocumentFilter) WhereUploadedByUser(p entql.IntP) {
+	f.Where(p.Field(document.FieldUploadedByUser))
+}
+
+// WhereUploadedByKey applies the entql int predicate on the uploaded_by_key field.
+func (f *DocumentFilter) WhereUploadedByKey(p entql.IntP) {
+	f.Where(p.Field(document.FieldUploadedByKey))
+}
+
+// WhereFilename applies the entql string predicate on the filename field.
+func (f *DocumentFilter) WhereFilename(p entql.StringP) {
+	f.Where(p.Field(document.FieldFilename))
+}
+
+// WhereContentType applies the entql string predicate on the content_type field.
+func (f *DocumentFilter) WhereContentType(p entql.StringP) {
+	f.Where(p.Field(document.FieldContentType))
+}
+
+// WhereSize applies the entql int64 predicate on the size field.
+func (f *DocumentFilter) WhereSize(p entql.Int64P) {
+	f.Where(p.Field(document.FieldSize))
+}
+
+// WhereSha256 applies the entql string predicate on the sha256 field.
+func (f *DocumentFilter) WhereSha256(p entql.StringP) {
+	f.Where(p.Field(document.FieldSha256))
+}
+
+// WherePublic applies the entql bool predicate on the public field.
+func (f *DocumentFilter) WherePublic(p entql.BoolP) {
+	f.Where(p.Field(document.FieldPublic))
+}
+
+// WhereUploadedAt applies the entql time.Time predicate on the uploaded_at field.
+func (f *DocumentFilter) WhereUploadedAt(p entql.TimeP) {
+	f.Where(p.Field(document.FieldUploadedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *DocumentFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *DocumentFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasBatch applies a predicate to check if query has an edge batch.
+func (f *DocumentFilter) WhereHasBatch() {
+	f.Where(entql.HasEdge("batch"))
+}
+
+// WhereHasBatchWith applies a predicate to check if query has an edge batch with a given conditions (other predicates).
+func (f *DocumentFilter) WhereHasBatchWith(preds ...predicate.Batch) {
+	f.Where(entql.HasEdgeWith("batch", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasInspection applies a predicate to check if query has an edge inspection.
+func (f *DocumentFilter) WhereHasInspection() {
+	f.Where(entql.HasEdge("inspection"))
+}
+
+// WhereHasInspectionWith applies a predicate to check if query has an edge inspection with a given conditions (other predicates).
+func (f *DocumentFilter) WhereHasInspectionWith(preds ...predicate.Inspection) {
+	f.Where(entql.HasEdgeWith("inspection", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasShipment applies a predicate to check if query has an edge shipment.
+func (f *DocumentFilter) WhereHasShipment() {
+	f.Where(entql.HasEdge("shipment"))
+}
+
+// WhereHasShipmentWith applies a predicate to check if query has an edge shipment with a given conditions (other predicates).
+func (f *DocumentFilter) WhereHasShipmentWith(preds ...predicate.Shipment) {
+	f.Where(entql.HasEdgeWith("shipment", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasContent applies a predicate to check if query has an edge content.
+func (f *DocumentFilter) WhereHasContent() {
+	f.Where(entql.HasEdge("content"))
+}
+
+// WhereHasContentWith applies a predicate to check if query has an edge content with a given conditions (other predicates).
+func (f *DocumentFilter) WhereHasContentWith(preds ...predicate.DocumentContent) {
+	f.Where(entql.HasEdgeWith("content", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *DocumentContentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the DocumentContentQuery builder.
+func (_q *DocumentContentQuery) Filter() *DocumentContentFilter {
+	return &DocumentContentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *DocumentContentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the DocumentContentMutation builder.
+func (m *DocumentContentMutation) Filter() *DocumentContentFilter {
+	return &DocumentContentFilter{config: m.config, predicateAdder: m}
+}
+
+// DocumentContentFilter provides a generic filtering capability at runtime for DocumentContentQuery.
+type DocumentContentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *DocumentContentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *DocumentContentFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(documentcontent.FieldID))
+}
+
+// WhereDocumentID applies the entql int predicate on the document_id field.
+func (f *DocumentContentFilter) WhereDocumentID(p entql.IntP) {
+	f.Where(p.Field(documentcontent.FieldDocumentID))
+}
+
+// WhereContent applies the entql []byte predicate on the content field.
+func (f *DocumentContentFilter) WhereContent(p entql.BytesP) {
+	f.Where(p.Field(documentcontent.FieldContent))
+}
+
+// WhereHasDocument applies a predicate to check if query has an edge document.
+func (f *DocumentContentFilter) WhereHasDocument() {
+	f.Where(entql.HasEdge("document"))
+}
+
+// WhereHasDocumentWith applies a predicate to check if query has an edge document with a given conditions (other predicates).
+func (f *DocumentContentFilter) WhereHasDocumentWith(preds ...predicate.Document) {
+	f.Where(entql.HasEdgeWith("document", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *EPCISQueryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3083,7 +3505,7 @@ type EPCISQueryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EPCISQueryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3171,7 +3593,7 @@ type EventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3304,7 +3726,7 @@ type EventKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EventKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3373,7 +3795,7 @@ type FacilityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FacilityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3594,7 +4016,7 @@ type IdempotencyRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3684,7 +4106,7 @@ type InspectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InspectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3787,6 +4209,20 @@ func (f *InspectionFilter) WhereHasMeasurementsWith(preds ...predicate.Measureme
 	})))
 }
 
+// WhereHasDocuments applies a predicate to check if query has an edge documents.
+func (f *InspectionFilter) WhereHasDocuments() {
+	f.Where(entql.HasEdge("documents"))
+}
+
+// WhereHasDocumentsWith applies a predicate to check if query has an edge documents with a given conditions (other predicates).
+func (f *InspectionFilter) WhereHasDocumentsWith(preds ...predicate.Document) {
+	f.Where(entql.HasEdgeWith("documents", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *LoginThrottleQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3816,7 +4252,7 @@ type LoginThrottleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LoginThrottleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3876,7 +4312,7 @@ type MeasurementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MeasurementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3960,7 +4396,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4043,6 +4479,20 @@ func (f *OrganizationFilter) WhereHasRecalls() {
 // WhereHasRecallsWith applies a predicate to check if query has an edge recalls with a given conditions (other predicates).
 func (f *OrganizationFilter) WhereHasRecallsWith(preds ...predicate.Recall) {
 	f.Where(entql.HasEdgeWith("recalls", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDocuments applies a predicate to check if query has an edge documents.
+func (f *OrganizationFilter) WhereHasDocuments() {
+	f.Where(entql.HasEdge("documents"))
+}
+
+// WhereHasDocumentsWith applies a predicate to check if query has an edge documents with a given conditions (other predicates).
+func (f *OrganizationFilter) WhereHasDocumentsWith(preds ...predicate.Document) {
+	f.Where(entql.HasEdgeWith("documents", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -4218,7 +4668,7 @@ type OutboxCursorFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxCursorFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4268,7 +4718,7 @@ type PalletFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PalletFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4342,7 +4792,7 @@ type PalletItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PalletItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4426,7 +4876,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4549,7 +4999,7 @@ type RecallFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecallFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4743,7 +5193,7 @@ type RecallPlaceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecallPlaceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4850,7 +5300,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4939,7 +5389,7 @@ type ScanEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScanEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5032,7 +5482,7 @@ type ScreenWatermarkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScreenWatermarkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5082,7 +5532,7 @@ type SensorReadingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SensorReadingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5190,7 +5640,7 @@ type ShelfEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShelfEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5308,7 +5758,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5382,6 +5832,20 @@ func (f *ShipmentFilter) WhereHasAlerts() {
 // WhereHasAlertsWith applies a predicate to check if query has an edge alerts with a given conditions (other predicates).
 func (f *ShipmentFilter) WhereHasAlertsWith(preds ...predicate.Alert) {
 	f.Where(entql.HasEdgeWith("alerts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDocuments applies a predicate to check if query has an edge documents.
+func (f *ShipmentFilter) WhereHasDocuments() {
+	f.Where(entql.HasEdge("documents"))
+}
+
+// WhereHasDocumentsWith applies a predicate to check if query has an edge documents with a given conditions (other predicates).
+func (f *ShipmentFilter) WhereHasDocumentsWith(preds ...predicate.Document) {
+	f.Where(entql.HasEdgeWith("documents", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -5487,7 +5951,7 @@ type ShipmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5575,7 +6039,7 @@ type StockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5668,7 +6132,7 @@ type TraceCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TraceCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5775,7 +6239,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5935,7 +6399,7 @@ type WebhookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6087,7 +6551,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

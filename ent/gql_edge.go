@@ -80,6 +80,18 @@ func (_m *AuditEntry) Organization(ctx context.Context) (*Organization, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Batch) Documents(ctx context.Context) (result []*Document, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedDocuments(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.DocumentsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDocuments().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Batch) Product(ctx context.Context) (*Product, error) {
 	result, err := _m.Edges.ProductOrErr()
 	if IsNotLoaded(err) {
@@ -112,7 +124,7 @@ func (_m *Batch) Inputs(
 		WithBatchInputFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
 	if nodes, err := _m.NamedInputs(alias); err == nil || hasTotalCount {
 		pager, err := newBatchInputPager(opts, last != nil)
 		if err != nil {
@@ -133,7 +145,7 @@ func (_m *Batch) UsedIn(
 		WithBatchInputFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
 	if nodes, err := _m.NamedUsedIn(alias); err == nil || hasTotalCount {
 		pager, err := newBatchInputPager(opts, last != nil)
 		if err != nil {
@@ -154,7 +166,7 @@ func (_m *Batch) Inspections(
 		WithInspectionFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
 	if nodes, err := _m.NamedInspections(alias); err == nil || hasTotalCount {
 		pager, err := newInspectionPager(opts, last != nil)
 		if err != nil {
@@ -175,7 +187,7 @@ func (_m *Batch) ShipmentItems(
 		WithShipmentItemFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
 	if nodes, err := _m.NamedShipmentItems(alias); err == nil || hasTotalCount {
 		pager, err := newShipmentItemPager(opts, last != nil)
 		if err != nil {
@@ -196,7 +208,7 @@ func (_m *Batch) ShelfEvents(
 		WithShelfEventFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
 	if nodes, err := _m.NamedShelfEvents(alias); err == nil || hasTotalCount {
 		pager, err := newShelfEventPager(opts, last != nil)
 		if err != nil {
@@ -217,7 +229,7 @@ func (_m *Batch) TraceCodes(
 		WithTraceCodeFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[9][alias]
 	if nodes, err := _m.NamedTraceCodes(alias); err == nil || hasTotalCount {
 		pager, err := newTraceCodePager(opts, last != nil)
 		if err != nil {
@@ -238,7 +250,7 @@ func (_m *Batch) Stocks(
 		WithStockFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[9][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[10][alias]
 	if nodes, err := _m.NamedStocks(alias); err == nil || hasTotalCount {
 		pager, err := newStockPager(opts, last != nil)
 		if err != nil {
@@ -259,7 +271,7 @@ func (_m *Batch) ScanEvents(
 		WithScanEventFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[10][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[11][alias]
 	if nodes, err := _m.NamedScanEvents(alias); err == nil || hasTotalCount {
 		pager, err := newScanEventPager(opts, last != nil)
 		if err != nil {
@@ -450,10 +462,34 @@ func (_m *Inspection) Measurements(ctx context.Context) (result []*Measurement, 
 	return result, err
 }
 
+func (_m *Inspection) Documents(ctx context.Context) (result []*Document, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedDocuments(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.DocumentsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDocuments().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Measurement) Inspection(ctx context.Context) (*Inspection, error) {
 	result, err := _m.Edges.InspectionOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryInspection().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Organization) Documents(ctx context.Context) (result []*Document, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedDocuments(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.DocumentsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDocuments().All(ctx)
 	}
 	return result, err
 }
@@ -466,7 +502,7 @@ func (_m *Organization) Facilities(
 		WithFacilityFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
 	if nodes, err := _m.NamedFacilities(alias); err == nil || hasTotalCount {
 		pager, err := newFacilityPager(opts, last != nil)
 		if err != nil {
@@ -487,7 +523,7 @@ func (_m *Organization) Products(
 		WithProductFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
 	if nodes, err := _m.NamedProducts(alias); err == nil || hasTotalCount {
 		pager, err := newProductPager(opts, last != nil)
 		if err != nil {
@@ -508,7 +544,7 @@ func (_m *Organization) Batches(
 		WithBatchFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
 	if nodes, err := _m.NamedBatches(alias); err == nil || hasTotalCount {
 		pager, err := newBatchPager(opts, last != nil)
 		if err != nil {
@@ -529,7 +565,7 @@ func (_m *Organization) Shipments(
 		WithShipmentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
 	if nodes, err := _m.NamedShipments(alias); err == nil || hasTotalCount {
 		pager, err := newShipmentPager(opts, last != nil)
 		if err != nil {
@@ -550,7 +586,7 @@ func (_m *Organization) Inspections(
 		WithInspectionFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
 	if nodes, err := _m.NamedInspections(alias); err == nil || hasTotalCount {
 		pager, err := newInspectionPager(opts, last != nil)
 		if err != nil {
@@ -571,7 +607,7 @@ func (_m *Organization) Users(
 		WithUserFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
 	if nodes, err := _m.NamedUsers(alias); err == nil || hasTotalCount {
 		pager, err := newUserPager(opts, last != nil)
 		if err != nil {
@@ -591,7 +627,7 @@ func (_m *Organization) APIKeys(
 		WithAPIKeyFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
 	if nodes, err := _m.NamedAPIKeys(alias); err == nil || hasTotalCount {
 		pager, err := newAPIKeyPager(opts, last != nil)
 		if err != nil {
@@ -765,6 +801,18 @@ func (_m *ShelfEvent) Batch(ctx context.Context) (*Batch, error) {
 	return result, err
 }
 
+func (_m *Shipment) Documents(ctx context.Context) (result []*Document, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedDocuments(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.DocumentsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDocuments().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Shipment) Carrier(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.CarrierOrErr()
 	if IsNotLoaded(err) {
@@ -797,7 +845,7 @@ func (_m *Shipment) Items(
 		WithShipmentItemFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
 	if nodes, err := _m.NamedItems(alias); err == nil || hasTotalCount {
 		pager, err := newShipmentItemPager(opts, last != nil)
 		if err != nil {
@@ -818,7 +866,7 @@ func (_m *Shipment) SensorReadings(
 		WithSensorReadingFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
 	if nodes, err := _m.NamedSensorReadings(alias); err == nil || hasTotalCount {
 		pager, err := newSensorReadingPager(opts, last != nil)
 		if err != nil {

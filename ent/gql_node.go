@@ -11,6 +11,7 @@ import (
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
+	"suyuan/ent/document"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/internal"
@@ -64,6 +65,11 @@ var batchinputImplementors = []string{"BatchInput", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*BatchInput) IsNode() {}
+
+var documentImplementors = []string{"Document", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Document) IsNode() {}
 
 var facilityImplementors = []string{"Facility", "Node"}
 
@@ -268,6 +274,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(batchinput.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, batchinputImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case document.Table:
+		query := c.Document.Query().
+			Where(document.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, documentImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -566,6 +581,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.BatchInput.Query().
 			Where(batchinput.IDIn(ids...))
 		query, err := query.CollectFields(ctx, batchinputImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case document.Table:
+		query := c.Document.Query().
+			Where(document.IDIn(ids...))
+		query, err := query.CollectFields(ctx, documentImplementors...)
 		if err != nil {
 			return nil, err
 		}

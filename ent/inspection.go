@@ -53,13 +53,16 @@ type InspectionEdges struct {
 	Lab *Organization `json:"lab,omitempty"`
 	// Measurements holds the value of the measurements edge.
 	Measurements []*Measurement `json:"measurements,omitempty"`
+	// Documents holds the value of the documents edge.
+	Documents []*Document `json:"documents,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedMeasurements map[string][]*Measurement
+	namedDocuments    map[string][]*Document
 }
 
 // BatchOrErr returns the Batch value or an error if the edge
@@ -91,6 +94,15 @@ func (e InspectionEdges) MeasurementsOrErr() ([]*Measurement, error) {
 		return e.Measurements, nil
 	}
 	return nil, &NotLoadedError{edge: "measurements"}
+}
+
+// DocumentsOrErr returns the Documents value or an error if the edge
+// was not loaded in eager-loading.
+func (e InspectionEdges) DocumentsOrErr() ([]*Document, error) {
+	if e.loadedTypes[3] {
+		return e.Documents, nil
+	}
+	return nil, &NotLoadedError{edge: "documents"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -214,6 +226,11 @@ func (_m *Inspection) QueryMeasurements() *MeasurementQuery {
 	return NewInspectionClient(_m.config).QueryMeasurements(_m)
 }
 
+// QueryDocuments queries the "documents" edge of the Inspection entity.
+func (_m *Inspection) QueryDocuments() *DocumentQuery {
+	return NewInspectionClient(_m.config).QueryDocuments(_m)
+}
+
 // Update returns a builder for updating this Inspection.
 // Note that you need to call Inspection.Unwrap() before calling this method if this Inspection
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -293,6 +310,30 @@ func (_m *Inspection) appendNamedMeasurements(name string, edges ...*Measurement
 		_m.Edges.namedMeasurements[name] = []*Measurement{}
 	} else {
 		_m.Edges.namedMeasurements[name] = append(_m.Edges.namedMeasurements[name], edges...)
+	}
+}
+
+// NamedDocuments returns the Documents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Inspection) NamedDocuments(name string) ([]*Document, error) {
+	if _m.Edges.namedDocuments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDocuments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Inspection) appendNamedDocuments(name string, edges ...*Document) {
+	if _m.Edges.namedDocuments == nil {
+		_m.Edges.namedDocuments = make(map[string][]*Document)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDocuments[name] = []*Document{}
+	} else {
+		_m.Edges.namedDocuments[name] = append(_m.Edges.namedDocuments[name], edges...)
 	}
 }
 

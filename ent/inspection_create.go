@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"suyuan/ent/batch"
+	"suyuan/ent/document"
 	"suyuan/ent/inspection"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
@@ -156,6 +157,21 @@ func (_c *InspectionCreate) AddMeasurements(v ...*Measurement) *InspectionCreate
 		ids[i] = v[i].ID
 	}
 	return _c.AddMeasurementIDs(ids...)
+}
+
+// AddDocumentIDs adds the "documents" edge to the Document entity by IDs.
+func (_c *InspectionCreate) AddDocumentIDs(ids ...int) *InspectionCreate {
+	_c.mutation.AddDocumentIDs(ids...)
+	return _c
+}
+
+// AddDocuments adds the "documents" edges to the Document entity.
+func (_c *InspectionCreate) AddDocuments(v ...*Document) *InspectionCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDocumentIDs(ids...)
 }
 
 // Mutation returns the InspectionMutation object of the builder.
@@ -388,6 +404,22 @@ func (_c *InspectionCreate) createSpec() (*Inspection, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(measurement.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DocumentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inspection.DocumentsTable,
+			Columns: []string{inspection.DocumentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(document.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"suyuan/ent/batch"
+	"suyuan/ent/document"
 	"suyuan/ent/inspection"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
@@ -31,9 +32,11 @@ type InspectionQuery struct {
 	withBatch             *BatchQuery
 	withLab               *OrganizationQuery
 	withMeasurements      *MeasurementQuery
+	withDocuments         *DocumentQuery
 	loadTotal             []func(context.Context, []*Inspection) error
 	modifiers             []func(*sql.Selector)
 	withNamedMeasurements map[string]*MeasurementQuery
+	withNamedDocuments    map[string]*DocumentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -129,6 +132,28 @@ func (_q *InspectionQuery) QueryMeasurements() *MeasurementQuery {
 			sqlgraph.From(inspection.Table, inspection.FieldID, selector),
 			sqlgraph.To(measurement.Table, measurement.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, inspection.MeasurementsTable, inspection.MeasurementsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDocuments chains the current query on the "documents" edge.
+func (_q *InspectionQuery) QueryDocuments() *DocumentQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inspection.Table, inspection.FieldID, selector),
+			sqlgraph.To(document.Table, document.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, inspection.DocumentsTable, inspection.DocumentsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -331,6 +356,7 @@ func (_q *InspectionQuery) Clone() *InspectionQuery {
 		withBatch:        _q.withBatch.Clone(),
 		withLab:          _q.withLab.Clone(),
 		withMeasurements: _q.withMeasurements.Clone(),
+		withDocuments:    _q.withDocuments.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -368,6 +394,17 @@ func (_q *InspectionQuery) WithMeasurements(opts ...func(*MeasurementQuery)) *In
 		opt(query)
 	}
 	_q.withMeasurements = query
+	return _q
+}
+
+// WithDocuments tells the query-builder to eager-load the nodes that are connected to
+// the "documents" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *InspectionQuery) WithDocuments(opts ...func(*DocumentQuery)) *InspectionQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDocuments = query
 	return _q
 }
 
@@ -455,10 +492,11 @@ func (_q *InspectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*I
 	var (
 		nodes       = []*Inspection{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withBatch != nil,
 			_q.withLab != nil,
 			_q.withMeasurements != nil,
+			_q.withDocuments != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -501,10 +539,24 @@ func (_q *InspectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*I
 			return nil, err
 		}
 	}
+	if query := _q.withDocuments; query != nil {
+		if err := _q.loadDocuments(ctx, query, nodes,
+			func(n *Inspection) { n.Edges.Documents = []*Document{} },
+			func(n *Inspection, e *Document) { n.Edges.Documents = append(n.Edges.Documents, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedMeasurements {
 		if err := _q.loadMeasurements(ctx, query, nodes,
 			func(n *Inspection) { n.appendNamedMeasurements(name) },
 			func(n *Inspection, e *Measurement) { n.appendNamedMeasurements(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDocuments {
+		if err := _q.loadDocuments(ctx, query, nodes,
+			func(n *Inspection) { n.appendNamedDocuments(name) },
+			func(n *Inspection, e *Document) { n.appendNamedDocuments(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -599,6 +651,39 @@ func (_q *InspectionQuery) loadMeasurements(ctx context.Context, query *Measurem
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "inspection_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *InspectionQuery) loadDocuments(ctx context.Context, query *DocumentQuery, nodes []*Inspection, init func(*Inspection), assign func(*Inspection, *Document)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Inspection)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(document.FieldInspectionID)
+	}
+	query.Where(predicate.Document(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(inspection.DocumentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.InspectionID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "inspection_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "inspection_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -741,6 +826,20 @@ func (_q *InspectionQuery) WithNamedMeasurements(name string, opts ...func(*Meas
 		_q.withNamedMeasurements = make(map[string]*MeasurementQuery)
 	}
 	_q.withNamedMeasurements[name] = query
+	return _q
+}
+
+// WithNamedDocuments tells the query-builder to eager-load the nodes that are connected to the "documents"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *InspectionQuery) WithNamedDocuments(name string, opts ...func(*DocumentQuery)) *InspectionQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDocuments == nil {
+		_q.withNamedDocuments = make(map[string]*DocumentQuery)
+	}
+	_q.withNamedDocuments[name] = query
 	return _q
 }
 

@@ -15,6 +15,8 @@ import (
 	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/document"
+	"suyuan/ent/documentcontent"
 	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
@@ -70,6 +72,8 @@ const (
 	TypeCaptureJob        = "CaptureJob"
 	TypeChange            = "Change"
 	TypeDailyCount        = "DailyCount"
+	TypeDocument          = "Document"
+	TypeDocumentContent   = "DocumentContent"
 	TypeEPCISQuery        = "EPCISQuery"
 	TypeEvent             = "Event"
 	TypeEventKey          = "EventKey"
@@ -4009,6 +4013,9 @@ type BatchMutation struct {
 	recalls               map[int]struct{}
 	removedrecalls        map[int]struct{}
 	clearedrecalls        bool
+	documents             map[int]struct{}
+	removeddocuments      map[int]struct{}
+	cleareddocuments      bool
 	product               *int
 	clearedproduct        bool
 	producer              *int
@@ -4787,6 +4794,60 @@ func (m *BatchMutation) ResetRecalls() {
 	m.recalls = nil
 	m.clearedrecalls = false
 	m.removedrecalls = nil
+}
+
+// AddDocumentIDs adds the "documents" edge to the Document entity by ids.
+func (m *BatchMutation) AddDocumentIDs(ids ...int) {
+	if m.documents == nil {
+		m.documents = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.documents[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDocuments clears the "documents" edge to the Document entity.
+func (m *BatchMutation) ClearDocuments() {
+	m.cleareddocuments = true
+}
+
+// DocumentsCleared reports if the "documents" edge to the Document entity was cleared.
+func (m *BatchMutation) DocumentsCleared() bool {
+	return m.cleareddocuments
+}
+
+// RemoveDocumentIDs removes the "documents" edge to the Document entity by IDs.
+func (m *BatchMutation) RemoveDocumentIDs(ids ...int) {
+	if m.removeddocuments == nil {
+		m.removeddocuments = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.documents, ids[i])
+		m.removeddocuments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDocuments returns the removed IDs of the "documents" edge to the Document entity.
+func (m *BatchMutation) RemovedDocumentsIDs() (ids []int) {
+	for id := range m.removeddocuments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DocumentsIDs returns the "documents" edge IDs in the mutation.
+func (m *BatchMutation) DocumentsIDs() (ids []int) {
+	for id := range m.documents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDocuments resets all changes to the "documents" edge.
+func (m *BatchMutation) ResetDocuments() {
+	m.documents = nil
+	m.cleareddocuments = false
+	m.removeddocuments = nil
 }
 
 // ClearProduct clears the "product" edge to the Product entity.
@@ -5671,7 +5732,7 @@ func (m *BatchMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *BatchMutation) AddedEdges() []string {
-	edges := make([]string, 0, 14)
+	edges := make([]string, 0, 15)
 	if m.alerts != nil {
 		edges = append(edges, batch.EdgeAlerts)
 	}
@@ -5680,6 +5741,9 @@ func (m *BatchMutation) AddedEdges() []string {
 	}
 	if m.recalls != nil {
 		edges = append(edges, batch.EdgeRecalls)
+	}
+	if m.documents != nil {
+		edges = append(edges, batch.EdgeDocuments)
 	}
 	if m.product != nil {
 		edges = append(edges, batch.EdgeProduct)
@@ -5736,6 +5800,12 @@ func (m *BatchMutation) AddedIDs(name string) []ent.Value {
 	case batch.EdgeRecalls:
 		ids := make([]ent.Value, 0, len(m.recalls))
 		for id := range m.recalls {
+			ids = append(ids, id)
+		}
+		return ids
+	case batch.EdgeDocuments:
+		ids := make([]ent.Value, 0, len(m.documents))
+		for id := range m.documents {
 			ids = append(ids, id)
 		}
 		return ids
@@ -5805,7 +5875,7 @@ func (m *BatchMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *BatchMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 14)
+	edges := make([]string, 0, 15)
 	if m.removedalerts != nil {
 		edges = append(edges, batch.EdgeAlerts)
 	}
@@ -5814,6 +5884,9 @@ func (m *BatchMutation) RemovedEdges() []string {
 	}
 	if m.removedrecalls != nil {
 		edges = append(edges, batch.EdgeRecalls)
+	}
+	if m.removeddocuments != nil {
+		edges = append(edges, batch.EdgeDocuments)
 	}
 	if m.removedinputs != nil {
 		edges = append(edges, batch.EdgeInputs)
@@ -5861,6 +5934,12 @@ func (m *BatchMutation) RemovedIDs(name string) []ent.Value {
 	case batch.EdgeRecalls:
 		ids := make([]ent.Value, 0, len(m.removedrecalls))
 		for id := range m.removedrecalls {
+			ids = append(ids, id)
+		}
+		return ids
+	case batch.EdgeDocuments:
+		ids := make([]ent.Value, 0, len(m.removeddocuments))
+		for id := range m.removeddocuments {
 			ids = append(ids, id)
 		}
 		return ids
@@ -5918,7 +5997,7 @@ func (m *BatchMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *BatchMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 14)
+	edges := make([]string, 0, 15)
 	if m.clearedalerts {
 		edges = append(edges, batch.EdgeAlerts)
 	}
@@ -5927,6 +6006,9 @@ func (m *BatchMutation) ClearedEdges() []string {
 	}
 	if m.clearedrecalls {
 		edges = append(edges, batch.EdgeRecalls)
+	}
+	if m.cleareddocuments {
+		edges = append(edges, batch.EdgeDocuments)
 	}
 	if m.clearedproduct {
 		edges = append(edges, batch.EdgeProduct)
@@ -5974,6 +6056,8 @@ func (m *BatchMutation) EdgeCleared(name string) bool {
 		return m.clearedrecall_places
 	case batch.EdgeRecalls:
 		return m.clearedrecalls
+	case batch.EdgeDocuments:
+		return m.cleareddocuments
 	case batch.EdgeProduct:
 		return m.clearedproduct
 	case batch.EdgeProducer:
@@ -6029,6 +6113,9 @@ func (m *BatchMutation) ResetEdge(name string) error {
 		return nil
 	case batch.EdgeRecalls:
 		m.ResetRecalls()
+		return nil
+	case batch.EdgeDocuments:
+		m.ResetDocuments()
 		return nil
 	case batch.EdgeProduct:
 		m.ResetProduct()
@@ -9326,6 +9413,1976 @@ func (m *DailyCountMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *DailyCountMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown DailyCount edge %s", name)
+}
+
+// DocumentMutation represents an operation that mutates the Document nodes in the graph.
+type DocumentMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	kind                *document.Kind
+	owner_id            *int
+	addowner_id         *int
+	uploaded_by_user    *int
+	adduploaded_by_user *int
+	uploaded_by_key     *int
+	adduploaded_by_key  *int
+	filename            *string
+	content_type        *string
+	size                *int64
+	addsize             *int64
+	sha256              *string
+	public              *bool
+	uploaded_at         *time.Time
+	clearedFields       map[string]struct{}
+	organization        *int
+	clearedorganization bool
+	batch               *int
+	clearedbatch        bool
+	inspection          *int
+	clearedinspection   bool
+	shipment            *int
+	clearedshipment     bool
+	content             *int
+	clearedcontent      bool
+	done                bool
+	oldValue            func(context.Context) (*Document, error)
+	predicates          []predicate.Document
+}
+
+var _ ent.Mutation = (*DocumentMutation)(nil)
+
+// documentOption allows management of the mutation configuration using functional options.
+type documentOption func(*DocumentMutation)
+
+// newDocumentMutation creates new mutation for the Document entity.
+func newDocumentMutation(c config, op Op, opts ...documentOption) *DocumentMutation {
+	m := &DocumentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDocument,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDocumentID sets the ID field of the mutation.
+func withDocumentID(id int) documentOption {
+	return func(m *DocumentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Document
+		)
+		m.oldValue = func(ctx context.Context) (*Document, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Document.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDocument sets the old Document of the mutation.
+func withDocument(node *Document) documentOption {
+	return func(m *DocumentMutation) {
+		m.oldValue = func(context.Context) (*Document, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DocumentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DocumentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DocumentMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DocumentMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Document.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKind sets the "kind" field.
+func (m *DocumentMutation) SetKind(d document.Kind) {
+	m.kind = &d
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *DocumentMutation) Kind() (r document.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldKind(ctx context.Context) (v document.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *DocumentMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *DocumentMutation) SetOrganizationID(i int) {
+	m.organization = &i
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *DocumentMutation) OrganizationID() (r int, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldOrganizationID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ClearOrganizationID clears the value of the "organization_id" field.
+func (m *DocumentMutation) ClearOrganizationID() {
+	m.organization = nil
+	m.clearedFields[document.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationIDCleared returns if the "organization_id" field was cleared in this mutation.
+func (m *DocumentMutation) OrganizationIDCleared() bool {
+	_, ok := m.clearedFields[document.FieldOrganizationID]
+	return ok
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *DocumentMutation) ResetOrganizationID() {
+	m.organization = nil
+	delete(m.clearedFields, document.FieldOrganizationID)
+}
+
+// SetBatchID sets the "batch_id" field.
+func (m *DocumentMutation) SetBatchID(i int) {
+	m.batch = &i
+}
+
+// BatchID returns the value of the "batch_id" field in the mutation.
+func (m *DocumentMutation) BatchID() (r int, exists bool) {
+	v := m.batch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBatchID returns the old "batch_id" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldBatchID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBatchID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBatchID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBatchID: %w", err)
+	}
+	return oldValue.BatchID, nil
+}
+
+// ClearBatchID clears the value of the "batch_id" field.
+func (m *DocumentMutation) ClearBatchID() {
+	m.batch = nil
+	m.clearedFields[document.FieldBatchID] = struct{}{}
+}
+
+// BatchIDCleared returns if the "batch_id" field was cleared in this mutation.
+func (m *DocumentMutation) BatchIDCleared() bool {
+	_, ok := m.clearedFields[document.FieldBatchID]
+	return ok
+}
+
+// ResetBatchID resets all changes to the "batch_id" field.
+func (m *DocumentMutation) ResetBatchID() {
+	m.batch = nil
+	delete(m.clearedFields, document.FieldBatchID)
+}
+
+// SetInspectionID sets the "inspection_id" field.
+func (m *DocumentMutation) SetInspectionID(i int) {
+	m.inspection = &i
+}
+
+// InspectionID returns the value of the "inspection_id" field in the mutation.
+func (m *DocumentMutation) InspectionID() (r int, exists bool) {
+	v := m.inspection
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInspectionID returns the old "inspection_id" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldInspectionID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInspectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInspectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInspectionID: %w", err)
+	}
+	return oldValue.InspectionID, nil
+}
+
+// ClearInspectionID clears the value of the "inspection_id" field.
+func (m *DocumentMutation) ClearInspectionID() {
+	m.inspection = nil
+	m.clearedFields[document.FieldInspectionID] = struct{}{}
+}
+
+// InspectionIDCleared returns if the "inspection_id" field was cleared in this mutation.
+func (m *DocumentMutation) InspectionIDCleared() bool {
+	_, ok := m.clearedFields[document.FieldInspectionID]
+	return ok
+}
+
+// ResetInspectionID resets all changes to the "inspection_id" field.
+func (m *DocumentMutation) ResetInspectionID() {
+	m.inspection = nil
+	delete(m.clearedFields, document.FieldInspectionID)
+}
+
+// SetShipmentID sets the "shipment_id" field.
+func (m *DocumentMutation) SetShipmentID(i int) {
+	m.shipment = &i
+}
+
+// ShipmentID returns the value of the "shipment_id" field in the mutation.
+func (m *DocumentMutation) ShipmentID() (r int, exists bool) {
+	v := m.shipment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShipmentID returns the old "shipment_id" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldShipmentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShipmentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShipmentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShipmentID: %w", err)
+	}
+	return oldValue.ShipmentID, nil
+}
+
+// ClearShipmentID clears the value of the "shipment_id" field.
+func (m *DocumentMutation) ClearShipmentID() {
+	m.shipment = nil
+	m.clearedFields[document.FieldShipmentID] = struct{}{}
+}
+
+// ShipmentIDCleared returns if the "shipment_id" field was cleared in this mutation.
+func (m *DocumentMutation) ShipmentIDCleared() bool {
+	_, ok := m.clearedFields[document.FieldShipmentID]
+	return ok
+}
+
+// ResetShipmentID resets all changes to the "shipment_id" field.
+func (m *DocumentMutation) ResetShipmentID() {
+	m.shipment = nil
+	delete(m.clearedFields, document.FieldShipmentID)
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (m *DocumentMutation) SetOwnerID(i int) {
+	m.owner_id = &i
+	m.addowner_id = nil
+}
+
+// OwnerID returns the value of the "owner_id" field in the mutation.
+func (m *DocumentMutation) OwnerID() (r int, exists bool) {
+	v := m.owner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnerID returns the old "owner_id" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldOwnerID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnerID: %w", err)
+	}
+	return oldValue.OwnerID, nil
+}
+
+// AddOwnerID adds i to the "owner_id" field.
+func (m *DocumentMutation) AddOwnerID(i int) {
+	if m.addowner_id != nil {
+		*m.addowner_id += i
+	} else {
+		m.addowner_id = &i
+	}
+}
+
+// AddedOwnerID returns the value that was added to the "owner_id" field in this mutation.
+func (m *DocumentMutation) AddedOwnerID() (r int, exists bool) {
+	v := m.addowner_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOwnerID resets all changes to the "owner_id" field.
+func (m *DocumentMutation) ResetOwnerID() {
+	m.owner_id = nil
+	m.addowner_id = nil
+}
+
+// SetUploadedByUser sets the "uploaded_by_user" field.
+func (m *DocumentMutation) SetUploadedByUser(i int) {
+	m.uploaded_by_user = &i
+	m.adduploaded_by_user = nil
+}
+
+// UploadedByUser returns the value of the "uploaded_by_user" field in the mutation.
+func (m *DocumentMutation) UploadedByUser() (r int, exists bool) {
+	v := m.uploaded_by_user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadedByUser returns the old "uploaded_by_user" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldUploadedByUser(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadedByUser is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadedByUser requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadedByUser: %w", err)
+	}
+	return oldValue.UploadedByUser, nil
+}
+
+// AddUploadedByUser adds i to the "uploaded_by_user" field.
+func (m *DocumentMutation) AddUploadedByUser(i int) {
+	if m.adduploaded_by_user != nil {
+		*m.adduploaded_by_user += i
+	} else {
+		m.adduploaded_by_user = &i
+	}
+}
+
+// AddedUploadedByUser returns the value that was added to the "uploaded_by_user" field in this mutation.
+func (m *DocumentMutation) AddedUploadedByUser() (r int, exists bool) {
+	v := m.adduploaded_by_user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearUploadedByUser clears the value of the "uploaded_by_user" field.
+func (m *DocumentMutation) ClearUploadedByUser() {
+	m.uploaded_by_user = nil
+	m.adduploaded_by_user = nil
+	m.clearedFields[document.FieldUploadedByUser] = struct{}{}
+}
+
+// UploadedByUserCleared returns if the "uploaded_by_user" field was cleared in this mutation.
+func (m *DocumentMutation) UploadedByUserCleared() bool {
+	_, ok := m.clearedFields[document.FieldUploadedByUser]
+	return ok
+}
+
+// ResetUploadedByUser resets all changes to the "uploaded_by_user" field.
+func (m *DocumentMutation) ResetUploadedByUser() {
+	m.uploaded_by_user = nil
+	m.adduploaded_by_user = nil
+	delete(m.clearedFields, document.FieldUploadedByUser)
+}
+
+// SetUploadedByKey sets the "uploaded_by_key" field.
+func (m *DocumentMutation) SetUploadedByKey(i int) {
+	m.uploaded_by_key = &i
+	m.adduploaded_by_key = nil
+}
+
+// UploadedByKey returns the value of the "uploaded_by_key" field in the mutation.
+func (m *DocumentMutation) UploadedByKey() (r int, exists bool) {
+	v := m.uploaded_by_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadedByKey returns the old "uploaded_by_key" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldUploadedByKey(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadedByKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadedByKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadedByKey: %w", err)
+	}
+	return oldValue.UploadedByKey, nil
+}
+
+// AddUploadedByKey adds i to the "uploaded_by_key" field.
+func (m *DocumentMutation) AddUploadedByKey(i int) {
+	if m.adduploaded_by_key != nil {
+		*m.adduploaded_by_key += i
+	} else {
+		m.adduploaded_by_key = &i
+	}
+}
+
+// AddedUploadedByKey returns the value that was added to the "uploaded_by_key" field in this mutation.
+func (m *DocumentMutation) AddedUploadedByKey() (r int, exists bool) {
+	v := m.adduploaded_by_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearUploadedByKey clears the value of the "uploaded_by_key" field.
+func (m *DocumentMutation) ClearUploadedByKey() {
+	m.uploaded_by_key = nil
+	m.adduploaded_by_key = nil
+	m.clearedFields[document.FieldUploadedByKey] = struct{}{}
+}
+
+// UploadedByKeyCleared returns if the "uploaded_by_key" field was cleared in this mutation.
+func (m *DocumentMutation) UploadedByKeyCleared() bool {
+	_, ok := m.clearedFields[document.FieldUploadedByKey]
+	return ok
+}
+
+// ResetUploadedByKey resets all changes to the "uploaded_by_key" field.
+func (m *DocumentMutation) ResetUploadedByKey() {
+	m.uploaded_by_key = nil
+	m.adduploaded_by_key = nil
+	delete(m.clearedFields, document.FieldUploadedByKey)
+}
+
+// SetFilename sets the "filename" field.
+func (m *DocumentMutation) SetFilename(s string) {
+	m.filename = &s
+}
+
+// Filename returns the value of the "filename" field in the mutation.
+func (m *DocumentMutation) Filename() (r string, exists bool) {
+	v := m.filename
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFilename returns the old "filename" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldFilename(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFilename is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFilename requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFilename: %w", err)
+	}
+	return oldValue.Filename, nil
+}
+
+// ResetFilename resets all changes to the "filename" field.
+func (m *DocumentMutation) ResetFilename() {
+	m.filename = nil
+}
+
+// SetContentType sets the "content_type" field.
+func (m *DocumentMutation) SetContentType(s string) {
+	m.content_type = &s
+}
+
+// ContentType returns the value of the "content_type" field in the mutation.
+func (m *DocumentMutation) ContentType() (r string, exists bool) {
+	v := m.content_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContentType returns the old "content_type" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldContentType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContentType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContentType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContentType: %w", err)
+	}
+	return oldValue.ContentType, nil
+}
+
+// ResetContentType resets all changes to the "content_type" field.
+func (m *DocumentMutation) ResetContentType() {
+	m.content_type = nil
+}
+
+// SetSize sets the "size" field.
+func (m *DocumentMutation) SetSize(i int64) {
+	m.size = &i
+	m.addsize = nil
+}
+
+// Size returns the value of the "size" field in the mutation.
+func (m *DocumentMutation) Size() (r int64, exists bool) {
+	v := m.size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSize returns the old "size" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldSize(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSize: %w", err)
+	}
+	return oldValue.Size, nil
+}
+
+// AddSize adds i to the "size" field.
+func (m *DocumentMutation) AddSize(i int64) {
+	if m.addsize != nil {
+		*m.addsize += i
+	} else {
+		m.addsize = &i
+	}
+}
+
+// AddedSize returns the value that was added to the "size" field in this mutation.
+func (m *DocumentMutation) AddedSize() (r int64, exists bool) {
+	v := m.addsize
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSize resets all changes to the "size" field.
+func (m *DocumentMutation) ResetSize() {
+	m.size = nil
+	m.addsize = nil
+}
+
+// SetSha256 sets the "sha256" field.
+func (m *DocumentMutation) SetSha256(s string) {
+	m.sha256 = &s
+}
+
+// Sha256 returns the value of the "sha256" field in the mutation.
+func (m *DocumentMutation) Sha256() (r string, exists bool) {
+	v := m.sha256
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSha256 returns the old "sha256" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldSha256(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSha256 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSha256 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSha256: %w", err)
+	}
+	return oldValue.Sha256, nil
+}
+
+// ResetSha256 resets all changes to the "sha256" field.
+func (m *DocumentMutation) ResetSha256() {
+	m.sha256 = nil
+}
+
+// SetPublic sets the "public" field.
+func (m *DocumentMutation) SetPublic(b bool) {
+	m.public = &b
+}
+
+// Public returns the value of the "public" field in the mutation.
+func (m *DocumentMutation) Public() (r bool, exists bool) {
+	v := m.public
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublic returns the old "public" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldPublic(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublic is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublic requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublic: %w", err)
+	}
+	return oldValue.Public, nil
+}
+
+// ResetPublic resets all changes to the "public" field.
+func (m *DocumentMutation) ResetPublic() {
+	m.public = nil
+}
+
+// SetUploadedAt sets the "uploaded_at" field.
+func (m *DocumentMutation) SetUploadedAt(t time.Time) {
+	m.uploaded_at = &t
+}
+
+// UploadedAt returns the value of the "uploaded_at" field in the mutation.
+func (m *DocumentMutation) UploadedAt() (r time.Time, exists bool) {
+	v := m.uploaded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadedAt returns the old "uploaded_at" field's value of the Document entity.
+// If the Document object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentMutation) OldUploadedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadedAt: %w", err)
+	}
+	return oldValue.UploadedAt, nil
+}
+
+// ResetUploadedAt resets all changes to the "uploaded_at" field.
+func (m *DocumentMutation) ResetUploadedAt() {
+	m.uploaded_at = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *DocumentMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[document.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *DocumentMutation) OrganizationCleared() bool {
+	return m.OrganizationIDCleared() || m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *DocumentMutation) OrganizationIDs() (ids []int) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *DocumentMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearBatch clears the "batch" edge to the Batch entity.
+func (m *DocumentMutation) ClearBatch() {
+	m.clearedbatch = true
+	m.clearedFields[document.FieldBatchID] = struct{}{}
+}
+
+// BatchCleared reports if the "batch" edge to the Batch entity was cleared.
+func (m *DocumentMutation) BatchCleared() bool {
+	return m.BatchIDCleared() || m.clearedbatch
+}
+
+// BatchIDs returns the "batch" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// BatchID instead. It exists only for internal usage by the builders.
+func (m *DocumentMutation) BatchIDs() (ids []int) {
+	if id := m.batch; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetBatch resets all changes to the "batch" edge.
+func (m *DocumentMutation) ResetBatch() {
+	m.batch = nil
+	m.clearedbatch = false
+}
+
+// ClearInspection clears the "inspection" edge to the Inspection entity.
+func (m *DocumentMutation) ClearInspection() {
+	m.clearedinspection = true
+	m.clearedFields[document.FieldInspectionID] = struct{}{}
+}
+
+// InspectionCleared reports if the "inspection" edge to the Inspection entity was cleared.
+func (m *DocumentMutation) InspectionCleared() bool {
+	return m.InspectionIDCleared() || m.clearedinspection
+}
+
+// InspectionIDs returns the "inspection" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// InspectionID instead. It exists only for internal usage by the builders.
+func (m *DocumentMutation) InspectionIDs() (ids []int) {
+	if id := m.inspection; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetInspection resets all changes to the "inspection" edge.
+func (m *DocumentMutation) ResetInspection() {
+	m.inspection = nil
+	m.clearedinspection = false
+}
+
+// ClearShipment clears the "shipment" edge to the Shipment entity.
+func (m *DocumentMutation) ClearShipment() {
+	m.clearedshipment = true
+	m.clearedFields[document.FieldShipmentID] = struct{}{}
+}
+
+// ShipmentCleared reports if the "shipment" edge to the Shipment entity was cleared.
+func (m *DocumentMutation) ShipmentCleared() bool {
+	return m.ShipmentIDCleared() || m.clearedshipment
+}
+
+// ShipmentIDs returns the "shipment" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ShipmentID instead. It exists only for internal usage by the builders.
+func (m *DocumentMutation) ShipmentIDs() (ids []int) {
+	if id := m.shipment; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetShipment resets all changes to the "shipment" edge.
+func (m *DocumentMutation) ResetShipment() {
+	m.shipment = nil
+	m.clearedshipment = false
+}
+
+// SetContentID sets the "content" edge to the DocumentContent entity by id.
+func (m *DocumentMutation) SetContentID(id int) {
+	m.content = &id
+}
+
+// ClearContent clears the "content" edge to the DocumentContent entity.
+func (m *DocumentMutation) ClearContent() {
+	m.clearedcontent = true
+}
+
+// ContentCleared reports if the "content" edge to the DocumentContent entity was cleared.
+func (m *DocumentMutation) ContentCleared() bool {
+	return m.clearedcontent
+}
+
+// ContentID returns the "content" edge ID in the mutation.
+func (m *DocumentMutation) ContentID() (id int, exists bool) {
+	if m.content != nil {
+		return *m.content, true
+	}
+	return
+}
+
+// ContentIDs returns the "content" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ContentID instead. It exists only for internal usage by the builders.
+func (m *DocumentMutation) ContentIDs() (ids []int) {
+	if id := m.content; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetContent resets all changes to the "content" edge.
+func (m *DocumentMutation) ResetContent() {
+	m.content = nil
+	m.clearedcontent = false
+}
+
+// Where appends a list predicates to the DocumentMutation builder.
+func (m *DocumentMutation) Where(ps ...predicate.Document) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DocumentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DocumentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Document, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DocumentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DocumentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Document).
+func (m *DocumentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DocumentMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.kind != nil {
+		fields = append(fields, document.FieldKind)
+	}
+	if m.organization != nil {
+		fields = append(fields, document.FieldOrganizationID)
+	}
+	if m.batch != nil {
+		fields = append(fields, document.FieldBatchID)
+	}
+	if m.inspection != nil {
+		fields = append(fields, document.FieldInspectionID)
+	}
+	if m.shipment != nil {
+		fields = append(fields, document.FieldShipmentID)
+	}
+	if m.owner_id != nil {
+		fields = append(fields, document.FieldOwnerID)
+	}
+	if m.uploaded_by_user != nil {
+		fields = append(fields, document.FieldUploadedByUser)
+	}
+	if m.uploaded_by_key != nil {
+		fields = append(fields, document.FieldUploadedByKey)
+	}
+	if m.filename != nil {
+		fields = append(fields, document.FieldFilename)
+	}
+	if m.content_type != nil {
+		fields = append(fields, document.FieldContentType)
+	}
+	if m.size != nil {
+		fields = append(fields, document.FieldSize)
+	}
+	if m.sha256 != nil {
+		fields = append(fields, document.FieldSha256)
+	}
+	if m.public != nil {
+		fields = append(fields, document.FieldPublic)
+	}
+	if m.uploaded_at != nil {
+		fields = append(fields, document.FieldUploadedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DocumentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case document.FieldKind:
+		return m.Kind()
+	case document.FieldOrganizationID:
+		return m.OrganizationID()
+	case document.FieldBatchID:
+		return m.BatchID()
+	case document.FieldInspectionID:
+		return m.InspectionID()
+	case document.FieldShipmentID:
+		return m.ShipmentID()
+	case document.FieldOwnerID:
+		return m.OwnerID()
+	case document.FieldUploadedByUser:
+		return m.UploadedByUser()
+	case document.FieldUploadedByKey:
+		return m.UploadedByKey()
+	case document.FieldFilename:
+		return m.Filename()
+	case document.FieldContentType:
+		return m.ContentType()
+	case document.FieldSize:
+		return m.Size()
+	case document.FieldSha256:
+		return m.Sha256()
+	case document.FieldPublic:
+		return m.Public()
+	case document.FieldUploadedAt:
+		return m.UploadedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DocumentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case document.FieldKind:
+		return m.OldKind(ctx)
+	case document.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case document.FieldBatchID:
+		return m.OldBatchID(ctx)
+	case document.FieldInspectionID:
+		return m.OldInspectionID(ctx)
+	case document.FieldShipmentID:
+		return m.OldShipmentID(ctx)
+	case document.FieldOwnerID:
+		return m.OldOwnerID(ctx)
+	case document.FieldUploadedByUser:
+		return m.OldUploadedByUser(ctx)
+	case document.FieldUploadedByKey:
+		return m.OldUploadedByKey(ctx)
+	case document.FieldFilename:
+		return m.OldFilename(ctx)
+	case document.FieldContentType:
+		return m.OldContentType(ctx)
+	case document.FieldSize:
+		return m.OldSize(ctx)
+	case document.FieldSha256:
+		return m.OldSha256(ctx)
+	case document.FieldPublic:
+		return m.OldPublic(ctx)
+	case document.FieldUploadedAt:
+		return m.OldUploadedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Document field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DocumentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case document.FieldKind:
+		v, ok := value.(document.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case document.FieldOrganizationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case document.FieldBatchID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBatchID(v)
+		return nil
+	case document.FieldInspectionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInspectionID(v)
+		return nil
+	case document.FieldShipmentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShipmentID(v)
+		return nil
+	case document.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnerID(v)
+		return nil
+	case document.FieldUploadedByUser:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadedByUser(v)
+		return nil
+	case document.FieldUploadedByKey:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadedByKey(v)
+		return nil
+	case document.FieldFilename:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFilename(v)
+		return nil
+	case document.FieldContentType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContentType(v)
+		return nil
+	case document.FieldSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSize(v)
+		return nil
+	case document.FieldSha256:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSha256(v)
+		return nil
+	case document.FieldPublic:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublic(v)
+		return nil
+	case document.FieldUploadedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Document field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DocumentMutation) AddedFields() []string {
+	var fields []string
+	if m.addowner_id != nil {
+		fields = append(fields, document.FieldOwnerID)
+	}
+	if m.adduploaded_by_user != nil {
+		fields = append(fields, document.FieldUploadedByUser)
+	}
+	if m.adduploaded_by_key != nil {
+		fields = append(fields, document.FieldUploadedByKey)
+	}
+	if m.addsize != nil {
+		fields = append(fields, document.FieldSize)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DocumentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case document.FieldOwnerID:
+		return m.AddedOwnerID()
+	case document.FieldUploadedByUser:
+		return m.AddedUploadedByUser()
+	case document.FieldUploadedByKey:
+		return m.AddedUploadedByKey()
+	case document.FieldSize:
+		return m.AddedSize()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DocumentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case document.FieldOwnerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOwnerID(v)
+		return nil
+	case document.FieldUploadedByUser:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUploadedByUser(v)
+		return nil
+	case document.FieldUploadedByKey:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUploadedByKey(v)
+		return nil
+	case document.FieldSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSize(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Document numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DocumentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(document.FieldOrganizationID) {
+		fields = append(fields, document.FieldOrganizationID)
+	}
+	if m.FieldCleared(document.FieldBatchID) {
+		fields = append(fields, document.FieldBatchID)
+	}
+	if m.FieldCleared(document.FieldInspectionID) {
+		fields = append(fields, document.FieldInspectionID)
+	}
+	if m.FieldCleared(document.FieldShipmentID) {
+		fields = append(fields, document.FieldShipmentID)
+	}
+	if m.FieldCleared(document.FieldUploadedByUser) {
+		fields = append(fields, document.FieldUploadedByUser)
+	}
+	if m.FieldCleared(document.FieldUploadedByKey) {
+		fields = append(fields, document.FieldUploadedByKey)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DocumentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DocumentMutation) ClearField(name string) error {
+	switch name {
+	case document.FieldOrganizationID:
+		m.ClearOrganizationID()
+		return nil
+	case document.FieldBatchID:
+		m.ClearBatchID()
+		return nil
+	case document.FieldInspectionID:
+		m.ClearInspectionID()
+		return nil
+	case document.FieldShipmentID:
+		m.ClearShipmentID()
+		return nil
+	case document.FieldUploadedByUser:
+		m.ClearUploadedByUser()
+		return nil
+	case document.FieldUploadedByKey:
+		m.ClearUploadedByKey()
+		return nil
+	}
+	return fmt.Errorf("unknown Document nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DocumentMutation) ResetField(name string) error {
+	switch name {
+	case document.FieldKind:
+		m.ResetKind()
+		return nil
+	case document.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case document.FieldBatchID:
+		m.ResetBatchID()
+		return nil
+	case document.FieldInspectionID:
+		m.ResetInspectionID()
+		return nil
+	case document.FieldShipmentID:
+		m.ResetShipmentID()
+		return nil
+	case document.FieldOwnerID:
+		m.ResetOwnerID()
+		return nil
+	case document.FieldUploadedByUser:
+		m.ResetUploadedByUser()
+		return nil
+	case document.FieldUploadedByKey:
+		m.ResetUploadedByKey()
+		return nil
+	case document.FieldFilename:
+		m.ResetFilename()
+		return nil
+	case document.FieldContentType:
+		m.ResetContentType()
+		return nil
+	case document.FieldSize:
+		m.ResetSize()
+		return nil
+	case document.FieldSha256:
+		m.ResetSha256()
+		return nil
+	case document.FieldPublic:
+		m.ResetPublic()
+		return nil
+	case document.FieldUploadedAt:
+		m.ResetUploadedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Document field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DocumentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.organization != nil {
+		edges = append(edges, document.EdgeOrganization)
+	}
+	if m.batch != nil {
+		edges = append(edges, document.EdgeBatch)
+	}
+	if m.inspection != nil {
+		edges = append(edges, document.EdgeInspection)
+	}
+	if m.shipment != nil {
+		edges = append(edges, document.EdgeShipment)
+	}
+	if m.content != nil {
+		edges = append(edges, document.EdgeContent)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DocumentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case document.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case document.EdgeBatch:
+		if id := m.batch; id != nil {
+			return []ent.Value{*id}
+		}
+	case document.EdgeInspection:
+		if id := m.inspection; id != nil {
+			return []ent.Value{*id}
+		}
+	case document.EdgeShipment:
+		if id := m.shipment; id != nil {
+			return []ent.Value{*id}
+		}
+	case document.EdgeContent:
+		if id := m.content; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DocumentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 5)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DocumentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DocumentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 5)
+	if m.clearedorganization {
+		edges = append(edges, document.EdgeOrganization)
+	}
+	if m.clearedbatch {
+		edges = append(edges, document.EdgeBatch)
+	}
+	if m.clearedinspection {
+		edges = append(edges, document.EdgeInspection)
+	}
+	if m.clearedshipment {
+		edges = append(edges, document.EdgeShipment)
+	}
+	if m.clearedcontent {
+		edges = append(edges, document.EdgeContent)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DocumentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case document.EdgeOrganization:
+		return m.clearedorganization
+	case document.EdgeBatch:
+		return m.clearedbatch
+	case document.EdgeInspection:
+		return m.clearedinspection
+	case document.EdgeShipment:
+		return m.clearedshipment
+	case document.EdgeContent:
+		return m.clearedcontent
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DocumentMutation) ClearEdge(name string) error {
+	switch name {
+	case document.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case document.EdgeBatch:
+		m.ClearBatch()
+		return nil
+	case document.EdgeInspection:
+		m.ClearInspection()
+		return nil
+	case document.EdgeShipment:
+		m.ClearShipment()
+		return nil
+	case document.EdgeContent:
+		m.ClearContent()
+		return nil
+	}
+	return fmt.Errorf("unknown Document unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DocumentMutation) ResetEdge(name string) error {
+	switch name {
+	case document.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case document.EdgeBatch:
+		m.ResetBatch()
+		return nil
+	case document.EdgeInspection:
+		m.ResetInspection()
+		return nil
+	case document.EdgeShipment:
+		m.ResetShipment()
+		return nil
+	case document.EdgeContent:
+		m.ResetContent()
+		return nil
+	}
+	return fmt.Errorf("unknown Document edge %s", name)
+}
+
+// DocumentContentMutation represents an operation that mutates the DocumentContent nodes in the graph.
+type DocumentContentMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	content         *[]byte
+	clearedFields   map[string]struct{}
+	document        *int
+	cleareddocument bool
+	done            bool
+	oldValue        func(context.Context) (*DocumentContent, error)
+	predicates      []predicate.DocumentContent
+}
+
+var _ ent.Mutation = (*DocumentContentMutation)(nil)
+
+// documentcontentOption allows management of the mutation configuration using functional options.
+type documentcontentOption func(*DocumentContentMutation)
+
+// newDocumentContentMutation creates new mutation for the DocumentContent entity.
+func newDocumentContentMutation(c config, op Op, opts ...documentcontentOption) *DocumentContentMutation {
+	m := &DocumentContentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDocumentContent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDocumentContentID sets the ID field of the mutation.
+func withDocumentContentID(id int) documentcontentOption {
+	return func(m *DocumentContentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DocumentContent
+		)
+		m.oldValue = func(ctx context.Context) (*DocumentContent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DocumentContent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDocumentContent sets the old DocumentContent of the mutation.
+func withDocumentContent(node *DocumentContent) documentcontentOption {
+	return func(m *DocumentContentMutation) {
+		m.oldValue = func(context.Context) (*DocumentContent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DocumentContentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DocumentContentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DocumentContentMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DocumentContentMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DocumentContent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDocumentID sets the "document_id" field.
+func (m *DocumentContentMutation) SetDocumentID(i int) {
+	m.document = &i
+}
+
+// DocumentID returns the value of the "document_id" field in the mutation.
+func (m *DocumentContentMutation) DocumentID() (r int, exists bool) {
+	v := m.document
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDocumentID returns the old "document_id" field's value of the DocumentContent entity.
+// If the DocumentContent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentContentMutation) OldDocumentID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDocumentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDocumentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDocumentID: %w", err)
+	}
+	return oldValue.DocumentID, nil
+}
+
+// ResetDocumentID resets all changes to the "document_id" field.
+func (m *DocumentContentMutation) ResetDocumentID() {
+	m.document = nil
+}
+
+// SetContent sets the "content" field.
+func (m *DocumentContentMutation) SetContent(b []byte) {
+	m.content = &b
+}
+
+// Content returns the value of the "content" field in the mutation.
+func (m *DocumentContentMutation) Content() (r []byte, exists bool) {
+	v := m.content
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContent returns the old "content" field's value of the DocumentContent entity.
+// If the DocumentContent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DocumentContentMutation) OldContent(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContent: %w", err)
+	}
+	return oldValue.Content, nil
+}
+
+// ResetContent resets all changes to the "content" field.
+func (m *DocumentContentMutation) ResetContent() {
+	m.content = nil
+}
+
+// ClearDocument clears the "document" edge to the Document entity.
+func (m *DocumentContentMutation) ClearDocument() {
+	m.cleareddocument = true
+	m.clearedFields[documentcontent.FieldDocumentID] = struct{}{}
+}
+
+// DocumentCleared reports if the "document" edge to the Document entity was cleared.
+func (m *DocumentContentMutation) DocumentCleared() bool {
+	return m.cleareddocument
+}
+
+// DocumentIDs returns the "document" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DocumentID instead. It exists only for internal usage by the builders.
+func (m *DocumentContentMutation) DocumentIDs() (ids []int) {
+	if id := m.document; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDocument resets all changes to the "document" edge.
+func (m *DocumentContentMutation) ResetDocument() {
+	m.document = nil
+	m.cleareddocument = false
+}
+
+// Where appends a list predicates to the DocumentContentMutation builder.
+func (m *DocumentContentMutation) Where(ps ...predicate.DocumentContent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DocumentContentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DocumentContentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DocumentContent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DocumentContentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DocumentContentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DocumentContent).
+func (m *DocumentContentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DocumentContentMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.document != nil {
+		fields = append(fields, documentcontent.FieldDocumentID)
+	}
+	if m.content != nil {
+		fields = append(fields, documentcontent.FieldContent)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DocumentContentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case documentcontent.FieldDocumentID:
+		return m.DocumentID()
+	case documentcontent.FieldContent:
+		return m.Content()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DocumentContentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case documentcontent.FieldDocumentID:
+		return m.OldDocumentID(ctx)
+	case documentcontent.FieldContent:
+		return m.OldContent(ctx)
+	}
+	return nil, fmt.Errorf("unknown DocumentContent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DocumentContentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case documentcontent.FieldDocumentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDocumentID(v)
+		return nil
+	case documentcontent.FieldContent:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContent(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DocumentContent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DocumentContentMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DocumentContentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DocumentContentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown DocumentContent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DocumentContentMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DocumentContentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DocumentContentMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown DocumentContent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DocumentContentMutation) ResetField(name string) error {
+	switch name {
+	case documentcontent.FieldDocumentID:
+		m.ResetDocumentID()
+		return nil
+	case documentcontent.FieldContent:
+		m.ResetContent()
+		return nil
+	}
+	return fmt.Errorf("unknown DocumentContent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DocumentContentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.document != nil {
+		edges = append(edges, documentcontent.EdgeDocument)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DocumentContentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case documentcontent.EdgeDocument:
+		if id := m.document; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DocumentContentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DocumentContentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DocumentContentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareddocument {
+		edges = append(edges, documentcontent.EdgeDocument)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DocumentContentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case documentcontent.EdgeDocument:
+		return m.cleareddocument
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DocumentContentMutation) ClearEdge(name string) error {
+	switch name {
+	case documentcontent.EdgeDocument:
+		m.ClearDocument()
+		return nil
+	}
+	return fmt.Errorf("unknown DocumentContent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DocumentContentMutation) ResetEdge(name string) error {
+	switch name {
+	case documentcontent.EdgeDocument:
+		m.ResetDocument()
+		return nil
+	}
+	return fmt.Errorf("unknown DocumentContent edge %s", name)
 }
 
 // EPCISQueryMutation represents an operation that mutates the EPCISQuery nodes in the graph.
@@ -14232,6 +16289,9 @@ type InspectionMutation struct {
 	measurements        map[int]struct{}
 	removedmeasurements map[int]struct{}
 	clearedmeasurements bool
+	documents           map[int]struct{}
+	removeddocuments    map[int]struct{}
+	cleareddocuments    bool
 	done                bool
 	oldValue            func(context.Context) (*Inspection, error)
 	predicates          []predicate.Inspection
@@ -14816,6 +16876,60 @@ func (m *InspectionMutation) ResetMeasurements() {
 	m.removedmeasurements = nil
 }
 
+// AddDocumentIDs adds the "documents" edge to the Document entity by ids.
+func (m *InspectionMutation) AddDocumentIDs(ids ...int) {
+	if m.documents == nil {
+		m.documents = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.documents[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDocuments clears the "documents" edge to the Document entity.
+func (m *InspectionMutation) ClearDocuments() {
+	m.cleareddocuments = true
+}
+
+// DocumentsCleared reports if the "documents" edge to the Document entity was cleared.
+func (m *InspectionMutation) DocumentsCleared() bool {
+	return m.cleareddocuments
+}
+
+// RemoveDocumentIDs removes the "documents" edge to the Document entity by IDs.
+func (m *InspectionMutation) RemoveDocumentIDs(ids ...int) {
+	if m.removeddocuments == nil {
+		m.removeddocuments = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.documents, ids[i])
+		m.removeddocuments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDocuments returns the removed IDs of the "documents" edge to the Document entity.
+func (m *InspectionMutation) RemovedDocumentsIDs() (ids []int) {
+	for id := range m.removeddocuments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DocumentsIDs returns the "documents" edge IDs in the mutation.
+func (m *InspectionMutation) DocumentsIDs() (ids []int) {
+	for id := range m.documents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDocuments resets all changes to the "documents" edge.
+func (m *InspectionMutation) ResetDocuments() {
+	m.documents = nil
+	m.cleareddocuments = false
+	m.removeddocuments = nil
+}
+
 // Where appends a list predicates to the InspectionMutation builder.
 func (m *InspectionMutation) Where(ps ...predicate.Inspection) {
 	m.predicates = append(m.predicates, ps...)
@@ -15114,7 +17228,7 @@ func (m *InspectionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *InspectionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.batch != nil {
 		edges = append(edges, inspection.EdgeBatch)
 	}
@@ -15123,6 +17237,9 @@ func (m *InspectionMutation) AddedEdges() []string {
 	}
 	if m.measurements != nil {
 		edges = append(edges, inspection.EdgeMeasurements)
+	}
+	if m.documents != nil {
+		edges = append(edges, inspection.EdgeDocuments)
 	}
 	return edges
 }
@@ -15145,15 +17262,24 @@ func (m *InspectionMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case inspection.EdgeDocuments:
+		ids := make([]ent.Value, 0, len(m.documents))
+		for id := range m.documents {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *InspectionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedmeasurements != nil {
 		edges = append(edges, inspection.EdgeMeasurements)
+	}
+	if m.removeddocuments != nil {
+		edges = append(edges, inspection.EdgeDocuments)
 	}
 	return edges
 }
@@ -15168,13 +17294,19 @@ func (m *InspectionMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case inspection.EdgeDocuments:
+		ids := make([]ent.Value, 0, len(m.removeddocuments))
+		for id := range m.removeddocuments {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *InspectionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedbatch {
 		edges = append(edges, inspection.EdgeBatch)
 	}
@@ -15183,6 +17315,9 @@ func (m *InspectionMutation) ClearedEdges() []string {
 	}
 	if m.clearedmeasurements {
 		edges = append(edges, inspection.EdgeMeasurements)
+	}
+	if m.cleareddocuments {
+		edges = append(edges, inspection.EdgeDocuments)
 	}
 	return edges
 }
@@ -15197,6 +17332,8 @@ func (m *InspectionMutation) EdgeCleared(name string) bool {
 		return m.clearedlab
 	case inspection.EdgeMeasurements:
 		return m.clearedmeasurements
+	case inspection.EdgeDocuments:
+		return m.cleareddocuments
 	}
 	return false
 }
@@ -15227,6 +17364,9 @@ func (m *InspectionMutation) ResetEdge(name string) error {
 		return nil
 	case inspection.EdgeMeasurements:
 		m.ResetMeasurements()
+		return nil
+	case inspection.EdgeDocuments:
+		m.ResetDocuments()
 		return nil
 	}
 	return fmt.Errorf("unknown Inspection edge %s", name)
@@ -16596,6 +18736,9 @@ type OrganizationMutation struct {
 	recalls              map[int]struct{}
 	removedrecalls       map[int]struct{}
 	clearedrecalls       bool
+	documents            map[int]struct{}
+	removeddocuments     map[int]struct{}
+	cleareddocuments     bool
 	facilities           map[int]struct{}
 	removedfacilities    map[int]struct{}
 	clearedfacilities    bool
@@ -17234,6 +19377,60 @@ func (m *OrganizationMutation) ResetRecalls() {
 	m.recalls = nil
 	m.clearedrecalls = false
 	m.removedrecalls = nil
+}
+
+// AddDocumentIDs adds the "documents" edge to the Document entity by ids.
+func (m *OrganizationMutation) AddDocumentIDs(ids ...int) {
+	if m.documents == nil {
+		m.documents = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.documents[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDocuments clears the "documents" edge to the Document entity.
+func (m *OrganizationMutation) ClearDocuments() {
+	m.cleareddocuments = true
+}
+
+// DocumentsCleared reports if the "documents" edge to the Document entity was cleared.
+func (m *OrganizationMutation) DocumentsCleared() bool {
+	return m.cleareddocuments
+}
+
+// RemoveDocumentIDs removes the "documents" edge to the Document entity by IDs.
+func (m *OrganizationMutation) RemoveDocumentIDs(ids ...int) {
+	if m.removeddocuments == nil {
+		m.removeddocuments = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.documents, ids[i])
+		m.removeddocuments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDocuments returns the removed IDs of the "documents" edge to the Document entity.
+func (m *OrganizationMutation) RemovedDocumentsIDs() (ids []int) {
+	for id := range m.removeddocuments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DocumentsIDs returns the "documents" edge IDs in the mutation.
+func (m *OrganizationMutation) DocumentsIDs() (ids []int) {
+	for id := range m.documents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDocuments resets all changes to the "documents" edge.
+func (m *OrganizationMutation) ResetDocuments() {
+	m.documents = nil
+	m.cleareddocuments = false
+	m.removeddocuments = nil
 }
 
 // AddFacilityIDs adds the "facilities" edge to the Facility entity by ids.
@@ -18083,12 +20280,15 @@ func (m *OrganizationMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OrganizationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.alerts != nil {
 		edges = append(edges, organization.EdgeAlerts)
 	}
 	if m.recalls != nil {
 		edges = append(edges, organization.EdgeRecalls)
+	}
+	if m.documents != nil {
+		edges = append(edges, organization.EdgeDocuments)
 	}
 	if m.facilities != nil {
 		edges = append(edges, organization.EdgeFacilities)
@@ -18136,6 +20336,12 @@ func (m *OrganizationMutation) AddedIDs(name string) []ent.Value {
 	case organization.EdgeRecalls:
 		ids := make([]ent.Value, 0, len(m.recalls))
 		for id := range m.recalls {
+			ids = append(ids, id)
+		}
+		return ids
+	case organization.EdgeDocuments:
+		ids := make([]ent.Value, 0, len(m.documents))
+		for id := range m.documents {
 			ids = append(ids, id)
 		}
 		return ids
@@ -18205,12 +20411,15 @@ func (m *OrganizationMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OrganizationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.removedalerts != nil {
 		edges = append(edges, organization.EdgeAlerts)
 	}
 	if m.removedrecalls != nil {
 		edges = append(edges, organization.EdgeRecalls)
+	}
+	if m.removeddocuments != nil {
+		edges = append(edges, organization.EdgeDocuments)
 	}
 	if m.removedfacilities != nil {
 		edges = append(edges, organization.EdgeFacilities)
@@ -18258,6 +20467,12 @@ func (m *OrganizationMutation) RemovedIDs(name string) []ent.Value {
 	case organization.EdgeRecalls:
 		ids := make([]ent.Value, 0, len(m.removedrecalls))
 		for id := range m.removedrecalls {
+			ids = append(ids, id)
+		}
+		return ids
+	case organization.EdgeDocuments:
+		ids := make([]ent.Value, 0, len(m.removeddocuments))
+		for id := range m.removeddocuments {
 			ids = append(ids, id)
 		}
 		return ids
@@ -18327,12 +20542,15 @@ func (m *OrganizationMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OrganizationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.clearedalerts {
 		edges = append(edges, organization.EdgeAlerts)
 	}
 	if m.clearedrecalls {
 		edges = append(edges, organization.EdgeRecalls)
+	}
+	if m.cleareddocuments {
+		edges = append(edges, organization.EdgeDocuments)
 	}
 	if m.clearedfacilities {
 		edges = append(edges, organization.EdgeFacilities)
@@ -18375,6 +20593,8 @@ func (m *OrganizationMutation) EdgeCleared(name string) bool {
 		return m.clearedalerts
 	case organization.EdgeRecalls:
 		return m.clearedrecalls
+	case organization.EdgeDocuments:
+		return m.cleareddocuments
 	case organization.EdgeFacilities:
 		return m.clearedfacilities
 	case organization.EdgeProducts:
@@ -18416,6 +20636,9 @@ func (m *OrganizationMutation) ResetEdge(name string) error {
 		return nil
 	case organization.EdgeRecalls:
 		m.ResetRecalls()
+		return nil
+	case organization.EdgeDocuments:
+		m.ResetDocuments()
 		return nil
 	case organization.EdgeFacilities:
 		m.ResetFacilities()
@@ -27572,6 +29795,9 @@ type ShipmentMutation struct {
 	alerts                 map[int]struct{}
 	removedalerts          map[int]struct{}
 	clearedalerts          bool
+	documents              map[int]struct{}
+	removeddocuments       map[int]struct{}
+	cleareddocuments       bool
 	carrier                *int
 	clearedcarrier         bool
 	from_facility          *int
@@ -28176,6 +30402,60 @@ func (m *ShipmentMutation) ResetAlerts() {
 	m.removedalerts = nil
 }
 
+// AddDocumentIDs adds the "documents" edge to the Document entity by ids.
+func (m *ShipmentMutation) AddDocumentIDs(ids ...int) {
+	if m.documents == nil {
+		m.documents = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.documents[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDocuments clears the "documents" edge to the Document entity.
+func (m *ShipmentMutation) ClearDocuments() {
+	m.cleareddocuments = true
+}
+
+// DocumentsCleared reports if the "documents" edge to the Document entity was cleared.
+func (m *ShipmentMutation) DocumentsCleared() bool {
+	return m.cleareddocuments
+}
+
+// RemoveDocumentIDs removes the "documents" edge to the Document entity by IDs.
+func (m *ShipmentMutation) RemoveDocumentIDs(ids ...int) {
+	if m.removeddocuments == nil {
+		m.removeddocuments = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.documents, ids[i])
+		m.removeddocuments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDocuments returns the removed IDs of the "documents" edge to the Document entity.
+func (m *ShipmentMutation) RemovedDocumentsIDs() (ids []int) {
+	for id := range m.removeddocuments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DocumentsIDs returns the "documents" edge IDs in the mutation.
+func (m *ShipmentMutation) DocumentsIDs() (ids []int) {
+	for id := range m.documents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDocuments resets all changes to the "documents" edge.
+func (m *ShipmentMutation) ResetDocuments() {
+	m.documents = nil
+	m.cleareddocuments = false
+	m.removeddocuments = nil
+}
+
 // ClearCarrier clears the "carrier" edge to the Organization entity.
 func (m *ShipmentMutation) ClearCarrier() {
 	m.clearedcarrier = true
@@ -28692,9 +30972,12 @@ func (m *ShipmentMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ShipmentMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.alerts != nil {
 		edges = append(edges, shipment.EdgeAlerts)
+	}
+	if m.documents != nil {
+		edges = append(edges, shipment.EdgeDocuments)
 	}
 	if m.carrier != nil {
 		edges = append(edges, shipment.EdgeCarrier)
@@ -28721,6 +31004,12 @@ func (m *ShipmentMutation) AddedIDs(name string) []ent.Value {
 	case shipment.EdgeAlerts:
 		ids := make([]ent.Value, 0, len(m.alerts))
 		for id := range m.alerts {
+			ids = append(ids, id)
+		}
+		return ids
+	case shipment.EdgeDocuments:
+		ids := make([]ent.Value, 0, len(m.documents))
+		for id := range m.documents {
 			ids = append(ids, id)
 		}
 		return ids
@@ -28754,9 +31043,12 @@ func (m *ShipmentMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ShipmentMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.removedalerts != nil {
 		edges = append(edges, shipment.EdgeAlerts)
+	}
+	if m.removeddocuments != nil {
+		edges = append(edges, shipment.EdgeDocuments)
 	}
 	if m.removeditems != nil {
 		edges = append(edges, shipment.EdgeItems)
@@ -28774,6 +31066,12 @@ func (m *ShipmentMutation) RemovedIDs(name string) []ent.Value {
 	case shipment.EdgeAlerts:
 		ids := make([]ent.Value, 0, len(m.removedalerts))
 		for id := range m.removedalerts {
+			ids = append(ids, id)
+		}
+		return ids
+	case shipment.EdgeDocuments:
+		ids := make([]ent.Value, 0, len(m.removeddocuments))
+		for id := range m.removeddocuments {
 			ids = append(ids, id)
 		}
 		return ids
@@ -28795,9 +31093,12 @@ func (m *ShipmentMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ShipmentMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.clearedalerts {
 		edges = append(edges, shipment.EdgeAlerts)
+	}
+	if m.cleareddocuments {
+		edges = append(edges, shipment.EdgeDocuments)
 	}
 	if m.clearedcarrier {
 		edges = append(edges, shipment.EdgeCarrier)
@@ -28823,6 +31124,8 @@ func (m *ShipmentMutation) EdgeCleared(name string) bool {
 	switch name {
 	case shipment.EdgeAlerts:
 		return m.clearedalerts
+	case shipment.EdgeDocuments:
+		return m.cleareddocuments
 	case shipment.EdgeCarrier:
 		return m.clearedcarrier
 	case shipment.EdgeFromFacility:
@@ -28860,6 +31163,9 @@ func (m *ShipmentMutation) ResetEdge(name string) error {
 	switch name {
 	case shipment.EdgeAlerts:
 		m.ResetAlerts()
+		return nil
+	case shipment.EdgeDocuments:
+		m.ResetDocuments()
 		return nil
 	case shipment.EdgeCarrier:
 		m.ResetCarrier()

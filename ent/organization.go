@@ -49,6 +49,8 @@ type OrganizationEdges struct {
 	Alerts []*Alert `json:"alerts,omitempty"`
 	// Recalls holds the value of the recalls edge.
 	Recalls []*Recall `json:"recalls,omitempty"`
+	// Documents holds the value of the documents edge.
+	Documents []*Document `json:"documents,omitempty"`
 	// Facilities holds the value of the facilities edge.
 	Facilities []*Facility `json:"facilities,omitempty"`
 	// Products holds the value of the products edge.
@@ -71,12 +73,13 @@ type OrganizationEdges struct {
 	EpcisQueries []*EPCISQuery `json:"epcis_queries,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [12]bool
+	loadedTypes [13]bool
 	// totalCount holds the count of the edges above.
-	totalCount [7]map[string]int
+	totalCount [8]map[string]int
 
 	namedAlerts       map[string][]*Alert
 	namedRecalls      map[string][]*Recall
+	namedDocuments    map[string][]*Document
 	namedFacilities   map[string][]*Facility
 	namedProducts     map[string][]*Product
 	namedBatches      map[string][]*Batch
@@ -107,10 +110,19 @@ func (e OrganizationEdges) RecallsOrErr() ([]*Recall, error) {
 	return nil, &NotLoadedError{edge: "recalls"}
 }
 
+// DocumentsOrErr returns the Documents value or an error if the edge
+// was not loaded in eager-loading.
+func (e OrganizationEdges) DocumentsOrErr() ([]*Document, error) {
+	if e.loadedTypes[2] {
+		return e.Documents, nil
+	}
+	return nil, &NotLoadedError{edge: "documents"}
+}
+
 // FacilitiesOrErr returns the Facilities value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) FacilitiesOrErr() ([]*Facility, error) {
-	if e.loadedTypes[2] {
+	if e.loadedTypes[3] {
 		return e.Facilities, nil
 	}
 	return nil, &NotLoadedError{edge: "facilities"}
@@ -119,7 +131,7 @@ func (e OrganizationEdges) FacilitiesOrErr() ([]*Facility, error) {
 // ProductsOrErr returns the Products value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) ProductsOrErr() ([]*Product, error) {
-	if e.loadedTypes[3] {
+	if e.loadedTypes[4] {
 		return e.Products, nil
 	}
 	return nil, &NotLoadedError{edge: "products"}
@@ -128,7 +140,7 @@ func (e OrganizationEdges) ProductsOrErr() ([]*Product, error) {
 // BatchesOrErr returns the Batches value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) BatchesOrErr() ([]*Batch, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.Batches, nil
 	}
 	return nil, &NotLoadedError{edge: "batches"}
@@ -137,7 +149,7 @@ func (e OrganizationEdges) BatchesOrErr() ([]*Batch, error) {
 // ShipmentsOrErr returns the Shipments value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) ShipmentsOrErr() ([]*Shipment, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.Shipments, nil
 	}
 	return nil, &NotLoadedError{edge: "shipments"}
@@ -146,7 +158,7 @@ func (e OrganizationEdges) ShipmentsOrErr() ([]*Shipment, error) {
 // InspectionsOrErr returns the Inspections value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) InspectionsOrErr() ([]*Inspection, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[7] {
 		return e.Inspections, nil
 	}
 	return nil, &NotLoadedError{edge: "inspections"}
@@ -155,7 +167,7 @@ func (e OrganizationEdges) InspectionsOrErr() ([]*Inspection, error) {
 // UsersOrErr returns the Users value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) UsersOrErr() ([]*User, error) {
-	if e.loadedTypes[7] {
+	if e.loadedTypes[8] {
 		return e.Users, nil
 	}
 	return nil, &NotLoadedError{edge: "users"}
@@ -164,7 +176,7 @@ func (e OrganizationEdges) UsersOrErr() ([]*User, error) {
 // APIKeysOrErr returns the APIKeys value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) APIKeysOrErr() ([]*APIKey, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[9] {
 		return e.APIKeys, nil
 	}
 	return nil, &NotLoadedError{edge: "api_keys"}
@@ -173,7 +185,7 @@ func (e OrganizationEdges) APIKeysOrErr() ([]*APIKey, error) {
 // AuditEntriesOrErr returns the AuditEntries value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) AuditEntriesOrErr() ([]*AuditEntry, error) {
-	if e.loadedTypes[9] {
+	if e.loadedTypes[10] {
 		return e.AuditEntries, nil
 	}
 	return nil, &NotLoadedError{edge: "audit_entries"}
@@ -182,7 +194,7 @@ func (e OrganizationEdges) AuditEntriesOrErr() ([]*AuditEntry, error) {
 // WebhooksOrErr returns the Webhooks value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) WebhooksOrErr() ([]*Webhook, error) {
-	if e.loadedTypes[10] {
+	if e.loadedTypes[11] {
 		return e.Webhooks, nil
 	}
 	return nil, &NotLoadedError{edge: "webhooks"}
@@ -191,7 +203,7 @@ func (e OrganizationEdges) WebhooksOrErr() ([]*Webhook, error) {
 // EpcisQueriesOrErr returns the EpcisQueries value or an error if the edge
 // was not loaded in eager-loading.
 func (e OrganizationEdges) EpcisQueriesOrErr() ([]*EPCISQuery, error) {
-	if e.loadedTypes[11] {
+	if e.loadedTypes[12] {
 		return e.EpcisQueries, nil
 	}
 	return nil, &NotLoadedError{edge: "epcis_queries"}
@@ -313,6 +325,11 @@ func (_m *Organization) QueryAlerts() *AlertQuery {
 // QueryRecalls queries the "recalls" edge of the Organization entity.
 func (_m *Organization) QueryRecalls() *RecallQuery {
 	return NewOrganizationClient(_m.config).QueryRecalls(_m)
+}
+
+// QueryDocuments queries the "documents" edge of the Organization entity.
+func (_m *Organization) QueryDocuments() *DocumentQuery {
+	return NewOrganizationClient(_m.config).QueryDocuments(_m)
 }
 
 // QueryFacilities queries the "facilities" edge of the Organization entity.
@@ -472,6 +489,30 @@ func (_m *Organization) appendNamedRecalls(name string, edges ...*Recall) {
 		_m.Edges.namedRecalls[name] = []*Recall{}
 	} else {
 		_m.Edges.namedRecalls[name] = append(_m.Edges.namedRecalls[name], edges...)
+	}
+}
+
+// NamedDocuments returns the Documents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Organization) NamedDocuments(name string) ([]*Document, error) {
+	if _m.Edges.namedDocuments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDocuments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Organization) appendNamedDocuments(name string, edges ...*Document) {
+	if _m.Edges.namedDocuments == nil {
+		_m.Edges.namedDocuments = make(map[string][]*Document)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDocuments[name] = []*Document{}
+	} else {
+		_m.Edges.namedDocuments[name] = append(_m.Edges.namedDocuments[name], edges...)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"suyuan/ent/apikey"
 	"suyuan/ent/auditentry"
 	"suyuan/ent/batch"
+	"suyuan/ent/document"
 	"suyuan/ent/epcisquery"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
@@ -39,6 +40,7 @@ type OrganizationQuery struct {
 	predicates            []predicate.Organization
 	withAlerts            *AlertQuery
 	withRecalls           *RecallQuery
+	withDocuments         *DocumentQuery
 	withFacilities        *FacilityQuery
 	withProducts          *ProductQuery
 	withBatches           *BatchQuery
@@ -53,6 +55,7 @@ type OrganizationQuery struct {
 	modifiers             []func(*sql.Selector)
 	withNamedAlerts       map[string]*AlertQuery
 	withNamedRecalls      map[string]*RecallQuery
+	withNamedDocuments    map[string]*DocumentQuery
 	withNamedFacilities   map[string]*FacilityQuery
 	withNamedProducts     map[string]*ProductQuery
 	withNamedBatches      map[string]*BatchQuery
@@ -136,6 +139,28 @@ func (_q *OrganizationQuery) QueryRecalls() *RecallQuery {
 			sqlgraph.From(organization.Table, organization.FieldID, selector),
 			sqlgraph.To(recall.Table, recall.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, organization.RecallsTable, organization.RecallsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDocuments chains the current query on the "documents" edge.
+func (_q *OrganizationQuery) QueryDocuments() *DocumentQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(organization.Table, organization.FieldID, selector),
+			sqlgraph.To(document.Table, document.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, organization.DocumentsTable, organization.DocumentsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -557,6 +582,7 @@ func (_q *OrganizationQuery) Clone() *OrganizationQuery {
 		predicates:       append([]predicate.Organization{}, _q.predicates...),
 		withAlerts:       _q.withAlerts.Clone(),
 		withRecalls:      _q.withRecalls.Clone(),
+		withDocuments:    _q.withDocuments.Clone(),
 		withFacilities:   _q.withFacilities.Clone(),
 		withProducts:     _q.withProducts.Clone(),
 		withBatches:      _q.withBatches.Clone(),
@@ -593,6 +619,17 @@ func (_q *OrganizationQuery) WithRecalls(opts ...func(*RecallQuery)) *Organizati
 		opt(query)
 	}
 	_q.withRecalls = query
+	return _q
+}
+
+// WithDocuments tells the query-builder to eager-load the nodes that are connected to
+// the "documents" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithDocuments(opts ...func(*DocumentQuery)) *OrganizationQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDocuments = query
 	return _q
 }
 
@@ -790,9 +827,10 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Organization{}
 		_spec       = _q.querySpec()
-		loadedTypes = [12]bool{
+		loadedTypes = [13]bool{
 			_q.withAlerts != nil,
 			_q.withRecalls != nil,
+			_q.withDocuments != nil,
 			_q.withFacilities != nil,
 			_q.withProducts != nil,
 			_q.withBatches != nil,
@@ -837,6 +875,13 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadRecalls(ctx, query, nodes,
 			func(n *Organization) { n.Edges.Recalls = []*Recall{} },
 			func(n *Organization, e *Recall) { n.Edges.Recalls = append(n.Edges.Recalls, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDocuments; query != nil {
+		if err := _q.loadDocuments(ctx, query, nodes,
+			func(n *Organization) { n.Edges.Documents = []*Document{} },
+			func(n *Organization, e *Document) { n.Edges.Documents = append(n.Edges.Documents, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -921,6 +966,13 @@ func (_q *OrganizationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadRecalls(ctx, query, nodes,
 			func(n *Organization) { n.appendNamedRecalls(name) },
 			func(n *Organization, e *Recall) { n.appendNamedRecalls(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDocuments {
+		if err := _q.loadDocuments(ctx, query, nodes,
+			func(n *Organization) { n.appendNamedDocuments(name) },
+			func(n *Organization, e *Document) { n.appendNamedDocuments(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1057,6 +1109,39 @@ func (_q *OrganizationQuery) loadRecalls(ctx context.Context, query *RecallQuery
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "organization_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *OrganizationQuery) loadDocuments(ctx context.Context, query *DocumentQuery, nodes []*Organization, init func(*Organization), assign func(*Organization, *Document)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Organization)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(document.FieldOrganizationID)
+	}
+	query.Where(predicate.Document(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(organization.DocumentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OrganizationID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "organization_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "organization_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -1510,6 +1595,20 @@ func (_q *OrganizationQuery) WithNamedRecalls(name string, opts ...func(*RecallQ
 		_q.withNamedRecalls = make(map[string]*RecallQuery)
 	}
 	_q.withNamedRecalls[name] = query
+	return _q
+}
+
+// WithNamedDocuments tells the query-builder to eager-load the nodes that are connected to the "documents"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OrganizationQuery) WithNamedDocuments(name string, opts ...func(*DocumentQuery)) *OrganizationQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDocuments == nil {
+		_q.withNamedDocuments = make(map[string]*DocumentQuery)
+	}
+	_q.withNamedDocuments[name] = query
 	return _q
 }
 

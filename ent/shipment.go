@@ -51,6 +51,8 @@ type Shipment struct {
 type ShipmentEdges struct {
 	// Alerts holds the value of the alerts edge.
 	Alerts []*Alert `json:"alerts,omitempty"`
+	// Documents holds the value of the documents edge.
+	Documents []*Document `json:"documents,omitempty"`
 	// Carrier holds the value of the carrier edge.
 	Carrier *Organization `json:"carrier,omitempty"`
 	// FromFacility holds the value of the from_facility edge.
@@ -63,11 +65,12 @@ type ShipmentEdges struct {
 	SensorReadings []*SensorReading `json:"sensor_readings,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [5]map[string]int
+	totalCount [6]map[string]int
 
 	namedAlerts         map[string][]*Alert
+	namedDocuments      map[string][]*Document
 	namedItems          map[string][]*ShipmentItem
 	namedSensorReadings map[string][]*SensorReading
 }
@@ -81,12 +84,21 @@ func (e ShipmentEdges) AlertsOrErr() ([]*Alert, error) {
 	return nil, &NotLoadedError{edge: "alerts"}
 }
 
+// DocumentsOrErr returns the Documents value or an error if the edge
+// was not loaded in eager-loading.
+func (e ShipmentEdges) DocumentsOrErr() ([]*Document, error) {
+	if e.loadedTypes[1] {
+		return e.Documents, nil
+	}
+	return nil, &NotLoadedError{edge: "documents"}
+}
+
 // CarrierOrErr returns the Carrier value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e ShipmentEdges) CarrierOrErr() (*Organization, error) {
 	if e.Carrier != nil {
 		return e.Carrier, nil
-	} else if e.loadedTypes[1] {
+	} else if e.loadedTypes[2] {
 		return nil, &NotFoundError{label: organization.Label}
 	}
 	return nil, &NotLoadedError{edge: "carrier"}
@@ -97,7 +109,7 @@ func (e ShipmentEdges) CarrierOrErr() (*Organization, error) {
 func (e ShipmentEdges) FromFacilityOrErr() (*Facility, error) {
 	if e.FromFacility != nil {
 		return e.FromFacility, nil
-	} else if e.loadedTypes[2] {
+	} else if e.loadedTypes[3] {
 		return nil, &NotFoundError{label: facility.Label}
 	}
 	return nil, &NotLoadedError{edge: "from_facility"}
@@ -108,7 +120,7 @@ func (e ShipmentEdges) FromFacilityOrErr() (*Facility, error) {
 func (e ShipmentEdges) ToFacilityOrErr() (*Facility, error) {
 	if e.ToFacility != nil {
 		return e.ToFacility, nil
-	} else if e.loadedTypes[3] {
+	} else if e.loadedTypes[4] {
 		return nil, &NotFoundError{label: facility.Label}
 	}
 	return nil, &NotLoadedError{edge: "to_facility"}
@@ -117,7 +129,7 @@ func (e ShipmentEdges) ToFacilityOrErr() (*Facility, error) {
 // ItemsOrErr returns the Items value or an error if the edge
 // was not loaded in eager-loading.
 func (e ShipmentEdges) ItemsOrErr() ([]*ShipmentItem, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.Items, nil
 	}
 	return nil, &NotLoadedError{edge: "items"}
@@ -126,7 +138,7 @@ func (e ShipmentEdges) ItemsOrErr() ([]*ShipmentItem, error) {
 // SensorReadingsOrErr returns the SensorReadings value or an error if the edge
 // was not loaded in eager-loading.
 func (e ShipmentEdges) SensorReadingsOrErr() ([]*SensorReading, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.SensorReadings, nil
 	}
 	return nil, &NotLoadedError{edge: "sensor_readings"}
@@ -251,6 +263,11 @@ func (_m *Shipment) QueryAlerts() *AlertQuery {
 	return NewShipmentClient(_m.config).QueryAlerts(_m)
 }
 
+// QueryDocuments queries the "documents" edge of the Shipment entity.
+func (_m *Shipment) QueryDocuments() *DocumentQuery {
+	return NewShipmentClient(_m.config).QueryDocuments(_m)
+}
+
 // QueryCarrier queries the "carrier" edge of the Shipment entity.
 func (_m *Shipment) QueryCarrier() *OrganizationQuery {
 	return NewShipmentClient(_m.config).QueryCarrier(_m)
@@ -362,6 +379,30 @@ func (_m *Shipment) appendNamedAlerts(name string, edges ...*Alert) {
 		_m.Edges.namedAlerts[name] = []*Alert{}
 	} else {
 		_m.Edges.namedAlerts[name] = append(_m.Edges.namedAlerts[name], edges...)
+	}
+}
+
+// NamedDocuments returns the Documents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Shipment) NamedDocuments(name string) ([]*Document, error) {
+	if _m.Edges.namedDocuments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDocuments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Shipment) appendNamedDocuments(name string, edges ...*Document) {
+	if _m.Edges.namedDocuments == nil {
+		_m.Edges.namedDocuments = make(map[string][]*Document)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDocuments[name] = []*Document{}
+	} else {
+		_m.Edges.namedDocuments[name] = append(_m.Edges.namedDocuments[name], edges...)
 	}
 }
 

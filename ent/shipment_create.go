@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"suyuan/ent/alert"
+	"suyuan/ent/document"
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
 	"suyuan/ent/sensorreading"
@@ -170,6 +171,21 @@ func (_c *ShipmentCreate) AddAlerts(v ...*Alert) *ShipmentCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddAlertIDs(ids...)
+}
+
+// AddDocumentIDs adds the "documents" edge to the Document entity by IDs.
+func (_c *ShipmentCreate) AddDocumentIDs(ids ...int) *ShipmentCreate {
+	_c.mutation.AddDocumentIDs(ids...)
+	return _c
+}
+
+// AddDocuments adds the "documents" edges to the Document entity.
+func (_c *ShipmentCreate) AddDocuments(v ...*Document) *ShipmentCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDocumentIDs(ids...)
 }
 
 // SetCarrier sets the "carrier" edge to the Organization entity.
@@ -408,6 +424,22 @@ func (_c *ShipmentCreate) createSpec() (*Shipment, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(alert.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DocumentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shipment.DocumentsTable,
+			Columns: []string{shipment.DocumentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(document.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

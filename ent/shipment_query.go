@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"suyuan/ent/alert"
+	"suyuan/ent/document"
 	"suyuan/ent/facility"
 	"suyuan/ent/organization"
 	"suyuan/ent/predicate"
@@ -31,6 +32,7 @@ type ShipmentQuery struct {
 	inters                  []Interceptor
 	predicates              []predicate.Shipment
 	withAlerts              *AlertQuery
+	withDocuments           *DocumentQuery
 	withCarrier             *OrganizationQuery
 	withFromFacility        *FacilityQuery
 	withToFacility          *FacilityQuery
@@ -39,6 +41,7 @@ type ShipmentQuery struct {
 	loadTotal               []func(context.Context, []*Shipment) error
 	modifiers               []func(*sql.Selector)
 	withNamedAlerts         map[string]*AlertQuery
+	withNamedDocuments      map[string]*DocumentQuery
 	withNamedItems          map[string]*ShipmentItemQuery
 	withNamedSensorReadings map[string]*SensorReadingQuery
 	// intermediate query (i.e. traversal path).
@@ -92,6 +95,28 @@ func (_q *ShipmentQuery) QueryAlerts() *AlertQuery {
 			sqlgraph.From(shipment.Table, shipment.FieldID, selector),
 			sqlgraph.To(alert.Table, alert.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, shipment.AlertsTable, shipment.AlertsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDocuments chains the current query on the "documents" edge.
+func (_q *ShipmentQuery) QueryDocuments() *DocumentQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shipment.Table, shipment.FieldID, selector),
+			sqlgraph.To(document.Table, document.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, shipment.DocumentsTable, shipment.DocumentsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -402,6 +427,7 @@ func (_q *ShipmentQuery) Clone() *ShipmentQuery {
 		inters:             append([]Interceptor{}, _q.inters...),
 		predicates:         append([]predicate.Shipment{}, _q.predicates...),
 		withAlerts:         _q.withAlerts.Clone(),
+		withDocuments:      _q.withDocuments.Clone(),
 		withCarrier:        _q.withCarrier.Clone(),
 		withFromFacility:   _q.withFromFacility.Clone(),
 		withToFacility:     _q.withToFacility.Clone(),
@@ -422,6 +448,17 @@ func (_q *ShipmentQuery) WithAlerts(opts ...func(*AlertQuery)) *ShipmentQuery {
 		opt(query)
 	}
 	_q.withAlerts = query
+	return _q
+}
+
+// WithDocuments tells the query-builder to eager-load the nodes that are connected to
+// the "documents" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ShipmentQuery) WithDocuments(opts ...func(*DocumentQuery)) *ShipmentQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDocuments = query
 	return _q
 }
 
@@ -564,8 +601,9 @@ func (_q *ShipmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Shi
 	var (
 		nodes       = []*Shipment{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withAlerts != nil,
+			_q.withDocuments != nil,
 			_q.withCarrier != nil,
 			_q.withFromFacility != nil,
 			_q.withToFacility != nil,
@@ -598,6 +636,13 @@ func (_q *ShipmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Shi
 		if err := _q.loadAlerts(ctx, query, nodes,
 			func(n *Shipment) { n.Edges.Alerts = []*Alert{} },
 			func(n *Shipment, e *Alert) { n.Edges.Alerts = append(n.Edges.Alerts, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDocuments; query != nil {
+		if err := _q.loadDocuments(ctx, query, nodes,
+			func(n *Shipment) { n.Edges.Documents = []*Document{} },
+			func(n *Shipment, e *Document) { n.Edges.Documents = append(n.Edges.Documents, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -640,6 +685,13 @@ func (_q *ShipmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Shi
 			return nil, err
 		}
 	}
+	for name, query := range _q.withNamedDocuments {
+		if err := _q.loadDocuments(ctx, query, nodes,
+			func(n *Shipment) { n.appendNamedDocuments(name) },
+			func(n *Shipment, e *Document) { n.appendNamedDocuments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedItems {
 		if err := _q.loadItems(ctx, query, nodes,
 			func(n *Shipment) { n.appendNamedItems(name) },
@@ -677,6 +729,39 @@ func (_q *ShipmentQuery) loadAlerts(ctx context.Context, query *AlertQuery, node
 	}
 	query.Where(predicate.Alert(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(shipment.AlertsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ShipmentID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "shipment_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "shipment_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ShipmentQuery) loadDocuments(ctx context.Context, query *DocumentQuery, nodes []*Shipment, init func(*Shipment), assign func(*Shipment, *Document)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Shipment)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(document.FieldShipmentID)
+	}
+	query.Where(predicate.Document(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(shipment.DocumentsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -985,6 +1070,20 @@ func (_q *ShipmentQuery) WithNamedAlerts(name string, opts ...func(*AlertQuery))
 		_q.withNamedAlerts = make(map[string]*AlertQuery)
 	}
 	_q.withNamedAlerts[name] = query
+	return _q
+}
+
+// WithNamedDocuments tells the query-builder to eager-load the nodes that are connected to the "documents"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ShipmentQuery) WithNamedDocuments(name string, opts ...func(*DocumentQuery)) *ShipmentQuery {
+	query := (&DocumentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDocuments == nil {
+		_q.withNamedDocuments = make(map[string]*DocumentQuery)
+	}
+	_q.withNamedDocuments[name] = query
 	return _q
 }
 

@@ -30,6 +30,10 @@ type Tx struct {
 	Change *ChangeClient
 	// DailyCount is the client for interacting with the DailyCount builders.
 	DailyCount *DailyCountClient
+	// Document is the client for interacting with the Document builders.
+	Document *DocumentClient
+	// DocumentContent is the client for interacting with the DocumentContent builders.
+	DocumentContent *DocumentContentClient
 	// EPCISQuery is the client for interacting with the EPCISQuery builders.
 	EPCISQuery *EPCISQueryClient
 	// Event is the client for interacting with the Event builders.
@@ -223,6 +227,8 @@ func (tx *Tx) init() {
 	tx.CaptureJob = NewCaptureJobClient(tx.config)
 	tx.Change = NewChangeClient(tx.config)
 	tx.DailyCount = NewDailyCountClient(tx.config)
+	tx.Document = NewDocumentClient(tx.config)
+	tx.DocumentContent = NewDocumentContentClient(tx.config)
 	tx.EPCISQuery = NewEPCISQueryClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.EventKey = NewEventKeyClient(tx.config)

@@ -89,6 +89,9 @@ func (r *queryResolver) Webhooks(ctx context.Context, after *entgql.Cursor[int],
 // Batch returns BatchResolver implementation.
 func (r *Resolver) Batch() BatchResolver { return &batchResolver{r} }
 
+// Document returns DocumentResolver implementation.
+func (r *Resolver) Document() DocumentResolver { return &documentResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -102,9 +105,10 @@ func (r *Resolver) Stock() StockResolver { return &stockResolver{r} }
 func (r *Resolver) Webhook() WebhookResolver { return &webhookResolver{r} }
 
 type (
-	batchResolver   struct{ *Resolver }
-	queryResolver   struct{ *Resolver }
-	recallResolver  struct{ *Resolver }
-	stockResolver   struct{ *Resolver }
-	webhookResolver struct{ *Resolver }
+	batchResolver    struct{ *Resolver }
+	documentResolver struct{ *Resolver }
+	queryResolver    struct{ *Resolver }
+	recallResolver   struct{ *Resolver }
+	stockResolver    struct{ *Resolver }
+	webhookResolver  struct{ *Resolver }
 )

@@ -13,6 +13,7 @@ import (
 	"suyuan/ent"
 	"suyuan/ent/alert"
 	"suyuan/ent/batch"
+	"suyuan/ent/document"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
@@ -51,6 +52,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Batch() BatchResolver
+	Document() DocumentResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Recall() RecallResolver
@@ -191,6 +193,7 @@ type ComplexityRoot struct {
 
 	Batch struct {
 		CreatedAt      func(childComplexity int) int
+		Documents      func(childComplexity int) int
 		ExpiresAt      func(childComplexity int) int
 		Facility       func(childComplexity int) int
 		FacilityID     func(childComplexity int) int
@@ -312,6 +315,18 @@ type ComplexityRoot struct {
 		Shipments         func(childComplexity int) int
 	}
 
+	Document struct {
+		ContentType func(childComplexity int) int
+		Filename    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Public      func(childComplexity int) int
+		Sha256      func(childComplexity int) int
+		Size        func(childComplexity int) int
+		URL         func(childComplexity int) int
+		UploadedAt  func(childComplexity int) int
+	}
+
 	EPCISQueryParameter struct {
 		Name   func(childComplexity int) int
 		Values func(childComplexity int) int
@@ -380,6 +395,7 @@ type ComplexityRoot struct {
 		CertificateFile func(childComplexity int) int
 		CertificateNo   func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
+		Documents       func(childComplexity int) int
 		ID              func(childComplexity int) int
 		InspectedAt     func(childComplexity int) int
 		Lab             func(childComplexity int) int
@@ -491,6 +507,7 @@ type ComplexityRoot struct {
 		ContactPhone func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		CreditCode   func(childComplexity int) int
+		Documents    func(childComplexity int) int
 		Facilities   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FacilityOrder, where *ent.FacilityWhereInput) int
 		Gln          func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -750,6 +767,7 @@ type ComplexityRoot struct {
 		CarrierID      func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		DepartedAt     func(childComplexity int) int
+		Documents      func(childComplexity int) int
 		FromFacility   func(childComplexity int) int
 		FromFacilityID func(childComplexity int) int
 		ID             func(childComplexity int) int
@@ -823,6 +841,7 @@ type ComplexityRoot struct {
 
 	Trace struct {
 		Batch           func(childComplexity int) int
+		Certificates    func(childComplexity int) int
 		Code            func(childComplexity int) int
 		IngredientEdges func(childComplexity int) int
 		Ingredients     func(childComplexity int) int
@@ -846,6 +865,11 @@ type ComplexityRoot struct {
 		Quantity   func(childComplexity int) int
 		Status     func(childComplexity int) int
 		Unit       func(childComplexity int) int
+	}
+
+	TraceCertificate struct {
+		Kind       func(childComplexity int) int
+		UploadedAt func(childComplexity int) int
 	}
 
 	TraceCode struct {
@@ -1012,6 +1036,9 @@ type BatchResolver interface {
 	ScanCount(ctx context.Context, obj *ent.Batch) (*int, error)
 	Journey(ctx context.Context, obj *ent.Batch) ([]*trace.Leg, error)
 	Lineage(ctx context.Context, obj *ent.Batch, direction trace.Direction, maxDepth *int) (*trace.Lineage, error)
+}
+type DocumentResolver interface {
+	URL(ctx context.Context, obj *ent.Document) (string, error)
 }
 type MutationResolver interface {
 	CreateOrganization(ctx context.Context, input ent.CreateOrganizationInput) (*ent.Organization, error)
@@ -1627,6 +1654,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Batch.CreatedAt(childComplexity), true
+	case "Batch.documents":
+		if e.ComplexityRoot.Batch.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Batch.Documents(childComplexity), true
 	case "Batch.expiresAt":
 		if e.ComplexityRoot.Batch.ExpiresAt == nil {
 			break
@@ -2183,6 +2216,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DashboardTotals.Shipments(childComplexity), true
 
+	case "Document.contentType":
+		if e.ComplexityRoot.Document.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.ContentType(childComplexity), true
+	case "Document.filename":
+		if e.ComplexityRoot.Document.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Filename(childComplexity), true
+	case "Document.id":
+		if e.ComplexityRoot.Document.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.ID(childComplexity), true
+	case "Document.kind":
+		if e.ComplexityRoot.Document.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Kind(childComplexity), true
+	case "Document.public":
+		if e.ComplexityRoot.Document.Public == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Public(childComplexity), true
+	case "Document.sha256":
+		if e.ComplexityRoot.Document.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Sha256(childComplexity), true
+	case "Document.size":
+		if e.ComplexityRoot.Document.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Size(childComplexity), true
+	case "Document.url":
+		if e.ComplexityRoot.Document.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.URL(childComplexity), true
+	case "Document.uploadedAt":
+		if e.ComplexityRoot.Document.UploadedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.UploadedAt(childComplexity), true
+
 	case "EPCISQueryParameter.name":
 		if e.ComplexityRoot.EPCISQueryParameter.Name == nil {
 			break
@@ -2496,6 +2584,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Inspection.CreatedAt(childComplexity), true
+	case "Inspection.documents":
+		if e.ComplexityRoot.Inspection.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.Documents(childComplexity), true
 	case "Inspection.id":
 		if e.ComplexityRoot.Inspection.ID == nil {
 			break
@@ -3169,6 +3263,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.CreditCode(childComplexity), true
+	case "Organization.documents":
+		if e.ComplexityRoot.Organization.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Documents(childComplexity), true
 	case "Organization.facilities":
 		if e.ComplexityRoot.Organization.Facilities == nil {
 			break
@@ -4427,6 +4527,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shipment.DepartedAt(childComplexity), true
+	case "Shipment.documents":
+		if e.ComplexityRoot.Shipment.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Shipment.Documents(childComplexity), true
 	case "Shipment.fromFacility":
 		if e.ComplexityRoot.Shipment.FromFacility == nil {
 			break
@@ -4705,6 +4811,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Trace.Batch(childComplexity), true
+	case "Trace.certificates":
+		if e.ComplexityRoot.Trace.Certificates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trace.Certificates(childComplexity), true
 	case "Trace.code":
 		if e.ComplexityRoot.Trace.Code == nil {
 			break
@@ -4826,6 +4938,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TraceBatch.Unit(childComplexity), true
+
+	case "TraceCertificate.kind":
+		if e.ComplexityRoot.TraceCertificate.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceCertificate.Kind(childComplexity), true
+	case "TraceCertificate.uploadedAt":
+		if e.ComplexityRoot.TraceCertificate.UploadedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TraceCertificate.UploadedAt(childComplexity), true
 
 	case "TraceCode.batch":
 		if e.ComplexityRoot.TraceCode.Batch == nil {
@@ -5955,6 +6080,14 @@ type Trace {
   recalled: Boolean!
   "Most serious first."
   warnings: [TraceWarning!]!
+  "Certificates on file that the batch's producer, or its laboratory, chose to show: their kind and date, never their content."
+  certificates: [TraceCertificate!]!
+}
+
+"That a certificate of a kind is on file for the batch (or its inspections, or its producer), and since when."
+type TraceCertificate {
+  kind: DocumentKind!
+  uploadedAt: Time!
 }
 
 type Amount {
@@ -6320,6 +6453,11 @@ extend type Mutation {
   "Send deliveries again, from their first attempt: those named (delivered or dead), or else every dead one (since a time)."
   replayWebhookDeliveries(webhookID: ID!, deliveryIDs: [ID!], since: Time): Int!
 }
+
+extend type Document {
+  "The path that serves the document's content (GET, with the same credentials; docs/SECURITY.md): /documents/{id}."
+  url: String!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6606,6 +6744,8 @@ func (ec *executionContext) childFields_Batch(ctx context.Context, field graphql
 		return ec.fieldContext_Batch_expiresAt(ctx, field)
 	case "status":
 		return ec.fieldContext_Batch_status(ctx, field)
+	case "documents":
+		return ec.fieldContext_Batch_documents(ctx, field)
 	case "product":
 		return ec.fieldContext_Batch_product(ctx, field)
 	case "producer":
@@ -6826,6 +6966,30 @@ func (ec *executionContext) childFields_DashboardTotals(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type DashboardTotals", field.Name)
 }
 
+func (ec *executionContext) childFields_Document(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Document_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Document_kind(ctx, field)
+	case "filename":
+		return ec.fieldContext_Document_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_Document_contentType(ctx, field)
+	case "size":
+		return ec.fieldContext_Document_size(ctx, field)
+	case "sha256":
+		return ec.fieldContext_Document_sha256(ctx, field)
+	case "public":
+		return ec.fieldContext_Document_public(ctx, field)
+	case "uploadedAt":
+		return ec.fieldContext_Document_uploadedAt(ctx, field)
+	case "url":
+		return ec.fieldContext_Document_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Document", field.Name)
+}
+
 func (ec *executionContext) childFields_EPCISQueryParameter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -6978,6 +7142,8 @@ func (ec *executionContext) childFields_Inspection(ctx context.Context, field gr
 		return ec.fieldContext_Inspection_lab(ctx, field)
 	case "measurements":
 		return ec.fieldContext_Inspection_measurements(ctx, field)
+	case "documents":
+		return ec.fieldContext_Inspection_documents(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Inspection", field.Name)
 }
@@ -7130,6 +7296,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_contactPhone(ctx, field)
 	case "status":
 		return ec.fieldContext_Organization_status(ctx, field)
+	case "documents":
+		return ec.fieldContext_Organization_documents(ctx, field)
 	case "facilities":
 		return ec.fieldContext_Organization_facilities(ctx, field)
 	case "products":
@@ -7594,6 +7762,8 @@ func (ec *executionContext) childFields_Shipment(ctx context.Context, field grap
 		return ec.fieldContext_Shipment_status(ctx, field)
 	case "referenceDoc":
 		return ec.fieldContext_Shipment_referenceDoc(ctx, field)
+	case "documents":
+		return ec.fieldContext_Shipment_documents(ctx, field)
 	case "carrier":
 		return ec.fieldContext_Shipment_carrier(ctx, field)
 	case "fromFacility":
@@ -7738,6 +7908,8 @@ func (ec *executionContext) childFields_Trace(ctx context.Context, field graphql
 		return ec.fieldContext_Trace_recalled(ctx, field)
 	case "warnings":
 		return ec.fieldContext_Trace_warnings(ctx, field)
+	case "certificates":
+		return ec.fieldContext_Trace_certificates(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Trace", field.Name)
 }
@@ -7768,6 +7940,16 @@ func (ec *executionContext) childFields_TraceBatch(ctx context.Context, field gr
 		return ec.fieldContext_TraceBatch_facility(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TraceBatch", field.Name)
+}
+
+func (ec *executionContext) childFields_TraceCertificate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_TraceCertificate_kind(ctx, field)
+	case "uploadedAt":
+		return ec.fieldContext_TraceCertificate_uploadedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TraceCertificate", field.Name)
 }
 
 func (ec *executionContext) childFields_TraceCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13522,6 +13704,38 @@ func (ec *executionContext) fieldContext_Batch_status(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Batch", field, false, false, "BatchStatus")
 }
 
+func (ec *executionContext) _Batch_documents(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Batch_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Document) graphql.Marshaler {
+			return ec.marshalODocument2ᚕᚖsuyuanᚋentᚐDocumentᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Batch_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Batch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Batch_product(ctx context.Context, field graphql.CollectedField, obj *ent.Batch) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15547,6 +15761,213 @@ func (ec *executionContext) fieldContext_DashboardTotals_openRecalls(_ context.C
 	return graphql.NewScalarFieldContext("DashboardTotals", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Document_id(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Document_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v document.Kind) graphql.Marshaler {
+			return ec.marshalNDocumentKind2suyuanᚋentᚋdocumentᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "DocumentKind")
+}
+
+func (ec *executionContext) _Document_filename(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "String")
+}
+
+func (ec *executionContext) _Document_contentType(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "String")
+}
+
+func (ec *executionContext) _Document_size(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Document_sha256(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sha256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "String")
+}
+
+func (ec *executionContext) _Document_public(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_public(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Public, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_public(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Document_uploadedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_uploadedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_uploadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Document_url(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Document_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Document().URL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Document_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Document", field, true, true, "String")
+}
+
 func (ec *executionContext) _EPCISQueryParameter_name(ctx context.Context, field graphql.CollectedField, obj *model.EPCISQueryParameter) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16991,6 +17412,38 @@ func (ec *executionContext) fieldContext_Inspection_measurements(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Measurement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Inspection_documents(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Document) graphql.Marshaler {
+			return ec.marshalODocument2ᚕᚖsuyuanᚋentᚐDocumentᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Inspection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
 		},
 	}
 	return fc, nil
@@ -19636,6 +20089,38 @@ func (ec *executionContext) _Organization_status(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Organization_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "OrganizationStatus")
+}
+
+func (ec *executionContext) _Organization_documents(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Document) graphql.Marshaler {
+			return ec.marshalODocument2ᚕᚖsuyuanᚋentᚐDocumentᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Organization_facilities(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
@@ -24969,6 +25454,38 @@ func (ec *executionContext) fieldContext_Shipment_referenceDoc(_ context.Context
 	return graphql.NewScalarFieldContext("Shipment", field, false, false, "String")
 }
 
+func (ec *executionContext) _Shipment_documents(ctx context.Context, field graphql.CollectedField, obj *ent.Shipment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shipment_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Document) graphql.Marshaler {
+			return ec.marshalODocument2ᚕᚖsuyuanᚋentᚐDocumentᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Shipment_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Shipment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Shipment_carrier(ctx context.Context, field graphql.CollectedField, obj *ent.Shipment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26285,6 +26802,38 @@ func (ec *executionContext) fieldContext_Trace_warnings(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Trace_certificates(ctx context.Context, field graphql.CollectedField, obj *trace.Trace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trace_certificates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Certificates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []trace.Certificate) graphql.Marshaler {
+			return ec.marshalNTraceCertificate2ᚕsuyuanᚋinternalᚋtraceᚐCertificateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trace_certificates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TraceCertificate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TraceBatch_id(ctx context.Context, field graphql.CollectedField, obj *trace.Batch) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26563,6 +27112,52 @@ func (ec *executionContext) fieldContext_TraceBatch_facility(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TraceCertificate_kind(ctx context.Context, field graphql.CollectedField, obj *trace.Certificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceCertificate_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v document.Kind) graphql.Marshaler {
+			return ec.marshalNDocumentKind2suyuanᚋentᚋdocumentᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceCertificate_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceCertificate", field, false, false, "DocumentKind")
+}
+
+func (ec *executionContext) _TraceCertificate_uploadedAt(ctx context.Context, field graphql.CollectedField, obj *trace.Certificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TraceCertificate_uploadedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TraceCertificate_uploadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TraceCertificate", field, false, false, "Time")
 }
 
 func (ec *executionContext) _TraceCode_id(ctx context.Context, field graphql.CollectedField, obj *ent.TraceCode) (ret graphql.Marshaler) {
@@ -46700,6 +47295,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Facility(ctx, sel, obj)
+	case *ent.Document:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Document(ctx, sel, obj)
 	case *ent.BatchInput:
 		if obj == nil {
 			return graphql.Null
@@ -47630,6 +48230,12 @@ func (ec *executionContext) _Batch(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "documents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Batch_documents(ctx, field, obj)
+				})
 		case "product":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -48359,6 +48965,80 @@ func (ec *executionContext) _DashboardTotals(ctx context.Context, sel ast.Select
 	return out
 }
 
+var documentImplementors = []string{"Document", "Node"}
+
+func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet, obj *ent.Document) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, documentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Document")
+		case "id":
+			out.Values[i] = ec._Document_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Document_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "filename":
+			out.Values[i] = ec._Document_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contentType":
+			out.Values[i] = ec._Document_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._Document_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sha256":
+			out.Values[i] = ec._Document_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "public":
+			out.Values[i] = ec._Document_public(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uploadedAt":
+			out.Values[i] = ec._Document_uploadedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Document_url(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var ePCISQueryParameterImplementors = []string{"EPCISQueryParameter"}
 
 func (ec *executionContext) _EPCISQueryParameter(ctx context.Context, sel ast.SelectionSet, obj *model.EPCISQueryParameter) graphql.Marshaler {
@@ -48845,6 +49525,12 @@ func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSe
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Inspection_measurements(ctx, field, obj)
+				})
+		case "documents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Inspection_documents(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -49577,6 +50263,12 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "documents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_documents(ctx, field, obj)
+				})
 		case "facilities":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -51281,6 +51973,12 @@ func (ec *executionContext) _Shipment(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "documents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Shipment_documents(ctx, field, obj)
+				})
 		case "carrier":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -51788,6 +52486,11 @@ func (ec *executionContext) _Trace(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "certificates":
+			out.Values[i] = ec._Trace_certificates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51868,6 +52571,44 @@ func (ec *executionContext) _TraceBatch(ctx context.Context, sel ast.SelectionSe
 			}
 		case "facility":
 			out.Values[i] = ec._TraceBatch_facility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var traceCertificateImplementors = []string{"TraceCertificate"}
+
+func (ec *executionContext) _TraceCertificate(ctx context.Context, sel ast.SelectionSet, obj *trace.Certificate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, traceCertificateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TraceCertificate")
+		case "kind":
+			out.Values[i] = ec._TraceCertificate_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadedAt":
+			out.Values[i] = ec._TraceCertificate_uploadedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -53752,6 +54493,24 @@ func (ec *executionContext) marshalNDashboardTotals2suyuanᚋinternalᚋdashboar
 	return ec._DashboardTotals(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNDocument2ᚖsuyuanᚋentᚐDocument(ctx context.Context, sel ast.SelectionSet, v *ent.Document) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Document!")
+		return graphql.Null
+	}
+	return ec._Document(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDocumentKind2suyuanᚋentᚋdocumentᚐKind(ctx context.Context, v any) (document.Kind, error) {
+	var res document.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDocumentKind2suyuanᚋentᚋdocumentᚐKind(ctx context.Context, sel ast.SelectionSet, v document.Kind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNEPCISQueryParameter2ᚕᚖsuyuanᚋgraphᚋmodelᚐEPCISQueryParameterᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EPCISQueryParameter) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -54685,6 +55444,26 @@ func (ec *executionContext) marshalNTraceBatch2ᚖsuyuanᚋinternalᚋtraceᚐBa
 		return graphql.Null
 	}
 	return ec._TraceBatch(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTraceCertificate2suyuanᚋinternalᚋtraceᚐCertificate(ctx context.Context, sel ast.SelectionSet, v trace.Certificate) graphql.Marshaler {
+	return ec._TraceCertificate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTraceCertificate2ᚕsuyuanᚋinternalᚋtraceᚐCertificateᚄ(ctx context.Context, sel ast.SelectionSet, v []trace.Certificate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTraceCertificate2suyuanᚋinternalᚋtraceᚐCertificate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTraceCode2ᚕᚖsuyuanᚋentᚐTraceCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TraceCode) graphql.Marshaler {
@@ -55804,6 +56583,25 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalODocument2ᚕᚖsuyuanᚋentᚐDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Document) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDocument2ᚖsuyuanᚋentᚐDocument(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOEPCISQueryParameterInput2ᚕᚖsuyuanᚋgraphᚋmodelᚐEPCISQueryParameterInputᚄ(ctx context.Context, v any) ([]*model.EPCISQueryParameterInput, error) {

@@ -15,6 +15,7 @@ import (
 	"suyuan/graph/model"
 	"suyuan/internal/auth"
 	"suyuan/internal/dashboard"
+	"suyuan/internal/document"
 	"suyuan/internal/errcode"
 	"suyuan/internal/quantity"
 	"suyuan/internal/recall"
@@ -52,6 +53,11 @@ func (r *batchResolver) Lineage(ctx context.Context, obj *ent.Batch, direction t
 		err = errcode.New(errcode.NotFound, "batch not found")
 	}
 	return l, err
+}
+
+// URL is the resolver for the url field.
+func (r *documentResolver) URL(ctx context.Context, obj *ent.Document) (string, error) {
+	return document.Path(obj.ID), nil
 }
 
 // CreateOrganization is the resolver for the createOrganization field.

@@ -29,6 +29,7 @@ import (
 	"suyuan/graph"
 	"suyuan/internal/alert"
 	"suyuan/internal/auth"
+	"suyuan/internal/document"
 	"suyuan/internal/errcode"
 	"suyuan/internal/eventlog"
 	"suyuan/internal/idempotency"
@@ -114,6 +115,12 @@ type Config struct {
 	// The deliverer (webhook.Deliverer) runs beside the server, given
 	// the same guard.
 	WebhookGuard *webhook.Guard
+	// MaxDocumentSize bounds an uploaded document, in bytes (0: the
+	// default).
+	MaxDocumentSize int64
+	// Documents keeps uploaded documents' bytes; nil keeps them in the
+	// database.
+	Documents *document.Store
 	// Tracer makes spans of requests and GraphQL operations (and the
 	// store, given the same tracer, of SQL statements); nil, the default,
 	// traces nothing and costs nothing. With a tracer, a request's id is
@@ -131,6 +138,10 @@ const (
 	DefaultRateLimit       = 1200
 	DefaultPageRateLimit   = 6000
 	DefaultHashConcurrency = 4
+	// DefaultMaxDocumentSize is far above a scanned certificate or a
+	// laboratory's report, and small enough to keep in memory while it
+	// is checked.
+	DefaultMaxDocumentSize = 10 << 20
 )
 
 func (c *Config) setDefaults() {
@@ -164,15 +175,20 @@ func (c *Config) setDefaults() {
 	if c.WebhookGuard == nil {
 		c.WebhookGuard = &webhook.Guard{Production: !c.Development}
 	}
+	if c.MaxDocumentSize == 0 {
+		c.MaxDocumentSize = DefaultMaxDocumentSize
+	}
 }
 
 // Server serves Suyuan over HTTP.
 type Server struct {
-	cfg     Config
-	db      *store.DB
-	reader  *trace.Reader
-	auth    *auth.Service
-	handler http.Handler
+	cfg       Config
+	db        *store.DB
+	reader    *trace.Reader
+	auth      *auth.Service
+	recorder  *record.Recorder
+	documents *document.Store
+	handler   http.Handler
 }
 
 // New builds the server's routes over db.
@@ -195,8 +211,15 @@ func New(db *store.DB, cfg Config) *Server {
 	if cfg.Metrics != nil {
 		cfg.Alerts.CountWith(cfg.Metrics.AlertRaised)
 	}
-	// One recorder for GraphQL and EPCIS capture: one recording path.
+	// One recorder for GraphQL, EPCIS capture and documents: one
+	// recording path.
 	recorder := record.New(db.Client, cfg.Log)
+	s.recorder = recorder
+	s.documents = cfg.Documents
+	if s.documents == nil {
+		// Without a directory nothing can fail.
+		s.documents, _ = document.NewStore(db.Client, "")
+	}
 	idempotent := idempotency.NewStore(db.Client, nil)
 	hooks := webhook.NewService(db.Client, cfg.Log, cfg.WebhookGuard)
 	gql := graph.NewHandler(graph.Deps{
@@ -245,6 +268,17 @@ func New(db *store.DB, cfg Config) *Server {
 		}
 		epcis.New(db.Client, cfg.Log, recorder, hooks).Mount(r,
 			idempotency.Middleware(idempotent, idempotency.Options{Lease: 2 * cfg.RequestTimeout}))
+	})
+	// Documents: uploads far larger than a GraphQL request, bounded by
+	// the document size limit instead.
+	r.Group(func(r chi.Router) {
+		r.Use(s.timeout, s.authenticate)
+		if cfg.RateLimit > 0 {
+			r.Use(s.rateLimit("documents", cfg.RateLimit))
+		}
+		r.With(bodyLimit(cfg.MaxDocumentSize+multipartAllowance, errcode.DocumentTooLarge, fmt.Sprintf("the document exceeds %d bytes", cfg.MaxDocumentSize)),
+			idempotency.Middleware(idempotent, idempotency.Options{Lease: 2 * cfg.RequestTimeout})).Post("/documents", s.uploadDocument)
+		r.Get("/documents/{id}", s.serveDocument)
 	})
 	// Consumer pages have a budget of their own: shoppers in one shop can
 	// share an address, and cached pages cost little.
@@ -457,35 +491,42 @@ const drainLimit = 8 << 20
 // client waits for "100 Continue" and so has not sent it — and the answer
 // closes the connection.
 func (s *Server) limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Body == http.NoBody {
-			next.ServeHTTP(w, r)
-			return
-		}
-		tooLarge := func() {
-			if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
-				io.CopyN(io.Discard, r.Body, drainLimit)
+	return bodyLimit(s.cfg.BodyLimit, errcode.RequestTooLarge, fmt.Sprintf("request body exceeds %d bytes", s.cfg.BodyLimit))(next)
+}
+
+// bodyLimit is limitBody's work for a limit of its own, refused with code
+// and msg.
+func bodyLimit(limit int64, code errcode.Code, msg string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body == nil || r.Body == http.NoBody {
+				next.ServeHTTP(w, r)
+				return
 			}
-			w.Header().Set("Connection", "close")
-			writeError(w, http.StatusRequestEntityTooLarge, errcode.RequestTooLarge,
-				fmt.Sprintf("request body exceeds %d bytes", s.cfg.BodyLimit))
-		}
-		if r.ContentLength > s.cfg.BodyLimit {
-			tooLarge()
-			return
-		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.BodyLimit+1))
-		if err != nil {
-			writeError(w, http.StatusBadRequest, errcode.InvalidRequest, "could not read the request body")
-			return
-		}
-		if int64(len(body)) > s.cfg.BodyLimit {
-			tooLarge()
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		next.ServeHTTP(w, r)
-	})
+			tooLarge := func() {
+				if !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+					io.CopyN(io.Discard, r.Body, drainLimit)
+				}
+				w.Header().Set("Connection", "close")
+				writeError(w, http.StatusRequestEntityTooLarge, code, msg)
+			}
+			if r.ContentLength > limit {
+				tooLarge()
+				return
+			}
+			body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+			if err != nil {
+				writeError(w, http.StatusBadRequest, errcode.InvalidRequest, "could not read the request body")
+				return
+			}
+			if int64(len(body)) > limit {
+				tooLarge()
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // timeout bounds the work of a request; resolvers see the deadline through

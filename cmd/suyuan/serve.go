@@ -23,6 +23,7 @@ import (
 	"suyuan/graph"
 	"suyuan/internal/anomaly"
 	"suyuan/internal/auth"
+	"suyuan/internal/document"
 	"suyuan/internal/eventlog"
 	"suyuan/internal/logging"
 	"suyuan/internal/metrics"
@@ -67,6 +68,8 @@ type serveConfig struct {
 	demo            bool
 	requestTimeout  time.Duration
 	bodyLimit       int64
+	maxDocumentSize int64
+	documentDir     string
 	complexityLimit int
 	publicURL       string
 	keys            *auth.KeySet
@@ -107,6 +110,7 @@ var serveEnv = []envVar{
 	{"SUYUAN_TRUSTED_PROXIES", "trusted-proxies", ""},
 	{"SUYUAN_PUBLIC_URL", "public-url", ""},
 	{"SUYUAN_IP_REGIONS", "ip-regions", ""},
+	{"SUYUAN_DOCUMENT_DIR", "document-dir", ""},
 	{"SUYUAN_ADMIN_ADDR", "admin-addr", ""},
 	{"SUYUAN_OTLP_ENDPOINT", "otlp-endpoint", ""},
 	{"SUYUAN_WEBHOOK_ALLOW_HOSTS", "webhook-allow-hosts", ""},
@@ -131,6 +135,8 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	fs.BoolVar(&c.demo, "demo", true, "load demo data into an empty database (development mode only)")
 	fs.DurationVar(&c.requestTimeout, "request-timeout", server.DefaultRequestTimeout, "time limit of one request (more than 0)")
 	fs.Int64Var(&c.bodyLimit, "body-limit", server.DefaultBodyLimit, "largest request body, in bytes (more than 0)")
+	fs.Int64Var(&c.maxDocumentSize, "max-document-size", server.DefaultMaxDocumentSize, "largest uploaded document (certificate, report, licence), in bytes (more than 0)")
+	fs.StringVar(&c.documentDir, "document-dir", getenv("SUYUAN_DOCUMENT_DIR"), "keep uploaded documents' files in this directory, named by their SHA-256 (none: in the database)")
 	fs.IntVar(&c.complexityLimit, "complexity-limit", graph.DefaultComplexityLimit, "largest GraphQL operation cost (more than 0)")
 	fs.IntVar(&c.rateLimit, "rate-limit", server.DefaultRateLimit, "requests per minute per API key, user or anonymous client address (negative: no limit)")
 	fs.IntVar(&c.pageRateLimit, "page-rate-limit", server.DefaultPageRateLimit, "consumer page and QR requests per minute per client address (negative: no limit)")
@@ -231,6 +237,8 @@ func parseServeWith(args []string, stderr io.Writer, getenv func(string) string,
 		return c, fmt.Errorf("--request-timeout must be more than 0, not %s", c.requestTimeout)
 	case c.bodyLimit <= 0:
 		return c, fmt.Errorf("--body-limit must be more than 0 bytes, not %d", c.bodyLimit)
+	case c.maxDocumentSize <= 0:
+		return c, fmt.Errorf("--max-document-size must be more than 0 bytes, not %d", c.maxDocumentSize)
 	case c.complexityLimit <= 0:
 		return c, fmt.Errorf("--complexity-limit must be more than 0, not %d", c.complexityLimit)
 	case c.screenInterval < 0:
@@ -521,6 +529,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	deliverer := webhook.NewDeliverer(db.Client, changes, db.SQL, db.Dialect, webhook.Options{
 		MaxAttempts: c.webhookAttempts, Timeout: c.webhookTimeout, Guard: guard, Observe: m.WebhookAttempt})
 	background.Go(func() { deliverer.Run(bgCtx, deliverInterval) })
+	documents, err := document.NewStore(db.Client, c.documentDir)
+	if err != nil {
+		return fmt.Errorf("--document-dir: %w", err)
+	}
 	srv := server.New(db, server.Config{
 		WebhookGuard:    guard,
 		Redis:           redisClient(rc),
@@ -528,6 +540,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		Addr:            c.addr,
 		Development:     c.mode == "development",
 		BodyLimit:       c.bodyLimit,
+		MaxDocumentSize: c.maxDocumentSize,
+		Documents:       documents,
 		RequestTimeout:  c.requestTimeout,
 		ComplexityLimit: c.complexityLimit,
 		Logger:          logger,

@@ -34,6 +34,7 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{"zero request timeout", []string{"--request-timeout", "0"}, nil, "--request-timeout"},
 		{"zero body limit", []string{"--body-limit", "0"}, nil, "--body-limit"},
 		{"negative body limit", []string{"--body-limit", "-5"}, nil, "--body-limit"},
+		{"zero document size", []string{"--max-document-size", "0"}, nil, "--max-document-size"},
 		{"negative complexity limit", []string{"--complexity-limit", "-1"}, nil, "--complexity-limit"},
 		{"negative screen interval", []string{"--screen-interval", "-1m"}, nil, "--screen-interval"},
 		{"zero screen window", []string{"--screen-window", "0"}, nil, "--screen-window"},

@@ -50,6 +50,8 @@ const (
 	EdgeRecallPlaces = "recall_places"
 	// EdgeRecalls holds the string denoting the recalls edge name in mutations.
 	EdgeRecalls = "recalls"
+	// EdgeDocuments holds the string denoting the documents edge name in mutations.
+	EdgeDocuments = "documents"
 	// EdgeProduct holds the string denoting the product edge name in mutations.
 	EdgeProduct = "product"
 	// EdgeProducer holds the string denoting the producer edge name in mutations.
@@ -93,6 +95,13 @@ const (
 	// RecallsInverseTable is the table name for the Recall entity.
 	// It exists in this package in order to avoid circular dependency with the "recall" package.
 	RecallsInverseTable = "recalls"
+	// DocumentsTable is the table that holds the documents relation/edge.
+	DocumentsTable = "documents"
+	// DocumentsInverseTable is the table name for the Document entity.
+	// It exists in this package in order to avoid circular dependency with the "document" package.
+	DocumentsInverseTable = "documents"
+	// DocumentsColumn is the table column denoting the documents relation/edge.
+	DocumentsColumn = "batch_id"
 	// ProductTable is the table that holds the product relation/edge.
 	ProductTable = "batches"
 	// ProductInverseTable is the table name for the Product entity.
@@ -376,6 +385,20 @@ func ByRecalls(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByDocumentsCount orders the results by documents count.
+func ByDocumentsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDocumentsStep(), opts...)
+	}
+}
+
+// ByDocuments orders the results by documents terms.
+func ByDocuments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDocumentsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByProductField orders the results by product field.
 func ByProductField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -527,6 +550,13 @@ func newRecallsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RecallsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, RecallsTable, RecallsPrimaryKey...),
+	)
+}
+func newDocumentsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DocumentsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DocumentsTable, DocumentsColumn),
 	)
 }
 func newProductStep() *sqlgraph.Step {

@@ -104,6 +104,30 @@ func (f DailyCountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DailyCountMutation", m)
 }
 
+// The DocumentFunc type is an adapter to allow the use of ordinary
+// function as Document mutator.
+type DocumentFunc func(context.Context, *ent.DocumentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DocumentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DocumentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DocumentMutation", m)
+}
+
+// The DocumentContentFunc type is an adapter to allow the use of ordinary
+// function as DocumentContent mutator.
+type DocumentContentFunc func(context.Context, *ent.DocumentContentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DocumentContentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DocumentContentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DocumentContentMutation", m)
+}
+
 // The EPCISQueryFunc type is an adapter to allow the use of ordinary
 // function as EPCISQuery mutator.
 type EPCISQueryFunc func(context.Context, *ent.EPCISQueryMutation) (ent.Value, error)

@@ -15,6 +15,8 @@ import (
 	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/document"
+	"suyuan/ent/documentcontent"
 	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
@@ -317,6 +319,60 @@ func (f TraverseDailyCount) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.DailyCountQuery", q)
+}
+
+// The DocumentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DocumentFunc func(context.Context, *ent.DocumentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DocumentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DocumentQuery", q)
+}
+
+// The TraverseDocument type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDocument func(context.Context, *ent.DocumentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDocument) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDocument) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DocumentQuery", q)
+}
+
+// The DocumentContentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DocumentContentFunc func(context.Context, *ent.DocumentContentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DocumentContentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DocumentContentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DocumentContentQuery", q)
+}
+
+// The TraverseDocumentContent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDocumentContent func(context.Context, *ent.DocumentContentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDocumentContent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDocumentContent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DocumentContentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DocumentContentQuery", q)
 }
 
 // The EPCISQueryFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1067,6 +1123,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ChangeQuery, predicate.Change, change.OrderOption]{typ: ent.TypeChange, tq: q}, nil
 	case *ent.DailyCountQuery:
 		return &query[*ent.DailyCountQuery, predicate.DailyCount, dailycount.OrderOption]{typ: ent.TypeDailyCount, tq: q}, nil
+	case *ent.DocumentQuery:
+		return &query[*ent.DocumentQuery, predicate.Document, document.OrderOption]{typ: ent.TypeDocument, tq: q}, nil
+	case *ent.DocumentContentQuery:
+		return &query[*ent.DocumentContentQuery, predicate.DocumentContent, documentcontent.OrderOption]{typ: ent.TypeDocumentContent, tq: q}, nil
 	case *ent.EPCISQueryQuery:
 		return &query[*ent.EPCISQueryQuery, predicate.EPCISQuery, epcisquery.OrderOption]{typ: ent.TypeEPCISQuery, tq: q}, nil
 	case *ent.EventQuery:

@@ -364,6 +364,110 @@ var (
 			},
 		},
 	}
+	// DocumentsColumns holds the columns for the "documents" table.
+	DocumentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"QUARANTINE_CERTIFICATE", "LAB_REPORT", "BUSINESS_LICENCE", "OTHER"}},
+		{Name: "owner_id", Type: field.TypeInt},
+		{Name: "uploaded_by_user", Type: field.TypeInt, Nullable: true},
+		{Name: "uploaded_by_key", Type: field.TypeInt, Nullable: true},
+		{Name: "filename", Type: field.TypeString, Size: 255},
+		{Name: "content_type", Type: field.TypeString, Size: 64},
+		{Name: "size", Type: field.TypeInt64},
+		{Name: "sha256", Type: field.TypeString, Size: 64},
+		{Name: "public", Type: field.TypeBool, Default: false},
+		{Name: "uploaded_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(3)"}},
+		{Name: "batch_id", Type: field.TypeInt, Nullable: true},
+		{Name: "inspection_id", Type: field.TypeInt, Nullable: true},
+		{Name: "organization_id", Type: field.TypeInt, Nullable: true},
+		{Name: "shipment_id", Type: field.TypeInt, Nullable: true},
+	}
+	// DocumentsTable holds the schema information for the "documents" table.
+	DocumentsTable = &schema.Table{
+		Name:       "documents",
+		Columns:    DocumentsColumns,
+		PrimaryKey: []*schema.Column{DocumentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "documents_batches_documents",
+				Columns:    []*schema.Column{DocumentsColumns[11]},
+				RefColumns: []*schema.Column{BatchesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "documents_inspections_documents",
+				Columns:    []*schema.Column{DocumentsColumns[12]},
+				RefColumns: []*schema.Column{InspectionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "documents_organizations_documents",
+				Columns:    []*schema.Column{DocumentsColumns[13]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "documents_shipments_documents",
+				Columns:    []*schema.Column{DocumentsColumns[14]},
+				RefColumns: []*schema.Column{ShipmentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "document_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{DocumentsColumns[13]},
+			},
+			{
+				Name:    "document_batch_id",
+				Unique:  false,
+				Columns: []*schema.Column{DocumentsColumns[11]},
+			},
+			{
+				Name:    "document_inspection_id",
+				Unique:  false,
+				Columns: []*schema.Column{DocumentsColumns[12]},
+			},
+			{
+				Name:    "document_shipment_id",
+				Unique:  false,
+				Columns: []*schema.Column{DocumentsColumns[14]},
+			},
+			{
+				Name:    "document_sha256",
+				Unique:  false,
+				Columns: []*schema.Column{DocumentsColumns[8]},
+			},
+		},
+	}
+	// DocumentContentsColumns holds the columns for the "document_contents" table.
+	DocumentContentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "content", Type: field.TypeBytes, SchemaType: map[string]string{"mysql": "longblob"}},
+		{Name: "document_id", Type: field.TypeInt, Unique: true},
+	}
+	// DocumentContentsTable holds the schema information for the "document_contents" table.
+	DocumentContentsTable = &schema.Table{
+		Name:       "document_contents",
+		Columns:    DocumentContentsColumns,
+		PrimaryKey: []*schema.Column{DocumentContentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "document_contents_documents_content",
+				Columns:    []*schema.Column{DocumentContentsColumns[2]},
+				RefColumns: []*schema.Column{DocumentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "documentcontent_document_id",
+				Unique:  true,
+				Columns: []*schema.Column{DocumentContentsColumns[2]},
+			},
+		},
+	}
 	// EpcisQueriesColumns holds the columns for the "epcis_queries" table.
 	EpcisQueriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1401,6 +1505,8 @@ var (
 		CaptureJobsTable,
 		ChangesTable,
 		DailyCountsTable,
+		DocumentsTable,
+		DocumentContentsTable,
 		EpcisQueriesTable,
 		EventsTable,
 		EventKeysTable,
@@ -1472,6 +1578,17 @@ func init() {
 	}
 	DailyCountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(81604378624),
+	}
+	DocumentsTable.ForeignKeys[0].RefTable = BatchesTable
+	DocumentsTable.ForeignKeys[1].RefTable = InspectionsTable
+	DocumentsTable.ForeignKeys[2].RefTable = OrganizationsTable
+	DocumentsTable.ForeignKeys[3].RefTable = ShipmentsTable
+	DocumentsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(150323855360),
+	}
+	DocumentContentsTable.ForeignKeys[0].RefTable = DocumentsTable
+	DocumentContentsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(154618822656),
 	}
 	EpcisQueriesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	EpcisQueriesTable.Annotation = &entsql.Annotation{

@@ -42,6 +42,8 @@ const (
 	EdgeAlerts = "alerts"
 	// EdgeRecalls holds the string denoting the recalls edge name in mutations.
 	EdgeRecalls = "recalls"
+	// EdgeDocuments holds the string denoting the documents edge name in mutations.
+	EdgeDocuments = "documents"
 	// EdgeFacilities holds the string denoting the facilities edge name in mutations.
 	EdgeFacilities = "facilities"
 	// EdgeProducts holds the string denoting the products edge name in mutations.
@@ -78,6 +80,13 @@ const (
 	RecallsInverseTable = "recalls"
 	// RecallsColumn is the table column denoting the recalls relation/edge.
 	RecallsColumn = "organization_id"
+	// DocumentsTable is the table that holds the documents relation/edge.
+	DocumentsTable = "documents"
+	// DocumentsInverseTable is the table name for the Document entity.
+	// It exists in this package in order to avoid circular dependency with the "document" package.
+	DocumentsInverseTable = "documents"
+	// DocumentsColumn is the table column denoting the documents relation/edge.
+	DocumentsColumn = "organization_id"
 	// FacilitiesTable is the table that holds the facilities relation/edge.
 	FacilitiesTable = "facilities"
 	// FacilitiesInverseTable is the table name for the Facility entity.
@@ -343,6 +352,20 @@ func ByRecalls(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByDocumentsCount orders the results by documents count.
+func ByDocumentsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDocumentsStep(), opts...)
+	}
+}
+
+// ByDocuments orders the results by documents terms.
+func ByDocuments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDocumentsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByFacilitiesCount orders the results by facilities count.
 func ByFacilitiesCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -494,6 +517,13 @@ func newRecallsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RecallsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, RecallsTable, RecallsColumn),
+	)
+}
+func newDocumentsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DocumentsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DocumentsTable, DocumentsColumn),
 	)
 }
 func newFacilitiesStep() *sqlgraph.Step {

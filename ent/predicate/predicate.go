@@ -30,6 +30,12 @@ type Change func(*sql.Selector)
 // DailyCount is the predicate function for dailycount builders.
 type DailyCount func(*sql.Selector)
 
+// Document is the predicate function for document builders.
+type Document func(*sql.Selector)
+
+// DocumentContent is the predicate function for documentcontent builders.
+type DocumentContent func(*sql.Selector)
+
 // EPCISQuery is the predicate function for epcisquery builders.
 type EPCISQuery func(*sql.Selector)
 

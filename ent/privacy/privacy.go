@@ -303,6 +303,54 @@ func (f DailyCountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DailyCountMutation", m)
 }
 
+// The DocumentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DocumentQueryRuleFunc func(context.Context, *ent.DocumentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DocumentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DocumentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DocumentQuery", q)
+}
+
+// The DocumentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DocumentMutationRuleFunc func(context.Context, *ent.DocumentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DocumentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DocumentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DocumentMutation", m)
+}
+
+// The DocumentContentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DocumentContentQueryRuleFunc func(context.Context, *ent.DocumentContentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DocumentContentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DocumentContentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DocumentContentQuery", q)
+}
+
+// The DocumentContentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DocumentContentMutationRuleFunc func(context.Context, *ent.DocumentContentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DocumentContentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DocumentContentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DocumentContentMutation", m)
+}
+
 // The EPCISQueryQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type EPCISQueryQueryRuleFunc func(context.Context, *ent.EPCISQueryQuery) error
@@ -1002,6 +1050,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.DailyCountQuery:
 		return q.Filter(), nil
+	case *ent.DocumentQuery:
+		return q.Filter(), nil
+	case *ent.DocumentContentQuery:
+		return q.Filter(), nil
 	case *ent.EPCISQueryQuery:
 		return q.Filter(), nil
 	case *ent.EventQuery:
@@ -1078,6 +1130,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ChangeMutation:
 		return m.Filter(), nil
 	case *ent.DailyCountMutation:
+		return m.Filter(), nil
+	case *ent.DocumentMutation:
+		return m.Filter(), nil
+	case *ent.DocumentContentMutation:
 		return m.Filter(), nil
 	case *ent.EPCISQueryMutation:
 		return m.Filter(), nil

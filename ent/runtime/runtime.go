@@ -12,6 +12,8 @@ import (
 	"suyuan/ent/capturejob"
 	"suyuan/ent/change"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/document"
+	"suyuan/ent/documentcontent"
 	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
@@ -312,6 +314,98 @@ func init() {
 	dailycount.DefaultDim = dailycountDescDim.Default.(string)
 	// dailycount.DimValidator is a validator for the "dim" field. It is called by the builders before save.
 	dailycount.DimValidator = dailycountDescDim.Validators[0].(func(string) error)
+	document.Policy = privacy.NewPolicies(schema.Document{})
+	document.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := document.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	documentFields := schema.Document{}.Fields()
+	_ = documentFields
+	// documentDescFilename is the schema descriptor for filename field.
+	documentDescFilename := documentFields[8].Descriptor()
+	// document.FilenameValidator is a validator for the "filename" field. It is called by the builders before save.
+	document.FilenameValidator = func() func(string) error {
+		validators := documentDescFilename.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(filename string) error {
+			for _, fn := range fns {
+				if err := fn(filename); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// documentDescContentType is the schema descriptor for content_type field.
+	documentDescContentType := documentFields[9].Descriptor()
+	// document.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
+	document.ContentTypeValidator = func() func(string) error {
+		validators := documentDescContentType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(content_type string) error {
+			for _, fn := range fns {
+				if err := fn(content_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// documentDescSize is the schema descriptor for size field.
+	documentDescSize := documentFields[10].Descriptor()
+	// document.SizeValidator is a validator for the "size" field. It is called by the builders before save.
+	document.SizeValidator = documentDescSize.Validators[0].(func(int64) error)
+	// documentDescSha256 is the schema descriptor for sha256 field.
+	documentDescSha256 := documentFields[11].Descriptor()
+	// document.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
+	document.Sha256Validator = func() func(string) error {
+		validators := documentDescSha256.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sha256 string) error {
+			for _, fn := range fns {
+				if err := fn(sha256); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// documentDescPublic is the schema descriptor for public field.
+	documentDescPublic := documentFields[12].Descriptor()
+	// document.DefaultPublic holds the default value on creation for the public field.
+	document.DefaultPublic = documentDescPublic.Default.(bool)
+	// documentDescUploadedAt is the schema descriptor for uploaded_at field.
+	documentDescUploadedAt := documentFields[13].Descriptor()
+	// document.DefaultUploadedAt holds the default value on creation for the uploaded_at field.
+	document.DefaultUploadedAt = documentDescUploadedAt.Default.(func() time.Time)
+	documentcontent.Policy = privacy.NewPolicies(schema.DocumentContent{})
+	documentcontent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := documentcontent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	documentcontentFields := schema.DocumentContent{}.Fields()
+	_ = documentcontentFields
+	// documentcontentDescContent is the schema descriptor for content field.
+	documentcontentDescContent := documentcontentFields[1].Descriptor()
+	// documentcontent.ContentValidator is a validator for the "content" field. It is called by the builders before save.
+	documentcontent.ContentValidator = documentcontentDescContent.Validators[0].(func([]byte) error)
 	epcisquery.Policy = privacy.NewPolicies(schema.EPCISQuery{})
 	epcisquery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

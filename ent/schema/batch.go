@@ -67,6 +67,7 @@ func (Batch) Edges() []ent.Edge {
 		edge.To("alerts", Alert.Type).Annotations(hidden),
 		edge.To("recall_places", RecallPlace.Type).Annotations(hidden),
 		edge.From("recalls", Recall.Type).Ref("batches").Annotations(hidden),
+		documentsEdge(),
 		edge.From("product", Product.Type).Ref("batches").
 			Field("product_id").Unique().Required().Immutable(),
 		edge.From("producer", Organization.Type).Ref("batches").

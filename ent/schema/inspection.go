@@ -45,6 +45,7 @@ func (Inspection) Edges() []ent.Edge {
 			Field("lab_id").Unique().Required().Immutable(),
 		edge.To("measurements", Measurement.Type).
 			Annotations(noInput),
+		documentsEdge(),
 	}
 }
 

@@ -63,6 +63,7 @@ func (Organization) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("alerts", Alert.Type).Annotations(hidden),
 		edge.To("recalls", Recall.Type).Annotations(hidden),
+		documentsEdge(),
 		edge.To("facilities", Facility.Type).
 			Annotations(entgql.RelayConnection(), noInput),
 		edge.To("products", Product.Type).

@@ -81,3 +81,10 @@ func (RecallPlace) Policy() ent.Policy { return policy(tenancy.RecallPlaceRule()
 
 // Policy of the DailyCount.
 func (DailyCount) Policy() ent.Policy { return policy(tenancy.DailyCountRule()) }
+
+// Policy of the Document.
+func (Document) Policy() ent.Policy { return policy(tenancy.DocumentRule()) }
+
+// Policy of the DocumentContent: the server reads it, once the document
+// was read through its own policy.
+func (DocumentContent) Policy() ent.Policy { return systemOnly() }

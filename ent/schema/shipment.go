@@ -42,6 +42,7 @@ func (Shipment) Fields() []ent.Field {
 func (Shipment) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("alerts", Alert.Type).Annotations(hidden),
+		documentsEdge(),
 		edge.From("carrier", Organization.Type).Ref("shipments").
 			Field("carrier_id").Unique().Required().Immutable(),
 		edge.From("from_facility", Facility.Type).Ref("shipments_out").

@@ -49,6 +49,9 @@ const (
 	MethodNotAllowed         Code = "METHOD_NOT_ALLOWED"
 	UnsupportedMediaType     Code = "UNSUPPORTED_MEDIA_TYPE"
 	HeaderTooLarge           Code = "REQUEST_HEADER_TOO_LARGE"
+	DocumentEmpty            Code = "DOCUMENT_EMPTY"
+	DocumentTooLarge         Code = "DOCUMENT_TOO_LARGE"
+	DocumentTypeRefused      Code = "DOCUMENT_TYPE_REFUSED"
 	RateLimited              Code = "RATE_LIMITED"
 	IdempotencyKeyReused     Code = "IDEMPOTENCY_KEY_REUSED"
 	IdempotencyKeyInUse      Code = "IDEMPOTENCY_KEY_IN_USE"
@@ -68,7 +71,8 @@ func All() []Code {
 		ComplexityLimitExceeded, DepthLimitExceeded, AliasLimitExceeded,
 		TokenLimitExceeded, GraphQLParseFailed, GraphQLValidationFailed,
 		RequestTooLarge, HeaderTooLarge, UnsupportedMediaType,
-		MethodNotAllowed, InvalidRequest, RateLimited, IdempotencyKeyReused,
+		MethodNotAllowed, InvalidRequest, DocumentEmpty, DocumentTooLarge,
+		DocumentTypeRefused, RateLimited, IdempotencyKeyReused,
 		IdempotencyKeyInUse, Timeout, Internal,
 	}
 }
@@ -148,11 +152,11 @@ func (c Code) HTTPStatus() int {
 		return http.StatusConflict
 	case IdempotencyKeyReused:
 		return http.StatusUnprocessableEntity
-	case RequestTooLarge:
+	case RequestTooLarge, DocumentTooLarge:
 		return http.StatusRequestEntityTooLarge
 	case MethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case UnsupportedMediaType:
+	case UnsupportedMediaType, DocumentTypeRefused:
 		return http.StatusUnsupportedMediaType
 	case HeaderTooLarge:
 		return http.StatusRequestHeaderFieldsTooLarge

@@ -6,7 +6,8 @@ type Logs int
 const (
 	// Events: what happened to goods, as EPCIS events — at least one.
 	Events Logs = iota + 1
-	// ChangeOnly: master data (organisations, facilities, products),
+	// ChangeOnly: master data (organisations, facilities, products, the
+	// documents attached to them and to lots, inspections and shipments),
 	// reviews (an alert's status, a recall's closing) and the screener's
 	// alerts, which EPCIS has no event for; their change still tells
 	// whatever shows them.
@@ -25,7 +26,7 @@ func OperationLogs(op string) (logs Logs, ok bool) {
 		return Events, true
 	case "createOrganization", "updateOrganization", "createFacility",
 		"updateFacility", "createProduct", "updateProduct",
-		"setAlertStatus", "closeRecall", "screen":
+		"setAlertStatus", "closeRecall", "screen", "uploadDocument":
 		return ChangeOnly, true
 	case "createWebhook", "updateWebhook", "deleteWebhook", "replayWebhookDeliveries",
 		"createEPCISQuery", "deleteEPCISQuery", "subscribeEPCISQuery", "unsubscribeEPCISQuery":

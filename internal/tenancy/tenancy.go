@@ -35,6 +35,7 @@ import (
 	"suyuan/ent/batch"
 	"suyuan/ent/batchinput"
 	"suyuan/ent/dailycount"
+	"suyuan/ent/document"
 	"suyuan/ent/epcisquery"
 	"suyuan/ent/event"
 	"suyuan/ent/eventkey"
@@ -242,6 +243,21 @@ func products(s scope) predicate.Product {
 func inspections(s scope) predicate.Inspection {
 	return inspection.Or(among[predicate.Inspection](inspection.FieldBatchID, batch.Table, batch.FieldID, batches(s)), inspectedBy(s))
 }
+
+// documents: those attached to a row the viewer reads — an organisation,
+// a batch, an inspection or a shipment. A document is read with its
+// subject, by the same rules: nothing of its own widens or narrows them.
+func documents(s scope) predicate.Document {
+	return document.Or(
+		among[predicate.Document](document.FieldOrganizationID, organization.Table, organization.FieldID, orgs(s)),
+		among[predicate.Document](document.FieldBatchID, batch.Table, batch.FieldID, batches(s)),
+		among[predicate.Document](document.FieldInspectionID, inspection.Table, inspection.FieldID, inspections(s)),
+		among[predicate.Document](document.FieldShipmentID, shipment.Table, shipment.FieldID, shipments(s)),
+	)
+}
+
+// DocumentRule filters documents: those of the rows the viewer reads.
+func DocumentRule() privacy.DocumentQueryRuleFunc { return rule[*ent.DocumentQuery](documents) }
 
 // events: of the log, those the organisation is party to — it recorded
 // the event, or the event happened at its facility, moved its goods, was
@@ -521,6 +537,8 @@ func Filter(ctx context.Context, entity string) (pred any, ok bool, err error) {
 		return apiKeyFilter(s), true, nil
 	case ent.TypeAlert:
 		return alerts(s), true, nil
+	case ent.TypeDocument:
+		return documents(s), true, nil
 	case ent.TypeRecall:
 		return recalls(s), true, nil
 	case ent.TypeRecallPlace:

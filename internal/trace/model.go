@@ -14,6 +14,7 @@ import (
 
 	"suyuan/ent/alert"
 	"suyuan/ent/batch"
+	"suyuan/ent/document"
 	"suyuan/ent/facility"
 	"suyuan/ent/inspection"
 	"suyuan/ent/organization"
@@ -98,6 +99,14 @@ type Measurement struct {
 	LimitMin     *float64
 	LimitMax     *float64
 	WithinLimits bool
+}
+
+// Certificate says that a certificate of a kind is on file for a batch
+// and since when: what the consumer's trace shows of a public document,
+// never its content or where it is served.
+type Certificate struct {
+	Kind       document.Kind
+	UploadedAt time.Time
 }
 
 // Inspection is a laboratory result for a batch.
@@ -239,6 +248,9 @@ type Trace struct {
 	IngredientEdges []Edge
 	Recalled        bool
 	Warnings        []Warning
+	// Certificates are the public certificates on file for the batch,
+	// its inspections and its producer, newest first.
+	Certificates []Certificate
 }
 
 // MarshalGQL writes d as a GraphQL enum value.

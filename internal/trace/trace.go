@@ -10,6 +10,7 @@ import (
 
 	"suyuan/ent/alert"
 	"suyuan/ent/batch"
+	"suyuan/ent/document"
 	"suyuan/ent/inspection"
 	"suyuan/internal/anomaly"
 	"suyuan/internal/errcode"
@@ -22,7 +23,7 @@ const maxCodeLen = 2048
 // Trace answers a scanned code: an opaque trace code, or a GS1 Digital
 // Link URI (https://…/01/{gtin}/10/{lot}[/21/{serial}]). An unknown code is
 // NOT_FOUND and a malformed one BAD_USER_INPUT (or INVALID_GTIN /
-// INVALID_DIGITAL_LINK). It issues seven or eight statements whatever the
+// INVALID_DIGITAL_LINK). It issues eight or nine statements whatever the
 // batch's history.
 func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
 	code = strings.TrimSpace(code)
@@ -59,6 +60,9 @@ func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
 		return nil, err
 	}
 	t.Shelf = shelves[batchID]
+	if t.Certificates, err = r.Certificates(ctx, batchID, t.Batch.Producer.ID); err != nil {
+		return nil, err
+	}
 	t.Recalled = t.Batch.Status == batch.StatusRECALLED
 	// Redact first: warnings name places, and must not name private ones.
 	t.redact()
@@ -170,6 +174,39 @@ WHERE inspection_id IN (SELECT id FROM inspections WHERE batch_id IN ` + list + 
 	}
 	for _, in := range all {
 		out[in.BatchID] = append(out[in.BatchID], *in)
+	}
+	return out, nil
+}
+
+// certificateKinds are the kinds of document whose existence a consumer's
+// trace may show; OTHER documents are never mentioned.
+var certificateKinds = []any{document.KindQUARANTINE_CERTIFICATE, document.KindLAB_REPORT, document.KindBUSINESS_LICENCE}
+
+// Certificates returns, in one statement, the certificates on file that
+// their uploaders made public for a batch, its inspections and its
+// producer: kind and date only, newest first.
+func (r *Reader) Certificates(ctx context.Context, batchID, producerID int) ([]Certificate, error) {
+	q := `SELECT kind, uploaded_at FROM documents
+WHERE public = ? AND kind IN (?,?,?)
+AND (batch_id = ? OR organization_id = ? OR inspection_id IN (SELECT id FROM inspections WHERE batch_id = ?))
+ORDER BY uploaded_at DESC, id DESC`
+	args := append([]any{true}, certificateKinds...)
+	args = append(args, batchID, producerID, batchID)
+	var out []Certificate
+	err := r.query(ctx, q, args, func(rows *sql.Rows) error {
+		var (
+			c  Certificate
+			at timeValue
+		)
+		if err := rows.Scan(&c.Kind, &at); err != nil {
+			return err
+		}
+		c.UploadedAt = at.T
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading certificates: %w", err)
 	}
 	return out, nil
 }

@@ -108,6 +108,12 @@ var catalogue = map[lang]map[string]string{
 		"rule_CUMULATIVE_EXCURSION":     "全程累计超标过久",
 		"rule_sep":                      "、",
 		"cc_minutes":                    "，超出范围共 %s 分钟",
+
+		// certificates on file (docs/CONSUMER.md)
+		"certificates":                "已备案证明",
+		"cert_QUARANTINE_CERTIFICATE": "检疫合格证明",
+		"cert_LAB_REPORT":             "检验检测报告",
+		"cert_BUSINESS_LICENCE":       "营业执照",
 	},
 	en: {
 		"site":              "Suyuan · food traceability",
@@ -186,6 +192,12 @@ var catalogue = map[lang]map[string]string{
 		"rule_CUMULATIVE_EXCURSION":     "out of range too long over the whole journey",
 		"rule_sep":                      "; ",
 		"cc_minutes":                    ", %s min out of range",
+
+		// certificates on file (docs/CONSUMER.md)
+		"certificates":                "Certificates on file",
+		"cert_QUARANTINE_CERTIFICATE": "Quarantine certificate",
+		"cert_LAB_REPORT":             "Laboratory report",
+		"cert_BUSINESS_LICENCE":       "Business licence",
 	},
 }
 

@@ -48,6 +48,10 @@ type (
 		Journey     []docLeg      `json:"journey"`
 		Shelf       []docShelf    `json:"shelf"`
 		Ingredients []docIngrednt `json:"ingredients"`
+
+		// Certificates says which certificates are on file, never their
+		// content or where they are served.
+		Certificates []docCert `json:"certificates"`
 	}
 	docWarning struct {
 		Code    string `json:"code"`
@@ -93,6 +97,10 @@ type (
 		CertificateNo string       `json:"certificateNo"`
 		Lab           docOrg       `json:"lab"`
 		Measurements  []docMeasure `json:"measurements"`
+	}
+	docCert struct {
+		Kind       string `json:"kind"`
+		UploadedAt string `json:"uploadedAt"`
 	}
 	docMeasure struct {
 		Name         string   `json:"name"`
@@ -274,7 +282,10 @@ func newDocument(t *trace.Trace, l lang, ln links) *document {
 			ExpiresAt: optTime(b.ExpiresAt), Expired: b.Expired, Quantity: b.Quantity, Unit: string(b.Unit),
 			Facility: toFacility(b.Facility)},
 		Inspections: []docInspect{}, Journey: []docLeg{}, Shelf: []docShelf{},
-		Ingredients: ingredientTree(t),
+		Ingredients: ingredientTree(t), Certificates: []docCert{},
+	}
+	for _, c := range t.Certificates {
+		d.Certificates = append(d.Certificates, docCert{Kind: string(c.Kind), UploadedAt: rfc3339(c.UploadedAt)})
 	}
 	for _, in := range t.Inspections {
 		di := docInspect{InspectedAt: rfc3339(in.InspectedAt), Result: string(in.Result),
@@ -334,6 +345,9 @@ type (
 		Ingredients []ingredientView
 		Code        string
 		DataHref    string
+
+		// Certificates name the certificates on file and their dates.
+		Certificates []string
 	}
 	bannerView struct {
 		Headline string
@@ -461,6 +475,9 @@ func newPageView(t *trace.Trace, d *document, l lang, css template.CSS, ln links
 				Value: fmt.Sprintf("%s %s", num(m.Value), m.Unit), Limit: limitText(m.LimitMin, m.LimitMax, m.Unit), OK: m.WithinLimits})
 		}
 		v.Inspections = append(v.Inspections, iv)
+	}
+	for _, c := range t.Certificates {
+		v.Certificates = append(v.Certificates, l.msg("cert_"+string(c.Kind))+" · "+l.date(c.UploadedAt))
 	}
 	v.Timeline = append(v.Timeline, stepView{Kind: "produced", Title: l.msg("step_produced"), When: l.dateTime(b.ProducedAt),
 		Lines: []string{l.place(b.Facility)}})
