@@ -178,18 +178,22 @@ WHERE inspection_id IN (SELECT id FROM inspections WHERE batch_id IN ` + list + 
 	return out, nil
 }
 
+// maxCertificates bounds the certificates a trace names.
+const maxCertificates = 20
+
 // certificateKinds are the kinds of document whose existence a consumer's
 // trace may show; OTHER documents are never mentioned.
 var certificateKinds = []any{document.KindQUARANTINE_CERTIFICATE, document.KindLAB_REPORT, document.KindBUSINESS_LICENCE}
 
 // Certificates returns, in one statement, the certificates on file that
 // their uploaders made public for a batch, its inspections and its
-// producer: kind and date only, newest first.
+// producer: kind and date only, newest first, at most maxCertificates
+// (a page names a handful; a producer may have filed hundreds).
 func (r *Reader) Certificates(ctx context.Context, batchID, producerID int) ([]Certificate, error) {
 	q := `SELECT kind, uploaded_at FROM documents
 WHERE public = ? AND kind IN (?,?,?)
 AND (batch_id = ? OR organization_id = ? OR inspection_id IN (SELECT id FROM inspections WHERE batch_id = ?))
-ORDER BY uploaded_at DESC, id DESC`
+ORDER BY uploaded_at DESC, id DESC LIMIT ` + strconv.Itoa(maxCertificates)
 	args := append([]any{true}, certificateKinds...)
 	args = append(args, batchID, producerID, batchID)
 	var out []Certificate
