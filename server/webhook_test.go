@@ -607,3 +607,37 @@ func TestWebhookLogPruned(t *testing.T) {
 		t.Errorf("%d deliveries left, want only the pending one", n)
 	}
 }
+
+// TestWebhookPausedAndSlow: what is recorded while a webhook is paused
+// reaches it once it resumes; a receiver that hangs holds up its own
+// queue, never another webhook's.
+func TestWebhookPausedAndSlow(t *testing.T) {
+	db := testdb.SQLite(t)
+	log := eventlog.New(db.Client, nil)
+	a := newAPI(t, db, server.Config{Log: log, WebhookGuard: &webhook.Guard{}})
+	tn := a.tenants()
+	hang := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-hang:
+		}
+	}))
+	defer slow.Close()
+	defer close(hang)
+	var out webhookCreated
+	tn.aStaff.must(&out, createWebhook, map[string]any{"in": map[string]any{"url": slow.URL + "/hook", "topics": []string{"ALERT"}}})
+	r := newReceiver(t, webhook.SignatureHeader)
+	id, _ := tn.aStaff.register(r, []string{"ALERT"}, nil)
+	// Attempts to the hanging receiver last a minute: longer than the
+	// wait below.
+	deliver(t, db, log, webhook.Options{Timeout: time.Minute})
+	tn.aStaff.must(nil, `mutation($id: ID!) { updateWebhook(id: $id, input: {active: false}) { id } }`, map[string]any{"id": id})
+	a.spoil(tn.p.loin, tn.p.labOrg, 28)
+	tn.aStaff.must(nil, `mutation($id: ID!) { updateWebhook(id: $id, input: {active: true}) { id } }`, map[string]any{"id": id})
+	got := r.wait(1)
+	r.check()
+	if !strings.Contains(string(got[0].raw), "INSPECTION_FAILED") {
+		t.Errorf("the resumed webhook got %s", got[0].raw)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"suyuan/ent"
@@ -95,6 +96,11 @@ type Deliverer struct {
 	disp   dispatcher
 	wake   chan struct{}
 	pruned time.Time // when delivered deliveries were last pruned
+
+	mu        sync.Mutex
+	inflight  map[int]bool // webhooks with an attempt under way
+	sending   sync.WaitGroup
+	successes atomic.Int64
 }
 
 // NewDeliverer returns a deliverer of the webhooks of client, following
@@ -102,12 +108,13 @@ type Deliverer struct {
 func NewDeliverer(client *ent.Client, log *eventlog.Log, db *sql.DB, dialect string, opts Options) *Deliverer {
 	opts.setDefaults()
 	d := &Deliverer{
-		client: client,
-		log:    log,
-		opts:   opts,
-		lease:  lease.New(db, dialect, "webhooks"),
-		disp:   dispatcher{client: client, log: log},
-		wake:   make(chan struct{}, 1),
+		client:   client,
+		log:      log,
+		opts:     opts,
+		lease:    lease.New(db, dialect, "webhooks"),
+		disp:     dispatcher{client: client, log: log},
+		wake:     make(chan struct{}, 1),
+		inflight: map[int]bool{},
 	}
 	d.httpc = &http.Client{
 		Timeout: opts.Timeout,
@@ -118,13 +125,16 @@ func NewDeliverer(client *ent.Client, log *eventlog.Log, db *sql.DB, dialect str
 	}
 	// This server's own changes wake the deliverer at once; other
 	// servers' are found by polling.
-	log.Bus().Subscribe(func(*eventlog.Change) {
-		select {
-		case d.wake <- struct{}{}:
-		default:
-		}
-	})
+	log.Bus().Subscribe(func(*eventlog.Change) { d.poke() })
 	return d
+}
+
+// poke wakes Run for another round.
+func (d *Deliverer) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Run delivers until ctx ends, polling every interval (and at once after
@@ -132,10 +142,11 @@ func NewDeliverer(client *ent.Client, log *eventlog.Log, db *sql.DB, dialect str
 // database or a receiver may be away for a while.
 func (d *Deliverer) Run(ctx context.Context, every time.Duration) {
 	defer d.lease.Release()
+	defer d.sending.Wait()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := d.Step(ctx); err != nil && ctx.Err() == nil {
+		if err := d.step(ctx); err != nil && ctx.Err() == nil {
 			slog.WarnContext(ctx, "delivering webhooks", "err", err)
 		}
 		select {
@@ -149,8 +160,25 @@ func (d *Deliverer) Run(ctx context.Context, every time.Duration) {
 
 // Step does one round if this server holds the lease: it turns the
 // outbox's new changes into deliveries, then sends every due delivery
-// that heads its webhook's queue, again while some succeed.
+// that heads its webhook's queue, waiting for the attempts (and again
+// while some succeed).
 func (d *Deliverer) Step(ctx context.Context) error {
+	for {
+		if err := d.step(ctx); err != nil {
+			return err
+		}
+		before := d.delivered()
+		d.sending.Wait()
+		if d.delivered() == before {
+			return d.prune(ctx, true)
+		}
+	}
+}
+
+// step dispatches and starts the due attempts without waiting for them:
+// a receiver that hangs holds up its own webhook's queue, never the
+// others'. Each attempt wakes Run when it ends, for its queue's next.
+func (d *Deliverer) step(ctx context.Context) error {
 	held, err := d.lease.Held(ctx)
 	if err != nil || !held {
 		return err
@@ -164,31 +192,25 @@ func (d *Deliverer) Step(ctx context.Context) error {
 			break
 		}
 	}
-	for {
-		delivered, err := d.send(ctx)
-		if err != nil {
-			return err
-		}
-		if delivered == 0 {
-			break
-		}
+	if err := d.send(ctx); err != nil {
+		return err
 	}
-	return d.prune(ctx)
+	return d.prune(ctx, false)
 }
 
 // prune deletes, once in a while, the delivered deliveries older than
 // Retention: the delivery log would otherwise grow with every change.
-func (d *Deliverer) prune(ctx context.Context) error {
-	now := d.log.Now()
-	if now.Sub(d.pruned) < pruneEvery {
+func (d *Deliverer) prune(ctx context.Context, now bool) error {
+	at := d.log.Now()
+	if !now && at.Sub(d.pruned) < pruneEvery {
 		return nil
 	}
 	_, err := d.client.WebhookDelivery.Delete().Where(webhookdelivery.StatusEQ(webhookdelivery.StatusDELIVERED),
-		webhookdelivery.DeliveredAtLT(now.Add(-d.opts.Retention).UTC())).Exec(store.Uncounted(tenancy.System(ctx)))
+		webhookdelivery.DeliveredAtLT(at.Add(-d.opts.Retention).UTC())).Exec(store.Uncounted(tenancy.System(ctx)))
 	if err != nil {
 		return fmt.Errorf("pruning the delivery log: %w", err)
 	}
-	d.pruned = now
+	d.pruned = at
 	return nil
 }
 
@@ -199,9 +221,9 @@ func (d *Deliverer) Dispatch(ctx context.Context) error {
 	return err
 }
 
-// send attempts the due delivery at the head of each webhook's queue and
-// returns how many were delivered.
-func (d *Deliverer) send(ctx context.Context) (int, error) {
+// send starts an attempt of the due delivery at the head of each
+// webhook's queue that has none under way.
+func (d *Deliverer) send(ctx context.Context) error {
 	sys := store.Uncounted(tenancy.System(ctx))
 	var heads []struct {
 		WebhookID int `json:"webhook_id"`
@@ -210,10 +232,10 @@ func (d *Deliverer) send(ctx context.Context) (int, error) {
 	err := d.client.WebhookDelivery.Query().Where(webhookdelivery.StatusEQ(webhookdelivery.StatusPENDING)).
 		GroupBy(webhookdelivery.FieldWebhookID).Aggregate(ent.Min(webhookdelivery.FieldID)).Scan(sys, &heads)
 	if err != nil {
-		return 0, fmt.Errorf("reading pending deliveries: %w", err)
+		return fmt.Errorf("reading pending deliveries: %w", err)
 	}
 	if len(heads) == 0 {
-		return 0, nil
+		return nil
 	}
 	ids := make([]int, len(heads))
 	for i, h := range heads {
@@ -223,36 +245,40 @@ func (d *Deliverer) send(ctx context.Context) (int, error) {
 		Where(webhookdelivery.IDIn(ids...), webhookdelivery.NextAttemptAtLTE(d.log.Now().UTC())).
 		WithWebhook().Order(ent.Asc(webhookdelivery.FieldID)).All(sys)
 	if err != nil {
-		return 0, fmt.Errorf("reading due deliveries: %w", err)
+		return fmt.Errorf("reading due deliveries: %w", err)
 	}
-	var (
-		wg        sync.WaitGroup
-		mu        sync.Mutex
-		delivered int
-		firstErr  error
-	)
-	slots := make(chan struct{}, d.opts.Parallel)
 	for _, dl := range due {
 		if !dl.Edges.Webhook.Active {
 			continue // paused: its queue waits
 		}
-		slots <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			ok, err := d.attempt(sys, dl)
-			mu.Lock()
-			defer mu.Unlock()
-			if ok {
-				delivered++
-			}
-			if err != nil && firstErr == nil {
-				firstErr = err
+		d.mu.Lock()
+		busy := d.inflight[dl.WebhookID] || len(d.inflight) >= d.opts.Parallel
+		if !busy {
+			d.inflight[dl.WebhookID] = true
+		}
+		d.mu.Unlock()
+		if busy {
+			continue // its attempt under way ends with a wake
+		}
+		d.sending.Go(func() {
+			defer d.poke()
+			defer func() {
+				d.mu.Lock()
+				delete(d.inflight, dl.WebhookID)
+				d.mu.Unlock()
+			}()
+			// The attempt outlives the round that started it, not the
+			// deliverer: Run waits for it before it returns.
+			if _, err := d.attempt(store.Uncounted(tenancy.System(context.WithoutCancel(ctx))), dl); err != nil {
+				slog.WarnContext(ctx, "delivering webhooks", "err", err)
 			}
 		})
 	}
-	wg.Wait()
-	return delivered, firstErr
+	return nil
 }
+
+// delivered counts this deliverer's successful attempts.
+func (d *Deliverer) delivered() int64 { return d.successes.Load() }
 
 // attempt sends one delivery and records how it went.
 func (d *Deliverer) attempt(ctx context.Context, dl *ent.WebhookDelivery) (bool, error) {
@@ -279,6 +305,9 @@ func (d *Deliverer) attempt(ctx context.Context, dl *ent.WebhookDelivery) (bool,
 	}
 	if d.opts.Observe != nil {
 		d.opts.Observe(result)
+	}
+	if failure == "" {
+		d.successes.Add(1)
 	}
 	return failure == "", nil
 }

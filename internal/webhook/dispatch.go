@@ -75,7 +75,9 @@ func (d *dispatcher) poll(ctx context.Context) (int, error) {
 	}
 	var creates []*ent.WebhookDeliveryCreate
 	if len(changes) > 0 {
-		hooks, err := d.client.Webhook.Query().Where(webhook.Active(true)).WithEpcisQuery().Order(ent.Asc(webhook.FieldID)).All(ctx)
+		// A paused webhook's deliveries are made and wait; a disabled
+		// one (its owner may no longer read) hears nothing.
+		hooks, err := d.client.Webhook.Query().Where(webhook.DisabledAtIsNil()).WithEpcisQuery().Order(ent.Asc(webhook.FieldID)).All(ctx)
 		if err != nil {
 			d.cur = nil
 			return 0, fmt.Errorf("reading webhooks: %w", err)
