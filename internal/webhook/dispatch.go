@@ -82,9 +82,14 @@ func (d *dispatcher) poll(ctx context.Context) (int, error) {
 			d.cur = nil
 			return 0, fmt.Errorf("reading webhooks: %w", err)
 		}
+		owners, err := d.owners(ctx, hooks)
+		if err != nil {
+			d.cur = nil
+			return 0, err
+		}
 		readers := map[int]context.Context{}
 		for _, h := range hooks {
-			r, err := d.reader(ctx, base, h)
+			r, err := d.reader(ctx, base, h, owners)
 			if err != nil {
 				d.cur = nil
 				return 0, err
@@ -159,15 +164,63 @@ func (d *dispatcher) position(ctx context.Context) (int, error) {
 	return c.Position, nil
 }
 
+// owners are the organisations, users and keys webhooks belong to, read
+// once a poll for all of them.
+type owners struct {
+	orgs  map[int]*ent.Organization
+	users map[int]*ent.User
+	keys  map[int]*ent.APIKey
+}
+
+func (d *dispatcher) owners(ctx context.Context, hooks []*ent.Webhook) (owners, error) {
+	var orgIDs, userIDs, keyIDs []int
+	for _, h := range hooks {
+		orgIDs = append(orgIDs, h.OrganizationID)
+		if h.OwnerUserID != nil {
+			userIDs = append(userIDs, *h.OwnerUserID)
+		}
+		if h.OwnerKeyID != nil {
+			keyIDs = append(keyIDs, *h.OwnerKeyID)
+		}
+	}
+	o := owners{orgs: map[int]*ent.Organization{}, users: map[int]*ent.User{}, keys: map[int]*ent.APIKey{}}
+	orgs, err := d.client.Organization.Query().Where(organization.IDIn(orgIDs...)).All(ctx)
+	if err != nil {
+		return o, fmt.Errorf("reading webhooks' organisations: %w", err)
+	}
+	for _, x := range orgs {
+		o.orgs[x.ID] = x
+	}
+	if len(userIDs) > 0 {
+		users, err := d.client.User.Query().Where(user.IDIn(userIDs...)).All(ctx)
+		if err != nil {
+			return o, fmt.Errorf("reading webhooks' owners: %w", err)
+		}
+		for _, x := range users {
+			o.users[x.ID] = x
+		}
+	}
+	if len(keyIDs) > 0 {
+		keys, err := d.client.APIKey.Query().Where(apikey.IDIn(keyIDs...)).All(ctx)
+		if err != nil {
+			return o, fmt.Errorf("reading webhooks' keys: %w", err)
+		}
+		for _, x := range keys {
+			o.keys[x.ID] = x
+		}
+	}
+	return o, nil
+}
+
 // reader returns the context in which what a webhook hears is read: its
 // owner's, as the owner may read now. A webhook whose owner may no longer
 // read (a deactivated user, a revoked key, a suspended organisation) is
 // disabled and gets nil. An administrator's webhook for another
 // organisation reads as a member of that organisation.
-func (d *dispatcher) reader(ctx, base context.Context, h *ent.Webhook) (context.Context, error) {
-	org, err := d.client.Organization.Get(ctx, h.OrganizationID)
-	if err != nil {
-		return nil, fmt.Errorf("reading a webhook's organisation: %w", err)
+func (d *dispatcher) reader(ctx, base context.Context, h *ent.Webhook, o owners) (context.Context, error) {
+	org := o.orgs[h.OrganizationID]
+	if org == nil {
+		return nil, fmt.Errorf("webhook %d: its organisation %d is missing", h.ID, h.OrganizationID)
 	}
 	v := &viewer.Viewer{OrgID: org.ID, Role: viewer.Staff, Region: org.RegionCode}
 	why := ""
@@ -175,25 +228,18 @@ func (d *dispatcher) reader(ctx, base context.Context, h *ent.Webhook) (context.
 	case org.Status != organization.StatusACTIVE:
 		why = "its organisation is not active"
 	case h.OwnerUserID != nil:
-		u, err := d.client.User.Query().Where(user.ID(*h.OwnerUserID)).Only(ctx)
+		u := o.users[*h.OwnerUserID]
 		switch {
-		case ent.IsNotFound(err) || (err == nil && !u.Active):
+		case u == nil || !u.Active:
 			why = "the user who registered it is no longer active"
-		case err != nil:
-			return nil, fmt.Errorf("reading a webhook's owner: %w", err)
-		case u.OrganizationID == org.ID || u.Role == viewer.Admin:
-			if u.OrganizationID == org.ID {
-				v = &viewer.Viewer{UserID: u.ID, OrgID: u.OrganizationID, Role: u.Role, Region: org.RegionCode}
-			}
+		case u.OrganizationID == org.ID:
+			v = &viewer.Viewer{UserID: u.ID, OrgID: u.OrganizationID, Role: u.Role, Region: org.RegionCode}
 		}
 	case h.OwnerKeyID != nil:
-		k, err := d.client.APIKey.Query().Where(apikey.ID(*h.OwnerKeyID)).Only(ctx)
-		switch {
-		case ent.IsNotFound(err) || (err == nil && k.RevokedAt != nil):
+		k := o.keys[*h.OwnerKeyID]
+		if k == nil || k.RevokedAt != nil {
 			why = "the API key that registered it was revoked"
-		case err != nil:
-			return nil, fmt.Errorf("reading a webhook's key: %w", err)
-		default:
+		} else {
 			v = &viewer.Viewer{KeyID: k.ID, OrgID: k.OrganizationID, Role: viewer.Partner, Region: org.RegionCode, ReadOnly: !k.CanWrite}
 		}
 	}

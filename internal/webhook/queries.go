@@ -67,12 +67,6 @@ func (s *Service) Queries(ctx context.Context) ([]*ent.EPCISQuery, error) {
 	return qs, nil
 }
 
-// Query returns the caller's organisation's query named name, or
-// ErrNoQuery.
-func (s *Service) Query(ctx context.Context, name string) (*ent.EPCISQuery, error) {
-	return s.queryNamed(ctx, name)
-}
-
 // Params returns a named query's parameters as the log reads them.
 func Params(q *ent.EPCISQuery) (eventlog.Query, error) {
 	lq, p := eventlog.ParseQuery(url.Values(q.Query))
@@ -87,7 +81,7 @@ func (s *Service) DeleteQuery(ctx context.Context, name string) error {
 	if _, _, err := s.manager(ctx, 0); err != nil {
 		return err
 	}
-	q, err := s.queryNamed(ctx, name)
+	q, err := s.Query(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -127,7 +121,7 @@ func (s *Service) Subscribe(ctx context.Context, name string, in Subscription) (
 	if err != nil {
 		return nil, err
 	}
-	q, err := s.queryNamed(ctx, name)
+	q, err := s.Query(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +158,7 @@ func (s *Service) Subscribe(ctx context.Context, name string, in Subscription) (
 // Subscriptions lists the subscriptions to the caller's organisation's
 // named query.
 func (s *Service) Subscriptions(ctx context.Context, name string) ([]*ent.Webhook, error) {
-	q, err := s.queryNamed(ctx, name)
+	q, err := s.Query(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +171,7 @@ func (s *Service) Subscriptions(ctx context.Context, name string) ([]*ent.Webhoo
 
 // Subscribed returns one subscription to a named query, or ErrNoQuery.
 func (s *Service) Subscribed(ctx context.Context, name, id string) (*ent.Webhook, error) {
-	q, err := s.queryNamed(ctx, name)
+	q, err := s.Query(ctx, name)
 	if err != nil {
 		return nil, err
 	}

@@ -385,8 +385,9 @@ func makeSecret(given string) (string, error) {
 // organisation's.
 var ErrNoQuery = errors.New("no such query")
 
-// queryNamed returns the caller's organisation's named query.
-func (s *Service) queryNamed(ctx context.Context, name string) (*ent.EPCISQuery, error) {
+// Query returns the caller's organisation's query named name, or
+// ErrNoQuery.
+func (s *Service) Query(ctx context.Context, name string) (*ent.EPCISQuery, error) {
 	v := viewer.FromContext(ctx)
 	if v == nil {
 		return nil, errcode.New(errcode.Unauthenticated, "log in to use named queries")
