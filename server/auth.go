@@ -47,8 +47,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		if err != nil {
 			if !errors.Is(err, auth.ErrBadCredentials) {
-				reqlog.Logger(ctx).Error("authenticating", "error", err.Error())
-				writeError(w, http.StatusInternalServerError, errcode.Internal, "internal error; reference "+reqlog.ID(ctx))
+				// The database away is UNAVAILABLE, not the caller's
+				// fault nor an internal error.
+				writeCodedError(w, r, err)
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="suyuan"`)

@@ -118,6 +118,11 @@ func writeFieldError(w http.ResponseWriter, status int, e *errcode.Error) {
 	if e.Field != "" {
 		ext["field"] = e.Field
 	}
+	if e.RetryAfter > 0 {
+		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
+		ext["retryAfter"] = secs
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
 	writeJSON(w, status, map[string]any{"errors": []map[string]any{{"message": e.Message, "extensions": ext}}})
 }
 

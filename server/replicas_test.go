@@ -186,7 +186,16 @@ func TestReadReplicas(t *testing.T) {
 
 	t.Run("a primary that goes away answers UNAVAILABLE until it is back", func(t *testing.T) {
 		a := a.forTest(t)
+		var key struct{ CreateAPIKey struct{ Secret string } }
+		a.must(&key, `mutation($o: ID!) { createAPIKey(organizationID: $o, name: "partner") { secret } }`, map[string]any{"o": p.plantOrg})
 		rep.Primary.Stop()
+		// A partner's key is checked against the database first.
+		partner := a.as("")
+		partner.client = nil
+		if res, r := partner.rawPost(orgName, map[string]any{"id": p.plantOrg}, "X-API-Key", key.CreateAPIKey.Secret); res.StatusCode != http.StatusServiceUnavailable ||
+			res.Header.Get("Retry-After") == "" || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "UNAVAILABLE" {
+			t.Errorf("an API key checked with the primary down: %d, Retry-After %q: %s", res.StatusCode, res.Header.Get("Retry-After"), r.Raw)
+		}
 		for _, q := range []string{orgName, `mutation($id: ID!) { updateOrganization(id: $id, input: {name: "Renamed"}) { id } }`} {
 			res, r := a.rawPost(q, map[string]any{"id": p.plantOrg})
 			if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" ||

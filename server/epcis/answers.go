@@ -88,7 +88,7 @@ func (w *problemWriter) finish() {
 		t = gs1.SecurityException
 	case errcode.NotFound:
 		t = gs1.NoSuchResourceException
-	case errcode.Internal:
+	case errcode.Internal, errcode.Unavailable, errcode.Timeout:
 		t = gs1.ImplementationException
 	}
 	p := gs1.NewProblem(t, e.Message)
