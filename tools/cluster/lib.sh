@@ -187,7 +187,9 @@ serve_index() {
 
 ready() { curl -fsS -m 2 "http://127.0.0.1:$1/readyz"; }
 
-# serve_args NAME: the server's command line. Development mode: its demo
+# serve_args NAME: the server's command line. On SIGTERM it drains for
+# 1.5 s, long enough for HAProxy's two failed checks 250 ms apart to take
+# it out before its port closes. Development mode: its demo
 # logins are the ones the checks and the fault tool use, it listens on
 # loopback only, and every server shares its signing secret, so that a
 # token from one server is good on the others.
@@ -200,6 +202,7 @@ serve_args() {
     --db "$(cat "$DIR/$1.db")"
     --redis-url "$REDIS_URL"
     --trusted-proxies 127.0.0.1/32
+    --drain 1500ms
     --public-url "http://127.0.0.1:$HAPROXY_PORT")
   if [[ -s $DIR/$1.read-db ]]; then
     args+=(--read-db "$(cat "$DIR/$1.read-db")")
@@ -259,6 +262,10 @@ defaults
   retries 3
   option redispatch 1
   retry-on conn-failure empty-response
+  # With no server ready (all fail /readyz while the database is away),
+  # HAProxy answers itself: as the service would, UNAVAILABLE with
+  # Retry-After.
+  errorfile 503 $DIR/haproxy-503.http
   option forwardfor
 
 frontend suyuan
@@ -286,7 +293,14 @@ listen stats
 EOF
 }
 
+# haproxy_503 is HAProxy's own 503, in the service's error format.
+haproxy_503() {
+  local body='{"errors":[{"message":"no server can answer now; try again after the time in Retry-After","extensions":{"code":"UNAVAILABLE","retryAfter":1}}]}'
+  printf 'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nCache-Control: no-store\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "${#body}" "$body"
+}
+
 haproxy_start() {
+  haproxy_503 >"$DIR/haproxy-503.http"
   haproxy_config >"$DIR/haproxy.cfg.new"
   haproxy -c -q -f "$DIR/haproxy.cfg.new" || die "haproxy refuses $DIR/haproxy.cfg.new"
   mv "$DIR/haproxy.cfg.new" "$DIR/haproxy.cfg"

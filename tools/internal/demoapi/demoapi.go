@@ -35,6 +35,7 @@ type Answer struct {
 	Code       string // the first error's extensions.code, or "" for none
 	Message    string // the first error's message, or the transport error
 	RetryAfter string // the Retry-After header
+	RequestID  string // the X-Request-ID header, which names the server's log line
 	Data       json.RawMessage
 	Body       []byte
 }
@@ -155,7 +156,7 @@ func (c *Client) do(req *http.Request) Answer {
 		return Answer{Message: transportError(err)}
 	}
 	defer resp.Body.Close()
-	a := Answer{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
+	a := Answer{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"), RequestID: resp.Header.Get("X-Request-ID")}
 	if a.Body, err = io.ReadAll(resp.Body); err != nil {
 		a.Message = transportError(err)
 	}
