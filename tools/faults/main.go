@@ -3,7 +3,8 @@
 // cluster, one fault at a time:
 //
 //   - a server killed with SIGKILL, then started again;
-//   - the MariaDB primary stopped and started again (the servers are not);
+//   - the MariaDB primary stopped and started again, then killed with
+//     SIGKILL and started again (the servers are not restarted);
 //   - a replica stopped, then started again;
 //   - a rolling restart of the three servers (tools/cluster/restart);
 //   - with -galera, a Galera node killed with SIGKILL, then brought back.
@@ -69,13 +70,13 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.DurationVar(&c.gap, "gap", 15*time.Second, "quiet load between one fault's end and the next fault")
 	fs.IntVar(&c.writers, "writers", 4, "concurrent recorders")
 	fs.BoolVar(&c.galera, "galera", false, "the cluster runs on Galera (tools/cluster/up --galera): kill a node instead of the primary and replica faults")
-	fs.BoolVar(&short, "short", false, "a short run for CI: -duration 60s -hold 3s -gap 6s")
+	fs.BoolVar(&short, "short", false, "a short run for CI: -duration 75s -hold 3s -gap 6s")
 	fs.BoolVar(&c.strict, "strict", true, "fail when a write is lost, a stock is negative, a request hangs or answers INTERNAL, or the rolling restart fails a request")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if short {
-		c.duration, c.hold, c.gap = 60*time.Second, 3*time.Second, 6*time.Second
+		c.duration, c.hold, c.gap = 75*time.Second, 3*time.Second, 6*time.Second
 	}
 	if c.timeout == 0 {
 		c.timeout = c.duration + 3*time.Minute

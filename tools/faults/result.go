@@ -157,7 +157,10 @@ type tally struct {
 func (res *result) tally(w *window) tally {
 	t := tally{byLabel: map[string]int{}, byKind: map[string]int{}}
 	for _, o := range res.ledger.outcomes {
-		if o.at.Before(w.start) || !o.at.Before(w.end) {
+		// A request belongs to the window it was answered in: one sent
+		// just before a fault and failed by it is the fault's.
+		answered := o.at.Add(o.took)
+		if answered.Before(w.start) || !answered.Before(w.end) {
 			continue
 		}
 		t.requests++
@@ -171,8 +174,8 @@ func (res *result) tally(w *window) tally {
 			t.failed++
 			t.byLabel[o.label()]++
 			t.byKind[o.kind]++
-			if o.at.After(t.lastFailure) {
-				t.lastFailure = o.at
+			if answered.After(t.lastFailure) {
+				t.lastFailure = answered
 			}
 			if o.answer.Code == "INTERNAL" || o.answer.Status == 500 {
 				t.internal++

@@ -100,6 +100,8 @@ func newRun(ctx context.Context, c config, log io.Writer) (*faultRun, error) {
 		r.faults = append(r.faults,
 			fault{name: "primary stopped for " + c.hold.String() + " and started again", db: true,
 				break_: node("stop", "primary"), mend: then(hold, node("start", "primary"))},
+			fault{name: "primary killed (SIGKILL), started again after " + c.hold.String(), db: true,
+				break_: node("kill", "primary"), mend: then(hold, node("start", "primary"))},
 			fault{name: "replica-1 stopped for " + c.hold.String() + " and started again", db: true,
 				break_: node("stop", "replica-1"), mend: then(hold, node("start", "replica-1"))})
 	}
@@ -198,7 +200,10 @@ func (r *faultRun) execute(ctx context.Context) (*result, error) {
 		fmt.Fprintf(r.log, "%s mended: %s (%v)\n", w.restored.Format("15:04:05.000"), f.name, w.err)
 		wait(r.c.gap)
 	}
-	if rest := r.c.duration - time.Since(began); rest > 0 {
+	if rest := r.c.duration - time.Since(began); rest > 0 && ctx.Err() == nil {
+		after := &window{name: "steady load after the faults", start: time.Now()}
+		windows[len(windows)-1].end = after.start
+		windows = append(windows, after)
 		wait(rest)
 	}
 	stopLoad()
