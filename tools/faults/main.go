@@ -51,6 +51,7 @@ type config struct {
 	writers    int
 	galera     bool
 	strict     bool
+	only       string
 }
 
 func run(ctx context.Context, args []string, out, errOut io.Writer) error {
@@ -70,6 +71,7 @@ func run(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.DurationVar(&c.gap, "gap", 15*time.Second, "quiet load between one fault's end and the next fault")
 	fs.IntVar(&c.writers, "writers", 4, "concurrent recorders")
 	fs.BoolVar(&c.galera, "galera", false, "the cluster runs on Galera (tools/cluster/up --galera): kill a node instead of the primary and replica faults")
+	fs.StringVar(&c.only, "faults", "", "comma-separated faults to make, of serve-kill, primary-stop, primary-kill, replica-stop, rolling (galera-kill with -galera); none: all")
 	fs.BoolVar(&short, "short", false, "a short run for CI: -duration 75s -hold 3s -gap 6s")
 	fs.BoolVar(&c.strict, "strict", true, "fail when a write is lost, a stock is negative, a request hangs or answers INTERNAL, or the rolling restart fails a request")
 	if err := fs.Parse(args); err != nil {

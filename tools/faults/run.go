@@ -30,6 +30,7 @@ type window struct {
 
 // fault breaks something and mends it, returning when it is mended.
 type fault struct {
+	id     string // as -faults names it
 	name   string
 	db     bool // a database fault, during which no server may restart
 	break_ func(ctx context.Context) error
@@ -91,23 +92,40 @@ func newRun(ctx context.Context, c config, log io.Writer) (*faultRun, error) {
 			return nil
 		}
 	}
-	r.faults = append(r.faults, fault{name: "serve-2 killed (SIGKILL), started again after " + c.hold.String(),
+	r.faults = append(r.faults, fault{id: "serve-kill", name: "serve-2 killed (SIGKILL), started again after " + c.hold.String(),
 		break_: node("kill", "serve-2"), mend: then(hold, node("start", "serve-2"))})
 	if c.galera {
-		r.faults = append(r.faults, fault{name: "Galera node 2 killed (SIGKILL), brought back after " + c.hold.String(), db: true,
+		r.faults = append(r.faults, fault{id: "galera-kill", name: "Galera node 2 killed (SIGKILL), brought back after " + c.hold.String(), db: true,
 			break_: r.killGaleraNode, mend: then(hold, r.galeraUp)})
 	} else {
 		r.faults = append(r.faults,
-			fault{name: "primary stopped for " + c.hold.String() + " and started again", db: true,
+			fault{id: "primary-stop", name: "primary stopped for " + c.hold.String() + " and started again", db: true,
 				break_: node("stop", "primary"), mend: then(hold, node("start", "primary"))},
-			fault{name: "primary killed (SIGKILL), started again after " + c.hold.String(), db: true,
+			fault{id: "primary-kill", name: "primary killed (SIGKILL), started again after " + c.hold.String(), db: true,
 				break_: node("kill", "primary"), mend: then(hold, node("start", "primary"))},
-			fault{name: "replica-1 stopped for " + c.hold.String() + " and started again", db: true,
+			fault{id: "replica-stop", name: "replica-1 stopped for " + c.hold.String() + " and started again", db: true,
 				break_: node("stop", "replica-1"), mend: then(hold, node("start", "replica-1"))})
 	}
-	r.faults = append(r.faults, fault{name: "rolling restart of the three servers (SIGTERM, drained)",
+	r.faults = append(r.faults, fault{id: "rolling", name: "rolling restart of the three servers (SIGTERM, drained)",
 		break_: func(ctx context.Context) error { return r.script(ctx, "restart") },
 		mend:   func(context.Context) error { return nil }})
+	if c.only != "" {
+		want := map[string]bool{}
+		for _, id := range strings.Split(c.only, ",") {
+			want[strings.TrimSpace(id)] = true
+		}
+		var kept []fault
+		for _, f := range r.faults {
+			if want[f.id] {
+				kept = append(kept, f)
+				delete(want, f.id)
+			}
+		}
+		for id := range want {
+			return nil, fmt.Errorf("-faults: no fault %q here", id)
+		}
+		r.faults = kept
+	}
 	return r, nil
 }
 
