@@ -73,10 +73,14 @@ func (l *ledger) add(o outcome) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.outcomes = append(l.outcomes, o)
-	if o.failed() {
+	if o.failed() || o.rejected {
 		a := o.answer
-		fmt.Fprintf(l.samples, "%s %s failed: %s; request %s; retry-after %q; %.300s\n",
-			o.at.Format("15:04:05.000"), o.kind, o.label(), a.RequestID, a.RetryAfter, a.Message)
+		what := "failed"
+		if o.rejected {
+			what = "refused"
+		}
+		fmt.Fprintf(l.samples, "%s %s %s: %s; request %s; retry-after %q; %.300s\n",
+			o.at.Format("15:04:05.000"), o.kind, what, o.label(), a.RequestID, a.RetryAfter, a.Message)
 	}
 }
 
@@ -132,7 +136,7 @@ func (ld *load) record(ctx context.Context, kind, query string, vars map[string]
 		start := time.Now()
 		a := ld.plant.GraphQL(ctx, key, query, vars)
 		o := outcome{at: start, took: time.Since(start), kind: kind, answer: a}
-		if !a.OK() && !retryable(a) && a.Status != 500 && a.Status != 0 {
+		if !a.OK() && !retryable(a) && a.Status != 500 && a.Status != 0 && a.Code != "INTERNAL" {
 			o.rejected = true // refused for what it asked; not a fault
 		}
 		if ctx.Err() != nil && a.Status == 0 {
