@@ -156,7 +156,9 @@ func newServer(d Deps, opts Options) *handler.Server {
 	srv.AroundFields(scopeFilters)
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(Recover)
+	srv.AroundOperations(onReplica)
 	srv.AroundOperations(withLoaders(res))
+	srv.AroundResponses(markUnavailable)
 	srv.Use(Observe{Metrics: opts.Metrics})
 	if opts.Tracer != nil {
 		srv.Use(traceOperations{tracer: opts.Tracer})

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -43,7 +44,8 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	t.POST.Do(jsonStatus{w}, r, exec)
+	r, unavailable := withUnavailable(r)
+	t.POST.Do(&jsonStatus{ResponseWriter: w, unavailable: unavailable}, r, exec)
 }
 
 // getQuery is gqlgen's GET transport for queries only. Parameters that do
@@ -85,24 +87,45 @@ func (t getQuery) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 			return
 		}
 	}
-	t.GET.Do(jsonStatus{w}, r, exec)
+	r, unavailable := withUnavailable(r)
+	t.GET.Do(&jsonStatus{ResponseWriter: w, unavailable: unavailable}, r, exec)
 }
 
 // jsonStatus answers with 200 the requests whose query does not parse or
 // validate when the response is application/json, as GraphQL over HTTP
 // asks of that type (clients of it read the errors from the body); gqlgen
 // answers 422. Under application/graphql-response+json gqlgen's 400 stays.
-type jsonStatus struct{ http.ResponseWriter }
+// A response carrying UNAVAILABLE is 503 with Retry-After.
+type jsonStatus struct {
+	http.ResponseWriter
+	unavailable *atomic.Bool
+	wrote       bool
+}
 
-func (w jsonStatus) WriteHeader(status int) {
+func (w *jsonStatus) WriteHeader(status int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
 	if status == http.StatusUnprocessableEntity && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
 		status = http.StatusOK
+	}
+	if status == http.StatusOK && w.unavailable.Load() {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		status = http.StatusServiceUnavailable
 	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
+func (w *jsonStatus) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
 // Unwrap lets http.ResponseController reach the connection's writer.
-func (w jsonStatus) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *jsonStatus) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // refusal answers every request no other transport takes: a method other
 // than GET, POST and OPTIONS, or a POST whose body is not JSON.

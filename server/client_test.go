@@ -27,6 +27,9 @@ type api struct {
 	db    *testdb.DB
 	seq   *int   // numbers the organisations and products a test creates
 	token string // the access token sent, if any
+	// client sends the requests; nil: http.DefaultClient. A test of read
+	// replicas gives it a cookie jar, as a browser has.
+	client *http.Client
 }
 
 // newAPI serves db over HTTP and logs in as a platform administrator, as
@@ -168,6 +171,9 @@ func (a *api) post(contentType string, body []byte) response {
 func (a *api) send(req *http.Request) (*http.Response, error) {
 	if a.token != "" {
 		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	if a.client != nil {
+		return a.client.Do(req)
 	}
 	return http.DefaultClient.Do(req)
 }

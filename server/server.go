@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -203,6 +204,9 @@ func New(db *store.DB, cfg Config) *Server {
 	cfg.setDefaults()
 	if cfg.Log == nil {
 		cfg.Log = eventlog.New(db.Client, nil)
+		if db.Replicas != nil {
+			cfg.Log.TrackPositions(db.Position)
+		}
 	}
 	cfg.Alerts.Follow(cfg.Log, db.Client)
 	keys := cfg.Keys
@@ -217,6 +221,15 @@ func New(db *store.DB, cfg Config) *Server {
 	}
 	if cfg.Metrics != nil {
 		cfg.Alerts.CountWith(cfg.Metrics.AlertRaised)
+	}
+	if db.Replicas != nil {
+		cfg.Metrics.WatchReplicas(func() []metrics.Replica {
+			var out []metrics.Replica
+			for _, st := range db.Replicas.States() {
+				out = append(out, metrics.Replica{Name: st.Name, Up: st.Healthy, Lag: st.Lag})
+			}
+			return out
+		})
 	}
 	// One recorder for GraphQL, EPCIS capture and documents: one
 	// recording path.
@@ -250,6 +263,9 @@ func New(db *store.DB, cfg Config) *Server {
 
 	r := chi.NewRouter()
 	r.Use(s.requestContext, s.recoverPanics, limitHeader, s.clientIP())
+	if db.Replicas != nil {
+		r.Use(s.readYourWrites)
+	}
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, errcode.NotFound, "nothing is served at this path")
 	})
@@ -402,9 +418,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		reqlog.Logger(ctx).Warn("database not ready", "error", err.Error())
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, "database unavailable\n")
+		writeReplicas(w, s.db.Replicas.States())
 		return
 	}
+	// Replicas out of use do not make the server unready: their reads
+	// go to the primary.
 	io.WriteString(w, "ready\n")
+	writeReplicas(w, s.db.Replicas.States())
 }
 
 // requestContext gives each request an id (echoed in X-Request-ID), a
@@ -607,6 +627,11 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	if !w.wrote {
 		w.status, w.wrote = code, true
+		if code == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+			// Every 503 (UNAVAILABLE, TIMEOUT, not ready) is worth
+			// retrying shortly, and says so.
+			w.Header().Set("Retry-After", strconv.Itoa(int(store.UnavailableRetryAfter.Seconds())))
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

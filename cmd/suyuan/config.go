@@ -182,8 +182,15 @@ func configCmd(_ context.Context, args []string, stdout, stderr io.Writer, geten
 			return
 		}
 		v := f.Value.String()
-		if f.Name == "db" {
+		switch f.Name {
+		case "db":
 			v = store.Redact(v)
+		case "read-db":
+			parts := strings.Split(v, ",")
+			for i, p := range parts {
+				parts[i] = store.Redact(strings.TrimSpace(p))
+			}
+			v = strings.Join(parts, ",")
 		}
 		lines = append(lines, line{f.Name, v, source(f.Name, envOfFlag[f.Name])})
 	})

@@ -85,6 +85,8 @@ type serveConfig struct {
 	slowStatement   time.Duration
 	otlpEndpoint    string
 	redisURL        string
+	readDB          string
+	maxReplicaLag   time.Duration
 	webhookHosts    string
 	webhookTimeout  time.Duration
 	webhookAttempts int
@@ -103,6 +105,7 @@ type envVar struct {
 var serveEnv = []envVar{
 	{"SUYUAN_CONFIG", "config", ""},
 	{"SUYUAN_DB", "db", ""},
+	{"SUYUAN_READ_DB", "read-db", ""},
 	{"SUYUAN_ADDR", "addr", ""},
 	{"SUYUAN_MODE", "mode", ""},
 	{"SUYUAN_ALLOW_REMOTE_DEV", "allow-remote-dev", ""},
@@ -130,6 +133,8 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.configPath, "config", getenv("SUYUAN_CONFIG"), "TOML file of settings: serve's flag names and secret, jwt-keys, log-dir, log-retention-days, log-level, log-format (docs/OPERATIONS.md)")
 	fs.StringVar(&c.db, "db", envOr(getenv, "SUYUAN_DB", store.DefaultSQLite), "database: an SQLite path, or mysql://user:pass@host:3306/dbname")
+	fs.StringVar(&c.readDB, "read-db", getenv("SUYUAN_READ_DB"), "comma-separated MariaDB replicas of --db (mysql://…) that serve queries and consumer pages while they replicate within --max-replica-lag (none: every read on --db)")
+	fs.DurationVar(&c.maxReplicaLag, "max-replica-lag", store.DefaultMaxReplicaLag, "how far behind the primary a read replica may be and still serve reads (more than 0)")
 	fs.StringVar(&c.addr, "addr", getenv("SUYUAN_ADDR"), "listen address, HOST:PORT (default "+devAddr+" in development, "+prodAddr+" in production)")
 	fs.StringVar(&c.mode, "mode", envOr(getenv, "SUYUAN_MODE", "development"), "development or production")
 	fs.BoolVar(&c.allowRemoteDev, "allow-remote-dev", false, "let development mode, with its published demo passwords and secret, listen on an address other than loopback")
@@ -309,6 +314,12 @@ func parseServeWith(args []string, stderr io.Writer, getenv func(string) string,
 			return c, fmt.Errorf("--redis-url: %w", err)
 		}
 	}
+	if c.maxReplicaLag <= 0 {
+		return c, fmt.Errorf("--max-replica-lag must be more than 0, not %s", c.maxReplicaLag)
+	}
+	if c.readDB != "" && !strings.HasPrefix(c.db, "mysql://") && !strings.Contains(c.db, "@tcp(") {
+		return c, fmt.Errorf("--read-db needs a MariaDB primary in --db (mysql://…)")
+	}
 	if c.webhookTimeout <= 0 {
 		return c, fmt.Errorf("--webhook-timeout must be more than 0, not %s", c.webhookTimeout)
 	}
@@ -441,12 +452,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 				"duration_ms", float64(took.Microseconds())/1000)
 		}))
 	}
+	if replicas := c.readReplicas(); len(replicas) > 0 {
+		opts = append(opts, store.WithReadReplicas(replicas, c.maxReplicaLag))
+	}
 	db, err := store.Open(ctx, c.db, opts...)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	m.WatchDB(db.SQL, db.Dialect)
+
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
@@ -493,6 +508,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	// database record too, and their changes — to pages, alerts raised —
 	// reach this one through the outbox.
 	changes := eventlog.New(db.Client, nil)
+	if db.Replicas != nil {
+		changes.TrackPositions(db.Position)
+		background.Go(func() { db.Replicas.Run(bgCtx) })
+	}
 	background.Go(func() { changes.Follower().Run(bgCtx, followInterval) })
 	if c.screenInterval > 0 {
 		screener := screen.New(db.Client, db.SQL, anomaly.DefaultConfig(), changes).Observe(m.Screening).Lead(db.Dialect)
@@ -599,6 +618,17 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// readReplicas returns the --read-db list.
+func (c *serveConfig) readReplicas() []string {
+	var out []string
+	for _, r := range strings.Split(c.readDB, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // followInterval is how often a server reads the outbox for the changes

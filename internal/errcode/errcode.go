@@ -56,6 +56,7 @@ const (
 	IdempotencyKeyReused     Code = "IDEMPOTENCY_KEY_REUSED"
 	IdempotencyKeyInUse      Code = "IDEMPOTENCY_KEY_IN_USE"
 	Timeout                  Code = "TIMEOUT"
+	Unavailable              Code = "UNAVAILABLE"
 	Internal                 Code = "INTERNAL"
 )
 
@@ -73,7 +74,7 @@ func All() []Code {
 		RequestTooLarge, HeaderTooLarge, UnsupportedMediaType,
 		MethodNotAllowed, InvalidRequest, DocumentEmpty, DocumentTooLarge,
 		DocumentTypeRefused, RateLimited, IdempotencyKeyReused,
-		IdempotencyKeyInUse, Timeout, Internal,
+		IdempotencyKeyInUse, Timeout, Unavailable, Internal,
 	}
 }
 
@@ -84,7 +85,7 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
-	// RetryAfter, on a RATE_LIMITED error, is how long to wait before
+	// RetryAfter, on a RATE_LIMITED or UNAVAILABLE error, is how long to wait before
 	// trying again.
 	RetryAfter time.Duration
 }
@@ -162,7 +163,7 @@ func (c Code) HTTPStatus() int {
 		return http.StatusRequestHeaderFieldsTooLarge
 	case RateLimited:
 		return http.StatusTooManyRequests
-	case Timeout:
+	case Timeout, Unavailable:
 		return http.StatusServiceUnavailable
 	case Internal:
 		return http.StatusInternalServerError

@@ -15,6 +15,7 @@ import (
 	"suyuan/ent/eventkey"
 	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
+	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
 )
@@ -30,6 +31,10 @@ type Change struct {
 	// Duplicates are the eventIDs of events the log already held, which
 	// this recording did not append again.
 	Duplicates []string
+	// After is the primary's position once the change had committed,
+	// when the log tracks positions (read replicas are in use): a
+	// replica at or past it shows the change.
+	After store.Position
 }
 
 // keyRows and eventRows bound the rows of one bulk insert (and the

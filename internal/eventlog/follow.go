@@ -144,12 +144,19 @@ func (f *Follower) Poll(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Read after the rows: every change among them had committed.
+	var after store.Position
+	if len(rows) > 0 {
+		after = f.log.position(ctx)
+	}
 	told := 0
 	for _, r := range rows {
 		if r.Origin == f.log.origin {
 			continue
 		}
-		f.log.bus.tell(AsChange(r))
+		ch := AsChange(r)
+		ch.After = after
+		f.log.bus.tell(ch)
 		told++
 	}
 	return told, nil

@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -33,10 +34,11 @@ import (
 // Log records through the one recording path and tells its subscribers of
 // every change, its own at once and other servers' as it follows them.
 type Log struct {
-	client *ent.Client
-	now    func() time.Time
-	origin string
-	bus    *Bus
+	client    *ent.Client
+	now       func() time.Time
+	origin    string
+	bus       *Bus
+	positions func(context.Context) (store.Position, error)
 }
 
 // New returns the log over client. now tells the time (nil: time.Now).
@@ -47,6 +49,29 @@ func New(client *ent.Client, now func() time.Time) *Log {
 	var b [8]byte
 	rand.Read(b[:])
 	return &Log{client: client, now: now, origin: hex.EncodeToString(b[:]), bus: &Bus{}}
+}
+
+// TrackPositions makes the log read the primary's position after each
+// change it records or follows (store.DB.Position), for read replicas:
+// the recording's client reads its own write (store.NoteWrite), and a
+// cached page is not reloaded from a replica behind the change
+// (Change.After). Call it before the log is used.
+func (l *Log) TrackPositions(position func(context.Context) (store.Position, error)) {
+	l.positions = position
+}
+
+// position reads the primary's position for a committed change; on
+// failure the change's position stays unknown, which those who compare
+// with it take as not yet applied anywhere.
+func (l *Log) position(ctx context.Context) store.Position {
+	if l.positions == nil {
+		return ""
+	}
+	p, err := l.positions(ctx)
+	if err != nil {
+		slog.WarnContext(ctx, "reading the primary's position after a change", "err", err)
+	}
+	return p
 }
 
 // Bus is where the log's changes are told.
@@ -170,6 +195,9 @@ func (l *Log) Record(ctx context.Context, op string, fn func(ctx context.Context
 	})
 	if err != nil {
 		return nil, err
+	}
+	if ch.After = l.position(ctx); ch.After != "" {
+		store.NoteWrite(ctx, ch.After)
 	}
 	l.bus.tell(ch)
 	return ch, nil

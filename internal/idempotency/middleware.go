@@ -15,6 +15,7 @@ import (
 
 	"suyuan/internal/errcode"
 	"suyuan/internal/reqlog"
+	"suyuan/internal/store"
 	"suyuan/internal/viewer"
 )
 
@@ -167,6 +168,8 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request, next http.Handler,
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), completeTimeout)
 	defer cancel()
 	rec := &recorder{ResponseWriter: w}
+	rctx, writes := store.TrackWrites(r.Context())
+	r = r.WithContext(rctx)
 	returned := false
 	defer func() {
 		if returned {
@@ -182,6 +185,16 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request, next http.Handler,
 		rec.snapshot(http.StatusOK)
 	}
 	status, header, body := rec.status, rec.header, rec.body.Bytes()
+	if status == http.StatusServiceUnavailable && !writes.Committed() && unavailable(body) {
+		// The database was away and nothing was committed: the work was
+		// not done, and a retry with this key must do it, not be told
+		// of the failure for a day. (When the database is still away the
+		// release fails too, and the claim runs out with its lease.)
+		if err := s.release(ctx, id); err != nil {
+			reqlog.Logger(ctx).Warn("releasing an idempotency key after the database was unavailable", "error", err.Error())
+		}
+		return
+	}
 	if rec.overflow {
 		// The work is done and must not be done again; what a retry can
 		// be told is that, not the answer.
@@ -195,6 +208,26 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request, next http.Handler,
 	if err := s.complete(ctx, id, status, header, body); err != nil {
 		reqlog.Logger(ctx).Error("keeping the answer to an idempotency key", "error", err.Error())
 	}
+}
+
+// unavailable reports whether an answer is the UNAVAILABLE error.
+func unavailable(body []byte) bool {
+	var e struct {
+		Errors []struct {
+			Extensions struct {
+				Code errcode.Code `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return false
+	}
+	for _, x := range e.Errors {
+		if x.Extensions.Code == errcode.Unavailable {
+			return true
+		}
+	}
+	return false
 }
 
 // recorder passes an answer on to the client and keeps a copy.
@@ -324,15 +357,24 @@ func refuse(w http.ResponseWriter, e *errcode.Error) {
 		ext["field"] = e.Field
 	}
 	if e.RetryAfter > 0 {
-		ext["retryAfter"] = int((e.RetryAfter + time.Second - 1) / time.Second)
+		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
+		ext["retryAfter"] = secs
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.Code.HTTPStatus())
 	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": e.Message, "extensions": ext}}})
 }
 
-// internal logs err and answers INTERNAL with the request id.
+// internal logs err and answers INTERNAL with the request id; an error
+// with a code of its own (UNAVAILABLE, when the database is away) is
+// answered with it.
 func internal(ctx context.Context, w http.ResponseWriter, err error) {
 	reqlog.Logger(ctx).Error("idempotency key", "error", err.Error())
+	var coded *errcode.Error
+	if errors.As(err, &coded) {
+		refuse(w, coded)
+		return
+	}
 	refuse(w, errcode.New(errcode.Internal, "internal error; reference %s", reqlog.ID(ctx)))
 }

@@ -257,3 +257,45 @@ func (m *Metrics) SlowStatement() {
 	}
 	m.slowQueries.Inc()
 }
+
+// Replica is one read replica's state as the metrics show it.
+type Replica struct {
+	Name string
+	Up   bool
+	Lag  time.Duration
+}
+
+// WatchReplicas adds, for each read replica that states names, whether it
+// is in use (suyuan_replica_up) and how far behind the primary it was at
+// its last check (suyuan_replica_lag_seconds).
+func (m *Metrics) WatchReplicas(states func() []Replica) {
+	if m == nil {
+		return
+	}
+	m.Registry.MustRegister(replicaCollector{states: states})
+}
+
+var (
+	replicaUp = prometheus.NewDesc("suyuan_replica_up",
+		"Whether a read replica serves reads (1): reachable, replicating and within --max-replica-lag.", []string{"replica"}, nil)
+	replicaLag = prometheus.NewDesc("suyuan_replica_lag_seconds",
+		"How far behind the primary a read replica was at its last check (Seconds_Behind_Master).", []string{"replica"}, nil)
+)
+
+type replicaCollector struct{ states func() []Replica }
+
+func (c replicaCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- replicaUp
+	ch <- replicaLag
+}
+
+func (c replicaCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, r := range c.states() {
+		up := 0.0
+		if r.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(replicaUp, prometheus.GaugeValue, up, r.Name)
+		ch <- prometheus.MustNewConstMetric(replicaLag, prometheus.GaugeValue, r.Lag.Seconds(), r.Name)
+	}
+}

@@ -30,8 +30,13 @@ const DefaultSQLite = "suyuan.db"
 // DB is an open database with its Ent client.
 type DB struct {
 	Client  *ent.Client
-	SQL     *sql.DB
-	Dialect string // dialect.SQLite or dialect.MySQL
+	SQL     *sql.DB // the primary
+	Dialect string  // dialect.SQLite or dialect.MySQL
+	// Replicas serve the reads of contexts OnReplica; nil without
+	// WithReadReplicas.
+	Replicas *Replicas
+
+	drv dialect.Driver // the client's, counting and routing
 }
 
 // Option changes how Open builds the client.
@@ -44,6 +49,15 @@ type options struct {
 	slow     SlowFunc
 	slowOver time.Duration
 	tracer   trace.Tracer
+	replicas []string
+	maxLag   time.Duration
+}
+
+// WithReadReplicas routes the reads of contexts OnReplica to the MariaDB
+// replicas named by dsns while they replicate within maxLag of the
+// primary (0: DefaultMaxReplicaLag).
+func WithReadReplicas(dsns []string, maxLag time.Duration) Option {
+	return func(o *options) { o.replicas, o.maxLag = dsns, maxLag }
 }
 
 // WithTracer makes a span of every SQL statement issued within a traced
@@ -112,10 +126,25 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if name == dialect.SQLite {
 		drv = newWriterGate(drv)
 	}
+	var replicas *Replicas
+	if len(o.replicas) > 0 {
+		if name != dialect.MySQL {
+			db.Close()
+			return nil, fmt.Errorf("read replicas need a MariaDB primary, not %s", name)
+		}
+		if replicas, err = openReplicas(ctx, o.replicas, o.maxLag, o.stmts, maxOpen); err != nil {
+			db.Close()
+			return nil, err
+		}
+		drv = &routingDriver{Driver: drv, rs: replicas}
+	}
+	// A database that is away answers UNAVAILABLE, whichever statement
+	// met it.
+	drv = classifyingDriver{drv}
 	// Always wrapped: each request's statements are counted in its
 	// context (WithTally) for its log line and metrics.
 	drv = &countingDriver{Driver: drv, c: &statements{c: o.counter, slow: o.slow, slowOver: o.slowOver, tracer: o.tracer}}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: name}, nil
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: name, Replicas: replicas, drv: drv}, nil
 }
 
 // Migrate creates missing tables, columns and indexes. It never drops a
@@ -141,7 +170,13 @@ func (db *DB) Migrate(ctx context.Context) error {
 }
 
 // Close closes the client and its connections.
-func (db *DB) Close() error { return db.Client.Close() }
+func (db *DB) Close() error {
+	err := db.Client.Close()
+	if db.Replicas != nil {
+		err = errors.Join(err, db.Replicas.close())
+	}
+	return err
+}
 
 // Ping reports whether the database answers, for readiness checks.
 func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
@@ -225,6 +260,12 @@ func mysqlDSN(cfg *mysql.Config) string {
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
 	cfg.InterpolateParams = true
+	if cfg.Timeout == 0 {
+		// A database host that is gone (not refusing: silent) must not
+		// hold a request until the system's own connect timeout, minutes
+		// long: it is UNAVAILABLE after this.
+		cfg.Timeout = 5 * time.Second
+	}
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
 	}

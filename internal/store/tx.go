@@ -45,5 +45,6 @@ func runTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing transaction: %w", err)
 	}
+	noteCommit(ctx)
 	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"suyuan/internal/store"
 )
 
 // dep is a row a page shows: when the row changes, the page must go.
@@ -138,6 +140,10 @@ type entry struct {
 type stamp struct {
 	seq uint64
 	at  time.Time
+	// floor is the primary's position once the change had committed
+	// (eventlog.Change.After): a page read from a replica that has not
+	// applied it would show the row as it was before.
+	floor store.Position
 }
 
 // loadTimeout bounds one load; loadHorizon is how long an invalidation
@@ -158,7 +164,7 @@ func newPageCache(ttl time.Duration, max int, now func() time.Time) *pageCache {
 // expiry date, say; zero for none). The boolean tells a cache hit.
 func (c *pageCache) get(ctx context.Context, key string, load func(context.Context) (*loaded, []dep, time.Time, error)) (*page, bool, error) {
 	if c.ttl <= 0 {
-		l, _, _, err := load(ctx)
+		l, _, _, err := load(store.OnReplica(ctx))
 		if err != nil {
 			return nil, false, err
 		}
@@ -182,7 +188,14 @@ func (c *pageCache) get(ctx context.Context, key string, load func(context.Conte
 		// deadline instead.
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
 		defer cancel()
-		l, deps, staleAt, err := load(lctx)
+		rctx := store.OnReplica(lctx)
+		l, deps, staleAt, err := load(rctx)
+		if pos, ok := store.ReadFrom(rctx); err == nil && ok && c.behind(deps, pos) {
+			// The replica read has not yet applied a change the page
+			// shows, which this server already knows of: the page must
+			// not show the row as it was, so it is read from the primary.
+			l, deps, staleAt, err = load(store.OnPrimary(lctx))
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -258,9 +271,29 @@ func (c *pageCache) remove(key string, e *entry) {
 	}
 }
 
+// behind reports whether a page read from a replica at position pos may
+// miss a recent change to one of its rows: the replica had not applied
+// the change's floor, or the floor is unknown.
+func (c *pageCache) behind(deps []dep, pos store.Position) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	for _, d := range deps {
+		s, ok := c.stamps[d]
+		if !ok || now.Sub(s.at) > loadHorizon && s.floor == "" {
+			continue
+		}
+		if s.floor == "" || !pos.Covers(s.floor) {
+			return true
+		}
+	}
+	return false
+}
+
 // invalidate drops every page that shows one of deps, and stops loads in
-// flight from storing pages that show them.
-func (c *pageCache) invalidate(deps ...dep) {
+// flight from storing pages that show them; floor is the primary's
+// position once the change committed ("" when unknown).
+func (c *pageCache) invalidate(floor store.Position, deps ...dep) {
 	if len(deps) == 0 {
 		return
 	}
@@ -269,7 +302,7 @@ func (c *pageCache) invalidate(deps ...dep) {
 	c.seq++
 	now := c.now()
 	for _, d := range deps {
-		c.stamps[d] = stamp{c.seq, now}
+		c.stamps[d] = stamp{seq: c.seq, at: now, floor: floor}
 		for key := range c.byDep[d] {
 			c.remove(key, c.entries[key])
 		}

@@ -38,7 +38,7 @@ func (h *Handler) Apply(ch *eventlog.Change) {
 		deps = append(deps, dep{kind, n})
 	}
 	if len(deps) > 0 {
-		h.cache.invalidate(deps...)
+		h.cache.invalidate(ch.After, deps...)
 	}
 }
 

@@ -136,16 +136,6 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Handle("/batches/{id}/codes/print", http.HandlerFunc(h.printSheet))
 }
 
-// Invalidate drops the cached pages that show any of the batches, for code
-// that changes them without going through Ent.
-func (h *Handler) Invalidate(batchIDs ...int) {
-	deps := make([]dep, len(batchIDs))
-	for i, id := range batchIDs {
-		deps[i] = dep{depBatch, id}
-	}
-	h.cache.invalidate(deps...)
-}
-
 // CachedPages returns the number of codes whose pages are cached.
 func (h *Handler) CachedPages() int { return h.cache.len() }
 

@@ -315,16 +315,16 @@ func TestCacheInvalidationRace(t *testing.T) {
 	if p, hit, _ = c.get(ctx, "k", load); !hit || p.code != "v1" {
 		t.Fatalf("second get: hit=%v code=%s", hit, p.code)
 	}
-	c.invalidate(d)
+	c.invalidate("", d)
 	if p, hit, _ = c.get(ctx, "k", load); hit || p.code != "v2" {
 		t.Fatalf("after invalidation: hit=%v code=%s", hit, p.code)
 	}
 
 	// A load that overlaps an invalidation of one of its rows is served
 	// but not kept.
-	c.invalidate(d)
+	c.invalidate("", d)
 	slow := func(ctx context.Context) (*loaded, []dep, time.Time, error) {
-		c.invalidate(d) // the change commits while we read
+		c.invalidate("", d) // the change commits while we read
 		return &loaded{code: "stale"}, []dep{d}, time.Time{}, nil
 	}
 	if p, _, _ = c.get(ctx, "k", slow); p.code != "stale" {
@@ -335,7 +335,7 @@ func TestCacheInvalidationRace(t *testing.T) {
 	}
 	// An invalidation of another row does not stop it.
 	other := func(ctx context.Context) (*loaded, []dep, time.Time, error) {
-		c.invalidate(dep{depBatch, 8})
+		c.invalidate("", dep{depBatch, 8})
 		return &loaded{code: "fresh"}, []dep{d}, time.Time{}, nil
 	}
 	c.get(ctx, "k", other)

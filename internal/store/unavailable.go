@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/go-sql-driver/mysql"
+
+	"suyuan/internal/errcode"
+)
+
+// UnavailableRetryAfter is how long a client is told to wait before
+// sending again a request the database could not serve: a restarted
+// server or a failed-over node is back within seconds.
+const UnavailableRetryAfter = 2 * time.Second
+
+// Unavailable reports whether err says the database could not be reached
+// or would not serve — a refused or broken connection, a server shutting
+// down or read-only, a Galera node not synced — rather than anything
+// about the request: the same request may succeed a moment later.
+func Unavailable(err error) bool {
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		// The request's own time ran out (TIMEOUT), not the database.
+		return false
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1040, // too many connections
+			1053, // server shutdown in progress
+			1047, // Galera: WSREP has not yet prepared node for application use
+			1290, // running with --read-only: a primary demoted or not yet promoted
+			1836, // read-only mode
+			1927, // connection was killed
+			4031: // disconnected by the server for inactivity
+			return true
+		}
+		return false
+	}
+	var ne net.Error
+	var oe *net.OpError
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.As(err, &oe) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// errUnavailable is what a request meets when the database is away.
+var errUnavailable = &errcode.Error{Code: errcode.Unavailable, RetryAfter: UnavailableRetryAfter,
+	Message: "the database is unavailable; send the request again after Retry-After (a write with the same Idempotency-Key, as it may have been recorded)"}
+
+// classify makes a database-unavailable error an UNAVAILABLE one that
+// every presenter answers as retryable, keeping the cause for the log and
+// for Retryable. Other errors pass unchanged.
+func classify(err error) error {
+	if err == nil || !Unavailable(err) {
+		return err
+	}
+	var coded *errcode.Error
+	if errors.As(err, &coded) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errUnavailable, err)
+}
+
+// classifyingDriver answers database-unavailable errors of every statement
+// and transaction as UNAVAILABLE (classify).
+type classifyingDriver struct{ dialect.Driver }
+
+func (d classifyingDriver) Exec(ctx context.Context, query string, args, v any) error {
+	return classify(d.Driver.Exec(ctx, query, args, v))
+}
+
+func (d classifyingDriver) Query(ctx context.Context, query string, args, v any) error {
+	return classify(d.Driver.Query(ctx, query, args, v))
+}
+
+func (d classifyingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return classifyingTx{tx}, nil
+}
+
+func (d classifyingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := d.Driver.(queryExecer).QueryContext(ctx, query, args...)
+	return rows, classify(err)
+}
+
+func (d classifyingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := d.Driver.(queryExecer).ExecContext(ctx, query, args...)
+	return res, classify(err)
+}
+
+type classifyingTx struct{ dialect.Tx }
+
+func (t classifyingTx) Exec(ctx context.Context, query string, args, v any) error {
+	return classify(t.Tx.Exec(ctx, query, args, v))
+}
+
+func (t classifyingTx) Query(ctx context.Context, query string, args, v any) error {
+	return classify(t.Tx.Query(ctx, query, args, v))
+}
+
+func (t classifyingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := t.Tx.(queryExecer).QueryContext(ctx, query, args...)
+	return rows, classify(err)
+}
+
+func (t classifyingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := t.Tx.(queryExecer).ExecContext(ctx, query, args...)
+	return res, classify(err)
+}
+
+func (t classifyingTx) Commit() error { return classify(t.Tx.Commit()) }
