@@ -295,8 +295,8 @@ EOF
 
 # haproxy_503 is HAProxy's own 503, in the service's error format.
 haproxy_503() {
-  local body='{"errors":[{"message":"no server can answer now; try again after the time in Retry-After","extensions":{"code":"UNAVAILABLE","retryAfter":1}}]}'
-  printf 'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nCache-Control: no-store\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "${#body}" "$body"
+  local body='{"errors":[{"message":"no server can answer now; try again after the time in Retry-After","extensions":{"code":"UNAVAILABLE","retryAfter":2}}]}'
+  printf 'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 2\r\nCache-Control: no-store\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "${#body}" "$body"
 }
 
 haproxy_start() {

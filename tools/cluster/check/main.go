@@ -88,14 +88,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("creating lot %s: %w", lot, err)
 	}
 	batch := b.CreateBatch.ID
+	issued := plant.GraphQL(ctx, "", `mutation($in: IssueTraceCodesInput!) { issueTraceCodes(input: $in) { code } }`,
+		map[string]any{"in": map[string]any{"batchID": batch, "count": 1}})
 	var tc struct{ IssueTraceCodes []struct{ Code string } }
-	if err := plant.Must(ctx, &tc, `mutation($in: IssueTraceCodesInput!) { issueTraceCodes(input: $in) { code } }`,
-		map[string]any{"in": map[string]any{"batchID": batch, "count": 1}}); err != nil {
+	if err := issued.Err(); err != nil {
 		return fmt.Errorf("issuing a trace code: %w", err)
+	}
+	if err := json.Unmarshal(issued.Data, &tc); err != nil || len(tc.IssueTraceCodes) != 1 {
+		return fmt.Errorf("issuing a trace code: %s, %v", issued.Data, err)
 	}
 	code := tc.IssueTraceCodes[0].Code
 
-	took, err := checkRecall(ctx, c, proxy, tokens[demoapi.Regulator], batch, code)
+	took, err := checkRecall(ctx, c, proxy, tokens[demoapi.Regulator], batch, code, issued.ReadAfter)
 	if err != nil {
 		return err
 	}
@@ -144,9 +148,14 @@ func recalled(ctx context.Context, server *demoapi.Client, code string) (bool, e
 
 // checkRecall caches the page on the second server, recalls the lot on the
 // first, and polls the second until its page says so.
-func checkRecall(ctx context.Context, c config, proxy *demoapi.Client, regulator, batch, code string) (time.Duration, error) {
+//
+// The first look at the page sends the code's recording's position
+// (readAfter), as a client reading its own write does: a replica behind
+// it would not know the code yet. The looks after the recall send
+// nothing, as a shopper's phone would.
+func checkRecall(ctx context.Context, c config, proxy *demoapi.Client, regulator, batch, code, readAfter string) (time.Duration, error) {
 	other := proxy.At(c.servers[1])
-	if r, err := recalled(ctx, other, code); err != nil || r {
+	if r, err := recalled(ctx, other.After(readAfter), code); err != nil || r {
 		return 0, fmt.Errorf("before the recall: recalled %v, %w", r, err)
 	}
 	if err := proxy.At(c.servers[0]).As(regulator).Must(ctx, nil,

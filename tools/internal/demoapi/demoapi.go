@@ -36,8 +36,11 @@ type Answer struct {
 	Message    string // the first error's message, or the transport error
 	RetryAfter string // the Retry-After header
 	RequestID  string // the X-Request-ID header, which names the server's log line
-	Data       json.RawMessage
-	Body       []byte
+	// ReadAfter is the primary's position after a recording (the
+	// Suyuan-Read-After header): sent back, it has reads wait for it.
+	ReadAfter string
+	Data      json.RawMessage
+	Body      []byte
 }
 
 // OK reports a 200 answer without errors.
@@ -53,9 +56,10 @@ func (a Answer) Err() error {
 
 // Client sends requests to one base URL as one caller.
 type Client struct {
-	Base  string
-	Token string
-	HTTP  *http.Client
+	Base      string
+	Token     string
+	ReadAfter string // sent as Suyuan-Read-After, to read one's own writes
+	HTTP      *http.Client
 }
 
 // New returns a client of base with a per-request time limit.
@@ -67,6 +71,14 @@ func New(base string, timeout time.Duration) *Client {
 func (c *Client) As(token string) *Client {
 	cc := *c
 	cc.Token = token
+	return &cc
+}
+
+// After returns a copy of c whose reads see the recording that answered
+// with position pos (Answer.ReadAfter).
+func (c *Client) After(pos string) *Client {
+	cc := *c
+	cc.ReadAfter = pos
 	return &cc
 }
 
@@ -151,12 +163,16 @@ func (c *Client) do(req *http.Request) Answer {
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
+	if c.ReadAfter != "" {
+		req.Header.Set("Suyuan-Read-After", c.ReadAfter)
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return Answer{Message: transportError(err)}
 	}
 	defer resp.Body.Close()
-	a := Answer{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"), RequestID: resp.Header.Get("X-Request-ID")}
+	a := Answer{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"), RequestID: resp.Header.Get("X-Request-ID"),
+		ReadAfter: resp.Header.Get("Suyuan-Read-After")}
 	if a.Body, err = io.ReadAll(resp.Body); err != nil {
 		a.Message = transportError(err)
 	}
