@@ -243,7 +243,9 @@ func (ld *load) reader(ctx context.Context, kind string, interval time.Duration)
 			}
 			a := ld.regulator.GraphQL(ctx, "", `query($id: ID!) { node(id: $id) { ... on Batch { id stocks { edges { node { quantity } } } } } }`,
 				map[string]any{"id": id})
-			o = outcome{kind: kind, answer: a, stale: a.OK() && string(a.Data) == `{"node":null}`}
+			// Another caller's recording: a replica within the allowed lag
+			// may not hold it yet, and says so with null or NOT_FOUND.
+			o = outcome{kind: kind, answer: a, stale: (a.OK() && string(a.Data) == `{"node":null}`) || a.Code == "NOT_FOUND"}
 		}
 		if ctx.Err() != nil && o.answer.Status == 0 {
 			return
