@@ -19,8 +19,10 @@ import (
 const (
 	lotKG  = 100
 	shipKG = 10
-	// writeDeadline bounds one recording with its retries.
-	writeDeadline = 45 * time.Second
+	// writeDeadline bounds one recording with its retries: longer than
+	// an Idempotency-Key's lease (twice the 30 s request limit), so that a
+	// recording whose server died under it is taken over and answered.
+	writeDeadline = 75 * time.Second
 	// requestTimeout is what the run calls a hang: the service's own
 	// request limit is 30 s, and HAProxy's server timeout 40 s.
 	requestTimeout = 42 * time.Second
@@ -163,13 +165,16 @@ func (ld *load) record(ctx context.Context, kind, query string, vars map[string]
 }
 
 // writer makes lots and ships each whole, ten shipments at a time, one
-// recording every interval.
-func (ld *load) writer(ctx context.Context, n int, interval time.Duration) {
+// recording every interval until load ends. A recording under way then
+// is sent until it is answered (within ctx), so that every recording the
+// database holds was either acknowledged or failed for the service's
+// reasons, not the run's end.
+func (ld *load) writer(ctx, load context.Context, n int, interval time.Duration) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	pace := func() bool {
 		select {
-		case <-ctx.Done():
+		case <-load.Done():
 			return false
 		case <-tick.C:
 			return true

@@ -173,7 +173,7 @@ func (r *faultRun) execute(ctx context.Context) (*result, error) {
 	defer stopLoad()
 	var wg sync.WaitGroup
 	for i := range r.c.writers {
-		wg.Go(func() { r.load.writer(loadCtx, i, 400*time.Millisecond) })
+		wg.Go(func() { r.load.writer(ctx, loadCtx, i, 400*time.Millisecond) })
 	}
 	for _, rd := range []struct {
 		kind  string
