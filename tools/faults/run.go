@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,7 +96,7 @@ func newRun(ctx context.Context, c config, log io.Writer) (*faultRun, error) {
 	r.faults = append(r.faults, fault{id: "serve-kill", name: "serve-2 killed (SIGKILL), started again after " + c.hold.String(),
 		break_: node("kill", "serve-2"), mend: then(hold, node("start", "serve-2"))})
 	if c.galera {
-		r.faults = append(r.faults, fault{id: "galera-kill", name: "Galera node 2 killed (SIGKILL), brought back after " + c.hold.String(), db: true,
+		r.faults = append(r.faults, fault{id: "galera-kill", name: "serve-2's Galera node killed (SIGKILL), brought back after " + c.hold.String(), db: true,
 			break_: r.killGaleraNode, mend: then(hold, r.galeraUp)})
 	} else {
 		r.faults = append(r.faults,
@@ -141,12 +142,20 @@ func (r *faultRun) script(ctx context.Context, name string, args ...string) erro
 	return nil
 }
 
-// killGaleraNode kills the mariadbd listening on the second Galera node's
-// port (tools/cluster/galera.sh: 127.0.0.1:3418).
+// killGaleraNode kills the mariadbd of the Galera node serve-2 uses, found
+// by the port in its DSN.
 func (r *faultRun) killGaleraNode(ctx context.Context) error {
-	out, err := exec.CommandContext(ctx, "fuser", "-k", "-KILL", "3418/tcp").CombinedOutput()
+	dsn, err := os.ReadFile(filepath.Join(r.c.clusterDir, "serve-2.db"))
 	if err != nil {
-		return fmt.Errorf("killing the Galera node on 3418: %w: %s", err, out)
+		return err
+	}
+	port := regexp.MustCompile(`127\.0\.0\.1:([0-9]+)`).FindStringSubmatch(string(dsn))
+	if port == nil {
+		return fmt.Errorf("no loopback port in serve-2's database %q", dsn)
+	}
+	out, err := exec.CommandContext(ctx, "fuser", "-k", "-KILL", port[1]+"/tcp").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("killing the Galera node on %s: %w: %s", port[1], err, out)
 	}
 	return nil
 }
