@@ -18,6 +18,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -127,6 +128,11 @@ type Config struct {
 	// traces nothing and costs nothing. With a tracer, a request's id is
 	// its trace id, so that a log line leads to its trace.
 	Tracer oteltrace.Tracer
+	// Drain is how long Serve, once told to stop, keeps answering with
+	// /readyz failing before it stops taking connections: a load balancer
+	// checking /readyz takes the server out meanwhile, so that no request
+	// meets a closed port or a closing connection (0: stop at once).
+	Drain time.Duration
 }
 
 // Defaults for Config's zero values.
@@ -190,6 +196,7 @@ type Server struct {
 	recorder  *record.Recorder
 	documents *document.Store
 	handler   http.Handler
+	draining  atomic.Bool
 }
 
 // New builds the server's routes over db.
@@ -367,6 +374,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
+	if s.cfg.Drain > 0 {
+		// Answers from now on close their connections, so that none is
+		// left idle for the load balancer to reuse as it closes.
+		s.draining.Store(true)
+		hs.SetKeepAlivesEnabled(false)
+		s.cfg.Logger.Info("draining", "for", s.cfg.Drain.String())
+		drain := time.NewTimer(s.cfg.Drain)
+		select {
+		case <-drain.C:
+		case err := <-errc:
+			drain.Stop()
+			return fmt.Errorf("serving: %w", err)
+		}
+	}
 	s.cfg.Logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -388,6 +409,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "shutting down\n")
+		return
+	}
 	if err := s.db.Ping(ctx); err != nil {
 		reqlog.Logger(ctx).Warn("database not ready", "error", err.Error())
 		w.WriteHeader(http.StatusServiceUnavailable)

@@ -90,6 +90,7 @@ type serveConfig struct {
 	webhookHosts    string
 	webhookTimeout  time.Duration
 	webhookAttempts int
+	drain           time.Duration
 	log             logConfig
 }
 
@@ -158,6 +159,7 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) *f
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", webhook.DefaultTimeout, "time limit of one webhook delivery attempt (more than 0)")
 	fs.IntVar(&c.webhookAttempts, "webhook-max-attempts", webhook.DefaultMaxAttempts, "attempts before a webhook delivery is dead (more than 0)")
 	fs.DurationVar(&c.slowStatement, "slow-statement", 250*time.Millisecond, "log a warning for each SQL statement slower than this (0: never)")
+	fs.DurationVar(&c.drain, "drain", 0, "on SIGTERM, answer this long with /readyz failing before closing the port, so that a load balancer takes the server out first (0: close at once)")
 	fs.Usage = func() {
 		out := fs.Output()
 		fmt.Fprintf(out, "usage: suyuan serve [flags]\n\nServe the GraphQL API, the consumer pages and the dashboard.\n\nFlags:\n")
@@ -323,6 +325,9 @@ func parseServeWith(args []string, stderr io.Writer, getenv func(string) string,
 	}
 	if c.webhookAttempts <= 0 {
 		return c, fmt.Errorf("--webhook-max-attempts must be more than 0, not %d", c.webhookAttempts)
+	}
+	if c.drain < 0 {
+		return c, fmt.Errorf("--drain must not be negative (0: none), not %s", c.drain)
 	}
 	for _, h := range c.webhookGuard().AllowHosts {
 		if strings.ContainsAny(h, "/:@ ") && !isAddr(h) {
@@ -573,6 +578,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		TrustedProxies:  c.proxies(),
 		Metrics:         m,
 		Tracer:          tracer,
+		Drain:           c.drain,
 	})
 	logger.Info("open in a browser", browseURLs(ln.Addr(), c.mode == "development", c.demo)...)
 	err = srv.Serve(ctx, ln)
