@@ -114,7 +114,7 @@ func TestReadReplicas(t *testing.T) {
 	// From here on the replica applies what the primary commits an hour
 	// late, while it still counts as within the lag allowed.
 	rep.Replica.Exec(ctx, "STOP SLAVE", "CHANGE MASTER TO MASTER_DELAY = 3600", "START SLAVE")
-	rep.DB.Replicas.Check(ctx)
+	rep.WaitHealthy(t)
 
 	t.Run("a client reads its own writes", func(t *testing.T) {
 		a := a.forTest(t)
@@ -127,7 +127,7 @@ func TestReadReplicas(t *testing.T) {
 		if pos == "" {
 			t.Fatalf("no %s on the answer to a recording", server.ReadAfterHeader)
 		}
-		rep.DB.Replicas.Check(ctx)
+		rep.WaitHealthy(t)
 		// Without the position, a query reads the lagging replica...
 		program := *a
 		program.client = nil // no cookies
@@ -210,7 +210,30 @@ func TestReadReplicas(t *testing.T) {
 		if res := a.get("/readyz"); res.StatusCode != http.StatusServiceUnavailable {
 			t.Errorf("/readyz with the primary down: %d", res.StatusCode)
 		}
+		// A recording sent with an Idempotency-Key while the primary is
+		// away is refused, and the key freed for the retry once it is
+		// back (not held for its lease).
+		create := `mutation($in: CreateBatchInput!) { createBatch(input: $in) { id } }`
+		in := map[string]any{"in": map[string]any{"productID": p.chain.pork, "facilityID": p.plant, "lotCode": "OUTAGE-1",
+			"quantity": 5, "unit": "KG", "producedAt": day(4)}}
+		if res, r := a.rawPost(create, in, "Idempotency-Key", "outage-1"); res.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("a recording with the primary down: %d %s", res.StatusCode, r.Raw)
+		}
 		rep.Primary.Start()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			res, r := a.rawPost(create, in, "Idempotency-Key", "outage-1")
+			if res.StatusCode == 200 && len(r.Errors) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the recording's retry with its key, 15 s after the primary came back: %d %s", res.StatusCode, r.Raw)
+			}
+			time.Sleep(200 * time.Millisecond) // the client's Retry-After, shortened
+		}
+		if n := a.count("batches WHERE lot_code = 'OUTAGE-1'"); n != 1 {
+			t.Errorf("%d lots OUTAGE-1, want 1", n)
+		}
 		var got struct{ Node struct{ Name string } }
 		a.must(&got, orgName, map[string]any{"id": p.plantOrg})
 		if res := a.get("/readyz"); res.StatusCode != 200 {

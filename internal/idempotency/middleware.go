@@ -150,7 +150,7 @@ func Middleware(s *Store, opts Options) func(http.Handler) http.Handler {
 				w.WriteHeader(c.answer.ResponseStatus)
 				w.Write(c.answer.ResponseBody)
 			case claimed:
-				s.serve(w, r, next, c.id)
+				s.serve(w, r, next, c.id, opts.Lease)
 			}
 		})
 	}
@@ -162,7 +162,7 @@ func Middleware(s *Store, opts Options) func(http.Handler) http.Handler {
 // handler has returned, the work may have been done, so the claim is never
 // released: if keeping the answer fails, retries are refused as in use
 // until the lease runs out (and then run again, as after a crash).
-func (s *Store) serve(w http.ResponseWriter, r *http.Request, next http.Handler, id int) {
+func (s *Store) serve(w http.ResponseWriter, r *http.Request, next http.Handler, id int, lease time.Duration) {
 	// Recording the answer must happen whether or not the request's
 	// deadline has passed or its client has gone: the work is done.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), completeTimeout)
@@ -188,11 +188,11 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request, next http.Handler,
 	if status == http.StatusServiceUnavailable && !writes.Committed() && unavailable(body) {
 		// The database was away and nothing was committed: the work was
 		// not done, and a retry with this key must do it, not be told
-		// of the failure for a day. (When the database is still away the
-		// release fails too, and the claim runs out with its lease.)
-		if err := s.release(ctx, id); err != nil {
-			reqlog.Logger(ctx).Warn("releasing an idempotency key after the database was unavailable", "error", err.Error())
-		}
+		// of the failure for a day. The database is likely still away,
+		// so the release is tried again until it is back (within the
+		// claim's lease, after which the claim is free anyway); the
+		// answer has gone meanwhile.
+		go s.releaseWhenBack(context.WithoutCancel(r.Context()), id, lease)
 		return
 	}
 	if rec.overflow {
@@ -207,6 +207,27 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request, next http.Handler,
 	}
 	if err := s.complete(ctx, id, status, header, body); err != nil {
 		reqlog.Logger(ctx).Error("keeping the answer to an idempotency key", "error", err.Error())
+	}
+}
+
+// releaseWhenBack releases a claim, trying again every half second while
+// the database is away, for at most the claim's lease.
+func (s *Store) releaseWhenBack(ctx context.Context, id int, lease time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, lease)
+	defer cancel()
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		err := s.release(ctx, id)
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			reqlog.Logger(ctx).Warn("releasing an idempotency key after the database was unavailable", "error", err.Error())
+			return
+		case <-t.C:
+		}
 	}
 }
 

@@ -127,6 +127,25 @@ func (rep *Replication) CatchUp(t testing.TB) {
 	}
 }
 
+// WaitHealthy waits until the store's check finds the replica in use
+// (replicating, within the lag allowed), whatever it has applied.
+func (rep *Replication) WaitHealthy(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		rep.DB.Replicas.Check(ctx)
+		st := rep.DB.Replicas.States()[0]
+		if st.Healthy {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replica is not in use after 30 s: %+v\n%s", st, rep.Replica.status(ctx))
+		}
+		time.Sleep(20 * time.Millisecond) // polling the replica's threads
+	}
+}
+
 func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
