@@ -210,14 +210,33 @@ func TestReadReplicas(t *testing.T) {
 		if res := a.get("/readyz"); res.StatusCode != http.StatusServiceUnavailable {
 			t.Errorf("/readyz with the primary down: %d", res.StatusCode)
 		}
-		// A recording sent with an Idempotency-Key while the primary is
-		// away is refused, and the key freed for the retry once it is
-		// back (not held for its lease).
+		rep.Primary.Start()
+		// A recording under way, its Idempotency-Key claimed, when the
+		// primary goes away is refused, and its key freed for the retry
+		// once the primary is back (not held for its lease). It is held
+		// up by a lock on its product, which the batch's foreign key
+		// check waits for, until the primary stops.
 		create := `mutation($in: CreateBatchInput!) { createBatch(input: $in) { id } }`
 		in := map[string]any{"in": map[string]any{"productID": p.chain.pork, "facilityID": p.plant, "lotCode": "OUTAGE-1",
 			"quantity": 5, "unit": "KG", "producedAt": day(4)}}
-		if res, r := a.rawPost(create, in, "Idempotency-Key", "outage-1"); res.StatusCode != http.StatusServiceUnavailable {
-			t.Errorf("a recording with the primary down: %d %s", res.StatusCode, r.Raw)
+		locker := rep.Primary.Conn(ctx)
+		for _, q := range []string{"BEGIN", "SELECT id FROM suyuan.products WHERE id = " + p.chain.pork + " FOR UPDATE"} {
+			if _, err := locker.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		refused := make(chan int, 1)
+		go func() {
+			res, _ := a.rawPost(create, in, "Idempotency-Key", "outage-1")
+			refused <- res.StatusCode
+		}()
+		// Its key is claimed before it runs; whatever it has reached
+		// since, it cannot commit past the lock.
+		rep.Primary.WaitFor(t, "SELECT COUNT(*) FROM suyuan.idempotency_records WHERE state = 'PROCESSING'")
+		rep.Primary.Stop()
+		locker.Close()
+		if status := <-refused; status != http.StatusServiceUnavailable {
+			t.Errorf("a recording under way as the primary stopped: %d", status)
 		}
 		rep.Primary.Start()
 		deadline := time.Now().Add(15 * time.Second)

@@ -217,6 +217,43 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
+// Conn returns a connection of its own to the server, as root over its
+// socket, closed when the test ends.
+func (s *Server) Conn(ctx context.Context) *sql.Conn {
+	s.t.Helper()
+	db, err := sql.Open("mysql", "root@unix("+s.socket+")/")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		s.t.Fatalf("%s: %v", s.name, err)
+	}
+	s.t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// WaitFor polls a query of one number until it is more than 0.
+func (s *Server) WaitFor(t testing.TB, query string) {
+	t.Helper()
+	conn := s.Conn(context.Background())
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := conn.QueryRowContext(context.Background(), query).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still 0 after 30 s", query)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the server's state
+	}
+}
+
 // Exec runs statements on the server, in one session, as root over its
 // socket.
 func (s *Server) Exec(ctx context.Context, stmts ...string) {
