@@ -12,7 +12,8 @@
 # e.g. tools/bench/postgraphile/run.sh /tmp/city.db 3 15 16. The trace
 # runs with WORKERS workers, the downstream walk with DOWN_WORKERS
 # (default 4, as the lineage in docs/BENCHMARKS.md) to DEPTH levels
-# (default 5). SCENARIOS="trace downstream" picks some.
+# (default 5), of the widest lot or of batch BATCH. SCENARIOS="trace
+# downstream" picks some.
 #
 # CPU time per request: the service's is its process's utime + stime
 # (/proc/PID/stat), SQLite running inside it. PostGraphile's is the node
@@ -33,7 +34,8 @@
 # administrator (phone 13800000009) in CITY_DB for the lineage, which asks
 # for a login. CHECK=0 skips the check that both answer the same rows
 # (tools/bench/postgraphile/check_test.go); PROFILE=DIR saves a CPU
-# profile of the service's last round of each question there.
+# profile of the service's last round of each question there. WARM is
+# the seconds of load before the rounds (default 30).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 db=$(realpath "$1") rounds=${2:-3} secs=${3:-15} workers=${4:-16}
@@ -118,7 +120,7 @@ for _ in $(seq 1 120); do
 done
 
 if [ "${CHECK:-1}" != 0 ]; then
-	SUYUAN_PGBENCH_DB=$db SUYUAN_PGBENCH_DEPTH=$depth SUYUAN_PGBENCH_OURS=$ours_addr SUYUAN_PGBENCH_PG=$pg_addr \
+	SUYUAN_PGBENCH_DB=$db SUYUAN_PGBENCH_DEPTH=$depth SUYUAN_PGBENCH_BATCH=${BATCH:-} SUYUAN_PGBENCH_OURS=$ours_addr SUYUAN_PGBENCH_PG=$pg_addr \
 		go test -count=1 -v -run TestSameRows ./tools/bench/postgraphile | grep -E 'check_test|^(--- )?(PASS|FAIL|ok)'
 fi
 
@@ -163,7 +165,7 @@ one() {
 	before=$(cpu "$pid")
 	[ "$1" = pg ] && backends >"$work/before"
 	row=$("$bin/loadtest" -url "http://$addr" -db "$db" "${login[@]}" -scenario "$(scenario_of "$1" "$2")" \
-		-duration "${3}s" -workers "$(workers_of "$2")" -seed 1 -sample 10000 -depth "$depth" | grep '^| ')
+		-duration "${3}s" -workers "$(workers_of "$2")" -seed 1 -sample 10000 -depth "$depth" ${BATCH:+-batch "$BATCH"} | grep '^| ')
 	after=$(cpu "$pid")
 	if [ "$1" = pg ]; then
 		backends >"$work/after"
@@ -179,12 +181,13 @@ one() {
 echo
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "PostgreSQL $(psql -d postgres -Atc 'SHOW server_version'), jit $(psql -d "$pgdb" -Atc 'SHOW jit'); PostGraphile $postgraphile_version on Node.js $(node --version); $(pgloader --version 2>&1 | sed -n 1p)"
-echo "$rounds rounds of ${secs}s; trace $workers workers, downstream $down_workers workers to $depth levels"
+echo "$rounds rounds of ${secs}s; trace $workers workers, downstream $down_workers workers to $depth levels of batch ${BATCH:-the widest}"
 for q in $scenarios; do
-	# Warm both (the page cache, PostGraphile's and the service's
-	# statement caches) before measuring.
-	one ours "$q" 5 >/dev/null
-	one pg "$q" 5 >/dev/null
+	# Warm both (the page cache, the statement caches, Node's compiler:
+	# PostGraphile's CPU per request keeps falling for its first 30 s or
+	# so of load) before measuring.
+	one ours "$q" "${WARM:-30}" >/dev/null
+	one pg "$q" "${WARM:-30}" >/dev/null
 	echo
 	echo "| $q | round | server | requests | req/s | p99 ms | CPU ms/request | of it the server process | of it PostgreSQL | load average |"
 	echo "|---|---|---|---|---|---|---|---|---|---|"
