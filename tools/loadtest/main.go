@@ -8,7 +8,11 @@
 // Scenarios: trace (GraphQL trace of a random code), naive-trace is not
 // here (see the Go benchmarks), lineage and impact (of the widest lot),
 // page and page-json (the consumer page /t/{code}), export (FSMA CSV of a
-// random lot).
+// random lot), downstream (the lineage of the widest lot to -depth levels,
+// selecting only the shipment legs). pg-trace and pg-downstream ask the
+// same as trace and downstream of PostGraphile serving a copy of the data
+// on PostgreSQL (tools/bench/postgraphile), in its GraphQL; -db is still
+// the service's database, so both get the same codes and the same lot.
 package main
 
 import (
@@ -27,6 +31,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"suyuan/internal/store"
+	"suyuan/tools/bench/postgraphile"
 )
 
 func main() {
@@ -46,6 +51,7 @@ type config struct {
 	sample   int
 	seed     uint64
 	batchID  int
+	depth    int
 	phone    string
 	password string
 	token    string
@@ -56,13 +62,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	var c config
 	fs.StringVar(&c.base, "url", "http://127.0.0.1:8080", "server base URL")
 	fs.StringVar(&c.dsn, "db", "", "the server's database, to choose targets from (SQLite path or MySQL DSN)")
-	fs.StringVar(&c.scenario, "scenario", "trace", "trace, lineage, impact, page, page-json, export or dashboard")
+	fs.StringVar(&c.scenario, "scenario", "trace", "trace, lineage, downstream, impact, page, page-json, export, dashboard, pg-trace or pg-downstream")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "how long to attack")
 	fs.IntVar(&c.rate, "rate", 0, "requests per second; 0 for as many as the workers can send")
 	fs.Uint64Var(&c.workers, "workers", 32, "concurrent connections")
 	fs.IntVar(&c.sample, "sample", 10000, "how many codes to choose from")
 	fs.Uint64Var(&c.seed, "seed", 1, "random seed for choosing targets")
-	fs.IntVar(&c.batchID, "batch", 0, "batch for lineage, impact and export (default: the one reaching the most stores)")
+	fs.IntVar(&c.batchID, "batch", 0, "batch for lineage, downstream, impact and export (default: the one reaching the most stores)")
+	fs.IntVar(&c.depth, "depth", 5, "levels of the downstream walk (downstream, pg-downstream)")
 	fs.StringVar(&c.phone, "phone", "", "log in as this user for lineage, impact, export and dashboard (password in SUYUAN_PASSWORD)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -108,14 +115,6 @@ func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64) + " ms"
 }
 
-const traceQuery = `query($code: String!) { trace(code: $code) {
-  batch { lotCode producedAt expiresAt expired status product { name gtin storageMinC storageMaxC } producer { name licenseNo regionCode } facility { name } }
-  inspections { result inspectedAt lab { name } measurements { name value unit limitMax withinLimits } }
-  journey { status departedAt arrivedAt carrier { name } from { name address } to { name address } coldChain { verdict readings minC maxC } }
-  shelf { store { name address } shelvedAt quantity unit }
-  ingredients { depth batch { lotCode product { name } producer { name regionCode } } }
-  recalled warnings { code message } } }`
-
 func targets(ctx context.Context, c config) (vegeta.Targeter, error) {
 	db, err := store.Open(ctx, c.dsn)
 	if err != nil {
@@ -124,7 +123,7 @@ func targets(ctx context.Context, c config) (vegeta.Targeter, error) {
 	defer db.Close()
 	rng := rand.New(rand.NewPCG(c.seed, c.seed))
 	switch c.scenario {
-	case "trace", "page", "page-json":
+	case "trace", "page", "page-json", "pg-trace":
 		codes, err := sampleCodes(ctx, db, c.sample)
 		if err != nil {
 			return nil, err
@@ -133,19 +132,27 @@ func targets(ctx context.Context, c config) (vegeta.Targeter, error) {
 			code := codes[rng.IntN(len(codes))]
 			switch c.scenario {
 			case "trace":
-				return graphql(t, c.base, traceQuery, map[string]any{"code": code})
+				return graphql(t, c.base, postgraphile.OursTrace, map[string]any{"code": code})
+			case "pg-trace":
+				return graphql(t, c.base, postgraphile.PGTrace, map[string]any{"code": code})
 			case "page-json":
 				t.Header = http.Header{"Accept": {"application/json"}}
 			}
 			t.Method, t.URL = http.MethodGet, c.base+"/t/"+code
 			return nil
 		}, nil
-	case "lineage", "impact", "export":
+	case "lineage", "downstream", "impact", "export", "pg-downstream":
 		id := c.batchID
 		if id == 0 {
 			if id, err = widest(ctx, db); err != nil {
 				return nil, err
 			}
+		}
+		if c.scenario == "pg-downstream" {
+			q := postgraphile.PGDownstream(c.depth)
+			return func(t *vegeta.Target) error {
+				return graphql(t, c.base, q, map[string]any{"id": strconv.Itoa(id)})
+			}, nil
 		}
 		return func(t *vegeta.Target) error {
 			defer func() {
@@ -161,6 +168,8 @@ func targets(ctx context.Context, c config) (vegeta.Targeter, error) {
 				  edges { outputID inputID quantity unit }
 				  shipments { shipmentID to { name } quantity unit }
 				  shelfEvents { store { name } quantity shelvedAt } } }`, map[string]any{"id": id})
+			case "downstream":
+				return graphql(t, c.base, postgraphile.OursDownstream, map[string]any{"id": id, "depth": c.depth})
 			case "impact":
 				return graphql(t, c.base, `query($id: ID!) { recallImpact(batchId: $id) { stores facilities
 				  outstanding { quantity unit }
