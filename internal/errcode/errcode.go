@@ -55,6 +55,7 @@ const (
 	RateLimited              Code = "RATE_LIMITED"
 	IdempotencyKeyReused     Code = "IDEMPOTENCY_KEY_REUSED"
 	IdempotencyKeyInUse      Code = "IDEMPOTENCY_KEY_IN_USE"
+	Unavailable              Code = "UNAVAILABLE"
 	Timeout                  Code = "TIMEOUT"
 	Internal                 Code = "INTERNAL"
 )
@@ -73,7 +74,7 @@ func All() []Code {
 		RequestTooLarge, HeaderTooLarge, UnsupportedMediaType,
 		MethodNotAllowed, InvalidRequest, DocumentEmpty, DocumentTooLarge,
 		DocumentTypeRefused, RateLimited, IdempotencyKeyReused,
-		IdempotencyKeyInUse, Timeout, Internal,
+		IdempotencyKeyInUse, Unavailable, Timeout, Internal,
 	}
 }
 
@@ -162,7 +163,7 @@ func (c Code) HTTPStatus() int {
 		return http.StatusRequestHeaderFieldsTooLarge
 	case RateLimited:
 		return http.StatusTooManyRequests
-	case Timeout:
+	case Unavailable, Timeout:
 		return http.StatusServiceUnavailable
 	case Internal:
 		return http.StatusInternalServerError

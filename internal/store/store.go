@@ -108,6 +108,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to %s database: %w", name, err)
 	}
+	if name == dialect.MySQL {
+		if err := checkAutoIncrement(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	var drv dialect.Driver = entsql.OpenDB(name, db)
 	if name == dialect.SQLite {
 		drv = newWriterGate(drv)
@@ -140,11 +146,43 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// ErrAutoIncrementStep is returned by Open when the MySQL server hands out
+// auto-increment ids in steps other than one.
+var ErrAutoIncrementStep = errors.New("the database hands out ids in steps")
+
+// checkAutoIncrement refuses a server whose auto-increment ids go up in
+// steps: Ent takes the ids of a many-row INSERT to be LAST_INSERT_ID() and
+// the ones right after it, so with steps the rows it returns would carry
+// other rows' ids, and the edges written with them would point elsewhere.
+// A Galera cluster steps them by default (wsrep_auto_increment_control);
+// docs/OPERATIONS.md, "Galera", tells how to turn that off.
+func checkAutoIncrement(ctx context.Context, db *sql.DB) error {
+	var step int
+	if err := db.QueryRowContext(ctx, "SELECT @@auto_increment_increment").Scan(&step); err != nil {
+		return fmt.Errorf("reading auto_increment_increment: %w", err)
+	}
+	if step != 1 {
+		return fmt.Errorf("%w: auto_increment_increment is %d, and Suyuan needs 1 "+
+			"(on Galera: wsrep_auto_increment_control = OFF, auto_increment_increment = 1, auto_increment_offset = 1)",
+			ErrAutoIncrementStep, step)
+	}
+	return nil
+}
+
 // Close closes the client and its connections.
 func (db *DB) Close() error { return db.Client.Close() }
 
-// Ping reports whether the database answers, for readiness checks.
-func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
+// Ping reports whether the database answers queries, for readiness checks.
+// On MySQL it runs one: a Galera node that is not in the cluster's
+// primary component still answers a ping, but refuses every query
+// (Unavailable).
+func (db *DB) Ping(ctx context.Context) error {
+	if db.Dialect != dialect.MySQL {
+		return db.SQL.PingContext(ctx)
+	}
+	var one int
+	return db.SQL.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
 
 func parseDSN(dsn string) (dialectName, driverDSN string, err error) {
 	switch {
@@ -255,9 +293,23 @@ func redact(dsn string) string {
 // Retryable reports whether err aborted a transaction that can simply be
 // run again: an InnoDB deadlock or lock-wait timeout, which concurrent
 // writers to the same stock and parent rows can meet on MySQL and MariaDB.
+// On Galera a transaction that lost certification to another node's
+// (the same rows, or the same new id, changed there first) or was
+// aborted by one being applied fails with the deadlock error too.
 func Retryable(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+}
+
+// Unavailable reports whether err is the database refusing work it cannot
+// do now, though it answers: a Galera node that is not synced with the
+// cluster's primary component ("WSREP has not yet prepared node for
+// application use"). Running the transaction again on the same node does
+// not help until the node has rejoined; the request fails as a
+// temporary outage, not as a fault.
+func Unavailable(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1047
 }
 
 // CheckDSN reports whether dsn names a database Open understands, without
