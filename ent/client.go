@@ -203,6 +203,7 @@ type (
 		hooks *hooks
 		// interceptors to execute on queries.
 		inters *inters
+		IDStep int
 	}
 	// Option function to configure the client.
 	Option func(*config)
@@ -243,6 +244,13 @@ func Log(fn func(...any)) Option {
 func Driver(driver dialect.Driver) Option {
 	return func(c *config) {
 		c.driver = driver
+	}
+}
+
+// IDStep configures the IDStep.
+func IDStep(v int) Option {
+	return func(c *config) {
+		c.IDStep = v
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"suyuan/ent/eventkey"
 	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
+	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
 )
@@ -123,6 +124,7 @@ func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Rec
 		if err != nil {
 			return nil, fmt.Errorf("appending events: %w", err)
 		}
+		store.BulkIDs(tx.IDStep, saved, func(e *ent.Event) *int { return &e.ID })
 		events = append(events, saved...)
 	}
 	var keys []*ent.EventKeyCreate

@@ -2,31 +2,54 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
+	"suyuan/ent"
 	"suyuan/internal/store"
+	"suyuan/internal/tenancy"
 	"suyuan/internal/testdb"
 )
 
-// TestIdsInStepsRefused: a server that hands out auto-increment ids in
-// steps (a Galera cluster's default) is refused when Suyuan opens it:
-// Ent would give the rows of a many-row insert the wrong ids.
-func TestIdsInStepsRefused(t *testing.T) {
-	db := testdb.MySQL(t)
+// TestBulkIDsInSteps: on a server whose ids go in steps, as a Galera
+// node's do, the rows of a many-row insert get the ids the database gave
+// them once renumbered with the client's IDStep.
+func TestBulkIDsInSteps(t *testing.T) {
+	db := testdb.MySQLOneServer(t)
 	cfg, err := mysql.ParseDSN(db.DSN)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The session's step, as a Galera node sets it for every session.
+	// The session's step, as a Galera node of three sets it.
 	cfg.Params = map[string]string{"auto_increment_increment": "3"}
-	_, err = store.Open(context.Background(), cfg.FormatDSN())
-	if !errors.Is(err, store.ErrAutoIncrementStep) || !strings.Contains(err.Error(), "wsrep_auto_increment_control") {
-		t.Fatalf("opened a server with ids in steps of 3: %v", err)
+	stepped, err := store.Open(context.Background(), cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stepped.Close()
+	c := stepped.Client
+	if c.IDStep != 3 {
+		t.Fatalf("IDStep %d, want 3", c.IDStep)
+	}
+	ctx := tenancy.System(context.Background())
+	now := time.Now().UTC()
+	var bulk []*ent.LoginThrottleCreate
+	for i := range 4 {
+		bulk = append(bulk, c.LoginThrottle.Create().SetKey(fmt.Sprintf("addr:bulk-%d", i)).SetLastFailureAt(now))
+	}
+	saved, err := c.LoginThrottle.CreateBulk(bulk...).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.BulkIDs(c.IDStep, saved, func(r *ent.LoginThrottle) *int { return &r.ID })
+	for _, r := range saved {
+		got, err := c.LoginThrottle.Get(ctx, r.ID)
+		if err != nil || got.Key != r.Key {
+			t.Errorf("row %q has id %d, which holds %v (%v)", r.Key, r.ID, got, err)
+		}
 	}
 }
 

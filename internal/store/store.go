@@ -108,8 +108,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to %s database: %w", name, err)
 	}
+	step := 1
 	if name == dialect.MySQL {
-		if err := checkAutoIncrement(ctx, db); err != nil {
+		if step, err = idStep(ctx, db); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -121,7 +122,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	// Always wrapped: each request's statements are counted in its
 	// context (WithTally) for its log line and metrics.
 	drv = &countingDriver{Driver: drv, c: &statements{c: o.counter, slow: o.slow, slowOver: o.slowOver, tracer: o.tracer}}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: name}, nil
+	return &DB{Client: ent.NewClient(ent.Driver(drv), ent.IDStep(step)), SQL: db, Dialect: name}, nil
 }
 
 // Migrate creates missing tables, columns and indexes. It never drops a
@@ -146,27 +147,33 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// ErrAutoIncrementStep is returned by Open when the MySQL server hands out
-// auto-increment ids in steps other than one.
-var ErrAutoIncrementStep = errors.New("the database hands out ids in steps")
-
-// checkAutoIncrement refuses a server whose auto-increment ids go up in
-// steps: Ent takes the ids of a many-row INSERT to be LAST_INSERT_ID() and
-// the ones right after it, so with steps the rows it returns would carry
-// other rows' ids, and the edges written with them would point elsewhere.
-// A Galera cluster steps them by default (wsrep_auto_increment_control);
-// docs/OPERATIONS.md, "Galera", tells how to turn that off.
-func checkAutoIncrement(ctx context.Context, db *sql.DB) error {
+// idStep reads the step between the auto-increment ids the server hands
+// out: 1, but on a Galera node the cluster's size (each node takes every
+// n-th id, wsrep_auto_increment_control), so that nodes inserting into one
+// table at once never take the same id.
+func idStep(ctx context.Context, db *sql.DB) (int, error) {
 	var step int
 	if err := db.QueryRowContext(ctx, "SELECT @@auto_increment_increment").Scan(&step); err != nil {
-		return fmt.Errorf("reading auto_increment_increment: %w", err)
+		return 0, fmt.Errorf("reading auto_increment_increment: %w", err)
 	}
-	if step != 1 {
-		return fmt.Errorf("%w: auto_increment_increment is %d, and Suyuan needs 1 "+
-			"(on Galera: wsrep_auto_increment_control = OFF, auto_increment_increment = 1, auto_increment_offset = 1)",
-			ErrAutoIncrementStep, step)
+	return max(step, 1), nil
+}
+
+// BulkIDs gives the rows one many-row INSERT created (Ent's CreateBulk …
+// Save) the ids the database gave them, when its ids go in steps (a
+// Galera node; step is the client's IDStep). Ent numbers such rows from
+// LAST_INSERT_ID() one by one; the database numbered them from it step by
+// step (one statement's ids are reserved at once). id returns a row's id
+// field. Rows whose ids are used — returned, or written into other rows —
+// must be renumbered before use.
+func BulkIDs[T any](step int, rows []T, id func(T) *int) {
+	if step <= 1 || len(rows) == 0 {
+		return
 	}
-	return nil
+	first := *id(rows[0])
+	for i, r := range rows {
+		*id(r) = first + i*step
+	}
 }
 
 // Close closes the client and its connections.

@@ -132,6 +132,21 @@ func SQLite(t testing.TB) *DB {
 // is set.
 func MySQL(t testing.TB) *DB {
 	t.Helper()
+	return mysqlDB(t, false)
+}
+
+// MySQLOneServer is MySQL with every connection to one server: on a
+// Galera cluster, to the first node. It is for tests of how one server
+// orders concurrent transactions (which id a transaction takes while
+// another's is uncommitted); across nodes two transactions can take the
+// same id, and the one that commits second fails certification.
+func MySQLOneServer(t testing.TB) *DB {
+	t.Helper()
+	return mysqlDB(t, true)
+}
+
+func mysqlDB(t testing.TB, oneServer bool) *DB {
+	t.Helper()
 	dsn := mysqlDSN()
 	if dsn == "" {
 		t.Skip(EnvMySQL + " is not set")
@@ -142,7 +157,7 @@ func MySQL(t testing.TB) *DB {
 		t.Fatalf("parsing %s: %v", EnvMySQL, err)
 	}
 	cfg.DBName = name
-	if len(GaleraDSNs()) > 0 {
+	if len(GaleraDSNs()) > 0 && !oneServer {
 		cfg.Net = galeraNet
 		if cfg.Params == nil {
 			cfg.Params = map[string]string{}
@@ -154,7 +169,8 @@ func MySQL(t testing.TB) *DB {
 
 // Galera returns a fresh, migrated database on the Galera cluster of
 // SUYUAN_TEST_GALERA_DSNS, opened once on each node (every connection of
-// the n-th to the n-th node), skipping the test when it is unset.
+// the n-th to the n-th node, waiting for the cluster's commits before it
+// reads), skipping the test when it is unset.
 func Galera(t testing.TB) []*DB {
 	t.Helper()
 	nodes := GaleraDSNs()
@@ -169,6 +185,12 @@ func Galera(t testing.TB) []*DB {
 			t.Fatalf("parsing %s: %v", EnvGalera, err)
 		}
 		cfg.DBName = name
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		// Servers on different nodes answer one client: each reads what
+		// the others committed before it answered.
+		cfg.Params["wsrep_sync_wait"] = "1"
 		dbs[i] = open(t, cfg.FormatDSN(), "mysql")
 	}
 	return dbs
@@ -190,6 +212,13 @@ func create(t testing.TB, dsn string) string {
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
 		t.Fatalf("creating database: %v", err)
 	}
+	// The other nodes of a Galera cluster apply the CREATE a moment
+	// later; a connection to one of them must find the database.
+	for _, node := range GaleraDSNs() {
+		if err := waitFor(ctx, node, name); err != nil {
+			t.Fatalf("creating database: %v", err)
+		}
+	}
 	t.Cleanup(func() {
 		admin, err := sql.Open("mysql", dsn)
 		if err != nil {
@@ -202,6 +231,28 @@ func create(t testing.TB, dsn string) string {
 		}
 	})
 	return name
+}
+
+// waitFor waits until the Galera node of dsn has applied what the cluster
+// committed before, the database name included.
+func waitFor(ctx context.Context, dsn, name string) error {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return fmt.Errorf("parsing %s: %w", EnvGalera, err)
+	}
+	cfg.DBName = ""
+	cfg.Params = map[string]string{"wsrep_sync_wait": "1"}
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var n int
+	err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", name).Scan(&n)
+	if err == nil && n != 1 {
+		err = fmt.Errorf("node %s does not have database %s", cfg.Addr, name)
+	}
+	return err
 }
 
 func open(t testing.TB, dsn, name string) *DB {

@@ -127,14 +127,13 @@ wsrep_provider_options   = "gmcast.listen_addr=tcp://127.0.0.1:$(gport "$n");ist
 wsrep_sst_method         = rsync
 wsrep_sst_receive_address = 127.0.0.1:$(sstport "$n")
 wsrep_slave_threads      = 2
-# Every node hands out consecutive ids, as a lone server does: Suyuan
-# (Ent) takes the ids of a many-row INSERT to be LAST_INSERT_ID() and the
-# ones after it, which Galera's default interleaving (each node every
-# third id) breaks. Two nodes inserting into one table at once then take
-# the same id; one of them fails certification and runs again.
-wsrep_auto_increment_control = OFF
-auto_increment_increment = 1
-auto_increment_offset    = 1
+# Each node hands out its own ids (the n-th node every third from n),
+# Galera's default: two nodes inserting into one table at once never take
+# the same id. With one sequence for all, an INSERT … ON DUPLICATE KEY
+# UPDATE that met an id another node had just used would update that
+# node's row. Suyuan reads the step for its many-row inserts
+# (store.Open); docs/OPERATIONS.md, "Galera".
+wsrep_auto_increment_control = ON
 EOF
 }
 
