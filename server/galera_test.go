@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"suyuan/internal/testdb"
 	"suyuan/server"
@@ -205,4 +208,83 @@ func TestGaleraWritersOnEveryNodeKeepMassBalance(t *testing.T) {
 	if conflicts == 0 || retried == 0 {
 		t.Errorf("no certification conflict was met and retried (%d conflicts, %d requests retried): the test proves nothing", conflicts, retried)
 	}
+}
+
+// EnvGaleraIsolate allows TestGaleraNodeOutOfTheCluster to cut the last
+// node off its cluster for a few seconds: tests of other packages running
+// at the same time on that node would fail, so it runs only when asked.
+const EnvGaleraIsolate = "SUYUAN_TEST_GALERA_ISOLATE"
+
+// TestGaleraNodeOutOfTheCluster: a server whose node has left the
+// cluster's primary component answers /readyz with 503 and GraphQL
+// requests with UNAVAILABLE (not INTERNAL); once the node is back, it is
+// ready again.
+func TestGaleraNodeOutOfTheCluster(t *testing.T) {
+	nodes := testdb.Galera(t)
+	if os.Getenv(EnvGaleraIsolate) == "" {
+		t.Skip(EnvGaleraIsolate + " is not set: cutting a node off would fail the tests of other packages running on it")
+	}
+	node := nodes[len(nodes)-1]
+	a := newAPI(t, node, server.Config{})
+	ready := func() int {
+		t.Helper()
+		res, err := http.Get(a.srv.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	state := func() (status, ready string) {
+		t.Helper()
+		for _, v := range []struct {
+			name string
+			into *string
+		}{{"wsrep_cluster_status", &status}, {"wsrep_ready", &ready}} {
+			if err := node.SQL.QueryRow("SHOW GLOBAL STATUS LIKE '"+v.name+"'").Scan(new(string), v.into); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return status, ready
+	}
+	waitFor := func(what string, ok func(status, ready string) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); !ok(state()); time.Sleep(200 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the node did not %s within a minute", what)
+			}
+		}
+	}
+	if got := ready(); got != http.StatusOK {
+		t.Fatalf("/readyz answered %d before the node left", got)
+	}
+	const q = `{ organizations(first: 1) { totalCount } }`
+	a.must(nil, q, nil)
+
+	isolate := func(on int) {
+		t.Helper()
+		if _, err := node.SQL.Exec(fmt.Sprintf("SET GLOBAL wsrep_provider_options = 'gmcast.isolate=%d'", on)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	isolate(1)
+	t.Cleanup(func() {
+		isolate(0)
+		waitFor("rejoin", func(status, ready string) bool { return status == "Primary" && ready == "ON" })
+	})
+	waitFor("leave the primary component", func(_, ready string) bool { return ready == "OFF" })
+	if got := ready(); got != http.StatusServiceUnavailable {
+		t.Errorf("/readyz answered %d on a node out of the cluster, want 503", got)
+	}
+	r := a.do(q, nil)
+	if len(r.Errors) == 0 || r.Errors[0].Extensions.Code != "UNAVAILABLE" {
+		t.Errorf("a query on a node out of the cluster answered %s, want UNAVAILABLE", r.Raw)
+	}
+
+	isolate(0)
+	waitFor("rejoin", func(status, ready string) bool { return status == "Primary" && ready == "ON" })
+	if got := ready(); got != http.StatusOK {
+		t.Errorf("/readyz answered %d once the node was back", got)
+	}
+	a.must(nil, q, nil)
 }

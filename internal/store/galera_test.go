@@ -66,3 +66,14 @@ func TestGaleraErrorsClassified(t *testing.T) {
 		t.Error("a node not ready is not unavailable, or is retried in the transaction")
 	}
 }
+
+// TestPingReady: a lone MariaDB (whose wsrep_ready is OFF: no cluster)
+// and SQLite are ready; a Galera node out of its cluster is not
+// (server.TestGaleraNodeOutOfTheCluster).
+func TestPingReady(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		if err := db.Ping(context.Background()); err != nil {
+			t.Errorf("not ready: %v", err)
+		}
+	})
+}

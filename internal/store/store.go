@@ -179,16 +179,36 @@ func BulkIDs[T any](step int, rows []T, id func(T) *int) {
 // Close closes the client and its connections.
 func (db *DB) Close() error { return db.Client.Close() }
 
+// ErrNodeNotReady is Ping's answer on a Galera node that is not synced
+// with its cluster's primary component.
+var ErrNodeNotReady = errors.New("the Galera node is not ready: out of the cluster's primary component, or still joining")
+
 // Ping reports whether the database answers queries, for readiness checks.
-// On MySQL it runs one: a Galera node that is not in the cluster's
-// primary component still answers a ping, but refuses every query
-// (Unavailable).
+// A Galera node out of its cluster's primary component still answers a
+// ping, and queries that read no table, but refuses every other
+// (Unavailable): on a Galera node (wsrep_on; no such variable on MySQL,
+// OFF on a lone MariaDB), Ping asks for its state (wsrep_ready).
 func (db *DB) Ping(ctx context.Context) error {
 	if db.Dialect != dialect.MySQL {
 		return db.SQL.PingContext(ctx)
 	}
-	var one int
-	return db.SQL.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	var name, on, ready string
+	err := db.SQL.QueryRowContext(ctx, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'").Scan(&name, &on)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	case on != "ON":
+		return nil
+	}
+	if err := db.SQL.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'").Scan(&name, &ready); err != nil {
+		return err
+	}
+	if ready != "ON" {
+		return ErrNodeNotReady
+	}
+	return nil
 }
 
 func parseDSN(dsn string) (dialectName, driverDSN string, err error) {
@@ -316,7 +336,7 @@ func Retryable(err error) bool {
 // temporary outage, not as a fault.
 func Unavailable(err error) bool {
 	var me *mysql.MySQLError
-	return errors.As(err, &me) && me.Number == 1047
+	return errors.As(err, &me) && me.Number == 1047 || errors.Is(err, ErrNodeNotReady)
 }
 
 // CheckDSN reports whether dsn names a database Open understands, without
