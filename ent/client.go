@@ -27,6 +27,7 @@ import (
 	"suyuan/ent/facility"
 	"suyuan/ent/idempotencyrecord"
 	"suyuan/ent/inspection"
+	"suyuan/ent/lease"
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
@@ -94,6 +95,8 @@ type Client struct {
 	IdempotencyRecord *IdempotencyRecordClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
+	// Lease is the client for interacting with the Lease builders.
+	Lease *LeaseClient
 	// LoginThrottle is the client for interacting with the LoginThrottle builders.
 	LoginThrottle *LoginThrottleClient
 	// Measurement is the client for interacting with the Measurement builders.
@@ -163,6 +166,7 @@ func (c *Client) init() {
 	c.Facility = NewFacilityClient(c.config)
 	c.IdempotencyRecord = NewIdempotencyRecordClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
+	c.Lease = NewLeaseClient(c.config)
 	c.LoginThrottle = NewLoginThrottleClient(c.config)
 	c.Measurement = NewMeasurementClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
@@ -199,6 +203,7 @@ type (
 		hooks *hooks
 		// interceptors to execute on queries.
 		inters *inters
+		IDStep int
 	}
 	// Option function to configure the client.
 	Option func(*config)
@@ -239,6 +244,13 @@ func Log(fn func(...any)) Option {
 func Driver(driver dialect.Driver) Option {
 	return func(c *config) {
 		c.driver = driver
+	}
+}
+
+// IDStep configures the IDStep.
+func IDStep(v int) Option {
+	return func(c *config) {
+		c.IDStep = v
 	}
 }
 
@@ -292,6 +304,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Facility:          NewFacilityClient(cfg),
 		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
 		Inspection:        NewInspectionClient(cfg),
+		Lease:             NewLeaseClient(cfg),
 		LoginThrottle:     NewLoginThrottleClient(cfg),
 		Measurement:       NewMeasurementClient(cfg),
 		Organization:      NewOrganizationClient(cfg),
@@ -348,6 +361,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Facility:          NewFacilityClient(cfg),
 		IdempotencyRecord: NewIdempotencyRecordClient(cfg),
 		Inspection:        NewInspectionClient(cfg),
+		Lease:             NewLeaseClient(cfg),
 		LoginThrottle:     NewLoginThrottleClient(cfg),
 		Measurement:       NewMeasurementClient(cfg),
 		Organization:      NewOrganizationClient(cfg),
@@ -400,11 +414,11 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.CaptureJob, c.Change,
 		c.DailyCount, c.Document, c.DocumentContent, c.EPCISQuery, c.Event, c.EventKey,
-		c.Facility, c.IdempotencyRecord, c.Inspection, c.LoginThrottle, c.Measurement,
-		c.Organization, c.OutboxCursor, c.Pallet, c.PalletItem, c.Product, c.Recall,
-		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.ScreenWatermark, c.SensorReading,
-		c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
-		c.Webhook, c.WebhookDelivery,
+		c.Facility, c.IdempotencyRecord, c.Inspection, c.Lease, c.LoginThrottle,
+		c.Measurement, c.Organization, c.OutboxCursor, c.Pallet, c.PalletItem,
+		c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
+		c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem,
+		c.Stock, c.TraceCode, c.User, c.Webhook, c.WebhookDelivery,
 	} {
 		n.Use(hooks...)
 	}
@@ -416,11 +430,11 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Alert, c.AuditEntry, c.Batch, c.BatchInput, c.CaptureJob, c.Change,
 		c.DailyCount, c.Document, c.DocumentContent, c.EPCISQuery, c.Event, c.EventKey,
-		c.Facility, c.IdempotencyRecord, c.Inspection, c.LoginThrottle, c.Measurement,
-		c.Organization, c.OutboxCursor, c.Pallet, c.PalletItem, c.Product, c.Recall,
-		c.RecallPlace, c.RefreshToken, c.ScanEvent, c.ScreenWatermark, c.SensorReading,
-		c.ShelfEvent, c.Shipment, c.ShipmentItem, c.Stock, c.TraceCode, c.User,
-		c.Webhook, c.WebhookDelivery,
+		c.Facility, c.IdempotencyRecord, c.Inspection, c.Lease, c.LoginThrottle,
+		c.Measurement, c.Organization, c.OutboxCursor, c.Pallet, c.PalletItem,
+		c.Product, c.Recall, c.RecallPlace, c.RefreshToken, c.ScanEvent,
+		c.ScreenWatermark, c.SensorReading, c.ShelfEvent, c.Shipment, c.ShipmentItem,
+		c.Stock, c.TraceCode, c.User, c.Webhook, c.WebhookDelivery,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -461,6 +475,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IdempotencyRecord.mutate(ctx, m)
 	case *InspectionMutation:
 		return c.Inspection.mutate(ctx, m)
+	case *LeaseMutation:
+		return c.Lease.mutate(ctx, m)
 	case *LoginThrottleMutation:
 		return c.LoginThrottle.mutate(ctx, m)
 	case *MeasurementMutation:
@@ -3465,6 +3481,140 @@ func (c *InspectionClient) mutate(ctx context.Context, m *InspectionMutation) (V
 		return (&InspectionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Inspection mutation op: %q", m.Op())
+	}
+}
+
+// LeaseClient is a client for the Lease schema.
+type LeaseClient struct {
+	config
+}
+
+// NewLeaseClient returns a client for the Lease from the given config.
+func NewLeaseClient(c config) *LeaseClient {
+	return &LeaseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `lease.Hooks(f(g(h())))`.
+func (c *LeaseClient) Use(hooks ...Hook) {
+	c.hooks.Lease = append(c.hooks.Lease, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `lease.Intercept(f(g(h())))`.
+func (c *LeaseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Lease = append(c.inters.Lease, interceptors...)
+}
+
+// Create returns a builder for creating a Lease entity.
+func (c *LeaseClient) Create() *LeaseCreate {
+	mutation := newLeaseMutation(c.config, OpCreate)
+	return &LeaseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Lease entities.
+func (c *LeaseClient) CreateBulk(builders ...*LeaseCreate) *LeaseCreateBulk {
+	return &LeaseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LeaseClient) MapCreateBulk(slice any, setFunc func(*LeaseCreate, int)) *LeaseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LeaseCreateBulk{err: fmt.Errorf("calling to LeaseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LeaseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LeaseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Lease.
+func (c *LeaseClient) Update() *LeaseUpdate {
+	mutation := newLeaseMutation(c.config, OpUpdate)
+	return &LeaseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LeaseClient) UpdateOne(_m *Lease) *LeaseUpdateOne {
+	mutation := newLeaseMutation(c.config, OpUpdateOne, withLease(_m))
+	return &LeaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LeaseClient) UpdateOneID(id int) *LeaseUpdateOne {
+	mutation := newLeaseMutation(c.config, OpUpdateOne, withLeaseID(id))
+	return &LeaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Lease.
+func (c *LeaseClient) Delete() *LeaseDelete {
+	mutation := newLeaseMutation(c.config, OpDelete)
+	return &LeaseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LeaseClient) DeleteOne(_m *Lease) *LeaseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LeaseClient) DeleteOneID(id int) *LeaseDeleteOne {
+	builder := c.Delete().Where(lease.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LeaseDeleteOne{builder}
+}
+
+// Query returns a query builder for Lease.
+func (c *LeaseClient) Query() *LeaseQuery {
+	return &LeaseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLease},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Lease entity by its id.
+func (c *LeaseClient) Get(ctx context.Context, id int) (*Lease, error) {
+	return c.Query().Where(lease.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LeaseClient) GetX(ctx context.Context, id int) *Lease {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LeaseClient) Hooks() []Hook {
+	hooks := c.hooks.Lease
+	return append(hooks[:len(hooks):len(hooks)], lease.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *LeaseClient) Interceptors() []Interceptor {
+	return c.inters.Lease
+}
+
+func (c *LeaseClient) mutate(ctx context.Context, m *LeaseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LeaseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LeaseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LeaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LeaseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Lease mutation op: %q", m.Op())
 	}
 }
 
@@ -7199,7 +7349,7 @@ type (
 	hooks struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, CaptureJob, Change, DailyCount,
 		Document, DocumentContent, EPCISQuery, Event, EventKey, Facility,
-		IdempotencyRecord, Inspection, LoginThrottle, Measurement, Organization,
+		IdempotencyRecord, Inspection, Lease, LoginThrottle, Measurement, Organization,
 		OutboxCursor, Pallet, PalletItem, Product, Recall, RecallPlace, RefreshToken,
 		ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment, ShipmentItem,
 		Stock, TraceCode, User, Webhook, WebhookDelivery []ent.Hook
@@ -7207,7 +7357,7 @@ type (
 	inters struct {
 		APIKey, Alert, AuditEntry, Batch, BatchInput, CaptureJob, Change, DailyCount,
 		Document, DocumentContent, EPCISQuery, Event, EventKey, Facility,
-		IdempotencyRecord, Inspection, LoginThrottle, Measurement, Organization,
+		IdempotencyRecord, Inspection, Lease, LoginThrottle, Measurement, Organization,
 		OutboxCursor, Pallet, PalletItem, Product, Recall, RecallPlace, RefreshToken,
 		ScanEvent, ScreenWatermark, SensorReading, ShelfEvent, Shipment, ShipmentItem,
 		Stock, TraceCode, User, Webhook, WebhookDelivery []ent.Interceptor

@@ -23,6 +23,7 @@ import (
 	"suyuan/ent/facility"
 	"suyuan/ent/idempotencyrecord"
 	"suyuan/ent/inspection"
+	"suyuan/ent/lease"
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
@@ -125,6 +126,7 @@ func checkColumn(t, c string) error {
 			facility.Table:          facility.ValidColumn,
 			idempotencyrecord.Table: idempotencyrecord.ValidColumn,
 			inspection.Table:        inspection.ValidColumn,
+			lease.Table:             lease.ValidColumn,
 			loginthrottle.Table:     loginthrottle.ValidColumn,
 			measurement.Table:       measurement.ValidColumn,
 			organization.Table:      organization.ValidColumn,

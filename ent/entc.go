@@ -24,6 +24,11 @@ func main() {
 	}
 	opts := []entc.Option{
 		entc.Extensions(ex),
+		// IDStep is the step between the auto-increment ids the database
+		// hands out (store.Open reads it): a Galera node's ids go up by
+		// the cluster's size. Ent numbers the rows of a many-row INSERT
+		// from LAST_INSERT_ID() one by one; store.BulkIDs renumbers them.
+		entc.Dependency(entc.DependencyName("IDStep"), entc.DependencyType(int(0))),
 		entc.FeatureNames("sql/upsert", "sql/lock", "sql/modifier", "sql/execquery", "sql/globalid", "privacy", "entql", "intercept"),
 	}
 	if err := entc.Generate("./schema", &gen.Config{}, opts...); err != nil {

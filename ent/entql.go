@@ -19,6 +19,7 @@ import (
 	"suyuan/ent/facility"
 	"suyuan/ent/idempotencyrecord"
 	"suyuan/ent/inspection"
+	"suyuan/ent/lease"
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
@@ -50,7 +51,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 37)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 38)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -407,6 +408,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   lease.Table,
+			Columns: lease.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: lease.FieldID,
+			},
+		},
+		Type: "Lease",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			lease.FieldName:      {Type: field.TypeString, Column: lease.FieldName},
+			lease.FieldHolder:    {Type: field.TypeString, Column: lease.FieldHolder},
+			lease.FieldExpiresAt: {Type: field.TypeTime, Column: lease.FieldExpiresAt},
+			lease.FieldTakenAt:   {Type: field.TypeTime, Column: lease.FieldTakenAt},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   loginthrottle.Table,
 			Columns: loginthrottle.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -422,7 +440,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			loginthrottle.FieldBlockedUntil:  {Type: field.TypeTime, Column: loginthrottle.FieldBlockedUntil},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   measurement.Table,
 			Columns: measurement.Columns,
@@ -441,7 +459,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			measurement.FieldLimitMax:     {Type: field.TypeFloat64, Column: measurement.FieldLimitMax},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -464,7 +482,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldStatus:       {Type: field.TypeEnum, Column: organization.FieldStatus},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxcursor.Table,
 			Columns: outboxcursor.Columns,
@@ -479,7 +497,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxcursor.FieldPosition: {Type: field.TypeInt, Column: outboxcursor.FieldPosition},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pallet.Table,
 			Columns: pallet.Columns,
@@ -496,7 +514,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pallet.FieldPackedAt:       {Type: field.TypeTime, Column: pallet.FieldPackedAt},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   palletitem.Table,
 			Columns: palletitem.Columns,
@@ -515,7 +533,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			palletitem.FieldRemovedAt: {Type: field.TypeTime, Column: palletitem.FieldRemovedAt},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -539,7 +557,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldDescription:    {Type: field.TypeString, Column: product.FieldDescription},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recall.Table,
 			Columns: recall.Columns,
@@ -566,7 +584,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recall.FieldAffectedBatches: {Type: field.TypeInt, Column: recall.FieldAffectedBatches},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recallplace.Table,
 			Columns: recallplace.Columns,
@@ -584,7 +602,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recallplace.FieldUnit:         {Type: field.TypeEnum, Column: recallplace.FieldUnit},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -604,7 +622,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scanevent.Table,
 			Columns: scanevent.Columns,
@@ -622,7 +640,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scanevent.FieldClientHash:  {Type: field.TypeString, Column: scanevent.FieldClientHash},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   screenwatermark.Table,
 			Columns: screenwatermark.Columns,
@@ -637,7 +655,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			screenwatermark.FieldRecordedUntil: {Type: field.TypeTime, Column: screenwatermark.FieldRecordedUntil},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sensorreading.Table,
 			Columns: sensorreading.Columns,
@@ -658,7 +676,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sensorreading.FieldReceivedAt:   {Type: field.TypeTime, Column: sensorreading.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shelfevent.Table,
 			Columns: shelfevent.Columns,
@@ -681,7 +699,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shelfevent.FieldReceivedAt:    {Type: field.TypeTime, Column: shelfevent.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipment.Table,
 			Columns: shipment.Columns,
@@ -705,7 +723,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipment.FieldReceivedAt:     {Type: field.TypeTime, Column: shipment.FieldReceivedAt},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shipmentitem.Table,
 			Columns: shipmentitem.Columns,
@@ -722,7 +740,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shipmentitem.FieldUnit:       {Type: field.TypeEnum, Column: shipmentitem.FieldUnit},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stock.Table,
 			Columns: stock.Columns,
@@ -740,7 +758,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stock.FieldUpdatedAt:   {Type: field.TypeTime, Column: stock.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tracecode.Table,
 			Columns: tracecode.Columns,
@@ -758,7 +776,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tracecode.FieldCreatedAt: {Type: field.TypeTime, Column: tracecode.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -781,7 +799,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldTokenGeneration: {Type: field.TypeInt, Column: user.FieldTokenGeneration},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhook.Table,
 			Columns: webhook.Columns,
@@ -808,7 +826,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhook.FieldDisabledReason: {Type: field.TypeString, Column: webhook.FieldDisabledReason},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -4224,6 +4242,66 @@ func (f *InspectionFilter) WhereHasDocumentsWith(preds ...predicate.Document) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *LeaseQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LeaseQuery builder.
+func (_q *LeaseQuery) Filter() *LeaseFilter {
+	return &LeaseFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LeaseMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LeaseMutation builder.
+func (m *LeaseMutation) Filter() *LeaseFilter {
+	return &LeaseFilter{config: m.config, predicateAdder: m}
+}
+
+// LeaseFilter provides a generic filtering capability at runtime for LeaseQuery.
+type LeaseFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LeaseFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *LeaseFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(lease.FieldID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *LeaseFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(lease.FieldName))
+}
+
+// WhereHolder applies the entql string predicate on the holder field.
+func (f *LeaseFilter) WhereHolder(p entql.StringP) {
+	f.Where(p.Field(lease.FieldHolder))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *LeaseFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(lease.FieldExpiresAt))
+}
+
+// WhereTakenAt applies the entql time.Time predicate on the taken_at field.
+func (f *LeaseFilter) WhereTakenAt(p entql.TimeP) {
+	f.Where(p.Field(lease.FieldTakenAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *LoginThrottleQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4252,7 +4330,7 @@ type LoginThrottleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LoginThrottleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4312,7 +4390,7 @@ type MeasurementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MeasurementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4396,7 +4474,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4668,7 +4746,7 @@ type OutboxCursorFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxCursorFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4718,7 +4796,7 @@ type PalletFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PalletFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4792,7 +4870,7 @@ type PalletItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PalletItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4876,7 +4954,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4999,7 +5077,7 @@ type RecallFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecallFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5193,7 +5271,7 @@ type RecallPlaceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecallPlaceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5300,7 +5378,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5389,7 +5467,7 @@ type ScanEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScanEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5482,7 +5560,7 @@ type ScreenWatermarkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ScreenWatermarkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5532,7 +5610,7 @@ type SensorReadingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SensorReadingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5640,7 +5718,7 @@ type ShelfEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShelfEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5758,7 +5836,7 @@ type ShipmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5951,7 +6029,7 @@ type ShipmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShipmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6039,7 +6117,7 @@ type StockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6132,7 +6210,7 @@ type TraceCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TraceCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6239,7 +6317,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6399,7 +6477,7 @@ type WebhookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6551,7 +6629,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

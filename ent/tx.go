@@ -46,6 +46,8 @@ type Tx struct {
 	IdempotencyRecord *IdempotencyRecordClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
+	// Lease is the client for interacting with the Lease builders.
+	Lease *LeaseClient
 	// LoginThrottle is the client for interacting with the LoginThrottle builders.
 	LoginThrottle *LoginThrottleClient
 	// Measurement is the client for interacting with the Measurement builders.
@@ -235,6 +237,7 @@ func (tx *Tx) init() {
 	tx.Facility = NewFacilityClient(tx.config)
 	tx.IdempotencyRecord = NewIdempotencyRecordClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
+	tx.Lease = NewLeaseClient(tx.config)
 	tx.LoginThrottle = NewLoginThrottleClient(tx.config)
 	tx.Measurement = NewMeasurementClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)

@@ -17,6 +17,7 @@ import (
 	"suyuan/ent/privacy"
 	"suyuan/internal/errcode"
 	"suyuan/internal/reqlog"
+	"suyuan/internal/store"
 )
 
 // errPanic marks an error recovered from a panic in a resolver.
@@ -73,6 +74,13 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 		return newError(errcode.NotFound, "not found")
 	case ent.IsConstraintError(err):
 		return newError(errcode.Conflict, "the change conflicts with existing data")
+	case store.Unavailable(err):
+		// What the store's driver did not already answer as UNAVAILABLE
+		// (statements on the pool itself).
+		reqlog.Logger(ctx).WarnContext(ctx, "database unavailable", "error", err.Error())
+		out := newError(errcode.Unavailable, "the database is not available just now; try again shortly")
+		out.Extensions["retryAfter"] = int(store.UnavailableRetryAfter.Seconds())
+		return out
 	case errors.Is(err, context.DeadlineExceeded):
 		return newError(errcode.Timeout, "the request took too long and was stopped")
 	case errors.Is(err, context.Canceled):

@@ -36,6 +36,12 @@ type api struct {
 // whom requests are made until as() says otherwise.
 func newAPI(t testing.TB, db *testdb.DB, cfg server.Config) *api {
 	t.Helper()
+	return serve(t, db, cfg, nil)
+}
+
+// serve is newAPI numbering what it creates with seq (nil: from one).
+func serve(t testing.TB, db *testdb.DB, cfg server.Config, seq *int) *api {
+	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = discardLogger()
 	}
@@ -56,9 +62,21 @@ func newAPI(t testing.TB, db *testdb.DB, cfg server.Config) *api {
 	}
 	srv := httptest.NewServer(server.New(db.DB, cfg).Handler())
 	t.Cleanup(srv.Close)
-	a := &api{t: t, srv: srv, db: db, seq: new(int)}
+	a := &api{t: t, srv: srv, db: db, seq: seq}
+	if a.seq == nil {
+		a.seq = new(int)
+	}
 	a.token = a.login(a.account(a.platform(), "ADMIN"))
 	return a
+}
+
+// alsoOn serves db — the same database reached another way, such as
+// through another Galera node — as a second server, and logs in there
+// as a new administrator. The two clients number what they create
+// together.
+func (a *api) alsoOn(db *testdb.DB, cfg server.Config) *api {
+	a.t.Helper()
+	return serve(a.t, db, cfg, a.seq)
 }
 
 // as returns a client that makes its requests with token ("" for none).

@@ -472,10 +472,15 @@ func (s *Server) requestContext(next http.Handler) http.Handler {
 		}
 		// Who made the request and which operation it ran are learned
 		// inside (authenticate, the GraphQL handler).
-		reqlog.Logger(ctx).With(reqlog.Attrs(ctx)...).Info("request",
-			"method", r.Method, "path", r.URL.Path, "status", sw.status,
+		attrs := append(reqlog.Attrs(ctx), "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"bytes", sw.bytes, "statements", tally.Count(),
 			"duration_ms", float64(took.Microseconds())/1000)
+		if n := tally.Retries(); n > 0 {
+			// Transactions the database aborted (a deadlock; on Galera, a
+			// lost certification) and that were run again.
+			attrs = append(attrs, "retries", n)
+		}
+		reqlog.Logger(ctx).Info("request", attrs...)
 	})
 }
 

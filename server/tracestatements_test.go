@@ -10,6 +10,7 @@ import (
 	"suyuan/ent/facility"
 	"suyuan/ent/shipment"
 	"suyuan/internal/quantity"
+	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/testdb"
 	"suyuan/server"
@@ -48,6 +49,7 @@ func spread(t *testing.T, db *testdb.DB, carrier, org, from, batchID string, sto
 	if err != nil {
 		t.Fatal(err)
 	}
+	store.BulkIDs(c.IDStep, fs, func(f *ent.Facility) *int { return &f.ID })
 	ships := make([]*ent.ShipmentCreate, stores)
 	for i, f := range fs {
 		ships[i] = c.Shipment.Create().SetCarrierID(id(t, carrier)).SetFromFacilityID(id(t, from)).SetToFacilityID(f.ID).
@@ -57,6 +59,7 @@ func spread(t *testing.T, db *testdb.DB, carrier, org, from, batchID string, sto
 	if err != nil {
 		t.Fatal(err)
 	}
+	store.BulkIDs(c.IDStep, ss, func(s *ent.Shipment) *int { return &s.ID })
 	items := make([]*ent.ShipmentItemCreate, stores)
 	shelves := make([]*ent.ShelfEventCreate, stores)
 	for i := range ss {
@@ -160,6 +163,7 @@ func TestTraceStatements(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			store.BulkIDs(db.Client.IDStep, made, func(b *ent.Batch) *int { return &b.ID })
 			for _, b := range made {
 				if err := db.Client.BatchInput.Create().SetOutputID(b.ID).SetInputID(id(t, input)).
 					SetQuantity(1).SetUnit(quantity.Kilogram).Exec(ctx); err != nil {

@@ -136,7 +136,7 @@ func deliver(t testing.TB, db *testdb.DB, log *eventlog.Log, opts webhook.Option
 	if opts.Guard == nil {
 		opts.Guard = &webhook.Guard{}
 	}
-	d := webhook.NewDeliverer(db.Client, log, db.SQL, db.Dialect, opts)
+	d := webhook.NewDeliverer(db.Client, log, db.Dialect, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -399,7 +399,7 @@ func TestWebhookDeliveryGuard(t *testing.T) {
 	// The others are on a host an administrator allowed.
 	redirected := reg(strings.Replace(redirector.URL, "127.0.0.1", "localhost", 1) + "/hook")
 	slowID := reg(strings.Replace(slow.URL, "127.0.0.1", "localhost", 1) + "/hook")
-	d := webhook.NewDeliverer(db.Client, log, db.SQL, db.Dialect, webhook.Options{
+	d := webhook.NewDeliverer(db.Client, log, db.Dialect, webhook.Options{
 		Guard:   &webhook.Guard{Production: true, AllowHosts: []string{"localhost"}},
 		Timeout: 300 * time.Millisecond, Backoff: time.Hour})
 	if err := d.Dispatch(context.Background()); err != nil { // it starts at the outbox's end
@@ -435,13 +435,13 @@ func TestWebhookLosesNothing(t *testing.T) {
 		r := newReceiver(t, webhook.SignatureHeader)
 		id, _ := tn.aStaff.register(r, []string{"ALERT"}, nil)
 		// The first deliverer reads the outbox's position and stops.
-		first := webhook.NewDeliverer(db.Client, log, db.SQL, db.Dialect, webhook.Options{Guard: &webhook.Guard{}})
+		first := webhook.NewDeliverer(db.Client, log, db.Dialect, webhook.Options{Guard: &webhook.Guard{}})
 		if err := first.Dispatch(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		a.spoil(tn.p.loin, tn.p.labOrg, 28) // committed with no deliverer running
 		// A second makes the delivery and dies before sending it.
-		second := webhook.NewDeliverer(db.Client, log, db.SQL, db.Dialect, webhook.Options{Guard: &webhook.Guard{}})
+		second := webhook.NewDeliverer(db.Client, log, db.Dialect, webhook.Options{Guard: &webhook.Guard{}})
 		if err := second.Dispatch(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -590,7 +590,7 @@ func TestWebhookLogPruned(t *testing.T) {
 	down := newReceiver(t, webhook.SignatureHeader)
 	down.setFailing(true)
 	downID, _ := tn.aStaff.register(down, []string{"ALERT"}, nil)
-	d := webhook.NewDeliverer(db.Client, log, db.SQL, db.Dialect, webhook.Options{
+	d := webhook.NewDeliverer(db.Client, log, db.Dialect, webhook.Options{
 		Guard: &webhook.Guard{}, Retention: time.Nanosecond, Backoff: time.Hour})
 	if err := d.Dispatch(context.Background()); err != nil {
 		t.Fatal(err)

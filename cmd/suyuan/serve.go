@@ -550,7 +550,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		}
 	}
 	guard := c.webhookGuard()
-	deliverer := webhook.NewDeliverer(db.Client, changes, db.SQL, db.Dialect, webhook.Options{
+	deliverer := webhook.NewDeliverer(db.Client, changes, db.Dialect, webhook.Options{
 		MaxAttempts: c.webhookAttempts, Timeout: c.webhookTimeout, Guard: guard, Observe: m.WebhookAttempt})
 	background.Go(func() { deliverer.Run(bgCtx, deliverInterval) })
 	documents, err := document.NewStore(db.Client, c.documentDir)

@@ -23,6 +23,7 @@ import (
 	"suyuan/ent/facility"
 	"suyuan/ent/idempotencyrecord"
 	"suyuan/ent/inspection"
+	"suyuan/ent/lease"
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
@@ -535,6 +536,33 @@ func (f TraverseInspection) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.InspectionQuery", q)
+}
+
+// The LeaseFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LeaseFunc func(context.Context, *ent.LeaseQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LeaseFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LeaseQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LeaseQuery", q)
+}
+
+// The TraverseLease type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLease func(context.Context, *ent.LeaseQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLease) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLease) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LeaseQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LeaseQuery", q)
 }
 
 // The LoginThrottleFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1139,6 +1167,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IdempotencyRecordQuery, predicate.IdempotencyRecord, idempotencyrecord.OrderOption]{typ: ent.TypeIdempotencyRecord, tq: q}, nil
 	case *ent.InspectionQuery:
 		return &query[*ent.InspectionQuery, predicate.Inspection, inspection.OrderOption]{typ: ent.TypeInspection, tq: q}, nil
+	case *ent.LeaseQuery:
+		return &query[*ent.LeaseQuery, predicate.Lease, lease.OrderOption]{typ: ent.TypeLease, tq: q}, nil
 	case *ent.LoginThrottleQuery:
 		return &query[*ent.LoginThrottleQuery, predicate.LoginThrottle, loginthrottle.OrderOption]{typ: ent.TypeLoginThrottle, tq: q}, nil
 	case *ent.MeasurementQuery:

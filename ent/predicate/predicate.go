@@ -54,6 +54,9 @@ type IdempotencyRecord func(*sql.Selector)
 // Inspection is the predicate function for inspection builders.
 type Inspection func(*sql.Selector)
 
+// Lease is the predicate function for lease builders.
+type Lease func(*sql.Selector)
+
 // LoginThrottle is the predicate function for loginthrottle builders.
 type LoginThrottle func(*sql.Selector)
 

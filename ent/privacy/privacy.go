@@ -495,6 +495,30 @@ func (f InspectionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InspectionMutation", m)
 }
 
+// The LeaseQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type LeaseQueryRuleFunc func(context.Context, *ent.LeaseQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f LeaseQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LeaseQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.LeaseQuery", q)
+}
+
+// The LeaseMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type LeaseMutationRuleFunc func(context.Context, *ent.LeaseMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f LeaseMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.LeaseMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LeaseMutation", m)
+}
+
 // The LoginThrottleQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type LoginThrottleQueryRuleFunc func(context.Context, *ent.LoginThrottleQuery) error
@@ -1066,6 +1090,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.InspectionQuery:
 		return q.Filter(), nil
+	case *ent.LeaseQuery:
+		return q.Filter(), nil
 	case *ent.LoginThrottleQuery:
 		return q.Filter(), nil
 	case *ent.MeasurementQuery:
@@ -1146,6 +1172,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.IdempotencyRecordMutation:
 		return m.Filter(), nil
 	case *ent.InspectionMutation:
+		return m.Filter(), nil
+	case *ent.LeaseMutation:
 		return m.Filter(), nil
 	case *ent.LoginThrottleMutation:
 		return m.Filter(), nil

@@ -20,6 +20,7 @@ import (
 	"suyuan/ent/facility"
 	"suyuan/ent/idempotencyrecord"
 	"suyuan/ent/inspection"
+	"suyuan/ent/lease"
 	"suyuan/ent/loginthrottle"
 	"suyuan/ent/measurement"
 	"suyuan/ent/organization"
@@ -708,6 +709,39 @@ func init() {
 	inspectionDescReceivedAt := inspectionFields[7].Descriptor()
 	// inspection.DefaultReceivedAt holds the default value on creation for the received_at field.
 	inspection.DefaultReceivedAt = inspectionDescReceivedAt.Default.(func() time.Time)
+	lease.Policy = privacy.NewPolicies(schema.Lease{})
+	lease.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := lease.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	leaseFields := schema.Lease{}.Fields()
+	_ = leaseFields
+	// leaseDescName is the schema descriptor for name field.
+	leaseDescName := leaseFields[0].Descriptor()
+	// lease.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	lease.NameValidator = func() func(string) error {
+		validators := leaseDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// leaseDescHolder is the schema descriptor for holder field.
+	leaseDescHolder := leaseFields[1].Descriptor()
+	// lease.HolderValidator is a validator for the "holder" field. It is called by the builders before save.
+	lease.HolderValidator = leaseDescHolder.Validators[0].(func(string) error)
 	loginthrottle.Policy = privacy.NewPolicies(schema.LoginThrottle{})
 	loginthrottle.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -18,6 +18,7 @@ import (
 	"suyuan/internal/audit"
 	"suyuan/internal/cnid"
 	"suyuan/internal/errcode"
+	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
 )
@@ -177,66 +178,62 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 		return nil, errRefresh
 	}
 	hash := hashSecret(token)
-	tx, err := s.client.Tx(sys)
-	if err != nil {
-		return nil, fmt.Errorf("starting transaction: %w", err)
-	}
-	defer tx.Rollback()
-	q := tx.RefreshToken.Query().Where(refreshtoken.TokenHash(hash))
-	if s.lockRows {
-		q.ForUpdate()
-	}
-	rt, err := q.Only(sys)
-	if ent.IsNotFound(err) {
-		return nil, errRefresh
-	}
-	if err != nil {
-		return nil, fmt.Errorf("finding refresh token: %w", err)
-	}
-	now := s.now().UTC()
-	if rt.UsedAt != nil || rt.RevokedAt != nil {
-		if rt.UsedAt != nil && rt.RevokedAt == nil {
-			if err := revokeFamily(sys, tx.Client(), rt.Family, now); err != nil {
-				return nil, err
+	var (
+		t       *Tokens
+		revoked bool // the family was revoked: commit that, answer errRefresh
+	)
+	// Run again when aborted: on Galera a concurrent refresh on another
+	// node is not held up by the row lock, and the loser's commit fails
+	// certification instead; run again, it finds the token spent.
+	err := store.InTx(sys, s.client, func(tx *ent.Tx) error {
+		t, revoked = nil, false
+		q := tx.RefreshToken.Query().Where(refreshtoken.TokenHash(hash))
+		if s.lockRows {
+			q.ForUpdate()
+		}
+		rt, err := q.Only(sys)
+		if ent.IsNotFound(err) {
+			return errRefresh
+		}
+		if err != nil {
+			return fmt.Errorf("finding refresh token: %w", err)
+		}
+		now := s.now().UTC()
+		if rt.UsedAt != nil || rt.RevokedAt != nil {
+			if rt.UsedAt != nil && rt.RevokedAt == nil {
+				revoked = true
+				return revokeFamily(sys, tx.Client(), rt.Family, now)
 			}
-			if err := tx.Commit(); err != nil {
-				return nil, fmt.Errorf("committing revocation: %w", err)
-			}
+			return errRefresh
 		}
-		return nil, errRefresh
-	}
-	u, err := tx.User.Query().Where(user.ID(rt.UserID)).WithOrganization().Only(sys)
-	if err != nil {
-		return nil, fmt.Errorf("loading the token's user: %w", err)
-	}
-	if now.After(rt.ExpiresAt) || !u.Active || u.Edges.Organization.Status != organization.StatusACTIVE {
-		return nil, errRefresh
-	}
-	n, err := tx.RefreshToken.Update().
-		Where(refreshtoken.ID(rt.ID), refreshtoken.UsedAtIsNil(), refreshtoken.RevokedAtIsNil()).
-		SetUsedAt(now).Save(sys)
-	if err != nil {
-		return nil, fmt.Errorf("spending refresh token: %w", err)
-	}
-	if n == 0 {
-		// Spent by a concurrent request between our read and our update.
-		if err := revokeFamily(sys, tx.Client(), rt.Family, now); err != nil {
-			return nil, err
+		u, err := tx.User.Query().Where(user.ID(rt.UserID)).WithOrganization().Only(sys)
+		if err != nil {
+			return fmt.Errorf("loading the token's user: %w", err)
 		}
-		if err := tx.Commit(); err != nil {
-			return nil, fmt.Errorf("committing revocation: %w", err)
+		if now.After(rt.ExpiresAt) || !u.Active || u.Edges.Organization.Status != organization.StatusACTIVE {
+			return errRefresh
 		}
-		return nil, errRefresh
-	}
-	t, err := s.issue(sys, tx.Client(), u, rt.Family)
-	if err != nil {
+		n, err := tx.RefreshToken.Update().
+			Where(refreshtoken.ID(rt.ID), refreshtoken.UsedAtIsNil(), refreshtoken.RevokedAtIsNil()).
+			SetUsedAt(now).Save(sys)
+		if err != nil {
+			return fmt.Errorf("spending refresh token: %w", err)
+		}
+		if n == 0 {
+			// Spent by a concurrent request between our read and our update.
+			revoked = true
+			return revokeFamily(sys, tx.Client(), rt.Family, now)
+		}
+		if t, err = s.issue(sys, tx.Client(), u, rt.Family); err != nil {
+			return err
+		}
+		return audit.Write(asUser(sys, u), tx, "refreshToken", "User", u.ID, nil)
+	})
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if err := audit.Write(asUser(sys, u), tx, "refreshToken", "User", u.ID, nil); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("committing refresh: %w", err)
+	case revoked:
+		return nil, errRefresh
 	}
 	t.User = t.User.Unwrap() // read in the transaction, its edges load after it
 	return t, nil

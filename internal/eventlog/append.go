@@ -128,6 +128,7 @@ func (l *Log) append(ctx context.Context, tx *ent.Tx, v *viewer.Viewer, rec *Rec
 		if err != nil {
 			return nil, fmt.Errorf("appending events: %w", err)
 		}
+		store.BulkIDs(tx.IDStep, saved, func(e *ent.Event) *int { return &e.ID })
 		events = append(events, saved...)
 	}
 	var keys []*ent.EventKeyCreate

@@ -21,7 +21,11 @@ import (
 // auto-increment offsets) and are given up after this long.
 const gapWait = 30 * time.Second
 
-// maxGaps bounds the ids the follower looks for at once.
+// maxGaps bounds the ids the follower looks for at once, per step of the
+// database's ids. On a Galera node ids go in steps of the cluster's size
+// and each node skips the ids the others' counters are at, so most ids
+// below the highest read are never used by anyone; the bound grows with
+// the step so that those do not crowd out the ids of slow transactions.
 const maxGaps = 1000
 
 // Cursor reads the outbox in the order of its ids without missing a
@@ -58,14 +62,15 @@ func (c *Cursor) Next(ctx context.Context, limit int) ([]*ent.Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the outbox: %w", err)
 	}
+	kept := maxGaps * max(c.client.IDStep, 1)
 	for _, r := range rows {
 		delete(c.gaps, r.ID)
 		if r.ID > c.last {
 			// An outbox empty when the cursor started has its first id
 			// far above zero (ids are ranged per table), and a jump wider
 			// than the gaps kept is no slow transaction.
-			if c.last != 0 && r.ID-c.last <= maxGaps {
-				for id := c.last + 1; id < r.ID && len(c.gaps) < maxGaps; id++ {
+			if c.last != 0 && r.ID-c.last <= kept {
+				for id := c.last + 1; id < r.ID && len(c.gaps) < kept; id++ {
 					c.gaps[id] = now
 				}
 			}

@@ -33,6 +33,7 @@ import (
 	"suyuan/internal/errcode"
 	"suyuan/internal/eventlog"
 	"suyuan/internal/quantity"
+	"suyuan/internal/store"
 	"suyuan/internal/viewer"
 )
 
@@ -558,6 +559,7 @@ func (p *projector) commissionAll(ctx context.Context, events []*epcis.Event, he
 		if err != nil {
 			return fmt.Errorf("making the document's lots: %w", err)
 		}
+		store.BulkIDs(p.tx.IDStep, saved, func(b *ent.Batch) *int { return &b.ID })
 		for k, b := range saved {
 			m := lots[start+k]
 			b.Edges.Product = m.prod
@@ -1242,6 +1244,7 @@ func (p *projector) flushShips(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("recording shipments: %w", err)
 		}
+		store.BulkIDs(p.tx.IDStep, saved, func(s *ent.Shipment) *int { return &s.ID })
 		var items []*ent.ShipmentItemCreate
 		for i, s := range saved {
 			for _, g := range chunk[i].goods {

@@ -15,6 +15,7 @@ import (
 	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
 	"suyuan/internal/eventlog"
+	"suyuan/internal/store"
 )
 
 // IssueTraceCodesInput asks for new codes for a batch.
@@ -83,6 +84,7 @@ func (r *Recorder) IssueTraceCodes(ctx context.Context, in IssueTraceCodesInput)
 		if err != nil {
 			return fmt.Errorf("issuing trace codes: %w", err)
 		}
+		store.BulkIDs(tx.IDStep, out, func(c *ent.TraceCode) *int { return &c.ID })
 		rec.Event(labelled(b, out, r.now()), []int{b.OrganizationID}, b.Edges.Facility.RegionCode)
 		rec.Changed(ent.TypeBatch, b.ID)
 		rec.Audit("Batch", b.ID, []string{"traceCodes"})

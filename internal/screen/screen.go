@@ -39,7 +39,7 @@ type Screener struct {
 // Lead makes the background screener (Loop) of servers sharing a database
 // of dialect run on one of them at a time (package lease).
 func (s *Screener) Lead(dialect string) *Screener {
-	s.lead = lease.New(s.db, dialect, "screener")
+	s.lead = lease.New(s.client, dialect, "screener")
 	return s
 }
 
@@ -177,7 +177,7 @@ const watermarkName = "background"
 func (s *Screener) Loop(ctx context.Context, interval, window time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	defer s.lead.Release()
+	defer s.lead.Release(ctx)
 	for {
 		select {
 		case <-ctx.Done():

@@ -28,7 +28,8 @@ func (c *Counter) Reset() int64 { return c.n.Swap(0) }
 // each request one, so that its log line and its metrics tell how many
 // statements it took.
 type Tally struct {
-	n atomic.Int64
+	n       atomic.Int64
+	retries atomic.Int64
 }
 
 type tallyKey struct{}
@@ -51,6 +52,21 @@ func (t *Tally) Count() int64 {
 		return 0
 	}
 	return t.n.Load()
+}
+
+// Retries returns how many transactions were run again after the
+// database aborted them (InTx); 0 on a nil Tally.
+func (t *Tally) Retries() int64 {
+	if t == nil {
+		return 0
+	}
+	return t.retries.Load()
+}
+
+func (t *Tally) retried() {
+	if t != nil {
+		t.retries.Add(1)
+	}
 }
 
 // SlowFunc is told of a statement that took longer than the threshold

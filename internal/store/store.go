@@ -122,6 +122,13 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to %s database: %w", name, err)
 	}
+	step := 1
+	if name == dialect.MySQL {
+		if step, err = idStep(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	var drv dialect.Driver = entsql.OpenDB(name, db)
 	if name == dialect.SQLite {
 		drv = newWriterGate(drv)
@@ -144,7 +151,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	// Always wrapped: each request's statements are counted in its
 	// context (WithTally) for its log line and metrics.
 	drv = &countingDriver{Driver: drv, c: &statements{c: o.counter, slow: o.slow, slowOver: o.slowOver, tracer: o.tracer}}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: name, Replicas: replicas, drv: drv}, nil
+	return &DB{Client: ent.NewClient(ent.Driver(drv), ent.IDStep(step)), SQL: db, Dialect: name, Replicas: replicas, drv: drv}, nil
 }
 
 // Migrate creates missing tables, columns and indexes. It never drops a
@@ -169,6 +176,35 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// idStep reads the step between the auto-increment ids the server hands
+// out: 1, but on a Galera node the cluster's size (each node takes every
+// n-th id, wsrep_auto_increment_control), so that nodes inserting into one
+// table at once never take the same id.
+func idStep(ctx context.Context, db *sql.DB) (int, error) {
+	var step int
+	if err := db.QueryRowContext(ctx, "SELECT @@auto_increment_increment").Scan(&step); err != nil {
+		return 0, fmt.Errorf("reading auto_increment_increment: %w", err)
+	}
+	return max(step, 1), nil
+}
+
+// BulkIDs gives the rows one many-row INSERT created (Ent's CreateBulk …
+// Save) the ids the database gave them, when its ids go in steps (a
+// Galera node; step is the client's IDStep). Ent numbers such rows from
+// LAST_INSERT_ID() one by one; the database numbered them from it step by
+// step (one statement's ids are reserved at once). id returns a row's id
+// field. Rows whose ids are used — returned, or written into other rows —
+// must be renumbered before use.
+func BulkIDs[T any](step int, rows []T, id func(T) *int) {
+	if step <= 1 || len(rows) == 0 {
+		return
+	}
+	first := *id(rows[0])
+	for i, r := range rows {
+		*id(r) = first + i*step
+	}
+}
+
 // Close closes the client and its connections.
 func (db *DB) Close() error {
 	err := db.Client.Close()
@@ -178,8 +214,37 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Ping reports whether the database answers, for readiness checks.
-func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
+// ErrNodeNotReady is Ping's answer on a Galera node that is not synced
+// with its cluster's primary component.
+var ErrNodeNotReady = errors.New("the Galera node is not ready: out of the cluster's primary component, or still joining")
+
+// Ping reports whether the database answers queries, for readiness checks.
+// A Galera node out of its cluster's primary component still answers a
+// ping, and queries that read no table, but refuses every other
+// (Unavailable): on a Galera node (wsrep_on; no such variable on MySQL,
+// OFF on a lone MariaDB), Ping asks for its state (wsrep_ready).
+func (db *DB) Ping(ctx context.Context) error {
+	if db.Dialect != dialect.MySQL {
+		return db.SQL.PingContext(ctx)
+	}
+	var name, on, ready string
+	err := db.SQL.QueryRowContext(ctx, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'").Scan(&name, &on)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	case on != "ON":
+		return nil
+	}
+	if err := db.SQL.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'").Scan(&name, &ready); err != nil {
+		return err
+	}
+	if ready != "ON" {
+		return ErrNodeNotReady
+	}
+	return nil
+}
 
 func parseDSN(dsn string) (dialectName, driverDSN string, err error) {
 	switch {
@@ -296,6 +361,9 @@ func redact(dsn string) string {
 // Retryable reports whether err aborted a transaction that can simply be
 // run again: an InnoDB deadlock or lock-wait timeout, which concurrent
 // writers to the same stock and parent rows can meet on MySQL and MariaDB.
+// On Galera a transaction that lost certification to another node's
+// (the same rows, or the same new id, changed there first) or was
+// aborted by one being applied fails with the deadlock error too.
 func Retryable(err error) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)

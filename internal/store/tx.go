@@ -4,20 +4,40 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"suyuan/ent"
 )
 
-// maxAttempts bounds how often a transaction aborted by a deadlock is run.
-const maxAttempts = 3
+// maxAttempts bounds how often a transaction aborted by a deadlock (or,
+// on Galera, by a lost certification) is run. Writers on several Galera
+// nodes lose to each other more often than writers on one server
+// deadlock: every insert into a table that another node inserts into at
+// the same moment takes the same new id.
+const maxAttempts = 6
+
+// retryPause is the longest pause before the second attempt; it doubles
+// with each further one. Each pause is drawn at random below it, so that
+// two transactions that collided do not collide again in step.
+const retryPause = 4 * time.Millisecond
 
 // InTx runs fn in a transaction of client, committing when it returns
 // nil. A transaction the database aborted as a deadlock victim is run
 // again: fn reads everything it decides on inside the transaction, so a
-// new run decides afresh.
+// new run decides afresh. Each new run is counted in ctx's Tally.
 func InTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) error {
 	var err error
-	for range maxAttempts {
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			TallyOf(ctx).retried()
+			pause := time.Duration(rand.Int64N(int64(retryPause << (attempt - 1))))
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(pause):
+			}
+		}
 		if err = runTx(ctx, client, fn); !Retryable(err) {
 			return err
 		}

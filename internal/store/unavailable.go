@@ -31,6 +31,9 @@ func Unavailable(err error) bool {
 		// The request's own time ran out (TIMEOUT), not the database.
 		return false
 	}
+	if errors.Is(err, ErrNodeNotReady) {
+		return true
+	}
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
 		switch me.Number {

@@ -12,7 +12,11 @@ import (
 // must not run against: a column it would not fill, a table whose rows it
 // would not keep in step, and every step of a rename or removal
 // (docs/OPERATIONS.md, "Schema changes").
-const SchemaVersion = 1
+//
+// 2: the leases table. A version-1 server leads by a named lock, which a
+// version-2 holder of the lease row does not hold: both would screen and
+// deliver webhooks.
+const SchemaVersion = 2
 
 // ErrSchemaNewer is returned by Migrate when the database was migrated by
 // a newer Suyuan than this one.

@@ -3,7 +3,6 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -104,14 +103,14 @@ type Deliverer struct {
 }
 
 // NewDeliverer returns a deliverer of the webhooks of client, following
-// log's outbox. db and dialect are the database's, for the lease.
-func NewDeliverer(client *ent.Client, log *eventlog.Log, db *sql.DB, dialect string, opts Options) *Deliverer {
+// log's outbox. dialect is the database's, for the lease.
+func NewDeliverer(client *ent.Client, log *eventlog.Log, dialect string, opts Options) *Deliverer {
 	opts.setDefaults()
 	d := &Deliverer{
 		client:   client,
 		log:      log,
 		opts:     opts,
-		lease:    lease.New(db, dialect, "webhooks"),
+		lease:    lease.New(client, dialect, "webhooks"),
 		disp:     dispatcher{client: client, log: log},
 		wake:     make(chan struct{}, 1),
 		inflight: map[int]bool{},
@@ -141,7 +140,7 @@ func (d *Deliverer) poke() {
 // this server's own recordings). Failures are logged, never fatal: the
 // database or a receiver may be away for a while.
 func (d *Deliverer) Run(ctx context.Context, every time.Duration) {
-	defer d.lease.Release()
+	defer d.lease.Release(ctx)
 	defer d.sending.Wait()
 	t := time.NewTicker(every)
 	defer t.Stop()
