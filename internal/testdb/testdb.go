@@ -4,8 +4,8 @@
 // test ends.
 //
 // When SUYUAN_TEST_GALERA_DSNS lists the nodes of a Galera cluster, the
-// MySQL databases are the cluster's (SUYUAN_TEST_MYSQL_DSN, or the first
-// node when it is unset) and each new connection of a test's pool goes to
+// MySQL databases are the cluster's (made on its first node, whatever
+// SUYUAN_TEST_MYSQL_DSN says) and each new connection of a test's pool goes to
 // the next node in turn: a test's transactions, and the concurrent
 // writers of the concurrency tests, run on different nodes, so the whole
 // suite meets certification conflicts and replication delays without a
@@ -90,15 +90,14 @@ func GaleraAddrs() ([]string, error) {
 	return addrs, nil
 }
 
-// mysqlDSN is the DSN of the MySQL test server, "" when there is none.
+// mysqlDSN is the DSN of the MySQL test server, "" when there is none:
+// a Galera cluster's first node when EnvGalera is set, whatever EnvMySQL
+// says, since the connections go to the cluster's nodes.
 func mysqlDSN() string {
-	if d := os.Getenv(EnvMySQL); d != "" {
-		return d
-	}
 	if nodes := GaleraDSNs(); len(nodes) > 0 {
 		return nodes[0]
 	}
-	return ""
+	return os.Getenv(EnvMySQL)
 }
 
 // DB is a test database with a statement counter.
@@ -127,9 +126,9 @@ func SQLite(t testing.TB) *DB {
 }
 
 // MySQL returns a fresh, migrated database on the server named by
-// SUYUAN_TEST_MYSQL_DSN (or on the Galera cluster of SUYUAN_TEST_GALERA_DSNS,
-// its connections spread over the nodes), skipping the test when neither
-// is set.
+// SUYUAN_TEST_MYSQL_DSN (or, when it is set, on the Galera cluster of
+// SUYUAN_TEST_GALERA_DSNS, its connections spread over the nodes),
+// skipping the test when neither is set.
 func MySQL(t testing.TB) *DB {
 	t.Helper()
 	return mysqlDB(t, false)

@@ -268,7 +268,25 @@ func (d *Deliverer) send(ctx context.Context) error {
 			}()
 			// The attempt outlives the round that started it, not the
 			// deliverer: Run waits for it before it returns.
-			if _, err := d.attempt(store.Uncounted(tenancy.System(context.WithoutCancel(ctx))), dl); err != nil {
+			actx := store.Uncounted(tenancy.System(context.WithoutCancel(ctx)))
+			// The round read dl before it took its webhook's turn: an
+			// attempt that ended in between may have delivered it, or
+			// counted a failure and put it off. Now that no other attempt
+			// of its webhook runs, read it again.
+			fresh, err := d.client.WebhookDelivery.Query().
+				Where(webhookdelivery.ID(dl.ID), webhookdelivery.StatusEQ(webhookdelivery.StatusPENDING),
+					webhookdelivery.NextAttemptAtLTE(d.log.Now().UTC())).
+				WithWebhook().Only(actx)
+			switch {
+			case ent.IsNotFound(err):
+				return
+			case err != nil:
+				slog.WarnContext(ctx, "delivering webhooks", "err", fmt.Errorf("reading delivery %d: %w", dl.ID, err))
+				return
+			case !fresh.Edges.Webhook.Active:
+				return // paused meanwhile
+			}
+			if _, err := d.attempt(actx, fresh); err != nil {
 				slog.WarnContext(ctx, "delivering webhooks", "err", err)
 			}
 		})
