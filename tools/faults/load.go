@@ -30,8 +30,11 @@ const (
 
 // outcome is one HTTP exchange.
 type outcome struct {
-	at     time.Time // when it was sent
-	took   time.Duration
+	at   time.Time // when it was sent
+	took time.Duration
+	// first, for a recording sent again, is when it was first sent: its
+	// failures count in that window (result.tally).
+	first  time.Time
 	kind   string // create, ship, trace, page, lot-page, read
 	answer demoapi.Answer
 	// rejected: the service refused the request for what it asked (a
@@ -134,10 +137,15 @@ func (ld *load) record(ctx context.Context, kind, query string, vars map[string]
 	ctx, cancel := context.WithTimeout(ctx, writeDeadline)
 	defer cancel()
 	backoff := 200 * time.Millisecond
+	// Every sending of one recording counts in the window it was first
+	// sent in: a retry told IDEMPOTENCY_KEY_IN_USE long after a server
+	// was killed with the first sending under way is that kill's
+	// failure, not the failure of whatever fault comes next.
+	first := time.Now()
 	for {
 		start := time.Now()
 		a := ld.plant.GraphQL(ctx, key, query, vars)
-		o := outcome{at: start, took: time.Since(start), kind: kind, answer: a}
+		o := outcome{at: start, first: first, took: time.Since(start), kind: kind, answer: a}
 		if !a.OK() && !retryable(a) && a.Status != 500 && a.Status != 0 && a.Code != "INTERNAL" {
 			o.rejected = true // refused for what it asked; not a fault
 		}

@@ -158,9 +158,15 @@ func (res *result) tally(w *window) tally {
 	t := tally{byLabel: map[string]int{}, byKind: map[string]int{}}
 	for _, o := range res.ledger.outcomes {
 		// A request belongs to the window it was answered in: one sent
-		// just before a fault and failed by it is the fault's.
+		// just before a fault and failed by it is the fault's. A
+		// recording sent again belongs to the window of its first
+		// sending.
 		answered := o.at.Add(o.took)
-		if answered.Before(w.start) || !answered.Before(w.end) {
+		in := answered
+		if !o.first.IsZero() {
+			in = o.first.Add(o.took)
+		}
+		if in.Before(w.start) || !in.Before(w.end) {
 			continue
 		}
 		t.requests++
