@@ -55,6 +55,7 @@ const (
 	RateLimited              Code = "RATE_LIMITED"
 	IdempotencyKeyReused     Code = "IDEMPOTENCY_KEY_REUSED"
 	IdempotencyKeyInUse      Code = "IDEMPOTENCY_KEY_IN_USE"
+	AnswerLost               Code = "ANSWER_LOST"
 	Timeout                  Code = "TIMEOUT"
 	Unavailable              Code = "UNAVAILABLE"
 	Internal                 Code = "INTERNAL"
@@ -74,7 +75,7 @@ func All() []Code {
 		RequestTooLarge, HeaderTooLarge, UnsupportedMediaType,
 		MethodNotAllowed, InvalidRequest, DocumentEmpty, DocumentTooLarge,
 		DocumentTypeRefused, RateLimited, IdempotencyKeyReused,
-		IdempotencyKeyInUse, Timeout, Unavailable, Internal,
+		IdempotencyKeyInUse, AnswerLost, Timeout, Unavailable, Internal,
 	}
 }
 
@@ -149,7 +150,7 @@ func (c Code) HTTPStatus() int {
 		return http.StatusForbidden
 	case NotFound:
 		return http.StatusNotFound
-	case QuantityExceedsAvailable, InvalidState, Conflict, IdempotencyKeyInUse:
+	case QuantityExceedsAvailable, InvalidState, Conflict, IdempotencyKeyInUse, AnswerLost:
 		return http.StatusConflict
 	case IdempotencyKeyReused:
 		return http.StatusUnprocessableEntity

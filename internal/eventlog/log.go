@@ -26,6 +26,7 @@ import (
 	"suyuan/internal/audit"
 	"suyuan/internal/epcis"
 	"suyuan/internal/errcode"
+	"suyuan/internal/idempotency"
 	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/viewer"
@@ -186,6 +187,9 @@ func (l *Log) Record(ctx context.Context, op string, fn func(ctx context.Context
 		var err error
 		ch, err = l.append(sys, tx, v, rec)
 		if err != nil {
+			return err
+		}
+		if err := idempotency.Recorded(sys, tx); err != nil {
 			return err
 		}
 		if rec.audited {

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"suyuan/ent"
 	"suyuan/internal/idempotency"
+	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/testdb"
 	"suyuan/internal/viewer"
@@ -58,6 +60,21 @@ func newRig(t *testing.T, db *testdb.DB) *rig {
 		entered: make(chan struct{}), release: make(chan struct{})}
 	work := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if strings.HasPrefix(string(body), "record") {
+			// A recording commits, noting itself on the key, and then
+			// the server is stuck (or gone) before it answers.
+			if err := store.InTx(r.Context(), db.Client, func(tx *ent.Tx) error { return idempotency.Recorded(r.Context(), tx) }); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			if g.work.Add(1) == 1 { // a second run (the defect) answers at once
+				g.entered <- struct{}{}
+				<-g.release
+			}
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, "recorded")
+			return
+		}
 		if strings.HasPrefix(string(body), "hold") {
 			g.entered <- struct{}{}
 			<-g.release
@@ -228,6 +245,37 @@ func TestLeaseTakeover(t *testing.T) {
 		}
 		if n := g.work.Load(); n != 1 {
 			t.Errorf("the work ran %d times here", n)
+		}
+	})
+}
+
+// TestRecordedThenStopped: a request whose recording committed but whose
+// server stopped before keeping the answer is not done again when its
+// claim's lease runs out: a retry is told ANSWER_LOST.
+func TestRecordedThenStopped(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		g := newRig(t, db)
+		first := make(chan reply, 1)
+		go func() { first <- g.send("record 1", "k1") }()
+		<-g.entered
+		if r := g.post("record 1", "k1"); r.status != http.StatusConflict || !strings.Contains(r.body, "IDEMPOTENCY_KEY_IN_USE") {
+			t.Errorf("within the lease: %d %s", r.status, r.body)
+		}
+		g.clock.advance(lease + time.Second)
+		r := g.post("record 1", "k1")
+		if r.status != http.StatusConflict || !strings.Contains(r.body, "ANSWER_LOST") || r.header.Get(idempotency.ReplayedHeader) != "true" {
+			t.Errorf("after the lease: %d %s", r.status, r.body)
+		}
+		if n := g.work.Load(); n != 1 {
+			t.Errorf("the work ran %d times", n)
+		}
+		// The first request, answering after all, keeps its own answer.
+		g.release <- struct{}{}
+		if r := <-first; r.err != nil || r.status != http.StatusCreated {
+			t.Fatalf("the first request: %d %v", r.status, r.err)
+		}
+		if r := g.post("record 1", "k1"); r.status != http.StatusCreated || r.body != "recorded" {
+			t.Errorf("after the first answered: %d %s", r.status, r.body)
 		}
 	})
 }

@@ -168,7 +168,7 @@ func (s *Store) serve(w http.ResponseWriter, r *http.Request, next http.Handler,
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), completeTimeout)
 	defer cancel()
 	rec := &recorder{ResponseWriter: w}
-	rctx, writes := store.TrackWrites(r.Context())
+	rctx, writes := store.TrackWrites(withClaim(r.Context(), id))
 	r = r.WithContext(rctx)
 	returned := false
 	defer func() {

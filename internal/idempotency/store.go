@@ -115,6 +115,12 @@ func (s *Store) claim(ctx context.Context, scope, key, fp string, lease time.Dur
 		case cur.LockedUntil != nil && cur.LockedUntil.After(now):
 			return claim{outcome: inUse}, nil
 		}
+		if cur.ResponseStatus != 0 {
+			// Its lease ran out after its recording committed
+			// (Recorded) but before the answer was kept: the work is
+			// done, and is not done again.
+			return claim{outcome: replay, answer: cur}, nil
+		}
 		// Its lease ran out before an answer was recorded: the server that
 		// claimed it stopped. Take the claim over, unless another retry
 		// did so first (the condition on the lease lets one through).
