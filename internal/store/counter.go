@@ -131,7 +131,9 @@ func verb(query string) string {
 	return strings.ToUpper(query)
 }
 
-// countingDriver counts every Exec and Query, inside transactions too.
+// countingDriver counts every Exec and Query, inside transactions too, and
+// answers a database that is away as UNAVAILABLE (classify), whichever
+// statement met it.
 type countingDriver struct {
 	dialect.Driver
 	c *statements
@@ -139,18 +141,18 @@ type countingDriver struct {
 
 func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
 	defer d.c.begin(ctx, query)()
-	return d.Driver.Exec(ctx, query, args, v)
+	return classify(d.Driver.Exec(ctx, query, args, v))
 }
 
 func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	defer d.c.begin(ctx, query)()
-	return d.Driver.Query(ctx, query, args, v)
+	return classify(d.Driver.Query(ctx, query, args, v))
 }
 
 func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	tx, err := d.Driver.Tx(ctx)
 	if err != nil {
-		return nil, err
+		return nil, classify(err)
 	}
 	return &countingTx{Tx: tx, c: d.c}, nil
 }
@@ -160,14 +162,16 @@ type countingTx struct {
 	c *statements
 }
 
+func (t *countingTx) Commit() error { return classify(t.Tx.Commit()) }
+
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
 	defer t.c.begin(ctx, query)()
-	return t.Tx.Exec(ctx, query, args, v)
+	return classify(t.Tx.Exec(ctx, query, args, v))
 }
 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
 	defer t.c.begin(ctx, query)()
-	return t.Tx.Query(ctx, query, args, v)
+	return classify(t.Tx.Query(ctx, query, args, v))
 }
 
 // queryExecer is what Ent's generated QueryContext and ExecContext look for
@@ -179,20 +183,24 @@ type queryExecer interface {
 
 func (d *countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	defer d.c.begin(ctx, query)()
-	return d.Driver.(queryExecer).QueryContext(ctx, query, args...)
+	rows, err := d.Driver.(queryExecer).QueryContext(ctx, query, args...)
+	return rows, classify(err)
 }
 
 func (d *countingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	defer d.c.begin(ctx, query)()
-	return d.Driver.(queryExecer).ExecContext(ctx, query, args...)
+	res, err := d.Driver.(queryExecer).ExecContext(ctx, query, args...)
+	return res, classify(err)
 }
 
 func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	defer t.c.begin(ctx, query)()
-	return t.Tx.(queryExecer).QueryContext(ctx, query, args...)
+	rows, err := t.Tx.(queryExecer).QueryContext(ctx, query, args...)
+	return rows, classify(err)
 }
 
 func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	defer t.c.begin(ctx, query)()
-	return t.Tx.(queryExecer).ExecContext(ctx, query, args...)
+	res, err := t.Tx.(queryExecer).ExecContext(ctx, query, args...)
+	return res, classify(err)
 }

@@ -145,11 +145,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		}
 		drv = &routingDriver{Driver: drv, rs: replicas}
 	}
-	// A database that is away answers UNAVAILABLE, whichever statement
-	// met it.
-	drv = classifyingDriver{drv}
 	// Always wrapped: each request's statements are counted in its
-	// context (WithTally) for its log line and metrics.
+	// context (WithTally) for its log line and metrics, and a database
+	// that is away answers UNAVAILABLE. Above the routing, so that a
+	// replica's failure reaches it as it is and is served by the primary.
 	drv = &countingDriver{Driver: drv, c: &statements{c: o.counter, slow: o.slow, slowOver: o.slowOver, tracer: o.tracer}}
 	return &DB{Client: ent.NewClient(ent.Driver(drv), ent.IDStep(step)), SQL: db, Dialect: name, Replicas: replicas, drv: drv}, nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"entgo.io/ent/dialect"
 	"github.com/go-sql-driver/mysql"
 
 	"suyuan/internal/errcode"
@@ -73,55 +71,3 @@ func classify(err error) error {
 	}
 	return fmt.Errorf("%w: %w", errUnavailable, err)
 }
-
-// classifyingDriver answers database-unavailable errors of every statement
-// and transaction as UNAVAILABLE (classify).
-type classifyingDriver struct{ dialect.Driver }
-
-func (d classifyingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	return classify(d.Driver.Exec(ctx, query, args, v))
-}
-
-func (d classifyingDriver) Query(ctx context.Context, query string, args, v any) error {
-	return classify(d.Driver.Query(ctx, query, args, v))
-}
-
-func (d classifyingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, classify(err)
-	}
-	return classifyingTx{tx}, nil
-}
-
-func (d classifyingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := d.Driver.(queryExecer).QueryContext(ctx, query, args...)
-	return rows, classify(err)
-}
-
-func (d classifyingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := d.Driver.(queryExecer).ExecContext(ctx, query, args...)
-	return res, classify(err)
-}
-
-type classifyingTx struct{ dialect.Tx }
-
-func (t classifyingTx) Exec(ctx context.Context, query string, args, v any) error {
-	return classify(t.Tx.Exec(ctx, query, args, v))
-}
-
-func (t classifyingTx) Query(ctx context.Context, query string, args, v any) error {
-	return classify(t.Tx.Query(ctx, query, args, v))
-}
-
-func (t classifyingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := t.Tx.(queryExecer).QueryContext(ctx, query, args...)
-	return rows, classify(err)
-}
-
-func (t classifyingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := t.Tx.(queryExecer).ExecContext(ctx, query, args...)
-	return res, classify(err)
-}
-
-func (t classifyingTx) Commit() error { return classify(t.Tx.Commit()) }
