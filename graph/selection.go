@@ -4,40 +4,109 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"suyuan/internal/trace"
 )
 
-// lineageWork narrows ctx to the parts of a downstream lineage that the
-// selection of the field being resolved reads: a lineage of the widest
-// lot has over a thousand shipments, and loading their readings, or the
-// shipments and shelf events at all, for a question that does not ask for
-// them was most of its cost.
+// The reader's work follows the selection of the field being resolved: a
+// lineage of the widest lot has over a thousand legs, and reading each
+// one's carrier, origin, readings and organisations for a question that
+// asks only where it went was most of its cost. Each function below says,
+// for one field, which parts of the answer its selection does not read
+// (trace.Omit); fragments count as their fields.
+
+// lineageWork narrows ctx to the parts of a lineage that the selection
+// reads.
 func lineageWork(ctx context.Context) context.Context {
 	fc, oc := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
 	if fc == nil || oc == nil {
 		return ctx
 	}
-	var shipments, shelfEvents, coldChain bool
+	omit := trace.OmitShipments | trace.OmitShelfEvents | legParts
 	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{"Lineage"}) {
 		switch f.Name {
 		case "shipments":
-			shipments = true
-			for _, g := range graphql.CollectFields(oc, f.Selections, []string{"JourneyLeg"}) {
-				coldChain = coldChain || g.Name == "coldChain"
-			}
+			omit &^= trace.OmitShipments
+			omit &^= legParts &^ legWork(oc, f.Selections) // what it reads
 		case "shelfEvents":
-			shelfEvents = true
+			omit &^= trace.OmitShelfEvents
 		}
 	}
-	if !shipments {
-		ctx = trace.WithoutShipments(ctx)
+	return trace.Without(ctx, omit|organizationWork(oc, fc.Field.Selections, "Lineage"))
+}
+
+// traceWork narrows ctx to the parts of a trace that the selection reads.
+// The warnings name both ends of a leg in a cold-chain excursion, so
+// asking for them reads the legs' places and cold chain.
+func traceWork(ctx context.Context) context.Context {
+	fc, oc := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
+	if fc == nil || oc == nil {
+		return ctx
 	}
-	if !coldChain {
-		ctx = trace.WithoutColdChain(ctx)
+	omit := legParts
+	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{"Trace"}) {
+		switch f.Name {
+		case "journey":
+			omit &^= legParts &^ legWork(oc, f.Selections) // what it reads
+		case "warnings":
+			omit &^= trace.OmitOrigins | trace.OmitDestinations | trace.OmitColdChain
+		}
 	}
-	if !shelfEvents {
-		ctx = trace.WithoutShelfEvents(ctx)
+	return trace.Without(ctx, omit|organizationWork(oc, fc.Field.Selections, "Trace"))
+}
+
+// impactWork narrows ctx to the parts of a recall impact that the
+// selection reads: only the facilities' organisations are optional, the
+// accounting needs every leg's places.
+func impactWork(ctx context.Context) context.Context {
+	fc, oc := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
+	if fc == nil || oc == nil {
+		return ctx
 	}
-	return ctx
+	return trace.Without(ctx, organizationWork(oc, fc.Field.Selections, "RecallImpact"))
+}
+
+// legParts are the parts of a leg beyond the shipment itself.
+const legParts = trace.OmitCarriers | trace.OmitOrigins | trace.OmitDestinations | trace.OmitColdChain
+
+// legWork is what a selection of JourneyLeg leaves unread of legParts.
+func legWork(oc *graphql.OperationContext, sel ast.SelectionSet) trace.Omit {
+	omit := legParts
+	for _, f := range graphql.CollectFields(oc, sel, []string{"JourneyLeg"}) {
+		switch f.Name {
+		case "carrier":
+			omit &^= trace.OmitCarriers
+		case "from":
+			omit &^= trace.OmitOrigins
+		case "to":
+			omit &^= trace.OmitDestinations
+		case "coldChain":
+			omit &^= trace.OmitColdChain
+		}
+	}
+	return omit
+}
+
+// organizationWork is OmitFacilityOrganizations unless the selection, of
+// an object of type typ, reads the organisation of a facility anywhere
+// below it.
+func organizationWork(oc *graphql.OperationContext, sel ast.SelectionSet, typ string) trace.Omit {
+	if readsFacilityOrganization(oc, sel, typ) {
+		return 0
+	}
+	return trace.OmitFacilityOrganizations
+}
+
+func readsFacilityOrganization(oc *graphql.OperationContext, sel ast.SelectionSet, typ string) bool {
+	for _, f := range graphql.CollectFields(oc, sel, []string{typ}) {
+		if typ == "TraceFacility" && f.Name == "organization" {
+			return true
+		}
+		if len(f.Selections) > 0 && f.Definition != nil &&
+			readsFacilityOrganization(oc, f.Selections, f.Definition.Type.Name()) {
+			return true
+		}
+	}
+	return false
 }

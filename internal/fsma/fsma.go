@@ -150,7 +150,7 @@ func defuse(s string) string {
 // Lot returns the events of a lot's whole trace: every batch upstream and
 // downstream of it, their shipments, receipts and transformations.
 func Lot(ctx context.Context, r *trace.Reader, batchID int) ([]Row, error) {
-	ctx = trace.WithoutColdChain(ctx)
+	ctx = trace.Without(ctx, trace.OmitColdChain|trace.OmitShelfEvents)
 	down, err := r.Lineage(ctx, batchID, trace.Downstream, trace.MaxMaxDepth)
 	if err != nil {
 		return nil, err
@@ -185,7 +185,7 @@ const MaxRangeDays = 366
 // Product returns the events of the batches of a product produced in
 // [from, to).
 func Product(ctx context.Context, r *trace.Reader, productID int, from, to time.Time) ([]Row, error) {
-	ctx = trace.WithoutColdChain(ctx)
+	ctx = trace.Without(ctx, trace.OmitColdChain)
 	if !to.After(from) {
 		return nil, errcode.Field(errcode.InvalidTimeOrder, "to", "the end of the range must be after its start")
 	}

@@ -58,7 +58,8 @@ type Impact struct {
 // is on a shelf and was removed. Statements: the walk, batches, shipments,
 // shelf events, stock, and facilities.
 func (r *Reader) RecallImpact(ctx context.Context, batchID int) (*Impact, error) {
-	l, err := r.Lineage(WithoutColdChain(ctx), batchID, Downstream, MaxMaxDepth)
+	// The places need where each leg went and came from, not how or in what cold.
+	l, err := r.Lineage(Without(ctx, OmitColdChain|OmitCarriers), batchID, Downstream, MaxMaxDepth)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"suyuan/ent/alert"
@@ -13,22 +14,37 @@ import (
 )
 
 // legQuery reads every shipment leg of a set of batches in one statement:
-// item, shipment, carrier, both facilities with their organisations, the
-// product's category and storage range.
-func legQuery(list string) string {
-	return `SELECT si.batch_id, si.quantity, si.unit,
-  s.id, s.status, s.vehicle_plate, s.reference_doc, s.departed_at, s.arrived_at, ` +
-		orgColumns("c") + ", " + facilityColumns("ff", "ffo") + ", " + facilityColumns("tf", "tfo") + `,
-  p.category, p.storage_min_c, p.storage_max_c
+// item and shipment, and what the caller reads of the carrier, both
+// facilities with their organisations, and the product's category and
+// storage range (for the cold chain). A handful of texts, each prepared
+// once per connection.
+func legQuery(list string, o Omit) string {
+	var cols, joins strings.Builder
+	cols.WriteString(`SELECT si.batch_id, si.quantity, si.unit,
+  s.id, s.status, s.vehicle_plate, s.reference_doc, s.departed_at, s.arrived_at`)
+	joins.WriteString(`
 FROM shipment_items si
-JOIN shipments s ON s.id = si.shipment_id
-JOIN batches b ON b.id = si.batch_id
-JOIN products p ON p.id = b.product_id
-JOIN organizations c ON c.id = s.carrier_id
-JOIN facilities ff ON ff.id = s.from_facility_id
-JOIN organizations ffo ON ffo.id = ff.organization_id
-JOIN facilities tf ON tf.id = s.to_facility_id
-JOIN organizations tfo ON tfo.id = tf.organization_id
+JOIN shipments s ON s.id = si.shipment_id`)
+	if !o.has(OmitCarriers) {
+		cols.WriteString(", " + orgColumns("c"))
+		joins.WriteString("\nJOIN organizations c ON c.id = s.carrier_id")
+	}
+	for _, f := range []struct {
+		omit       Omit
+		alias, org string
+		column     string
+	}{{OmitOrigins, "ff", "ffo", "from_facility_id"}, {OmitDestinations, "tf", "tfo", "to_facility_id"}} {
+		if o.has(f.omit) {
+			continue
+		}
+		cols.WriteString(", " + facilityColumns(f.alias, f.org, o))
+		joins.WriteString("\nJOIN facilities " + f.alias + " ON " + f.alias + ".id = s." + f.column + facilityJoin(f.alias, f.org, o))
+	}
+	if !o.has(OmitColdChain) {
+		cols.WriteString(", p.category, p.storage_min_c, p.storage_max_c")
+		joins.WriteString("\nJOIN batches b ON b.id = si.batch_id\nJOIN products p ON p.id = b.product_id")
+	}
+	return cols.String() + joins.String() + `
 WHERE si.batch_id IN ` + list + `
 ORDER BY si.batch_id, s.departed_at, s.id`
 }
@@ -41,60 +57,39 @@ WHERE shipment_id IN (SELECT shipment_id FROM shipment_items WHERE batch_id IN `
 ORDER BY shipment_id, recorded_at`
 }
 
-// noColdChain marks a context whose journeys need no cold chain.
-type noColdChain struct{}
-
-// noShipments and noShelfEvents mark a context whose downstream lineages
-// need no shipments or no shelf events.
-type (
-	noShipments   struct{}
-	noShelfEvents struct{}
-)
-
-// WithoutShipments returns a context in which downstream lineages leave
-// their shipments empty and skip reading them: for a caller whose
-// question does not ask for them.
-func WithoutShipments(ctx context.Context) context.Context {
-	return context.WithValue(ctx, noShipments{}, true)
-}
-
-// WithoutShelfEvents is WithoutShipments for the shelf events.
-func WithoutShelfEvents(ctx context.Context) context.Context {
-	return context.WithValue(ctx, noShelfEvents{}, true)
-}
-
-// WithoutColdChain returns a context in which Journeys (and downstream
-// lineages) leave the legs' cold chain empty and skip reading the
-// readings: for callers that do not show it, such as the recall impact
-// and the FSMA export.
-func WithoutColdChain(ctx context.Context) context.Context {
-	return context.WithValue(ctx, noColdChain{}, true)
-}
-
 // Journeys returns the shipment legs of each batch, in order of departure
 // (planned shipments last), keyed by batch id, each with its cold-chain
-// verdict, in two statements (one under WithoutColdChain).
+// verdict, in two statements (one when the cold chain is omitted).
 func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, error) {
 	out := make(map[int][]Leg, len(batchIDs))
 	if len(batchIDs) == 0 {
 		return out, nil
 	}
 	list, args := in(unique(batchIDs))
+	o := omitted(ctx)
 	var planned []Leg
 	categories := map[int]string{}
-	err := r.query(ctx, legQuery(list), args, func(rows *sql.Rows) error {
+	err := r.query(ctx, legQuery(list, o), args, func(rows *sql.Rows) error {
 		var (
 			l                 Leg
 			departed, arrived timeValue
 			cc                = &l.ColdChain
+			category          string
 		)
 		dest := []any{&l.BatchID, &l.Quantity, &l.Unit,
 			&l.ShipmentID, &l.Status, &l.VehiclePlate, &l.ReferenceDoc, &departed, &arrived}
-		dest = append(dest, l.Carrier.dest()...)
-		dest = append(dest, l.From.dest()...)
-		dest = append(dest, l.To.dest()...)
-		var category string
-		dest = append(dest, &category, &cc.RequiredMinC, &cc.RequiredMaxC)
+		if !o.has(OmitCarriers) {
+			dest = append(dest, l.Carrier.dest()...)
+		}
+		if !o.has(OmitOrigins) {
+			dest = append(dest, l.From.dest(o)...)
+		}
+		if !o.has(OmitDestinations) {
+			dest = append(dest, l.To.dest(o)...)
+		}
+		if !o.has(OmitColdChain) {
+			dest = append(dest, &category, &cc.RequiredMinC, &cc.RequiredMaxC)
+		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
@@ -114,7 +109,7 @@ func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, e
 	for _, l := range planned {
 		out[l.BatchID] = append(out[l.BatchID], l)
 	}
-	if len(out) == 0 || ctx.Value(noColdChain{}) != nil {
+	if len(out) == 0 || o.has(OmitColdChain) {
 		return out, nil
 	}
 	readings := map[int][]anomaly.Reading{}
@@ -197,11 +192,11 @@ func (r *Reader) Placements(ctx context.Context, batchIDs []int) (map[int][]Plac
 		return out, nil
 	}
 	list, args := in(unique(batchIDs))
+	o := omitted(ctx)
 	q := `SELECT se.id, se.batch_id, se.quantity, se.unit, se.shelved_at, se.removed_at, se.removal_reason, ` +
-		facilityColumns("f", "fo") + `
+		facilityColumns("f", "fo", o) + `
 FROM shelf_events se
-JOIN facilities f ON f.id = se.facility_id
-JOIN organizations fo ON fo.id = f.organization_id
+JOIN facilities f ON f.id = se.facility_id` + facilityJoin("f", "fo", o) + `
 WHERE se.batch_id IN ` + list + `
 ORDER BY se.batch_id, se.shelved_at, se.id`
 	err := r.query(ctx, q, args, func(rows *sql.Rows) error {
@@ -209,7 +204,7 @@ ORDER BY se.batch_id, se.shelved_at, se.id`
 			p                Placement
 			shelved, removed timeValue
 		)
-		dest := append([]any{&p.ID, &p.BatchID, &p.Quantity, &p.Unit, &shelved, &removed, &p.RemovalReason}, p.Store.dest()...)
+		dest := append([]any{&p.ID, &p.BatchID, &p.Quantity, &p.Unit, &shelved, &removed, &p.RemovalReason}, p.Store.dest(o)...)
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}

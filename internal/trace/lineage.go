@@ -150,7 +150,7 @@ func (r *Reader) Lineages(ctx context.Context, roots []int, dir Direction, maxDe
 
 // addMovements fills the shipments and shelf events of every batch of
 // every downstream lineage, with one query for each (none for what the
-// context says is not wanted: WithoutShipments, WithoutShelfEvents).
+// context omits: OmitShipments, OmitShelfEvents).
 func (r *Reader) addMovements(ctx context.Context, ls map[int]*Lineage) error {
 	var ids []int
 	for _, l := range ls {
@@ -164,12 +164,12 @@ func (r *Reader) addMovements(ctx context.Context, ls map[int]*Lineage) error {
 		shelves map[int][]Placement
 		err     error
 	)
-	if ctx.Value(noShipments{}) == nil {
+	if !omitted(ctx).has(OmitShipments) {
 		if legs, err = r.Journeys(ctx, ids); err != nil {
 			return err
 		}
 	}
-	if ctx.Value(noShelfEvents{}) == nil {
+	if !omitted(ctx).has(OmitShelfEvents) {
 		if shelves, err = r.Placements(ctx, ids); err != nil {
 			return err
 		}

@@ -7,21 +7,37 @@ import (
 )
 
 // orgColumns and facilityColumns select an organisation or a facility with
-// its organisation under the given table aliases.
+// its organisation (unless omitted) under the given table aliases;
+// facilityJoin is the join of that organisation.
 func orgColumns(o string) string {
 	return fmt.Sprintf("%[1]s.id, %[1]s.name, %[1]s.kind, %[1]s.region_code, %[1]s.license_no", o)
 }
 
-func facilityColumns(f, o string) string {
-	return fmt.Sprintf("%[1]s.id, %[1]s.name, %[1]s.kind, %[1]s.address, %[1]s.region_code, %[1]s.gln, %[1]s.public, ", f) + orgColumns(o)
+func facilityColumns(f, o string, omit Omit) string {
+	cols := fmt.Sprintf("%[1]s.id, %[1]s.name, %[1]s.kind, %[1]s.address, %[1]s.region_code, %[1]s.gln, %[1]s.public", f)
+	if omit.has(OmitFacilityOrganizations) {
+		return cols
+	}
+	return cols + ", " + orgColumns(o)
+}
+
+func facilityJoin(f, o string, omit Omit) string {
+	if omit.has(OmitFacilityOrganizations) {
+		return ""
+	}
+	return "\nJOIN organizations " + o + " ON " + o + ".id = " + f + ".organization_id"
 }
 
 func (o *Organization) dest() []any {
 	return []any{&o.ID, &o.Name, &o.Kind, &o.RegionCode, &o.LicenseNo}
 }
 
-func (f *Facility) dest() []any {
-	return append([]any{&f.ID, &f.Name, &f.Kind, &f.Address, &f.RegionCode, &f.Gln, &f.Public}, f.Organization.dest()...)
+func (f *Facility) dest(omit Omit) []any {
+	d := []any{&f.ID, &f.Name, &f.Kind, &f.Address, &f.RegionCode, &f.Gln, &f.Public}
+	if omit.has(OmitFacilityOrganizations) {
+		return d
+	}
+	return append(d, f.Organization.dest()...)
 }
 
 // batchSelect reads batches with product, producer and facility in one
@@ -29,17 +45,16 @@ func (f *Facility) dest() []any {
 const batchSelect = `SELECT b.id, b.lot_code, b.produced_at, b.expires_at, b.status, b.quantity, b.unit,
   p.id, p.name, p.category, p.gtin, p.unit, p.shelf_life_days, p.storage_min_c, p.storage_max_c, `
 
-func batchQuery(where string) string {
-	return batchSelect + orgColumns("o") + ", " + facilityColumns("f", "fo") + `
+func batchQuery(where string, omit Omit) string {
+	return batchSelect + orgColumns("o") + ", " + facilityColumns("f", "fo", omit) + `
 FROM batches b
 JOIN products p ON p.id = b.product_id
 JOIN organizations o ON o.id = b.organization_id
-JOIN facilities f ON f.id = b.facility_id
-JOIN organizations fo ON fo.id = f.organization_id
+JOIN facilities f ON f.id = b.facility_id` + facilityJoin("f", "fo", omit) + `
 WHERE ` + where
 }
 
-func (r *Reader) scanBatch(rows *sql.Rows) (*Batch, error) {
+func (r *Reader) scanBatch(rows *sql.Rows, omit Omit) (*Batch, error) {
 	var (
 		b                Batch
 		produced, expiry timeValue
@@ -48,7 +63,7 @@ func (r *Reader) scanBatch(rows *sql.Rows) (*Batch, error) {
 		&b.Product.ID, &b.Product.Name, &b.Product.Category, &b.Product.Gtin, &b.Product.Unit,
 		&b.Product.ShelfLifeDays, &b.Product.StorageMinC, &b.Product.StorageMaxC}
 	dest = append(dest, b.Producer.dest()...)
-	dest = append(dest, b.Facility.dest()...)
+	dest = append(dest, b.Facility.dest(omit)...)
 	if err := rows.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -66,8 +81,9 @@ func (r *Reader) Batches(ctx context.Context, ids []int) (map[int]*Batch, error)
 		return out, nil
 	}
 	list, args := in(unique(ids))
-	err := r.query(ctx, batchQuery("b.id IN "+list), args, func(rows *sql.Rows) error {
-		b, err := r.scanBatch(rows)
+	o := omitted(ctx)
+	err := r.query(ctx, batchQuery("b.id IN "+list, o), args, func(rows *sql.Rows) error {
+		b, err := r.scanBatch(rows, o)
 		if err != nil {
 			return err
 		}
@@ -87,10 +103,10 @@ func (r *Reader) Facilities(ctx context.Context, ids []int) (map[int]*Facility, 
 		return out, nil
 	}
 	list, args := in(unique(ids))
-	q := "SELECT " + facilityColumns("f", "fo") + " FROM facilities f JOIN organizations fo ON fo.id = f.organization_id WHERE f.id IN " + list
+	q := "SELECT " + facilityColumns("f", "fo", 0) + " FROM facilities f" + facilityJoin("f", "fo", 0) + " WHERE f.id IN " + list
 	err := r.query(ctx, q, args, func(rows *sql.Rows) error {
 		var f Facility
-		if err := rows.Scan(f.dest()...); err != nil {
+		if err := rows.Scan(f.dest(0)...); err != nil {
 			return err
 		}
 		out[f.ID] = &f
