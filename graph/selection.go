@@ -68,7 +68,7 @@ func impactWork(ctx context.Context) context.Context {
 }
 
 // legParts are the parts of a leg beyond the shipment itself.
-const legParts = trace.OmitCarriers | trace.OmitOrigins | trace.OmitDestinations | trace.OmitColdChain
+const legParts = trace.OmitCarriers | trace.OmitOrigins | trace.OmitDestinations | trace.OmitColdChain | trace.OmitLegDetails
 
 // legWork is what a selection of JourneyLeg leaves unread of legParts.
 func legWork(oc *graphql.OperationContext, sel ast.SelectionSet) trace.Omit {
@@ -83,6 +83,8 @@ func legWork(oc *graphql.OperationContext, sel ast.SelectionSet) trace.Omit {
 			omit &^= trace.OmitDestinations
 		case "coldChain":
 			omit &^= trace.OmitColdChain
+		case "status", "vehiclePlate", "referenceDoc", "departedAt", "arrivedAt":
+			omit &^= trace.OmitLegDetails
 		}
 	}
 	return omit

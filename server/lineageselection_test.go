@@ -3,8 +3,10 @@ package server_test
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"suyuan/internal/testdb"
 	"suyuan/server"
@@ -71,7 +73,7 @@ func TestSelectionNarrowsReadsNotAnswers(t *testing.T) {
 		a := newAPI(t, db, server.Config{})
 		p := a.porkChain()
 		const (
-			legsAll   = `shipmentID carrier { name } from { name organization { name } } to { name organization { name } } coldChain { verdict maxC }`
+			legsAll   = `shipmentID status vehiclePlate referenceDoc departedAt arrivedAt carrier { name } from { name organization { name } } to { name organization { name } } coldChain { verdict maxC }`
 			batchAll  = `batch { facility { name organization { name } } }`
 			lineage   = `query($id: ID!) { lineage(batchId: $id, direction: DOWNSTREAM) { %s } }`
 			lineageXL = `allShipments: shipments { ` + legsAll + ` } allShelf: shelfEvents { store { organization { name } } } allNodes: nodes { ` + batchAll + ` } allRoot: root { facility { organization { name } } }`
@@ -95,7 +97,7 @@ func TestSelectionNarrowsReadsNotAnswers(t *testing.T) {
 		}
 		selections := []string{
 			`shipments { shipmentID batchID to { name } quantity unit }`,
-			`shipments { carrier { name kind } from { name address } }`,
+			`shipments { carrier { name kind } from { name address } status departedAt arrivedAt }`,
 			`nodes { depth } shipments { shipmentID coldChain { verdict readings minC maxC } }`,
 			`root { facility { organization { name } } } shipments { to { organization { name } } } nodes { ` + batchAll + ` }`,
 			`shelfEvents { store { name } quantity }`,
@@ -150,4 +152,35 @@ func emptyStrings(v any, path string) []string {
 		}
 	}
 	return out
+}
+
+// TestLegsInOrderOfDeparture proves a batch's legs come in order of
+// departure with planned ones last, whether or not the selection reads the
+// times they are ordered by.
+func TestLegsInOrderOfDeparture(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, server.Config{})
+		c := a.newChain()
+		loin := a.batch(c.pork, c.plant, "ORDER-1", 100, "KG", day(0))
+		var planned struct{ RecordShipment struct{ ID string } }
+		a.must(&planned, recordShipment, map[string]any{"in": map[string]any{
+			"carrierID": c.carrierOrg, "fromFacilityID": c.plant, "toFacilityID": c.store,
+			"items": []any{item(loin, 5, "KG")}}})
+		late := a.ship(c.carrierOrg, c.plant, c.store, day(3), time.Time{}, item(loin, 10, "KG"))
+		early := a.ship(c.carrierOrg, c.plant, c.store, day(2), day(2.1), item(loin, 20, "KG"))
+		want := []string{early, late, planned.RecordShipment.ID}
+		for _, sel := range []string{`shipmentID`, `shipmentID departedAt status`} {
+			var got struct {
+				Lineage struct{ Shipments []struct{ ShipmentID string } }
+			}
+			a.must(&got, `query($id: ID!) { lineage(batchId: $id, direction: DOWNSTREAM) { shipments { `+sel+` } } }`, map[string]any{"id": loin})
+			var ids []string
+			for _, s := range got.Lineage.Shipments {
+				ids = append(ids, s.ShipmentID)
+			}
+			if !slices.Equal(ids, want) {
+				t.Errorf("selecting %q: legs %v, want %v (by departure, planned last)", sel, ids, want)
+			}
+		}
+	})
 }

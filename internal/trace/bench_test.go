@@ -209,7 +209,7 @@ GROUP BY si.batch_id ORDER BY n DESC LIMIT 1`).Scan(&id, &stores)
 	// by name, no facility's organisation (graph's lineageWork narrows
 	// the context so).
 	b.Run("lineage-as-load-tool-asks", func(b *testing.B) {
-		ctx := trace.Without(ctx, trace.OmitColdChain|trace.OmitCarriers|trace.OmitOrigins|trace.OmitFacilityOrganizations)
+		ctx := trace.Without(ctx, trace.OmitColdChain|trace.OmitCarriers|trace.OmitOrigins|trace.OmitFacilityOrganizations|trace.OmitLegDetails)
 		counter.Reset()
 		for b.Loop() {
 			if _, err := reader.Lineage(ctx, id, trace.Downstream, trace.DefaultMaxDepth); err != nil {
@@ -220,7 +220,7 @@ GROUP BY si.batch_id ORDER BY n DESC LIMIT 1`).Scan(&id, &stores)
 	})
 	// The downstream walk compared with PostGraphile: the legs alone.
 	b.Run("downstream-legs", func(b *testing.B) {
-		ctx := trace.Without(ctx, trace.OmitColdChain|trace.OmitCarriers|trace.OmitOrigins|trace.OmitFacilityOrganizations|trace.OmitShelfEvents)
+		ctx := trace.Without(ctx, trace.OmitColdChain|trace.OmitCarriers|trace.OmitOrigins|trace.OmitFacilityOrganizations|trace.OmitShelfEvents|trace.OmitLegDetails)
 		counter.Reset()
 		for b.Loop() {
 			if _, err := reader.Lineage(ctx, id, trace.Downstream, 5); err != nil {

@@ -20,8 +20,10 @@ import (
 // once per connection.
 func legQuery(list string, o Omit) string {
 	var cols, joins strings.Builder
-	cols.WriteString(`SELECT si.batch_id, si.quantity, si.unit,
-  s.id, s.status, s.vehicle_plate, s.reference_doc, s.departed_at, s.arrived_at`)
+	cols.WriteString("SELECT si.batch_id, si.quantity, si.unit, s.id")
+	if !o.has(OmitLegDetails) {
+		cols.WriteString(", s.status, s.vehicle_plate, s.reference_doc, s.departed_at, s.arrived_at")
+	}
 	joins.WriteString(`
 FROM shipment_items si
 JOIN shipments s ON s.id = si.shipment_id`)
@@ -46,7 +48,7 @@ JOIN shipments s ON s.id = si.shipment_id`)
 	}
 	return cols.String() + joins.String() + `
 WHERE si.batch_id IN ` + list + `
-ORDER BY si.batch_id, s.departed_at, s.id`
+ORDER BY si.batch_id, s.departed_at IS NULL, s.departed_at, s.id`
 }
 
 // readingQuery reads the temperature readings of every trip of a set of
@@ -67,7 +69,6 @@ func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, e
 	}
 	list, args := in(unique(batchIDs))
 	o := omitted(ctx)
-	var planned []Leg
 	categories := map[int]string{}
 	err := r.query(ctx, legQuery(list, o), args, func(rows *sql.Rows) error {
 		var (
@@ -76,8 +77,10 @@ func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, e
 			cc                = &l.ColdChain
 			category          string
 		)
-		dest := []any{&l.BatchID, &l.Quantity, &l.Unit,
-			&l.ShipmentID, &l.Status, &l.VehiclePlate, &l.ReferenceDoc, &departed, &arrived}
+		dest := []any{&l.BatchID, &l.Quantity, &l.Unit, &l.ShipmentID}
+		if !o.has(OmitLegDetails) {
+			dest = append(dest, &l.Status, &l.VehiclePlate, &l.ReferenceDoc, &departed, &arrived)
+		}
 		if !o.has(OmitCarriers) {
 			dest = append(dest, l.Carrier.dest()...)
 		}
@@ -95,19 +98,11 @@ func (r *Reader) Journeys(ctx context.Context, batchIDs []int) (map[int][]Leg, e
 		}
 		categories[l.BatchID] = category
 		l.DepartedAt, l.ArrivedAt = departed.ptr(), arrived.ptr()
-		if l.DepartedAt == nil {
-			planned = append(planned, l)
-			return nil
-		}
 		out[l.BatchID] = append(out[l.BatchID], l)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("loading journeys: %w", err)
-	}
-	// NULL departures sort first in SQLite and MySQL; a plan belongs last.
-	for _, l := range planned {
-		out[l.BatchID] = append(out[l.BatchID], l)
 	}
 	if len(out) == 0 || o.has(OmitColdChain) {
 		return out, nil

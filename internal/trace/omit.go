@@ -26,6 +26,9 @@ const (
 	// OmitFacilityOrganizations leaves the organisation of every facility
 	// read (a batch's, a leg's, a shelf's) empty.
 	OmitFacilityOrganizations
+	// OmitLegDetails leaves the legs' status, vehicle plate, reference
+	// document and times empty (the legs keep their order).
+	OmitLegDetails
 )
 
 type omitKey struct{}
