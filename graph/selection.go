@@ -44,9 +44,11 @@ func traceWork(ctx context.Context) context.Context {
 	if fc == nil || oc == nil {
 		return ctx
 	}
-	omit := legParts
+	omit := legParts | trace.OmitCertificates
 	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{"Trace"}) {
 		switch f.Name {
+		case "certificates":
+			omit &^= trace.OmitCertificates
 		case "journey":
 			omit &^= legParts &^ legWork(oc, f.Selections) // what it reads
 		case "warnings":

@@ -368,6 +368,28 @@ func TestDocuments(t *testing.T) {
 		if len(certs) != 2 || certs[0].Kind != "LAB_REPORT" || !strings.Contains(html, "Laboratory report") {
 			t.Errorf("after a public report, the page's certificates: %+v", certs)
 		}
+		// The GraphQL trace answers the same when it asks for them, and
+		// reads them only then.
+		var tr struct {
+			Trace struct {
+				Certificates []struct{ Kind, UploadedAt string }
+			}
+		}
+		a.as("").must(&tr, `query($c: String!) { trace(code: $c) { certificates { kind uploadedAt } } }`, map[string]any{"c": p.code})
+		kinds := func(cs []struct{ Kind, UploadedAt string }) (ks []string) {
+			for _, c := range cs {
+				ks = append(ks, c.Kind)
+			}
+			return ks
+		}
+		if !slices.Equal(kinds(tr.Trace.Certificates), kinds(certs)) {
+			t.Errorf("the trace's certificates %+v, the page's %+v", tr.Trace.Certificates, certs)
+		}
+		with := a.statements(`query($c: String!) { trace(code: $c) { certificates { kind } } }`, map[string]any{"c": p.code})
+		without := a.statements(`query($c: String!) { trace(code: $c) { recalled } }`, map[string]any{"c": p.code})
+		if without >= with {
+			t.Errorf("a trace without certificates issued %d statements, with them %d", without, with)
+		}
 	})
 }
 

@@ -29,6 +29,8 @@ const (
 	// OmitLegDetails leaves the legs' status, vehicle plate, reference
 	// document and times empty (the legs keep their order).
 	OmitLegDetails
+	// OmitCertificates leaves a trace's certificates empty.
+	OmitCertificates
 )
 
 type omitKey struct{}

@@ -24,7 +24,8 @@ const maxCodeLen = 2048
 // Link URI (https://…/01/{gtin}/10/{lot}[/21/{serial}]). An unknown code is
 // NOT_FOUND and a malformed one BAD_USER_INPUT (or INVALID_GTIN /
 // INVALID_DIGITAL_LINK). It issues eight or nine statements whatever the
-// batch's history.
+// batch's history, one fewer for each of the certificates and the cold
+// chain's readings that the context omits.
 func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
 	code = strings.TrimSpace(code)
 	if code == "" || len(code) > maxCodeLen {
@@ -60,8 +61,10 @@ func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
 		return nil, err
 	}
 	t.Shelf = shelves[batchID]
-	if t.Certificates, err = r.Certificates(ctx, batchID, t.Batch.Producer.ID); err != nil {
-		return nil, err
+	if !omitted(ctx).has(OmitCertificates) {
+		if t.Certificates, err = r.Certificates(ctx, batchID, t.Batch.Producer.ID); err != nil {
+			return nil, err
+		}
 	}
 	t.Recalled = t.Batch.Status == batch.StatusRECALLED
 	// Redact first: warnings name places, and must not name private ones.
