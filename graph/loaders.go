@@ -162,6 +162,7 @@ type lineageKey struct {
 	batchID   int
 	direction trace.Direction
 	maxDepth  int
+	omit      trace.Omit // what the field's selection does not read
 }
 
 // loaders batch the hand-written fields of Batch that a connection asks
@@ -202,16 +203,16 @@ func newLoaders(r *Resolver) *loaders {
 				// Every sibling, for every kind of walk asked for.
 				kinds := map[lineageKey]bool{}
 				for _, k := range missing {
-					kinds[lineageKey{direction: k.direction, maxDepth: k.maxDepth}] = true
+					kinds[lineageKey{direction: k.direction, maxDepth: k.maxDepth, omit: k.omit}] = true
 				}
 				out := append([]lineageKey(nil), missing...)
 				for kind := range kinds {
 					ids := l.batches.with(nil, func(id int) bool {
-						_, ok := lineages.vals[lineageKey{id, kind.direction, kind.maxDepth}]
+						_, ok := lineages.vals[lineageKey{id, kind.direction, kind.maxDepth, kind.omit}]
 						return ok
 					})
 					for _, id := range ids {
-						out = append(out, lineageKey{id, kind.direction, kind.maxDepth})
+						out = append(out, lineageKey{id, kind.direction, kind.maxDepth, kind.omit})
 					}
 				}
 				return out
@@ -220,12 +221,12 @@ func newLoaders(r *Resolver) *loaders {
 				// One walk per kind, with all of its roots at once.
 				roots := map[lineageKey][]int{}
 				for _, k := range keys {
-					kind := lineageKey{direction: k.direction, maxDepth: k.maxDepth}
+					kind := lineageKey{direction: k.direction, maxDepth: k.maxDepth, omit: k.omit}
 					roots[kind] = append(roots[kind], k.batchID)
 				}
 				out := make(map[lineageKey]*trace.Lineage, len(keys))
 				for kind, ids := range roots {
-					found, err := r.reader.Lineages(ctx, ids, kind.direction, kind.maxDepth)
+					found, err := r.reader.Lineages(trace.Without(ctx, kind.omit), ids, kind.direction, kind.maxDepth)
 					if err != nil {
 						return nil, err
 					}
@@ -233,7 +234,7 @@ func newLoaders(r *Resolver) *loaders {
 						return nil, err
 					}
 					for id, lin := range found {
-						out[lineageKey{id, kind.direction, kind.maxDepth}] = lin
+						out[lineageKey{id, kind.direction, kind.maxDepth, kind.omit}] = lin
 					}
 				}
 				return out, nil

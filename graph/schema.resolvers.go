@@ -48,7 +48,7 @@ func (r *batchResolver) Lineage(ctx context.Context, obj *ent.Batch, direction t
 	if err != nil {
 		return nil, err
 	}
-	l, err := loadersFrom(ctx).lineage.Load(ctx, lineageKey{obj.ID, direction, depth})()
+	l, err := loadersFrom(ctx).lineage.Load(ctx, lineageKey{obj.ID, direction, depth, lineageOmit(ctx)})()
 	if err == nil && l == nil {
 		err = errcode.New(errcode.NotFound, "batch not found")
 	}
@@ -261,7 +261,7 @@ func (r *queryResolver) Lineage(ctx context.Context, batchID int, direction trac
 	if err != nil {
 		return nil, err
 	}
-	ls, err := r.reader.Lineages(lineageWork(ctx), []int{batchID}, direction, depth)
+	ls, err := r.reader.Lineages(trace.Without(ctx, lineageOmit(ctx)), []int{batchID}, direction, depth)
 	if err != nil {
 		return nil, err
 	}

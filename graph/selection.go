@@ -16,12 +16,13 @@ import (
 // for one field, which parts of the answer its selection does not read
 // (trace.Omit); fragments count as their fields.
 
-// lineageWork narrows ctx to the parts of a lineage that the selection
-// reads.
-func lineageWork(ctx context.Context) context.Context {
+// lineageOmit is what the selection of a lineage field does not read.
+// Batch.lineage's loader keeps it in its keys, so that siblings with the
+// same selection share one walk.
+func lineageOmit(ctx context.Context) trace.Omit {
 	fc, oc := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
 	if fc == nil || oc == nil {
-		return ctx
+		return 0
 	}
 	omit := trace.OmitShipments | trace.OmitShelfEvents | legParts
 	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{"Lineage"}) {
@@ -33,7 +34,7 @@ func lineageWork(ctx context.Context) context.Context {
 			omit &^= trace.OmitShelfEvents
 		}
 	}
-	return trace.Without(ctx, omit|organizationWork(oc, fc.Field.Selections, "Lineage"))
+	return omit | organizationWork(oc, fc.Field.Selections, "Lineage")
 }
 
 // traceWork narrows ctx to the parts of a trace that the selection reads.

@@ -47,6 +47,14 @@ fragment S on JourneyLeg { shipmentID coldChain { verdict } }`
 			}
 		}
 
+		// Batch.lineage, through its loader, likewise.
+		const onBatch = `query($id: ID!) { node(id: $id) { ... on Batch { lineage(direction: DOWNSTREAM) { %s } } } }`
+		bare := a.statements(fmt.Sprintf(onBatch, `nodes { depth }`), vars)
+		withLegs := a.statements(fmt.Sprintf(onBatch, `nodes { depth } shipments { to { name } }`), vars)
+		if withLegs != bare+1 {
+			t.Errorf("Batch.lineage with legs issued %d statements, without %d; want one more", withLegs, bare)
+		}
+
 		var got struct {
 			Lineage struct {
 				Shipments []struct {
@@ -81,10 +89,13 @@ func TestSelectionNarrowsReadsNotAnswers(t *testing.T) {
 			traceXL   = `allJourney: journey { ` + legsAll + ` } allShelf: shelf { store { organization { name } } } allIngredients: ingredients { ` + batchAll + ` } allWarnings: warnings { code message } allBatch: batch { facility { organization { name } } }`
 			impact    = `query($id: ID!) { recallImpact(batchId: $id) { %s } }`
 			impactXL  = `allPlaces: places { facility { name organization { name } } }`
+			// Batch.lineage, through its loader, with the selection in its key.
+			batchLineage = `query($id: ID!) { node(id: $id) { ... on Batch { lineage(direction: DOWNSTREAM) { %s } } } }`
 		)
 		cases := []struct {
 			name, query, everything, field string
 		}{
+			{"batch lineage through its loader", batchLineage, lineageXL, "lineage"},
 			{"lineage destinations", lineage, lineageXL, "lineage"},
 			{"lineage carriers and origins", lineage, lineageXL, "lineage"},
 			{"lineage cold chain", lineage, lineageXL, "lineage"},
@@ -96,6 +107,7 @@ func TestSelectionNarrowsReadsNotAnswers(t *testing.T) {
 			{"impact", impact, impactXL, "recallImpact"},
 		}
 		selections := []string{
+			`shipments { shipmentID to { name } } shelfEvents { store { name } }`,
 			`shipments { shipmentID batchID to { name } quantity unit }`,
 			`shipments { carrier { name kind } from { name address } status departedAt arrivedAt }`,
 			`nodes { depth } shipments { shipmentID coldChain { verdict readings minC maxC } }`,
@@ -114,6 +126,10 @@ func TestSelectionNarrowsReadsNotAnswers(t *testing.T) {
 			var narrow, wide map[string]map[string]any
 			a.must(&narrow, fmt.Sprintf(c.query, selections[i]), vars)
 			a.must(&wide, fmt.Sprintf(c.query, selections[i]+" "+c.everything), vars)
+			if c.query == batchLineage {
+				narrow = map[string]map[string]any{"lineage": narrow["node"]["lineage"].(map[string]any)}
+				wide = map[string]map[string]any{"lineage": wide["node"]["lineage"].(map[string]any)}
+			}
 			full := wide[c.field]
 			for k := range full {
 				if strings.HasPrefix(k, "all") {
