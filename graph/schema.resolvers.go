@@ -252,7 +252,7 @@ func (r *mutationResolver) ReplayWebhookDeliveries(ctx context.Context, webhookI
 
 // Trace is the resolver for the trace field.
 func (r *queryResolver) Trace(ctx context.Context, code string) (*trace.Trace, error) {
-	return r.reader.Trace(traceWork(ctx), code)
+	return r.reader.Trace(trace.Without(ctx, traceOmit(ctx)), code)
 }
 
 // Lineage is the resolver for the lineage field.
@@ -280,7 +280,7 @@ func (r *queryResolver) RecallImpact(ctx context.Context, batchID int) (*trace.I
 	if err := r.mayRecall(ctx, batchID); err != nil {
 		return nil, err
 	}
-	return r.reader.RecallImpact(impactWork(ctx), batchID)
+	return r.reader.RecallImpact(trace.Without(ctx, impactOmit(ctx)), batchID)
 }
 
 // OrganizationByKey is the resolver for the organizationByKey field.

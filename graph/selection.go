@@ -29,21 +29,21 @@ func lineageOmit(ctx context.Context) trace.Omit {
 		switch f.Name {
 		case "shipments":
 			omit &^= trace.OmitShipments
-			omit &^= legParts &^ legWork(oc, f.Selections) // what it reads
+			omit &^= legParts &^ legOmit(oc, f.Selections) // what it reads
 		case "shelfEvents":
 			omit &^= trace.OmitShelfEvents
 		}
 	}
-	return omit | organizationWork(oc, fc.Field.Selections, "Lineage")
+	return omit | organizationOmit(oc, fc.Field.Selections, "Lineage")
 }
 
-// traceWork narrows ctx to the parts of a trace that the selection reads.
-// The warnings name both ends of a leg in a cold-chain excursion, so
-// asking for them reads the legs' places and cold chain.
-func traceWork(ctx context.Context) context.Context {
+// traceOmit is what the selection of a trace does not read. The
+// warnings name both ends of a leg in a cold-chain excursion, so asking
+// for them reads the legs' places and cold chain.
+func traceOmit(ctx context.Context) trace.Omit {
 	fc, oc := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
 	if fc == nil || oc == nil {
-		return ctx
+		return 0
 	}
 	omit := legParts | trace.OmitCertificates
 	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{"Trace"}) {
@@ -51,30 +51,30 @@ func traceWork(ctx context.Context) context.Context {
 		case "certificates":
 			omit &^= trace.OmitCertificates
 		case "journey":
-			omit &^= legParts &^ legWork(oc, f.Selections) // what it reads
+			omit &^= legParts &^ legOmit(oc, f.Selections) // what it reads
 		case "warnings":
 			omit &^= trace.OmitOrigins | trace.OmitDestinations | trace.OmitColdChain
 		}
 	}
-	return trace.Without(ctx, omit|organizationWork(oc, fc.Field.Selections, "Trace"))
+	return omit | organizationOmit(oc, fc.Field.Selections, "Trace")
 }
 
-// impactWork narrows ctx to the parts of a recall impact that the
-// selection reads: only the facilities' organisations are optional, the
-// accounting needs every leg's places.
-func impactWork(ctx context.Context) context.Context {
+// impactOmit is what the selection of a recall impact does not read:
+// only the facilities' organisations are optional, the accounting needs
+// every leg's places.
+func impactOmit(ctx context.Context) trace.Omit {
 	fc, oc := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
 	if fc == nil || oc == nil {
-		return ctx
+		return 0
 	}
-	return trace.Without(ctx, organizationWork(oc, fc.Field.Selections, "RecallImpact"))
+	return organizationOmit(oc, fc.Field.Selections, "RecallImpact")
 }
 
 // legParts are the parts of a leg beyond the shipment itself.
 const legParts = trace.OmitCarriers | trace.OmitOrigins | trace.OmitDestinations | trace.OmitColdChain | trace.OmitLegDetails
 
-// legWork is what a selection of JourneyLeg leaves unread of legParts.
-func legWork(oc *graphql.OperationContext, sel ast.SelectionSet) trace.Omit {
+// legOmit is what a selection of JourneyLeg leaves unread of legParts.
+func legOmit(oc *graphql.OperationContext, sel ast.SelectionSet) trace.Omit {
 	omit := legParts
 	for _, f := range graphql.CollectFields(oc, sel, []string{"JourneyLeg"}) {
 		switch f.Name {
@@ -93,10 +93,10 @@ func legWork(oc *graphql.OperationContext, sel ast.SelectionSet) trace.Omit {
 	return omit
 }
 
-// organizationWork is OmitFacilityOrganizations unless the selection, of
+// organizationOmit is OmitFacilityOrganizations unless the selection, of
 // an object of type typ, reads the organisation of a facility anywhere
 // below it.
-func organizationWork(oc *graphql.OperationContext, sel ast.SelectionSet, typ string) trace.Omit {
+func organizationOmit(oc *graphql.OperationContext, sel ast.SelectionSet, typ string) trace.Omit {
 	if readsFacilityOrganization(oc, sel, typ) {
 		return 0
 	}
