@@ -14,10 +14,12 @@ import (
 )
 
 // legQuery reads every shipment leg of a set of batches in one statement:
-// item and shipment, and what the caller reads of the carrier, both
-// facilities with their organisations, and the product's category and
-// storage range (for the cold chain). A handful of texts, each prepared
-// once per connection.
+// item and shipment, and of the shipment's details (status, plate,
+// document, times), its carrier, both facilities with their organisations
+// and the product's category and storage range (for the cold chain) what
+// the caller does not omit. The few combinations that occur are each a
+// text of their own, prepared once per connection. Planned legs (not
+// departed) come last.
 func legQuery(list string, o Omit) string {
 	var cols, joins strings.Builder
 	cols.WriteString("SELECT si.batch_id, si.quantity, si.unit, s.id")
