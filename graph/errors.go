@@ -52,6 +52,11 @@ func present(ctx context.Context, err error) *gqlerror.Error {
 	)
 	switch {
 	case errors.As(err, &coded):
+		if coded.Code == errcode.Unavailable {
+			// The cause (a refused connection, a lost certification) is
+			// for the operator, not the client.
+			reqlog.Logger(ctx).WarnContext(ctx, "database unavailable", "error", err.Error())
+		}
 		out := newError(coded.Code, coded.Message)
 		if coded.Field != "" {
 			out.Extensions["field"] = coded.Field

@@ -30,7 +30,7 @@ const (
 
 // errContended is what a change meets that lost to others every time it
 // ran: nothing was committed, and it may well succeed a moment later.
-var errContended = &errcode.Error{Code: errcode.Unavailable, RetryAfter: time.Second,
+var errContended = &errcode.Error{Code: errcode.Unavailable, RetryAfter: UnavailableRetryAfter,
 	Message: "the change collided with concurrent changes to the same records every time it ran; nothing was recorded: send it again after Retry-After"}
 
 // InTx runs fn in a transaction of client, committing when it returns
@@ -46,7 +46,8 @@ func InTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) er
 			pause := time.Duration(rand.Int64N(int64(min(retryPause<<(attempt-1), maxRetryPause))))
 			select {
 			case <-ctx.Done():
-				return err
+				// The request's time ran out (TIMEOUT), not the database.
+				return fmt.Errorf("waiting to run a transaction again: %w (it had lost: %w)", ctx.Err(), err)
 			case <-time.After(pause):
 			}
 		}

@@ -47,4 +47,15 @@ func TestInTxRunsALoserAgainThenAnswersUnavailable(t *testing.T) {
 	if runs != 10 || tally.Retries() != 9 {
 		t.Errorf("losing every time: %d runs, %d retries counted; want 10 and 9", runs, tally.Retries())
 	}
+
+	// A request whose time runs out between runs ends with its context's
+	// error (TIMEOUT), not the lost one's (INTERNAL).
+	cctx, cancel := context.WithCancel(context.Background())
+	err = store.InTx(cctx, db.Client, func(tx *ent.Tx) error {
+		cancel()
+		return lost
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled between runs: %v; want context.Canceled", err)
+	}
 }
