@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -18,33 +15,15 @@ import (
 	"suyuan/server"
 )
 
-// lockedBuffer collects the log lines of servers answering at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// logLines are the lines of a log that mention s.
-func logLines(log, s string) string {
-	var out []string
-	for line := range strings.Lines(log) {
-		if s != "" && strings.Contains(line, s) {
+// requestLog is the log lines of one request, for a failure's message.
+func requestLog(t *testing.T, logs *logBuffer, id string) []map[string]any {
+	var out []map[string]any
+	for _, line := range logs.lines(t) {
+		if id != "" && line["request_id"] == id {
 			out = append(out, line)
 		}
 	}
-	return strings.Join(out, "")
+	return out
 }
 
 // certificationFailures sums, over the nodes, the transactions that lost
@@ -78,8 +57,8 @@ func certificationFailures(t *testing.T, nodes []*testdb.DB) int {
 // counts them) rather than failing.
 func TestGaleraWritersOnEveryNodeKeepMassBalance(t *testing.T) {
 	nodes := testdb.Galera(t)
-	logs := &lockedBuffer{}
-	cfg := server.Config{Logger: slog.New(slog.NewJSONHandler(logs, nil))}
+	logs := &logBuffer{}
+	cfg := server.Config{Logger: logs.logger()}
 	a := newAPI(t, nodes[0], cfg)
 	c := a.newChain()
 	const lots = 2
@@ -145,7 +124,7 @@ func TestGaleraWritersOnEveryNodeKeepMassBalance(t *testing.T) {
 			case code == "UNAVAILABLE" && strings.Contains(r.resp.Errors[0].Message, "collided"):
 				contended++
 			case code != "QUANTITY_EXCEEDS_AVAILABLE":
-				t.Errorf("unexpected answer: %s\nits log: %s", r.resp.Raw, logLines(logs.String(), r.resp.Errors[0].Extensions.RequestID))
+				t.Errorf("unexpected answer: %s\nits log: %v", r.resp.Raw, requestLog(t, logs, r.resp.Errors[0].Extensions.RequestID))
 			}
 			continue
 		}
@@ -207,15 +186,10 @@ func TestGaleraWritersOnEveryNodeKeepMassBalance(t *testing.T) {
 	// The conflicts happened, and were run again.
 	conflicts := certificationFailures(t, nodes) - before
 	retried, retries := 0, 0
-	sc := bufio.NewScanner(strings.NewReader(logs.String()))
-	for sc.Scan() {
-		var line struct {
-			Msg     string
-			Retries int
-		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "request" && line.Retries > 0 {
+	for _, line := range logs.lines(t) {
+		if n, _ := line["retries"].(float64); line["msg"] == "request" && n > 0 {
 			retried++
-			retries += line.Retries
+			retries += int(n)
 		}
 	}
 	t.Logf("%d requests on 3 nodes; %d certification failures and brute-force aborts; %d requests ran %d transactions again; %d lost every run",

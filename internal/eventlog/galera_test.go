@@ -7,11 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 
 	"suyuan/ent"
 	"suyuan/internal/eventlog"
-	"suyuan/internal/store"
 	"suyuan/internal/tenancy"
 	"suyuan/internal/testdb"
 )
@@ -134,17 +132,7 @@ func TestGaleraFollower(t *testing.T) {
 // ids at once.
 func TestCursorWithIdsInSteps(t *testing.T) {
 	db := testdb.MySQLOneServer(t)
-	cfg, err := mysql.ParseDSN(db.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The session's step, as a Galera node of three sets it.
-	cfg.Params = map[string]string{"auto_increment_increment": "3"}
-	stepped, err := store.Open(context.Background(), cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stepped.Close()
+	stepped := db.InSteps(t, 3) // as a Galera node of three sets it
 	l := eventlog.New(stepped.Client, nil)
 	ctx := tenancy.System(context.Background())
 	touch(t, l, 1)

@@ -19,17 +19,7 @@ import (
 // them once renumbered with the client's IDStep.
 func TestBulkIDsInSteps(t *testing.T) {
 	db := testdb.MySQLOneServer(t)
-	cfg, err := mysql.ParseDSN(db.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The session's step, as a Galera node of three sets it.
-	cfg.Params = map[string]string{"auto_increment_increment": "3"}
-	stepped, err := store.Open(context.Background(), cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stepped.Close()
+	stepped := db.InSteps(t, 3) // as a Galera node of three sets it
 	c := stepped.Client
 	if c.IDStep != 3 {
 		t.Fatalf("IDStep %d, want 3", c.IDStep)

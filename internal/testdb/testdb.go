@@ -24,6 +24,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -142,6 +143,24 @@ func MySQL(t testing.TB) *DB {
 func MySQLOneServer(t testing.TB) *DB {
 	t.Helper()
 	return mysqlDB(t, true)
+}
+
+// InSteps opens db's database again with every session's ids going in
+// steps of step (auto_increment_increment), as a Galera node of a cluster
+// of step nodes sets them; it is closed when the test ends.
+func (db *DB) InSteps(t testing.TB, step int) *store.DB {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Params = map[string]string{"auto_increment_increment": strconv.Itoa(step)}
+	stepped, err := store.Open(context.Background(), cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stepped.Close() })
+	return stepped
 }
 
 func mysqlDB(t testing.TB, oneServer bool) *DB {
