@@ -196,57 +196,41 @@ GROUP BY si.batch_id ORDER BY n DESC LIMIT 1`).Scan(&id, &stores)
 		b.Fatal(err)
 	}
 	b.Logf("widest lot %d reaches %d facilities directly", id, stores)
-	b.Run("lineage", func(b *testing.B) {
-		counter.Reset()
-		for b.Loop() {
-			if _, err := reader.Lineage(ctx, id, trace.Downstream, trace.DefaultMaxDepth); err != nil {
-				b.Fatal(err)
-			}
+	lineage := func(depth int) func(context.Context) error {
+		return func(ctx context.Context) error {
+			_, err := reader.Lineage(ctx, id, trace.Downstream, depth)
+			return err
 		}
-		b.ReportMetric(float64(counter.Count())/float64(b.N), "stmts/op")
-	})
-	// What the load tool's lineage query selects: each leg's destination
-	// by name, no facility's organisation (graph's lineageWork narrows
-	// the context so).
-	b.Run("lineage-as-load-tool-asks", func(b *testing.B) {
-		ctx := trace.Without(ctx, trace.OmitColdChain|trace.OmitCarriers|trace.OmitOrigins|trace.OmitFacilityOrganizations|trace.OmitLegDetails)
-		counter.Reset()
-		for b.Loop() {
-			if _, err := reader.Lineage(ctx, id, trace.Downstream, trace.DefaultMaxDepth); err != nil {
-				b.Fatal(err)
+	}
+	impact := func(ctx context.Context) error {
+		_, err := reader.RecallImpact(ctx, id)
+		return err
+	}
+	// "As the load tool asks" is what graph/selection.go omits for the
+	// load tool's queries: each leg's destination by name, no facility's
+	// organisation; "downstream-legs" is the walk compared with
+	// PostGraphile, the legs alone.
+	asked := trace.OmitColdChain | trace.OmitCarriers | trace.OmitOrigins | trace.OmitFacilityOrganizations | trace.OmitLegDetails
+	for _, c := range []struct {
+		name string
+		omit trace.Omit
+		run  func(context.Context) error
+	}{
+		{"lineage", 0, lineage(trace.DefaultMaxDepth)},
+		{"lineage-as-load-tool-asks", asked, lineage(trace.DefaultMaxDepth)},
+		{"downstream-legs", asked | trace.OmitShelfEvents, lineage(5)},
+		{"recallImpact", 0, impact},
+		{"recallImpact-as-load-tool-asks", trace.OmitFacilityOrganizations, impact},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := trace.Without(ctx, c.omit)
+			counter.Reset()
+			for b.Loop() {
+				if err := c.run(ctx); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		b.ReportMetric(float64(counter.Count())/float64(b.N), "stmts/op")
-	})
-	// The downstream walk compared with PostGraphile: the legs alone.
-	b.Run("downstream-legs", func(b *testing.B) {
-		ctx := trace.Without(ctx, trace.OmitColdChain|trace.OmitCarriers|trace.OmitOrigins|trace.OmitFacilityOrganizations|trace.OmitShelfEvents|trace.OmitLegDetails)
-		counter.Reset()
-		for b.Loop() {
-			if _, err := reader.Lineage(ctx, id, trace.Downstream, 5); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(counter.Count())/float64(b.N), "stmts/op")
-	})
-	b.Run("recallImpact", func(b *testing.B) {
-		counter.Reset()
-		for b.Loop() {
-			if _, err := reader.RecallImpact(ctx, id); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(counter.Count())/float64(b.N), "stmts/op")
-	})
-	// What the load tool's recallImpact query selects: no organisations.
-	b.Run("recallImpact-as-load-tool-asks", func(b *testing.B) {
-		ctx := trace.Without(ctx, trace.OmitFacilityOrganizations)
-		counter.Reset()
-		for b.Loop() {
-			if _, err := reader.RecallImpact(ctx, id); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(counter.Count())/float64(b.N), "stmts/op")
-	})
+			b.ReportMetric(float64(counter.Count())/float64(b.N), "stmts/op")
+		})
+	}
 }
