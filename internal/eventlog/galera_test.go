@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-
 	"suyuan/ent"
 	"suyuan/internal/eventlog"
 	"suyuan/internal/tenancy"
