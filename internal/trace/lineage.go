@@ -10,10 +10,12 @@ import (
 )
 
 // walkQuery is one bounded recursive query over batch_inputs that walks
-// from every root at once. Each row is an edge reached from a root at a
-// depth; UNION (not UNION ALL) drops repeated rows, and the depth bound
-// stops cycles in bad data. MySQL 8, MariaDB 10.2+ and SQLite all run it.
-func walkQuery(dir Direction, list string) string {
+// from every root at once and reads, with each edge, the batch at its far
+// end; the roots themselves come first, as rows of depth 0. UNION (not
+// UNION ALL) drops repeated rows of the walk, and the depth bound stops
+// cycles in bad data. MySQL 8, MariaDB 10.2+ and SQLite all run it. Its
+// arguments are the roots, the depth bound and the roots again.
+func walkQuery(dir Direction, list string, omit Omit) string {
 	from, to := "output_id", "input_id" // upstream: from a batch to its inputs
 	if dir == Downstream {
 		from, to = to, from
@@ -24,9 +26,16 @@ func walkQuery(dir Direction, list string) string {
   SELECT w.root, bi.%[1]s, bi.%[2]s, bi.quantity, bi.unit, w.depth + 1
   FROM batch_inputs bi JOIN walk w ON bi.%[1]s = w.child
   WHERE w.depth < ?
+),
+reached(root, parent, child, quantity, unit, depth) AS (
+  SELECT id, id, id, 0, '', 0 FROM batches WHERE id IN %[3]s
+  UNION ALL
+  SELECT root, parent, child, quantity, unit, MIN(depth) FROM walk
+  GROUP BY root, parent, child, quantity, unit
 )
-SELECT root, parent, child, quantity, unit, MIN(depth) FROM walk
-GROUP BY root, parent, child, quantity, unit`, from, to, list)
+SELECT r.root, r.parent, r.depth, r.quantity, r.unit, %[4]s
+FROM reached r
+JOIN batches b ON b.id = r.child%[5]s`, from, to, list, batchColumns(omit), batchJoins(omit))
 }
 
 // CheckDepth validates a requested maximum depth, applying the default.
@@ -43,7 +52,7 @@ func CheckDepth(maxDepth *int) (int, error) {
 // Lineages walks from each root in one direction, at most maxDepth levels,
 // and returns each root's lineage keyed by root id; roots that do not exist
 // are absent. It issues a fixed number of statements whatever the number
-// of roots and the size of their graphs: the walk, the batches, and
+// of roots and the size of their graphs: the walk with its batches, and
 // downstream the shipments and the shelf events.
 func (r *Reader) Lineages(ctx context.Context, roots []int, dir Direction, maxDepth int) (map[int]*Lineage, error) {
 	roots = unique(roots)
@@ -51,40 +60,43 @@ func (r *Reader) Lineages(ctx context.Context, roots []int, dir Direction, maxDe
 	if len(roots) == 0 {
 		return out, nil
 	}
-	list, args := in(roots)
+	list, rootArgs := in(roots)
 	// Walk one level further than asked, to learn whether the graph goes on.
-	args = append(args, maxDepth+1)
+	args := make([]any, 0, 2*len(rootArgs)+1)
+	args = append(append(append(args, rootArgs...), maxDepth+1), rootArgs...)
 	type row struct {
 		root int
 		e    Edge
 	}
-	var rows []row
-	err := r.query(ctx, walkQuery(dir, list), args, func(rs *sql.Rows) error {
+	var (
+		rows    []row
+		batches = map[int]*Batch{}
+		o       = omitted(ctx)
+	)
+	err := r.query(ctx, walkQuery(dir, list, o), args, func(rs *sql.Rows) error {
 		var (
-			w             row
-			parent, child int
+			w      row
+			parent int
 		)
-		if err := rs.Scan(&w.root, &parent, &child, &w.e.Quantity, &w.e.Unit, &w.e.Depth); err != nil {
+		b, err := r.scanBatch(rs, o, &w.root, &parent, &w.e.Depth, &w.e.Quantity, &w.e.Unit)
+		if err != nil {
 			return err
 		}
-		w.e.OutputID, w.e.InputID = parent, child
+		if _, seen := batches[b.ID]; !seen {
+			batches[b.ID] = b
+		}
+		if w.e.Depth == 0 {
+			return nil // a root
+		}
+		w.e.OutputID, w.e.InputID = parent, b.ID
 		if dir == Downstream {
-			w.e.OutputID, w.e.InputID = child, parent
+			w.e.OutputID, w.e.InputID = b.ID, parent
 		}
 		rows = append(rows, w)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("walking lineage: %w", err)
-	}
-
-	ids := append([]int{}, roots...)
-	for _, w := range rows {
-		ids = append(ids, w.e.OutputID, w.e.InputID)
-	}
-	batches, err := r.Batches(ctx, ids)
-	if err != nil {
-		return nil, err
 	}
 	for _, id := range roots {
 		if b, ok := batches[id]; ok {

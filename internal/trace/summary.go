@@ -42,26 +42,36 @@ func (f *Facility) dest(omit Omit) []any {
 
 // batchSelect reads batches with product, producer and facility in one
 // statement.
-const batchSelect = `SELECT b.id, b.lot_code, b.produced_at, b.expires_at, b.status, b.quantity, b.unit,
+const batchSelect = `b.id, b.lot_code, b.produced_at, b.expires_at, b.status, b.quantity, b.unit,
   p.id, p.name, p.category, p.gtin, p.unit, p.shelf_life_days, p.storage_min_c, p.storage_max_c, `
 
 func batchQuery(where string, omit Omit) string {
-	return batchSelect + orgColumns("o") + ", " + facilityColumns("f", "fo", omit) + `
-FROM batches b
-JOIN products p ON p.id = b.product_id
-JOIN organizations o ON o.id = b.organization_id
-JOIN facilities f ON f.id = b.facility_id` + facilityJoin("f", "fo", omit) + `
-WHERE ` + where
+	return "SELECT " + batchColumns(omit) + "\nFROM batches b" + batchJoins(omit) + "\nWHERE " + where
 }
 
-func (r *Reader) scanBatch(rows *sql.Rows, omit Omit) (*Batch, error) {
+// batchColumns are the columns scanBatch reads, under the aliases of
+// batchJoins, which joins them to batches b.
+func batchColumns(omit Omit) string {
+	return batchSelect + orgColumns("o") + ", " + facilityColumns("f", "fo", omit)
+}
+
+func batchJoins(omit Omit) string {
+	return `
+JOIN products p ON p.id = b.product_id
+JOIN organizations o ON o.id = b.organization_id
+JOIN facilities f ON f.id = b.facility_id` + facilityJoin("f", "fo", omit)
+}
+
+// scanBatch reads a row of batchColumns, after the row's first columns,
+// which go to lead.
+func (r *Reader) scanBatch(rows *sql.Rows, omit Omit, lead ...any) (*Batch, error) {
 	var (
 		b                Batch
 		produced, expiry timeValue
 	)
-	dest := []any{&b.ID, &b.LotCode, &produced, &expiry, &b.Status, &b.Quantity, &b.Unit,
+	dest := append(lead[:len(lead):len(lead)], &b.ID, &b.LotCode, &produced, &expiry, &b.Status, &b.Quantity, &b.Unit,
 		&b.Product.ID, &b.Product.Name, &b.Product.Category, &b.Product.Gtin, &b.Product.Unit,
-		&b.Product.ShelfLifeDays, &b.Product.StorageMinC, &b.Product.StorageMaxC}
+		&b.Product.ShelfLifeDays, &b.Product.StorageMinC, &b.Product.StorageMaxC)
 	dest = append(dest, b.Producer.dest()...)
 	dest = append(dest, b.Facility.dest(omit)...)
 	if err := rows.Scan(dest...); err != nil {

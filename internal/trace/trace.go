@@ -23,7 +23,7 @@ const maxCodeLen = 2048
 // Trace answers a scanned code: an opaque trace code, or a GS1 Digital
 // Link URI (https://…/01/{gtin}/10/{lot}[/21/{serial}]). An unknown code is
 // NOT_FOUND and a malformed one BAD_USER_INPUT (or INVALID_GTIN /
-// INVALID_DIGITAL_LINK). It issues eight or nine statements whatever the
+// INVALID_DIGITAL_LINK). It issues seven or eight statements whatever the
 // batch's history, one fewer for each of the certificates and the cold
 // chain's readings that the context omits.
 func (r *Reader) Trace(ctx context.Context, code string) (*Trace, error) {
