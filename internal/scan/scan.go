@@ -65,8 +65,11 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	DefaultQueue     = 20000
-	DefaultBatchSize = 500
+	DefaultQueue = 20000
+	// DefaultBatchSize amortises the index pages a batch dirties: the
+	// scans of a busy minute touch the same few hundred codes, and a
+	// batch writes each of their pages once however many scans it holds.
+	DefaultBatchSize = 2000
 	DefaultInterval  = 500 * time.Millisecond
 	// flushTimeout bounds one write, so a stuck database cannot hold the
 	// loop (or a shutdown) for ever.
