@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -24,7 +25,7 @@ func lineageOmit(ctx context.Context) trace.Omit {
 	if fc == nil || oc == nil {
 		return 0
 	}
-	omit := trace.OmitShipments | trace.OmitShelfEvents | legParts
+	omit := trace.OmitShipments | trace.OmitShelfEvents | trace.OmitShelfRemovals | legParts
 	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, []string{"Lineage"}) {
 		switch f.Name {
 		case "shipments":
@@ -32,7 +33,16 @@ func lineageOmit(ctx context.Context) trace.Omit {
 			omit &^= legParts &^ legOmit(oc, f.Selections) // what it reads
 		case "shelfEvents":
 			omit &^= trace.OmitShelfEvents
+			if readsField(oc, f.Selections, "ShelfPlacement", "ShelfPlacement.removedAt", "ShelfPlacement.removalReason") {
+				omit &^= trace.OmitShelfRemovals
+			}
 		}
+	}
+	// The recall impact counts stores by their kind, and the trace's
+	// warnings name places, so only the lineage leaves details out.
+	if !readsField(oc, fc.Field.Selections, "Lineage",
+		"TraceFacility.kind", "TraceFacility.address", "TraceFacility.regionCode", "TraceFacility.gln") {
+		omit |= trace.OmitFacilityDetails
 	}
 	return omit | organizationOmit(oc, fc.Field.Selections, "Lineage")
 }
@@ -97,19 +107,21 @@ func legOmit(oc *graphql.OperationContext, sel ast.SelectionSet) trace.Omit {
 // an object of type typ, reads the organisation of a facility anywhere
 // below it.
 func organizationOmit(oc *graphql.OperationContext, sel ast.SelectionSet, typ string) trace.Omit {
-	if readsFacilityOrganization(oc, sel, typ) {
+	if readsField(oc, sel, typ, "TraceFacility.organization") {
 		return 0
 	}
 	return trace.OmitFacilityOrganizations
 }
 
-func readsFacilityOrganization(oc *graphql.OperationContext, sel ast.SelectionSet, typ string) bool {
+// readsField reports whether a selection of an object of type typ reads,
+// anywhere below it, one of the fields, each named "Type.field".
+func readsField(oc *graphql.OperationContext, sel ast.SelectionSet, typ string, fields ...string) bool {
 	for _, f := range graphql.CollectFields(oc, sel, []string{typ}) {
-		if typ == "TraceFacility" && f.Name == "organization" {
+		if slices.Contains(fields, typ+"."+f.Name) {
 			return true
 		}
 		if len(f.Selections) > 0 && f.Definition != nil &&
-			readsFacilityOrganization(oc, f.Selections, f.Definition.Type.Name()) {
+			readsField(oc, f.Selections, f.Definition.Type.Name(), fields...) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -80,15 +81,27 @@ func TestSelectionNarrowsReadsNotAnswers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		a := newAPI(t, db, server.Config{})
 		p := a.porkChain()
+		// A shelf event taken off the shelf, so that its removal is there
+		// to be read or skipped.
+		var shelved struct {
+			Lineage struct{ ShelfEvents []struct{ ID string } }
+		}
+		a.must(&shelved, `query($id: ID!) { lineage(batchId: $id, direction: DOWNSTREAM) { shelfEvents { id } } }`, map[string]any{"id": p.pigs})
+		if len(shelved.Lineage.ShelfEvents) == 0 {
+			t.Fatal("the pork chain has no shelf event")
+		}
+		a.must(nil, `mutation($id: ID!, $at: Time!) { removeFromShelf(id: $id, removedAt: $at, reason: SOLD_OUT) { id } }`,
+			map[string]any{"id": shelved.Lineage.ShelfEvents[0].ID, "at": day(4)})
 		const (
-			legsAll   = `shipmentID status vehiclePlate referenceDoc departedAt arrivedAt carrier { name } from { name organization { name } } to { name organization { name } } coldChain { verdict maxC }`
-			batchAll  = `batch { facility { name organization { name } } }`
-			lineage   = `query($id: ID!) { lineage(batchId: $id, direction: DOWNSTREAM) { %s } }`
-			lineageXL = `allShipments: shipments { ` + legsAll + ` } allShelf: shelfEvents { store { organization { name } } } allNodes: nodes { ` + batchAll + ` } allRoot: root { facility { organization { name } } }`
-			trace     = `query($code: String!) { trace(code: $code) { %s } }`
-			traceXL   = `allJourney: journey { ` + legsAll + ` } allShelf: shelf { store { organization { name } } } allIngredients: ingredients { ` + batchAll + ` } allWarnings: warnings { code message } allBatch: batch { facility { organization { name } } }`
-			impact    = `query($id: ID!) { recallImpact(batchId: $id) { %s } }`
-			impactXL  = `allPlaces: places { facility { name organization { name } } }`
+			facilityAll = `name kind address regionCode gln organization { name }`
+			legsAll     = `shipmentID status vehiclePlate referenceDoc departedAt arrivedAt carrier { name } from { ` + facilityAll + ` } to { ` + facilityAll + ` } coldChain { verdict maxC }`
+			batchAll    = `batch { facility { ` + facilityAll + ` } }`
+			lineage     = `query($id: ID!) { lineage(batchId: $id, direction: DOWNSTREAM) { %s } }`
+			lineageXL   = `allShipments: shipments { ` + legsAll + ` } allShelf: shelfEvents { removedAt removalReason store { ` + facilityAll + ` } } allNodes: nodes { ` + batchAll + ` } allRoot: root { facility { ` + facilityAll + ` } }`
+			trace       = `query($code: String!) { trace(code: $code) { %s } }`
+			traceXL     = `allJourney: journey { ` + legsAll + ` } allShelf: shelf { store { organization { name } } } allIngredients: ingredients { ` + batchAll + ` } allWarnings: warnings { code message } allBatch: batch { facility { organization { name } } }`
+			impact      = `query($id: ID!) { recallImpact(batchId: $id) { %s } }`
+			impactXL    = `allPlaces: places { facility { name organization { name } } }`
 			// Batch.lineage, through its loader, with the selection in its key.
 			batchLineage = `query($id: ID!) { node(id: $id) { ... on Batch { lineage(direction: DOWNSTREAM) { %s } } } }`
 		)
@@ -96,17 +109,23 @@ func TestSelectionNarrowsReadsNotAnswers(t *testing.T) {
 		cases := []struct {
 			name, query, selection, everything string
 			path                               []string // to the answer in data
+			// contains is a part of the answer's JSON that must be in
+			// it: a null the reader left though asked for is equal in
+			// both answers, and is no empty string.
+			contains string
 		}{
-			{"batch lineage through its loader", batchLineage, `shipments { shipmentID to { name } } shelfEvents { store { name } }`, lineageXL, []string{"node", "lineage"}},
-			{"lineage destinations", lineage, `shipments { shipmentID batchID to { name } quantity unit }`, lineageXL, lineagePath},
-			{"lineage carriers and origins", lineage, `shipments { carrier { name kind } from { name address } status departedAt arrivedAt }`, lineageXL, lineagePath},
-			{"lineage cold chain", lineage, `nodes { depth } shipments { shipmentID coldChain { verdict readings minC maxC } }`, lineageXL, lineagePath},
-			{"lineage organisations", lineage, `root { facility { organization { name } } } shipments { to { organization { name } } } nodes { ` + batchAll + ` }`, lineageXL, lineagePath},
-			{"lineage shelves", lineage, `shelfEvents { store { name } quantity }`, lineageXL, lineagePath},
-			{"trace without warnings", trace, `batch { lotCode facility { name } } journey { to { name } quantity } shelf { store { name } }`, traceXL, tracePath},
-			{"trace warnings only", trace, `warnings { code message }`, traceXL, tracePath},
-			{"trace carriers", trace, `journey { carrier { name } } ingredients { ` + batchAll + ` }`, traceXL, tracePath},
-			{"impact", impact, `stores facilities places { facility { name kind } batch { lotCode } shippedOut received inStock onShelf }`, impactXL, impactPath},
+			{"batch lineage through its loader", batchLineage, `shipments { shipmentID to { name } } shelfEvents { store { name } }`, lineageXL, []string{"node", "lineage"}, ""},
+			{"lineage destinations", lineage, `shipments { shipmentID batchID to { name } quantity unit }`, lineageXL, lineagePath, ""},
+			{"lineage carriers and origins", lineage, `shipments { carrier { name kind } from { name address } status departedAt arrivedAt }`, lineageXL, lineagePath, ""},
+			{"lineage cold chain", lineage, `nodes { depth } shipments { shipmentID coldChain { verdict readings minC maxC } }`, lineageXL, lineagePath, ""},
+			{"lineage organisations", lineage, `root { facility { organization { name } } } shipments { to { organization { name } } } nodes { ` + batchAll + ` }`, lineageXL, lineagePath, ""},
+			{"lineage shelves", lineage, `shelfEvents { store { name } quantity }`, lineageXL, lineagePath, ""},
+			{"lineage shelves and removals", lineage, `shelfEvents { store { name } quantity removedAt removalReason }`, lineageXL, lineagePath, `"removalReason":"SOLD_OUT"`},
+			{"lineage facility details", lineage, `root { facility { kind } } shipments { to { address } } shelfEvents { store { regionCode gln } }`, lineageXL, lineagePath, ""},
+			{"trace without warnings", trace, `batch { lotCode facility { name } } journey { to { name } quantity } shelf { store { name } }`, traceXL, tracePath, ""},
+			{"trace warnings only", trace, `warnings { code message }`, traceXL, tracePath, ""},
+			{"trace carriers", trace, `journey { carrier { name } } ingredients { ` + batchAll + ` }`, traceXL, tracePath, ""},
+			{"impact", impact, `stores facilities places { facility { name kind } batch { lotCode } shippedOut received inStock onShelf }`, impactXL, impactPath, ""},
 		}
 		answer := func(data map[string]any, path []string) map[string]any {
 			for _, k := range path {
@@ -137,6 +156,9 @@ func TestSelectionNarrowsReadsNotAnswers(t *testing.T) {
 			// see when both queries skip it.
 			if empty := emptyStrings(narrow, c.name); len(empty) > 0 {
 				t.Errorf("%s: empty in the answer: %v", c.name, empty)
+			}
+			if js, _ := json.Marshal(narrow); !strings.Contains(string(js), c.contains) {
+				t.Errorf("%s: the answer %s lacks %s", c.name, js, c.contains)
 			}
 		}
 	})

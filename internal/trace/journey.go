@@ -190,8 +190,11 @@ func (r *Reader) Placements(ctx context.Context, batchIDs []int) (map[int][]Plac
 	}
 	list, args := in(unique(batchIDs))
 	o := omitted(ctx)
-	q := `SELECT se.id, se.batch_id, se.quantity, se.unit, se.shelved_at, se.removed_at, se.removal_reason, ` +
-		facilityColumns("f", "fo", o) + `
+	cols := "se.id, se.batch_id, se.quantity, se.unit, se.shelved_at, "
+	if !o.has(OmitShelfRemovals) {
+		cols += "se.removed_at, se.removal_reason, "
+	}
+	q := `SELECT ` + cols + facilityColumns("f", "fo", o) + `
 FROM shelf_events se
 JOIN facilities f ON f.id = se.facility_id` + facilityJoin("f", "fo", o) + `
 WHERE se.batch_id IN ` + list + `
@@ -201,7 +204,11 @@ ORDER BY se.batch_id, se.shelved_at, se.id`
 			p                Placement
 			shelved, removed timeValue
 		)
-		dest := append([]any{&p.ID, &p.BatchID, &p.Quantity, &p.Unit, &shelved, &removed, &p.RemovalReason}, p.Store.dest(o)...)
+		dest := []any{&p.ID, &p.BatchID, &p.Quantity, &p.Unit, &shelved}
+		if !o.has(OmitShelfRemovals) {
+			dest = append(dest, &removed, &p.RemovalReason)
+		}
+		dest = append(dest, p.Store.dest(o)...)
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}

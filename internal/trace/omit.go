@@ -31,6 +31,13 @@ const (
 	OmitLegDetails
 	// OmitCertificates leaves a trace's certificates empty.
 	OmitCertificates
+	// OmitFacilityDetails leaves the kind, address, region and GLN of
+	// every facility read empty (its id, name and whether it is public
+	// remain).
+	OmitFacilityDetails
+	// OmitShelfRemovals leaves the shelf events' removal time and reason
+	// empty.
+	OmitShelfRemovals
 )
 
 type omitKey struct{}
