@@ -38,13 +38,7 @@ func lineageOmit(ctx context.Context) trace.Omit {
 			}
 		}
 	}
-	// The recall impact counts stores by their kind, and the trace's
-	// warnings name places, so only the lineage leaves details out.
-	if !readsField(oc, fc.Field.Selections, "Lineage",
-		"TraceFacility.kind", "TraceFacility.address", "TraceFacility.regionCode", "TraceFacility.gln") {
-		omit |= trace.OmitFacilityDetails
-	}
-	return omit | organizationOmit(oc, fc.Field.Selections, "Lineage")
+	return omit | detailsOmit(oc, fc.Field.Selections, "Lineage") | organizationOmit(oc, fc.Field.Selections, "Lineage")
 }
 
 // traceOmit is what the selection of a trace does not read. The
@@ -70,14 +64,14 @@ func traceOmit(ctx context.Context) trace.Omit {
 }
 
 // impactOmit is what the selection of a recall impact does not read:
-// only the facilities' organisations are optional, the accounting needs
-// every leg's places.
+// only the facilities' details and organisations are optional, the
+// accounting needs every leg's places.
 func impactOmit(ctx context.Context) trace.Omit {
 	fc, oc := graphql.GetFieldContext(ctx), graphql.GetOperationContext(ctx)
 	if fc == nil || oc == nil {
 		return 0
 	}
-	return organizationOmit(oc, fc.Field.Selections, "RecallImpact")
+	return detailsOmit(oc, fc.Field.Selections, "RecallImpact") | organizationOmit(oc, fc.Field.Selections, "RecallImpact")
 }
 
 // legParts are the parts of a leg beyond the shipment itself.
@@ -101,6 +95,16 @@ func legOmit(oc *graphql.OperationContext, sel ast.SelectionSet) trace.Omit {
 		}
 	}
 	return omit
+}
+
+// detailsOmit is OmitFacilityDetails unless the selection, of an object
+// of type typ, reads a facility's address, region or GLN anywhere below
+// it. The trace keeps them: its warnings name places.
+func detailsOmit(oc *graphql.OperationContext, sel ast.SelectionSet, typ string) trace.Omit {
+	if readsField(oc, sel, typ, "TraceFacility.address", "TraceFacility.regionCode", "TraceFacility.gln") {
+		return 0
+	}
+	return trace.OmitFacilityDetails
 }
 
 // organizationOmit is OmitFacilityOrganizations unless the selection, of

@@ -101,7 +101,7 @@ func TestSelectionNarrowsReadsNotAnswers(t *testing.T) {
 			trace       = `query($code: String!) { trace(code: $code) { %s } }`
 			traceXL     = `allJourney: journey { ` + legsAll + ` } allShelf: shelf { store { organization { name } } } allIngredients: ingredients { ` + batchAll + ` } allWarnings: warnings { code message } allBatch: batch { facility { organization { name } } }`
 			impact      = `query($id: ID!) { recallImpact(batchId: $id) { %s } }`
-			impactXL    = `allPlaces: places { facility { name organization { name } } }`
+			impactXL    = `allPlaces: places { facility { ` + facilityAll + ` } }`
 			// Batch.lineage, through its loader, with the selection in its key.
 			batchLineage = `query($id: ID!) { node(id: $id) { ... on Batch { lineage(direction: DOWNSTREAM) { %s } } } }`
 		)
@@ -126,6 +126,7 @@ func TestSelectionNarrowsReadsNotAnswers(t *testing.T) {
 			{"trace warnings only", trace, `warnings { code message }`, traceXL, tracePath, ""},
 			{"trace carriers", trace, `journey { carrier { name } } ingredients { ` + batchAll + ` }`, traceXL, tracePath, ""},
 			{"impact", impact, `stores facilities places { facility { name kind } batch { lotCode } shippedOut received inStock onShelf }`, impactXL, impactPath, ""},
+			{"impact facility details", impact, `places { facility { address regionCode } batch { lotCode } onShelf }`, impactXL, impactPath, ""},
 		}
 		answer := func(data map[string]any, path []string) map[string]any {
 			for _, k := range path {

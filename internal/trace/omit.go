@@ -31,9 +31,9 @@ const (
 	OmitLegDetails
 	// OmitCertificates leaves a trace's certificates empty.
 	OmitCertificates
-	// OmitFacilityDetails leaves the kind, address, region and GLN of
-	// every facility read empty (its id, name and whether it is public
-	// remain).
+	// OmitFacilityDetails leaves the address, region and GLN of every
+	// facility read empty (its id, name, kind and whether it is public
+	// remain: a recall impact counts stores by their kind).
 	OmitFacilityDetails
 	// OmitShelfRemovals leaves the shelf events' removal time and reason
 	// empty.

@@ -14,9 +14,9 @@ func orgColumns(o string) string {
 }
 
 func facilityColumns(f, o string, omit Omit) string {
-	cols := fmt.Sprintf("%[1]s.id, %[1]s.name, %[1]s.public", f)
+	cols := fmt.Sprintf("%[1]s.id, %[1]s.name, %[1]s.kind, %[1]s.public", f)
 	if !omit.has(OmitFacilityDetails) {
-		cols += fmt.Sprintf(", %[1]s.kind, %[1]s.address, %[1]s.region_code, %[1]s.gln", f)
+		cols += fmt.Sprintf(", %[1]s.address, %[1]s.region_code, %[1]s.gln", f)
 	}
 	if omit.has(OmitFacilityOrganizations) {
 		return cols
@@ -36,9 +36,9 @@ func (o *Organization) dest() []any {
 }
 
 func (f *Facility) dest(omit Omit) []any {
-	d := []any{&f.ID, &f.Name, &f.Public}
+	d := []any{&f.ID, &f.Name, &f.Kind, &f.Public}
 	if !omit.has(OmitFacilityDetails) {
-		d = append(d, &f.Kind, &f.Address, &f.RegionCode, &f.Gln)
+		d = append(d, &f.Address, &f.RegionCode, &f.Gln)
 	}
 	if omit.has(OmitFacilityOrganizations) {
 		return d
