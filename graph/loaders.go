@@ -165,6 +165,13 @@ type lineageKey struct {
 	omit      trace.Omit // what the field's selection does not read
 }
 
+// kind is the walk k asks for, whatever its root: one statement walks
+// from every root of a kind at once.
+func (k lineageKey) kind() lineageKey { k.batchID = 0; return k }
+
+// from is the walk of kind k from batch id.
+func (k lineageKey) from(id int) lineageKey { k.batchID = id; return k }
+
 // loaders batch the hand-written fields of Batch that a connection asks
 // for once per node. They are made per request: results must not outlive
 // it, and cached values must not leak between users. Batch functions
@@ -203,16 +210,16 @@ func newLoaders(r *Resolver) *loaders {
 				// Every sibling, for every kind of walk asked for.
 				kinds := map[lineageKey]bool{}
 				for _, k := range missing {
-					kinds[lineageKey{direction: k.direction, maxDepth: k.maxDepth, omit: k.omit}] = true
+					kinds[k.kind()] = true
 				}
 				out := append([]lineageKey(nil), missing...)
 				for kind := range kinds {
 					ids := l.batches.with(nil, func(id int) bool {
-						_, ok := lineages.vals[lineageKey{id, kind.direction, kind.maxDepth, kind.omit}]
+						_, ok := lineages.vals[kind.from(id)]
 						return ok
 					})
 					for _, id := range ids {
-						out = append(out, lineageKey{id, kind.direction, kind.maxDepth, kind.omit})
+						out = append(out, kind.from(id))
 					}
 				}
 				return out
@@ -221,8 +228,7 @@ func newLoaders(r *Resolver) *loaders {
 				// One walk per kind, with all of its roots at once.
 				roots := map[lineageKey][]int{}
 				for _, k := range keys {
-					kind := lineageKey{direction: k.direction, maxDepth: k.maxDepth, omit: k.omit}
-					roots[kind] = append(roots[kind], k.batchID)
+					roots[k.kind()] = append(roots[k.kind()], k.batchID)
 				}
 				out := make(map[lineageKey]*trace.Lineage, len(keys))
 				for kind, ids := range roots {
@@ -234,7 +240,7 @@ func newLoaders(r *Resolver) *loaders {
 						return nil, err
 					}
 					for id, lin := range found {
-						out[lineageKey{id, kind.direction, kind.maxDepth, kind.omit}] = lin
+						out[kind.from(id)] = lin
 					}
 				}
 				return out, nil
