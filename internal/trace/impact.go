@@ -55,8 +55,8 @@ type Impact struct {
 
 // RecallImpact walks downstream from a batch as far as MaxMaxDepth and
 // accounts, per facility and batch, for what was shipped, received, is held,
-// is on a shelf and was removed. Statements: the walk, batches, shipments,
-// shelf events, stock, and facilities.
+// is on a shelf and was removed. Statements: the walk with its batches,
+// shipments, shelf events, stock, and facilities.
 func (r *Reader) RecallImpact(ctx context.Context, batchID int) (*Impact, error) {
 	// The places need where each leg went and came from, not how or in what cold.
 	l, err := r.Lineage(Without(ctx, OmitColdChain|OmitCarriers), batchID, Downstream, MaxMaxDepth)

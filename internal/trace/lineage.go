@@ -82,9 +82,7 @@ func (r *Reader) Lineages(ctx context.Context, roots []int, dir Direction, maxDe
 		if err != nil {
 			return err
 		}
-		if _, seen := batches[b.ID]; !seen {
-			batches[b.ID] = b
-		}
+		batches[b.ID] = b // a batch reached twice is read the same each time
 		if w.e.Depth == 0 {
 			return nil // a root
 		}
